@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** A configuration that cannot start a service: names every missing or invalid variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment once against `schema` and freezes the result. Fails at start with a message
+ * naming each variable that is missing or invalid, so a bad deployment never half-runs.
+ */
+export function loadConfig<Schema extends z.ZodObject>(
+  schema: Schema,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<z.output<Schema>> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const variable = issue.path.join('.');
+        return env[variable] === undefined || env[variable] === ''
+          ? `${variable} is required`
+          : `${variable} is invalid: ${issue.message}`;
+      }),
+    );
+  }
+  return Object.freeze(result.data);
+}
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+/** A required, non-empty variable. */
+export const requiredString = () => z.string().trim().min(1);
+
+/**
+ * The variables every service reads: where it listens, its own database, the bus, and logging.
+ * Services extend this object with their own.
+ */
+export function serviceEnvironment(defaultPort: number) {
+  return z.object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: port(defaultPort),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+    NATS_URL: requiredString(),
+    /** The JetStream stream every event of this deployment lives in. */
+    NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('TICKETING'),
+    /** First token of every subject, so two deployments (or test runs) on one server never mix. */
+    NATS_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('ticketing'),
+  });
+}
+
+/** Variables of a service that reads the session cookie. */
+export const sessionEnvironment = z.object({
+  JWT_KEY: z.string().min(16, 'must be at least 16 characters'),
+  /** Secure cookies; defaults to on in production, where the edge terminates TLS. */
+  COOKIE_SECURE: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((value) => (value === undefined ? undefined : value === 'true')),
+});

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/** Status of an order, as the orders service owns it. */
+export const OrderStatus = {
+  /** Just created; the ticket is locked for this order. */
+  Created: 'created',
+  /** Payment is under way. */
+  AwaitingPayment: 'awaiting:payment',
+  /** Cancelled by the buyer, expired, or payment declined; the ticket is unlocked. */
+  Cancelled: 'cancelled',
+  /** Paid. */
+  Complete: 'complete',
+} as const;
+export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+
+/** Status of a charge, as the payments service owns it. */
+export const ChargeStatus = {
+  Created: 'created',
+  Failed: 'failed',
+  Completed: 'completed',
+} as const;
+export type ChargeStatus = (typeof ChargeStatus)[keyof typeof ChargeStatus];
+
+const id = z.uuid();
+/** Every entity starts at version 0 and gains one per change; replicas apply N only on N−1. */
+const version = z.number().int().min(0);
+/** Money is integer cents inside the system. */
+const cents = z.number().int().positive();
+
+/**
+ * The event catalog: every subject the system publishes, mapped to the runtime schema of its payload.
+ * Subjects are past-tense facts. Publishers and listeners are typed from this map, so a subject cannot
+ * be paired with the wrong payload, and a listener rejects a payload that does not match.
+ */
+export const eventSchemas = {
+  'user.created': z.object({ id, email: z.email(), version }),
+  'user.updated': z.object({ id, email: z.email(), version }),
+  'ticket.created': z.object({
+    id,
+    title: z.string().min(1),
+    price: cents,
+    userId: id,
+    orderId: id.nullable(),
+    version,
+  }),
+  'ticket.updated': z.object({
+    id,
+    title: z.string().min(1),
+    price: cents,
+    userId: id,
+    orderId: id.nullable(),
+    version,
+  }),
+  'order.created': z.object({
+    id,
+    userId: id,
+    status: z.enum(Object.values(OrderStatus) as [OrderStatus, ...OrderStatus[]]),
+    expiresAt: z.iso.datetime({ offset: true }),
+    ticket: z.object({ id, price: cents }),
+    version,
+  }),
+  'order.cancelled': z.object({ id, ticket: z.object({ id }), version }),
+  'order.expired': z.object({ orderId: id }),
+  'charge.created': z.object({
+    id,
+    orderId: id,
+    status: z.enum(Object.values(ChargeStatus) as [ChargeStatus, ...ChargeStatus[]]),
+    amount: cents,
+    stripeId: z.string().min(1),
+  }),
+} as const;
+
+export type Subject = keyof typeof eventSchemas;
+export const subjects = Object.keys(eventSchemas) as Subject[];
+
+/** The payload type of one subject. */
+export type EventData<S extends Subject> = z.output<(typeof eventSchemas)[S]>;
+
+/**
+ * What travels on the bus: the payload wrapped with the event's identity. `id` is unique per event and
+ * is the JetStream `msgID` (duplicate publishes are dropped) and the inbox key (duplicate deliveries change
+ * nothing).
+ */
+export interface EventEnvelope<S extends Subject = Subject> {
+  id: string;
+  subject: S;
+  occurredAt: string;
+  data: EventData<S>;
+}
+
+const envelopeSchema = z.object({
+  id,
+  subject: z.enum(subjects as [Subject, ...Subject[]]),
+  occurredAt: z.iso.datetime({ offset: true }),
+  data: z.unknown(),
+});
+
+/** Why an incoming message was rejected: it can never be processed, so it must not be retried. */
+export class MalformedEventError extends Error {
+  constructor(readonly reason: string) {
+    super(`Malformed event: ${reason}`);
+    this.name = 'MalformedEventError';
+  }
+}
+
+/**
+ * Checks raw JSON from the wire against the envelope and the catalog schema of `expected`.
+ * Throws {@link MalformedEventError} for anything else.
+ */
+export function parseEnvelope<S extends Subject>(expected: S, raw: unknown): EventEnvelope<S> {
+  const envelope = envelopeSchema.safeParse(raw);
+  if (!envelope.success) throw new MalformedEventError(z.prettifyError(envelope.error));
+  if (envelope.data.subject !== expected) {
+    throw new MalformedEventError(`expected subject ${expected}, got ${envelope.data.subject}`);
+  }
+  const data = eventSchemas[expected].safeParse(envelope.data.data);
+  if (!data.success) throw new MalformedEventError(z.prettifyError(data.error));
+  return { ...envelope.data, subject: expected, data: data.data as EventData<S> };
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Router } from 'express';
+import cookieSession from 'cookie-session';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { currentUser, errorHandler, notFoundHandler } from '../middleware';
+
+/** The session cookie's name, the same in every service so one sign-in works across all of them. */
+export const SESSION_COOKIE = 'session';
+
+export interface ServiceAppOptions {
+  logger: Logger;
+  jwtKey: string;
+  /** Secure cookies (HTTPS only); on in production. */
+  cookieSecure: boolean;
+  /** Lifetime of the session cookie; the JWT inside expires at the same time. */
+  sessionMaxAgeMs: number;
+  /** What `/readyz` checks: each named dependency reachable. */
+  readiness: () => Promise<Record<string, boolean>>;
+  /** The service's routes, mounted after the shared middleware and before the error handler. */
+  routes: Router;
+  /** Largest JSON body accepted. */
+  bodyLimit?: string;
+}
+
+/**
+ * The Express app every service shares: request ids and one log line per request, JSON bodies with a
+ * size limit, the cookie-session cookie holding the JWT, `currentUser`, `/healthz` and `/readyz`, the
+ * service's routes, then the envelope for unknown paths and errors. It never listens.
+ */
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const app = express();
+  // Behind the gateway or ingress: trust its X-Forwarded-* so Secure cookies and client IPs work.
+  app.set('trust proxy', true);
+  app.disable('x-powered-by');
+
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      // Probes are polled every few seconds; logging them drowns everything else.
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(express.json({ limit: options.bodyLimit ?? '100kb' }));
+  app.use(
+    cookieSession({
+      name: SESSION_COOKIE,
+      // The JWT inside is what is signed; the cookie itself carries nothing else.
+      signed: false,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: options.cookieSecure,
+      maxAge: options.sessionMaxAgeMs,
+    }),
+  );
+  app.use(currentUser(options.jwtKey));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await options.readiness();
+    const ready = Object.values(checks).every(Boolean);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  app.use(options.routes);
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,15 @@
+/**
+ * @ticketing/common: what every Ticketing service shares. The event catalog, errors and the error
+ * middleware, session middleware, the JetStream bus, the transactional outbox and inbox, config and
+ * logging. Test helpers live in `@ticketing/common/testing`.
+ */
+export * from './errors';
+export * from './events';
+export * from './logging';
+export * from './config';
+export * from './middleware';
+export * from './bus';
+export * from './database';
+export * from './outbox';
+export * from './http';
+export * from './service';

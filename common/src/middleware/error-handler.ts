@@ -1,0 +1,50 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { BadRequestError, CustomError, NotFoundError, PayloadTooLargeError } from '../errors';
+
+/** Errors thrown by express.json() (body-parser) carry a `type` and a client status. */
+interface BodyParserError extends Error {
+  type: string;
+  status: number;
+  expose?: boolean;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<BodyParserError>).type === 'string' &&
+    typeof (error as Partial<BodyParserError>).status === 'number'
+  );
+}
+
+/** Translates what the body parser rejects into our errors, so they share the envelope. */
+function fromBodyParser(error: BodyParserError): CustomError | undefined {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new BadRequestError('Request body is not valid JSON');
+    case 'entity.too.large':
+      return new PayloadTooLargeError();
+    default:
+      return error.status >= 400 && error.status < 500 && error.expose
+        ? Object.assign(new BadRequestError(error.message), { statusCode: error.status })
+        : undefined;
+  }
+}
+
+/**
+ * The one error middleware: every error becomes `{ errors: [{ message, field? }] }` with its status.
+ * An unexpected error is logged with its stack and answered 500 with nothing internal in the body.
+ */
+export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const known = error instanceof CustomError ? error : isBodyParserError(error) ? fromBodyParser(error) : undefined;
+  if (known) {
+    res.status(known.statusCode).json({ errors: known.serializeErrors() });
+    return;
+  }
+  req.log?.error({ err: error }, 'unhandled error');
+  res.status(500).json({ errors: [{ message: 'Something went wrong' }] });
+};
+
+/** Last route of every app: an unknown path is a 404 with the envelope. */
+export const notFoundHandler: RequestHandler = () => {
+  throw new NotFoundError();
+};

@@ -1,0 +1,38 @@
+import type { Executor } from '../database';
+import type { EventData, EventEnvelope, Subject } from '../events';
+import type { HandlerContext, ListenerDefinition } from '../bus';
+import type { EventRecorder, Outbox } from './outbox';
+
+export interface InboxEffectContext<S extends Subject> extends HandlerContext {
+  tx: Executor;
+  /** Events the effect owes, published by the relay after commit. */
+  events: EventRecorder;
+  event: EventEnvelope<S>;
+}
+
+export interface InboxListenerDefinition<S extends Subject>
+  extends Omit<ListenerDefinition<S>, 'handle'> {
+  /** The effect of the event, run once per event id, in one transaction with its inbox record. */
+  apply(data: EventData<S>, context: InboxEffectContext<S>): Promise<void>;
+}
+
+/**
+ * A listener whose effect runs at most once per event (DESIGN.md rule 2): the event id is recorded in
+ * `processed_events` in the same transaction as the effect, and the bus acks only after that commit.
+ * A redelivery is acked without touching anything.
+ */
+export function inboxListener<S extends Subject>(
+  outbox: Outbox,
+  definition: InboxListenerDefinition<S>,
+): ListenerDefinition<S> {
+  const { apply, ...rest } = definition;
+  return {
+    ...rest,
+    async handle(event, context) {
+      const applied = await outbox.applyOnce(definition.durable, event.id, (tx, events) =>
+        apply(event.data, { ...context, tx, events, event }),
+      );
+      if (!applied) context.logger.info('duplicate event ignored');
+    },
+  };
+}

@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, inArray, isNull, lt, isNotNull } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { eventSchemas, type EventData, type EventEnvelope, type Subject } from '../events';
+import type { Executor } from '../database';
+import { outbox, processedEvents } from './tables';
+
+/** Records the events a use case owes, inside its transaction. */
+export interface EventRecorder {
+  /** Validates `data` against the catalog and writes it to the outbox; resolves to the event id. */
+  record<S extends Subject>(subject: S, data: EventData<S>): Promise<string>;
+}
+
+/** What the relay needs from the bus: publish an envelope with its id as msgID. */
+export interface EnvelopePublisher {
+  publishEnvelope(envelope: EventEnvelope): Promise<unknown>;
+}
+
+export interface TransactionalDatabase {
+  transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T>;
+}
+
+export interface OutboxOptions {
+  logger: Logger;
+  /** How often the relay looks for rows even when nothing woke it (another replica's commits). */
+  pollIntervalMs?: number;
+  batchSize?: number;
+  /** Sent rows older than this are deleted; the bus keeps the history. */
+  retainSentMs?: number;
+}
+
+/**
+ * The transactional outbox (DESIGN.md rule 1) and inbox (rule 2) of one service's database.
+ *
+ * `transaction` runs a use case's writes and records the events it owes in the same transaction; the
+ * relay publishes unsent rows in insertion order with `msgID` = event id and marks them sent. A crash
+ * after commit loses nothing (the rows wait), and a crash after publish but before the mark commits
+ * publishes again, which JetStream drops as a duplicate.
+ */
+export class Outbox {
+  private relayLoop: Promise<void> | undefined;
+  private running = false;
+  private wakeRelay: (() => void) | undefined;
+  private lastPurge = 0;
+
+  constructor(
+    private readonly database: TransactionalDatabase,
+    private readonly options: OutboxOptions,
+  ) {}
+
+  /** Runs `work` in one transaction with an event recorder; wakes the relay after commit. */
+  async transaction<T>(work: (tx: Executor, events: EventRecorder) => Promise<T>): Promise<T> {
+    const result = await this.database.transaction((tx) => work(tx, recorderFor(tx)));
+    this.wakeRelay?.();
+    return result;
+  }
+
+  /**
+   * Runs a listener's effect at most once per (consumer, event id): records the event in
+   * `processed_events` in the same transaction as the effect. Resolves to false, doing nothing, when the
+   * event was already applied (a redelivery). If the effect throws, neither the effect nor the record
+   * is kept, so the event is retried.
+   */
+  async applyOnce(
+    consumer: string,
+    eventId: string,
+    effect: (tx: Executor, events: EventRecorder) => Promise<void>,
+  ): Promise<boolean> {
+    return this.transaction(async (tx, events) => {
+      const inserted = await tx
+        .insert(processedEvents)
+        .values({ consumer, eventId })
+        .onConflictDoNothing()
+        .returning({ eventId: processedEvents.eventId });
+      if (inserted.length === 0) return false;
+      await effect(tx, events);
+      return true;
+    });
+  }
+
+  /**
+   * Publishes one batch of unsent rows and marks them sent; resolves to how many it published.
+   *
+   * Rows are claimed with `FOR UPDATE SKIP LOCKED` instead of reading "sequence > last seen": sequences
+   * are taken at insert but transactions commit out of order, so a high-water mark could skip a row
+   * forever. Two relays (two replicas) never publish the same row at the same time.
+   */
+  async relayOnce(publisher: EnvelopePublisher): Promise<number> {
+    const batchSize = this.options.batchSize ?? 100;
+    return this.database.transaction(async (tx) => {
+      const rows = await tx
+        .select()
+        .from(outbox)
+        .where(isNull(outbox.sentAt))
+        .orderBy(asc(outbox.sequence))
+        .limit(batchSize)
+        .for('update', { skipLocked: true });
+      for (const row of rows) {
+        await publisher.publishEnvelope({
+          id: row.eventId,
+          subject: row.subject as Subject,
+          occurredAt: new Date(row.occurredAt).toISOString(),
+          data: row.data as EventData<Subject>,
+        });
+      }
+      if (rows.length > 0) {
+        await tx
+          .update(outbox)
+          .set({ sentAt: new Date() })
+          .where(
+            inArray(
+              outbox.sequence,
+              rows.map((row) => row.sequence),
+            ),
+          );
+      }
+      return rows.length;
+    });
+  }
+
+  /** Starts the background relay: publishes after every local commit, and polls for the rest. */
+  startRelay(publisher: EnvelopePublisher): void {
+    if (this.running) return;
+    this.running = true;
+    this.relayLoop = this.runRelay(publisher);
+  }
+
+  /** Stops the relay after the batch in hand. */
+  async stopRelay(): Promise<void> {
+    this.running = false;
+    this.wakeRelay?.();
+    await this.relayLoop;
+  }
+
+  private async runRelay(publisher: EnvelopePublisher): Promise<void> {
+    const pollIntervalMs = this.options.pollIntervalMs ?? 500;
+    let failures = 0;
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.relayOnce(publisher);
+        if (published > 0) this.options.logger.debug({ published }, 'outbox relayed');
+        await this.purgeSentRows();
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        this.options.logger.warn({ err: error, failures }, 'outbox relay failed; rows stay unsent and will be retried');
+      }
+      // A full batch means more may be waiting: go again at once. Otherwise sleep until woken or polled.
+      if (published === (this.options.batchSize ?? 100) && failures === 0) continue;
+      const wait = failures > 0 ? Math.min(10_000, pollIntervalMs * 2 ** failures) : pollIntervalMs;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.wakeRelay = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeRelay = undefined;
+    }
+  }
+
+  private async purgeSentRows(): Promise<void> {
+    const retainSentMs = this.options.retainSentMs ?? 24 * 60 * 60_000;
+    if (Date.now() - this.lastPurge < 60_000) return;
+    this.lastPurge = Date.now();
+    const cutoff = new Date(Date.now() - retainSentMs);
+    await this.database.transaction((tx) =>
+      tx.delete(outbox).where(and(isNotNull(outbox.sentAt), lt(outbox.sentAt, cutoff))),
+    );
+  }
+}
+
+function recorderFor(tx: Executor): EventRecorder {
+  return {
+    async record(subject, data) {
+      // A wrong payload is a bug in this service: fail the use case now rather than poison a listener later.
+      const parsed = eventSchemas[subject].parse(data);
+      const eventId = randomUUID();
+      await tx.insert(outbox).values({ eventId, subject, data: parsed });
+      return eventId;
+    },
+  };
+}
+
+/** Unsent events of this database, oldest first (for diagnostics and tests). */
+export async function listUnsentEvents(db: Executor) {
+  return db.select().from(outbox).where(isNull(outbox.sentAt)).orderBy(asc(outbox.sequence));
+}
+
+/** The events recorded for one subject, oldest first (for diagnostics and tests). */
+export async function listRecordedEvents(db: Executor, subject: Subject) {
+  return db.select().from(outbox).where(eq(outbox.subject, subject)).orderBy(asc(outbox.sequence));
+}

@@ -1,0 +1,73 @@
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+
+/** Registers what a starting service opened, to be closed in reverse order on shutdown. */
+export interface ServiceLifecycle {
+  /** Closes `resource` on shutdown (last registered, first closed). */
+  onStop(name: string, stop: () => Promise<void>): void;
+  /** Listens on `port`; on shutdown stops accepting and waits for requests in flight. */
+  listen(app: Express, port: number): Promise<Server>;
+}
+
+/**
+ * Runs a service: `start` connects, migrates, starts listeners and listens, registering each part with
+ * the lifecycle. SIGTERM or SIGINT closes the parts in reverse order and exits 0; a failed start closes
+ * what opened, logs why and exits 1. Only a failed start ends the process.
+ */
+export async function runService(logger: Logger, start: (lifecycle: ServiceLifecycle) => Promise<void>): Promise<void> {
+  const stops: { name: string; stop: () => Promise<void> }[] = [];
+  let stopping: Promise<void> | undefined;
+
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const { name, stop } of stops.reverse()) {
+        try {
+          await stop();
+          logger.info({ part: name }, 'stopped');
+        } catch (error) {
+          logger.error({ err: error, part: name }, 'failed to stop cleanly');
+        }
+      }
+    })());
+
+  const lifecycle: ServiceLifecycle = {
+    onStop(name, stop) {
+      stops.push({ name, stop });
+    },
+    listen(app, port) {
+      return new Promise((resolve, reject) => {
+        const server = app.listen(port, (error?: Error) => {
+          if (error) return reject(error);
+          logger.info({ port }, 'listening');
+          resolve(server);
+        });
+        stops.push({
+          name: 'http',
+          stop: () =>
+            new Promise<void>((done) => {
+              server.close(() => done());
+              // Keep-alive sockets would hold close() open until their timeout.
+              server.closeIdleConnections();
+            }),
+        });
+      });
+    },
+  };
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      void stopAll().then(() => process.exit(0));
+    });
+  }
+
+  try {
+    await start(lifecycle);
+    logger.info('ready');
+  } catch (error) {
+    logger.fatal({ err: error }, 'failed to start');
+    await stopAll();
+    process.exit(1);
+  }
+}

@@ -1,0 +1,5 @@
+/** Test harness shared by every service: real PostgreSQL, real JetStream, signed-in callers, waiting for effects. */
+export * from './test-database';
+export * from './test-bus';
+export * from './wait-for';
+export * from './session';

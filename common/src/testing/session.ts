@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import { signUserToken, type UserPayload } from '../middleware';
+import { SESSION_COOKIE } from '../http';
+
+/** The JWT key tests sign with; services under test are built with the same. */
+export const TEST_JWT_KEY = 'test-jwt-key-that-is-long-enough';
+
+/**
+ * A `Cookie` header for a signed-in user, exactly as cookie-session writes it (base64 JSON holding the
+ * JWT), for routes that need a caller without going through the auth service.
+ */
+export function sessionCookieFor(
+  user: Partial<UserPayload> = {},
+  { jwtKey = TEST_JWT_KEY, expiresInSeconds = 3600 }: { jwtKey?: string; expiresInSeconds?: number } = {},
+): { cookie: string; user: UserPayload } {
+  const signedIn: UserPayload = { id: user.id ?? randomUUID(), email: user.email ?? `${randomUUID()}@example.com` };
+  const jwt = signUserToken(signedIn, jwtKey, expiresInSeconds);
+  const value = Buffer.from(JSON.stringify({ jwt })).toString('base64');
+  return { cookie: `${SESSION_COOKIE}=${value}`, user: signedIn };
+}

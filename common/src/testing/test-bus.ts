@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import pino, { type Logger } from 'pino';
+import { EventBus, type RunningListener } from '../bus';
+import type { EventEnvelope, Subject } from '../events';
+
+/** A logger for tests: silent unless TEST_LOG_LEVEL asks for lines. */
+export function createTestLogger(): Logger {
+  return pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+}
+
+export function natsUrl(): string {
+  return process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+}
+
+export interface TestBus extends EventBus {
+  /** Stops listeners, deletes this test's stream and closes the connection. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * An EventBus on the real NATS server under a stream and subject prefix of its own, so test files
+ * (and test runs) never see each other's events.
+ */
+export async function createTestBus(
+  options: { prefix?: string; logger?: Logger; connectionName?: string } = {},
+): Promise<TestBus> {
+  const prefix = options.prefix ?? `test_${randomBytes(5).toString('hex')}`;
+  const bus = await EventBus.connect({
+    servers: natsUrl(),
+    stream: prefix.toUpperCase(),
+    subjectPrefix: prefix,
+    connectionName: options.connectionName ?? `test-${prefix}`,
+    logger: options.logger ?? createTestLogger(),
+    connectTimeoutMs: 5_000,
+  });
+  return Object.assign(bus, {
+    async destroy() {
+      const manager = bus.manager;
+      await manager.streams.delete(bus.options.stream).catch(() => undefined);
+      await bus.close();
+    },
+  });
+}
+
+/** Records every event of `subject` that reaches the stream, for asserting what a service published. */
+export async function recordEvents<S extends Subject>(
+  bus: EventBus,
+  subject: S,
+): Promise<{ events: EventEnvelope<S>[]; stop(): Promise<void> }> {
+  const events: EventEnvelope<S>[] = [];
+  const listener: RunningListener = await bus.listen({
+    subject,
+    durable: `recorder-${subject.replace('.', '-')}-${randomBytes(4).toString('hex')}`,
+    async handle(event) {
+      events.push(event);
+    },
+  });
+  return {
+    events,
+    async stop() {
+      await listener.stop();
+      await bus.manager.consumers.delete(bus.options.stream, listener.durable).catch(() => undefined);
+    },
+  };
+}

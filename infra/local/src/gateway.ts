@@ -1,0 +1,206 @@
+import * as http from 'node:http';
+
+/** Requests whose path is `prefix` or lies below it go to `target` (an `http://host:port` origin). */
+export interface GatewayRoute {
+  prefix: string;
+  target: string;
+}
+
+interface CompiledRoute {
+  prefix: string;
+  target: URL;
+}
+
+// Hop-by-hop headers describe one connection, not the message, so a proxy must not forward them.
+// Transfer-Encoding is kept on purpose: Node re-frames the body as chunked when it sees it, which is what
+// keeps a chunked body without Content-Length intact (for DELETE and friends Node would not add it).
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'upgrade',
+]);
+
+const NOT_FOUND = JSON.stringify({ errors: [{ message: 'Not found' }] });
+const UNAVAILABLE = JSON.stringify({ errors: [{ message: 'Service unavailable' }] });
+
+/**
+ * The local edge: the same path rules as the Kubernetes ingress. A request goes to the route with the longest
+ * matching prefix (`/api/users` matches `/api/users` and `/api/users/…`, not `/api/usersx`); method, path,
+ * query, headers and both bodies pass through as streams, `Host` is kept so cookies and redirects stay right,
+ * and every `Set-Cookie` comes back untouched. An unreachable upstream is a 502, an unknown path a 404, both
+ * with the usual error envelope. `GET /healthz` is the gateway's own; `GET /` lists the routes while no route
+ * covers `/` (no client yet).
+ *
+ * The returned server is not listening yet.
+ */
+export function createGateway(
+  routes: readonly GatewayRoute[],
+  log: (line: string) => void,
+): http.Server {
+  const compiled: CompiledRoute[] = routes
+    .map((route) => ({ prefix: normalisePrefix(route.prefix), target: new URL(route.target) }))
+    .sort((a, b) => b.prefix.length - a.prefix.length);
+  const agent = new http.Agent({ keepAlive: true });
+
+  const server = http.createServer((req, res) => {
+    // Parsing resolves `..` and `.` segments, so the path that picks the route is the path that is sent.
+    const { pathname, search } = new URL(req.url ?? '/', 'http://gateway.invalid');
+    const isRead = req.method === 'GET' || req.method === 'HEAD';
+
+    if (isRead && pathname === '/healthz') {
+      sendText(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
+      return;
+    }
+    const route = compiled.find((candidate) => matches(candidate.prefix, pathname));
+    if (route) {
+      proxy(req, res, route, pathname + search, agent, log);
+      return;
+    }
+    if (isRead && pathname === '/') {
+      sendText(res, 200, 'text/html; charset=utf-8', renderHome(compiled));
+      return;
+    }
+    sendText(res, 404, 'application/json', NOT_FOUND);
+  });
+  server.on('close', () => agent.destroy());
+  return server;
+}
+
+function normalisePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/\/+$/, '');
+  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+/** `/` (normalised to '') matches everything; any other prefix matches itself and what lies below it. */
+function matches(prefix: string, pathname: string): boolean {
+  return (
+    prefix === '/' || prefix === '' || pathname === prefix || pathname.startsWith(`${prefix}/`)
+  );
+}
+
+function proxy(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  route: CompiledRoute,
+  path: string,
+  agent: http.Agent,
+  log: (line: string) => void,
+): void {
+  const upstream = http.request({
+    agent,
+    hostname: route.target.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: route.target.port || 80,
+    method: req.method,
+    path,
+    headers: forwardedHeaders(req),
+  });
+
+  upstream.on('response', (upstreamRes) => {
+    // Raw headers keep every Set-Cookie as its own header, byte for byte, in the upstream's order.
+    res.writeHead(
+      upstreamRes.statusCode ?? 502,
+      upstreamRes.statusMessage,
+      withoutHopByHop(upstreamRes.rawHeaders),
+    );
+    upstreamRes.pipe(res);
+    upstreamRes.on('error', () => res.destroy());
+  });
+
+  upstream.on('error', (error) => {
+    if (res.headersSent) {
+      // Too late for a clean 502: cut the response so the client sees it incomplete rather than truncated.
+      res.destroy();
+      return;
+    }
+    log(
+      `gateway    ${req.method ?? 'GET'} ${path} → ${route.target.origin} failed: ${error.message}`,
+    );
+    sendText(res, 502, 'application/json', UNAVAILABLE);
+  });
+
+  // A client that goes away must not leave the upstream request hanging.
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  req.on('error', () => upstream.destroy());
+  req.pipe(upstream);
+}
+
+function forwardedHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
+  const dropped = connectionTokens(req.headers.connection);
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !dropped.has(name)) headers[name] = value;
+  }
+  // The gateway is the edge, so it states these facts instead of trusting what the client claims (as
+  // ingress-nginx does by default). Host itself is kept as it came.
+  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-host'] = req.headers.host ?? '';
+  return headers;
+}
+
+function withoutHopByHop(rawHeaders: readonly string[]): string[] {
+  let connection: string | undefined;
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    if (rawHeaders[index]?.toLowerCase() === 'connection') connection = rawHeaders[index + 1];
+  }
+  const dropped = connectionTokens(connection);
+  const kept: string[] = [];
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index] ?? '';
+    const lower = name.toLowerCase();
+    if (!HOP_BY_HOP.has(lower) && !dropped.has(lower)) kept.push(name, rawHeaders[index + 1] ?? '');
+  }
+  return kept;
+}
+
+/** Headers named in `Connection: close, x-foo` are hop-by-hop too. */
+function connectionTokens(value: string | undefined): Set<string> {
+  return new Set(
+    (value ?? '')
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter((token) => token !== ''),
+  );
+}
+
+function sendText(
+  res: http.ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function renderHome(routes: readonly CompiledRoute[]): string {
+  const items = routes
+    .map(
+      (route) =>
+        `<li><code>${escapeHtml(route.prefix)}</code> → ${escapeHtml(route.target.origin)}</li>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Ticketing</title></head>
+<body>
+<h1>Ticketing API is up</h1>
+<p>There is no web client yet. The gateway routes:</p>
+<ul>
+${items || '<li>nothing yet</li>'}
+</ul>
+</body>
+</html>
+`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}

@@ -1,0 +1,34 @@
+// Shared Jest settings for every workspace. Tests run TypeScript through SWC (no type check here:
+// `npm run typecheck` does that), and import @ticketing/common from source so no build is needed first.
+const path = require('node:path');
+
+const commonSource = path.join(__dirname, 'common', 'src');
+const localStackSource = path.join(__dirname, 'infra', 'local', 'src');
+
+/** @param {string} rootDir @param {import('jest').Config} overrides */
+function workspaceJestConfig(rootDir, overrides = {}) {
+  return {
+    rootDir,
+    displayName: path.relative(__dirname, rootDir),
+    testEnvironment: 'node',
+    testMatch: ['<rootDir>/test/**/*.test.ts'],
+    transform: {
+      '^.+\\.tsx?$': [
+        '@swc/jest',
+        { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+      ],
+    },
+    moduleNameMapper: {
+      '^@ticketing/common$': path.join(commonSource, 'index.ts'),
+      '^@ticketing/common/testing$': path.join(commonSource, 'testing', 'index.ts'),
+    },
+    // PostgreSQL, NATS and Redis: reused where they answer, started (or installed) where they do not.
+    globalSetup: path.join(localStackSource, 'test-global-setup.ts'),
+    globalTeardown: path.join(localStackSource, 'test-global-teardown.ts'),
+    // Real PostgreSQL, NATS and Redis: give slow machines room, never a fake clock.
+    testTimeout: 30_000,
+    ...overrides,
+  };
+}
+
+module.exports = { workspaceJestConfig };

@@ -1,0 +1,233 @@
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import {
+  Outbox,
+  inboxListener,
+  listUnsentEvents,
+  type EnvelopePublisher,
+  type EventEnvelope,
+} from '../src';
+import {
+  createTestBus,
+  createTestDatabase,
+  createTestLogger,
+  recordEvents,
+  waitFor,
+  type TestBus,
+  type TestDatabase,
+} from '../src/testing';
+import * as schema from './fixtures/schema';
+
+const migrations = path.join(__dirname, 'fixtures', 'migrations');
+const logger = createTestLogger();
+
+let database: TestDatabase<typeof schema>;
+let bus: TestBus;
+let outbox: Outbox;
+
+beforeAll(async () => {
+  database = await createTestDatabase(migrations, schema);
+});
+afterAll(async () => {
+  await database.drop();
+});
+beforeEach(async () => {
+  bus = await createTestBus();
+  outbox = new Outbox(database.db, { logger, pollIntervalMs: 50 });
+  await database.db.execute(sql`TRUNCATE outbox, processed_events, notes`);
+});
+afterEach(async () => {
+  await outbox.stopRelay();
+  await bus.destroy();
+});
+
+const userEvent = () => ({ id: randomUUID(), email: `${randomUUID()}@example.com`, version: 0 });
+
+/** Writes a note and the event it owes in one transaction, as a use case does. */
+function createNote(body: string, fail = false) {
+  return outbox.transaction(async (tx, events) => {
+    await tx.insert(schema.notes).values({ id: randomUUID(), body });
+    const eventId = await events.record('user.created', userEvent());
+    if (fail) throw new Error('use case failed after recording');
+    return eventId;
+  });
+}
+
+/** How many messages of a subject the stream holds: what was really published, duplicates dropped. */
+async function storedCount(subject: 'user.created'): Promise<number> {
+  const info = await bus.manager.streams.info(bus.options.stream, { subjects_filter: bus.wireSubject(subject) });
+  return info.state.subjects?.[bus.wireSubject(subject)] ?? 0;
+}
+
+describe('transactional outbox', () => {
+  it('when a use case commits, then its rows and its events are stored together', async () => {
+    await createNote('hello');
+    expect(await database.db.select().from(schema.notes)).toHaveLength(1);
+    expect(await listUnsentEvents(database.db)).toHaveLength(1);
+  });
+
+  it('when a use case fails after recording an event, then neither its rows nor its event are kept', async () => {
+    await expect(createNote('doomed', true)).rejects.toThrow('use case failed');
+    expect(await database.db.select().from(schema.notes)).toHaveLength(0);
+    expect(await listUnsentEvents(database.db)).toHaveLength(0);
+  });
+
+  it('when a recorded payload does not match the catalog, then the use case fails and nothing is kept', async () => {
+    await expect(
+      outbox.transaction(async (tx, events) => {
+        await tx.insert(schema.notes).values({ id: randomUUID(), body: 'x' });
+        // @ts-expect-error the compiler rejects this payload too
+        await events.record('user.created', { id: 'not-a-uuid' });
+      }),
+    ).rejects.toThrow();
+    expect(await database.db.select().from(schema.notes)).toHaveLength(0);
+  });
+
+  it('when the relay runs, then it publishes pending events in order with their ids and marks them sent', async () => {
+    const recorder = await recordEvents(bus, 'user.created');
+    const ids = [await createNote('a'), await createNote('b'), await createNote('c')];
+    outbox.startRelay(bus);
+    await waitFor(() => expect(recorder.events.map((event) => event.id)).toEqual(ids));
+    await waitFor(async () => expect(await listUnsentEvents(database.db)).toHaveLength(0));
+    await recorder.stop();
+  });
+
+  it('when the service crashed between commit and publish, then a relay started later delivers each event exactly once', async () => {
+    // The "crash": events committed, and no relay ever ran in that process.
+    const ids = [await createNote('before crash 1'), await createNote('before crash 2')];
+    const recorder = await recordEvents(bus, 'user.created');
+
+    const restarted = new Outbox(database.db, { logger, pollIntervalMs: 50 });
+    restarted.startRelay(bus);
+    await waitFor(() => expect(recorder.events.map((event) => event.id)).toEqual(ids));
+    await restarted.stopRelay();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(recorder.events).toHaveLength(2);
+    await recorder.stop();
+  });
+
+  it('when the relay crashed after publishing but before marking rows sent, then the re-publish is dropped as a duplicate', async () => {
+    const id = await createNote('published once');
+    // Publishes for real, then dies before its transaction can mark the row.
+    const crashingPublisher: EnvelopePublisher = {
+      async publishEnvelope(envelope) {
+        await bus.publishEnvelope(envelope);
+        throw new Error('process killed');
+      },
+    };
+    await expect(outbox.relayOnce(crashingPublisher)).rejects.toThrow('process killed');
+    expect(await listUnsentEvents(database.db)).toHaveLength(1);
+
+    expect(await outbox.relayOnce(bus)).toBe(1);
+    expect(await listUnsentEvents(database.db)).toHaveLength(0);
+    expect(await storedCount('user.created')).toBe(1);
+    const recorder = await recordEvents(bus, 'user.created');
+    await waitFor(() => expect(recorder.events.map((event) => event.id)).toEqual([id]));
+    await recorder.stop();
+  });
+
+  it('when transactions commit out of sequence order, then the relay still publishes the row committed last', async () => {
+    // Transaction A takes the first sequence number but commits after B: a relay that remembered
+    // "highest sequence seen" would skip A forever.
+    let releaseA!: () => void;
+    const aMayCommit = new Promise<void>((resolve) => (releaseA = resolve));
+    let aRecorded!: () => void;
+    const aHasRecorded = new Promise<void>((resolve) => (aRecorded = resolve));
+    const a = outbox.transaction(async (_tx, events) => {
+      const eventId = await events.record('user.created', userEvent());
+      aRecorded();
+      await aMayCommit;
+      return eventId;
+    });
+    await aHasRecorded;
+    const b = await createNote('b commits first');
+
+    expect(await outbox.relayOnce(bus)).toBe(1);
+    releaseA();
+    const aId = await a;
+    expect(await outbox.relayOnce(bus)).toBe(1);
+
+    const recorder = await recordEvents(bus, 'user.created');
+    await waitFor(() => expect(new Set(recorder.events.map((event) => event.id))).toEqual(new Set([aId, b])));
+    await recorder.stop();
+  });
+
+  it('when two relays run at once (two replicas), then every event is published once', async () => {
+    await Promise.all(Array.from({ length: 30 }, (_, index) => createNote(`note ${index}`)));
+    const first = new Outbox(database.db, { logger, batchSize: 5, pollIntervalMs: 20 });
+    const second = new Outbox(database.db, { logger, batchSize: 5, pollIntervalMs: 20 });
+    first.startRelay(bus);
+    second.startRelay(bus);
+    await waitFor(async () => expect(await listUnsentEvents(database.db)).toHaveLength(0));
+    await Promise.all([first.stopRelay(), second.stopRelay()]);
+    expect(await storedCount('user.created')).toBe(30);
+  });
+});
+
+describe('inbox', () => {
+  it('when the same event is applied twice, then its effect happens once', async () => {
+    const eventId = randomUUID();
+    const noteId = randomUUID();
+    const effect = async () => {
+      await outbox.applyOnce('notes-user-created', eventId, async (tx) => {
+        await tx
+          .update(schema.notes)
+          .set({ version: sql`${schema.notes.version} + 1` })
+          .where(eq(schema.notes.id, noteId));
+      });
+    };
+    await database.db.insert(schema.notes).values({ id: noteId, body: 'counter' });
+    await effect();
+    await effect();
+    const [note] = await database.db.select().from(schema.notes).where(eq(schema.notes.id, noteId));
+    expect(note?.version).toBe(1);
+  });
+
+  it('when an effect fails, then the event is not recorded as processed and can be applied again', async () => {
+    const eventId = randomUUID();
+    await expect(
+      outbox.applyOnce('notes-user-created', eventId, async () => {
+        throw new Error('transient failure');
+      }),
+    ).rejects.toThrow('transient failure');
+    expect(await outbox.applyOnce('notes-user-created', eventId, async () => undefined)).toBe(true);
+  });
+
+  it('when two consumers of one service receive the same event, then each applies it once', async () => {
+    const eventId = randomUUID();
+    expect(await outbox.applyOnce('consumer-a', eventId, async () => undefined)).toBe(true);
+    expect(await outbox.applyOnce('consumer-b', eventId, async () => undefined)).toBe(true);
+    expect(await outbox.applyOnce('consumer-a', eventId, async () => undefined)).toBe(false);
+  });
+
+  it('when an inbox listener gets a redelivered event on a real stream, then the effect and its events happen once', async () => {
+    const applied: string[] = [];
+    const definition = inboxListener(outbox, {
+      subject: 'user.created',
+      durable: 'notes-user-created',
+      async apply(data, { tx, events }) {
+        applied.push(data.id);
+        await tx.insert(schema.notes).values({ id: data.id, body: data.email });
+        await events.record('user.updated', { ...data, version: data.version + 1 });
+      },
+    });
+    const user = userEvent();
+    const published = await bus.publish('user.created', user);
+    const redelivered: EventEnvelope<'user.created'>[] = [];
+    await bus.listen({
+      ...definition,
+      async handle(event, context) {
+        redelivered.push(event);
+        await definition.handle(event, context);
+        // The first delivery is applied but "never acked": JetStream delivers it again.
+        if (context.deliveryCount === 1) throw new Error('lost the ack');
+      },
+    });
+    await waitFor(() => expect(redelivered).toHaveLength(2));
+    expect(redelivered.every((event) => event.id === published.id)).toBe(true);
+    expect(applied).toEqual([user.id]);
+    expect(await database.db.select().from(schema.notes)).toHaveLength(1);
+    expect(await listUnsentEvents(database.db)).toHaveLength(1);
+  });
+});

@@ -15,6 +15,7 @@ import {
 import type { Logger } from 'pino';
 import { eventSchemas, parseEnvelope, MalformedEventError, type EventData, type EventEnvelope, type Subject } from '../events';
 import { RetryLaterError } from './retry-later-error';
+import type { ServiceConfig } from '../config';
 
 export interface EventBusOptions {
   /** NATS server URL(s), comma-separated. */
@@ -112,6 +113,22 @@ export class EventBus {
     const bus = new EventBus(connection, jetstream(connection), await jetstreamManager(connection), options);
     await bus.ensureStream();
     return bus;
+  }
+
+  /** Connects with a service's configuration (`NATS_URL`, `NATS_STREAM`, …). */
+  static connectWithConfig(
+    config: Pick<ServiceConfig, 'NATS_URL' | 'NATS_STREAM' | 'NATS_SUBJECT_PREFIX' | 'NATS_STREAM_REPLICAS'>,
+    connectionName: string,
+    logger: Logger,
+  ): Promise<EventBus> {
+    return EventBus.connect({
+      servers: config.NATS_URL,
+      stream: config.NATS_STREAM,
+      subjectPrefix: config.NATS_SUBJECT_PREFIX,
+      replicas: config.NATS_STREAM_REPLICAS,
+      connectionName,
+      logger,
+    });
   }
 
   /** The subject on the wire for a catalog subject. */

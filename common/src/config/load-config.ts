@@ -50,8 +50,13 @@ export function serviceEnvironment(defaultPort: number) {
     NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('TICKETING'),
     /** First token of every subject, so two deployments (or test runs) on one server never mix. */
     NATS_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('ticketing'),
+    /** Replicas of the stream: 1 on a laptop, 3 in a production cluster (DESIGN.md rule 7). */
+    NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   });
 }
+
+/** What every service's config holds. */
+export type ServiceConfig = z.output<ReturnType<typeof serviceEnvironment>>;
 
 /** Variables of a service that reads the session cookie. */
 export const sessionEnvironment = z.object({

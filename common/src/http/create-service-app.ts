@@ -19,6 +19,8 @@ export interface ServiceAppOptions {
   readiness: () => Promise<Record<string, boolean>>;
   /** The service's routes, mounted after the shared middleware and before the error handler. */
   routes: Router;
+  /** Proxies in front of the service whose X-Forwarded-For entries are believed. */
+  trustProxyHops?: number;
   /** Largest JSON body accepted. */
   bodyLimit?: string;
 }
@@ -30,8 +32,9 @@ export interface ServiceAppOptions {
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
-  // Behind the gateway or ingress: trust its X-Forwarded-* so Secure cookies and client IPs work.
-  app.set('trust proxy', true);
+  // Behind exactly one proxy (the local gateway, or ingress-nginx in the cluster): trust the hop it adds
+  // to X-Forwarded-*, so Secure cookies and client IPs work, but not hops a client could forge.
+  app.set('trust proxy', options.trustProxyHops ?? 1);
   app.disable('x-powered-by');
 
   app.use(

@@ -16,10 +16,6 @@ export interface EnvelopePublisher {
   publishEnvelope(envelope: EventEnvelope): Promise<unknown>;
 }
 
-export interface TransactionalDatabase {
-  transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T>;
-}
-
 export interface OutboxOptions {
   logger: Logger;
   /** How often the relay looks for rows even when nothing woke it (another replica's commits). */
@@ -44,13 +40,14 @@ export class Outbox {
   private lastPurge = 0;
 
   constructor(
-    private readonly database: TransactionalDatabase,
+    /** The service's database; use cases read through it outside their write transaction. */
+    readonly db: Executor,
     private readonly options: OutboxOptions,
   ) {}
 
   /** Runs `work` in one transaction with an event recorder; wakes the relay after commit. */
   async transaction<T>(work: (tx: Executor, events: EventRecorder) => Promise<T>): Promise<T> {
-    const result = await this.database.transaction((tx) => work(tx, recorderFor(tx)));
+    const result = await this.db.transaction((tx) => work(tx, recorderFor(tx)));
     this.wakeRelay?.();
     return result;
   }
@@ -87,7 +84,7 @@ export class Outbox {
    */
   async relayOnce(publisher: EnvelopePublisher): Promise<number> {
     const batchSize = this.options.batchSize ?? 100;
-    return this.database.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const rows = await tx
         .select()
         .from(outbox)
@@ -165,7 +162,7 @@ export class Outbox {
     if (Date.now() - this.lastPurge < 60_000) return;
     this.lastPurge = Date.now();
     const cutoff = new Date(Date.now() - retainSentMs);
-    await this.database.transaction((tx) =>
+    await this.db.transaction((tx) =>
       tx.delete(outbox).where(and(isNotNull(outbox.sentAt), lt(outbox.sentAt, cutoff))),
     );
   }

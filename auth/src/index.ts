@@ -1,0 +1,24 @@
+import { EventBus, Outbox, connectDatabase, createLogger, runService } from '@ticketing/common';
+import { buildApp } from './app';
+import { loadAuthConfig } from './config';
+import { migrationsFolder } from './db/migrations-folder';
+import * as schema from './db/schema';
+
+const config = loadAuthConfig();
+const logger = createLogger({ service: 'auth', level: config.LOG_LEVEL });
+
+void runService(logger, async (lifecycle) => {
+  const database = await connectDatabase({ url: config.DATABASE_URL, schema, migrationsFolder, logger });
+  lifecycle.onStop('database', () => database.close());
+
+  const bus = await EventBus.connectWithConfig(config, 'auth', logger);
+  lifecycle.onStop('bus', () => bus.close());
+
+  // auth publishes user.created / user.updated and listens to nothing.
+  const outbox = new Outbox(database.db, { logger });
+  outbox.startRelay(bus);
+  lifecycle.onStop('outbox relay', () => outbox.stopRelay());
+
+  const readiness = async () => ({ database: await database.isReachable(), bus: bus.isConnected() });
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness }), config.PORT);
+});

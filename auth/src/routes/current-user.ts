@@ -1,0 +1,8 @@
+import { Router } from 'express';
+
+/** Who is signed in: `{ currentUser: null }` for a visitor, never an error. */
+export function currentUserRouter(): Router {
+  return Router().get('/api/users/currentuser', (req, res) => {
+    res.json({ currentUser: req.currentUser ?? null });
+  });
+}

@@ -1,0 +1,18 @@
+import { Router } from 'express';
+import type { Outbox } from '@ticketing/common';
+import type { AuthConfig } from '../config';
+import { signUpRouter } from './sign-up';
+import { signInRouter } from './sign-in';
+import { signOutRouter } from './sign-out';
+import { currentUserRouter } from './current-user';
+import { updateCurrentUserRouter } from './update-current-user';
+
+export function authRoutes(outbox: Outbox, config: AuthConfig): Router {
+  return Router().use(
+    signUpRouter(outbox, config),
+    signInRouter(outbox, config),
+    signOutRouter(),
+    currentUserRouter(),
+    updateCurrentUserRouter(outbox, config),
+  );
+}

@@ -1,0 +1,56 @@
+import { Outbox, listRecordedEvents, type Subject } from '@ticketing/common';
+import { TEST_JWT_KEY, createTestDatabase, createTestLogger, type TestDatabase } from '@ticketing/common/testing';
+import request from 'supertest';
+import { buildApp } from '../src/app';
+import { loadAuthConfig } from '../src/config';
+import { migrationsFolder } from '../src/db/migrations-folder';
+import * as schema from '../src/db/schema';
+
+export type AuthTestDatabase = TestDatabase<typeof schema>;
+
+/** A migrated database of its own for one test file. */
+export function createAuthTestDatabase(): Promise<AuthTestDatabase> {
+  return createTestDatabase(migrationsFolder, schema);
+}
+
+/** The auth app on a test database, configured as in production but for the given variables. */
+export function buildTestApp(database: AuthTestDatabase, env: NodeJS.ProcessEnv = {}) {
+  const config = loadAuthConfig({
+    DATABASE_URL: database.url,
+    NATS_URL: 'nats://unused-in-http-tests',
+    JWT_KEY: TEST_JWT_KEY,
+    NODE_ENV: 'test',
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+    ...env,
+  });
+  const logger = createTestLogger();
+  const outbox = new Outbox(database.db, { logger });
+  const app = buildApp({ config, outbox, logger, readiness: async () => ({ database: await database.isReachable() }) });
+  return { app, outbox, config };
+}
+
+let counter = 0;
+/** A fresh, valid sign-up body. */
+export function buildCredentials(overrides: Partial<{ email: string; password: string }> = {}) {
+  counter += 1;
+  return { email: `buyer${counter}-${Date.now()}@example.com`, password: 'correct horse battery', ...overrides };
+}
+
+/** Signs a new user up and returns the session cookie the browser would keep. */
+export async function signUp(app: Express.Application, credentials = buildCredentials()) {
+  const response = await request(app).post('/api/users/signup').send(credentials).expect(201);
+  return { cookie: sessionCookie(response), user: response.body as { id: string; email: string }, credentials };
+}
+
+/** The `name=value` part of the session cookie a response set. */
+export function sessionCookie(response: request.Response): string {
+  const header = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
+  const cookie = header.find((line) => line.startsWith('session='));
+  if (!cookie) throw new Error(`no session cookie in ${JSON.stringify(header)}`);
+  return cookie.split(';')[0] as string;
+}
+
+/** The payloads auth has recorded for a subject, oldest first. */
+export async function recordedPayloads(database: AuthTestDatabase, subject: Subject) {
+  return (await listRecordedEvents(database.db, subject)).map((row) => row.data);
+}

@@ -1,3 +1,4 @@
+import type { Express } from 'express';
 import { Outbox, listRecordedEvents, type Subject } from '@ticketing/common';
 import { TEST_JWT_KEY, createTestDatabase, createTestLogger, type TestDatabase } from '@ticketing/common/testing';
 import request from 'supertest';
@@ -37,7 +38,7 @@ export function buildCredentials(overrides: Partial<{ email: string; password: s
 }
 
 /** Signs a new user up and returns the session cookie the browser would keep. */
-export async function signUp(app: Express.Application, credentials = buildCredentials()) {
+export async function signUp(app: Express, credentials = buildCredentials()) {
   const response = await request(app).post('/api/users/signup').send(credentials).expect(201);
   return { cookie: sessionCookie(response), user: response.body as { id: string; email: string }, credentials };
 }

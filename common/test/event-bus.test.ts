@@ -32,7 +32,9 @@ afterEach(async () => {
 function deadLetters(durable: string) {
   const received: Record<string, unknown>[] = [];
   const subscription = bus.connection.subscribe(bus.deadLetterSubject(durable), {
-    callback: (_error, message) => received.push(message.json()),
+    callback: (_error, message) => {
+      received.push(message.json());
+    },
   });
   return { received, stop: () => subscription.unsubscribe() };
 }

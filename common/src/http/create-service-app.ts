@@ -69,7 +69,8 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const checks = await options.readiness();
+    // A check that throws is a dependency that is not ready, not a server error.
+    const checks = await options.readiness().catch(() => ({ readiness: false }) as Record<string, boolean>);
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });

@@ -3,8 +3,9 @@ import pino, { type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 /**
- * Paths pino blanks out in every line, whatever logs them: session cookies, auth headers and any
- * field that carries a password. A secret must never reach a log line.
+ * Paths pino blanks out in every line, whatever logs them: session cookies, auth headers and password
+ * fields up to three levels deep (pino has no recursive wildcard). Code must still never log a request
+ * body or a user record whole: a secret must never reach a log line.
  */
 export const REDACTED_PATHS = [
   'req.headers.cookie',
@@ -14,8 +15,8 @@ export const REDACTED_PATHS = [
   'currentPassword',
   '*.password',
   '*.currentPassword',
-  'body.password',
-  'body.currentPassword',
+  '*.*.password',
+  '*.*.currentPassword',
 ];
 
 export interface LoggerOptions {

@@ -6,7 +6,11 @@ export const authEnvironment = serviceEnvironment(3001)
   .extend(sessionEnvironment.shape)
   .extend({
     /** How long a sign-in lasts (cookie and JWT alike). */
-    SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(24 * 60 * 60),
+    SESSION_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .default(24 * 60 * 60),
     /** Sign-up and sign-in attempts a client may make per minute before getting 429. */
     AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   });

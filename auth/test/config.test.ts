@@ -6,12 +6,19 @@ const valid = { DATABASE_URL: 'postgres://localhost/auth', NATS_URL: 'nats://loc
 describe('auth configuration', () => {
   it('when JWT_KEY and DATABASE_URL are missing, then start fails naming both', () => {
     expect(() => loadAuthConfig({ NATS_URL: 'nats://localhost:4222' })).toThrow(ConfigError);
-    expect(() => loadAuthConfig({ NATS_URL: 'nats://localhost:4222' })).toThrow(/DATABASE_URL is required.*JWT_KEY is required/);
+    expect(() => loadAuthConfig({ NATS_URL: 'nats://localhost:4222' })).toThrow(
+      /DATABASE_URL is required.*JWT_KEY is required/,
+    );
   });
 
   it('when only the required variables are set, then the laptop defaults apply', () => {
     const config = loadAuthConfig(valid);
-    expect(config).toMatchObject({ PORT: 3001, SESSION_TTL_SECONDS: 86_400, AUTH_RATE_LIMIT_PER_MINUTE: 30, NODE_ENV: 'development' });
+    expect(config).toMatchObject({
+      PORT: 3001,
+      SESSION_TTL_SECONDS: 86_400,
+      AUTH_RATE_LIMIT_PER_MINUTE: 30,
+      NODE_ENV: 'development',
+    });
     expect(cookieSecure(config)).toBe(false);
     expect(Object.isFrozen(config)).toBe(true);
   });

@@ -28,9 +28,13 @@ describe('events auth publishes', () => {
         .send({ currentPassword: credentials.password, email: `renamed-${user.email}` })
         .expect(200);
 
-      await waitFor(() => expect(created.events.map((event) => event.data)).toEqual([{ id: user.id, email: user.email, version: 0 }]));
       await waitFor(() =>
-        expect(updated.events.map((event) => event.data)).toEqual([{ id: user.id, email: `renamed-${user.email}`, version: 1 }]),
+        expect(created.events.map((event) => event.data)).toEqual([{ id: user.id, email: user.email, version: 0 }]),
+      );
+      await waitFor(() =>
+        expect(updated.events.map((event) => event.data)).toEqual([
+          { id: user.id, email: `renamed-${user.email}`, version: 1 },
+        ]),
       );
     } finally {
       await Promise.all([created.stop(), updated.stop(), outbox.stopRelay()]);

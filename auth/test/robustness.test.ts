@@ -11,7 +11,8 @@ afterAll(() => database.drop());
 describe('auth under bad input and abuse', () => {
   it('when sign-in is attempted too often from one client, then it answers 429 and other routes keep working', async () => {
     const { app } = buildTestApp(database, { AUTH_RATE_LIMIT_PER_MINUTE: '3' });
-    const attempt = () => request(app).post('/api/users/signin').send({ email: 'a@example.com', password: 'guess1234' });
+    const attempt = () =>
+      request(app).post('/api/users/signin').send({ email: 'a@example.com', password: 'guess1234' });
     for (let index = 0; index < 3; index += 1) await attempt().expect(400);
     const limited = await attempt().expect(429);
     expect(limited.body).toEqual({ errors: [{ message: 'Too many requests, please try again later' }] });
@@ -56,6 +57,8 @@ describe('auth under bad input and abuse', () => {
   it('when probed, then /healthz is alive and /readyz reports the database', async () => {
     const { app } = buildTestApp(database);
     await request(app).get('/healthz').expect(200, { status: 'ok' });
-    await request(app).get('/readyz').expect(200, { status: 'ready', checks: { database: true } });
+    await request(app)
+      .get('/readyz')
+      .expect(200, { status: 'ready', checks: { database: true } });
   });
 });

@@ -1,5 +1,12 @@
 import request from 'supertest';
-import { buildCredentials, buildTestApp, createAuthTestDatabase, sessionCookie, signUp, type AuthTestDatabase } from './helpers';
+import {
+  buildCredentials,
+  buildTestApp,
+  createAuthTestDatabase,
+  sessionCookie,
+  signUp,
+  type AuthTestDatabase,
+} from './helpers';
 
 let database: AuthTestDatabase;
 let app: ReturnType<typeof buildTestApp>['app'];
@@ -60,7 +67,9 @@ describe('POST /api/users/signout', () => {
     const { cookie } = await signUp(app);
     const response = await request(app).post('/api/users/signout').set('Cookie', cookie).send({}).expect(200);
     expect(response.body).toEqual({});
-    const cleared = ([] as string[]).concat(response.headers['set-cookie'] ?? []).find((line) => line.startsWith('session='));
+    const cleared = ([] as string[])
+      .concat(response.headers['set-cookie'] ?? [])
+      .find((line) => line.startsWith('session='));
     expect(cleared).toMatch(/^session=;/);
     expect(cleared).toMatch(/expires=Thu, 01 Jan 1970/i);
   });
@@ -80,11 +89,19 @@ describe('GET /api/users/currentuser', () => {
     const value = cookie.slice('session='.length);
     const session = JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as { jwt: string };
     const [header, , signature] = session.jwt.split('.');
-    const forgedPayload = Buffer.from(JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', email: 'admin@example.com' })).toString('base64url');
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', email: 'admin@example.com' }),
+    ).toString('base64url');
     const forged = Buffer.from(JSON.stringify({ jwt: `${header}.${forgedPayload}.${signature}` })).toString('base64');
 
-    await request(app).get('/api/users/currentuser').set('Cookie', `session=${forged}`).expect(200, { currentUser: null });
-    await request(app).get('/api/users/currentuser').set('Cookie', 'session=%%%not-base64').expect(200, { currentUser: null });
+    await request(app)
+      .get('/api/users/currentuser')
+      .set('Cookie', `session=${forged}`)
+      .expect(200, { currentUser: null });
+    await request(app)
+      .get('/api/users/currentuser')
+      .set('Cookie', 'session=%%%not-base64')
+      .expect(200, { currentUser: null });
   });
 
   it('when the session has expired, then the visitor is signed out', async () => {

@@ -1,7 +1,14 @@
 import request from 'supertest';
 import { eq } from 'drizzle-orm';
 import { users } from '../src/db/schema';
-import { buildCredentials, buildTestApp, createAuthTestDatabase, recordedPayloads, sessionCookie, type AuthTestDatabase } from './helpers';
+import {
+  buildCredentials,
+  buildTestApp,
+  createAuthTestDatabase,
+  recordedPayloads,
+  sessionCookie,
+  type AuthTestDatabase,
+} from './helpers';
 
 let database: AuthTestDatabase;
 let app: ReturnType<typeof buildTestApp>['app'];
@@ -18,7 +25,9 @@ describe('POST /api/users/signup', () => {
     const response = await request(app).post('/api/users/signup').send(credentials).expect(201);
 
     expect(response.body).toEqual({ id: expect.any(String), email: credentials.email });
-    const cookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []).find((line) => line.startsWith('session='));
+    const cookie = ([] as string[])
+      .concat(response.headers['set-cookie'] ?? [])
+      .find((line) => line.startsWith('session='));
     expect(cookie).toMatch(/httponly/i);
     expect(cookie).toMatch(/samesite=lax/i);
     expect(cookie).toMatch(/expires=/i);
@@ -89,7 +98,11 @@ describe('POST /api/users/signup', () => {
     [{ email: 42, password: 'password123' }, 'email', 'Email must be valid'],
     [{ email: 'a@example.com' }, 'password', 'Password must be between 8 and 128 characters'],
     [{ email: 'a@example.com', password: 'short' }, 'password', 'Password must be between 8 and 128 characters'],
-    [{ email: 'a@example.com', password: 'x'.repeat(129) }, 'password', 'Password must be between 8 and 128 characters'],
+    [
+      { email: 'a@example.com', password: 'x'.repeat(129) },
+      'password',
+      'Password must be between 8 and 128 characters',
+    ],
     [{ email: 'a@example.com', password: 12345678 }, 'password', 'Password must be between 8 and 128 characters'],
     [{ email: ['a@example.com'], password: 'password123' }, 'email', 'Email must be valid'],
   ])('when the body is %j, then it answers 400 naming %s', async (body, field, message) => {
@@ -98,8 +111,14 @@ describe('POST /api/users/signup', () => {
   });
 
   it('when the password is exactly 8 or 128 characters, then it is accepted', async () => {
-    await request(app).post('/api/users/signup').send(buildCredentials({ password: 'x'.repeat(8) })).expect(201);
-    await request(app).post('/api/users/signup').send(buildCredentials({ password: 'y'.repeat(128) })).expect(201);
+    await request(app)
+      .post('/api/users/signup')
+      .send(buildCredentials({ password: 'x'.repeat(8) }))
+      .expect(201);
+    await request(app)
+      .post('/api/users/signup')
+      .send(buildCredentials({ password: 'y'.repeat(128) }))
+      .expect(201);
   });
 
   it('when running in production, then the cookie is Secure', async () => {

@@ -1,5 +1,13 @@
 import request from 'supertest';
-import { buildCredentials, buildTestApp, createAuthTestDatabase, recordedPayloads, sessionCookie, signUp, type AuthTestDatabase } from './helpers';
+import {
+  buildCredentials,
+  buildTestApp,
+  createAuthTestDatabase,
+  recordedPayloads,
+  sessionCookie,
+  signUp,
+  type AuthTestDatabase,
+} from './helpers';
 
 let database: AuthTestDatabase;
 let app: ReturnType<typeof buildTestApp>['app'];
@@ -24,22 +32,33 @@ describe('PATCH /api/users/currentuser', () => {
   it('when the email changes, then the session, sign-in and user.updated all carry the new email', async () => {
     const { cookie, user, credentials } = await signUp(app);
     const newEmail = buildCredentials().email;
-    const response = await patch(cookie).send({ currentPassword: credentials.password, email: ` ${newEmail.toUpperCase()}` }).expect(200);
+    const response = await patch(cookie)
+      .send({ currentPassword: credentials.password, email: ` ${newEmail.toUpperCase()}` })
+      .expect(200);
     expect(response.body).toEqual({ id: user.id, email: newEmail });
 
     const me = await request(app).get('/api/users/currentuser').set('Cookie', sessionCookie(response)).expect(200);
     expect(me.body.currentUser).toEqual({ id: user.id, email: newEmail });
     await request(app).post('/api/users/signin').send({ email: newEmail, password: credentials.password }).expect(200);
     await request(app).post('/api/users/signin').send(credentials).expect(400);
-    expect(await recordedPayloads(database, 'user.updated')).toContainEqual({ id: user.id, email: newEmail, version: 1 });
+    expect(await recordedPayloads(database, 'user.updated')).toContainEqual({
+      id: user.id,
+      email: newEmail,
+      version: 1,
+    });
   });
 
   it('when the password changes, then only the new password signs in, and each change bumps the version', async () => {
     const { cookie, user, credentials } = await signUp(app);
     await patch(cookie).send({ currentPassword: credentials.password, password: 'a brand new password' }).expect(200);
     await request(app).post('/api/users/signin').send(credentials).expect(400);
-    const signedIn = await request(app).post('/api/users/signin').send({ email: credentials.email, password: 'a brand new password' }).expect(200);
-    await patch(sessionCookie(signedIn)).send({ currentPassword: 'a brand new password', password: 'and another one' }).expect(200);
+    const signedIn = await request(app)
+      .post('/api/users/signin')
+      .send({ email: credentials.email, password: 'a brand new password' })
+      .expect(200);
+    await patch(sessionCookie(signedIn))
+      .send({ currentPassword: 'a brand new password', password: 'and another one' })
+      .expect(200);
 
     const versions = (await recordedPayloads(database, 'user.updated'))
       .filter((payload) => (payload as { id: string }).id === user.id)
@@ -49,7 +68,9 @@ describe('PATCH /api/users/currentuser', () => {
 
   it('when the current password is wrong, then it answers 400 on that field and changes nothing', async () => {
     const { cookie, credentials } = await signUp(app);
-    const response = await patch(cookie).send({ currentPassword: 'not my password', password: 'hijacked password' }).expect(400);
+    const response = await patch(cookie)
+      .send({ currentPassword: 'not my password', password: 'hijacked password' })
+      .expect(400);
     expect(response.body).toEqual({ errors: [{ message: 'Current password is incorrect', field: 'currentPassword' }] });
     await request(app).post('/api/users/signin').send(credentials).expect(200);
   });
@@ -57,15 +78,23 @@ describe('PATCH /api/users/currentuser', () => {
   it('when the new email belongs to someone else, then it answers 409', async () => {
     const other = await signUp(app);
     const { cookie, credentials } = await signUp(app);
-    const response = await patch(cookie).send({ currentPassword: credentials.password, email: other.user.email }).expect(409);
+    const response = await patch(cookie)
+      .send({ currentPassword: credentials.password, email: other.user.email })
+      .expect(409);
     expect(response.body).toEqual({ errors: [{ message: 'Email in use', field: 'email' }] });
   });
 
   it.each([
     [{ email: 'new@example.com' }, { message: 'You must supply a password', field: 'currentPassword' }],
     [{ currentPassword: 'whatever1' }, { message: 'Provide a new email or a new password' }],
-    [{ currentPassword: 'whatever1', email: 'nope' }, { message: 'Email must be valid', field: 'email' }],
-    [{ currentPassword: 'whatever1', password: 'short' }, { message: 'Password must be between 8 and 128 characters', field: 'password' }],
+    [
+      { currentPassword: 'whatever1', email: 'nope' },
+      { message: 'Email must be valid', field: 'email' },
+    ],
+    [
+      { currentPassword: 'whatever1', password: 'short' },
+      { message: 'Password must be between 8 and 128 characters', field: 'password' },
+    ],
   ])('when the body is %j, then it answers 400', async (body, error) => {
     const { cookie } = await signUp(app);
     const response = await patch(cookie).send(body).expect(400);

@@ -1,20 +1,13 @@
-import {
-  ConfigError,
-  loadConfig,
-  serviceEnvironment,
-  sessionEnvironment,
-} from "../src";
+import { ConfigError, loadConfig, serviceEnvironment, sessionEnvironment } from '../src';
 
 const schema = serviceEnvironment(3000).extend(sessionEnvironment.shape);
 
 /** The smallest environment a session-reading service starts with; override what a test is about. */
-function buildEnv(
-  overrides: Record<string, string | undefined> = {},
-): NodeJS.ProcessEnv {
+function buildEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   return {
-    DATABASE_URL: "postgres://ticketing:secret@localhost:5432/auth",
-    NATS_URL: "nats://localhost:4222",
-    JWT_KEY: "a-jwt-key-of-at-least-16-chars",
+    DATABASE_URL: 'postgres://ticketing:secret@localhost:5432/auth',
+    NATS_URL: 'nats://localhost:4222',
+    JWT_KEY: 'a-jwt-key-of-at-least-16-chars',
     ...overrides,
   };
 }
@@ -27,35 +20,32 @@ function configErrorOf(load: () => unknown): ConfigError {
     expect(error).toBeInstanceOf(ConfigError);
     return error as ConfigError;
   }
-  throw new Error("expected a ConfigError, but the configuration loaded");
+  throw new Error('expected a ConfigError, but the configuration loaded');
 }
 
-describe("loadConfig", () => {
-  it("when the environment is valid, then it parses with the laptop defaults", () => {
+describe('loadConfig', () => {
+  it('when the environment is valid, then it parses with the laptop defaults', () => {
     const config = loadConfig(schema, buildEnv());
     expect(config).toMatchObject({
-      NODE_ENV: "development",
+      NODE_ENV: 'development',
       PORT: 3000,
-      LOG_LEVEL: "info",
-      DATABASE_URL: "postgres://ticketing:secret@localhost:5432/auth",
-      NATS_URL: "nats://localhost:4222",
-      NATS_STREAM: "TICKETING",
-      NATS_SUBJECT_PREFIX: "ticketing",
-      JWT_KEY: "a-jwt-key-of-at-least-16-chars",
+      LOG_LEVEL: 'info',
+      DATABASE_URL: 'postgres://ticketing:secret@localhost:5432/auth',
+      NATS_URL: 'nats://localhost:4222',
+      NATS_STREAM: 'TICKETING',
+      NATS_SUBJECT_PREFIX: 'ticketing',
+      JWT_KEY: 'a-jwt-key-of-at-least-16-chars',
     });
     expect(config.COOKIE_SECURE).toBeUndefined();
   });
 
-  it("when the environment sets PORT and NODE_ENV, then they win over the defaults", () => {
-    const config = loadConfig(
-      schema,
-      buildEnv({ PORT: "4100", NODE_ENV: "production" }),
-    );
+  it('when the environment sets PORT and NODE_ENV, then they win over the defaults', () => {
+    const config = loadConfig(schema, buildEnv({ PORT: '4100', NODE_ENV: 'production' }));
     expect(config.PORT).toBe(4100);
-    expect(config.NODE_ENV).toBe("production");
+    expect(config.NODE_ENV).toBe('production');
   });
 
-  it("when the environment is valid, then the result is frozen", () => {
+  it('when the environment is valid, then the result is frozen', () => {
     const config = loadConfig(schema, buildEnv());
     expect(Object.isFrozen(config)).toBe(true);
     expect(() => {
@@ -63,75 +53,49 @@ describe("loadConfig", () => {
     }).toThrow(TypeError);
   });
 
-  it("when JWT_KEY and DATABASE_URL are missing, then the error names both as required", () => {
-    const error = configErrorOf(() =>
-      loadConfig(
-        schema,
-        buildEnv({ JWT_KEY: undefined, DATABASE_URL: undefined }),
-      ),
-    );
-    expect(error.message).toContain("JWT_KEY is required");
-    expect(error.message).toContain("DATABASE_URL is required");
-    expect(error.problems).toEqual(
-      expect.arrayContaining([
-        "JWT_KEY is required",
-        "DATABASE_URL is required",
-      ]),
-    );
+  it('when JWT_KEY and DATABASE_URL are missing, then the error names both as required', () => {
+    const error = configErrorOf(() => loadConfig(schema, buildEnv({ JWT_KEY: undefined, DATABASE_URL: undefined })));
+    expect(error.message).toContain('JWT_KEY is required');
+    expect(error.message).toContain('DATABASE_URL is required');
+    expect(error.problems).toEqual(expect.arrayContaining(['JWT_KEY is required', 'DATABASE_URL is required']));
   });
 
-  it("when a required variable is set but empty, then it is named as required", () => {
-    const error = configErrorOf(() =>
-      loadConfig(schema, buildEnv({ NATS_URL: "" })),
-    );
-    expect(error.message).toContain("NATS_URL is required");
+  it('when a required variable is set but empty, then it is named as required', () => {
+    const error = configErrorOf(() => loadConfig(schema, buildEnv({ NATS_URL: '' })));
+    expect(error.message).toContain('NATS_URL is required');
   });
 
-  it("when PORT is not a number, then PORT is named as invalid", () => {
-    const error = configErrorOf(() =>
-      loadConfig(schema, buildEnv({ PORT: "abc" })),
-    );
-    expect(error.message).toContain("PORT is invalid");
+  it('when PORT is not a number, then PORT is named as invalid', () => {
+    const error = configErrorOf(() => loadConfig(schema, buildEnv({ PORT: 'abc' })));
+    expect(error.message).toContain('PORT is invalid');
   });
 
-  it("when DATABASE_URL is an http:// URL, then DATABASE_URL is named as invalid", () => {
-    const error = configErrorOf(() =>
-      loadConfig(
-        schema,
-        buildEnv({ DATABASE_URL: "http://localhost:5432/auth" }),
-      ),
-    );
-    expect(error.message).toContain("DATABASE_URL is invalid");
+  it('when DATABASE_URL is an http:// URL, then DATABASE_URL is named as invalid', () => {
+    const error = configErrorOf(() => loadConfig(schema, buildEnv({ DATABASE_URL: 'http://localhost:5432/auth' })));
+    expect(error.message).toContain('DATABASE_URL is invalid');
   });
 
-  it("when DATABASE_URL uses postgresql://, then it is accepted", () => {
-    const config = loadConfig(
-      schema,
-      buildEnv({ DATABASE_URL: "postgresql://localhost/auth" }),
-    );
-    expect(config.DATABASE_URL).toBe("postgresql://localhost/auth");
+  it('when DATABASE_URL uses postgresql://, then it is accepted', () => {
+    const config = loadConfig(schema, buildEnv({ DATABASE_URL: 'postgresql://localhost/auth' }));
+    expect(config.DATABASE_URL).toBe('postgresql://localhost/auth');
   });
 
-  it("when JWT_KEY is shorter than 16 characters, then JWT_KEY is named as invalid", () => {
-    const error = configErrorOf(() =>
-      loadConfig(schema, buildEnv({ JWT_KEY: "short" })),
-    );
-    expect(error.message).toContain("JWT_KEY is invalid");
+  it('when JWT_KEY is shorter than 16 characters, then JWT_KEY is named as invalid', () => {
+    const error = configErrorOf(() => loadConfig(schema, buildEnv({ JWT_KEY: 'short' })));
+    expect(error.message).toContain('JWT_KEY is invalid');
   });
 
   it.each([
-    ["true", true],
-    ["false", false],
+    ['true', true],
+    ['false', false],
     [undefined, undefined],
-  ])("when COOKIE_SECURE is %p, then it reads as %p", (value, expected) => {
+  ])('when COOKIE_SECURE is %p, then it reads as %p', (value, expected) => {
     const config = loadConfig(schema, buildEnv({ COOKIE_SECURE: value }));
     expect(config.COOKIE_SECURE).toBe(expected);
   });
 
-  it("when COOKIE_SECURE is neither true nor false, then it is named as invalid", () => {
-    const error = configErrorOf(() =>
-      loadConfig(schema, buildEnv({ COOKIE_SECURE: "yes" })),
-    );
-    expect(error.message).toContain("COOKIE_SECURE is invalid");
+  it('when COOKIE_SECURE is neither true nor false, then it is named as invalid', () => {
+    const error = configErrorOf(() => loadConfig(schema, buildEnv({ COOKIE_SECURE: 'yes' })));
+    expect(error.message).toContain('COOKIE_SECURE is invalid');
   });
 });

@@ -14,7 +14,12 @@ const ticketData = () => ({
 
 /** A second connection to the same stream: another process binding the same durable. */
 function connectAgain(bus: TestBus): Promise<EventBus> {
-  return EventBus.connect({ ...bus.options, servers: natsUrl(), connectionName: 'second-instance', logger: createTestLogger() });
+  return EventBus.connect({
+    ...bus.options,
+    servers: natsUrl(),
+    connectionName: 'second-instance',
+    logger: createTestLogger(),
+  });
 }
 
 let bus: TestBus;
@@ -49,7 +54,11 @@ describe('EventBus on a real JetStream', () => {
     expect(second.duplicate).toBe(true);
 
     const seen: EventEnvelope<'ticket.created'>[] = [];
-    await bus.listen({ subject: 'ticket.created', durable: 'test-dedupe', handle: async (event) => void seen.push(event) });
+    await bus.listen({
+      subject: 'ticket.created',
+      durable: 'test-dedupe',
+      handle: async (event) => void seen.push(event),
+    });
     await waitFor(() => expect(seen).toHaveLength(1));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(seen).toHaveLength(1);
@@ -115,26 +124,45 @@ describe('EventBus on a real JetStream', () => {
   });
 
   it.each([
-    ['a payload failing its schema', JSON.stringify({ id: randomUUID(), subject: 'ticket.created', occurredAt: new Date().toISOString(), data: { title: 42 } })],
-    ['an envelope for another subject', JSON.stringify({ id: randomUUID(), subject: 'order.expired', occurredAt: new Date().toISOString(), data: { orderId: randomUUID() } })],
+    [
+      'a payload failing its schema',
+      JSON.stringify({
+        id: randomUUID(),
+        subject: 'ticket.created',
+        occurredAt: new Date().toISOString(),
+        data: { title: 42 },
+      }),
+    ],
+    [
+      'an envelope for another subject',
+      JSON.stringify({
+        id: randomUUID(),
+        subject: 'order.expired',
+        occurredAt: new Date().toISOString(),
+        data: { orderId: randomUUID() },
+      }),
+    ],
     ['bytes that are not JSON', '{not json'],
-  ])('when a listener receives %s, then it is terminated at once, kept as a dead letter, and never retried', async (_case, raw) => {
-    const durable = `test-malformed-${randomUUID().slice(0, 8)}`;
-    const dead = deadLetters(durable);
-    let handled = 0;
-    await bus.listen({ subject: 'ticket.created', durable, handle: async () => void (handled += 1) });
-    await jetstream(bus.connection).publish(bus.wireSubject('ticket.created'), raw);
+  ])(
+    'when a listener receives %s, then it is terminated at once, kept as a dead letter, and never retried',
+    async (_case, raw) => {
+      const durable = `test-malformed-${randomUUID().slice(0, 8)}`;
+      const dead = deadLetters(durable);
+      let handled = 0;
+      await bus.listen({ subject: 'ticket.created', durable, handle: async () => void (handled += 1) });
+      await jetstream(bus.connection).publish(bus.wireSubject('ticket.created'), raw);
 
-    await waitFor(() => expect(dead.received).toHaveLength(1));
-    expect(dead.received[0]).toMatchObject({ durable, payload: raw, deliveryCount: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const consumer = await bus.manager.consumers.info(bus.options.stream, durable);
-    expect(handled).toBe(0);
-    expect(consumer.num_ack_pending).toBe(0);
-    expect(consumer.num_redelivered).toBe(0);
-    expect(consumer.num_pending).toBe(0);
-    dead.stop();
-  });
+      await waitFor(() => expect(dead.received).toHaveLength(1));
+      expect(dead.received[0]).toMatchObject({ durable, payload: raw, deliveryCount: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const consumer = await bus.manager.consumers.info(bus.options.stream, durable);
+      expect(handled).toBe(0);
+      expect(consumer.num_ack_pending).toBe(0);
+      expect(consumer.num_redelivered).toBe(0);
+      expect(consumer.num_pending).toBe(0);
+      dead.stop();
+    },
+  );
 
   it('when a handler keeps failing, then after the bounded deliveries the event goes to the dead-letter subject', async () => {
     const dead = deadLetters('test-poison');
@@ -170,7 +198,9 @@ describe('EventBus on a real JetStream', () => {
     await bus.listen({ subject: 'ticket.created', durable: 'test-shared', handle: handler('first') });
     await second.listen({ subject: 'ticket.created', durable: 'test-shared', handle: handler('second') });
 
-    const ids = await Promise.all(Array.from({ length: 60 }, async () => (await bus.publish('ticket.created', ticketData())).id));
+    const ids = await Promise.all(
+      Array.from({ length: 60 }, async () => (await bus.publish('ticket.created', ticketData())).id),
+    );
     await waitFor(() => expect(byInstance.first.length + byInstance.second.length).toBe(60));
     const all = [...byInstance.first, ...byInstance.second];
     expect(new Set(all)).toEqual(new Set(ids));

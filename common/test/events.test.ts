@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomUUID } from 'node:crypto';
 import {
   ChargeStatus,
   eventSchemas,
@@ -8,38 +8,38 @@ import {
   subjects,
   type EventData,
   type Subject,
-} from "../src";
+} from '../src';
 
 /** One valid payload per subject; typed so a new subject in the catalog fails to compile here too. */
 function buildSamples(): { [S in Subject]: EventData<S> } {
   return {
-    "user.created": {
+    'user.created': {
       id: randomUUID(),
-      email: "buyer@example.com",
+      email: 'buyer@example.com',
       version: 0,
     },
-    "user.updated": {
+    'user.updated': {
       id: randomUUID(),
-      email: "buyer+new@example.com",
+      email: 'buyer+new@example.com',
       version: 1,
     },
-    "ticket.created": {
+    'ticket.created': {
       id: randomUUID(),
-      title: "Concert",
+      title: 'Concert',
       price: 2000,
       userId: randomUUID(),
       orderId: null,
       version: 0,
     },
-    "ticket.updated": {
+    'ticket.updated': {
       id: randomUUID(),
-      title: "Concert",
+      title: 'Concert',
       price: 2500,
       userId: randomUUID(),
       orderId: randomUUID(),
       version: 1,
     },
-    "order.created": {
+    'order.created': {
       id: randomUUID(),
       userId: randomUUID(),
       status: OrderStatus.Created,
@@ -47,27 +47,23 @@ function buildSamples(): { [S in Subject]: EventData<S> } {
       ticket: { id: randomUUID(), price: 2000 },
       version: 0,
     },
-    "order.cancelled": {
+    'order.cancelled': {
       id: randomUUID(),
       ticket: { id: randomUUID() },
       version: 1,
     },
-    "order.expired": { orderId: randomUUID() },
-    "charge.created": {
+    'order.expired': { orderId: randomUUID() },
+    'charge.created': {
       id: randomUUID(),
       orderId: randomUUID(),
       status: ChargeStatus.Completed,
       amount: 2000,
-      stripeId: "ch_123",
+      stripeId: 'ch_123',
     },
   };
 }
 
-function buildEnvelope<S extends Subject>(
-  subject: S,
-  data: unknown,
-  overrides: Record<string, unknown> = {},
-) {
+function buildEnvelope<S extends Subject>(subject: S, data: unknown, overrides: Record<string, unknown> = {}) {
   return {
     id: randomUUID(),
     subject,
@@ -84,138 +80,93 @@ function malformed(parse: () => unknown): MalformedEventError {
     expect(error).toBeInstanceOf(MalformedEventError);
     return error as MalformedEventError;
   }
-  throw new Error(
-    "expected a MalformedEventError, but the envelope was accepted",
-  );
+  throw new Error('expected a MalformedEventError, but the envelope was accepted');
 }
 
-describe("parseEnvelope", () => {
-  it("when the catalog gains a subject, then this file has a sample for it", () => {
+describe('parseEnvelope', () => {
+  it('when the catalog gains a subject, then this file has a sample for it', () => {
     const samples = buildSamples();
     expect(Object.keys(samples).sort()).toEqual([...subjects].sort());
     expect([...subjects].sort()).toEqual(Object.keys(eventSchemas).sort());
   });
 
-  it.each(subjects)(
-    "when a %s envelope is valid, then it is accepted unchanged",
-    (subject) => {
-      const envelope = buildEnvelope(subject, buildSamples()[subject]);
-      expect(parseEnvelope(subject, envelope)).toEqual(envelope);
-    },
-  );
-
-  it("when the subject is another one than expected, then it is rejected", () => {
-    const envelope = buildEnvelope(
-      "ticket.updated",
-      buildSamples()["ticket.updated"],
-    );
-    const error = malformed(() => parseEnvelope("ticket.created", envelope));
-    expect(error.reason).toContain(
-      "expected subject ticket.created, got ticket.updated",
-    );
+  it.each(subjects)('when a %s envelope is valid, then it is accepted unchanged', (subject) => {
+    const envelope = buildEnvelope(subject, buildSamples()[subject]);
+    expect(parseEnvelope(subject, envelope)).toEqual(envelope);
   });
 
-  it("when the subject is not in the catalog, then it is rejected", () => {
-    const envelope = buildEnvelope(
-      "ticket.created",
-      buildSamples()["ticket.created"],
-      { subject: "ticket.deleted" },
-    );
-    malformed(() => parseEnvelope("ticket.created", envelope));
+  it('when the subject is another one than expected, then it is rejected', () => {
+    const envelope = buildEnvelope('ticket.updated', buildSamples()['ticket.updated']);
+    const error = malformed(() => parseEnvelope('ticket.created', envelope));
+    expect(error.reason).toContain('expected subject ticket.created, got ticket.updated');
   });
 
-  it("when the payload misses a field, then it is rejected", () => {
-    const { price: _price, ...withoutPrice } = buildSamples()["ticket.created"];
-    malformed(() =>
-      parseEnvelope(
-        "ticket.created",
-        buildEnvelope("ticket.created", withoutPrice),
-      ),
-    );
+  it('when the subject is not in the catalog, then it is rejected', () => {
+    const envelope = buildEnvelope('ticket.created', buildSamples()['ticket.created'], { subject: 'ticket.deleted' });
+    malformed(() => parseEnvelope('ticket.created', envelope));
   });
 
-  it("when there is no payload at all, then it is rejected", () => {
-    malformed(() =>
-      parseEnvelope("order.expired", buildEnvelope("order.expired", undefined)),
-    );
+  it('when the payload misses a field, then it is rejected', () => {
+    const { price: _price, ...withoutPrice } = buildSamples()['ticket.created'];
+    malformed(() => parseEnvelope('ticket.created', buildEnvelope('ticket.created', withoutPrice)));
+  });
+
+  it('when there is no payload at all, then it is rejected', () => {
+    malformed(() => parseEnvelope('order.expired', buildEnvelope('order.expired', undefined)));
   });
 
   it.each([
-    ["negative", -100],
-    ["zero", 0],
-    ["fractional", 20.5],
-    ["a string", "2000"],
-  ])("when a ticket price is %s, then it is rejected", (_name, price) => {
-    const data = { ...buildSamples()["ticket.created"], price };
-    malformed(() =>
-      parseEnvelope("ticket.created", buildEnvelope("ticket.created", data)),
-    );
+    ['negative', -100],
+    ['zero', 0],
+    ['fractional', 20.5],
+    ['a string', '2000'],
+  ])('when a ticket price is %s, then it is rejected', (_name, price) => {
+    const data = { ...buildSamples()['ticket.created'], price };
+    malformed(() => parseEnvelope('ticket.created', buildEnvelope('ticket.created', data)));
   });
 
-  it("when a charge amount is fractional, then it is rejected", () => {
-    const data = { ...buildSamples()["charge.created"], amount: 19.99 };
-    malformed(() =>
-      parseEnvelope("charge.created", buildEnvelope("charge.created", data)),
-    );
+  it('when a charge amount is fractional, then it is rejected', () => {
+    const data = { ...buildSamples()['charge.created'], amount: 19.99 };
+    malformed(() => parseEnvelope('charge.created', buildEnvelope('charge.created', data)));
   });
 
-  it("when the event id is not a UUID, then it is rejected", () => {
-    const envelope = buildEnvelope(
-      "order.expired",
-      buildSamples()["order.expired"],
-      { id: "event-1" },
-    );
-    malformed(() => parseEnvelope("order.expired", envelope));
+  it('when the event id is not a UUID, then it is rejected', () => {
+    const envelope = buildEnvelope('order.expired', buildSamples()['order.expired'], { id: 'event-1' });
+    malformed(() => parseEnvelope('order.expired', envelope));
   });
 
-  it("when an id in the payload is not a UUID, then it is rejected", () => {
-    const data = { ...buildSamples()["order.cancelled"], ticket: { id: "42" } };
-    malformed(() =>
-      parseEnvelope("order.cancelled", buildEnvelope("order.cancelled", data)),
-    );
+  it('when an id in the payload is not a UUID, then it is rejected', () => {
+    const data = { ...buildSamples()['order.cancelled'], ticket: { id: '42' } };
+    malformed(() => parseEnvelope('order.cancelled', buildEnvelope('order.cancelled', data)));
   });
 
-  it.each(["yesterday", "2025-01-01 10:00:00", "1735725600000", ""])(
-    "when occurredAt is %p, not an ISO timestamp, then it is rejected",
+  it.each(['yesterday', '2025-01-01 10:00:00', '1735725600000', ''])(
+    'when occurredAt is %p, not an ISO timestamp, then it is rejected',
     (occurredAt) => {
-      const envelope = buildEnvelope(
-        "order.expired",
-        buildSamples()["order.expired"],
-        { occurredAt },
-      );
-      malformed(() => parseEnvelope("order.expired", envelope));
+      const envelope = buildEnvelope('order.expired', buildSamples()['order.expired'], { occurredAt });
+      malformed(() => parseEnvelope('order.expired', envelope));
     },
   );
 
-  it("when the version is negative or fractional, then it is rejected", () => {
+  it('when the version is negative or fractional, then it is rejected', () => {
     for (const version of [-1, 1.5]) {
-      const data = { ...buildSamples()["user.updated"], version };
-      malformed(() =>
-        parseEnvelope("user.updated", buildEnvelope("user.updated", data)),
-      );
+      const data = { ...buildSamples()['user.updated'], version };
+      malformed(() => parseEnvelope('user.updated', buildEnvelope('user.updated', data)));
     }
   });
 
-  it.each(Object.values(OrderStatus))(
-    "when order.created has status %p, then it is accepted",
-    (status) => {
-      const data = { ...buildSamples()["order.created"], status };
-      expect(
-        parseEnvelope("order.created", buildEnvelope("order.created", data))
-          .data.status,
-      ).toBe(status);
-    },
-  );
-
-  it("when order.created has a status outside OrderStatus, then it is rejected", () => {
-    const data = { ...buildSamples()["order.created"], status: "pending" };
-    malformed(() =>
-      parseEnvelope("order.created", buildEnvelope("order.created", data)),
-    );
+  it.each(Object.values(OrderStatus))('when order.created has status %p, then it is accepted', (status) => {
+    const data = { ...buildSamples()['order.created'], status };
+    expect(parseEnvelope('order.created', buildEnvelope('order.created', data)).data.status).toBe(status);
   });
 
-  it("when the message is not an object at all, then it is rejected", () => {
-    malformed(() => parseEnvelope("ticket.created", "not an envelope"));
-    malformed(() => parseEnvelope("ticket.created", null));
+  it('when order.created has a status outside OrderStatus, then it is rejected', () => {
+    const data = { ...buildSamples()['order.created'], status: 'pending' };
+    malformed(() => parseEnvelope('order.created', buildEnvelope('order.created', data)));
+  });
+
+  it('when the message is not an object at all, then it is rejected', () => {
+    malformed(() => parseEnvelope('ticket.created', 'not an envelope'));
+    malformed(() => parseEnvelope('ticket.created', null));
   });
 });

@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
-import http from "node:http";
-import { Router } from "express";
-import { body } from "express-validator";
-import jwt from "jsonwebtoken";
-import request from "supertest";
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { Router } from 'express';
+import { body } from 'express-validator';
+import jwt from 'jsonwebtoken';
+import request from 'supertest';
 import {
   BadRequestError,
   ConflictError,
@@ -15,79 +15,61 @@ import {
   requireAuth,
   signUserToken,
   validateRequest,
-} from "../src";
-import {
-  createTestLogger,
-  sessionCookieFor,
-  TEST_JWT_KEY,
-} from "../src/testing";
+} from '../src';
+import { createTestLogger, sessionCookieFor, TEST_JWT_KEY } from '../src/testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Routes that fail in each of the ways a real service's routes do. */
 function buildTestRoutes(): Router {
   const routes = Router();
-  routes.get("/test/bad-request", () => {
-    throw new BadRequestError("Price must be greater than zero", "price");
+  routes.get('/test/bad-request', () => {
+    throw new BadRequestError('Price must be greater than zero', 'price');
   });
   routes.post(
-    "/test/validated",
-    body("email").isEmail().withMessage("Email must be valid"),
-    body("password")
-      .isLength({ min: 8 })
-      .withMessage("Password must be at least 8 characters"),
+    '/test/validated',
+    body('email').isEmail().withMessage('Email must be valid'),
+    body('password').isLength({ min: 8 }).withMessage('Password must be at least 8 characters'),
     validateRequest,
     (req, res) => {
       res.status(201).json({ email: req.body.email });
     },
   );
-  routes.post("/test/echo", (req, res) => {
+  routes.post('/test/echo', (req, res) => {
     res.json(req.body);
   });
-  routes.get("/test/current-user", (req, res) => {
+  routes.get('/test/current-user', (req, res) => {
     res.json({ currentUser: req.currentUser ?? null });
   });
-  routes.get("/test/signed-in-only", requireAuth, (req, res) => {
+  routes.get('/test/signed-in-only', requireAuth, (req, res) => {
     res.json({ currentUser: req.currentUser });
   });
-  routes.post("/test/sign-in", (req, res) => {
+  routes.post('/test/sign-in', (req, res) => {
     req.session = {
-      jwt: signUserToken(
-        { id: randomUUID(), email: "buyer@example.com" },
-        TEST_JWT_KEY,
-        900,
-      ),
+      jwt: signUserToken({ id: randomUUID(), email: 'buyer@example.com' }, TEST_JWT_KEY, 900),
     };
     res.json({});
   });
-  routes.get("/test/forbidden", () => {
+  routes.get('/test/forbidden', () => {
     throw new ForbiddenError();
   });
-  routes.get("/test/not-found", () => {
+  routes.get('/test/not-found', () => {
     throw new NotFoundError();
   });
-  routes.get("/test/conflict", () => {
-    throw new ConflictError("Ticket is reserved", "ticketId");
+  routes.get('/test/conflict', () => {
+    throw new ConflictError('Ticket is reserved', 'ticketId');
   });
-  routes.get("/test/declined", () => {
+  routes.get('/test/declined', () => {
     throw new PaymentDeclinedError();
   });
-  routes.get(
-    "/test/limited",
-    rateLimiter({ windowMs: 60_000, limit: 2 }),
-    (_req, res) => {
-      res.json({ ok: true });
-    },
-  );
-  routes.get(
-    "/test/limited-behind-proxy",
-    rateLimiter({ windowMs: 60_000, limit: 2 }),
-    (_req, res) => {
-      res.json({ ok: true });
-    },
-  );
-  routes.get("/test/crash", () => {
-    throw new Error("secret internals");
+  routes.get('/test/limited', rateLimiter({ windowMs: 60_000, limit: 2 }), (_req, res) => {
+    res.json({ ok: true });
+  });
+  routes.get('/test/limited-behind-proxy', rateLimiter({ windowMs: 60_000, limit: 2 }), (_req, res) => {
+    res.json({ ok: true });
+  });
+  routes.get('/test/crash', () => {
+    throw new Error('secret internals');
   });
   return routes;
 }
@@ -110,13 +92,11 @@ let server: http.Server;
 
 beforeAll(async () => {
   server = http.createServer(buildApp());
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve, reject) =>
-    server.close((error) => (error ? reject(error) : resolve())),
-  );
+  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 });
 
 beforeEach(() => {
@@ -127,161 +107,149 @@ const api = () => request(server);
 
 /** A session cookie exactly as cookie-session writes it, holding whatever token we give it. */
 function cookieHolding(token: string): string {
-  return `session=${Buffer.from(JSON.stringify({ jwt: token })).toString("base64")}`;
+  return `session=${Buffer.from(JSON.stringify({ jwt: token })).toString('base64')}`;
 }
 
 function base64UrlJson(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString("base64url");
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-describe("error envelope", () => {
-  it("when a route throws BadRequestError with a field, then 400 names the message and the field", async () => {
-    const response = await api().get("/test/bad-request");
+describe('error envelope', () => {
+  it('when a route throws BadRequestError with a field, then 400 names the message and the field', async () => {
+    const response = await api().get('/test/bad-request');
     expect(response.status).toBe(400);
     expect(response.body).toEqual({
-      errors: [{ message: "Price must be greater than zero", field: "price" }],
+      errors: [{ message: 'Price must be greater than zero', field: 'price' }],
     });
   });
 
-  it("when express-validator rejects the body, then 400 has one entry per invalid field", async () => {
-    const response = await api()
-      .post("/test/validated")
-      .send({ email: "not-an-email", password: "short" });
+  it('when express-validator rejects the body, then 400 has one entry per invalid field', async () => {
+    const response = await api().post('/test/validated').send({ email: 'not-an-email', password: 'short' });
     expect(response.status).toBe(400);
     expect(response.body).toEqual({
       errors: [
-        { message: "Email must be valid", field: "email" },
+        { message: 'Email must be valid', field: 'email' },
         {
-          message: "Password must be at least 8 characters",
-          field: "password",
+          message: 'Password must be at least 8 characters',
+          field: 'password',
         },
       ],
     });
   });
 
-  it("when only the email is invalid, then 400 names only the email", async () => {
-    const response = await api()
-      .post("/test/validated")
-      .send({ email: "nope", password: "long enough" });
+  it('when only the email is invalid, then 400 names only the email', async () => {
+    const response = await api().post('/test/validated').send({ email: 'nope', password: 'long enough' });
     expect(response.status).toBe(400);
     expect(response.body).toEqual({
-      errors: [{ message: "Email must be valid", field: "email" }],
+      errors: [{ message: 'Email must be valid', field: 'email' }],
     });
   });
 
-  it("when the body is valid, then the route runs", async () => {
-    const response = await api()
-      .post("/test/validated")
-      .send({ email: "a@example.com", password: "long enough" });
+  it('when the body is valid, then the route runs', async () => {
+    const response = await api().post('/test/validated').send({ email: 'a@example.com', password: 'long enough' });
     expect(response.status).toBe(201);
-    expect(response.body).toEqual({ email: "a@example.com" });
+    expect(response.body).toEqual({ email: 'a@example.com' });
   });
 
-  it("when no one is signed in, then requireAuth answers 401", async () => {
-    const response = await api().get("/test/signed-in-only");
+  it('when no one is signed in, then requireAuth answers 401', async () => {
+    const response = await api().get('/test/signed-in-only');
     expect(response.status).toBe(401);
-    expect(response.body).toEqual({ errors: [{ message: "Not signed in" }] });
+    expect(response.body).toEqual({ errors: [{ message: 'Not signed in' }] });
   });
 
-  it("when a route throws ForbiddenError, then 403", async () => {
-    const response = await api().get("/test/forbidden");
+  it('when a route throws ForbiddenError, then 403', async () => {
+    const response = await api().get('/test/forbidden');
     expect(response.status).toBe(403);
-    expect(response.body).toEqual({ errors: [{ message: "Not allowed" }] });
+    expect(response.body).toEqual({ errors: [{ message: 'Not allowed' }] });
   });
 
-  it("when a route throws NotFoundError, then 404", async () => {
-    const response = await api().get("/test/not-found");
+  it('when a route throws NotFoundError, then 404', async () => {
+    const response = await api().get('/test/not-found');
     expect(response.status).toBe(404);
-    expect(response.body).toEqual({ errors: [{ message: "Not found" }] });
+    expect(response.body).toEqual({ errors: [{ message: 'Not found' }] });
   });
 
-  it("when a route throws ConflictError, then 409 names the message and the field", async () => {
-    const response = await api().get("/test/conflict");
+  it('when a route throws ConflictError, then 409 names the message and the field', async () => {
+    const response = await api().get('/test/conflict');
     expect(response.status).toBe(409);
     expect(response.body).toEqual({
-      errors: [{ message: "Ticket is reserved", field: "ticketId" }],
+      errors: [{ message: 'Ticket is reserved', field: 'ticketId' }],
     });
   });
 
-  it("when a route throws PaymentDeclinedError, then 402", async () => {
-    const response = await api().get("/test/declined");
+  it('when a route throws PaymentDeclinedError, then 402', async () => {
+    const response = await api().get('/test/declined');
     expect(response.status).toBe(402);
     expect(response.body).toEqual({
-      errors: [{ message: "Your card was declined" }],
+      errors: [{ message: 'Your card was declined' }],
     });
   });
 
-  it("when a client exceeds the rate limit, then 429 with the envelope", async () => {
-    expect((await api().get("/test/limited")).status).toBe(200);
-    expect((await api().get("/test/limited")).status).toBe(200);
-    const response = await api().get("/test/limited");
+  it('when a client exceeds the rate limit, then 429 with the envelope', async () => {
+    expect((await api().get('/test/limited')).status).toBe(200);
+    expect((await api().get('/test/limited')).status).toBe(200);
+    const response = await api().get('/test/limited');
     expect(response.status).toBe(429);
     expect(response.body).toEqual({
-      errors: [{ message: "Too many requests, please try again later" }],
+      errors: [{ message: 'Too many requests, please try again later' }],
     });
   });
 
-  it("when a client forges the left of X-Forwarded-For, then it is still limited by the address the gateway saw", async () => {
+  it('when a client forges the left of X-Forwarded-For, then it is still limited by the address the gateway saw', async () => {
     // The gateway appends the address it saw; whatever the client wrote before it must not pick the bucket.
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const response = await api()
-        .get("/test/limited-behind-proxy")
-        .set("X-Forwarded-For", `198.51.100.${attempt + 1}, 203.0.113.7`);
+        .get('/test/limited-behind-proxy')
+        .set('X-Forwarded-For', `198.51.100.${attempt + 1}, 203.0.113.7`);
       statuses.push(response.status);
     }
     expect(statuses).toEqual([200, 200, 429]);
   });
 
-  it("when a route throws an unexpected Error, then 500 says nothing internal", async () => {
-    const response = await api().get("/test/crash");
+  it('when a route throws an unexpected Error, then 500 says nothing internal', async () => {
+    const response = await api().get('/test/crash');
     expect(response.status).toBe(500);
     expect(response.body).toEqual({
-      errors: [{ message: "Something went wrong" }],
+      errors: [{ message: 'Something went wrong' }],
     });
-    expect(response.text).not.toContain("secret internals");
+    expect(response.text).not.toContain('secret internals');
     expect(response.text).not.toMatch(/stack|Error:/);
   });
 
-  it("when the path is unknown, then 404 with the envelope", async () => {
-    const response = await api().get("/no/such/path");
+  it('when the path is unknown, then 404 with the envelope', async () => {
+    const response = await api().get('/no/such/path');
     expect(response.status).toBe(404);
-    expect(response.body).toEqual({ errors: [{ message: "Not found" }] });
+    expect(response.body).toEqual({ errors: [{ message: 'Not found' }] });
   });
 });
 
-describe("JSON bodies", () => {
-  it("when the body is malformed JSON, then 400 with the envelope, not a 500", async () => {
-    const response = await api()
-      .post("/test/echo")
-      .set("Content-Type", "application/json")
-      .send('{"email": ');
+describe('JSON bodies', () => {
+  it('when the body is malformed JSON, then 400 with the envelope, not a 500', async () => {
+    const response = await api().post('/test/echo').set('Content-Type', 'application/json').send('{"email": ');
     expect(response.status).toBe(400);
     expect(response.body).toEqual({
-      errors: [{ message: "Request body is not valid JSON" }],
+      errors: [{ message: 'Request body is not valid JSON' }],
     });
   });
 
-  it("when the body is a 1 MB JSON document, then 413 with the envelope and the app still answers the next request", async () => {
-    const huge = JSON.stringify({ filler: "x".repeat(1024 * 1024) });
-    const response = await api()
-      .post("/test/echo")
-      .set("Content-Type", "application/json")
-      .send(huge);
+  it('when the body is a 1 MB JSON document, then 413 with the envelope and the app still answers the next request', async () => {
+    const huge = JSON.stringify({ filler: 'x'.repeat(1024 * 1024) });
+    const response = await api().post('/test/echo').set('Content-Type', 'application/json').send(huge);
     expect(response.status).toBe(413);
     expect(response.body).toEqual({
-      errors: [{ message: "Request body is too large" }],
+      errors: [{ message: 'Request body is too large' }],
     });
 
-    const next = await api().post("/test/echo").send({ small: true });
+    const next = await api().post('/test/echo').send({ small: true });
     expect(next.status).toBe(200);
     expect(next.body).toEqual({ small: true });
   });
 
-  it("when the body uses a charset the parser refuses, then 415 with the envelope", async () => {
+  it('when the body uses a charset the parser refuses, then 415 with the envelope', async () => {
     const response = await api()
-      .post("/test/echo")
-      .set("Content-Type", "application/json; charset=latin1")
+      .post('/test/echo')
+      .set('Content-Type', 'application/json; charset=latin1')
       .send('{"a":1}');
     expect(response.status).toBe(415);
     expect(response.body).toEqual({
@@ -290,166 +258,120 @@ describe("JSON bodies", () => {
   });
 });
 
-describe("probes", () => {
-  it("when /healthz is asked, then 200", async () => {
-    const response = await api().get("/healthz");
+describe('probes', () => {
+  it('when /healthz is asked, then 200', async () => {
+    const response = await api().get('/healthz');
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ status: "ok" });
+    expect(response.body).toEqual({ status: 'ok' });
   });
 
-  it("when every readiness check passes, then /readyz is 200", async () => {
-    const response = await api().get("/readyz");
+  it('when every readiness check passes, then /readyz is 200', async () => {
+    const response = await api().get('/readyz');
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
-      status: "ready",
+      status: 'ready',
       checks: { database: true, bus: true },
     });
   });
 
-  it("when one readiness check fails, then /readyz is 503 and names it", async () => {
+  it('when one readiness check fails, then /readyz is 503 and names it', async () => {
     readinessChecks = { database: true, bus: false };
-    const response = await api().get("/readyz");
+    const response = await api().get('/readyz');
     expect(response.status).toBe(503);
     expect(response.body).toEqual({
-      status: "not ready",
+      status: 'not ready',
       checks: { database: true, bus: false },
     });
   });
 });
 
-describe("request ids", () => {
-  it("when the caller sends x-request-id, then the same id comes back", async () => {
-    const response = await api()
-      .get("/healthz")
-      .set("x-request-id", "gateway-abc-123");
-    expect(response.headers["x-request-id"]).toBe("gateway-abc-123");
+describe('request ids', () => {
+  it('when the caller sends x-request-id, then the same id comes back', async () => {
+    const response = await api().get('/healthz').set('x-request-id', 'gateway-abc-123');
+    expect(response.headers['x-request-id']).toBe('gateway-abc-123');
   });
 
-  it("when the caller sends none, then a UUID is generated", async () => {
-    const response = await api().get("/healthz");
-    expect(response.headers["x-request-id"]).toMatch(UUID);
+  it('when the caller sends none, then a UUID is generated', async () => {
+    const response = await api().get('/healthz');
+    expect(response.headers['x-request-id']).toMatch(UUID);
   });
 
-  it("when the caller sends an id with unsafe characters, then a UUID replaces it", async () => {
-    const response = await api()
-      .get("/healthz")
-      .set("x-request-id", "evil id\twith spaces");
-    expect(response.headers["x-request-id"]).toMatch(UUID);
+  it('when the caller sends an id with unsafe characters, then a UUID replaces it', async () => {
+    const response = await api().get('/healthz').set('x-request-id', 'evil id\twith spaces');
+    expect(response.headers['x-request-id']).toMatch(UUID);
   });
 
-  it("when a route fails, then the error response carries the request id too", async () => {
-    const response = await api().get("/test/crash");
-    expect(response.headers["x-request-id"]).toMatch(UUID);
+  it('when a route fails, then the error response carries the request id too', async () => {
+    const response = await api().get('/test/crash');
+    expect(response.headers['x-request-id']).toMatch(UUID);
   });
 });
 
-describe("session", () => {
-  it("when the cookie holds a valid token, then the route sees the user", async () => {
-    const { cookie, user } = sessionCookieFor({ email: "buyer@example.com" });
-    const response = await api()
-      .get("/test/current-user")
-      .set("Cookie", cookie);
+describe('session', () => {
+  it('when the cookie holds a valid token, then the route sees the user', async () => {
+    const { cookie, user } = sessionCookieFor({ email: 'buyer@example.com' });
+    const response = await api().get('/test/current-user').set('Cookie', cookie);
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ currentUser: user });
   });
 
-  it("when the cookie holds a valid token, then requireAuth lets the request through", async () => {
+  it('when the cookie holds a valid token, then requireAuth lets the request through', async () => {
     const { cookie, user } = sessionCookieFor();
-    const response = await api()
-      .get("/test/signed-in-only")
-      .set("Cookie", cookie);
+    const response = await api().get('/test/signed-in-only').set('Cookie', cookie);
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ currentUser: user });
   });
 
   const badCookies: Array<[string, () => string]> = [
     [
-      "a tampered token (payload changed, signature kept)",
+      'a tampered token (payload changed, signature kept)',
       () => {
         const { cookie } = sessionCookieFor();
-        const session = JSON.parse(
-          Buffer.from(cookie.slice("session=".length), "base64").toString(
-            "utf8",
-          ),
-        );
-        const [header, payload, signature] = (session.jwt as string).split(".");
-        const claims = JSON.parse(
-          Buffer.from(payload!, "base64url").toString("utf8"),
-        );
+        const session = JSON.parse(Buffer.from(cookie.slice('session='.length), 'base64').toString('utf8'));
+        const [header, payload, signature] = (session.jwt as string).split('.');
+        const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'));
         const forged = base64UrlJson({ ...claims, id: randomUUID() });
         return cookieHolding(`${header}.${forged}.${signature}`);
       },
     ],
     [
-      "a token signed with another key",
-      () =>
-        sessionCookieFor({}, { jwtKey: "another-key-that-is-long-enough" })
-          .cookie,
+      'a token signed with another key',
+      () => sessionCookieFor({}, { jwtKey: 'another-key-that-is-long-enough' }).cookie,
+    ],
+    ['an expired token', () => sessionCookieFor({}, { expiresInSeconds: -10 }).cookie],
+    ['a cookie that is not base64 JSON', () => 'session=%%%this-is-not-base64-json%%%'],
+    ['a cookie that is base64 but not JSON', () => `session=${Buffer.from('not json').toString('base64')}`],
+    ['a cookie whose JSON holds no token', () => `session=${Buffer.from('{"user":"admin"}').toString('base64')}`],
+    ['a token whose payload lacks the id', () => cookieHolding(jwt.sign({ email: 'a@example.com' }, TEST_JWT_KEY))],
+    [
+      'a token whose id is not a UUID',
+      () => cookieHolding(jwt.sign({ id: 'admin', email: 'a@example.com' }, TEST_JWT_KEY)),
     ],
     [
-      "an expired token",
-      () => sessionCookieFor({}, { expiresInSeconds: -10 }).cookie,
-    ],
-    [
-      "a cookie that is not base64 JSON",
-      () => "session=%%%this-is-not-base64-json%%%",
-    ],
-    [
-      "a cookie that is base64 but not JSON",
-      () => `session=${Buffer.from("not json").toString("base64")}`,
-    ],
-    [
-      "a cookie whose JSON holds no token",
-      () => `session=${Buffer.from('{"user":"admin"}').toString("base64")}`,
-    ],
-    [
-      "a token whose payload lacks the id",
-      () => cookieHolding(jwt.sign({ email: "a@example.com" }, TEST_JWT_KEY)),
-    ],
-    [
-      "a token whose id is not a UUID",
+      'an unsigned token (alg none)',
       () =>
         cookieHolding(
-          jwt.sign({ id: "admin", email: "a@example.com" }, TEST_JWT_KEY),
-        ),
-    ],
-    [
-      "an unsigned token (alg none)",
-      () =>
-        cookieHolding(
-          `${base64UrlJson({ alg: "none", typ: "JWT" })}.${base64UrlJson({ id: randomUUID(), email: "a@example.com" })}.`,
+          `${base64UrlJson({ alg: 'none', typ: 'JWT' })}.${base64UrlJson({ id: randomUUID(), email: 'a@example.com' })}.`,
         ),
     ],
   ];
 
-  it.each(badCookies)(
-    "when the cookie holds %s, then the visitor is simply signed out",
-    async (_name, cookieFor) => {
-      const response = await api()
-        .get("/test/current-user")
-        .set("Cookie", cookieFor());
-      expect(response.status).toBe(200);
-      expect(response.body).toEqual({ currentUser: null });
-    },
-  );
+  it.each(badCookies)('when the cookie holds %s, then the visitor is simply signed out', async (_name, cookieFor) => {
+    const response = await api().get('/test/current-user').set('Cookie', cookieFor());
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ currentUser: null });
+  });
 
-  it.each(badCookies)(
-    "when the cookie holds %s, then requireAuth answers 401",
-    async (_name, cookieFor) => {
-      const response = await api()
-        .get("/test/signed-in-only")
-        .set("Cookie", cookieFor());
-      expect(response.status).toBe(401);
-      expect(response.body).toEqual({ errors: [{ message: "Not signed in" }] });
-    },
-  );
+  it.each(badCookies)('when the cookie holds %s, then requireAuth answers 401', async (_name, cookieFor) => {
+    const response = await api().get('/test/signed-in-only').set('Cookie', cookieFor());
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({ errors: [{ message: 'Not signed in' }] });
+  });
 
-  it("when a route signs in, then the cookie is HttpOnly, SameSite=Lax, expiring, and not Secure in development", async () => {
-    const response = await api().post("/test/sign-in");
-    const setCookie = ([] as string[]).concat(
-      response.headers["set-cookie"] ?? [],
-    );
-    const session = setCookie.find((line) => line.startsWith("session="));
+  it('when a route signs in, then the cookie is HttpOnly, SameSite=Lax, expiring, and not Secure in development', async () => {
+    const response = await api().post('/test/sign-in');
+    const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
+    const session = setCookie.find((line) => line.startsWith('session='));
     expect(session).toBeDefined();
     expect(session).toMatch(/;\s*httponly/i);
     expect(session).toMatch(/;\s*samesite=lax/i);
@@ -457,16 +379,12 @@ describe("session", () => {
     expect(session).not.toMatch(/;\s*secure/i);
   });
 
-  it("when cookies are Secure and the gateway forwarded HTTPS, then the session cookie is Secure", async () => {
+  it('when cookies are Secure and the gateway forwarded HTTPS, then the session cookie is Secure', async () => {
     const response = await request(buildApp({ cookieSecure: true }))
-      .post("/test/sign-in")
-      .set("X-Forwarded-Proto", "https");
+      .post('/test/sign-in')
+      .set('X-Forwarded-Proto', 'https');
     expect(response.status).toBe(200);
-    const setCookie = ([] as string[]).concat(
-      response.headers["set-cookie"] ?? [],
-    );
-    expect(setCookie.find((line) => line.startsWith("session="))).toMatch(
-      /;\s*secure/i,
-    );
+    const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
+    expect(setCookie.find((line) => line.startsWith('session='))).toMatch(/;\s*secure/i);
   });
 });

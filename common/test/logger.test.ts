@@ -1,8 +1,8 @@
-import { Writable } from "node:stream";
-import { Router } from "express";
-import request from "supertest";
-import { createLogger, createServiceApp } from "../src";
-import { sessionCookieFor, TEST_JWT_KEY } from "../src/testing";
+import { Writable } from 'node:stream';
+import { Router } from 'express';
+import request from 'supertest';
+import { createLogger, createServiceApp } from '../src';
+import { sessionCookieFor, TEST_JWT_KEY } from '../src/testing';
 
 /** A destination that keeps every line the logger writes, parsed. */
 function collectLines() {
@@ -10,91 +10,86 @@ function collectLines() {
   const raw: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
-      for (const line of chunk.toString().split("\n").filter(Boolean)) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
         raw.push(line);
         lines.push(JSON.parse(line));
       }
       callback();
     },
   });
-  return { destination, lines, text: () => raw.join("\n") };
+  return { destination, lines, text: () => raw.join('\n') };
 }
 
-describe("createLogger", () => {
-  it("when an object carries passwords and a cookie, then each shows [redacted] and never the secret", () => {
+describe('createLogger', () => {
+  it('when an object carries passwords and a cookie, then each shows [redacted] and never the secret', () => {
     const { destination, lines, text } = collectLines();
-    const logger = createLogger({ service: "x", destination });
+    const logger = createLogger({ service: 'x', destination });
 
     logger.info(
       {
-        password: "top-level-secret",
-        currentPassword: "current-secret",
-        body: { email: "a@example.com", password: "body-secret" },
+        password: 'top-level-secret',
+        currentPassword: 'current-secret',
+        body: { email: 'a@example.com', password: 'body-secret' },
         req: {
-          headers: { cookie: "session=cookie-secret", host: "localhost" },
+          headers: { cookie: 'session=cookie-secret', host: 'localhost' },
         },
       },
-      "signing up",
+      'signing up',
     );
 
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
-      password: "[redacted]",
-      currentPassword: "[redacted]",
-      body: { email: "a@example.com", password: "[redacted]" },
-      req: { headers: { cookie: "[redacted]", host: "localhost" } },
+      password: '[redacted]',
+      currentPassword: '[redacted]',
+      body: { email: 'a@example.com', password: '[redacted]' },
+      req: { headers: { cookie: '[redacted]', host: 'localhost' } },
     });
-    for (const secret of [
-      "top-level-secret",
-      "current-secret",
-      "body-secret",
-      "cookie-secret",
-    ]) {
+    for (const secret of ['top-level-secret', 'current-secret', 'body-secret', 'cookie-secret']) {
       expect(text()).not.toContain(secret);
     }
   });
 
-  it("when an authorization header or a Set-Cookie is logged, then it is redacted", () => {
+  it('when an authorization header or a Set-Cookie is logged, then it is redacted', () => {
     const { destination, text } = collectLines();
-    const logger = createLogger({ service: "x", destination });
+    const logger = createLogger({ service: 'x', destination });
 
     logger.info({
-      req: { headers: { authorization: "Bearer token-secret" } },
-      res: { headers: { "set-cookie": "session=set-cookie-secret" } },
+      req: { headers: { authorization: 'Bearer token-secret' } },
+      res: { headers: { 'set-cookie': 'session=set-cookie-secret' } },
     });
 
-    expect(text()).not.toContain("token-secret");
-    expect(text()).not.toContain("set-cookie-secret");
+    expect(text()).not.toContain('token-secret');
+    expect(text()).not.toContain('set-cookie-secret');
   });
 
-  it("when several lines are logged, then every line names the service", () => {
+  it('when several lines are logged, then every line names the service', () => {
     const { destination, lines } = collectLines();
-    const logger = createLogger({ service: "x", destination });
+    const logger = createLogger({ service: 'x', destination });
 
-    logger.info("first");
-    logger.warn({ orderId: "o1" }, "second");
-    logger.child({ component: "relay" }).error("third");
+    logger.info('first');
+    logger.warn({ orderId: 'o1' }, 'second');
+    logger.child({ component: 'relay' }).error('third');
 
     expect(lines).toHaveLength(3);
-    for (const line of lines) expect(line.service).toBe("x");
+    for (const line of lines) expect(line.service).toBe('x');
   });
 
-  it("when a request with a session cookie reaches a service app, then its log line never shows the cookie", async () => {
+  it('when a request with a session cookie reaches a service app, then its log line never shows the cookie', async () => {
     const { destination, lines, text } = collectLines();
     const { cookie } = sessionCookieFor();
     const app = createServiceApp({
-      logger: createLogger({ service: "x", destination }),
+      logger: createLogger({ service: 'x', destination }),
       jwtKey: TEST_JWT_KEY,
       cookieSecure: false,
       sessionMaxAgeMs: 60_000,
       readiness: async () => ({}),
-      routes: Router().get("/anything", (_req, res) => void res.json({})),
+      routes: Router().get('/anything', (_req, res) => void res.json({})),
     });
 
-    await request(app).get("/anything").set("Cookie", cookie).expect(200);
+    await request(app).get('/anything').set('Cookie', cookie).expect(200);
 
     expect(lines.length).toBeGreaterThan(0);
-    expect(text()).not.toContain(cookie.slice("session=".length));
-    for (const line of lines) expect(line.service).toBe("x");
+    expect(text()).not.toContain(cookie.slice('session='.length));
+    for (const line of lines) expect(line.service).toBe('x');
   });
 });

@@ -1,13 +1,7 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import {
-  Outbox,
-  inboxListener,
-  listUnsentEvents,
-  type EnvelopePublisher,
-  type EventEnvelope,
-} from '../src';
+import { Outbox, inboxListener, listUnsentEvents, type EnvelopePublisher, type EventEnvelope } from '../src';
 import {
   createTestBus,
   createTestDatabase,

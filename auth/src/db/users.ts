@@ -14,7 +14,11 @@ export async function findUserById(db: Executor, id: string): Promise<User | und
 
 /** Inserts a user; resolves to undefined when the email is already taken (the unique index decides). */
 export async function insertUser(db: Executor, email: string, passwordHash: string): Promise<User | undefined> {
-  const [user] = await db.insert(users).values({ email, passwordHash }).onConflictDoNothing({ target: users.email }).returning();
+  const [user] = await db
+    .insert(users)
+    .values({ email, passwordHash })
+    .onConflictDoNothing({ target: users.email })
+    .returning();
   return user;
 }
 

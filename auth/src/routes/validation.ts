@@ -5,7 +5,15 @@ export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
 
 export const emailField = (name = 'email') =>
-  body(name).isString().withMessage('Email must be valid').bail().trim().isEmail().withMessage('Email must be valid').isLength({ max: 254 }).withMessage('Email must be valid');
+  body(name)
+    .isString()
+    .withMessage('Email must be valid')
+    .bail()
+    .trim()
+    .isEmail()
+    .withMessage('Email must be valid')
+    .isLength({ max: 254 })
+    .withMessage('Email must be valid');
 
 export const newPasswordField = (name = 'password') =>
   body(name)
@@ -17,4 +25,10 @@ export const newPasswordField = (name = 'password') =>
 
 /** Any non-empty string: sign-in must not reveal the password rules of an existing account. */
 export const suppliedPasswordField = (name = 'password') =>
-  body(name).isString().withMessage('You must supply a password').bail().notEmpty().withMessage('You must supply a password').isLength({ max: 1024 });
+  body(name)
+    .isString()
+    .withMessage('You must supply a password')
+    .bail()
+    .notEmpty()
+    .withMessage('You must supply a password')
+    .isLength({ max: 1024 });

@@ -13,7 +13,14 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { eventSchemas, parseEnvelope, MalformedEventError, type EventData, type EventEnvelope, type Subject } from '../events';
+import {
+  eventSchemas,
+  parseEnvelope,
+  MalformedEventError,
+  type EventData,
+  type EventEnvelope,
+  type Subject,
+} from '../events';
 import { RetryLaterError } from './retry-later-error';
 import type { ServiceConfig } from '../config';
 

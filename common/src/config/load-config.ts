@@ -47,9 +47,15 @@ export function serviceEnvironment(defaultPort: number) {
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
     NATS_URL: requiredString(),
     /** The JetStream stream every event of this deployment lives in. */
-    NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('TICKETING'),
+    NATS_STREAM: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default('TICKETING'),
     /** First token of every subject, so two deployments (or test runs) on one server never mix. */
-    NATS_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('ticketing'),
+    NATS_SUBJECT_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default('ticketing'),
     /** Replicas of the stream: 1 on a laptop, 3 in a production cluster (DESIGN.md rule 7). */
     NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   });

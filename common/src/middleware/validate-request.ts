@@ -9,11 +9,13 @@ import { RequestValidationError } from '../errors';
 export const validateRequest: RequestHandler = (req, _res, next) => {
   const result = validationResult(req);
   if (!result.isEmpty()) {
-    const errors = result.array({ onlyFirstError: true }).map((error) =>
-      error.type === 'field' && error.path !== ''
-        ? { message: String(error.msg), field: error.path }
-        : { message: String(error.msg) },
-    );
+    const errors = result
+      .array({ onlyFirstError: true })
+      .map((error) =>
+        error.type === 'field' && error.path !== ''
+          ? { message: String(error.msg), field: error.path }
+          : { message: String(error.msg) },
+      );
     throw new RequestValidationError(errors);
   }
   next();

@@ -10,8 +10,7 @@ export interface InboxEffectContext<S extends Subject> extends HandlerContext {
   event: EventEnvelope<S>;
 }
 
-export interface InboxListenerDefinition<S extends Subject>
-  extends Omit<ListenerDefinition<S>, 'handle'> {
+export interface InboxListenerDefinition<S extends Subject> extends Omit<ListenerDefinition<S>, 'handle'> {
   /** The effect of the event, run once per event id, in one transaction with its inbox record. */
   apply(data: EventData<S>, context: InboxEffectContext<S>): Promise<void>;
 }

@@ -16,7 +16,11 @@ export const outbox = pgTable(
     occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },
-  (table) => [index('outbox_unsent_idx').on(table.sequence).where(sql`${table.sentAt} is null`)],
+  (table) => [
+    index('outbox_unsent_idx')
+      .on(table.sequence)
+      .where(sql`${table.sentAt} is null`),
+  ],
 );
 
 /**

@@ -38,10 +38,7 @@ const UNAVAILABLE = JSON.stringify({ errors: [{ message: 'Service unavailable' }
  *
  * The returned server is not listening yet.
  */
-export function createGateway(
-  routes: readonly GatewayRoute[],
-  log: (line: string) => void,
-): http.Server {
+export function createGateway(routes: readonly GatewayRoute[], log: (line: string) => void): http.Server {
   const compiled: CompiledRoute[] = routes
     .map((route) => ({ prefix: normalisePrefix(route.prefix), target: new URL(route.target) }))
     .sort((a, b) => b.prefix.length - a.prefix.length);
@@ -78,9 +75,7 @@ function normalisePrefix(prefix: string): string {
 
 /** `/` (normalised to '') matches everything; any other prefix matches itself and what lies below it. */
 function matches(prefix: string, pathname: string): boolean {
-  return (
-    prefix === '/' || prefix === '' || pathname === prefix || pathname.startsWith(`${prefix}/`)
-  );
+  return prefix === '/' || prefix === '' || pathname === prefix || pathname.startsWith(`${prefix}/`);
 }
 
 function proxy(
@@ -102,11 +97,7 @@ function proxy(
 
   upstream.on('response', (upstreamRes) => {
     // Raw headers keep every Set-Cookie as its own header, byte for byte, in the upstream's order.
-    res.writeHead(
-      upstreamRes.statusCode ?? 502,
-      upstreamRes.statusMessage,
-      withoutHopByHop(upstreamRes.rawHeaders),
-    );
+    res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, withoutHopByHop(upstreamRes.rawHeaders));
     upstreamRes.pipe(res);
     upstreamRes.on('error', () => res.destroy());
   });
@@ -117,9 +108,7 @@ function proxy(
       res.destroy();
       return;
     }
-    log(
-      `gateway    ${req.method ?? 'GET'} ${path} → ${route.target.origin} failed: ${error.message}`,
-    );
+    log(`gateway    ${req.method ?? 'GET'} ${path} → ${route.target.origin} failed: ${error.message}`);
     sendText(res, 502, 'application/json', UNAVAILABLE);
   });
 
@@ -170,22 +159,14 @@ function connectionTokens(value: string | undefined): Set<string> {
   );
 }
 
-function sendText(
-  res: http.ServerResponse,
-  status: number,
-  contentType: string,
-  body: string,
-): void {
+function sendText(res: http.ServerResponse, status: number, contentType: string, body: string): void {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
 function renderHome(routes: readonly CompiledRoute[]): string {
   const items = routes
-    .map(
-      (route) =>
-        `<li><code>${escapeHtml(route.prefix)}</code> → ${escapeHtml(route.target.origin)}</li>`,
-    )
+    .map((route) => `<li><code>${escapeHtml(route.prefix)}</code> → ${escapeHtml(route.target.origin)}</li>`)
     .join('\n');
   return `<!doctype html>
 <html lang="en">

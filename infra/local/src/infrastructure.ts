@@ -142,9 +142,7 @@ const SPECS: Record<InfrastructureComponent, ComponentSpec> = {
  *
  * If one component fails, the ones this call already started are stopped before the error is thrown.
  */
-export async function ensureInfrastructure(
-  options: EnsureInfrastructureOptions,
-): Promise<RunningInfrastructure> {
+export async function ensureInfrastructure(options: EnsureInfrastructureOptions): Promise<RunningInfrastructure> {
   const env = options.env ?? process.env;
   const dataDir = path.resolve(options.dataDir);
   const urls: Record<InfrastructureComponent, string> = {
@@ -183,9 +181,7 @@ export async function ensureInfrastructure(
     if (failures.length > 0) throw failures[0];
   };
 
-  const failure = results.find(
-    (result): result is PromiseRejectedResult => result.status === 'rejected',
-  );
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure) {
     await stopStarted().catch(() => undefined);
     throw failure.reason;
@@ -264,9 +260,7 @@ async function ensureComponent(
     if (!isRoot() || findOnPath('apt-get', context.env) === undefined) {
       throw new MissingBinaryError(spec.binary, spec.debianPackage);
     }
-    context.log(
-      `installing the Debian package ${spec.debianPackage} (apt-get install -y ${spec.debianPackage})`,
-    );
+    context.log(`installing the Debian package ${spec.debianPackage} (apt-get install -y ${spec.debianPackage})`);
     await installDebianPackage(spec.debianPackage, context.env);
     // Debian's maintainer scripts may start the packaged server on its default port straight away.
     if ((await spec.probe(url)).state === 'up') {
@@ -275,9 +269,7 @@ async function ensureComponent(
     }
     binary = spec.findBinary(context.env);
     if (binary === undefined) {
-      throw new InfrastructureError(
-        `${spec.debianPackage} was installed but ${spec.binary} is still not found`,
-      );
+      throw new InfrastructureError(`${spec.debianPackage} was installed but ${spec.binary} is still not found`);
     }
   }
   return spec.start(url, binary, context);
@@ -369,9 +361,7 @@ async function probeRedis(url: URL): Promise<ProbeResult> {
   const password = decodeURIComponent(url.password);
   const username = decodeURIComponent(url.username);
   const auth =
-    password === ''
-      ? ''
-      : encodeCommand(username === '' ? ['AUTH', password] : ['AUTH', username, password]);
+    password === '' ? '' : encodeCommand(username === '' ? ['AUTH', password] : ['AUTH', username, password]);
   const expectedLines = auth === '' ? 1 : 2;
   const reply = await exchange(
     url,
@@ -480,12 +470,7 @@ async function startNats(url: URL, binary: string, context: Context): Promise<St
   const storeDir = path.join(context.dataDir, 'nats');
   fs.mkdirSync(storeDir, { recursive: true });
   const logFile = path.join(context.dataDir, 'nats.log');
-  const child = spawnServer(
-    binary,
-    ['-js', '-a', host, '-p', String(port), '-sd', storeDir],
-    logFile,
-    context,
-  );
+  const child = spawnServer(binary, ['-js', '-a', host, '-p', String(port), '-sd', storeDir], logFile, context);
   await stopOnFailure(
     child,
     waitUntilUp(() => probeNats(url), 'nats-server', logFile, child),
@@ -528,12 +513,7 @@ async function startRedis(url: URL, binary: string, context: Context): Promise<S
 }
 
 /** Starts a server in its own process group with its output appended to `logFile`. */
-function spawnServer(
-  binary: string,
-  args: readonly string[],
-  logFile: string,
-  context: Context,
-): ChildProcess {
+function spawnServer(binary: string, args: readonly string[], logFile: string, context: Context): ChildProcess {
   const logFd = fs.openSync(logFile, 'a');
   try {
     const child = spawn(binary, args, {
@@ -580,9 +560,7 @@ function findPostgresBinDir(env: NodeJS.ProcessEnv, major?: string): string | un
   }
   if (versions[0] !== undefined) return path.join(POSTGRES_LIB, versions[0], 'bin');
   const pgCtl = findOnPath('pg_ctl', env);
-  return pgCtl !== undefined && findOnPath('initdb', env) !== undefined
-    ? path.dirname(pgCtl)
-    : undefined;
+  return pgCtl !== undefined && findOnPath('initdb', env) !== undefined ? path.dirname(pgCtl) : undefined;
 }
 
 async function startPostgres(url: URL, newestBinDir: string, context: Context): Promise<Stopper> {
@@ -615,9 +593,7 @@ async function startPostgres(url: URL, newestBinDir: string, context: Context): 
   let binDir = newestBinDir;
   if (fresh) {
     if (fs.readdirSync(clusterDir).length > 0) {
-      throw new InfrastructureError(
-        `${clusterDir} is not empty but holds no PostgreSQL cluster; remove it`,
-      );
+      throw new InfrastructureError(`${clusterDir} is not empty but holds no PostgreSQL cluster; remove it`);
     }
     const result = await runAs(
       account,
@@ -654,18 +630,7 @@ async function startPostgres(url: URL, newestBinDir: string, context: Context): 
   const started = await runAs(
     account,
     pgCtl,
-    [
-      '-D',
-      clusterDir,
-      '-o',
-      serverOptions,
-      '-l',
-      logFile,
-      '-w',
-      '-t',
-      String(STARTUP_TIMEOUT_MS / 1000),
-      'start',
-    ],
+    ['-D', clusterDir, '-o', serverOptions, '-l', logFile, '-w', '-t', String(STARTUP_TIMEOUT_MS / 1000), 'start'],
     context,
   );
   if (started.code !== 0) {
@@ -712,8 +677,7 @@ function readSystemAccount(name: string): SystemAccount | undefined {
   }
   for (const line of passwd.split('\n')) {
     const [user, , uid, gid] = line.split(':');
-    if (user === name && uid !== undefined && gid !== undefined)
-      return { uid: Number(uid), gid: Number(gid) };
+    if (user === name && uid !== undefined && gid !== undefined) return { uid: Number(uid), gid: Number(gid) };
   }
   return undefined;
 }
@@ -734,9 +698,7 @@ function runAs(
 
 function assertSucceeded(result: CommandResult, what: string): void {
   if (result.code !== 0) {
-    throw new InfrastructureError(
-      `${what} failed (exit code ${String(result.code)}): ${lastLine(result.output)}`,
-    );
+    throw new InfrastructureError(`${what} failed (exit code ${String(result.code)}): ${lastLine(result.output)}`);
   }
 }
 
@@ -812,9 +774,7 @@ function findOnPath(program: string, env: NodeJS.ProcessEnv): string | undefined
 function parseUrl(raw: string, spec: ComponentSpec): URL {
   // NATS accepts a comma-separated server list and bare host:port; the first server decides.
   const first = (raw.split(',')[0] ?? '').trim();
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(first)
-    ? first
-    : `${new URL(spec.defaultUrl).protocol}//${first}`;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(first) ? first : `${new URL(spec.defaultUrl).protocol}//${first}`;
   try {
     return new URL(withScheme);
   } catch {
@@ -852,9 +812,7 @@ function describeServer(url: URL, defaultPort: number): string {
 /** A path relative to the working directory when it lies below it (`.data/nats`), else absolute. */
 function displayPath(target: string): string {
   const relative = path.relative(process.cwd(), target);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
-    ? relative
-    : target;
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : target;
 }
 
 function errorMessage(error: unknown): string {

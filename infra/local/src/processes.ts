@@ -21,19 +21,14 @@ export function waitForExit(child: ChildProcess): Promise<void> {
 
 /** `code 1` or `signal SIGKILL`, for messages about a child that stopped. */
 export function describeExit(child: ChildProcess): string {
-  return child.signalCode !== null
-    ? `signal ${child.signalCode}`
-    : `code ${String(child.exitCode)}`;
+  return child.signalCode !== null ? `signal ${child.signalCode}` : `code ${String(child.exitCode)}`;
 }
 
 /**
  * Sends SIGTERM, waits up to `graceMs` for the child to exit, then SIGKILLs it. Safe to call on a child
  * that already exited.
  */
-export async function stopChildProcess(
-  child: ChildProcess,
-  graceMs = STOP_GRACE_MS,
-): Promise<void> {
+export async function stopChildProcess(child: ChildProcess, graceMs = STOP_GRACE_MS): Promise<void> {
   if (hasExited(child)) return;
   const exited = waitForExit(child);
   child.kill('SIGTERM');

@@ -14,8 +14,7 @@ export function findRepoRoot(start: string = __dirname): string {
       const { name } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string };
       if (name === PACKAGE_NAME) return path.resolve(dir, '..', '..');
     }
-    if (path.dirname(dir) === dir)
-      throw new Error(`${PACKAGE_NAME}: no package.json of its own above ${start}`);
+    if (path.dirname(dir) === dir) throw new Error(`${PACKAGE_NAME}: no package.json of its own above ${start}`);
   }
 }
 

@@ -79,7 +79,5 @@ export function findPresentServices(
   repoRoot: string,
   services: readonly ServiceDefinition[] = SERVICES,
 ): ServiceDefinition[] {
-  return services.filter((service) =>
-    fs.existsSync(path.join(repoRoot, service.dir, 'package.json')),
-  );
+  return services.filter((service) => fs.existsSync(path.join(repoRoot, service.dir, 'package.json')));
 }

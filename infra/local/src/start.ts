@@ -12,12 +12,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 
 import { createGateway, type GatewayRoute } from './gateway';
-import {
-  ensureDatabase,
-  ensureInfrastructure,
-  InfrastructureError,
-  MissingBinaryError,
-} from './infrastructure';
+import { ensureDatabase, ensureInfrastructure, InfrastructureError, MissingBinaryError } from './infrastructure';
 import { delay, describeExit, hasExited, stopChildProcess, terminateOnExit } from './processes';
 import { findRepoRoot } from './repo-root';
 import { databaseNameOf, findPresentServices, type ServiceDefinition } from './services';
@@ -89,11 +84,7 @@ async function main(): Promise<void> {
 
   // Side by side: each service waits only for its own database and its own readiness. The first failure
   // ends the wait; the others notice the shutdown and give up quietly.
-  await Promise.all(
-    runnable.map((service) =>
-      startService(service, repoRoot, infrastructure.databaseUrl, sharedEnv),
-    ),
-  );
+  await Promise.all(runnable.map((service) => startService(service, repoRoot, infrastructure.databaseUrl, sharedEnv)));
   throwIfStopRequested();
 
   const routes: GatewayRoute[] = runnable.flatMap((service) =>
@@ -159,29 +150,19 @@ async function startService(
   services.push(running);
   pipeLines(running, child.stdout, process.stdout);
   pipeLines(running, child.stderr, process.stderr);
-  child.on('error', (error) =>
-    say(`${label(service.name)} could not be started: ${error.message}`),
-  );
+  child.on('error', (error) => say(`${label(service.name)} could not be started: ${error.message}`));
 
   await waitForReady(running);
-  say(
-    `${label(service.name)} ready on http://127.0.0.1:${service.port} (${databaseNote}${seconds(started)})`,
-  );
+  say(`${label(service.name)} ready on http://127.0.0.1:${service.port} (${databaseNote}${seconds(started)})`);
   child.once('exit', () => {
     if (shuttingDown !== undefined) return;
-    say(
-      `${label(service.name)} stopped unexpectedly (${describeExit(child)}); stopping everything`,
-    );
+    say(`${label(service.name)} stopped unexpectedly (${describeExit(child)}); stopping everything`);
     printRecentLines(running);
     void shutDown(1);
   });
 }
 
-function pipeLines(
-  running: RunningService,
-  input: NodeJS.ReadableStream,
-  output: NodeJS.WritableStream,
-): void {
+function pipeLines(running: RunningService, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): void {
   const prefix = `${label(running.definition.name)} | `;
   readline.createInterface({ input, crlfDelay: Infinity }).on('line', (line) => {
     running.recentLines.push(line);
@@ -197,9 +178,7 @@ async function waitForReady(running: RunningService): Promise<void> {
     throwIfStopRequested();
     if (hasExited(child)) {
       printRecentLines(running);
-      throw new LaunchError(
-        `${definition.name} exited (${describeExit(child)}) before it was ready`,
-      );
+      throw new LaunchError(`${definition.name} exited (${describeExit(child)}) before it was ready`);
     }
     if ((await getStatus(`http://127.0.0.1:${definition.port}/readyz`)) === 200) return;
     if (Date.now() > deadline) {
@@ -247,9 +226,7 @@ function listen(server: http.Server, port: number): Promise<void> {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new LaunchError(
-              `the gateway cannot listen: port ${port} is already in use (set PORT to use another)`,
-            )
+          ? new LaunchError(`the gateway cannot listen: port ${port} is already in use (set PORT to use another)`)
           : error,
       );
     });
@@ -328,8 +305,7 @@ function describeStartupError(error: unknown): string {
   if (error instanceof MissingBinaryError) {
     return `error: ${error.binary} is not installed; install it with: ${error.message}`;
   }
-  if (error instanceof InfrastructureError || error instanceof LaunchError)
-    return `error: ${error.message}`;
+  if (error instanceof InfrastructureError || error instanceof LaunchError) return `error: ${error.message}`;
   return `error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
 }
 

@@ -187,10 +187,7 @@ describe('gateway proxying', () => {
         releaseEnd = () => res.end('last');
       }),
     );
-    const streaming = createGateway(
-      [{ prefix: '/stream', target: originOf(slow) }],
-      () => undefined,
-    );
+    const streaming = createGateway([{ prefix: '/stream', target: originOf(slow) }], () => undefined);
     await listenOnEphemeralPort(streaming);
     try {
       const received = await new Promise<string>((resolve, reject) => {
@@ -229,10 +226,7 @@ describe('gateway proxying', () => {
   it('passes every Set-Cookie header back unchanged', async () => {
     const reply = await send('POST', '/api/users/signin', { chunks: ['{}'] });
 
-    expect(reply.headers['set-cookie']).toEqual([
-      'session=abc; Path=/; HttpOnly',
-      'theme=dark; Path=/',
-    ]);
+    expect(reply.headers['set-cookie']).toEqual(['session=abc; Path=/; HttpOnly', 'theme=dark; Path=/']);
   });
 
   it('when the upstream is down, then it answers 502 with the error envelope and logs why', async () => {
@@ -240,9 +234,7 @@ describe('gateway proxying', () => {
 
     expect(reply.status).toBe(502);
     expect(JSON.parse(reply.body)).toEqual({ errors: [{ message: 'Service unavailable' }] });
-    expect(
-      gatewayLog.some((line) => line.includes('/api/orders') && line.includes(deadOrigin)),
-    ).toBe(true);
+    expect(gatewayLog.some((line) => line.includes('/api/orders') && line.includes(deadOrigin))).toBe(true);
   });
 });
 

@@ -39,19 +39,13 @@ function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
 }
 
 /** Sends raw bytes, resolves with everything received once `isComplete` says so. */
-function talk(
-  port: number,
-  request: string | undefined,
-  isComplete: (text: string) => boolean,
-): Promise<string> {
+function talk(port: number, request: string | undefined, isComplete: (text: string) => boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     let received = '';
     const socket = net.connect({ host: '127.0.0.1', port }, () => {
       if (request !== undefined) socket.write(request);
     });
-    socket.setTimeout(5_000, () =>
-      socket.destroy(new Error(`no complete answer on port ${port}: ${received}`)),
-    );
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no complete answer on port ${port}: ${received}`)));
     socket.on('data', (chunk: Buffer) => {
       received += chunk.toString('utf8');
       if (isComplete(received)) {
@@ -72,10 +66,7 @@ async function natsInfo(port: number): Promise<{ jetstream?: boolean }> {
 async function redis(port: number, ...commands: string[]): Promise<string> {
   return talk(port, commands.map((command) => `${command}\r\n`).join(''), (text) => {
     // CONFIG GET answers a 2-element array: 5 lines.
-    const expected = commands.reduce(
-      (lines, command) => lines + (command.startsWith('CONFIG GET') ? 5 : 1),
-      0,
-    );
+    const expected = commands.reduce((lines, command) => lines + (command.startsWith('CONFIG GET') ? 5 : 1), 0);
     return text.split('\r\n').length > expected;
   });
 }
@@ -124,9 +115,7 @@ afterEach(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function ensure(
-  options: Omit<Parameters<typeof ensureInfrastructure>[0], 'dataDir' | 'log'>,
-) {
+async function ensure(options: Omit<Parameters<typeof ensureInfrastructure>[0], 'dataDir' | 'log'>) {
   const handle = await ensureInfrastructure({
     ...options,
     dataDir,
@@ -149,17 +138,10 @@ describe('ensureInfrastructure when nothing answers on this machine', () => {
 
     expect((await natsInfo(ports.nats)).jetstream).toBe(true);
     expect(await redis(ports.redis, 'PING')).toBe('+PONG\r\n');
-    const redisConfig = await redis(
-      ports.redis,
-      'CONFIG GET maxmemory-policy',
-      'CONFIG GET appendonly',
-    );
+    const redisConfig = await redis(ports.redis, 'CONFIG GET maxmemory-policy', 'CONFIG GET appendonly');
     expect(redisConfig).toContain('noeviction');
     expect(redisConfig).toMatch(/appendonly\r\n\$3\r\nyes/);
-    const row = await queryOne<{ answer: number }>(
-      infrastructure.databaseUrl,
-      'SELECT 1 AS answer',
-    );
+    const row = await queryOne<{ answer: number }>(infrastructure.databaseUrl, 'SELECT 1 AS answer');
     expect(row.answer).toBe(1);
 
     expect(fs.existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
@@ -169,9 +151,7 @@ describe('ensureInfrastructure when nothing answers on this machine', () => {
       `nats       started nats-server on 127.0.0.1:${ports.nats} (data in ${path.join(dataDir, 'nats')})`,
     );
     expect(
-      logLines.some((line) =>
-        /^postgres {3}started PostgreSQL \d+ on 127\.0\.0\.1:\d+ \(new cluster/.test(line),
-      ),
+      logLines.some((line) => /^postgres {3}started PostgreSQL \d+ on 127\.0\.0\.1:\d+ \(new cluster/.test(line)),
     ).toBe(true);
 
     await infrastructure.stop();
@@ -195,9 +175,9 @@ describe('ensureInfrastructure when nothing answers on this machine', () => {
 
     expect(second.started).toEqual(['postgres', 'nats', 'redis']);
     expect(logLines.some((line) => /^postgres {3}started .*\(data in /.test(line))).toBe(true);
-    expect(await queryOne<{ value: string }>(second.databaseUrl, 'SELECT value FROM kept')).toEqual(
-      { value: 'still here' },
-    );
+    expect(await queryOne<{ value: string }>(second.databaseUrl, 'SELECT value FROM kept')).toEqual({
+      value: 'still here',
+    });
     expect(await redis(ports.redis, 'GET kept')).toBe('$10\r\nstill-here\r\n');
     await second.stop();
   });
@@ -212,9 +192,9 @@ describe('ensureInfrastructure when nothing answers on this machine', () => {
     });
 
     expect(infrastructure.started).toEqual(['postgres']);
-    expect(
-      await queryOne<{ name: string }>(databaseUrl, 'SELECT current_database() AS name'),
-    ).toEqual({ name: 'shop' });
+    expect(await queryOne<{ name: string }>(databaseUrl, 'SELECT current_database() AS name')).toEqual({
+      name: 'shop',
+    });
     await infrastructure.stop();
   });
 
@@ -293,10 +273,7 @@ describe('ensureDatabase', () => {
   });
 
   it('when two callers ask for a missing database at once, then both get its URL and it exists once', async () => {
-    const [first, second] = await Promise.all([
-      ensureDatabase(adminUrl, name),
-      ensureDatabase(adminUrl, name),
-    ]);
+    const [first, second] = await Promise.all([ensureDatabase(adminUrl, name), ensureDatabase(adminUrl, name)]);
 
     const expected = new URL(adminUrl);
     expected.pathname = `/${name}`;
@@ -315,11 +292,8 @@ describe('ensureDatabase', () => {
     await client.end();
 
     expect(await ensureDatabase(adminUrl, name)).toBe(url);
-    expect(
-      await queryOne<{ exists: string | null }>(
-        url,
-        "SELECT to_regclass('marker')::text AS exists",
-      ),
-    ).toEqual({ exists: 'marker' });
+    expect(await queryOne<{ exists: string | null }>(url, "SELECT to_regclass('marker')::text AS exists")).toEqual({
+      exists: 'marker',
+    });
   });
 });

@@ -46,6 +46,11 @@ export function createServiceApp(options: ServiceAppOptions): Express {
         res.setHeader('x-request-id', id);
         return id;
       },
+      // One short line per request: who asked what and how it went; never headers (cookies live there).
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
       // Probes are polled every few seconds; logging them drowns everything else.
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 
 import { createGateway, type GatewayRoute } from './gateway';
+import { formatLogLine } from './log-format';
 import { ensureDatabase, ensureInfrastructure, InfrastructureError, MissingBinaryError } from './infrastructure';
 import { delay, describeExit, hasExited, stopChildProcess, terminateOnExit } from './processes';
 import { findRepoRoot } from './repo-root';
@@ -167,7 +168,8 @@ function pipeLines(running: RunningService, input: NodeJS.ReadableStream, output
   readline.createInterface({ input, crlfDelay: Infinity }).on('line', (line) => {
     running.recentLines.push(line);
     if (running.recentLines.length > RECENT_LINES) running.recentLines.shift();
-    output.write(`${prefix}${line}\n`);
+    const shown = process.env.LOG_FORMAT === 'json' ? line : formatLogLine(line);
+    output.write(`${prefix}${shown.replace(/\n/g, `\n${prefix}`)}\n`);
   });
 }
 

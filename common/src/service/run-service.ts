@@ -2,6 +2,9 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 
+/** Longest a graceful shutdown may take before the process exits anyway (Kubernetes' default grace is 30 s). */
+const SHUTDOWN_GRACE_MS = 20_000;
+
 /** Registers what a starting service opened, to be closed in reverse order on shutdown. */
 export interface ServiceLifecycle {
   /** Closes `resource` on shutdown (last registered, first closed). */
@@ -56,8 +59,17 @@ export async function runService(logger: Logger, start: (lifecycle: ServiceLifec
   };
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting without waiting');
+        process.exit(1);
+      }
       logger.info({ signal }, 'shutting down');
+      // Kubernetes sends SIGKILL after its grace period anyway; exit on our own terms a little before.
+      setTimeout(() => {
+        logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long: exiting');
+        process.exit(1);
+      }, SHUTDOWN_GRACE_MS).unref();
       void stopAll().then(() => process.exit(0));
     });
   }

@@ -55,3 +55,17 @@ export function sessionCookie(response: request.Response): string {
 export async function recordedPayloads(database: AuthTestDatabase, subject: Subject) {
   return (await listRecordedEvents(database.db, subject)).map((row) => row.data);
 }
+
+/**
+ * For a test file: a database of its own before all tests, the app on it, and the database dropped after.
+ * Read `context.app` / `context.database` inside tests (they are set in beforeAll).
+ */
+export function useAuthApp(env: NodeJS.ProcessEnv = {}) {
+  const context = {} as { database: AuthTestDatabase; app: ReturnType<typeof buildTestApp>['app'] };
+  beforeAll(async () => {
+    context.database = await createAuthTestDatabase();
+    context.app = buildTestApp(context.database, env).app;
+  });
+  afterAll(() => context.database.drop());
+  return context;
+}

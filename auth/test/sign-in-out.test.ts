@@ -1,34 +1,23 @@
 import request from 'supertest';
-import {
-  buildCredentials,
-  buildTestApp,
-  createAuthTestDatabase,
-  sessionCookie,
-  signUp,
-  type AuthTestDatabase,
-} from './helpers';
+import { buildCredentials, buildTestApp, sessionCookie, signUp, useAuthApp } from './helpers';
 
-let database: AuthTestDatabase;
-let app: ReturnType<typeof buildTestApp>['app'];
-
-beforeAll(async () => {
-  database = await createAuthTestDatabase();
-  app = buildTestApp(database).app;
-});
-afterAll(() => database.drop());
+const context = useAuthApp();
 
 describe('POST /api/users/signin', () => {
   it('when the credentials are right, then it answers 200 with the user and a session cookie', async () => {
-    const { user, credentials } = await signUp(app);
-    const response = await request(app).post('/api/users/signin').send(credentials).expect(200);
+    const { user, credentials } = await signUp(context.app);
+    const response = await request(context.app).post('/api/users/signin').send(credentials).expect(200);
     expect(response.body).toEqual(user);
-    const me = await request(app).get('/api/users/currentuser').set('Cookie', sessionCookie(response)).expect(200);
+    const me = await request(context.app)
+      .get('/api/users/currentuser')
+      .set('Cookie', sessionCookie(response))
+      .expect(200);
     expect(me.body.currentUser).toEqual(user);
   });
 
   it('when the email differs only in case and spaces, then it still signs in', async () => {
-    const { user, credentials } = await signUp(app);
-    const response = await request(app)
+    const { user, credentials } = await signUp(context.app);
+    const response = await request(context.app)
       .post('/api/users/signin')
       .send({ email: `  ${credentials.email.toUpperCase()}  `, password: credentials.password })
       .expect(200);
@@ -36,12 +25,12 @@ describe('POST /api/users/signin', () => {
   });
 
   it('when the email is unknown or the password wrong, then both answer the same 400 without a cookie', async () => {
-    const { credentials } = await signUp(app);
-    const unknown = await request(app)
+    const { credentials } = await signUp(context.app);
+    const unknown = await request(context.app)
       .post('/api/users/signin')
       .send({ email: 'nobody@example.com', password: credentials.password })
       .expect(400);
-    const wrong = await request(app)
+    const wrong = await request(context.app)
       .post('/api/users/signin')
       .send({ email: credentials.email, password: 'wrong password' })
       .expect(400);
@@ -57,15 +46,15 @@ describe('POST /api/users/signin', () => {
     [{ email: 'a@example.com', password: { $ne: '' } }, 'password', 'You must supply a password'],
     [{ password: 'whatever1' }, 'email', 'Email must be valid'],
   ])('when the body is %j, then it answers 400 naming %s', async (body, field, message) => {
-    const response = await request(app).post('/api/users/signin').send(body).expect(400);
+    const response = await request(context.app).post('/api/users/signin').send(body).expect(400);
     expect(response.body).toEqual({ errors: [{ message, field }] });
   });
 });
 
 describe('POST /api/users/signout', () => {
   it('when signed in, then signing out clears the cookie and the user is a visitor again', async () => {
-    const { cookie } = await signUp(app);
-    const response = await request(app).post('/api/users/signout').set('Cookie', cookie).send({}).expect(200);
+    const { cookie } = await signUp(context.app);
+    const response = await request(context.app).post('/api/users/signout').set('Cookie', cookie).send({}).expect(200);
     expect(response.body).toEqual({});
     const cleared = ([] as string[])
       .concat(response.headers['set-cookie'] ?? [])
@@ -75,17 +64,17 @@ describe('POST /api/users/signout', () => {
   });
 
   it('when nobody is signed in, then signing out still answers 200', async () => {
-    await request(app).post('/api/users/signout').send({}).expect(200, {});
+    await request(context.app).post('/api/users/signout').send({}).expect(200, {});
   });
 });
 
 describe('GET /api/users/currentuser', () => {
   it('when nobody is signed in, then currentUser is null', async () => {
-    await request(app).get('/api/users/currentuser').expect(200, { currentUser: null });
+    await request(context.app).get('/api/users/currentuser').expect(200, { currentUser: null });
   });
 
   it('when the cookie was tampered with, then the visitor is signed out, not an error', async () => {
-    const { cookie } = await signUp(app);
+    const { cookie } = await signUp(context.app);
     const value = cookie.slice('session='.length);
     const session = JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as { jwt: string };
     const [header, , signature] = session.jwt.split('.');
@@ -94,18 +83,18 @@ describe('GET /api/users/currentuser', () => {
     ).toString('base64url');
     const forged = Buffer.from(JSON.stringify({ jwt: `${header}.${forgedPayload}.${signature}` })).toString('base64');
 
-    await request(app)
+    await request(context.app)
       .get('/api/users/currentuser')
       .set('Cookie', `session=${forged}`)
       .expect(200, { currentUser: null });
-    await request(app)
+    await request(context.app)
       .get('/api/users/currentuser')
       .set('Cookie', 'session=%%%not-base64')
       .expect(200, { currentUser: null });
   });
 
   it('when the session has expired, then the visitor is signed out', async () => {
-    const expiring = buildTestApp(database, { SESSION_TTL_SECONDS: '60' }).app;
+    const expiring = buildTestApp(context.database, { SESSION_TTL_SECONDS: '60' }).app;
     const signedUp = await request(expiring).post('/api/users/signup').send(buildCredentials()).expect(201);
     const cookie = sessionCookie(signedUp);
     const realNow = Date.now;

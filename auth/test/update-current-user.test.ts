@@ -1,25 +1,10 @@
 import request from 'supertest';
-import {
-  buildCredentials,
-  buildTestApp,
-  createAuthTestDatabase,
-  recordedPayloads,
-  sessionCookie,
-  signUp,
-  type AuthTestDatabase,
-} from './helpers';
+import { buildCredentials, recordedPayloads, sessionCookie, signUp, useAuthApp } from './helpers';
 
-let database: AuthTestDatabase;
-let app: ReturnType<typeof buildTestApp>['app'];
-
-beforeAll(async () => {
-  database = await createAuthTestDatabase();
-  app = buildTestApp(database).app;
-});
-afterAll(() => database.drop());
+const context = useAuthApp();
 
 const patch = (cookie?: string) => {
-  const call = request(app).patch('/api/users/currentuser');
+  const call = request(context.app).patch('/api/users/currentuser');
   return cookie ? call.set('Cookie', cookie) : call;
 };
 
@@ -30,18 +15,24 @@ describe('PATCH /api/users/currentuser', () => {
   });
 
   it('when the email changes, then the session, sign-in and user.updated all carry the new email', async () => {
-    const { cookie, user, credentials } = await signUp(app);
+    const { cookie, user, credentials } = await signUp(context.app);
     const newEmail = buildCredentials().email;
     const response = await patch(cookie)
       .send({ currentPassword: credentials.password, email: ` ${newEmail.toUpperCase()}` })
       .expect(200);
     expect(response.body).toEqual({ id: user.id, email: newEmail });
 
-    const me = await request(app).get('/api/users/currentuser').set('Cookie', sessionCookie(response)).expect(200);
+    const me = await request(context.app)
+      .get('/api/users/currentuser')
+      .set('Cookie', sessionCookie(response))
+      .expect(200);
     expect(me.body.currentUser).toEqual({ id: user.id, email: newEmail });
-    await request(app).post('/api/users/signin').send({ email: newEmail, password: credentials.password }).expect(200);
-    await request(app).post('/api/users/signin').send(credentials).expect(400);
-    expect(await recordedPayloads(database, 'user.updated')).toContainEqual({
+    await request(context.app)
+      .post('/api/users/signin')
+      .send({ email: newEmail, password: credentials.password })
+      .expect(200);
+    await request(context.app).post('/api/users/signin').send(credentials).expect(400);
+    expect(await recordedPayloads(context.database, 'user.updated')).toContainEqual({
       id: user.id,
       email: newEmail,
       version: 1,
@@ -49,10 +40,10 @@ describe('PATCH /api/users/currentuser', () => {
   });
 
   it('when the password changes, then only the new password signs in, and each change bumps the version', async () => {
-    const { cookie, user, credentials } = await signUp(app);
+    const { cookie, user, credentials } = await signUp(context.app);
     await patch(cookie).send({ currentPassword: credentials.password, password: 'a brand new password' }).expect(200);
-    await request(app).post('/api/users/signin').send(credentials).expect(400);
-    const signedIn = await request(app)
+    await request(context.app).post('/api/users/signin').send(credentials).expect(400);
+    const signedIn = await request(context.app)
       .post('/api/users/signin')
       .send({ email: credentials.email, password: 'a brand new password' })
       .expect(200);
@@ -60,24 +51,24 @@ describe('PATCH /api/users/currentuser', () => {
       .send({ currentPassword: 'a brand new password', password: 'and another one' })
       .expect(200);
 
-    const versions = (await recordedPayloads(database, 'user.updated'))
+    const versions = (await recordedPayloads(context.database, 'user.updated'))
       .filter((payload) => (payload as { id: string }).id === user.id)
       .map((payload) => (payload as { version: number }).version);
     expect(versions).toEqual([1, 2]);
   });
 
   it('when the current password is wrong, then it answers 400 on that field and changes nothing', async () => {
-    const { cookie, credentials } = await signUp(app);
+    const { cookie, credentials } = await signUp(context.app);
     const response = await patch(cookie)
       .send({ currentPassword: 'not my password', password: 'hijacked password' })
       .expect(400);
     expect(response.body).toEqual({ errors: [{ message: 'Current password is incorrect', field: 'currentPassword' }] });
-    await request(app).post('/api/users/signin').send(credentials).expect(200);
+    await request(context.app).post('/api/users/signin').send(credentials).expect(200);
   });
 
   it('when the new email belongs to someone else, then it answers 409', async () => {
-    const other = await signUp(app);
-    const { cookie, credentials } = await signUp(app);
+    const other = await signUp(context.app);
+    const { cookie, credentials } = await signUp(context.app);
     const response = await patch(cookie)
       .send({ currentPassword: credentials.password, email: other.user.email })
       .expect(409);
@@ -96,14 +87,14 @@ describe('PATCH /api/users/currentuser', () => {
       { message: 'Password must be between 8 and 128 characters', field: 'password' },
     ],
   ])('when the body is %j, then it answers 400', async (body, error) => {
-    const { cookie } = await signUp(app);
+    const { cookie } = await signUp(context.app);
     const response = await patch(cookie).send(body).expect(400);
     expect(response.body).toEqual({ errors: [error] });
   });
 
   it('when the signed-in account no longer exists, then it answers 401', async () => {
-    const { cookie, user, credentials } = await signUp(app);
-    await database.pool.query('DELETE FROM users WHERE id = $1', [user.id]);
+    const { cookie, user, credentials } = await signUp(context.app);
+    await context.database.pool.query('DELETE FROM users WHERE id = $1', [user.id]);
     await patch(cookie).send({ currentPassword: credentials.password, password: 'whatever12' }).expect(401);
   });
 });

@@ -27,30 +27,21 @@ const version = z.number().int().min(0);
 /** Money is integer cents inside the system. */
 const cents = z.number().int().positive();
 
+/** A user as auth publishes it, on creation and on every change. */
+const user = z.object({ id, email: z.email(), version });
+/** A ticket as the tickets service publishes it; `orderId` is the order holding the lock, if any. */
+const ticket = z.object({ id, title: z.string().min(1), price: cents, userId: id, orderId: id.nullable(), version });
+
 /**
  * The event catalog: every subject the system publishes, mapped to the runtime schema of its payload.
  * Subjects are past-tense facts. Publishers and listeners are typed from this map, so a subject cannot
  * be paired with the wrong payload, and a listener rejects a payload that does not match.
  */
 export const eventSchemas = {
-  'user.created': z.object({ id, email: z.email(), version }),
-  'user.updated': z.object({ id, email: z.email(), version }),
-  'ticket.created': z.object({
-    id,
-    title: z.string().min(1),
-    price: cents,
-    userId: id,
-    orderId: id.nullable(),
-    version,
-  }),
-  'ticket.updated': z.object({
-    id,
-    title: z.string().min(1),
-    price: cents,
-    userId: id,
-    orderId: id.nullable(),
-    version,
-  }),
+  'user.created': user,
+  'user.updated': user,
+  'ticket.created': ticket,
+  'ticket.updated': ticket,
   'order.created': z.object({
     id,
     userId: id,

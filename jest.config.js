@@ -1,7 +1,13 @@
-// `npm test` at the root: every workspace's tests in one Jest run, and one closing line
-// `N passed, N failed` that CI reads.
+// `npm test` at the root: every workspace that has a jest.config.js, in one Jest run, and one closing
+// line `N passed, N failed` that CI reads.
+const fs = require('node:fs');
+const path = require('node:path');
+const { workspaces } = require('./package.json');
+
 module.exports = {
-  projects: ['<rootDir>/common', '<rootDir>/infra/local', '<rootDir>/auth'],
+  projects: workspaces
+    .filter((workspace) => fs.existsSync(path.join(__dirname, workspace, 'jest.config.js')))
+    .map((workspace) => `<rootDir>/${workspace}`),
   reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
   maxWorkers: 2,
 };

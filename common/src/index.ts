@@ -13,3 +13,5 @@ export * from './database';
 export * from './outbox';
 export * from './http';
 export * from './service';
+export * from './money';
+export * from './versions';

@@ -56,7 +56,15 @@ export function createServiceApp(options: ServiceAppOptions): Express {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
-  app.use(express.json({ limit: options.bodyLimit ?? '100kb' }));
+  app.use(
+    express.json({
+      limit: options.bodyLimit ?? '100kb',
+      // Kept for routes that verify a signature over the exact bytes (Stripe webhooks).
+      verify: (req, _res, buffer) => {
+        (req as express.Request).rawBody = buffer;
+      },
+    }),
+  );
   app.use(
     cookieSession({
       name: SESSION_COOKIE,

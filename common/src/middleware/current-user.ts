@@ -16,6 +16,8 @@ declare global {
     interface Request {
       /** Set by `currentUser` when the session holds a valid, unexpired token. */
       currentUser?: UserPayload;
+      /** The JSON body's exact bytes, for signature checks (set by the app's JSON parser). */
+      rawBody?: Buffer;
     }
   }
 }

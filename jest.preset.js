@@ -21,6 +21,8 @@ function workspaceJestConfig(rootDir, overrides = {}) {
     moduleNameMapper: {
       '^@ticketing/common$': path.join(commonSource, 'index.ts'),
       '^@ticketing/common/testing$': path.join(commonSource, 'testing', 'index.ts'),
+      '^@ticketing/stripe-emulator$': path.join(__dirname, 'infra', 'stripe-emulator', 'src', 'emulator.ts'),
+      '^@ticketing/local-stack$': path.join(localStackSource, 'index.ts'),
     },
     // PostgreSQL, NATS and Redis: reused where they answer, started (or installed) where they do not.
     globalSetup: path.join(localStackSource, 'test-global-setup.ts'),

@@ -14,9 +14,11 @@ export interface AuthAppDependencies {
 export function buildApp({ config, outbox, logger, readiness }: AuthAppDependencies): Express {
   return createServiceApp({
     logger,
-    jwtKey: config.JWT_KEY,
-    cookieSecure: cookieSecure(config),
-    sessionMaxAgeMs: config.SESSION_TTL_SECONDS * 1000,
+    session: {
+      jwtKey: config.JWT_KEY,
+      cookieSecure: cookieSecure(config),
+      maxAgeMs: config.SESSION_TTL_SECONDS * 1000,
+    },
     readiness,
     routes: authRoutes(outbox, config),
   });

@@ -79,9 +79,7 @@ let readinessChecks: Record<string, boolean>;
 function buildApp({ cookieSecure = false }: { cookieSecure?: boolean } = {}) {
   return createServiceApp({
     logger: createTestLogger(),
-    jwtKey: TEST_JWT_KEY,
-    cookieSecure,
-    sessionMaxAgeMs: 15 * 60 * 1000,
+    session: { jwtKey: TEST_JWT_KEY, cookieSecure, maxAgeMs: 15 * 60 * 1000 },
     readiness: async () => readinessChecks,
     routes: buildTestRoutes(),
   });
@@ -386,5 +384,19 @@ describe('session', () => {
     expect(response.status).toBe(200);
     const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
     expect(setCookie.find((line) => line.startsWith('session='))).toMatch(/;\s*secure/i);
+  });
+});
+
+describe('a service without sessions', () => {
+  it('when the app has no session settings, then it sets no cookie and nobody is signed in', async () => {
+    const app = createServiceApp({
+      logger: createTestLogger(),
+      readiness: async () => ({ redis: true }),
+      routes: buildTestRoutes(),
+    });
+    const { cookie } = sessionCookieFor();
+    const response = await request(app).get('/test/current-user').set('Cookie', cookie).expect(200);
+    expect(response.body).toEqual({ currentUser: null });
+    expect(response.headers['set-cookie']).toBeUndefined();
   });
 });

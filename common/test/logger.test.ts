@@ -79,9 +79,7 @@ describe('createLogger', () => {
     const { cookie } = sessionCookieFor();
     const app = createServiceApp({
       logger: createLogger({ service: 'x', destination }),
-      jwtKey: TEST_JWT_KEY,
-      cookieSecure: false,
-      sessionMaxAgeMs: 60_000,
+      session: { jwtKey: TEST_JWT_KEY, cookieSecure: false, maxAgeMs: 60_000 },
       readiness: async () => ({}),
       routes: Router().get('/anything', (_req, res) => void res.json({})),
     });

@@ -10,11 +10,14 @@ export const SESSION_COOKIE = 'session';
 
 export interface ServiceAppOptions {
   logger: Logger;
-  jwtKey: string;
-  /** Secure cookies (HTTPS only); on in production. */
-  cookieSecure: boolean;
-  /** Lifetime of the session cookie; the JWT inside expires at the same time. */
-  sessionMaxAgeMs: number;
+  /** The session: omitted by a service with no signed-in routes (expiration), which then reads no cookie. */
+  session?: {
+    jwtKey: string;
+    /** Secure cookies (HTTPS only); on in production. */
+    cookieSecure: boolean;
+    /** Lifetime of the session cookie; the JWT inside expires at the same time. */
+    maxAgeMs: number;
+  };
   /** What `/readyz` checks: each named dependency reachable. */
   readiness: () => Promise<Record<string, boolean>>;
   /** The service's routes, mounted after the shared middleware and before the error handler. */
@@ -65,18 +68,20 @@ export function createServiceApp(options: ServiceAppOptions): Express {
       },
     }),
   );
-  app.use(
-    cookieSession({
-      name: SESSION_COOKIE,
-      // The JWT inside is what is signed; the cookie itself carries nothing else.
-      signed: false,
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: options.cookieSecure,
-      maxAge: options.sessionMaxAgeMs,
-    }),
-  );
-  app.use(currentUser(options.jwtKey));
+  if (options.session) {
+    app.use(
+      cookieSession({
+        name: SESSION_COOKIE,
+        // The JWT inside is what is signed; the cookie itself carries nothing else.
+        signed: false,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: options.session.cookieSecure,
+        maxAge: options.session.maxAgeMs,
+      }),
+    );
+    app.use(currentUser(options.session.jwtKey));
+  }
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -98,3 +98,25 @@ describe('PATCH /api/users/currentuser', () => {
     await patch(cookie).send({ currentPassword: credentials.password, password: 'whatever12' }).expect(401);
   });
 });
+
+describe('PATCH /api/users/currentuser under a race', () => {
+  const context = useAuthApp();
+
+  it('when two users take the same new email at the same time, then one gets it and the other 409', async () => {
+    const first = await signUp(context.app);
+    const second = await signUp(context.app);
+    const wanted = buildCredentials().email;
+    const responses = await Promise.all(
+      [first, second].map((user) =>
+        request(context.app)
+          .patch('/api/users/currentuser')
+          .set('Cookie', user.cookie)
+          .send({ currentPassword: user.credentials.password, email: wanted }),
+      ),
+    );
+    expect(responses.map((response) => response.status).sort()).toEqual([200, 409]);
+    expect(responses.find((response) => response.status === 409)?.body).toEqual({
+      errors: [{ message: 'Email in use', field: 'email' }],
+    });
+  });
+});

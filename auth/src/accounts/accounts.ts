@@ -1,4 +1,11 @@
-import { BadRequestError, ConflictError, NotAuthorizedError, type Outbox, type UserPayload } from '@ticketing/common';
+import {
+  BadRequestError,
+  ConflictError,
+  NotAuthorizedError,
+  isUniqueViolation,
+  type Outbox,
+  type UserPayload,
+} from '@ticketing/common';
 import { findUserByEmail, findUserById, insertUser, updateUser } from '../db/users';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords';
 
@@ -55,7 +62,7 @@ export async function updateAccount(outbox: Outbox, userId: string, changes: Acc
     }
     const updated = await updateUser(tx, user.id, user.version, { email, passwordHash }).catch((error: unknown) => {
       // The unique index caught a sign-up that took the email between our check and this write.
-      if ((error as { code?: string }).code === '23505') throw new ConflictError('Email in use', 'email');
+      if (isUniqueViolation(error)) throw new ConflictError('Email in use', 'email');
       throw error;
     });
     if (!updated) throw new ConflictError('Your account was changed at the same time; please try again');

@@ -69,3 +69,16 @@ export async function runMigrations(url: string, migrationsFolder: string, logge
     await client.end();
   }
 }
+
+/**
+ * True for PostgreSQL's unique violation (23505), of `constraint` when given. Drizzle wraps driver errors
+ * (DrizzleQueryError), so the pg error may sit in the `cause` chain rather than on the error itself.
+ */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 5; depth += 1) {
+    const candidate = current as { code?: unknown; constraint?: unknown; cause?: unknown };
+    if (candidate.code === '23505') return constraint === undefined || candidate.constraint === constraint;
+    current = candidate.cause;
+  }
+  return false;
+}

@@ -1,0 +1,25 @@
+import type { Express } from 'express';
+import { createServiceApp, type Logger, type Outbox } from '@ticketing/common';
+import { cookieSecure, type OrdersConfig } from './config';
+import { ordersRoutes } from './routes';
+
+export interface OrdersAppDependencies {
+  config: OrdersConfig;
+  outbox: Outbox;
+  logger: Logger;
+  readiness: () => Promise<Record<string, boolean>>;
+}
+
+/** The orders service's HTTP app; it never listens (index.ts does, tests use supertest). */
+export function buildApp({ config, outbox, logger, readiness }: OrdersAppDependencies): Express {
+  return createServiceApp({
+    logger,
+    session: {
+      jwtKey: config.JWT_KEY,
+      cookieSecure: cookieSecure(config),
+      maxAgeMs: config.SESSION_TTL_SECONDS * 1000,
+    },
+    readiness,
+    routes: ordersRoutes(outbox, config),
+  });
+}

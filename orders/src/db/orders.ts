@@ -1,0 +1,80 @@
+import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Executor, OrderStatus } from '@ticketing/common';
+import { orders, tickets, type Order, type TicketReplica } from './schema';
+
+export interface OrderWithTicket {
+  order: Order;
+  ticket: TicketReplica;
+}
+
+/** Name of the partial unique index that is the ticket lock: a violation of it means "already reserved". */
+export const LIVE_ORDER_PER_TICKET_INDEX = 'orders_live_ticket_idx';
+
+/** Inserts an order; rejects with a unique violation of {@link LIVE_ORDER_PER_TICKET_INDEX} when the ticket is held. */
+export async function insertOrder(
+  db: Executor,
+  values: Pick<Order, 'userId' | 'ticketId' | 'status' | 'expiresAt'>,
+): Promise<Order> {
+  const [order] = await db.insert(orders).values(values).returning();
+  if (!order) throw new Error('insert into orders returned no row');
+  return order;
+}
+
+/**
+ * Moves an order to `to` and bumps its version, but only while its status is one of `from`, in one
+ * statement. Concurrent transitions of one order serialise on the row lock and the loser re-reads the
+ * status, finds it changed, and updates nothing: resolves to undefined for it.
+ */
+export async function transitionOrder(
+  db: Executor,
+  id: string,
+  from: readonly OrderStatus[],
+  to: OrderStatus,
+): Promise<Order | undefined> {
+  const [order] = await db
+    .update(orders)
+    .set({ status: to, version: sql`${orders.version} + 1`, updatedAt: new Date() })
+    .where(and(eq(orders.id, id), inArray(orders.status, [...from])))
+    .returning();
+  return order;
+}
+
+export async function findOrder(db: Executor, id: string): Promise<Order | undefined> {
+  const [order] = await db.select().from(orders).where(eq(orders.id, id));
+  return order;
+}
+
+export async function findOrderWithTicket(db: Executor, id: string): Promise<OrderWithTicket | undefined> {
+  const [row] = await db
+    .select({ order: orders, ticket: tickets })
+    .from(orders)
+    .innerJoin(tickets, eq(orders.ticketId, tickets.id))
+    .where(eq(orders.id, id));
+  return row;
+}
+
+/** A buyer's orders, newest first. */
+export async function listOrdersOfUser(db: Executor, userId: string): Promise<OrderWithTicket[]> {
+  return db
+    .select({ order: orders, ticket: tickets })
+    .from(orders)
+    .innerJoin(tickets, eq(orders.ticketId, tickets.id))
+    .where(eq(orders.userId, userId))
+    .orderBy(desc(orders.createdAt), desc(orders.id));
+}
+
+/** Ids of orders in one of `statuses` whose deadline is before `cutoff`, earliest deadline first. */
+export async function listOrderIdsDueBefore(
+  db: Executor,
+  statuses: readonly OrderStatus[],
+  cutoff: Date,
+  limit: number,
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(and(inArray(orders.status, [...statuses]), lt(orders.expiresAt, cutoff)))
+    .orderBy(asc(orders.expiresAt))
+    .limit(limit);
+  return rows.map((row) => row.id);
+}

@@ -1,0 +1,68 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { OrderStatus } from '@ticketing/common';
+
+// The outbox and inbox tables live in every service's database; re-exported so drizzle-kit migrates them.
+export { outbox, processedEvents } from '@ticketing/common';
+
+/**
+ * The tickets this service may sell, replicated from ticket.created / ticket.updated (the tickets service
+ * owns them). `version` is the owner's: a change is applied only on top of the one before it.
+ */
+export const tickets = pgTable('tickets', {
+  /** The owner's id, never generated here. */
+  id: uuid('id').primaryKey(),
+  title: text('title').notNull(),
+  /** Integer cents. */
+  price: integer('price').notNull(),
+  /** The seller: a user may not buy their own ticket. */
+  userId: uuid('user_id').notNull(),
+  version: integer('version').notNull(),
+});
+
+export type TicketReplica = typeof tickets.$inferSelect;
+
+const liveStatuses = sql.raw(`'${OrderStatus.Created}', '${OrderStatus.AwaitingPayment}'`);
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The buyer. */
+    userId: uuid('user_id').notNull(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    status: text('status').$type<OrderStatus>().notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    version: integer('version').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    /**
+     * THE lock (DESIGN.md rule 4): at most one order per ticket that is not cancelled. A complete order
+     * keeps the ticket (it is sold). Two buyers racing for one ticket cannot both insert, whatever the
+     * timing: the second insert fails with a unique violation.
+     */
+    uniqueIndex('orders_live_ticket_idx')
+      .on(table.ticketId)
+      .where(sql`${table.status} <> 'cancelled'`),
+    /** "My orders, newest first". */
+    index('orders_user_created_idx').on(table.userId, table.createdAt),
+    /** The sweep reads only unpaid orders by deadline. */
+    index('orders_unpaid_expires_idx')
+      .on(table.expiresAt)
+      .where(sql`${table.status} in (${liveStatuses})`),
+    check(
+      'orders_status_check',
+      sql.raw(
+        `status in (${Object.values(OrderStatus)
+          .map((status) => `'${status}'`)
+          .join(', ')})`,
+      ),
+    ),
+  ],
+);
+
+export type Order = typeof orders.$inferSelect;

@@ -1,0 +1,15 @@
+import { inboxListener, type Outbox } from '@ticketing/common';
+import { cancelOrder } from '../orders/orders';
+
+/** The buyer's time is up: cancel the order and free the ticket, unless it was paid in time. */
+export function orderExpiredListener(outbox: Outbox) {
+  return inboxListener(outbox, {
+    subject: 'order.expired',
+    durable: 'orders-order-expired',
+    async apply(data, { tx, events, logger }) {
+      const outcome = await cancelOrder({ tx, events }, data.orderId);
+      if (outcome.result === 'not-found') logger.warn({ orderId: data.orderId }, 'expiry for an unknown order ignored');
+      else logger.info({ orderId: data.orderId, result: outcome.result }, 'order expiry handled');
+    },
+  });
+}

@@ -1,0 +1,39 @@
+import { EventBus, Outbox, connectDatabase, createLogger, runService } from '@ticketing/common';
+import { buildApp } from './app';
+import { loadOrdersConfig } from './config';
+import { migrationsFolder } from './db/migrations-folder';
+import * as schema from './db/schema';
+import { startListeners } from './events';
+import { startOrderSweep } from './orders/order-sweep';
+
+const config = loadOrdersConfig();
+const logger = createLogger({ service: 'orders', level: config.LOG_LEVEL });
+
+void runService(logger, async (lifecycle) => {
+  const database = await connectDatabase({ url: config.DATABASE_URL, schema, migrationsFolder, logger });
+  lifecycle.onStop('database', () => database.close());
+
+  const bus = await EventBus.connectWithConfig(config, 'orders', logger);
+  lifecycle.onStop('bus', () => bus.close());
+
+  // orders publishes order.created / order.cancelled.
+  const outbox = new Outbox(database.db, { logger });
+  outbox.startRelay(bus);
+  lifecycle.onStop('outbox relay', () => outbox.stopRelay());
+
+  // Stopped before the relay, so that events their last effects recorded still get published.
+  const listeners = await startListeners(bus, outbox);
+  lifecycle.onStop('listeners', async () => {
+    await Promise.all(listeners.map((listener) => listener.stop()));
+  });
+
+  const sweep = startOrderSweep(outbox, {
+    intervalSeconds: config.ORDER_SWEEP_INTERVAL_SECONDS,
+    graceSeconds: config.ORDER_SWEEP_GRACE_SECONDS,
+    logger,
+  });
+  lifecycle.onStop('order sweep', () => sweep.stop());
+
+  const readiness = async () => ({ database: await database.isReachable(), bus: bus.isConnected() });
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness }), config.PORT);
+});

@@ -1,0 +1,232 @@
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  Outbox,
+  OrderStatus,
+  decimalFromCents,
+  isUniqueViolation,
+  type EventRecorder,
+  type Executor,
+} from '@ticketing/common';
+import {
+  LIVE_ORDER_PER_TICKET_INDEX,
+  findOrder,
+  findOrderWithTicket,
+  insertOrder,
+  listOrderIdsDueBefore,
+  listOrdersOfUser,
+  transitionOrder,
+} from '../db/orders';
+import type { Order, TicketReplica } from '../db/schema';
+import { findTicket } from '../db/tickets';
+
+/** An order as the API shows it: the price a decimal, the deadline an ISO string. */
+export interface OrderView {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  expiresAt: string;
+  ticket: { id: string; title: string; price: number };
+  version: number;
+}
+
+/**
+ * Where a use case writes: in a transaction of its own on the outbox (a route, the sweep), or inside a
+ * listener's transaction, so that the effect, the events it owes and the inbox record commit together.
+ */
+export type WriteScope = Outbox | { tx: Executor; events: EventRecorder };
+
+function within<T>(scope: WriteScope, work: (tx: Executor, events: EventRecorder) => Promise<T>): Promise<T> {
+  return scope instanceof Outbox ? scope.transaction(work) : work(scope.tx, scope.events);
+}
+
+/** Statuses an order can still leave: it holds the ticket and is not paid yet. */
+const UNPAID: readonly OrderStatus[] = [OrderStatus.Created, OrderStatus.AwaitingPayment];
+
+export function toOrderView(order: Order, ticket: TicketReplica): OrderView {
+  return {
+    id: order.id,
+    userId: order.userId,
+    status: order.status,
+    expiresAt: order.expiresAt.toISOString(),
+    ticket: { id: ticket.id, title: ticket.title, price: decimalFromCents(ticket.price) },
+    version: order.version,
+  };
+}
+
+export interface CreateOrderOptions {
+  /** How long the buyer holds the ticket (ORDER_EXPIRATION_SECONDS). */
+  expiresInSeconds: number;
+  now?: Date;
+}
+
+/**
+ * Reserves a ticket for a buyer: the order holds the ticket until it is paid, cancelled or expired.
+ * 404 for a ticket this service does not know, 403 for the buyer's own ticket, 409 when another live order
+ * holds it. Records `order.created`, which the tickets service mirrors as the lock and the expiration
+ * service schedules.
+ */
+export async function createOrder(
+  outbox: Outbox,
+  buyerId: string,
+  ticketId: string,
+  { expiresInSeconds, now = new Date() }: CreateOrderOptions,
+): Promise<OrderView> {
+  return outbox.transaction(async (tx, events) => {
+    const ticket = await findTicket(tx, ticketId);
+    if (!ticket) throw new NotFoundError('Ticket not found');
+    if (ticket.userId === buyerId) throw new ForbiddenError('You cannot buy your own ticket');
+
+    // No "is it free?" read first: that would race. The partial unique index decides, atomically.
+    const order = await insertOrder(tx, {
+      userId: buyerId,
+      ticketId: ticket.id,
+      status: OrderStatus.Created,
+      expiresAt: new Date(now.getTime() + expiresInSeconds * 1000),
+    }).catch((error: unknown) => {
+      if (isUniqueViolation(error, LIVE_ORDER_PER_TICKET_INDEX)) throw new ConflictError('Ticket is already reserved');
+      throw error;
+    });
+
+    await events.record('order.created', {
+      id: order.id,
+      userId: order.userId,
+      status: OrderStatus.Created,
+      expiresAt: order.expiresAt.toISOString(),
+      ticket: { id: ticket.id, price: ticket.price },
+      version: order.version,
+    });
+    return toOrderView(order, ticket);
+  });
+}
+
+export type CancelOutcome =
+  | { result: 'cancelled'; order: Order }
+  | { result: 'already-cancelled'; order: Order }
+  | { result: 'complete'; order: Order }
+  | { result: 'not-found' };
+
+/**
+ * Cancels an unpaid order, which releases its ticket, and records `order.cancelled` with the new version.
+ * Safe to call any number of times and from anywhere at once (buyer, expiry, declined payment, sweep):
+ * only the call whose conditional update wins changes the order and records the event. A complete order
+ * is sold and stays complete; the caller decides whether that is an error.
+ */
+export async function cancelOrder(scope: WriteScope, orderId: string): Promise<CancelOutcome> {
+  return within(scope, async (tx, events) => {
+    const cancelled = await transitionOrder(tx, orderId, UNPAID, OrderStatus.Cancelled);
+    if (cancelled) {
+      await events.record('order.cancelled', {
+        id: cancelled.id,
+        ticket: { id: cancelled.ticketId },
+        version: cancelled.version,
+      });
+      return { result: 'cancelled', order: cancelled };
+    }
+    return whyNotTransitioned(tx, orderId, {
+      [OrderStatus.Cancelled]: 'already-cancelled',
+      [OrderStatus.Complete]: 'complete',
+    });
+  });
+}
+
+export type CompleteOutcome =
+  | { result: 'completed'; order: Order }
+  | { result: 'already-complete'; order: Order }
+  | { result: 'cancelled'; order: Order }
+  | { result: 'not-found' };
+
+/**
+ * Marks an unpaid order paid: the ticket is sold to its buyer for good. Terminal, and no event exists for
+ * it. An order cancelled meanwhile stays cancelled: the payments service refunds that charge
+ * (DESIGN.md rule 5), because the ticket may already be someone else's.
+ */
+export async function completeOrder(scope: WriteScope, orderId: string): Promise<CompleteOutcome> {
+  return within(scope, async (tx) => {
+    const completed = await transitionOrder(tx, orderId, UNPAID, OrderStatus.Complete);
+    if (completed) return { result: 'completed', order: completed };
+    return whyNotTransitioned(tx, orderId, {
+      [OrderStatus.Complete]: 'already-complete',
+      [OrderStatus.Cancelled]: 'cancelled',
+    });
+  });
+}
+
+/**
+ * After a conditional update matched nothing: the order is unknown, or in a terminal status. It cannot be
+ * unpaid here, since nothing moves an order back to an unpaid status.
+ */
+async function whyNotTransitioned<R extends string>(
+  tx: Executor,
+  orderId: string,
+  outcomes: Record<typeof OrderStatus.Cancelled | typeof OrderStatus.Complete, R>,
+): Promise<{ result: R; order: Order } | { result: 'not-found' }> {
+  const order = await findOrder(tx, orderId);
+  if (!order) return { result: 'not-found' };
+  if (order.status === OrderStatus.Cancelled || order.status === OrderStatus.Complete) {
+    return { result: outcomes[order.status], order };
+  }
+  throw new Error(`order ${orderId} is ${order.status} yet its conditional update matched nothing`);
+}
+
+export interface SweepOptions {
+  /** How long past its deadline an order is left to the expiration service's timer first. */
+  graceSeconds: number;
+  now?: Date;
+  batchSize?: number;
+}
+
+/**
+ * The backstop for lost expiration timers (DESIGN.md rule 7): cancels every unpaid order whose deadline
+ * plus grace has passed, each through {@link cancelOrder} in a transaction of its own, so one failure
+ * does not undo the others, and a sweep running at the same time on another replica (or an expiry
+ * arriving meanwhile) cancels each order once. Resolves to how many orders this call cancelled.
+ */
+export async function sweepOverdueOrders(
+  outbox: Outbox,
+  { graceSeconds, now = new Date(), batchSize = 200 }: SweepOptions,
+): Promise<number> {
+  const cutoff = new Date(now.getTime() - graceSeconds * 1000);
+  let cancelled = 0;
+  for (;;) {
+    const ids = await listOrderIdsDueBefore(outbox.db, UNPAID, cutoff, batchSize);
+    for (const id of ids) {
+      if ((await cancelOrder(outbox, id)).result === 'cancelled') cancelled += 1;
+    }
+    // Every order of a full batch is no longer unpaid now, so the next read moves on; a short one was the last.
+    if (ids.length < batchSize) return cancelled;
+  }
+}
+
+/** The buyer's orders, newest first, each with its ticket. */
+export async function listBuyerOrders(db: Executor, buyerId: string): Promise<OrderView[]> {
+  const rows = await listOrdersOfUser(db, buyerId);
+  return rows.map((row) => toOrderView(row.order, row.ticket));
+}
+
+/** One of the buyer's orders: 404 when unknown, 403 when it is someone else's. */
+export async function showBuyerOrder(db: Executor, buyerId: string, orderId: string): Promise<OrderView> {
+  const row = await findOrderWithTicket(db, orderId);
+  if (!row) throw new NotFoundError('Order not found');
+  assertBuyerOwns(row.order, buyerId);
+  return toOrderView(row.order, row.ticket);
+}
+
+/**
+ * The buyer cancels their order: 404 / 403 as for reading it, 409 once it is complete. Cancelling an
+ * order that is already cancelled changes nothing and is not an error.
+ */
+export async function cancelBuyerOrder(outbox: Outbox, buyerId: string, orderId: string): Promise<void> {
+  await outbox.transaction(async (tx, events) => {
+    const order = await findOrder(tx, orderId);
+    if (!order) throw new NotFoundError('Order not found');
+    assertBuyerOwns(order, buyerId);
+    const outcome = await cancelOrder({ tx, events }, orderId);
+    if (outcome.result === 'complete') throw new ConflictError('Order is complete and cannot be cancelled');
+  });
+}
+
+function assertBuyerOwns(order: Order, buyerId: string): void {
+  if (order.userId !== buyerId) throw new ForbiddenError('You do not own this order');
+}

@@ -1,0 +1,10 @@
+import { Router } from 'express';
+import { requireAuth, requireUuidParam, signedInUser, type Outbox } from '@ticketing/common';
+import { cancelBuyerOrder } from '../orders/orders';
+
+export function cancelOrderRouter(outbox: Outbox): Router {
+  return Router().delete('/api/orders/:id', requireAuth, requireUuidParam('id'), async (req, res) => {
+    await cancelBuyerOrder(outbox, signedInUser(req).id, String(req.params.id));
+    res.status(204).end();
+  });
+}

@@ -1,0 +1,9 @@
+import { Router } from 'express';
+import { requireAuth, requireUuidParam, signedInUser, type Outbox } from '@ticketing/common';
+import { showBuyerOrder } from '../orders/orders';
+
+export function showOrderRouter(outbox: Outbox): Router {
+  return Router().get('/api/orders/:id', requireAuth, requireUuidParam('id'), async (req, res) => {
+    res.status(200).json(await showBuyerOrder(outbox.db, signedInUser(req).id, String(req.params.id)));
+  });
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { Outbox, listRecordedEvents, processedEvents, type EventData, type Subject } from '@ticketing/common';
+import {
+  TEST_JWT_KEY,
+  createTestDatabase,
+  createTestLogger,
+  sessionCookieFor,
+  type TestDatabase,
+} from '@ticketing/common/testing';
+import { buildApp } from '../src/app';
+import { loadOrdersConfig } from '../src/config';
+import { migrationsFolder } from '../src/db/migrations-folder';
+import * as schema from '../src/db/schema';
+import { orders, tickets, type TicketReplica } from '../src/db/schema';
+
+export type OrdersTestDatabase = TestDatabase<typeof schema>;
+
+/** The lock window tests run with: short enough to tell from the 900 s default. */
+export const TEST_EXPIRATION_SECONDS = 120;
+
+/** A migrated database of its own for one test file. */
+export function createOrdersTestDatabase(): Promise<OrdersTestDatabase> {
+  return createTestDatabase(migrationsFolder, schema);
+}
+
+/** The orders service's configuration for tests, as in production but for the given variables. */
+export function testConfig(database: OrdersTestDatabase, env: NodeJS.ProcessEnv = {}) {
+  return loadOrdersConfig({
+    DATABASE_URL: database.url,
+    NATS_URL: 'nats://unused-in-http-tests',
+    JWT_KEY: TEST_JWT_KEY,
+    NODE_ENV: 'test',
+    ORDER_EXPIRATION_SECONDS: String(TEST_EXPIRATION_SECONDS),
+    ...env,
+  });
+}
+
+/** The orders app on a test database. */
+export function buildTestApp(database: OrdersTestDatabase, env: NodeJS.ProcessEnv = {}) {
+  const config = testConfig(database, env);
+  const logger = createTestLogger();
+  const outbox = new Outbox(database.db, { logger });
+  const app = buildApp({ config, outbox, logger, readiness: async () => ({ database: await database.isReachable() }) });
+  return { app, outbox, config };
+}
+
+/** A signed-in caller: the `Cookie` header value and who it is. */
+export function signIn() {
+  return sessionCookieFor();
+}
+
+/** A ticket in the replica, as ticket.created would have left it (version 0 unless said otherwise). */
+export async function seedTicket(
+  database: OrdersTestDatabase,
+  overrides: Partial<TicketReplica> = {},
+): Promise<TicketReplica> {
+  const [ticket] = await database.db
+    .insert(tickets)
+    .values({ id: randomUUID(), title: 'Concert', price: 2000, userId: randomUUID(), version: 0, ...overrides })
+    .returning();
+  if (!ticket) throw new Error('no ticket inserted');
+  return ticket;
+}
+
+export async function findOrderRow(database: OrdersTestDatabase, id: string) {
+  const [order] = await database.db.select().from(orders).where(eq(orders.id, id));
+  return order;
+}
+
+export async function findTicketRow(database: OrdersTestDatabase, id: string) {
+  const [ticket] = await database.db.select().from(tickets).where(eq(tickets.id, id));
+  return ticket;
+}
+
+/** The payloads recorded in the outbox for a subject, oldest first. */
+export async function recordedPayloads<S extends Subject>(database: OrdersTestDatabase, subject: S) {
+  return (await listRecordedEvents(database.db, subject)).map((row) => row.data as EventData<S>);
+}
+
+/** The `order.cancelled` payloads recorded for one order. */
+export async function cancellationsOf(database: OrdersTestDatabase, orderId: string) {
+  return (await recordedPayloads(database, 'order.cancelled')).filter((payload) => payload.id === orderId);
+}
+
+/** True once the listener with `durable` has committed its handling of event `eventId`. */
+export async function wasProcessed(database: OrdersTestDatabase, durable: string, eventId: string) {
+  const rows = await database.db
+    .select()
+    .from(processedEvents)
+    .where(and(eq(processedEvents.consumer, durable), eq(processedEvents.eventId, eventId)));
+  return rows.length === 1;
+}
+
+/**
+ * For a test file: a database of its own before all tests, the app on it, and the database dropped after.
+ * Read `context.*` inside tests (they are set in beforeAll).
+ */
+export function useOrdersApp(env: NodeJS.ProcessEnv = {}) {
+  const context = {} as { database: OrdersTestDatabase } & ReturnType<typeof buildTestApp>;
+  beforeAll(async () => {
+    context.database = await createOrdersTestDatabase();
+    Object.assign(context, buildTestApp(context.database, env));
+  });
+  afterAll(() => context.database.drop());
+  return context;
+}

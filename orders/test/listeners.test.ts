@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import { Outbox, type EventData, type EventEnvelope, type RunningListener, type Subject } from '@ticketing/common';
+import { createTestBus, createTestLogger, waitFor, type TestBus } from '@ticketing/common/testing';
+import { startListeners } from '../src/events';
+import { chargeCreatedListener } from '../src/events/charge-created-listener';
+import { orderExpiredListener } from '../src/events/order-expired-listener';
+import { cancelOrder, completeOrder, createOrder } from '../src/orders/orders';
+import {
+  cancellationsOf,
+  createOrdersTestDatabase,
+  findOrderRow,
+  findTicketRow,
+  seedTicket,
+  wasProcessed,
+  type OrdersTestDatabase,
+} from './helpers';
+
+let database: OrdersTestDatabase;
+let bus: TestBus;
+let outbox: Outbox;
+let listeners: RunningListener[];
+
+beforeAll(async () => {
+  database = await createOrdersTestDatabase();
+  bus = await createTestBus();
+  outbox = new Outbox(database.db, { logger: createTestLogger() });
+  listeners = await startListeners(bus, outbox);
+});
+afterAll(async () => {
+  await Promise.all(listeners.map((listener) => listener.stop()));
+  await bus.destroy();
+  await database.drop();
+});
+
+function ticketEvent(overrides: Partial<EventData<'ticket.created'>> = {}): EventData<'ticket.created'> {
+  return {
+    id: randomUUID(),
+    title: 'Concert',
+    price: 2000,
+    userId: randomUUID(),
+    orderId: null,
+    version: 0,
+    ...overrides,
+  };
+}
+
+function chargeEvent(orderId: string, status: 'completed' | 'failed'): EventData<'charge.created'> {
+  return { id: randomUUID(), orderId, status, amount: 2000, stripeId: `pi_${randomUUID().slice(0, 8)}` };
+}
+
+function envelope<S extends Subject>(subject: S, data: EventData<S>): EventEnvelope<S> {
+  return { id: randomUUID(), subject, occurredAt: new Date().toISOString(), data };
+}
+
+/** An order in status `created` on a fresh ticket. */
+async function placeOrder() {
+  const ticket = await seedTicket(database);
+  return createOrder(outbox, randomUUID(), ticket.id, { expiresInSeconds: 900 });
+}
+
+/** Publishes and waits until the listener with `durable` has committed its handling of that event. */
+async function publishAndWaitProcessed<S extends Subject>(durable: string, subject: S, data: EventData<S>) {
+  const published = await bus.publish(subject, data);
+  await waitFor(() => wasProcessed(database, durable, published.id));
+}
+
+describe('ticket.created', () => {
+  it('when a ticket is created, then the replica holds it and it can be ordered', async () => {
+    const ticket = ticketEvent({ title: 'Symphony', price: 4550 });
+    await bus.publish('ticket.created', ticket);
+    await waitFor(async () =>
+      expect(await findTicketRow(database, ticket.id)).toEqual({
+        id: ticket.id,
+        title: 'Symphony',
+        price: 4550,
+        userId: ticket.userId,
+        version: 0,
+      }),
+    );
+    const order = await createOrder(outbox, randomUUID(), ticket.id, { expiresInSeconds: 900 });
+    expect(order.ticket).toEqual({ id: ticket.id, title: 'Symphony', price: 45.5 });
+  });
+
+  it('when ticket.created is published again under a new event id, then the replica keeps what it has', async () => {
+    const ticket = ticketEvent({ title: 'Original' });
+    await publishAndWaitProcessed('orders-ticket-created', 'ticket.created', ticket);
+    await publishAndWaitProcessed('orders-ticket-created', 'ticket.created', { ...ticket, title: 'Copy' });
+    expect(await findTicketRow(database, ticket.id)).toMatchObject({ title: 'Original', version: 0 });
+  });
+});
+
+describe('ticket.updated', () => {
+  it('when version 2 arrives before version 1, then it is applied after version 1, ending with version 2', async () => {
+    const ticket = ticketEvent({ title: 'v0', price: 1000 });
+    await publishAndWaitProcessed('orders-ticket-created', 'ticket.created', ticket);
+
+    await bus.publish('ticket.updated', { ...ticket, title: 'v2', price: 3000, version: 2 });
+    // Version 2 has been tried and put back for later, and changed nothing.
+    await waitFor(async () => {
+      const consumer = await bus.manager.consumers.info(bus.options.stream, 'orders-ticket-updated');
+      expect(consumer.num_redelivered).toBeGreaterThanOrEqual(1);
+    });
+    expect(await findTicketRow(database, ticket.id)).toMatchObject({ title: 'v0', price: 1000, version: 0 });
+
+    await bus.publish('ticket.updated', { ...ticket, title: 'v1', price: 2000, version: 1 });
+    await waitFor(async () =>
+      expect(await findTicketRow(database, ticket.id)).toMatchObject({ title: 'v2', price: 3000, version: 2 }),
+    );
+  });
+
+  it('when an update arrives before the ticket itself, then it is applied once the ticket is known', async () => {
+    const ticket = ticketEvent({ title: 'first' });
+    await bus.publish('ticket.updated', { ...ticket, title: 'renamed', price: 2500, version: 1 });
+    await bus.publish('ticket.created', ticket);
+    await waitFor(async () =>
+      expect(await findTicketRow(database, ticket.id)).toMatchObject({ title: 'renamed', price: 2500, version: 1 }),
+    );
+  });
+
+  it('when a version already applied arrives again, then it changes nothing', async () => {
+    const ticket = ticketEvent({ title: 'v0' });
+    await publishAndWaitProcessed('orders-ticket-created', 'ticket.created', ticket);
+    await publishAndWaitProcessed('orders-ticket-updated', 'ticket.updated', { ...ticket, title: 'v1', version: 1 });
+    await publishAndWaitProcessed('orders-ticket-updated', 'ticket.updated', {
+      ...ticket,
+      title: 'stale copy',
+      price: 9999,
+      version: 1,
+    });
+    expect(await findTicketRow(database, ticket.id)).toMatchObject({ title: 'v1', price: 2000, version: 1 });
+  });
+});
+
+describe('order.expired', () => {
+  it('when an unpaid order expires, then it is cancelled and order.cancelled recorded', async () => {
+    const order = await placeOrder();
+    await bus.publish('order.expired', { orderId: order.id });
+    await waitFor(async () =>
+      expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 }),
+    );
+    expect(await cancellationsOf(database, order.id)).toEqual([
+      { id: order.id, ticket: { id: order.ticket.id }, version: 1 },
+    ]);
+  });
+
+  it('when a complete order expires, then it stays complete and nothing is recorded', async () => {
+    const order = await placeOrder();
+    await completeOrder(outbox, order.id);
+    await publishAndWaitProcessed('orders-order-expired', 'order.expired', { orderId: order.id });
+    expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'complete', version: 1 });
+    expect(await cancellationsOf(database, order.id)).toEqual([]);
+  });
+
+  it('when an order the buyer already cancelled expires, then no second order.cancelled is recorded', async () => {
+    const order = await placeOrder();
+    await cancelOrder(outbox, order.id);
+    await publishAndWaitProcessed('orders-order-expired', 'order.expired', { orderId: order.id });
+    expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
+    expect(await cancellationsOf(database, order.id)).toHaveLength(1);
+  });
+
+  it('when the same event is delivered twice, then the order is cancelled once', async () => {
+    const order = await placeOrder();
+    const listener = orderExpiredListener(outbox);
+    const event = envelope('order.expired', { orderId: order.id });
+    const context = { deliveryCount: 1, logger: createTestLogger() };
+    await listener.handle(event, context);
+    await listener.handle(event, { ...context, deliveryCount: 2 });
+    expect(await wasProcessed(database, 'orders-order-expired', event.id)).toBe(true);
+    expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
+    expect(await cancellationsOf(database, order.id)).toHaveLength(1);
+  });
+
+  it('when the order is unknown, then the event is acknowledged and nothing is recorded', async () => {
+    const orderId = randomUUID();
+    await publishAndWaitProcessed('orders-order-expired', 'order.expired', { orderId });
+    expect(await cancellationsOf(database, orderId)).toEqual([]);
+    expect(await findOrderRow(database, orderId)).toBeUndefined();
+  });
+});
+
+describe('charge.created', () => {
+  it('when the charge completed, then the order is complete and no event is recorded', async () => {
+    const order = await placeOrder();
+    await bus.publish('charge.created', chargeEvent(order.id, 'completed'));
+    await waitFor(async () =>
+      expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'complete', version: 1 }),
+    );
+    expect(await cancellationsOf(database, order.id)).toEqual([]);
+  });
+
+  it('when the charge failed, then the order is cancelled and order.cancelled recorded', async () => {
+    const order = await placeOrder();
+    await bus.publish('charge.created', chargeEvent(order.id, 'failed'));
+    await waitFor(async () =>
+      expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 }),
+    );
+    expect(await cancellationsOf(database, order.id)).toEqual([
+      { id: order.id, ticket: { id: order.ticket.id }, version: 1 },
+    ]);
+  });
+
+  it('when a charge completes for an order already cancelled, then the order stays cancelled', async () => {
+    const order = await placeOrder();
+    await cancelOrder(outbox, order.id);
+    await publishAndWaitProcessed('orders-charge-created', 'charge.created', chargeEvent(order.id, 'completed'));
+    expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
+    expect(await cancellationsOf(database, order.id)).toHaveLength(1);
+  });
+
+  it('when a charge fails for an order already complete, then the order stays complete', async () => {
+    const order = await placeOrder();
+    await completeOrder(outbox, order.id);
+    await publishAndWaitProcessed('orders-charge-created', 'charge.created', chargeEvent(order.id, 'failed'));
+    expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'complete', version: 1 });
+    expect(await cancellationsOf(database, order.id)).toEqual([]);
+  });
+
+  it('when the same failed charge is delivered twice, then the order is cancelled once', async () => {
+    const order = await placeOrder();
+    const listener = chargeCreatedListener(outbox);
+    const event = envelope('charge.created', chargeEvent(order.id, 'failed'));
+    const context = { deliveryCount: 1, logger: createTestLogger() };
+    await listener.handle(event, context);
+    await listener.handle(event, { ...context, deliveryCount: 2 });
+    expect(await wasProcessed(database, 'orders-charge-created', event.id)).toBe(true);
+    expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
+    expect(await cancellationsOf(database, order.id)).toHaveLength(1);
+  });
+});
+
+describe('malformed events', () => {
+  /** Publishes bytes as they are on `subject` and waits until the listener has terminated them for good. */
+  async function publishRawAndWaitTerminated(subject: Subject, durable: string, raw: string) {
+    const deadLetters: Record<string, unknown>[] = [];
+    const subscription = bus.connection.subscribe(bus.deadLetterSubject(durable), {
+      callback: (_error, message) => void deadLetters.push(message.json()),
+    });
+    try {
+      await jetstream(bus.connection).publish(bus.wireSubject(subject), raw);
+      await waitFor(() => expect(deadLetters).toHaveLength(1));
+      expect(deadLetters[0]).toMatchObject({ durable, payload: raw, deliveryCount: 1 });
+      // Terminated on its first delivery: nothing left pending or waiting to be redelivered.
+      await waitFor(async () => {
+        const consumer = await bus.manager.consumers.info(bus.options.stream, durable);
+        expect(consumer).toMatchObject({ num_pending: 0, num_ack_pending: 0, num_redelivered: 0 });
+      });
+    } finally {
+      subscription.unsubscribe();
+    }
+  }
+
+  const rawEnvelope = (subject: Subject, data: unknown, overrides: Record<string, unknown> = {}) =>
+    JSON.stringify({ id: randomUUID(), subject, occurredAt: new Date().toISOString(), data, ...overrides });
+
+  it('when ticket.created has a price that is not cents, then it is terminated and no ticket appears', async () => {
+    const ticket = ticketEvent();
+    await publishRawAndWaitTerminated(
+      'ticket.created',
+      'orders-ticket-created',
+      rawEnvelope('ticket.created', { ...ticket, price: '20.00' }),
+    );
+    expect(await findTicketRow(database, ticket.id)).toBeUndefined();
+  });
+
+  it('when ticket.updated has no title, then it is terminated and the replica is unchanged', async () => {
+    const ticket = await seedTicket(database, { title: 'kept' });
+    const { title: _title, ...withoutTitle } = ticketEvent({ id: ticket.id, userId: ticket.userId, version: 1 });
+    await publishRawAndWaitTerminated(
+      'ticket.updated',
+      'orders-ticket-updated',
+      rawEnvelope('ticket.updated', withoutTitle),
+    );
+    expect(await findTicketRow(database, ticket.id)).toMatchObject({ title: 'kept', version: 0 });
+  });
+
+  it('when order.expired is not JSON, or its envelope id is not a UUID, then it is terminated and the order stays', async () => {
+    const order = await placeOrder();
+    await publishRawAndWaitTerminated('order.expired', 'orders-order-expired', `{"orderId": "${order.id}"`);
+    await publishRawAndWaitTerminated(
+      'order.expired',
+      'orders-order-expired',
+      rawEnvelope('order.expired', { orderId: order.id }, { id: 'not-a-uuid' }),
+    );
+    expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'created', version: 0 });
+  });
+
+  it('when charge.created has a negative amount, then it is terminated and the order stays', async () => {
+    const order = await placeOrder();
+    await publishRawAndWaitTerminated(
+      'charge.created',
+      'orders-charge-created',
+      rawEnvelope('charge.created', { ...chargeEvent(order.id, 'failed'), amount: -100 }),
+    );
+    expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'created', version: 0 });
+    expect(await cancellationsOf(database, order.id)).toEqual([]);
+  });
+});

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { Logger } from '@ticketing/common';
+import { createTestLogger, waitFor } from '@ticketing/common/testing';
+import { orders } from '../src/db/schema';
+import { runPeriodically, startOrderSweep } from '../src/orders/order-sweep';
+import { completeOrder, createOrder, sweepOverdueOrders } from '../src/orders/orders';
+import { cancellationsOf, findOrderRow, seedTicket, useOrdersApp } from './helpers';
+
+const context = useOrdersApp();
+
+const GRACE_SECONDS = 30;
+const LOCK_SECONDS = 60;
+
+/** An order placed `ageSeconds` ago with a LOCK_SECONDS window, on a fresh ticket. */
+async function orderPlacedAgo(ageSeconds: number) {
+  const ticket = await seedTicket(context.database);
+  return createOrder(context.outbox, randomUUID(), ticket.id, {
+    expiresInSeconds: LOCK_SECONDS,
+    now: new Date(Date.now() - ageSeconds * 1000),
+  });
+}
+
+/** Long enough ago that deadline + grace has passed. */
+const OVERDUE_AGE = LOCK_SECONDS + GRACE_SECONDS + 5;
+
+describe('sweepOverdueOrders', () => {
+  it('when an unpaid order is past its deadline plus grace, then it is cancelled and order.cancelled recorded', async () => {
+    const overdue = await orderPlacedAgo(OVERDUE_AGE);
+    const cancelled = await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS });
+    expect(cancelled).toBeGreaterThanOrEqual(1);
+    expect(await findOrderRow(context.database, overdue.id)).toMatchObject({ status: 'cancelled', version: 1 });
+    expect(await cancellationsOf(context.database, overdue.id)).toEqual([
+      { id: overdue.id, ticket: { id: overdue.ticket.id }, version: 1 },
+    ]);
+  });
+
+  it('when an order awaiting payment is overdue, then it is cancelled too', async () => {
+    const overdue = await orderPlacedAgo(OVERDUE_AGE);
+    await context.database.db.update(orders).set({ status: 'awaiting:payment' }).where(eq(orders.id, overdue.id));
+    await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS });
+    expect((await findOrderRow(context.database, overdue.id))?.status).toBe('cancelled');
+    expect(await cancellationsOf(context.database, overdue.id)).toHaveLength(1);
+  });
+
+  it('when orders are fresh, only just past their deadline, or complete, then the sweep leaves them alone', async () => {
+    const fresh = await orderPlacedAgo(0);
+    const withinGrace = await orderPlacedAgo(LOCK_SECONDS + GRACE_SECONDS - 10);
+    const complete = await orderPlacedAgo(OVERDUE_AGE);
+    await completeOrder(context.outbox, complete.id);
+    const overdue = await orderPlacedAgo(OVERDUE_AGE);
+
+    await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS });
+
+    expect((await findOrderRow(context.database, overdue.id))?.status).toBe('cancelled');
+    for (const untouched of [fresh, withinGrace]) {
+      expect(await findOrderRow(context.database, untouched.id)).toMatchObject({ status: 'created', version: 0 });
+      expect(await cancellationsOf(context.database, untouched.id)).toEqual([]);
+    }
+    expect(await findOrderRow(context.database, complete.id)).toMatchObject({ status: 'complete', version: 1 });
+    expect(await cancellationsOf(context.database, complete.id)).toEqual([]);
+  });
+
+  it('when more orders are overdue than one batch holds, then one sweep cancels them all', async () => {
+    const overdue = await Promise.all(Array.from({ length: 5 }, () => orderPlacedAgo(OVERDUE_AGE)));
+    await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS, batchSize: 2 });
+    for (const order of overdue) expect((await findOrderRow(context.database, order.id))?.status).toBe('cancelled');
+  });
+
+  it('when two replicas sweep at the same time, then each overdue order is cancelled once', async () => {
+    const overdue = await Promise.all(Array.from({ length: 6 }, () => orderPlacedAgo(OVERDUE_AGE)));
+    const [first, second] = await Promise.all([
+      sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS }),
+      sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS }),
+    ]);
+    expect((first ?? 0) + (second ?? 0)).toBe(overdue.length);
+    for (const order of overdue) {
+      expect(await findOrderRow(context.database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
+      expect(await cancellationsOf(context.database, order.id)).toHaveLength(1);
+    }
+  });
+
+  it('when the sweep runs, then the cancelled ticket can be ordered again', async () => {
+    const overdue = await orderPlacedAgo(OVERDUE_AGE);
+    await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS });
+    const again = await createOrder(context.outbox, randomUUID(), overdue.ticket.id, {
+      expiresInSeconds: LOCK_SECONDS,
+    });
+    expect(again.status).toBe('created');
+  });
+});
+
+describe('the sweep schedule', () => {
+  it('when started, then it sweeps overdue orders on its own, and stops when asked', async () => {
+    const overdue = await orderPlacedAgo(OVERDUE_AGE);
+    const sweep = startOrderSweep(context.outbox, {
+      intervalSeconds: 1,
+      graceSeconds: GRACE_SECONDS,
+      logger: createTestLogger(),
+    });
+    try {
+      await waitFor(async () => expect((await findOrderRow(context.database, overdue.id))?.status).toBe('cancelled'));
+    } finally {
+      await sweep.stop();
+    }
+  });
+
+  it('when a run fails, then it is logged and the next run tries again', async () => {
+    const logged: unknown[] = [];
+    const logger = { error: (...args: unknown[]) => logged.push(args) } as unknown as Logger;
+    let runs = 0;
+    const task = runPeriodically(
+      'flaky task',
+      10,
+      async () => {
+        runs += 1;
+        if (runs === 1) throw new Error('database unreachable');
+      },
+      logger,
+    );
+    try {
+      await waitFor(() => expect(runs).toBeGreaterThanOrEqual(3));
+      expect(logged).toEqual([
+        [
+          expect.objectContaining({ err: expect.objectContaining({ message: 'database unreachable' }) }),
+          expect.any(String),
+        ],
+      ]);
+    } finally {
+      await task.stop();
+    }
+  });
+
+  it('when stopped during a run, then stop waits for that run and no run starts afterwards', async () => {
+    let runs = 0;
+    let finished = 0;
+    let release: () => void = () => undefined;
+    const task = runPeriodically(
+      'slow task',
+      10,
+      async () => {
+        runs += 1;
+        await new Promise<void>((resolve) => (release = resolve));
+        finished += 1;
+      },
+      createTestLogger(),
+    );
+    await waitFor(() => expect(runs).toBe(1));
+    const stopped = task.stop();
+    release();
+    await stopped;
+    expect(finished).toBe(1);
+    // Ten intervals: a run that escaped the stop would have started by now.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(runs).toBe(1);
+  });
+});

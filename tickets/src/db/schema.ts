@@ -1,0 +1,42 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+// The outbox and inbox tables live in every service's database; re-exported so drizzle-kit migrates them.
+export { outbox, processedEvents } from '@ticketing/common';
+
+export const tickets = pgTable(
+  'tickets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Trimmed, 1–120 characters. */
+    title: text('title').notNull(),
+    /** Integer cents; the API shows a decimal. */
+    price: integer('price').notNull(),
+    /** The seller. */
+    userId: uuid('user_id').notNull(),
+    /** The order holding the lock, mirrored from order events; null while the ticket is for sale. */
+    orderId: uuid('order_id'),
+    /** 0 at creation, +1 on every change (edit, lock, unlock): what replicas order events by. */
+    version: integer('version').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    // Serves the for-sale list: newest first with the id as tie-breaker, the keyset the cursor walks.
+    // NULLS FIRST is what a plain DESC sorts by, so ORDER BY … DESC can read this index as it is.
+    index('tickets_for_sale_idx')
+      .on(table.createdAt.desc().nullsFirst(), table.id.desc().nullsFirst())
+      .where(sql`${table.orderId} is null`),
+  ],
+);
+
+/**
+ * Orders whose `order.cancelled` this service has seen. `order.created` and `order.cancelled` travel on
+ * different consumers, so a cancellation can arrive before its own creation; the creation then finds its
+ * order here and never locks the ticket.
+ */
+export const releasedOrders = pgTable('released_orders', {
+  orderId: uuid('order_id').primaryKey(),
+  releasedAt: timestamp('released_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type Ticket = typeof tickets.$inferSelect;

@@ -1,0 +1,30 @@
+import { EventBus, Outbox, connectDatabase, createLogger, runService } from '@ticketing/common';
+import { buildApp } from './app';
+import { loadTicketsConfig } from './config';
+import { migrationsFolder } from './db/migrations-folder';
+import * as schema from './db/schema';
+import { startListeners } from './events';
+
+const config = loadTicketsConfig();
+const logger = createLogger({ service: 'tickets', level: config.LOG_LEVEL });
+
+void runService(logger, async (lifecycle) => {
+  const database = await connectDatabase({ url: config.DATABASE_URL, schema, migrationsFolder, logger });
+  lifecycle.onStop('database', () => database.close());
+
+  const bus = await EventBus.connectWithConfig(config, 'tickets', logger);
+  lifecycle.onStop('bus', () => bus.close());
+
+  // Publishes ticket.created / ticket.updated; the lock and unlock listeners record theirs here too.
+  const outbox = new Outbox(database.db, { logger });
+  outbox.startRelay(bus);
+  lifecycle.onStop('outbox relay', () => outbox.stopRelay());
+
+  // Stopped before the relay (last registered, first stopped), so events they record still get relayed.
+  for (const listener of await startListeners(bus, outbox)) {
+    lifecycle.onStop(`listener ${listener.durable}`, () => listener.stop());
+  }
+
+  const readiness = async () => ({ database: await database.isReachable(), bus: bus.isConnected() });
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness }), config.PORT);
+});

@@ -1,0 +1,19 @@
+import { Router } from 'express';
+import { requireAuth, requireUuidParam, signedInUser, validateRequest, type Outbox } from '@ticketing/common';
+import { editTicket } from '../tickets/tickets';
+import { priceField, ticketInput, titleField } from './validation';
+
+export function updateTicketRouter(outbox: Outbox): Router {
+  return Router().put(
+    '/api/tickets/:id',
+    requireAuth,
+    requireUuidParam('id'),
+    titleField(),
+    priceField(),
+    validateRequest,
+    async (req, res) => {
+      const ticket = await editTicket(outbox, signedInUser(req).id, req.params.id as string, ticketInput(req));
+      res.status(200).json(ticket);
+    },
+  );
+}

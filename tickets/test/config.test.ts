@@ -1,0 +1,35 @@
+import { ConfigError } from '@ticketing/common';
+import { cookieSecure, loadTicketsConfig } from '../src/config';
+
+const valid = {
+  DATABASE_URL: 'postgres://localhost/tickets',
+  NATS_URL: 'nats://localhost:4222',
+  JWT_KEY: 'k'.repeat(32),
+};
+
+describe('tickets configuration', () => {
+  it('when JWT_KEY and DATABASE_URL are missing, then start fails naming both', () => {
+    expect(() => loadTicketsConfig({ NATS_URL: 'nats://localhost:4222' })).toThrow(ConfigError);
+    expect(() => loadTicketsConfig({ NATS_URL: 'nats://localhost:4222' })).toThrow(
+      /DATABASE_URL is required.*JWT_KEY is required/,
+    );
+  });
+
+  it('when only the required variables are set, then the laptop defaults apply', () => {
+    const config = loadTicketsConfig(valid);
+    expect(config).toMatchObject({ PORT: 3002, SESSION_TTL_SECONDS: 86_400, NODE_ENV: 'development' });
+    expect(cookieSecure(config)).toBe(false);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('when running in production, then cookies are Secure unless COOKIE_SECURE says otherwise', () => {
+    expect(cookieSecure(loadTicketsConfig({ ...valid, NODE_ENV: 'production' }))).toBe(true);
+    expect(cookieSecure(loadTicketsConfig({ ...valid, NODE_ENV: 'production', COOKIE_SECURE: 'false' }))).toBe(false);
+  });
+
+  it('when the session lifetime is not a whole number of seconds, then start fails naming it', () => {
+    expect(() => loadTicketsConfig({ ...valid, SESSION_TTL_SECONDS: 'a day' })).toThrow(
+      /SESSION_TTL_SECONDS is invalid/,
+    );
+  });
+});

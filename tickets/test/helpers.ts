@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import { Outbox, listRecordedEvents, type EventData, type Subject } from '@ticketing/common';
+import {
+  TEST_JWT_KEY,
+  createTestDatabase,
+  createTestLogger,
+  sessionCookieFor,
+  type TestDatabase,
+} from '@ticketing/common/testing';
+import request from 'supertest';
+import { buildApp } from '../src/app';
+import { loadTicketsConfig } from '../src/config';
+import { migrationsFolder } from '../src/db/migrations-folder';
+import * as schema from '../src/db/schema';
+import { lockTicket } from '../src/tickets/locks';
+import type { TicketView } from '../src/tickets/tickets';
+
+export type TicketsTestDatabase = TestDatabase<typeof schema>;
+
+/** A migrated database of its own for one test file. */
+export function createTicketsTestDatabase(): Promise<TicketsTestDatabase> {
+  return createTestDatabase(migrationsFolder, schema);
+}
+
+/** The tickets app on a test database, configured as in production but for the given variables. */
+export function buildTestApp(database: TicketsTestDatabase, env: NodeJS.ProcessEnv = {}) {
+  const config = loadTicketsConfig({
+    DATABASE_URL: database.url,
+    NATS_URL: 'nats://unused-in-http-tests',
+    JWT_KEY: TEST_JWT_KEY,
+    NODE_ENV: 'test',
+    ...env,
+  });
+  const logger = createTestLogger();
+  const outbox = new Outbox(database.db, { logger });
+  const app = buildApp({ config, outbox, logger, readiness: async () => ({ database: await database.isReachable() }) });
+  return { app, outbox, config };
+}
+
+/**
+ * For a test file: a database of its own before all tests, the app on it, and the database dropped after.
+ * Read the fields inside tests (they are set in beforeAll).
+ */
+export function useTicketsApp() {
+  const context = {} as { database: TicketsTestDatabase } & ReturnType<typeof buildTestApp>;
+  beforeAll(async () => {
+    context.database = await createTicketsTestDatabase();
+    Object.assign(context, buildTestApp(context.database));
+  });
+  afterAll(() => context.database.drop());
+  return context;
+}
+
+let counter = 0;
+/** A valid create or edit body. */
+export function buildTicket(overrides: Partial<{ title: unknown; price: unknown }> = {}) {
+  counter += 1;
+  return { title: `Concert #${counter}`, price: 20.5, ...overrides };
+}
+
+/** A signed-in seller: a cookie and the user it stands for. */
+export const signIn = () => sessionCookieFor();
+
+/** Lists a ticket through the API and returns it as the API answered. */
+export async function createTicket(app: Express, cookie = signIn().cookie, body = buildTicket()): Promise<TicketView> {
+  const response = await request(app).post('/api/tickets').set('Cookie', cookie).send(body).expect(201);
+  return response.body as TicketView;
+}
+
+/** Locks a ticket for a (made-up) order, as the order.created listener would; resolves to the order id. */
+export async function lockForOrder(outbox: Outbox, ticketId: string, orderId: string = randomUUID()) {
+  const outcome = await outbox.transaction((tx, events) => lockTicket(tx, events, { id: orderId, ticketId }));
+  if (outcome !== 'locked') throw new Error(`expected the ticket to lock, got ${outcome}`);
+  return orderId;
+}
+
+/** The payloads recorded in the outbox for a subject, oldest first. */
+export async function recordedPayloads<S extends Subject>(
+  database: TicketsTestDatabase,
+  subject: S,
+): Promise<EventData<S>[]> {
+  return (await listRecordedEvents(database.db, subject)).map((row) => row.data as EventData<S>);
+}
+
+/** The recorded payloads of one ticket. */
+export async function recordedFor(
+  database: TicketsTestDatabase,
+  subject: 'ticket.created' | 'ticket.updated',
+  id: string,
+) {
+  return (await recordedPayloads(database, subject)).filter((payload) => payload.id === id);
+}
+
+/** The URL of the `Link: <…>; rel="next"` header, or undefined on the last page. */
+export function nextPageUrl(response: request.Response): string | undefined {
+  const link = response.headers.link as string | undefined;
+  if (link === undefined) return undefined;
+  const match = /^<([^>]+)>; rel="next"$/.exec(link);
+  if (!match) throw new Error(`unexpected Link header: ${link}`);
+  return match[1];
+}

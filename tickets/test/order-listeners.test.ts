@@ -1,0 +1,293 @@
+import { randomUUID } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import { and, eq } from 'drizzle-orm';
+import request from 'supertest';
+import { createTestBus, createTestLogger, waitFor, type TestBus } from '@ticketing/common/testing';
+import type { EventData, RunningListener } from '@ticketing/common';
+import { processedEvents, releasedOrders } from '../src/db/schema';
+import { startListeners } from '../src/events';
+import { orderCreatedListener } from '../src/events/order-created-listener';
+import type { TicketView } from '../src/tickets/tickets';
+import { createTicket, recordedFor, signIn, useTicketsApp } from './helpers';
+
+const context = useTicketsApp();
+let bus: TestBus;
+let listeners: RunningListener[];
+
+beforeAll(async () => {
+  bus = await createTestBus();
+  listeners = await startListeners(bus, context.outbox);
+});
+afterAll(async () => {
+  await Promise.all(listeners.map((listener) => listener.stop()));
+  await bus.destroy();
+});
+
+const orderCreated = (ticket: TicketView, orderId = randomUUID()): EventData<'order.created'> => ({
+  id: orderId,
+  userId: randomUUID(),
+  status: 'created',
+  expiresAt: new Date(Date.now() + 15 * 60_000).toISOString(),
+  ticket: { id: ticket.id, price: Math.round(ticket.price * 100) },
+  version: 0,
+});
+
+const orderCancelled = (ticketId: string, orderId: string): EventData<'order.cancelled'> => ({
+  id: orderId,
+  ticket: { id: ticketId },
+  version: 1,
+});
+
+const showTicket = async (id: string): Promise<TicketView> =>
+  (await request(context.app).get(`/api/tickets/${id}`).expect(200)).body;
+
+/** Resolves once the listener has committed the event, whatever its effect (nothing included). */
+const handled = (durable: string, eventId: string) =>
+  waitFor(async () => {
+    const rows = await context.database.db
+      .select()
+      .from(processedEvents)
+      .where(and(eq(processedEvents.consumer, durable), eq(processedEvents.eventId, eventId)));
+    expect(rows).toHaveLength(1);
+  });
+
+async function lockThroughBus(ticket: TicketView, orderId = randomUUID()) {
+  await bus.publish('order.created', orderCreated(ticket, orderId));
+  await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId, version: 1 }));
+  return orderId;
+}
+
+describe('order.created → lock (tickets-order-created)', () => {
+  it('when an order is created for a ticket for sale, then the ticket is locked at version 1, ticket.updated is recorded and the list hides it', async () => {
+    const { cookie, user } = signIn();
+    const ticket = await createTicket(context.app, cookie, { title: 'Rock', price: 20.5 });
+    const orderId = randomUUID();
+    await bus.publish('order.created', orderCreated(ticket, orderId));
+
+    await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId, version: 1 }));
+    expect(await recordedFor(context.database, 'ticket.updated', ticket.id)).toEqual([
+      { id: ticket.id, title: 'Rock', price: 2050, userId: user.id, orderId, version: 1 },
+    ]);
+    const list = await request(context.app).get('/api/tickets?limit=100').expect(200);
+    expect(list.body.map((listed: TicketView) => listed.id)).not.toContain(ticket.id);
+  });
+
+  it('when the owner edits a ticket locked through an event, then it answers 409', async () => {
+    const { cookie } = signIn();
+    const ticket = await createTicket(context.app, cookie);
+    await lockThroughBus(ticket);
+    await request(context.app)
+      .put(`/api/tickets/${ticket.id}`)
+      .set('Cookie', cookie)
+      .send({ title: 'Too late', price: 1 })
+      .expect(409, { errors: [{ message: 'Ticket is reserved and cannot be edited' }] });
+  });
+
+  it('when the same order.created arrives again under a new event id, then the version moves once', async () => {
+    const ticket = await createTicket(context.app);
+    const data = orderCreated(ticket);
+    await bus.publish('order.created', data);
+    const again = await bus.publish('order.created', data);
+
+    await handled('tickets-order-created', again.id);
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: data.id, version: 1 });
+    expect(await recordedFor(context.database, 'ticket.updated', ticket.id)).toHaveLength(1);
+  });
+
+  it('when one event is delivered twice, then its effect happens once and it is recorded once in the inbox', async () => {
+    const ticket = await createTicket(context.app);
+    const definition = orderCreatedListener(context.outbox);
+    const envelope = {
+      id: randomUUID(),
+      subject: 'order.created' as const,
+      occurredAt: new Date().toISOString(),
+      data: orderCreated(ticket),
+    };
+    const handlerContext = { deliveryCount: 1, logger: createTestLogger() };
+    await definition.handle(envelope, handlerContext);
+    await definition.handle(envelope, { ...handlerContext, deliveryCount: 2 });
+
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: envelope.data.id, version: 1 });
+    expect(await recordedFor(context.database, 'ticket.updated', ticket.id)).toHaveLength(1);
+    const inbox = await context.database.db
+      .select()
+      .from(processedEvents)
+      .where(eq(processedEvents.eventId, envelope.id));
+    expect(inbox).toHaveLength(1);
+  });
+
+  it('when order.created for order B arrives while order A holds the ticket, then B takes it only after A is cancelled', async () => {
+    const ticket = await createTicket(context.app);
+    const orderA = await lockThroughBus(ticket);
+    const orderB = randomUUID();
+    const createdB = await bus.publish('order.created', orderCreated(ticket, orderB));
+
+    // B has been tried and put back at least once while A held the ticket.
+    await waitFor(async () => {
+      const consumer = await bus.manager.consumers.info(bus.options.stream, 'tickets-order-created');
+      expect(consumer.delivered.stream_seq).toBeGreaterThanOrEqual(createdB.sequence);
+      expect(consumer.num_redelivered).toBeGreaterThanOrEqual(1);
+    });
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: orderA, version: 1 });
+
+    await bus.publish('order.cancelled', orderCancelled(ticket.id, orderA));
+    await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId: orderB, version: 3 }));
+    expect(
+      (await recordedFor(context.database, 'ticket.updated', ticket.id)).map((p) => [p.orderId, p.version]),
+    ).toEqual([
+      [orderA, 1],
+      [null, 2],
+      [orderB, 3],
+    ]);
+  });
+});
+
+describe('order.cancelled → unlock (tickets-order-cancelled)', () => {
+  it('when the order holding the ticket is cancelled, then the ticket is for sale again at version 2', async () => {
+    const { cookie, user } = signIn();
+    const ticket = await createTicket(context.app, cookie, { title: 'Theatre', price: 30 });
+    const orderId = await lockThroughBus(ticket);
+    await bus.publish('order.cancelled', orderCancelled(ticket.id, orderId));
+
+    await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId: null, version: 2 }));
+    expect((await recordedFor(context.database, 'ticket.updated', ticket.id)).at(-1)).toEqual({
+      id: ticket.id,
+      title: 'Theatre',
+      price: 3000,
+      userId: user.id,
+      orderId: null,
+      version: 2,
+    });
+    const list = await request(context.app).get('/api/tickets?limit=100').expect(200);
+    expect(list.body.map((listed: TicketView) => listed.id)).toContain(ticket.id);
+  });
+
+  it('when another order is cancelled, then the ticket stays locked by its own order', async () => {
+    const ticket = await createTicket(context.app);
+    const orderId = await lockThroughBus(ticket);
+    const cancelled = await bus.publish('order.cancelled', orderCancelled(ticket.id, randomUUID()));
+
+    await handled('tickets-order-cancelled', cancelled.id);
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId, version: 1 });
+    expect(await recordedFor(context.database, 'ticket.updated', ticket.id)).toHaveLength(1);
+  });
+
+  it('when order.cancelled arrives before its own order.created, then the ticket stays for sale', async () => {
+    const ticket = await createTicket(context.app);
+    const orderId = randomUUID();
+    const cancelled = await bus.publish('order.cancelled', orderCancelled(ticket.id, orderId));
+    await handled('tickets-order-cancelled', cancelled.id);
+    const created = await bus.publish('order.created', orderCreated(ticket, orderId));
+    await handled('tickets-order-created', created.id);
+
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: null, version: 0 });
+    expect(await recordedFor(context.database, 'ticket.updated', ticket.id)).toEqual([]);
+    const released = await context.database.db.select().from(releasedOrders).where(eq(releasedOrders.orderId, orderId));
+    expect(released).toHaveLength(1);
+  });
+
+  it('when created and cancelled events of many orders race on their two consumers, then every ticket ends for sale', async () => {
+    const raced = await Promise.all(Array.from({ length: 12 }, () => createTicket(context.app)));
+    // Both events of each order at once, on their two consumers: which one reaches the ticket first is
+    // up to timing, and the outcome must not depend on it.
+    const published = await Promise.all(
+      raced.map(async (ticket) => {
+        const orderId = randomUUID();
+        const [created, cancelled] = await Promise.all([
+          bus.publish('order.created', orderCreated(ticket, orderId)),
+          bus.publish('order.cancelled', orderCancelled(ticket.id, orderId)),
+        ]);
+        return { created, cancelled };
+      }),
+    );
+    for (const { created, cancelled } of published) {
+      await handled('tickets-order-created', created.id);
+      await handled('tickets-order-cancelled', cancelled.id);
+    }
+    for (const ticket of raced) {
+      expect(await showTicket(ticket.id)).toMatchObject({ orderId: null });
+    }
+  });
+});
+
+describe('malformed order events', () => {
+  function deadLetters(durable: string) {
+    const received: { reason: string; payload: string }[] = [];
+    const subscription = bus.connection.subscribe(bus.deadLetterSubject(durable), {
+      callback: (_error, message) => void received.push(message.json()),
+    });
+    return { received, stop: () => subscription.unsubscribe() };
+  }
+
+  it.each([
+    ['order.created', 'tickets-order-created'],
+    ['order.cancelled', 'tickets-order-cancelled'],
+  ] as const)(
+    'when %s carries a payload failing its schema, then it is terminated, dead-lettered and never applied',
+    async (subject, durable) => {
+      const ticket = await createTicket(context.app);
+      const orderId = await lockThroughBus(ticket);
+      const dead = deadLetters(durable);
+      const raw = JSON.stringify({
+        id: randomUUID(),
+        subject,
+        occurredAt: new Date().toISOString(),
+        data: { id: orderId, ticket: { id: ticket.id }, version: 'one' },
+      });
+      try {
+        await jetstream(bus.connection).publish(bus.wireSubject(subject), raw);
+        await waitFor(() => expect(dead.received).toHaveLength(1));
+        expect(dead.received[0]).toMatchObject({ payload: raw });
+
+        // The consumer handles one message at a time in order: once a later event is handled, the malformed
+        // one is settled for good.
+        const later = await createTicket(context.app);
+        const laterEvent =
+          subject === 'order.created'
+            ? await bus.publish('order.created', orderCreated(later))
+            : await bus.publish('order.cancelled', orderCancelled(later.id, randomUUID()));
+        await handled(durable, laterEvent.id);
+
+        expect(await showTicket(ticket.id)).toMatchObject({ orderId, version: 1 });
+        const consumer = await bus.manager.consumers.info(bus.options.stream, durable);
+        expect(consumer.num_ack_pending).toBe(0);
+        expect(consumer.num_redelivered).toBe(0);
+        expect(dead.received).toHaveLength(1);
+      } finally {
+        dead.stop();
+      }
+    },
+  );
+});
+
+describe('order.created for a ticket tickets does not know', () => {
+  let boundedBus: TestBus;
+  let boundedListeners: RunningListener[];
+
+  beforeAll(async () => {
+    boundedBus = await createTestBus();
+    boundedListeners = await startListeners(boundedBus, context.outbox, { maxDeliveries: 3 });
+  });
+  afterAll(async () => {
+    await Promise.all(boundedListeners.map((listener) => listener.stop()));
+    await boundedBus.destroy();
+  });
+
+  it('when it never becomes applicable, then after the bounded deliveries it lands on the dead-letter subject', async () => {
+    const received: { reason: string; deliveryCount: number; payload: string }[] = [];
+    const subscription = boundedBus.connection.subscribe(boundedBus.deadLetterSubject('tickets-order-created'), {
+      callback: (_error, message) => void received.push(message.json()),
+    });
+    try {
+      const unknownTicketId = randomUUID();
+      const published = await boundedBus.publish('order.created', {
+        ...orderCreated({ id: unknownTicketId, price: 10 } as TicketView),
+      });
+      await waitFor(() => expect(received).toHaveLength(1));
+      expect(received[0]).toMatchObject({ reason: `ticket ${unknownTicketId} is unknown`, deliveryCount: 3 });
+      expect(JSON.parse(String(received[0]?.payload)).id).toBe(published.id);
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+});

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { createTicket, lockForOrder, signIn, useTicketsApp } from './helpers';
+
+const context = useTicketsApp();
+
+describe('GET /api/tickets/:id', () => {
+  it('when the ticket exists, then anyone gets it', async () => {
+    const { cookie, user } = signIn();
+    const ticket = await createTicket(context.app, cookie, { title: 'Ballet', price: 75 });
+    const response = await request(context.app).get(`/api/tickets/${ticket.id}`).expect(200);
+    expect(response.body).toEqual({ ...ticket, title: 'Ballet', price: 75, userId: user.id });
+  });
+
+  it('when the ticket is locked, then it is shown with the order holding it', async () => {
+    const ticket = await createTicket(context.app);
+    const orderId = await lockForOrder(context.outbox, ticket.id);
+    const response = await request(context.app).get(`/api/tickets/${ticket.id}`).expect(200);
+    expect(response.body).toEqual({ ...ticket, orderId, version: 1 });
+  });
+
+  it.each([
+    ['an unknown id', randomUUID()],
+    ['a malformed id', 'not-a-uuid'],
+    ['an id with SQL', "1' OR '1'='1"],
+  ])('when asked for %s, then it answers 404 with the envelope', async (_case, id) => {
+    const response = await request(context.app)
+      .get(`/api/tickets/${encodeURIComponent(id)}`)
+      .expect(404);
+    expect(response.body).toEqual({ errors: [{ message: 'Not found' }] });
+  });
+});
+
+describe('probes', () => {
+  it('when probed, then /healthz is alive and /readyz reports the database', async () => {
+    await request(context.app).get('/healthz').expect(200, { status: 'ok' });
+    await request(context.app)
+      .get('/readyz')
+      .expect(200, { status: 'ready', checks: { database: true } });
+  });
+});

@@ -10,4 +10,6 @@ module.exports = {
     .map((workspace) => `<rootDir>/${workspace}`),
   reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
   maxWorkers: 2,
+  // Per-project testTimeout is ignored when Jest runs projects; this is the default for every test file.
+  testTimeout: 30_000,
 };

@@ -1,0 +1,15 @@
+import { Router, type Express } from 'express';
+import { createServiceApp, type Logger } from '@ticketing/common';
+
+export interface ExpirationAppDependencies {
+  logger: Logger;
+  readiness: () => Promise<Record<string, boolean>>;
+}
+
+/**
+ * The expiration service's HTTP app: only `/healthz` and `/readyz` (no routes, no session: nobody signs
+ * in here). It never listens; index.ts does, tests use supertest.
+ */
+export function buildApp({ logger, readiness }: ExpirationAppDependencies): Express {
+  return createServiceApp({ logger, readiness, routes: Router() });
+}

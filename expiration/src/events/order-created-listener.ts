@@ -1,0 +1,18 @@
+import type { ListenerDefinition } from '@ticketing/common';
+import { scheduleExpiry, type ExpirationQueue } from '../expiration-queue';
+
+/**
+ * order.created → start the order's timer. No inbox: the job id is the order id, so a redelivered or
+ * re-published order.created finds the job there and adds nothing.
+ */
+export function orderCreatedListener(queue: ExpirationQueue): ListenerDefinition<'order.created'> {
+  return {
+    subject: 'order.created',
+    durable: 'expiration-order-created',
+    async handle(event, { logger }) {
+      const { id: orderId, expiresAt } = event.data;
+      const job = await scheduleExpiry(queue, { orderId, expiresAt });
+      logger.info({ orderId, expiresAt, delayMs: job.delay }, 'order expiry scheduled');
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { EventBus, createLogger, runService } from '@ticketing/common';
+import { buildApp } from './app';
+import { loadExpirationConfig } from './config';
+import { startListeners } from './events';
+import { createExpirationQueue, startExpirationWorker } from './expiration-queue';
+import { closeRedis, connectRedis, isRedisReachable } from './redis';
+
+const config = loadExpirationConfig();
+const logger = createLogger({ service: 'expiration', level: config.LOG_LEVEL });
+
+// Parts stop in reverse order: HTTP, listeners (no new timers), worker (finishes the timer in hand, which
+// still needs the bus), queue, bus, Redis.
+void runService(logger, async (lifecycle) => {
+  const redis = await connectRedis({ url: config.REDIS_URL, connectionName: 'expiration', logger, forWorker: false });
+  lifecycle.onStop('redis', () => closeRedis(redis));
+  const workerRedis = await connectRedis({
+    url: config.REDIS_URL,
+    connectionName: 'expiration-worker',
+    logger,
+    forWorker: true,
+  });
+  lifecycle.onStop('worker redis', () => closeRedis(workerRedis));
+
+  const bus = await EventBus.connectWithConfig(config, 'expiration', logger);
+  lifecycle.onStop('bus', () => bus.close());
+
+  const queue = createExpirationQueue(config.EXPIRATION_QUEUE, redis);
+  lifecycle.onStop('queue', () => queue.close());
+  // Timers scheduled before a restart are still in Redis: the worker runs those whose time has come.
+  const worker = startExpirationWorker({
+    queueName: config.EXPIRATION_QUEUE,
+    connection: workerRedis,
+    publisher: bus,
+    logger,
+  });
+  lifecycle.onStop('worker', () => worker.close());
+
+  const listeners = await startListeners(bus, queue);
+  lifecycle.onStop('listeners', async () => {
+    await Promise.all(listeners.map((listener) => listener.stop()));
+  });
+
+  const readiness = async () => ({ redis: await isRedisReachable(redis), bus: bus.isConnected() });
+  await lifecycle.listen(buildApp({ logger, readiness }), config.PORT);
+});

@@ -1,0 +1,123 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { EventBus, EventData, EventEnvelope, HandlerContext, RunningListener, Subject } from '@ticketing/common';
+import { createTestLogger } from '@ticketing/common/testing';
+import { startListeners } from '../src/events';
+import {
+  createExpirationQueue,
+  startExpirationWorker,
+  type EventPublisher,
+  type ExpirationQueue,
+  type ExpirationWorker,
+} from '../src/expiration-queue';
+import { closeRedis, connectRedis } from '../src/redis';
+
+/** The Redis the test global setup found or started. */
+export function redisUrl(): string {
+  return process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+}
+
+/** A queue name of its own for one test file, so files and runs never share jobs. */
+export function uniqueQueueName(): string {
+  return `expiration-test-${randomBytes(5).toString('hex')}`;
+}
+
+export interface ExpirationInstance {
+  queue: ExpirationQueue;
+  worker: ExpirationWorker;
+  listeners: RunningListener[];
+  /** Shuts the instance down as index.ts does: listeners, worker (finishing its job), queue, Redis. */
+  stop(): Promise<void>;
+  /** Stops, after deleting every job of the queue from Redis. */
+  destroy(): Promise<void>;
+}
+
+/** One running expiration service, wired as index.ts wires it (without HTTP), on a test bus and queue. */
+export async function startExpirationInstance({
+  bus,
+  queueName,
+  publisher = bus,
+}: {
+  bus: EventBus;
+  queueName: string;
+  publisher?: EventPublisher;
+}): Promise<ExpirationInstance> {
+  const logger = createTestLogger();
+  const redis = await connectRedis({ url: redisUrl(), connectionName: 'expiration-test', logger, forWorker: false });
+  const workerRedis = await connectRedis({
+    url: redisUrl(),
+    connectionName: 'expiration-test-worker',
+    logger,
+    forWorker: true,
+  });
+  const queue = createExpirationQueue(queueName, redis);
+  const worker = startExpirationWorker({ queueName, connection: workerRedis, publisher, logger });
+  const listeners = await startListeners(bus, queue);
+
+  const stopUntilQueue = async () => {
+    await Promise.all(listeners.map((listener) => listener.stop()));
+    await worker.close();
+  };
+  const closeConnections = async () => {
+    await queue.close();
+    await closeRedis(workerRedis);
+    await closeRedis(redis);
+  };
+  return {
+    queue,
+    worker,
+    listeners,
+    async stop() {
+      await stopUntilQueue();
+      await closeConnections();
+    },
+    async destroy() {
+      await stopUntilQueue();
+      await queue.obliterate({ force: true });
+      await closeConnections();
+    },
+  };
+}
+
+/** A valid order.created payload for a new order. */
+export function buildOrderCreated(overrides: Partial<EventData<'order.created'>> = {}): EventData<'order.created'> {
+  return {
+    id: randomUUID(),
+    userId: randomUUID(),
+    status: 'created',
+    expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    ticket: { id: randomUUID(), price: 2000 },
+    version: 0,
+    ...overrides,
+  };
+}
+
+/** The order.cancelled the orders service publishes for an order. */
+export function buildOrderCancelled(order: EventData<'order.created'>): EventData<'order.cancelled'> {
+  return { id: order.id, ticket: { id: order.ticket.id }, version: order.version + 1 };
+}
+
+/** An envelope as a listener receives it, for calling a listener definition's `handle` directly. */
+export function envelopeOf<S extends Subject>(subject: S, data: EventData<S>): EventEnvelope<S> {
+  return { id: randomUUID(), subject, occurredAt: new Date().toISOString(), data };
+}
+
+/** The context the bus passes a handler on a first delivery. */
+export function handlerContext(): HandlerContext {
+  return { deliveryCount: 1, logger: createTestLogger() };
+}
+
+/** Milliseconds from now, as an ISO timestamp. */
+export function inMs(milliseconds: number): string {
+  return new Date(Date.now() + milliseconds).toISOString();
+}
+
+/** Collects what reaches a dead-letter subject (a core NATS subscription: copies are also in the stream). */
+export function deadLetters(bus: EventBus, durable: string) {
+  const received: { durable: string; reason: string; payload: string; deliveryCount: number }[] = [];
+  const subscription = bus.connection.subscribe(bus.deadLetterSubject(durable), {
+    callback: (_error, message) => {
+      received.push(message.json());
+    },
+  });
+  return { received, stop: () => subscription.unsubscribe() };
+}

@@ -52,6 +52,11 @@ function buildSamples(): { [S in Subject]: EventData<S> } {
       ticket: { id: randomUUID() },
       version: 1,
     },
+    'order.completed': {
+      id: randomUUID(),
+      ticket: { id: randomUUID() },
+      version: 1,
+    },
     'order.expired': { orderId: randomUUID() },
     'charge.created': {
       id: randomUUID(),

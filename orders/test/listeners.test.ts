@@ -8,6 +8,7 @@ import { orderExpiredListener } from '../src/events/order-expired-listener';
 import { cancelOrder, completeOrder, createOrder } from '../src/orders/orders';
 import {
   cancellationsOf,
+  recordedPayloads,
   createOrdersTestDatabase,
   findOrderRow,
   findTicketRow,
@@ -181,13 +182,16 @@ describe('order.expired', () => {
 });
 
 describe('charge.created', () => {
-  it('when the charge completed, then the order is complete and no event is recorded', async () => {
+  it('when the charge completed, then the order is complete and order.completed is recorded', async () => {
     const order = await placeOrder();
     await bus.publish('charge.created', chargeEvent(order.id, 'completed'));
     await waitFor(async () =>
       expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'complete', version: 1 }),
     );
     expect(await cancellationsOf(database, order.id)).toEqual([]);
+    expect((await recordedPayloads(database, 'order.completed')).filter((payload) => payload.id === order.id)).toEqual([
+      { id: order.id, ticket: { id: order.ticket.id }, version: 1 },
+    ]);
   });
 
   it('when the charge failed, then the order is cancelled and order.cancelled recorded', async () => {

@@ -31,6 +31,7 @@ describe('POST /api/tickets', () => {
       price: 20.5,
       userId: user.id,
       orderId: null,
+      sold: false,
       version: 0,
       createdAt: expect.any(String),
     });

@@ -95,6 +95,7 @@ describe('GET /api/tickets', () => {
         price: 45.1,
         userId: user.id,
         orderId: null,
+        sold: false,
         version: 0,
         createdAt: ticket.createdAt,
       },

@@ -291,3 +291,53 @@ describe('order.created for a ticket tickets does not know', () => {
     }
   });
 });
+
+describe('order.completed → sold (tickets-order-completed)', () => {
+  const orderCompleted = (ticketId: string, orderId: string): EventData<'order.completed'> => ({
+    id: orderId,
+    ticket: { id: ticketId },
+    version: 1,
+  });
+
+  it('when the order holding the ticket is paid, then the ticket is sold, stays out of the list and cannot be edited', async () => {
+    const { cookie } = signIn();
+    const ticket = await createTicket(context.app, cookie);
+    const orderId = await lockThroughBus(ticket);
+    await bus.publish('order.completed', orderCompleted(ticket.id, orderId));
+
+    await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId, sold: true, version: 2 }));
+    expect((await recordedFor(context.database, 'ticket.updated', ticket.id)).map((event) => event.version)).toEqual([
+      1, 2,
+    ]);
+    await request(context.app)
+      .put(`/api/tickets/${ticket.id}`)
+      .set('Cookie', cookie)
+      .send({ title: 'Changed', price: 5 })
+      .expect(409);
+  });
+
+  it('when order.completed arrives before the order locked the ticket, then the sale waits for the lock', async () => {
+    const ticket = await createTicket(context.app);
+    const orderId = randomUUID();
+    const completed = await bus.publish('order.completed', orderCompleted(ticket.id, orderId));
+    // Wait until the listener has seen it at least once and put it back: the lock is not there yet.
+    await waitFor(async () => {
+      const consumer = await bus.manager.consumers.info(bus.options.stream, 'tickets-order-completed');
+      expect(consumer.num_redelivered + consumer.num_ack_pending).toBeGreaterThan(0);
+    });
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: null, sold: false });
+
+    await bus.publish('order.created', orderCreated(ticket, orderId));
+    await handled('tickets-order-completed', completed.id);
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId, sold: true, version: 2 });
+  });
+
+  it('when order.completed is delivered twice, then the ticket is sold once', async () => {
+    const ticket = await createTicket(context.app);
+    const orderId = await lockThroughBus(ticket);
+    await bus.publish('order.completed', orderCompleted(ticket.id, orderId));
+    const again = await bus.publish('order.completed', orderCompleted(ticket.id, orderId));
+    await handled('tickets-order-completed', again.id);
+    expect(await showTicket(ticket.id)).toMatchObject({ sold: true, version: 2 });
+  });
+});

@@ -51,6 +51,8 @@ export const eventSchemas = {
     version,
   }),
   'order.cancelled': z.object({ id, ticket: z.object({ id }), version }),
+  /** The order was paid: its ticket is sold for good (tickets shows it as sold). */
+  'order.completed': z.object({ id, ticket: z.object({ id }), version }),
   'order.expired': z.object({ orderId: id }),
   'charge.created': z.object({
     id,

@@ -138,14 +138,21 @@ export type CompleteOutcome =
   | { result: 'not-found' };
 
 /**
- * Marks an unpaid order paid: the ticket is sold to its buyer for good. Terminal, and no event exists for
- * it. An order cancelled meanwhile stays cancelled: the payments service refunds that charge
+ * Marks an unpaid order paid and records `order.completed`: the ticket is sold to its buyer for good.
+ * Terminal. An order cancelled meanwhile stays cancelled: the payments service refunds that charge
  * (DESIGN.md rule 5), because the ticket may already be someone else's.
  */
 export async function completeOrder(scope: WriteScope, orderId: string): Promise<CompleteOutcome> {
-  return within(scope, async (tx) => {
+  return within(scope, async (tx, events) => {
     const completed = await transitionOrder(tx, orderId, UNPAID, OrderStatus.Complete);
-    if (completed) return { result: 'completed', order: completed };
+    if (completed) {
+      await events.record('order.completed', {
+        id: completed.id,
+        ticket: { id: completed.ticketId },
+        version: completed.version,
+      });
+      return { result: 'completed', order: completed };
+    }
     return whyNotTransitioned(tx, orderId, {
       [OrderStatus.Complete]: 'already-complete',
       [OrderStatus.Cancelled]: 'cancelled',

@@ -16,7 +16,9 @@ export const tickets = pgTable(
     userId: uuid('user_id').notNull(),
     /** The order holding the lock, mirrored from order events; null while the ticket is for sale. */
     orderId: uuid('order_id'),
-    /** 0 at creation, +1 on every change (edit, lock, unlock): what replicas order events by. */
+    /** When the order holding the lock was paid (`order.completed`): the ticket is sold for good. */
+    soldAt: timestamp('sold_at', { withTimezone: true }),
+    /** 0 at creation, +1 on every change (edit, lock, unlock, sale): what replicas order events by. */
     version: integer('version').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -26,6 +28,8 @@ export const tickets = pgTable(
     index('tickets_for_sale_idx')
       .on(table.createdAt.desc().nullsFirst(), table.id.desc().nullsFirst())
       .where(sql`${table.orderId} is null`),
+    // Serves "my listings": a seller's tickets in any state, newest first.
+    index('tickets_seller_idx').on(table.userId, table.createdAt.desc().nullsFirst()),
   ],
 );
 

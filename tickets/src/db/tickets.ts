@@ -40,7 +40,7 @@ export async function updateTicket(
   db: Executor,
   id: string,
   expectedVersion: number,
-  changes: { title?: string; price?: number; orderId?: string | null },
+  changes: { title?: string; price?: number; orderId?: string | null; soldAt?: Date },
 ): Promise<Ticket | undefined> {
   const [ticket] = await db
     .update(tickets)
@@ -76,4 +76,9 @@ export async function selectTicketsForSale(
     .orderBy(desc(tickets.createdAt), desc(tickets.id))
     .limit(limit);
   return rows.map(({ ticket, createdAtExact }) => ({ ticket, position: { createdAt: createdAtExact, id: ticket.id } }));
+}
+
+/** A seller's tickets in any state (for sale, reserved, sold), newest first. */
+export async function selectTicketsOfSeller(db: Executor, userId: string, limit: number): Promise<Ticket[]> {
+  return db.select().from(tickets).where(eq(tickets.userId, userId)).orderBy(desc(tickets.createdAt)).limit(limit);
 }

@@ -1,6 +1,7 @@
 import type { EventBus, Outbox, RunningListener } from '@ticketing/common';
 import { orderCreatedListener } from './order-created-listener';
 import { orderCancelledListener } from './order-cancelled-listener';
+import { orderCompletedListener } from './order-completed-listener';
 import type { ListenerOptions } from './listener-options';
 
 export type { ListenerOptions } from './listener-options';
@@ -14,5 +15,6 @@ export async function startListeners(
   return Promise.all([
     bus.listen(orderCreatedListener(outbox, options)),
     bus.listen(orderCancelledListener(outbox, options)),
+    bus.listen(orderCompletedListener(outbox, options)),
   ]);
 }

@@ -8,7 +8,7 @@ import {
   type Outbox,
   type Executor,
 } from '@ticketing/common';
-import { findTicketById, insertTicket, selectTicketsForSale, updateTicket } from '../db/tickets';
+import { findTicketById, insertTicket, selectTicketsForSale, selectTicketsOfSeller, updateTicket } from '../db/tickets';
 import type { Ticket } from '../db/schema';
 import { decodeCursor, encodeCursor } from './cursor';
 
@@ -19,6 +19,8 @@ export interface TicketView {
   price: number;
   userId: string;
   orderId: string | null;
+  /** Paid for: the ticket is gone for good (orderId is the order that bought it). */
+  sold: boolean;
   version: number;
   createdAt: string;
 }
@@ -36,6 +38,7 @@ export function toTicketView(ticket: Ticket): TicketView {
     price: decimalFromCents(ticket.price),
     userId: ticket.userId,
     orderId: ticket.orderId,
+    sold: ticket.soldAt !== null,
     version: ticket.version,
     createdAt: ticket.createdAt.toISOString(),
   };
@@ -80,6 +83,14 @@ export async function listTicketsForSale(db: Executor, limit: number, cursor?: s
     tickets: page.map((row) => toTicketView(row.ticket)),
     nextCursor: rows.length > limit && last ? encodeCursor(last.position) : undefined,
   };
+}
+
+/** Most tickets "my listings" shows; a seller with more sees the newest. */
+export const MY_LISTINGS_LIMIT = 200;
+
+/** The seller's own tickets in every state, newest first. */
+export async function listTicketsOfSeller(db: Executor, sellerId: string): Promise<TicketView[]> {
+  return (await selectTicketsOfSeller(db, sellerId, MY_LISTINGS_LIMIT)).map(toTicketView);
 }
 
 /** Any ticket by id, locked or not; 404 when unknown. */

@@ -108,3 +108,11 @@ export class TooManyRequestsError extends SingleMessageError {
     super(message);
   }
 }
+
+/** 503: a dependency (Stripe, say) gave no answer; nothing was decided and the same request may be sent again. */
+export class ServiceUnavailableError extends SingleMessageError {
+  readonly statusCode = 503;
+  constructor(message = 'Service unavailable, please try again') {
+    super(message);
+  }
+}

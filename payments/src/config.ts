@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { loadConfig, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
+
+/** The webhook secret the local Stripe emulator signs with; only ever used without a real Stripe key. */
+export const EMULATOR_WEBHOOK_SECRET = 'whsec_ticketing_local_emulator';
+
+/** An optional variable: unset and empty mean the same (manifests often carry `VALUE: ""`). */
+const optionalString = () =>
+  z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().min(1).optional());
+
+/**
+ * The payments service's environment: the shared variables, the session, and Stripe. Without
+ * `STRIPE_SECRET_KEY` the official SDK talks to the local emulator at `STRIPE_API_URL`; with it, to
+ * Stripe itself, and then the webhook secret must be Stripe's too.
+ */
+export const paymentsEnvironment = serviceEnvironment(3004)
+  .extend(sessionEnvironment.shape)
+  .extend({
+    /** How long a session cookie lasts when this service writes one (the JWT carries its own expiry). */
+    SESSION_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .default(24 * 60 * 60),
+    /** A real Stripe secret (or restricted) key; unset on laptops and in tests, which use the emulator. */
+    STRIPE_SECRET_KEY: optionalString().pipe(
+      z
+        .string()
+        .regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret key (sk_… or rk_…)')
+        .optional(),
+    ),
+    /** Where the local Stripe emulator answers; ignored when STRIPE_SECRET_KEY is set. */
+    STRIPE_API_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:12111'),
+    /** Signs webhook deliveries (`whsec_…`); defaults to the emulator's only when no real key is set. */
+    STRIPE_WEBHOOK_SECRET: optionalString(),
+    /** ISO currency of every PaymentIntent, lower case. */
+    STRIPE_CURRENCY: z
+      .string()
+      .regex(/^[a-z]{3}$/, 'must be a lower-case ISO currency code such as usd')
+      .default('usd'),
+  })
+  // With a real key, the emulator's public webhook secret would accept forged webhooks: require Stripe's.
+  .refine((config) => config.STRIPE_SECRET_KEY === undefined || config.STRIPE_WEBHOOK_SECRET !== undefined, {
+    path: ['STRIPE_WEBHOOK_SECRET'],
+    message: 'is required when STRIPE_SECRET_KEY is set',
+    // Checked even when other variables are wrong too, so one failed start names every problem.
+    when: () => true,
+  });
+
+export type PaymentsConfig = z.output<typeof paymentsEnvironment>;
+
+/** Reads and validates `process.env` once; the only place the service reads it. */
+export function loadPaymentsConfig(env: NodeJS.ProcessEnv = process.env): Readonly<PaymentsConfig> {
+  return loadConfig(paymentsEnvironment, env);
+}
+
+/** Secure cookies unless said otherwise; on by default in production only. */
+export function cookieSecure(config: PaymentsConfig): boolean {
+  return config.COOKIE_SECURE ?? config.NODE_ENV === 'production';
+}
+
+/** The secret webhook signatures are checked with: Stripe's when configured, else the emulator's. */
+export function webhookSecret(config: PaymentsConfig): string {
+  return config.STRIPE_WEBHOOK_SECRET ?? EMULATOR_WEBHOOK_SECRET;
+}

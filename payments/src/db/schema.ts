@@ -1,0 +1,85 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { ChargeStatus, OrderStatus } from '@ticketing/common';
+
+// The outbox and inbox tables live in every service's database; re-exported so drizzle-kit migrates them.
+export { outbox, processedEvents } from '@ticketing/common';
+
+const quoted = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(', '));
+
+/**
+ * The orders payments may take money for, replicated from order.created / order.cancelled (the orders
+ * service owns them). `version` is the owner's: a change is applied only on top of the one before it.
+ * A payment locks this row (`FOR UPDATE`) so that a payment and a cancellation of one order serialise.
+ */
+export const orders = pgTable('orders', {
+  /** The owner's id, never generated here. */
+  id: uuid('id').primaryKey(),
+  /** The buyer: the only user who may pay. */
+  userId: uuid('user_id').notNull(),
+  status: text('status').$type<OrderStatus>().notNull(),
+  /** Integer cents: what the buyer is charged. */
+  price: integer('price').notNull(),
+  version: integer('version').notNull(),
+});
+
+export type OrderReplica = typeof orders.$inferSelect;
+
+/** Buyers' emails for Stripe receipts, replicated from user.created / user.updated. */
+export const customers = pgTable('customers', {
+  id: uuid('id').primaryKey(),
+  email: text('email').notNull(),
+  version: integer('version').notNull(),
+});
+
+export type Customer = typeof customers.$inferSelect;
+
+/** One payment attempt for an order; `stripe_id` is the PaymentIntent's id. */
+export const charges = pgTable(
+  'charges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id),
+    status: text('status').$type<ChargeStatus>().notNull(),
+    /** Integer cents. */
+    amount: integer('amount').notNull(),
+    /**
+     * What the PaymentIntent request was sent with. A resumed attempt must send exactly the same
+     * parameters under the same idempotency key, or Stripe refuses it; so they are kept, not re-read.
+     */
+    paymentMethodId: text('payment_method_id').notNull(),
+    receiptEmail: text('receipt_email'),
+    stripeId: text('stripe_id'),
+    stripeRefundId: text('stripe_refund_id'),
+    failureMessage: text('failure_message'),
+    /**
+     * While a request to Stripe for this charge is in flight: until when. Another payment of the same
+     * order meanwhile answers 409 rather than racing it; a crashed attempt is resumable after this time.
+     */
+    attemptExpiresAt: timestamp('attempt_expires_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    /**
+     * No double payment (DESIGN.md rule 5): at most one charge per order that is not failed, whatever the
+     * timing. A declined attempt may be followed by another one.
+     */
+    uniqueIndex('charges_one_live_per_order_idx')
+      .on(table.orderId)
+      .where(sql`${table.status} <> 'failed'`),
+    index('charges_order_idx').on(table.orderId, table.createdAt),
+    check('charges_status_check', sql`${table.status} in (${quoted(Object.values(ChargeStatus))})`),
+    check('charges_amount_check', sql`${table.amount} > 0`),
+  ],
+);
+
+export type Charge = typeof charges.$inferSelect;
+
+/** Stripe webhook events already handled, by Stripe's event id: a redelivery changes nothing. */
+export const stripeEvents = pgTable('stripe_events', {
+  id: text('id').primaryKey(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+});

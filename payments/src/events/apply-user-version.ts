@@ -1,0 +1,14 @@
+import { RetryLaterError, decideVersion, type EventData, type Executor } from '@ticketing/common';
+import { lockCustomer, saveCustomerVersion } from '../db/customers';
+
+/**
+ * user.created and user.updated carry the same payload: the customer at one version. Applied only on top
+ * of the version before it (DESIGN.md rule 3); an early one is retried, a replayed one ignored.
+ */
+export async function applyUserVersion(tx: Executor, user: EventData<'user.created' | 'user.updated'>): Promise<void> {
+  const current = await lockCustomer(tx, user.id);
+  const decision = decideVersion(current?.version, user.version);
+  if (decision === 'early') throw new RetryLaterError(`user ${user.id} version ${user.version} is early`);
+  if (decision === 'duplicate') return;
+  await saveCustomerVersion(tx, current, { id: user.id, email: user.email, version: user.version });
+}

@@ -1,0 +1,11 @@
+import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { applyUserVersion } from './apply-user-version';
+
+/** user.created → the customer's email, sent to Stripe for the receipt. */
+export function userCreatedListener(outbox: Outbox): ListenerDefinition<'user.created'> {
+  return inboxListener(outbox, {
+    subject: 'user.created',
+    durable: 'payments-user-created',
+    apply: (data, { tx }) => applyUserVersion(tx, data),
+  });
+}

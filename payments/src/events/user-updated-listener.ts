@@ -1,0 +1,11 @@
+import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { applyUserVersion } from './apply-user-version';
+
+/** user.updated → the customer's new email, for the next receipts. */
+export function userUpdatedListener(outbox: Outbox): ListenerDefinition<'user.updated'> {
+  return inboxListener(outbox, {
+    subject: 'user.updated',
+    durable: 'payments-user-updated',
+    apply: (data, { tx }) => applyUserVersion(tx, data),
+  });
+}

@@ -1,0 +1,33 @@
+import { EventBus, Outbox, connectDatabase, createLogger, runService } from '@ticketing/common';
+import { buildApp } from './app';
+import { loadPaymentsConfig } from './config';
+import { migrationsFolder } from './db/migrations-folder';
+import * as schema from './db/schema';
+import { startListeners } from './events';
+import { createStripeClient } from './stripe-client';
+
+const config = loadPaymentsConfig();
+const logger = createLogger({ service: 'payments', level: config.LOG_LEVEL });
+
+void runService(logger, async (lifecycle) => {
+  const database = await connectDatabase({ url: config.DATABASE_URL, schema, migrationsFolder, logger });
+  lifecycle.onStop('database', () => database.close());
+
+  const bus = await EventBus.connectWithConfig(config, 'payments', logger);
+  lifecycle.onStop('bus', () => bus.close());
+
+  const outbox = new Outbox(database.db, { logger });
+  outbox.startRelay(bus);
+  lifecycle.onStop('outbox relay', () => outbox.stopRelay());
+
+  const stripe = createStripeClient(config);
+  logger.info(
+    { stripe: config.STRIPE_SECRET_KEY ? 'api.stripe.com' : config.STRIPE_API_URL, currency: config.STRIPE_CURRENCY },
+    'Stripe client ready',
+  );
+  // bus.close() stops the listeners before draining, so they need no stop of their own.
+  await startListeners(bus, outbox, stripe);
+
+  const readiness = async () => ({ database: await database.isReachable(), bus: bus.isConnected() });
+  await lifecycle.listen(buildApp({ config, outbox, stripe, logger, readiness }), config.PORT);
+});

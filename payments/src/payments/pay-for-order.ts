@@ -1,0 +1,174 @@
+import Stripe from 'stripe';
+import {
+  BadRequestError,
+  ChargeStatus,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  OrderStatus,
+  PaymentDeclinedError,
+  ServiceUnavailableError,
+} from '@ticketing/common';
+import { findLiveCharge, insertCharge, setAttemptExpiry, settleCharge } from '../db/charges';
+import { findCustomer } from '../db/customers';
+import { lockOrder } from '../db/orders';
+import type { Charge } from '../db/schema';
+import { toChargeView, type ChargeView } from './charge-view';
+import type { PaymentDependencies } from './dependencies';
+import { completeCharge, failCharge } from './settle-charge';
+
+/**
+ * How long one request to Stripe is presumed to be in flight. Longer than the SDK's own timeout and
+ * retries in practice; if a process dies mid-request, the attempt becomes resumable after this. Even an
+ * overlap would be safe (same idempotency key), this only keeps a double click from racing itself.
+ */
+export const ATTEMPT_LEASE_MS = 2 * 60_000;
+
+export const UNAVAILABLE_MESSAGE = 'Payment could not be completed, please try again';
+
+export interface PaymentRequest {
+  userId: string;
+  orderId: string;
+  paymentMethodId: string;
+}
+
+/**
+ * Takes payment for an order with a Stripe PaymentIntent (DESIGN.md rule 5).
+ *
+ * 1. In a transaction holding the order's row lock: check the order, then start a charge, or resume the
+ *    one whose earlier attempt ended without an answer. The charge is committed before Stripe is called,
+ *    so that whatever Stripe does, a webhook or a retry finds it.
+ * 2. Ask Stripe to create and confirm a PaymentIntent with the idempotency key `charge-<id>`: a resumed
+ *    attempt sends the same key and the same parameters, so Stripe answers as it did the first time
+ *    instead of charging twice.
+ * 3. Record the outcome: completed (201), declined (402, and orders cancels the order), or unknown (503,
+ *    the charge stays `created` for the next attempt or the webhook).
+ */
+export async function payForOrder(deps: PaymentDependencies, request: PaymentRequest): Promise<ChargeView> {
+  const charge = await startAttempt(deps, request);
+
+  let intent: Stripe.PaymentIntent;
+  try {
+    intent = await deps.stripe.paymentIntents.create(
+      {
+        amount: charge.amount,
+        currency: deps.currency,
+        payment_method: charge.paymentMethodId,
+        confirm: true,
+        // No redirect-based method, so the server can confirm without a return_url. (SDK 23 dropped
+        // `payment_method_types` from this call; `allowed_payment_method_types` is its successor, which the
+        // local emulator does not take yet.)
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+        metadata: { orderId: charge.orderId, chargeId: charge.id },
+        ...(charge.receiptEmail ? { receipt_email: charge.receiptEmail } : {}),
+      },
+      { idempotencyKey: `charge-${charge.id}` },
+    );
+  } catch (error) {
+    throw await recordStripeFailure(deps, charge, error);
+  }
+
+  switch (intent.status) {
+    case 'succeeded': {
+      const completed = await deps.outbox
+        .transaction((tx, events) => completeCharge(tx, events, deps.stripe, charge.id, intent.id))
+        .catch(async (error: unknown) => {
+          // Only the refund of a payment that raced a cancellation calls Stripe here. It rolled back with
+          // the completion; the charge stays `created` and the succeeded webhook completes and refunds it.
+          if (error instanceof Stripe.errors.StripeError) {
+            deps.logger.error({ err: error, chargeId: charge.id }, 'refund of a late payment failed');
+            await releaseAttempt(deps, charge);
+            throw new ServiceUnavailableError(UNAVAILABLE_MESSAGE);
+          }
+          throw error;
+        });
+      return toChargeView(completed ?? charge);
+    }
+    case 'processing': {
+      // Stripe has the payment and will tell us through payment_intent.succeeded / payment_failed.
+      await releaseAttempt(deps, charge);
+      return toChargeView(charge);
+    }
+    default: {
+      // requires_action (3-D Secure) and the like cannot be completed by a server-side confirmation.
+      const failureMessage =
+        intent.last_payment_error?.message ??
+        (intent.status === 'requires_action'
+          ? 'Your card requires authentication, which this checkout does not support.'
+          : 'Your card was declined.');
+      await deps.outbox.transaction((tx, events) =>
+        failCharge(tx, events, charge.id, { stripeId: intent.id, failureMessage }),
+      );
+      throw new PaymentDeclinedError(failureMessage);
+    }
+  }
+}
+
+/** Step 1: checks the order under its row lock and returns the charge to send to Stripe. */
+async function startAttempt(deps: PaymentDependencies, request: PaymentRequest): Promise<Charge> {
+  return deps.outbox.transaction(async (tx) => {
+    const order = await lockOrder(tx, request.orderId);
+    if (!order) throw new NotFoundError('Order not found');
+    if (order.userId !== request.userId) throw new ForbiddenError('You did not place this order');
+    if (order.status === OrderStatus.Cancelled) throw new ConflictError('Order was cancelled or has expired');
+
+    const attemptExpiresAt = new Date(Date.now() + ATTEMPT_LEASE_MS);
+    const live = await findLiveCharge(tx, order.id);
+    if (live?.status === ChargeStatus.Completed) throw new ConflictError('Order is already paid');
+    if (live) {
+      if (live.attemptExpiresAt && live.attemptExpiresAt > new Date()) {
+        throw new ConflictError('A payment for this order is already in progress');
+      }
+      // An earlier attempt whose outcome we never learnt: resume it with its own parameters (Stripe
+      // refuses a reused idempotency key with different ones), even if this request names another card.
+      await setAttemptExpiry(tx, live.id, attemptExpiresAt);
+      return live;
+    }
+    const customer = await findCustomer(tx, request.userId);
+    return insertCharge(tx, {
+      orderId: order.id,
+      amount: order.price,
+      paymentMethodId: request.paymentMethodId,
+      receiptEmail: customer?.email ?? null,
+      attemptExpiresAt,
+    });
+  });
+}
+
+/** Step 3 when Stripe threw: records what is known and returns the error to answer with. */
+async function recordStripeFailure(deps: PaymentDependencies, charge: Charge, error: unknown): Promise<Error> {
+  if (error instanceof Stripe.errors.StripeCardError) {
+    const failureMessage = error.message;
+    const stripeId = error.payment_intent?.id ?? error.requestId ?? 'declined';
+    await deps.outbox.transaction((tx, events) => failCharge(tx, events, charge.id, { stripeId, failureMessage }));
+    return new PaymentDeclinedError(failureMessage);
+  }
+  if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+    // Stripe refused the request itself (an unknown payment method, say): nothing was charged, and the
+    // same request can never succeed, so the charge must not stay resumable. No charge.created either:
+    // nothing was declined, and the buyer may still pay the order with a valid card.
+    await deps.outbox.transaction((tx) =>
+      settleCharge(tx, charge.id, {
+        status: ChargeStatus.Failed,
+        stripeId: error.requestId ?? 'rejected',
+        failureMessage: error.message,
+      }),
+    );
+    deps.logger.warn({ err: error, chargeId: charge.id }, 'Stripe rejected the payment request');
+    return new BadRequestError(error.message, error.param === 'payment_method' ? 'paymentMethodId' : undefined);
+  }
+  // No answer (network, Stripe down, rate limit, our configuration): the outcome is unknown. The charge
+  // stays `created`; the next attempt resumes it with the same idempotency key, and the webhook settles it
+  // if Stripe did take the money.
+  deps.logger.error({ err: error, chargeId: charge.id }, 'Stripe did not complete the payment request');
+  await releaseAttempt(deps, charge);
+  return new ServiceUnavailableError(UNAVAILABLE_MESSAGE);
+}
+
+/** The request to Stripe is over: a next attempt may resume the charge at once. */
+async function releaseAttempt(deps: PaymentDependencies, charge: Charge): Promise<void> {
+  // Best effort: if this write fails too, the lease simply runs out.
+  await setAttemptExpiry(deps.outbox.db, charge.id, null).catch((error: unknown) =>
+    deps.logger.warn({ err: error, chargeId: charge.id }, 'could not release the payment attempt'),
+  );
+}

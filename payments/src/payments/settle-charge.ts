@@ -1,0 +1,61 @@
+import type Stripe from 'stripe';
+import { ChargeStatus, OrderStatus, type EventRecorder, type Executor } from '@ticketing/common';
+import { findCharge, settleCharge } from '../db/charges';
+import { lockOrder } from '../db/orders';
+import type { Charge } from '../db/schema';
+import { refundCharge } from './refund-charge';
+
+/**
+ * Records that Stripe took the money for a charge, inside `tx`: the charge becomes completed and
+ * `charge.created` is owed to orders. If the order was cancelled meanwhile (a payment that raced the
+ * expiry), the charge is refunded at once, in the same transaction.
+ *
+ * Both the payment's own answer and the `payment_intent.succeeded` webhook come here; whichever is second
+ * finds the charge settled and changes nothing. Resolves to the charge as it now is (undefined when there
+ * is no such charge).
+ */
+export async function completeCharge(
+  tx: Executor,
+  events: EventRecorder,
+  stripe: Stripe,
+  chargeId: string,
+  paymentIntentId: string,
+): Promise<Charge | undefined> {
+  const existing = await findCharge(tx, chargeId);
+  if (!existing) return undefined;
+  // The order's lock first, as every money decision does: a cancellation waits for us, or we see it.
+  const order = await lockOrder(tx, existing.orderId);
+  const completed = await settleCharge(tx, chargeId, { status: ChargeStatus.Completed, stripeId: paymentIntentId });
+  if (!completed) return findCharge(tx, chargeId);
+  await events.record('charge.created', {
+    id: completed.id,
+    orderId: completed.orderId,
+    status: ChargeStatus.Completed,
+    amount: completed.amount,
+    stripeId: paymentIntentId,
+  });
+  if (order?.status === OrderStatus.Cancelled) return refundCharge(tx, stripe, completed);
+  return completed;
+}
+
+/**
+ * Records that Stripe declined a charge, inside `tx`: the charge becomes failed and `charge.created`
+ * (failed) is owed to orders, which cancels the order. Only a charge still `created` changes.
+ */
+export async function failCharge(
+  tx: Executor,
+  events: EventRecorder,
+  chargeId: string,
+  outcome: { stripeId: string; failureMessage: string },
+): Promise<Charge | undefined> {
+  const failed = await settleCharge(tx, chargeId, { status: ChargeStatus.Failed, ...outcome });
+  if (!failed) return findCharge(tx, chargeId);
+  await events.record('charge.created', {
+    id: failed.id,
+    orderId: failed.orderId,
+    status: ChargeStatus.Failed,
+    amount: failed.amount,
+    stripeId: outcome.stripeId,
+  });
+  return failed;
+}

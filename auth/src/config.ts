@@ -5,12 +5,6 @@ import { loadConfig, serviceEnvironment, sessionEnvironment } from '@ticketing/c
 export const authEnvironment = serviceEnvironment(3001)
   .extend(sessionEnvironment.shape)
   .extend({
-    /** How long a sign-in lasts (cookie and JWT alike). */
-    SESSION_TTL_SECONDS: z.coerce
-      .number()
-      .int()
-      .min(60)
-      .default(24 * 60 * 60),
     /** Sign-up and sign-in attempts a client may make per minute before getting 429. */
     AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   });
@@ -20,9 +14,4 @@ export type AuthConfig = z.output<typeof authEnvironment>;
 /** Reads and validates `process.env` once; the only place the service reads it. */
 export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): Readonly<AuthConfig> {
   return loadConfig(authEnvironment, env);
-}
-
-/** Secure cookies unless said otherwise; on by default in production only. */
-export function cookieSecure(config: AuthConfig): boolean {
-  return config.COOKIE_SECURE ?? config.NODE_ENV === 'production';
 }

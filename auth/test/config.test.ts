@@ -1,5 +1,6 @@
+import { sessionSettings } from '@ticketing/common';
 import { ConfigError } from '@ticketing/common';
-import { cookieSecure, loadAuthConfig } from '../src/config';
+import { loadAuthConfig } from '../src/config';
 
 const valid = { DATABASE_URL: 'postgres://localhost/auth', NATS_URL: 'nats://localhost:4222', JWT_KEY: 'k'.repeat(32) };
 
@@ -19,13 +20,15 @@ describe('auth configuration', () => {
       AUTH_RATE_LIMIT_PER_MINUTE: 30,
       NODE_ENV: 'development',
     });
-    expect(cookieSecure(config)).toBe(false);
+    expect(sessionSettings(config).cookieSecure).toBe(false);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('when running in production, then cookies are Secure unless COOKIE_SECURE says otherwise', () => {
-    expect(cookieSecure(loadAuthConfig({ ...valid, NODE_ENV: 'production' }))).toBe(true);
-    expect(cookieSecure(loadAuthConfig({ ...valid, NODE_ENV: 'production', COOKIE_SECURE: 'false' }))).toBe(false);
+    expect(sessionSettings(loadAuthConfig({ ...valid, NODE_ENV: 'production' })).cookieSecure).toBe(true);
+    expect(
+      sessionSettings(loadAuthConfig({ ...valid, NODE_ENV: 'production', COOKIE_SECURE: 'false' })).cookieSecure,
+    ).toBe(false);
   });
 
   it('when the JWT key is too short, then start fails naming it', () => {

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
-import { createServiceApp, type Logger, type Outbox } from '@ticketing/common';
-import { cookieSecure, type OrdersConfig } from './config';
+import { createServiceApp, sessionSettings, type Logger, type Outbox } from '@ticketing/common';
+import { type OrdersConfig } from './config';
 import { ordersRoutes } from './routes';
 
 export interface OrdersAppDependencies {
@@ -14,11 +14,7 @@ export interface OrdersAppDependencies {
 export function buildApp({ config, outbox, logger, readiness }: OrdersAppDependencies): Express {
   return createServiceApp({
     logger,
-    session: {
-      jwtKey: config.JWT_KEY,
-      cookieSecure: cookieSecure(config),
-      maxAgeMs: config.SESSION_TTL_SECONDS * 1000,
-    },
+    session: sessionSettings(config),
     readiness,
     routes: ordersRoutes(outbox, config),
   });

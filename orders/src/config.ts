@@ -5,12 +5,6 @@ import { loadConfig, serviceEnvironment, sessionEnvironment } from '@ticketing/c
 export const ordersEnvironment = serviceEnvironment(3003)
   .extend(sessionEnvironment.shape)
   .extend({
-    /** How long a session cookie lasts when this service writes one (the JWT carries its own expiry). */
-    SESSION_TTL_SECONDS: z.coerce
-      .number()
-      .int()
-      .min(60)
-      .default(24 * 60 * 60),
     /** How long a buyer holds the ticket while paying: expiresAt = creation + this. */
     ORDER_EXPIRATION_SECONDS: z.coerce
       .number()
@@ -31,9 +25,4 @@ export type OrdersConfig = z.output<typeof ordersEnvironment>;
 /** Reads and validates `process.env` once; the only place the service reads it. */
 export function loadOrdersConfig(env: NodeJS.ProcessEnv = process.env): Readonly<OrdersConfig> {
   return loadConfig(ordersEnvironment, env);
-}
-
-/** Secure cookies unless said otherwise; on by default in production only. */
-export function cookieSecure(config: OrdersConfig): boolean {
-  return config.COOKIE_SECURE ?? config.NODE_ENV === 'production';
 }

@@ -1,5 +1,6 @@
+import { sessionSettings } from '@ticketing/common';
 import { ConfigError } from '@ticketing/common';
-import { cookieSecure, loadOrdersConfig } from '../src/config';
+import { loadOrdersConfig } from '../src/config';
 
 const valid = {
   DATABASE_URL: 'postgres://localhost/orders',
@@ -25,7 +26,7 @@ describe('orders configuration', () => {
       ORDER_SWEEP_GRACE_SECONDS: 30,
       NODE_ENV: 'development',
     });
-    expect(cookieSecure(config)).toBe(false);
+    expect(sessionSettings(config).cookieSecure).toBe(false);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -50,7 +51,9 @@ describe('orders configuration', () => {
   });
 
   it('when running in production, then cookies are Secure unless COOKIE_SECURE says otherwise', () => {
-    expect(cookieSecure(loadOrdersConfig({ ...valid, NODE_ENV: 'production' }))).toBe(true);
-    expect(cookieSecure(loadOrdersConfig({ ...valid, NODE_ENV: 'production', COOKIE_SECURE: 'false' }))).toBe(false);
+    expect(sessionSettings(loadOrdersConfig({ ...valid, NODE_ENV: 'production' })).cookieSecure).toBe(true);
+    expect(
+      sessionSettings(loadOrdersConfig({ ...valid, NODE_ENV: 'production', COOKIE_SECURE: 'false' })).cookieSecure,
+    ).toBe(false);
   });
 });

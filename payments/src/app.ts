@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import type Stripe from 'stripe';
-import { createServiceApp, type Logger, type Outbox } from '@ticketing/common';
-import { cookieSecure, webhookSecret, type PaymentsConfig } from './config';
+import { createServiceApp, sessionSettings, type Logger, type Outbox } from '@ticketing/common';
+import { webhookSecret, type PaymentsConfig } from './config';
 import { paymentsRoutes } from './routes';
 
 export interface PaymentsAppDependencies {
@@ -16,11 +16,7 @@ export interface PaymentsAppDependencies {
 export function buildApp({ config, outbox, stripe, logger, readiness }: PaymentsAppDependencies): Express {
   return createServiceApp({
     logger,
-    session: {
-      jwtKey: config.JWT_KEY,
-      cookieSecure: cookieSecure(config),
-      maxAgeMs: config.SESSION_TTL_SECONDS * 1000,
-    },
+    session: sessionSettings(config),
     readiness,
     routes: paymentsRoutes({
       outbox,

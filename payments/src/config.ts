@@ -16,12 +16,6 @@ const optionalString = () =>
 export const paymentsEnvironment = serviceEnvironment(3004)
   .extend(sessionEnvironment.shape)
   .extend({
-    /** How long a session cookie lasts when this service writes one (the JWT carries its own expiry). */
-    SESSION_TTL_SECONDS: z.coerce
-      .number()
-      .int()
-      .min(60)
-      .default(24 * 60 * 60),
     /** A real Stripe secret (or restricted) key; unset on laptops and in tests, which use the emulator. */
     STRIPE_SECRET_KEY: optionalString().pipe(
       z
@@ -52,11 +46,6 @@ export type PaymentsConfig = z.output<typeof paymentsEnvironment>;
 /** Reads and validates `process.env` once; the only place the service reads it. */
 export function loadPaymentsConfig(env: NodeJS.ProcessEnv = process.env): Readonly<PaymentsConfig> {
   return loadConfig(paymentsEnvironment, env);
-}
-
-/** Secure cookies unless said otherwise; on by default in production only. */
-export function cookieSecure(config: PaymentsConfig): boolean {
-  return config.COOKIE_SECURE ?? config.NODE_ENV === 'production';
 }
 
 /** The secret webhook signatures are checked with: Stripe's when configured, else the emulator's. */

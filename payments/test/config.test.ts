@@ -1,6 +1,7 @@
+import { sessionSettings } from '@ticketing/common';
 import { ConfigError } from '@ticketing/common';
 import { startStripeEmulator } from '@ticketing/stripe-emulator';
-import { cookieSecure, loadPaymentsConfig, webhookSecret } from '../src/config';
+import { loadPaymentsConfig, webhookSecret } from '../src/config';
 import { createStripeClient } from '../src/stripe-client';
 
 const valid = {
@@ -20,7 +21,7 @@ describe('payments configuration', () => {
     });
     expect(config.STRIPE_SECRET_KEY).toBeUndefined();
     expect(webhookSecret(config)).toBe('whsec_ticketing_local_emulator');
-    expect(cookieSecure(config)).toBe(false);
+    expect(sessionSettings(config).cookieSecure).toBe(false);
     expect(Object.isFrozen(config)).toBe(true);
   });
 

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
-import { createServiceApp, type Logger, type Outbox } from '@ticketing/common';
-import { cookieSecure, type TicketsConfig } from './config';
+import { createServiceApp, sessionSettings, type Logger, type Outbox } from '@ticketing/common';
+import { type TicketsConfig } from './config';
 import { ticketsRoutes } from './routes';
 
 export interface TicketsAppDependencies {
@@ -14,11 +14,7 @@ export interface TicketsAppDependencies {
 export function buildApp({ config, outbox, logger, readiness }: TicketsAppDependencies): Express {
   return createServiceApp({
     logger,
-    session: {
-      jwtKey: config.JWT_KEY,
-      cookieSecure: cookieSecure(config),
-      maxAgeMs: config.SESSION_TTL_SECONDS * 1000,
-    },
+    session: sessionSettings(config),
     readiness,
     routes: ticketsRoutes(outbox),
   });

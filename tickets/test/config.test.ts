@@ -1,5 +1,6 @@
+import { sessionSettings } from '@ticketing/common';
 import { ConfigError } from '@ticketing/common';
-import { cookieSecure, loadTicketsConfig } from '../src/config';
+import { loadTicketsConfig } from '../src/config';
 
 const valid = {
   DATABASE_URL: 'postgres://localhost/tickets',
@@ -18,13 +19,15 @@ describe('tickets configuration', () => {
   it('when only the required variables are set, then the laptop defaults apply', () => {
     const config = loadTicketsConfig(valid);
     expect(config).toMatchObject({ PORT: 3002, SESSION_TTL_SECONDS: 86_400, NODE_ENV: 'development' });
-    expect(cookieSecure(config)).toBe(false);
+    expect(sessionSettings(config).cookieSecure).toBe(false);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('when running in production, then cookies are Secure unless COOKIE_SECURE says otherwise', () => {
-    expect(cookieSecure(loadTicketsConfig({ ...valid, NODE_ENV: 'production' }))).toBe(true);
-    expect(cookieSecure(loadTicketsConfig({ ...valid, NODE_ENV: 'production', COOKIE_SECURE: 'false' }))).toBe(false);
+    expect(sessionSettings(loadTicketsConfig({ ...valid, NODE_ENV: 'production' })).cookieSecure).toBe(true);
+    expect(
+      sessionSettings(loadTicketsConfig({ ...valid, NODE_ENV: 'production', COOKIE_SECURE: 'false' })).cookieSecure,
+    ).toBe(false);
   });
 
   it('when the session lifetime is not a whole number of seconds, then start fails naming it', () => {

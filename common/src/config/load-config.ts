@@ -67,9 +67,25 @@ export type ServiceConfig = z.output<ReturnType<typeof serviceEnvironment>>;
 /** Variables of a service that reads the session cookie. */
 export const sessionEnvironment = z.object({
   JWT_KEY: z.string().min(16, 'must be at least 16 characters'),
+  /** How long a sign-in lasts: the cookie's max age and the JWT's expiry alike. */
+  SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(24 * 60 * 60),
   /** Secure cookies; defaults to on in production, where the edge terminates TLS. */
   COOKIE_SECURE: z
     .enum(['true', 'false'])
     .optional()
     .transform((value) => (value === undefined ? undefined : value === 'true')),
 });
+
+/** The session settings `createServiceApp` takes, from a service's parsed config. */
+export function sessionSettings(config: z.output<typeof sessionEnvironment> & Pick<ServiceConfig, 'NODE_ENV'>) {
+  return {
+    jwtKey: config.JWT_KEY,
+    // Secure cookies unless said otherwise; on by default in production, where the edge terminates TLS.
+    cookieSecure: config.COOKIE_SECURE ?? config.NODE_ENV === 'production',
+    maxAgeMs: config.SESSION_TTL_SECONDS * 1000,
+  };
+}

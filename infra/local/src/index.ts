@@ -1,11 +1,13 @@
 /**
  * @ticketing/local-stack: runs Ticketing on one machine. The launcher is `dist/start.js`; these are the pieces
- * it is made of, also used by the Jest global setup of every workspace.
+ * it is made of, also used by the Jest global setup of every workspace and by the cross-service tests.
  */
 export {
   DEFAULT_DATABASE_URL,
   DEFAULT_NATS_URL,
   DEFAULT_REDIS_URL,
+  deleteRedisKeys,
+  dropDatabase,
   ensureDatabase,
   ensureInfrastructure,
   InfrastructureError,
@@ -15,5 +17,22 @@ export {
   type RunningInfrastructure,
 } from './infrastructure';
 export { createGateway, type GatewayRoute } from './gateway';
-export { databaseNameOf, findPresentServices, SERVICES, type ServiceDefinition } from './services';
+export {
+  DEFAULT_NAMESPACE,
+  databaseNameOf,
+  findPresentServices,
+  SERVICES,
+  type ServiceDefinition,
+  type ServiceName,
+} from './services';
+export {
+  DEFAULT_GATEWAY_PORT,
+  prefixedLineWriter,
+  StackError,
+  StackStartAborted,
+  startStack,
+  STRIPE_EMULATOR_WEBHOOK_SECRET,
+  type RunningStack,
+  type StackOptions,
+} from './stack';
 export { defaultDataDir, findRepoRoot } from './repo-root';

@@ -226,6 +226,23 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<st
   return withDatabase(adminUrl, name);
 }
 
+/**
+ * Drops database `name` on the server at `adminUrl` if it exists, closing any connection still open to it
+ * (`WITH (FORCE)`): a test run's databases must go even when a service it stopped left a socket behind.
+ */
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new Client({
+    connectionString: adminUrl,
+    connectionTimeoutMillis: PROBE_TIMEOUT_MS,
+  });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** The URL of database `name` on the same server as `serverUrl`. */
 function withDatabase(serverUrl: string, name: string): string {
   const url = new URL(serverUrl);
@@ -378,6 +395,38 @@ async function probeRedis(url: URL): Promise<ProbeResult> {
     state: 'wrong',
     problem: `Redis at ${describeServer(url, 6379)} answered ${answer} to PING`,
   };
+}
+
+/**
+ * Deletes every key matching `pattern` (a Redis glob, e.g. `bull:e2e_ab12-order-expiration:*`) in the
+ * database `redisUrl` names, in one server-side script, and returns how many went. For tests that leave a
+ * queue of their own behind: KEYS is fine on a development server, never on a production one.
+ */
+export async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<number> {
+  const url = new URL(redisUrl);
+  const password = decodeURIComponent(url.password);
+  const username = decodeURIComponent(url.username);
+  const commands: string[][] = [];
+  if (password !== '') commands.push(username === '' ? ['AUTH', password] : ['AUTH', username, password]);
+  const database = url.pathname.replace(/^\//, '');
+  if (database !== '') commands.push(['SELECT', database]);
+  const script =
+    "local keys = redis.call('KEYS', ARGV[1]) for _, key in ipairs(keys) do redis.call('DEL', key) end return #keys";
+  commands.push(['EVAL', script, '0', pattern]);
+  const reply = await exchange(
+    url,
+    6379,
+    url.protocol === 'rediss:',
+    commands.map(encodeCommand).join(''),
+    (text) => text.split('\r\n').length > commands.length,
+  );
+  const lines = reply.received.split('\r\n').filter((line) => line !== '');
+  const last = lines[lines.length - 1] ?? '';
+  if (!reply.connected || lines.length < commands.length || !last.startsWith(':')) {
+    const problem = lines.find((line) => line.startsWith('-')) ?? (reply.connected ? 'no answer' : 'cannot connect');
+    throw new InfrastructureError(`could not delete Redis keys ${pattern} at ${describeServer(url, 6379)}: ${problem}`);
+  }
+  return Number(last.slice(1));
 }
 
 /** Encodes a Redis command as a RESP array, which (unlike an inline command) carries any bytes. */

@@ -1,26 +1,42 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/** The components the launcher knows, by name. */
+export type ServiceName = 'auth' | 'tickets' | 'orders' | 'stripe-emulator' | 'payments' | 'expiration' | 'client';
+
 /** One process the launcher runs behind the gateway. */
 export interface ServiceDefinition {
-  /** Short name: the log prefix, and the database `ticketing_<name>`. */
-  readonly name: string;
+  /** Short name: the log prefix, and the database `<namespace>_<name>` (`ticketing_auth`). */
+  readonly name: ServiceName;
   /** Its workspace folder, relative to the repository root. */
   readonly dir: string;
   /** The port it listens on (on 127.0.0.1, behind the gateway). */
   readonly port: number;
   /** Path prefixes the gateway sends to it; the same rules as the Kubernetes ingress. */
   readonly routes: readonly string[];
-  /** Whether it owns a PostgreSQL database, `ticketing_<name>`. */
+  /** Whether it owns a PostgreSQL database, `<namespace>_<name>`. */
   readonly database: boolean;
   /**
    * The built entry point, relative to `dir`, run with `node`. Absent while undecided: the client is a
    * Next.js app whose standalone server lives elsewhere than `dist/`.
    */
   readonly entry?: string;
+  /**
+   * The file, relative to `dir`, whose presence means the component has been written. A workspace is
+   * scaffolded (package.json, empty src/) before its code exists, and an empty scaffold is not a service.
+   */
+  readonly marker: string;
+  /**
+   * Runs only while `STRIPE_SECRET_KEY` is unset: the Stripe-API emulator stands in for Stripe on a
+   * laptop and in tests, never next to the real thing.
+   */
+  readonly onlyWithoutStripeKey?: boolean;
 }
 
-/** Every component of Ticketing, in start order. Ports match the Kubernetes manifests. */
+/**
+ * Every component of Ticketing, in start order (they start side by side; payments waits for the Stripe
+ * emulator, which must answer before payments can charge). Ports match the Kubernetes manifests.
+ */
 export const SERVICES: readonly ServiceDefinition[] = [
   {
     name: 'auth',
@@ -29,6 +45,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     routes: ['/api/users'],
     database: true,
     entry: 'dist/index.js',
+    marker: 'src/index.ts',
   },
   {
     name: 'tickets',
@@ -37,6 +54,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     routes: ['/api/tickets'],
     database: true,
     entry: 'dist/index.js',
+    marker: 'src/index.ts',
   },
   {
     name: 'orders',
@@ -45,6 +63,18 @@ export const SERVICES: readonly ServiceDefinition[] = [
     routes: ['/api/orders'],
     database: true,
     entry: 'dist/index.js',
+    marker: 'src/index.ts',
+  },
+  // The local stand-in for the Stripe API: no routes (only payments talks to it), no database.
+  {
+    name: 'stripe-emulator',
+    dir: 'infra/stripe-emulator',
+    port: 12111,
+    routes: [],
+    database: false,
+    entry: 'dist/index.js',
+    marker: 'src/index.ts',
+    onlyWithoutStripeKey: true,
   },
   {
     name: 'payments',
@@ -53,6 +83,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     routes: ['/api/payments'],
     database: true,
     entry: 'dist/index.js',
+    marker: 'src/index.ts',
   },
   // Expiration only schedules timers in Redis and publishes order.expired: no routes, no database.
   {
@@ -62,22 +93,30 @@ export const SERVICES: readonly ServiceDefinition[] = [
     routes: [],
     database: false,
     entry: 'dist/index.js',
+    marker: 'src/index.ts',
   },
-  { name: 'client', dir: 'client', port: 3100, routes: ['/'], database: false },
+  { name: 'client', dir: 'client', port: 3100, routes: ['/'], database: false, marker: 'package.json' },
 ];
 
-/** The database a service owns. */
-export function databaseNameOf(service: ServiceDefinition): string {
-  return `ticketing_${service.name}`;
+/** The namespace of `npm start`: databases `ticketing_<service>`. */
+export const DEFAULT_NAMESPACE = 'ticketing';
+
+/** The database a service owns: `ticketing_auth`, or `<namespace>_auth` for a test run. */
+export function databaseNameOf(service: ServiceDefinition, namespace: string = DEFAULT_NAMESPACE): string {
+  return `${namespace}_${service.name}`;
 }
 
 /**
- * The services built so far: those whose workspace folder exists with a package.json. The repository
- * grows one service at a time, and the launcher runs whatever is there.
+ * The services written so far: those whose workspace folder holds a package.json and its marker file.
+ * The repository grows one service at a time, and the launcher runs whatever is there.
  */
 export function findPresentServices(
   repoRoot: string,
   services: readonly ServiceDefinition[] = SERVICES,
 ): ServiceDefinition[] {
-  return services.filter((service) => fs.existsSync(path.join(repoRoot, service.dir, 'package.json')));
+  return services.filter(
+    (service) =>
+      fs.existsSync(path.join(repoRoot, service.dir, 'package.json')) &&
+      fs.existsSync(path.join(repoRoot, service.dir, service.marker)),
+  );
 }

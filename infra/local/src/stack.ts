@@ -1,0 +1,622 @@
+/**
+ * The whole marketplace as a value: every service built so far, each in its own process with its own
+ * database, side by side behind the gateway. `npm start` (start.ts) and the cross-service tests (e2e/) both
+ * run it through {@link startStack}, so what the tests exercise is what a laptop runs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+
+import { createGateway, type GatewayRoute } from './gateway';
+import { deleteRedisKeys, dropDatabase, ensureDatabase, type RunningInfrastructure } from './infrastructure';
+import { formatLogLine } from './log-format';
+import { delay, describeExit, hasExited, stopChildProcess, terminateOnExit } from './processes';
+import {
+  DEFAULT_NAMESPACE,
+  databaseNameOf,
+  findPresentServices,
+  SERVICES,
+  type ServiceDefinition,
+  type ServiceName,
+} from './services';
+
+/** The webhook signing secret shared by the emulator and payments unless `STRIPE_WEBHOOK_SECRET` says otherwise. */
+export const STRIPE_EMULATOR_WEBHOOK_SECRET = 'whsec_ticketing_local_emulator';
+/** The gateway's port when neither `gatewayPort` nor ephemeral ports are asked for. */
+export const DEFAULT_GATEWAY_PORT = 3000;
+
+const READY_TIMEOUT_MS = 60_000;
+
+const RECENT_LINES = 20;
+const NAMESPACE_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
+
+/** A start or restart that failed; the message says why (and which service), fit to print as is. */
+export class StackError extends Error {
+  override readonly name: string = 'StackError';
+}
+
+/** {@link startStack} gave up because its `signal` was aborted (Ctrl-C during startup). */
+export class StackStartAborted extends Error {
+  override readonly name: string = 'StackStartAborted';
+  constructor() {
+    super('the stack start was aborted');
+  }
+}
+
+/** Options of {@link startStack}. */
+export interface StackOptions {
+  /** The repository root: services are found and run from here. */
+  repoRoot: string;
+  /** Where the JWT key is kept when `JWT_KEY` is not given (`<repo>/.data`). */
+  dataDir: string;
+  /** One progress line per step: `auth       ready on http://127.0.0.1:3001 (…)`. */
+  log: (line: string) => void;
+  /** PostgreSQL, NATS and Redis, already ensured; the stack never stops them. */
+  infrastructure: RunningInfrastructure;
+  /** Each service's port (default: its registry port), or `'ephemeral'` to pick free ones. */
+  ports?: Partial<Record<ServiceName, number>> | 'ephemeral';
+  /** The gateway's port; 0 picks a free one. Default 3000, or 0 with ephemeral ports. */
+  gatewayPort?: number;
+  /**
+   * Keeps one run apart from every other on the same servers: databases `<namespace>_<service>`, and when
+   * given, stream `<NAMESPACE>`, subject prefix `<namespace>` and BullMQ queue `<namespace>-order-expiration`.
+   * Lower case letters, digits and `_`. Default `ticketing` (databases `ticketing_auth`…, stream TICKETING).
+   */
+  namespace?: string;
+  /**
+   * Extra environment for every service, over the inherited one (e.g. `ORDER_EXPIRATION_SECONDS: '2'`,
+   * `LOG_LEVEL`); an `undefined` value removes an inherited variable. `PORT` and `DATABASE_URL` are the
+   * stack's own.
+   */
+  env?: Record<string, string | undefined>;
+  /** The services to run; default every one present. The Stripe emulator comes with payments. */
+  services?: readonly ServiceName[];
+  /** Receives every line a service prints; default: readable lines prefixed with its name on our stdout/stderr. */
+  onServiceOutput?: (service: ServiceName, line: string, stream: 'stdout' | 'stderr') => void;
+  /** Called when a service that was ready exits without being asked to (after its last lines are logged). */
+  onUnexpectedExit?: (service: ServiceName, exit: string) => void;
+  /** Aborting it during startup stops what was started and rejects with {@link StackStartAborted}. */
+  signal?: AbortSignal;
+}
+
+/** What {@link startStack} returns: the running marketplace. */
+export interface RunningStack {
+  /** The gateway: `http://localhost:<port>`. */
+  readonly url: string;
+  readonly gatewayPort: number;
+  readonly namespace: string;
+  /** The services running (or stopped on purpose with {@link RunningStack.stopService}), in start order. */
+  readonly services: readonly ServiceName[];
+  /** A service's own address, `http://127.0.0.1:<port>`, bypassing the gateway. */
+  serviceUrl(name: ServiceName): string;
+  /** Stops one service (SIGTERM, then SIGKILL after the grace period); the rest keep running. */
+  stopService(name: ServiceName): Promise<void>;
+  /** Starts a stopped service again, on the same port with the same environment, and waits for /readyz. */
+  startService(name: ServiceName): Promise<void>;
+  /** Stops the gateway and every service; idempotent. The infrastructure is the caller's. */
+  stop(): Promise<void>;
+  /** Drops every database of this namespace (for tests, after {@link RunningStack.stop}). */
+  dropDatabases(): Promise<void>;
+  /**
+   * Deletes the Redis keys of this namespace's expiration queue (BullMQ's `bull:<queue>:*`), for tests,
+   * after {@link RunningStack.stop}. Refused without a namespace: `npm start`'s queue is not for deleting.
+   */
+  dropExpirationQueue(): Promise<void>;
+}
+
+type RunnableService = ServiceDefinition & { entry: string };
+
+/** One service of the stack and the process currently running it, if any. */
+interface Component {
+  definition: RunnableService;
+  port: number;
+  env: NodeJS.ProcessEnv;
+  databaseName?: string;
+  child?: ChildProcess;
+  /** The last lines it printed, repeated when it dies so the cause is not lost among other services' output. */
+  recentLines: string[];
+  /** Set before we stop it ourselves, so its exit is not reported as a crash. */
+  stopRequested: boolean;
+}
+
+interface StackContext {
+  repoRoot: string;
+  log: (line: string) => void;
+  output: NonNullable<StackOptions['onServiceOutput']>;
+  onUnexpectedExit?: StackOptions['onUnexpectedExit'];
+  stopping: boolean;
+}
+
+/** Pads a component name so that progress lines line up. */
+export const label = (name: string): string => name.padEnd(10);
+
+/**
+ * Starts every selected service side by side, each with its own database (created when missing) and
+ * environment, waits for each one's `GET /readyz`, then starts the gateway with the ingress's path rules.
+ * Without `STRIPE_SECRET_KEY`, the Stripe emulator runs too, before payments, and the two are wired to each
+ * other (API URL one way, webhook URL and signing secret the other).
+ *
+ * If anything fails, what was started is stopped before the promise rejects ({@link StackError}).
+ */
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const { repoRoot, log, infrastructure } = options;
+  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+  if (!NAMESPACE_PATTERN.test(namespace)) {
+    throw new StackError(`namespace "${namespace}" must be lower case letters, digits and _, starting with a letter`);
+  }
+  const sharedEnv = buildSharedEnv(options, namespace);
+  const selected = selectServices(options, sharedEnv);
+  assertBuilt(repoRoot, selected);
+
+  const context: StackContext = {
+    repoRoot,
+    log,
+    output: options.onServiceOutput ?? prefixedLineWriter('pretty'),
+    onUnexpectedExit: options.onUnexpectedExit,
+    stopping: false,
+  };
+  const ports = await resolvePorts(selected, options.ports);
+  const webhookSecret = sharedEnv.STRIPE_WEBHOOK_SECRET || STRIPE_EMULATOR_WEBHOOK_SECRET;
+  const components: Component[] = selected.map((definition) => {
+    const port = ports.get(definition.name) as number;
+    const env: NodeJS.ProcessEnv = { ...sharedEnv, PORT: String(port) };
+    // The inherited value would be the server's admin URL: better no database than the wrong one.
+    delete env.DATABASE_URL;
+    if (definition.name === 'stripe-emulator') {
+      const paymentsPort = ports.get('payments');
+      if (paymentsPort !== undefined) {
+        env.STRIPE_WEBHOOK_URL = `http://127.0.0.1:${paymentsPort}/api/payments/webhook`;
+      }
+      env.STRIPE_WEBHOOK_SECRET = webhookSecret;
+    }
+    const emulatorPort = ports.get('stripe-emulator');
+    if (definition.name === 'payments' && emulatorPort !== undefined) {
+      env.STRIPE_API_URL = `http://127.0.0.1:${emulatorPort}`;
+      env.STRIPE_WEBHOOK_SECRET = webhookSecret;
+    }
+    return {
+      definition,
+      port,
+      env,
+      databaseName: definition.database ? databaseNameOf(definition, namespace) : undefined,
+      recentLines: [],
+      stopRequested: false,
+    };
+  });
+
+  // One failure (or the caller's abort) ends every other wait; the others give up quietly.
+  const startup = new AbortController();
+  const abortStartup = (): void => startup.abort();
+  if (options.signal?.aborted) startup.abort();
+  options.signal?.addEventListener('abort', abortStartup, { once: true });
+  let firstFailure: unknown;
+  const readiness = new Map<ServiceName, Promise<void>>();
+  const startOne = async (component: Component): Promise<void> => {
+    const started = Date.now();
+    let databaseNote = '';
+    if (component.databaseName !== undefined) {
+      component.env.DATABASE_URL = await ensureDatabase(infrastructure.databaseUrl, component.databaseName);
+      databaseNote = `database ${component.databaseName}, `;
+    }
+    // Payments charges through the emulator from its first request, so the emulator answers first.
+    if (component.definition.name === 'payments') await readiness.get('stripe-emulator');
+    throwIfAborted(startup.signal);
+    await launch(component, context, startup.signal);
+    log(
+      `${label(component.definition.name)} ready on http://127.0.0.1:${component.port} (${databaseNote}${seconds(started)})`,
+    );
+  };
+  for (const component of components) {
+    const ready = startOne(component).catch((error: unknown) => {
+      if (firstFailure === undefined && !(error instanceof StackStartAborted)) firstFailure = error;
+      startup.abort();
+      throw error;
+    });
+    ready.catch(() => undefined);
+    readiness.set(component.definition.name, ready);
+  }
+  await Promise.allSettled(readiness.values());
+
+  let gateway: http.Server | undefined;
+  let gatewayPort = 0;
+  const stopProcesses = async (): Promise<void> => {
+    context.stopping = true;
+    await Promise.all(components.map((component) => stopComponent(component)));
+  };
+  try {
+    if (firstFailure !== undefined) throw firstFailure;
+    throwIfAborted(startup.signal);
+    const routes: GatewayRoute[] = components.flatMap((component) =>
+      component.definition.routes.map((prefix) => ({ prefix, target: `http://127.0.0.1:${component.port}` })),
+    );
+    const requestedPort = options.gatewayPort ?? (options.ports === 'ephemeral' ? 0 : DEFAULT_GATEWAY_PORT);
+    gateway = createGateway(routes, log);
+    gatewayPort = await listen(gateway, requestedPort);
+    const routeList = routes.map((route) => route.prefix).join(', ');
+    log(`${label('gateway')} listening on port ${gatewayPort}${routeList === '' ? '' : ` (${routeList})`}`);
+    throwIfAborted(startup.signal);
+  } catch (error) {
+    if (gateway?.listening) await closeServer(gateway);
+    await stopProcesses();
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', abortStartup);
+  }
+
+  const openGateway = gateway;
+  const byName = new Map(components.map((component) => [component.definition.name, component]));
+  const find = (name: ServiceName): Component => {
+    const component = byName.get(name);
+    if (component === undefined) throw new StackError(`${name} is not part of this stack`);
+    return component;
+  };
+  let stopping: Promise<void> | undefined;
+
+  return {
+    url: `http://localhost:${gatewayPort}`,
+    gatewayPort,
+    namespace,
+    services: components.map((component) => component.definition.name),
+    serviceUrl: (name) => `http://127.0.0.1:${find(name).port}`,
+    async stopService(name) {
+      const component = find(name);
+      await stopComponent(component);
+      log(`${label(name)} stopped`);
+    },
+    async startService(name) {
+      const component = find(name);
+      if (component.child !== undefined && !hasExited(component.child)) {
+        throw new StackError(`${name} is already running`);
+      }
+      if (context.stopping) throw new StackError(`${name} cannot start: the stack is stopped`);
+      const started = Date.now();
+      await launch(component, context);
+      log(`${label(name)} ready on http://127.0.0.1:${component.port} (restarted, ${seconds(started)})`);
+    },
+    stop: () =>
+      (stopping ??= (async () => {
+        context.stopping = true;
+        // The gateway first, so nothing new reaches a service that is going away.
+        await closeServer(openGateway);
+        await stopProcesses();
+      })()),
+    async dropDatabases() {
+      await Promise.all(
+        components
+          .filter((component) => component.databaseName !== undefined)
+          .map((component) => dropDatabase(infrastructure.databaseUrl, component.databaseName as string)),
+      );
+    },
+    async dropExpirationQueue() {
+      const queue = options.namespace === undefined ? undefined : sharedEnv.EXPIRATION_QUEUE;
+      if (queue === undefined) throw new StackError('only the queue of a namespaced stack can be dropped');
+      await deleteRedisKeys(infrastructure.redisUrl, `bull:${queue}:*`);
+    },
+  };
+}
+
+/**
+ * What every service inherits: our environment, the infrastructure's URLs, the namespace's stream, prefix
+ * and queue, the laptop defaults, then the caller's `env` (which wins), and a JWT key.
+ */
+function buildSharedEnv(options: StackOptions, namespace: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  env.NATS_URL = options.infrastructure.natsUrl;
+  env.REDIS_URL = options.infrastructure.redisUrl;
+  if (options.namespace !== undefined) {
+    env.NATS_STREAM = namespace.toUpperCase();
+    env.NATS_SUBJECT_PREFIX = namespace;
+    env.EXPIRATION_QUEUE = `${namespace}-order-expiration`;
+  } else {
+    env.NATS_STREAM ||= 'TICKETING';
+    env.NATS_SUBJECT_PREFIX ||= 'ticketing';
+  }
+  env.ORDER_EXPIRATION_SECONDS ||= '900';
+  env.NODE_ENV ||= 'development';
+  env.LOG_LEVEL ||= 'info';
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  env.JWT_KEY ||= loadJwtKey(options.dataDir);
+  return env;
+}
+
+/** The services to run, in registry order, each known, present and (the client aside) runnable. */
+function selectServices(options: StackOptions, env: NodeJS.ProcessEnv): RunnableService[] {
+  const present = findPresentServices(options.repoRoot);
+  const isPresent = (name: ServiceName): boolean => present.some((service) => service.name === name);
+  let wanted: ServiceDefinition[];
+  if (options.services === undefined) {
+    wanted = present;
+  } else {
+    const names = new Set<string>(options.services);
+    for (const name of names) {
+      const definition = SERVICES.find((service) => service.name === name);
+      if (definition === undefined) throw new StackError(`there is no service named ${name}`);
+      if (!isPresent(definition.name)) {
+        throw new StackError(
+          `${name} is not in this repository yet (${definition.dir}/${definition.marker} is missing)`,
+        );
+      }
+    }
+    wanted = present.filter(
+      (service) => names.has(service.name) || (service.onlyWithoutStripeKey === true && names.has('payments')),
+    );
+  }
+  const stripeKeySet = Boolean(env.STRIPE_SECRET_KEY);
+  return wanted.filter((service): service is RunnableService => {
+    if (service.onlyWithoutStripeKey && stripeKeySet) {
+      options.log(`${label(service.name)} not started: STRIPE_SECRET_KEY is set, so payments talks to Stripe`);
+      return false;
+    }
+    if (service.entry !== undefined) return true;
+    options.log(`${label(service.name)} not started: its entry point is not decided yet`);
+    return false;
+  });
+}
+
+function assertBuilt(repoRoot: string, services: readonly RunnableService[]): void {
+  const missing = services
+    .map((service) => path.join(repoRoot, service.dir, service.entry))
+    .filter((entry) => !fs.existsSync(entry));
+  if (missing.length === 0) return;
+  const names = services.filter((service) => missing.includes(path.join(repoRoot, service.dir, service.entry)));
+  throw new StackError(
+    names
+      .map(
+        (service) =>
+          `${service.name} is not built: ${path.join(service.dir, service.entry)} is missing (run npm run build)`,
+      )
+      .join('; '),
+  );
+}
+
+async function resolvePorts(
+  services: readonly RunnableService[],
+  ports: StackOptions['ports'],
+): Promise<Map<ServiceName, number>> {
+  const resolved = new Map<ServiceName, number>();
+  const taken = new Set<number>();
+  for (const service of services) {
+    let port: number;
+    if (ports === 'ephemeral') {
+      // The kernel may hand the same free port out twice in a row once it is closed again; ask until it differs.
+      do port = await findFreePort();
+      while (taken.has(port));
+    } else {
+      port = ports?.[service.name] ?? service.port;
+    }
+    taken.add(port);
+    resolved.set(service.name, port);
+  }
+  return resolved;
+}
+
+/**
+ * The `node` flag that makes a service exit (gracefully, through its own SIGTERM handler) once the process
+ * that started it, `parentPid`, is gone. Services run detached, in their own process group, so that Ctrl-C
+ * reaches only the launcher; the launcher's exit hook stops them on a normal exit, but nothing runs when it
+ * is SIGKILLed (a Jest worker that is force-exited, say), and they would live on, holding ports and
+ * consumers. The parent's pid is written in rather than read at preload time, when the parent may already
+ * be gone. A data: URL, so it needs no file on disk.
+ */
+export function exitWithParentFlag(parentPid: number = process.pid): string {
+  const watch = [
+    'const timer = setInterval(() => {',
+    `  if (process.ppid === ${parentPid}) return;`,
+    '  clearInterval(timer);',
+    "  process.kill(process.pid, 'SIGTERM');",
+    '}, 1000);',
+    'timer.unref();',
+  ].join('\n');
+  return `--import=data:text/javascript,${encodeURIComponent(watch)}`;
+}
+
+/** Spawns the component's process and waits until its /readyz answers 200. */
+async function launch(component: Component, context: StackContext, signal?: AbortSignal): Promise<void> {
+  const { definition } = component;
+  const cwd = path.join(context.repoRoot, definition.dir);
+  // A leftover process from an earlier run would answer /readyz in place of the new one.
+  if (await isPortTaken(component.port)) {
+    throw new StackError(
+      `${definition.name} cannot start: port ${component.port} is already in use ` +
+        '(is an earlier npm start still running?)',
+    );
+  }
+  throwIfAborted(signal);
+
+  const child = spawn(
+    process.execPath,
+    ['--enable-source-maps', exitWithParentFlag(), path.join(cwd, definition.entry)],
+    {
+      cwd,
+      env: component.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so Ctrl-C reaches only the launcher, which stops services in order.
+      detached: true,
+    },
+  );
+  terminateOnExit(child);
+  component.child = child;
+  component.recentLines = [];
+  component.stopRequested = false;
+  pipeLines(component, child.stdout, 'stdout', context);
+  pipeLines(component, child.stderr, 'stderr', context);
+  child.on('error', (error) => context.log(`${label(definition.name)} could not be started: ${error.message}`));
+
+  try {
+    await waitForReady(component, context, signal);
+  } catch (error) {
+    component.stopRequested = true;
+    await stopChildProcess(child);
+    throw error;
+  }
+  const reportExit = (): void => {
+    if (component.stopRequested || context.stopping) return;
+    const exit = describeExit(child);
+    context.log(`${label(definition.name)} stopped unexpectedly (${exit})`);
+    printRecentLines(component, context);
+    context.onUnexpectedExit?.(definition.name, exit);
+  };
+  if (hasExited(child)) reportExit();
+  else child.once('exit', reportExit);
+}
+
+async function stopComponent(component: Component): Promise<void> {
+  const { child } = component;
+  if (child === undefined) return;
+  component.stopRequested = true;
+  await stopChildProcess(child);
+}
+
+function pipeLines(
+  component: Component,
+  input: NodeJS.ReadableStream,
+  stream: 'stdout' | 'stderr',
+  context: StackContext,
+): void {
+  readline.createInterface({ input, crlfDelay: Infinity }).on('line', (line) => {
+    component.recentLines.push(line);
+    if (component.recentLines.length > RECENT_LINES) component.recentLines.shift();
+    context.output(component.definition.name, line, stream);
+  });
+}
+
+/**
+ * The default output of services: each line prefixed with the service's name, on our stdout or stderr,
+ * reshaped to a readable line (`pretty`) or kept as the service's raw JSON (`json`).
+ */
+export function prefixedLineWriter(format: 'pretty' | 'json'): NonNullable<StackOptions['onServiceOutput']> {
+  return (service, line, stream) => {
+    const prefix = `${label(service)} | `;
+    const shown = format === 'json' ? line : formatLogLine(line);
+    (stream === 'stdout' ? process.stdout : process.stderr).write(`${prefix}${shown.replace(/\n/g, `\n${prefix}`)}\n`);
+  };
+}
+
+async function waitForReady(component: Component, context: StackContext, signal?: AbortSignal): Promise<void> {
+  const { definition, child, port } = component;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    throwIfAborted(signal);
+    if (child === undefined || hasExited(child)) {
+      printRecentLines(component, context);
+      throw new StackError(
+        `${definition.name} exited (${child ? describeExit(child) : 'not started'}) before it was ready`,
+      );
+    }
+    if ((await getStatus(`http://127.0.0.1:${port}/readyz`)) === 200) return;
+    if (Date.now() > deadline) {
+      printRecentLines(component, context);
+      throw new StackError(
+        `${definition.name} was not ready within ${READY_TIMEOUT_MS / 1000} s ` +
+          `(GET http://127.0.0.1:${port}/readyz never answered 200)`,
+      );
+    }
+    await delay(100);
+  }
+}
+
+function printRecentLines(component: Component, context: StackContext): void {
+  if (component.recentLines.length === 0) return;
+  const name = label(component.definition.name);
+  context.log(`${name} last lines:`);
+  for (const line of component.recentLines) context.log(`${name} | ${line}`);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new StackStartAborted();
+}
+
+function getStatus(url: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    // No keep-alive agent: a lingering socket would hold the service's shutdown.
+    const request = http.get(url, { agent: false, timeout: 2_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(undefined));
+  });
+}
+
+function isPortTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A port nobody listens on right now, as the kernel picks it for port 0. */
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Listens on every interface (as before: `localhost` may resolve to ::1 or 127.0.0.1) and returns the port. */
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new StackError(`the gateway cannot listen: port ${port} is already in use (set PORT to use another)`)
+          : error,
+      );
+    });
+    server.listen(port, () => resolve((server.address() as net.AddressInfo).port));
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * JWT_KEY from the environment, else a random key kept in `<dataDir>/jwt-key` (mode 0600), so that sessions
+ * signed before a restart stay valid after it.
+ */
+function loadJwtKey(dataDir: string): string {
+  const file = path.join(dataDir, 'jwt-key');
+  const read = (): string | undefined => {
+    try {
+      return fs.readFileSync(file, 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const existing = read();
+  if (existing !== undefined) return existing;
+  const key = randomBytes(32).toString('hex');
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+    // 'wx': if another launcher wrote it first, theirs wins and both use the same key.
+    fs.writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+    return key;
+  } catch {
+    const written = read();
+    if (written === undefined) throw new StackError(`cannot read or create ${file}`);
+    return written;
+  }
+}
+
+function seconds(since: number): string {
+  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}

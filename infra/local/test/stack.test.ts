@@ -1,0 +1,367 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+
+import { dropDatabase, type RunningInfrastructure } from '../src/infrastructure';
+import { SERVICES, type ServiceName } from '../src/services';
+import { exitWithParentFlag, startStack, StackError, type RunningStack, type StackOptions } from '../src/stack';
+
+/**
+ * A tiny stand-in for a service: answers /readyz, `GET /crash` makes it exit, and anything else returns its
+ * name, the path it received and its environment. It refuses to start when FAKE_CRASH names it.
+ */
+const FAKE_SERVICE = `
+const http = require('node:http');
+const name = process.env.FAKE_NAME_OVERRIDE || require('node:path').basename(process.cwd());
+if (process.env.FAKE_CRASH === name) {
+  console.error('fake ' + name + ' refuses to start');
+  process.exit(3);
+}
+const server = http.createServer((req, res) => {
+  if (req.url === '/readyz') { res.writeHead(200); res.end('{}'); return; }
+  if (req.url === '/crash') { res.writeHead(200); res.end('{}', () => process.exit(4)); return; }
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ service: name, url: req.url, pid: process.pid, env: process.env }));
+});
+server.listen(Number(process.env.PORT), '127.0.0.1');
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+interface Echo {
+  service: string;
+  url: string;
+  pid: number;
+  env: Record<string, string>;
+}
+
+const infrastructure: RunningInfrastructure = {
+  databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  started: [],
+  stop: async () => undefined,
+};
+
+/** A repository holding a fake, built service in every registry folder (the client has no entry point). */
+function makeFakeRepo(options: { unbuilt?: ServiceName[] } = {}): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-test-'));
+  for (const service of SERVICES) {
+    const dir = path.join(root, service.dir);
+    fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: service.name }));
+    fs.writeFileSync(path.join(dir, 'src', 'index.ts'), '');
+    if (service.entry !== undefined && !options.unbuilt?.includes(service.name)) {
+      fs.mkdirSync(path.dirname(path.join(dir, service.entry)), { recursive: true });
+      fs.writeFileSync(path.join(dir, service.entry), FAKE_SERVICE);
+    }
+  }
+  return root;
+}
+
+const repoRoot = makeFakeRepo();
+const stacks: RunningStack[] = [];
+const namespaces: string[] = [];
+
+function uniqueNamespace(): string {
+  const namespace = `stacktest_${randomBytes(4).toString('hex')}`;
+  namespaces.push(namespace);
+  return namespace;
+}
+
+async function start(overrides: Partial<StackOptions> = {}, lines: string[] = []): Promise<RunningStack> {
+  const stack = await startStack({
+    repoRoot,
+    dataDir: path.join(repoRoot, '.data'),
+    log: (line) => lines.push(line),
+    infrastructure,
+    ports: 'ephemeral',
+    namespace: uniqueNamespace(),
+    onServiceOutput: (service, line) => lines.push(`${service} | ${line}`),
+    ...overrides,
+    env: { STRIPE_SECRET_KEY: undefined, STRIPE_WEBHOOK_SECRET: undefined, ...overrides.env },
+  });
+  stacks.push(stack);
+  return stack;
+}
+
+async function echo(url: string): Promise<Echo> {
+  const response = await fetch(url);
+  expect(response.status).toBe(200);
+  return (await response.json()) as Echo;
+}
+
+async function databasesNamed(prefix: string): Promise<string[]> {
+  const client = new Client({ connectionString: infrastructure.databaseUrl });
+  await client.connect();
+  try {
+    const result = await client.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE $1 || '\\_%' ORDER BY datname",
+      [prefix],
+    );
+    return result.rows.map((row) => row.datname);
+  } finally {
+    await client.end();
+  }
+}
+
+/** One command to the test Redis, answering its first reply line (`+OK`, `:1`). */
+function redis(command: string[]): Promise<string> {
+  const url = new URL(infrastructure.redisUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: url.hostname, port: Number(url.port || 6379) });
+    socket.once('error', reject);
+    socket.once('data', (chunk) => {
+      socket.destroy();
+      resolve(String(chunk).split('\r\n')[0] ?? '');
+    });
+    socket.write(
+      `*${command.length}\r\n${command.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('')}`,
+    );
+  });
+}
+
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function readyPorts(lines: readonly string[]): number[] {
+  return lines.flatMap((line) => {
+    const match = / ready on http:\/\/127\.0\.0\.1:(\d+) /.exec(line);
+    return match ? [Number(match[1])] : [];
+  });
+}
+
+afterAll(async () => {
+  for (const stack of stacks) await stack.stop();
+  // Also the databases of stacks that failed to start, which returned no handle.
+  for (const namespace of namespaces) {
+    for (const name of await databasesNamed(namespace)) await dropDatabase(infrastructure.databaseUrl, name);
+  }
+  fs.rmSync(repoRoot, { recursive: true, force: true });
+});
+
+describe('startStack', () => {
+  it('runs every present service on its own port behind the gateway, which routes by path prefix', async () => {
+    const lines: string[] = [];
+    const stack = await start({}, lines);
+
+    expect(stack.services).toEqual(['auth', 'tickets', 'orders', 'stripe-emulator', 'payments', 'expiration']);
+    const ticket = await echo(`${stack.url}/api/tickets/abc?x=1`);
+    expect(ticket).toMatchObject({ service: 'tickets', url: '/api/tickets/abc?x=1' });
+    expect((await echo(`${stack.url}/api/payments`)).service).toBe('payments');
+    expect(ticket.env.PORT).toBe(new URL(stack.serviceUrl('tickets')).port);
+    expect(lines).toContain('client     not started: its entry point is not decided yet');
+    expect(lines).toContainEqual(expect.stringMatching(/^gateway {4}listening on port \d+ \(\/api\/users, /));
+  });
+
+  it('gives each service its namespace: database <namespace>_<service>, stream, subject prefix and queue', async () => {
+    const namespace = uniqueNamespace();
+    const stack = await start({ namespace, env: { ORDER_EXPIRATION_SECONDS: '2', JWT_KEY: 'k'.repeat(32) } });
+
+    const orders = await echo(`${stack.serviceUrl('orders')}/env`);
+    expect(new URL(orders.env.DATABASE_URL as string).pathname).toBe(`/${namespace}_orders`);
+    expect(orders.env).toMatchObject({
+      NATS_STREAM: namespace.toUpperCase(),
+      NATS_SUBJECT_PREFIX: namespace,
+      EXPIRATION_QUEUE: `${namespace}-order-expiration`,
+      NATS_URL: infrastructure.natsUrl,
+      REDIS_URL: infrastructure.redisUrl,
+      ORDER_EXPIRATION_SECONDS: '2',
+      JWT_KEY: 'k'.repeat(32),
+    });
+    const expiration = await echo(`${stack.serviceUrl('expiration')}/env`);
+    expect(expiration.env.DATABASE_URL).toBeUndefined();
+    expect(await databasesNamed(namespace)).toEqual(
+      ['auth', 'orders', 'payments', 'tickets'].map((service) => `${namespace}_${service}`),
+    );
+  });
+
+  it('without STRIPE_SECRET_KEY, wires the Stripe emulator and payments to each other with one secret', async () => {
+    const stack = await start();
+
+    const emulator = await echo(`${stack.serviceUrl('stripe-emulator')}/env`);
+    const payments = await echo(`${stack.serviceUrl('payments')}/env`);
+    expect(emulator.env.STRIPE_WEBHOOK_URL).toBe(`${stack.serviceUrl('payments')}/api/payments/webhook`);
+    expect(payments.env.STRIPE_API_URL).toBe(stack.serviceUrl('stripe-emulator'));
+    expect(payments.env.STRIPE_WEBHOOK_SECRET).toBe('whsec_ticketing_local_emulator');
+    expect(emulator.env.STRIPE_WEBHOOK_SECRET).toBe('whsec_ticketing_local_emulator');
+  });
+
+  it('with STRIPE_SECRET_KEY set, the emulator does not run and payments keeps the real Stripe settings', async () => {
+    const lines: string[] = [];
+    const stack = await start({ env: { STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_real' } }, lines);
+
+    expect(stack.services).not.toContain('stripe-emulator');
+    expect(lines).toContain('stripe-emulator not started: STRIPE_SECRET_KEY is set, so payments talks to Stripe');
+    const payments = await echo(`${stack.serviceUrl('payments')}/env`);
+    expect(payments.env.STRIPE_API_URL).toBeUndefined();
+    expect(payments.env.STRIPE_WEBHOOK_SECRET).toBe('whsec_real');
+  });
+
+  it('with services listed, runs only those, and the emulator along with payments', async () => {
+    const stack = await start({ services: ['auth', 'payments'] });
+
+    expect(stack.services).toEqual(['auth', 'stripe-emulator', 'payments']);
+    const response = await fetch(`${stack.url}/api/tickets`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ errors: [{ message: 'Not found' }] });
+  });
+
+  it('when a service is stopped, then the gateway answers 502 for it; started again, it has the same port and environment', async () => {
+    const stack = await start({ env: { LOG_LEVEL: 'warn' } });
+    const before = await echo(`${stack.url}/api/orders`);
+
+    await stack.stopService('orders');
+    expect((await fetch(`${stack.url}/api/orders`)).status).toBe(502);
+    expect((await echo(`${stack.url}/api/tickets`)).service).toBe('tickets');
+
+    await stack.startService('orders');
+    const after = await echo(`${stack.url}/api/orders`);
+    expect(after.pid).not.toBe(before.pid);
+    expect(after.env).toMatchObject({
+      PORT: before.env.PORT,
+      DATABASE_URL: before.env.DATABASE_URL,
+      NATS_STREAM: before.env.NATS_STREAM,
+      LOG_LEVEL: 'warn',
+    });
+    await expect(stack.startService('orders')).rejects.toThrow('orders is already running');
+  });
+
+  it('when a ready service exits on its own, then it says so with its last lines and calls onUnexpectedExit', async () => {
+    const lines: string[] = [];
+    const exits: string[] = [];
+    const stack = await start({ onUnexpectedExit: (service, exit) => exits.push(`${service}: ${exit}`) }, lines);
+
+    await fetch(`${stack.serviceUrl('auth')}/crash`);
+    await waitUntil(() => exits.length > 0);
+    expect(exits).toEqual(['auth: code 4']);
+    expect(lines).toContain('auth       stopped unexpectedly (code 4)');
+  });
+
+  it('stop() stops the gateway and every service; dropDatabases() and dropExpirationQueue() remove what the namespace left', async () => {
+    const namespace = uniqueNamespace();
+    const lines: string[] = [];
+    const stack = await start({ namespace }, lines);
+    const queueKey = `bull:${namespace}-order-expiration:delayed`;
+    const otherKey = `bull:${namespace}-order-expirations:delayed`;
+    expect(await redis(['SET', queueKey, '1'])).toBe('+OK');
+    expect(await redis(['SET', otherKey, '1'])).toBe('+OK');
+    const ports = [...readyPorts(lines), stack.gatewayPort];
+    expect(ports).toHaveLength(7);
+
+    await stack.stop();
+    await stack.stop();
+    for (const port of ports) expect(await isListening(port)).toBe(false);
+    await stack.dropDatabases();
+    expect(await databasesNamed(namespace)).toEqual([]);
+    await stack.dropExpirationQueue();
+    expect(await redis(['EXISTS', queueKey])).toBe(':0');
+    expect(await redis(['DEL', otherKey])).toBe(':1');
+  });
+
+  it('without a namespace, dropExpirationQueue() refuses to touch the shared queue', async () => {
+    // Expiration alone: no database of the default namespace is created on the developer's server.
+    const stack = await start({ namespace: undefined, services: ['expiration'] });
+
+    await expect(stack.dropExpirationQueue()).rejects.toThrow('only the queue of a namespaced stack can be dropped');
+  });
+
+  it('when a service exits before it is ready, then it rejects naming it, with its last lines, and stops the others', async () => {
+    const lines: string[] = [];
+    const failing = start({ env: { FAKE_CRASH: 'orders' } }, lines);
+
+    await expect(failing).rejects.toThrow(new StackError('orders exited (code 3) before it was ready'));
+    expect(lines).toContain('orders     | fake orders refuses to start');
+    const started = readyPorts(lines);
+    expect(started.length).toBeGreaterThan(0);
+    for (const port of started) expect(await isListening(port)).toBe(false);
+  });
+
+  it("when a service's port is taken, then it rejects naming the service and the port", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      await expect(start({ ports: { auth: port }, services: ['auth'], gatewayPort: 0 })).rejects.toThrow(
+        `auth cannot start: port ${port} is already in use`,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('when a service is missing its build or unknown, then it rejects before starting anything', async () => {
+    const unbuilt = makeFakeRepo({ unbuilt: ['tickets'] });
+    try {
+      await expect(start({ repoRoot: unbuilt })).rejects.toThrow(
+        'tickets is not built: tickets/dist/index.js is missing (run npm run build)',
+      );
+    } finally {
+      fs.rmSync(unbuilt, { recursive: true, force: true });
+    }
+    await expect(start({ services: ['auth', 'billing' as ServiceName] })).rejects.toThrow(
+      'there is no service named billing',
+    );
+    await expect(start({ namespace: 'Bad-Name' })).rejects.toThrow(/namespace "Bad-Name" must be lower case/);
+  });
+});
+
+describe('a service process', () => {
+  it('when the process that started it is killed outright, then it stops by itself', async () => {
+    // A launcher that starts a service as startStack does (detached, with the preload), then is SIGKILLed:
+    // no exit hook of the launcher runs. (--import preloads apply to a script file, not to node -e.)
+    const service = path.join(repoRoot, 'idle-service.js');
+    // The flag names the launcher's pid, known only inside the launcher: it fills it in.
+    const PARENT_PLACEHOLDER = 987654321;
+    fs.writeFileSync(service, 'setInterval(() => {}, 1000);\n');
+    const launcher = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { spawn } = require('node:child_process');
+         const flag = ${JSON.stringify(exitWithParentFlag(PARENT_PLACEHOLDER))}.replace('${PARENT_PLACEHOLDER}', String(process.pid));
+         const args = [flag, ${JSON.stringify(service)}];
+         const service = spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
+         console.log(service.pid);
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const servicePid = await new Promise<number>((resolve) =>
+      launcher.stdout.once('data', (chunk) => resolve(Number(String(chunk)))),
+    );
+    expect(isAlive(servicePid)).toBe(true);
+
+    launcher.kill('SIGKILL');
+
+    await waitUntil(() => !isAlive(servicePid));
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

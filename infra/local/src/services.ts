@@ -95,7 +95,17 @@ export const SERVICES: readonly ServiceDefinition[] = [
     entry: 'dist/index.js',
     marker: 'src/index.ts',
   },
-  { name: 'client', dir: 'client', port: 3100, routes: ['/'], database: false, marker: 'package.json' },
+  // The Next.js app: its standalone server (built by `npm run build -w client`) renders every page; its
+  // server-side fetches go back through the gateway (API_URL), as in the cluster they go through the edge.
+  {
+    name: 'client',
+    dir: 'client',
+    port: 3100,
+    routes: ['/'],
+    database: false,
+    entry: '.next/standalone/client/server.js',
+    marker: 'src/app/layout.tsx',
+  },
 ];
 
 /** The namespace of `npm start`: databases `ticketing_<service>`. */

@@ -188,6 +188,23 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     };
   });
 
+  // The gateway listens first: its routes are known from the ports, and the client's server-side fetches
+  // need its address. Until a service is ready the gateway answers 502 for its paths.
+  const routes: GatewayRoute[] = components.flatMap((component) =>
+    component.definition.routes.map((prefix) => ({ prefix, target: `http://127.0.0.1:${component.port}` })),
+  );
+  const requestedPort = options.gatewayPort ?? (options.ports === 'ephemeral' ? 0 : DEFAULT_GATEWAY_PORT);
+  const gateway = createGateway(routes, log);
+  const gatewayPort = await listen(gateway, requestedPort);
+  const routeList = routes.map((route) => route.prefix).join(', ');
+  log(`${label('gateway')} listening on port ${gatewayPort}${routeList === '' ? '' : ` (${routeList})`}`);
+  for (const component of components) {
+    if (component.definition.name !== 'client') continue;
+    component.env.API_URL = `http://127.0.0.1:${gatewayPort}`;
+    component.env.HOSTNAME = '127.0.0.1';
+    component.env.NEXT_TELEMETRY_DISABLED = '1';
+  }
+
   // One failure (or the caller's abort) ends every other wait; the others give up quietly.
   const startup = new AbortController();
   const abortStartup = (): void => startup.abort();
@@ -221,8 +238,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   }
   await Promise.allSettled(readiness.values());
 
-  let gateway: http.Server | undefined;
-  let gatewayPort = 0;
   const stopProcesses = async (): Promise<void> => {
     context.stopping = true;
     await Promise.all(components.map((component) => stopComponent(component)));
@@ -230,24 +245,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   try {
     if (firstFailure !== undefined) throw firstFailure;
     throwIfAborted(startup.signal);
-    const routes: GatewayRoute[] = components.flatMap((component) =>
-      component.definition.routes.map((prefix) => ({ prefix, target: `http://127.0.0.1:${component.port}` })),
-    );
-    const requestedPort = options.gatewayPort ?? (options.ports === 'ephemeral' ? 0 : DEFAULT_GATEWAY_PORT);
-    gateway = createGateway(routes, log);
-    gatewayPort = await listen(gateway, requestedPort);
-    const routeList = routes.map((route) => route.prefix).join(', ');
-    log(`${label('gateway')} listening on port ${gatewayPort}${routeList === '' ? '' : ` (${routeList})`}`);
-    throwIfAborted(startup.signal);
   } catch (error) {
-    if (gateway?.listening) await closeServer(gateway);
+    await closeServer(gateway);
     await stopProcesses();
     throw error;
   } finally {
     options.signal?.removeEventListener('abort', abortStartup);
   }
 
-  const openGateway = gateway;
   const byName = new Map(components.map((component) => [component.definition.name, component]));
   const find = (name: ServiceName): Component => {
     const component = byName.get(name);
@@ -281,7 +286,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       (stopping ??= (async () => {
         context.stopping = true;
         // The gateway first, so nothing new reaches a service that is going away.
-        await closeServer(openGateway);
+        await closeServer(gateway);
         await stopProcesses();
       })()),
     async dropDatabases() {

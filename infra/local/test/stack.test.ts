@@ -46,14 +46,15 @@ const infrastructure: RunningInfrastructure = {
   stop: async () => undefined,
 };
 
-/** A repository holding a fake, built service in every registry folder (the client has no entry point). */
+/** A repository holding a fake, built service in every registry folder, the client included. */
 function makeFakeRepo(options: { unbuilt?: ServiceName[] } = {}): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-test-'));
   for (const service of SERVICES) {
     const dir = path.join(root, service.dir);
     fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: service.name }));
-    fs.writeFileSync(path.join(dir, 'src', 'index.ts'), '');
+    fs.mkdirSync(path.dirname(path.join(dir, service.marker)), { recursive: true });
+    fs.writeFileSync(path.join(dir, service.marker), '');
     if (service.entry !== undefined && !options.unbuilt?.includes(service.name)) {
       fs.mkdirSync(path.dirname(path.join(dir, service.entry)), { recursive: true });
       fs.writeFileSync(path.join(dir, service.entry), FAKE_SERVICE);
@@ -156,12 +157,23 @@ describe('startStack', () => {
     const lines: string[] = [];
     const stack = await start({}, lines);
 
-    expect(stack.services).toEqual(['auth', 'tickets', 'orders', 'stripe-emulator', 'payments', 'expiration']);
+    expect(stack.services).toEqual([
+      'auth',
+      'tickets',
+      'orders',
+      'stripe-emulator',
+      'payments',
+      'expiration',
+      'client',
+    ]);
     const ticket = await echo(`${stack.url}/api/tickets/abc?x=1`);
     expect(ticket).toMatchObject({ service: 'tickets', url: '/api/tickets/abc?x=1' });
     expect((await echo(`${stack.url}/api/payments`)).service).toBe('payments');
     expect(ticket.env.PORT).toBe(new URL(stack.serviceUrl('tickets')).port);
-    expect(lines).toContain('client     not started: its entry point is not decided yet');
+    // The client renders on the server and fetches through the gateway, as it does through the edge in a cluster.
+    const page = await echo(`${stack.url}/tickets/abc`);
+    expect(page).toMatchObject({ service: 'client', url: '/tickets/abc' });
+    expect(page.env.API_URL).toBe(`http://127.0.0.1:${stack.gatewayPort}`);
     expect(lines).toContainEqual(expect.stringMatching(/^gateway {4}listening on port \d+ \(\/api\/users, /));
   });
 
@@ -258,7 +270,7 @@ describe('startStack', () => {
     expect(await redis(['SET', queueKey, '1'])).toBe('+OK');
     expect(await redis(['SET', otherKey, '1'])).toBe('+OK');
     const ports = [...readyPorts(lines), stack.gatewayPort];
-    expect(ports).toHaveLength(7);
+    expect(ports).toHaveLength(8);
 
     await stack.stop();
     await stack.stop();

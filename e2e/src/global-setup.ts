@@ -1,32 +1,57 @@
 /**
- * Jest `globalSetup` of the cross-service suite: the shared infrastructure setup (PostgreSQL, NATS, Redis
- * reused or started, URLs exported to the workers), then one build of every workspace, because the suite
- * runs the services' built `dist/index.js` exactly as `npm start` does.
+ * Jest `globalSetup` of the cross-service and browser suites: the shared infrastructure setup (PostgreSQL,
+ * NATS, Redis reused or started, URLs exported to the workers), then one build of every workspace, because
+ * the suites run the services' built `dist/index.js` and the client's standalone server exactly as
+ * `npm start` does.
  */
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import infrastructureSetup from '../../infra/local/src/test-global-setup';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const CLIENT = path.join(REPO_ROOT, 'client');
 
 export default async function globalSetup(): Promise<void> {
   await infrastructureSetup();
-  await buildWorkspaces();
+  await run('npx', ['tsc', '-b'], 'the e2e suite needs built services, and `npx tsc -b`');
+  if (fs.existsSync(path.join(CLIENT, 'src', 'app', 'layout.tsx')) && clientBuildIsStale()) {
+    await run('npm', ['run', 'build', '-w', 'client'], 'the browser suite needs the built client, and `next build`');
+  }
 }
 
-/** `npx tsc -b` at the repository root; quiet when it succeeds, its whole output when it fails. */
-function buildWorkspaces(): Promise<void> {
+/** True when a client source or config file is newer than the last build (or there is none). */
+function clientBuildIsStale(): boolean {
+  const built = path.join(CLIENT, '.next', 'standalone', 'client', 'server.js');
+  if (!fs.existsSync(built)) return true;
+  const builtAt = fs.statSync(built).mtimeMs;
+  const newest = (entry: string): number => {
+    const stat = fs.statSync(entry);
+    if (!stat.isDirectory()) return stat.mtimeMs;
+    return Math.max(stat.mtimeMs, ...fs.readdirSync(entry).map((name) => newest(path.join(entry, name))));
+  };
+  const sources = ['src', 'public', 'next.config.ts', 'package.json', 'tsconfig.json']
+    .map((name) => path.join(CLIENT, name))
+    .filter((entry) => fs.existsSync(entry));
+  return sources.some((entry) => newest(entry) > builtAt);
+}
+
+/** Runs a command at the repository root; quiet when it succeeds, its whole output when it fails. */
+function run(command: string, args: string[], what: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsc', '-b'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.once('error', reject);
     child.once('close', (code) => {
       if (code === 0) resolve();
-      else
-        reject(new Error(`the e2e suite needs built services, and \`npx tsc -b\` failed (exit ${code}):\n${output}`));
+      else reject(new Error(`${what} failed (exit ${code}):\n${output}`));
     });
   });
 }

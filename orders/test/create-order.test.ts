@@ -28,6 +28,7 @@ describe('POST /api/orders', () => {
       userId: user.id,
       status: 'created',
       expiresAt: expect.any(String),
+      createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       ticket: { id: ticket.id, title: 'Opera', price: 20.5 },
       version: 0,
     });

@@ -40,6 +40,7 @@ describe('GET /api/orders', () => {
         userId: buyer.user.id,
         status: 'created',
         expiresAt: expect.any(String),
+        createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
         ticket: { id: second.ticket.id, title: 'Second', price: 25.5 },
         version: 0,
       },
@@ -48,6 +49,7 @@ describe('GET /api/orders', () => {
         userId: buyer.user.id,
         status: 'created',
         expiresAt: expect.any(String),
+        createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
         ticket: { id: first.ticket.id, title: 'First', price: 10 },
         version: 0,
       },
@@ -79,6 +81,7 @@ describe('GET /api/orders/:id', () => {
       userId: buyer.user.id,
       status: 'created',
       expiresAt: expect.any(String),
+      createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       ticket: { id: order.ticket.id, title: 'Jazz night', price: 42 },
       version: 0,
     });

@@ -29,6 +29,8 @@ export interface OrderView {
   expiresAt: string;
   ticket: { id: string; title: string; price: number };
   version: number;
+  /** When the buyer placed it (ISO 8601): what "my orders" sorts and dates by. */
+  createdAt: string;
 }
 
 /**
@@ -52,6 +54,7 @@ export function toOrderView(order: Order, ticket: TicketReplica): OrderView {
     expiresAt: order.expiresAt.toISOString(),
     ticket: { id: ticket.id, title: ticket.title, price: decimalFromCents(ticket.price) },
     version: order.version,
+    createdAt: order.createdAt.toISOString(),
   };
 }
 

@@ -1,0 +1,20 @@
+import type { Metadata } from 'next';
+import { redirect } from 'next/navigation';
+import { getCurrentUser } from '@/lib/api';
+import { safeNextPath } from '@/lib/browser-api';
+import { AuthForm } from '../auth-form';
+
+export const metadata: Metadata = { title: 'Sign up' };
+
+export default async function SignUpPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
+  const { next: nextParam } = await searchParams;
+  const next = safeNextPath(typeof nextParam === 'string' ? nextParam : undefined);
+  if (await getCurrentUser()) redirect(next);
+  return (
+    <section className="panel narrow" aria-labelledby="signup-heading">
+      <h1 id="signup-heading">Create your account</h1>
+      <p className="lead">One account to buy tickets and to sell the ones you cannot use.</p>
+      <AuthForm mode="signup" next={next} />
+    </section>
+  );
+}

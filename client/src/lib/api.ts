@@ -1,0 +1,124 @@
+import { cache } from 'react';
+import { cookies, headers } from 'next/headers';
+import { apiBaseUrl } from './config';
+import { readApiResponse, unreachable, type ApiResult } from './envelope';
+import type { CurrentUser } from './types';
+
+/**
+ * The server side's one way to the API: server components and server actions call `${API_URL}/api/...` with
+ * the visitor's own cookie, so the services see the same session the browser holds. Never throws for HTTP or
+ * network failures; a stopped service comes back as `{ ok: false, status: 503 }`.
+ */
+
+const TIMEOUT_MS = 10_000;
+
+interface ApiInit {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  body?: unknown;
+}
+
+export async function api<T>(path: string, init: ApiInit = {}): Promise<ApiResult<T>> {
+  const requestHeaders = await headers();
+  const outgoing = new Headers({ accept: 'application/json' });
+  const cookie = requestHeaders.get('cookie');
+  if (cookie) outgoing.set('cookie', cookie);
+  if (init.body !== undefined) outgoing.set('content-type', 'application/json');
+
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, apiBaseUrl()), {
+      method: init.method ?? 'GET',
+      headers: outgoing,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      cache: 'no-store',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch {
+    return unreachable();
+  }
+  await passBackCookies(response);
+  return readApiResponse<T>(response);
+}
+
+/** GET /api/users/currentuser, once per request: the layout and the page share it. */
+export const loadCurrentUser = cache(() => api<{ currentUser: CurrentUser | null }>('/api/users/currentuser'));
+
+/** The signed-in user, or null (also when auth is unreachable). */
+export async function getCurrentUser(): Promise<CurrentUser | null> {
+  const result = await loadCurrentUser();
+  return result.ok ? (result.data?.currentUser ?? null) : null;
+}
+
+/**
+ * Copies the API's Set-Cookie headers onto our response, so a session the API starts or ends from a server
+ * action reaches the browser. Next only allows that in server actions and route handlers; while rendering a
+ * page the cookies store is read-only, and there is nothing to pass back from the GETs pages make anyway.
+ */
+async function passBackCookies(response: Response): Promise<void> {
+  const setCookies = response.headers.getSetCookie();
+  if (setCookies.length === 0) return;
+  const store = await cookies();
+  for (const header of setCookies) {
+    const parsed = parseSetCookie(header);
+    if (!parsed) continue;
+    try {
+      store.set(parsed.name, parsed.value, parsed.options);
+    } catch {
+      return; // rendering a server component: cookies are read-only here
+    }
+  }
+}
+
+interface ParsedCookie {
+  name: string;
+  value: string;
+  options: {
+    path?: string;
+    domain?: string;
+    expires?: Date;
+    maxAge?: number;
+    httpOnly?: boolean;
+    secure?: boolean;
+    sameSite?: 'lax' | 'strict' | 'none';
+  };
+}
+
+function parseSetCookie(header: string): ParsedCookie | undefined {
+  const [pair, ...attributes] = header.split(';');
+  const separator = pair?.indexOf('=') ?? -1;
+  if (!pair || separator <= 0) return undefined;
+  const cookie: ParsedCookie = {
+    name: pair.slice(0, separator).trim(),
+    value: pair.slice(separator + 1).trim(),
+    options: {},
+  };
+  for (const attribute of attributes) {
+    const [rawKey = '', ...rest] = attribute.split('=');
+    const key = rawKey.trim().toLowerCase();
+    const value = rest.join('=').trim();
+    if (key === 'path') cookie.options.path = value;
+    else if (key === 'domain') cookie.options.domain = value;
+    else if (key === 'expires') cookie.options.expires = new Date(value);
+    else if (key === 'max-age') cookie.options.maxAge = Number(value);
+    else if (key === 'httponly') cookie.options.httpOnly = true;
+    else if (key === 'secure') cookie.options.secure = true;
+    else if (key === 'samesite') {
+      const sameSite = value.toLowerCase();
+      if (sameSite === 'lax' || sameSite === 'strict' || sameSite === 'none') cookie.options.sameSite = sameSite;
+    }
+  }
+  return cookie;
+}
+
+/** The cursor of the next page from an RFC 8288 `Link: </api/tickets?limit=N&cursor=…>; rel="next"` header. */
+export function nextCursor(link: string | null): string | undefined {
+  if (!link) return undefined;
+  for (const part of link.split(',')) {
+    const match = /<([^>]*)>\s*;\s*rel="?next"?/i.exec(part);
+    if (!match?.[1]) continue;
+    const cursor = new URL(match[1], 'http://link.invalid').searchParams.get('cursor');
+    if (cursor) return cursor;
+  }
+  return undefined;
+}

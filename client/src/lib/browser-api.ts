@@ -1,0 +1,32 @@
+import { readApiResponse, unreachable, type ApiResult } from './envelope';
+
+/**
+ * The browser's way to the API: same-origin relative `/api/...` calls, so the session cookie the API sets
+ * lands in the browser directly. Used by client components for mutations; never throws.
+ */
+export async function browserApi<T>(
+  path: string,
+  init: { method?: 'GET' | 'POST' | 'PUT' | 'DELETE'; body?: unknown } = {},
+): Promise<ApiResult<T>> {
+  try {
+    const response = await fetch(path, {
+      method: init.method ?? 'GET',
+      headers:
+        init.body === undefined
+          ? { accept: 'application/json' }
+          : { accept: 'application/json', 'content-type': 'application/json' },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+    return await readApiResponse<T>(response);
+  } catch {
+    return unreachable();
+  }
+}
+
+/** Only same-site paths are followed after signing in, never `//evil.example` or `https://…`. */
+export function safeNextPath(next: string | null | undefined): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  return next;
+}

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
 import { EventBus, RetryLaterError, type EventEnvelope } from '../src';
-import { createTestBus, createTestLogger, natsUrl, waitFor, type TestBus } from '../src/testing';
+import {
+  collectDeadLetters,
+  createTestBus,
+  createTestLogger,
+  natsUrl,
+  publishRaw,
+  waitFor,
+  type TestBus,
+} from '../src/testing';
 
 const ticketData = () => ({
   id: randomUUID(),
@@ -33,16 +40,6 @@ afterEach(async () => {
   await Promise.all(others.splice(0).map((other) => other.close().catch(() => undefined)));
   await bus.destroy();
 });
-
-function deadLetters(durable: string) {
-  const received: Record<string, unknown>[] = [];
-  const subscription = bus.connection.subscribe(bus.deadLetterSubject(durable), {
-    callback: (_error, message) => {
-      received.push(message.json());
-    },
-  });
-  return { received, stop: () => subscription.unsubscribe() };
-}
 
 describe('EventBus on a real JetStream', () => {
   it('when the same event id is published twice, then JetStream drops the copy and a listener sees it once', async () => {
@@ -147,10 +144,10 @@ describe('EventBus on a real JetStream', () => {
     'when a listener receives %s, then it is terminated at once, kept as a dead letter, and never retried',
     async (_case, raw) => {
       const durable = `test-malformed-${randomUUID().slice(0, 8)}`;
-      const dead = deadLetters(durable);
+      const dead = collectDeadLetters(bus, durable);
       let handled = 0;
       await bus.listen({ subject: 'ticket.created', durable, handle: async () => void (handled += 1) });
-      await jetstream(bus.connection).publish(bus.wireSubject('ticket.created'), raw);
+      await publishRaw(bus, 'ticket.created', raw);
 
       await waitFor(() => expect(dead.received).toHaveLength(1));
       expect(dead.received[0]).toMatchObject({ durable, payload: raw, deliveryCount: 1 });
@@ -165,7 +162,7 @@ describe('EventBus on a real JetStream', () => {
   );
 
   it('when a handler keeps failing, then after the bounded deliveries the event goes to the dead-letter subject', async () => {
-    const dead = deadLetters('test-poison');
+    const dead = collectDeadLetters(bus, 'test-poison');
     let attempts = 0;
     await bus.listen({
       subject: 'ticket.created',

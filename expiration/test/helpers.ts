@@ -110,14 +110,3 @@ export function handlerContext(): HandlerContext {
 export function inMs(milliseconds: number): string {
   return new Date(Date.now() + milliseconds).toISOString();
 }
-
-/** Collects what reaches a dead-letter subject (a core NATS subscription: copies are also in the stream). */
-export function deadLetters(bus: EventBus, durable: string) {
-  const received: { durable: string; reason: string; payload: string; deliveryCount: number }[] = [];
-  const subscription = bus.connection.subscribe(bus.deadLetterSubject(durable), {
-    callback: (_error, message) => {
-      received.push(message.json());
-    },
-  });
-  return { received, stop: () => subscription.unsubscribe() };
-}

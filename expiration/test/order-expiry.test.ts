@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
-import { createTestBus, recordEvents, waitFor, type TestBus } from '@ticketing/common/testing';
+import {
+  collectDeadLetters,
+  createTestBus,
+  publishRaw,
+  recordEvents,
+  waitFor,
+  type TestBus,
+} from '@ticketing/common/testing';
 import { orderExpiredEventId } from '../src/event-ids';
 import { orderCancelledListener, orderCreatedListener } from '../src/events';
 import { cancelExpiry } from '../src/expiration-queue';
 import {
   buildOrderCancelled,
   buildOrderCreated,
-  deadLetters,
   envelopeOf,
   handlerContext,
   inMs,
@@ -167,13 +172,10 @@ describe('order.cancelled → the timer is removed', () => {
 
 describe('malformed events', () => {
   /** Publishes an envelope whose payload fails the catalog schema, as raw bytes (bus.publish would refuse it). */
-  const publishRaw = (subject: 'order.created' | 'order.cancelled', data: unknown) =>
-    jetstream(bus.connection).publish(
-      bus.wireSubject(subject),
-      JSON.stringify({ id: randomUUID(), subject, occurredAt: new Date().toISOString(), data }),
-    );
+  const publishMalformed = (subject: 'order.created' | 'order.cancelled', data: unknown) =>
+    publishRaw(bus, subject, JSON.stringify({ id: randomUUID(), subject, occurredAt: new Date().toISOString(), data }));
 
-  async function expectTerminated(durable: string, dead: ReturnType<typeof deadLetters>) {
+  async function expectTerminated(durable: string, dead: ReturnType<typeof collectDeadLetters>) {
     await waitFor(() => expect(dead.received).toHaveLength(1));
     expect(dead.received[0]).toMatchObject({ durable, deliveryCount: 1 });
     const consumer = await bus.manager.consumers.info(bus.options.stream, durable);
@@ -182,10 +184,10 @@ describe('malformed events', () => {
   }
 
   it('when order.created has an invalid expiresAt, then it is terminated and no job is scheduled', async () => {
-    const dead = deadLetters(bus, 'expiration-order-created');
+    const dead = collectDeadLetters(bus, 'expiration-order-created');
     const order = buildOrderCreated();
     try {
-      await publishRaw('order.created', { ...order, expiresAt: 'in fifteen minutes' });
+      await publishMalformed('order.created', { ...order, expiresAt: 'in fifteen minutes' });
       await expectTerminated('expiration-order-created', dead);
       expect(await expiration.queue.getJob(order.id)).toBeUndefined();
     } finally {
@@ -196,9 +198,9 @@ describe('malformed events', () => {
   it('when order.cancelled is malformed, then it is terminated and the timer stays', async () => {
     const order = buildOrderCreated({ expiresAt: inMs(60_000) });
     await orderCreatedListener(expiration.queue).handle(envelopeOf('order.created', order), handlerContext());
-    const dead = deadLetters(bus, 'expiration-order-cancelled');
+    const dead = collectDeadLetters(bus, 'expiration-order-cancelled');
     try {
-      await publishRaw('order.cancelled', { id: order.id, version: 'one' });
+      await publishMalformed('order.cancelled', { id: order.id, version: 'one' });
       await expectTerminated('expiration-order-cancelled', dead);
       expect(await (await expiration.queue.getJob(order.id))?.getState()).toBe('delayed');
     } finally {

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
 import { Outbox, type EventData, type EventEnvelope, type RunningListener, type Subject } from '@ticketing/common';
-import { createTestBus, createTestLogger, waitFor, type TestBus } from '@ticketing/common/testing';
+import {
+  collectDeadLetters,
+  createTestBus,
+  createTestLogger,
+  publishRaw,
+  waitFor,
+  type TestBus,
+} from '@ticketing/common/testing';
 import { startListeners } from '../src/events';
 import { chargeCreatedListener } from '../src/events/charge-created-listener';
 import { orderExpiredListener } from '../src/events/order-expired-listener';
@@ -237,21 +243,18 @@ describe('charge.created', () => {
 describe('malformed events', () => {
   /** Publishes bytes as they are on `subject` and waits until the listener has terminated them for good. */
   async function publishRawAndWaitTerminated(subject: Subject, durable: string, raw: string) {
-    const deadLetters: Record<string, unknown>[] = [];
-    const subscription = bus.connection.subscribe(bus.deadLetterSubject(durable), {
-      callback: (_error, message) => void deadLetters.push(message.json()),
-    });
+    const deadLetters = collectDeadLetters(bus, durable);
     try {
-      await jetstream(bus.connection).publish(bus.wireSubject(subject), raw);
-      await waitFor(() => expect(deadLetters).toHaveLength(1));
-      expect(deadLetters[0]).toMatchObject({ durable, payload: raw, deliveryCount: 1 });
+      await publishRaw(bus, subject, raw);
+      await waitFor(() => expect(deadLetters.received).toHaveLength(1));
+      expect(deadLetters.received[0]).toMatchObject({ durable, payload: raw, deliveryCount: 1 });
       // Terminated on its first delivery: nothing left pending or waiting to be redelivered.
       await waitFor(async () => {
         const consumer = await bus.manager.consumers.info(bus.options.stream, durable);
         expect(consumer).toMatchObject({ num_pending: 0, num_ack_pending: 0, num_redelivered: 0 });
       });
     } finally {
-      subscription.unsubscribe();
+      deadLetters.stop();
     }
   }
 

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
 import type { EventData, Subject } from '@ticketing/common';
-import { createTestLogger, waitFor } from '@ticketing/common/testing';
+import { collectDeadLetters, createTestLogger, publishRaw, waitFor } from '@ticketing/common/testing';
 import { orderCreatedListener, userCreatedListener } from '../src/events';
 import { envelope, findCustomerRow, findOrderRow, usePayments, wasProcessed } from './helpers';
 
@@ -35,15 +34,6 @@ async function waitForRetry(durable: string) {
     const consumer = await payments.bus!.manager.consumers.info(payments.bus!.options.stream, durable);
     expect(consumer.num_redelivered).toBeGreaterThanOrEqual(1);
   });
-}
-
-/** Subscribes to the dead letters of `durable`. */
-function deadLetters(durable: string) {
-  const received: Record<string, unknown>[] = [];
-  const subscription = payments.bus!.connection.subscribe(payments.bus!.deadLetterSubject(durable), {
-    callback: (_error, message) => void received.push(message.json()),
-  });
-  return { received, stop: () => subscription.unsubscribe() };
 }
 
 const context = { deliveryCount: 1, logger: createTestLogger() };
@@ -176,9 +166,9 @@ describe('malformed payloads', () => {
     async (subject, durable, data) => {
       const bus = payments.bus!;
       const before = await bus.manager.consumers.info(bus.options.stream, durable);
-      const dead = deadLetters(durable);
+      const dead = collectDeadLetters(bus, durable);
       const raw = JSON.stringify({ id: randomUUID(), subject, occurredAt: new Date().toISOString(), data });
-      await jetstream(bus.connection).publish(bus.wireSubject(subject), raw);
+      await publishRaw(bus, subject, raw);
 
       await waitFor(() => expect(dead.received).toHaveLength(1));
       expect(dead.received[0]).toMatchObject({ durable, payload: raw, deliveryCount: 1 });

@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
 import { and, eq } from 'drizzle-orm';
 import request from 'supertest';
-import { createTestBus, createTestLogger, waitFor, type TestBus } from '@ticketing/common/testing';
+import {
+  collectDeadLetters,
+  createTestBus,
+  createTestLogger,
+  publishRaw,
+  waitFor,
+  type TestBus,
+} from '@ticketing/common/testing';
 import type { EventData, RunningListener } from '@ticketing/common';
 import { processedEvents, releasedOrders } from '../src/db/schema';
 import { startListeners } from '../src/events';
@@ -211,14 +217,6 @@ describe('order.cancelled → unlock (tickets-order-cancelled)', () => {
 });
 
 describe('malformed order events', () => {
-  function deadLetters(durable: string) {
-    const received: { reason: string; payload: string }[] = [];
-    const subscription = bus.connection.subscribe(bus.deadLetterSubject(durable), {
-      callback: (_error, message) => void received.push(message.json()),
-    });
-    return { received, stop: () => subscription.unsubscribe() };
-  }
-
   it.each([
     ['order.created', 'tickets-order-created'],
     ['order.cancelled', 'tickets-order-cancelled'],
@@ -227,7 +225,7 @@ describe('malformed order events', () => {
     async (subject, durable) => {
       const ticket = await createTicket(context.app);
       const orderId = await lockThroughBus(ticket);
-      const dead = deadLetters(durable);
+      const dead = collectDeadLetters(bus, durable);
       const raw = JSON.stringify({
         id: randomUUID(),
         subject,
@@ -235,7 +233,7 @@ describe('malformed order events', () => {
         data: { id: orderId, ticket: { id: ticket.id }, version: 'one' },
       });
       try {
-        await jetstream(bus.connection).publish(bus.wireSubject(subject), raw);
+        await publishRaw(bus, subject, raw);
         await waitFor(() => expect(dead.received).toHaveLength(1));
         expect(dead.received[0]).toMatchObject({ payload: raw });
 

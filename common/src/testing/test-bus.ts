@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
+import { jetstream } from '@nats-io/jetstream';
 import { EventBus, type RunningListener } from '../bus';
 import type { EventEnvelope, Subject } from '../events';
 
@@ -62,4 +63,34 @@ export async function recordEvents<S extends Subject>(
       await bus.manager.consumers.delete(bus.options.stream, listener.durable).catch(() => undefined);
     },
   };
+}
+
+/** What the bus writes to `<prefix>.dead-letter.<durable>` for an event it gave up on. */
+export interface DeadLetter {
+  durable: string;
+  subject: string;
+  streamSequence: number;
+  deliveryCount: number;
+  reason: string;
+  payload: string;
+  deadAt: string;
+}
+
+/**
+ * Collects what reaches one listener's dead-letter subject from now on (a core NATS subscription; the
+ * copies also stay in the stream).
+ */
+export function collectDeadLetters(bus: EventBus, durable: string): { received: DeadLetter[]; stop(): void } {
+  const received: DeadLetter[] = [];
+  const subscription = bus.connection.subscribe(bus.deadLetterSubject(durable), {
+    callback: (_error, message) => {
+      received.push(message.json<DeadLetter>());
+    },
+  });
+  return { received, stop: () => subscription.unsubscribe() };
+}
+
+/** Publishes bytes as they are on a catalog subject, bypassing the catalog's checks: a malformed event. */
+export async function publishRaw(bus: EventBus, subject: Subject, raw: string): Promise<void> {
+  await jetstream(bus.connection).publish(bus.wireSubject(subject), raw);
 }

@@ -50,6 +50,14 @@ describe('buying and selling in a browser', () => {
       expect(await seller.page.getByRole('button', { name: 'Save changes' }).count()).toBe(0);
       expect(await seller.page.getByRole('button', { name: 'Purchase' }).isDisabled()).toBe(true);
     });
+
+    await step(seller, 'sign out', async () => {
+      await seller.page.getByRole('link', { name: 'Sign out' }).click();
+      await visible(seller.page.getByRole('link', { name: 'Sign in' }));
+      await seller.page.goto('/listings');
+      // Signed out for real: a signed-in-only page sends the visitor to sign in.
+      await seller.page.waitForURL(/\/auth\/signin/);
+    });
   });
 
   it('when B pays with a declined card, then B sees the card’s message and the ticket is for sale again', async () => {

@@ -1,0 +1,60 @@
+# syntax=docker/dockerfile:1
+# The payments service. Built from the repository ROOT, so npm workspaces and @ticketing/common resolve:
+#   docker build -f infra/docker/payments.Dockerfile -t ticketing-payments .
+# Stages: manifests (package.json files) → build (every dependency, tsc -b) → dev (skaffold dev only: recompiles
+# synced sources) ; manifests → prod-deps (production dependencies only) → the final runtime image.
+# Base image: Debian 12 slim with the current Node LTS; why not alpine is in infra/k8s/README.md.
+
+FROM node:24-bookworm-slim AS manifests
+WORKDIR /app
+ENV npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
+# Every workspace's package.json (npm reads the whole workspace map to honour the lockfile); nothing else, so
+# this layer and the install below are rebuilt only when dependencies change.
+COPY package.json package-lock.json ./
+COPY common/package.json common/
+COPY infra/local/package.json infra/local/
+COPY infra/stripe-emulator/package.json infra/stripe-emulator/
+COPY auth/package.json auth/
+COPY tickets/package.json tickets/
+COPY orders/package.json orders/
+COPY expiration/package.json expiration/
+COPY payments/package.json payments/
+COPY client/package.json client/
+COPY infra/k8s/package.json infra/k8s/
+COPY e2e/package.json e2e/
+
+FROM manifests AS build
+# `npm install` with the committed lockfile, not `npm ci`: the lockfile lists only the Linux builds of the
+# platform packages (see .ci/run), which `npm ci` rejects as out of sync. The locked versions are installed.
+# The workspace root brings TypeScript (a root devDependency).
+RUN npm install --workspace payments --include-workspace-root
+COPY tsconfig.base.json ./
+COPY common/ common/
+COPY payments/ payments/
+RUN npx tsc -b payments
+
+# Dev only (skaffold dev, `docker.target: dev`): every dependency and the compiler stay; infra/docker/dev-watch.sh
+# seeds a writable /work (an emptyDir, so the root filesystem stays read-only), recompiles what skaffold syncs
+# there and restarts the service on each change.
+FROM build AS dev
+COPY infra/docker/dev-watch.sh /usr/local/lib/dev-watch.sh
+USER node
+EXPOSE 3004
+CMD ["sh", "/usr/local/lib/dev-watch.sh", "payments"]
+
+FROM manifests AS prod-deps
+RUN npm install --omit=dev --workspace payments
+
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=prod-deps /app ./
+COPY --from=build /app/common/dist common/dist
+COPY --from=build /app/payments/dist payments/dist
+# Committed SQL migrations, read at start from src/db/migrations relative to the package (migrations-folder.ts).
+COPY payments/src/db/migrations payments/src/db/migrations
+WORKDIR /app/payments
+USER node
+EXPOSE 3004
+# The package's `start` script, run from the package folder: node dist/index.js
+CMD ["node", "dist/index.js"]

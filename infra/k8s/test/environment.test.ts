@@ -1,0 +1,170 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import { authEnvironment } from '../../../auth/src/config';
+import { expirationEnvironment } from '../../../expiration/src/config';
+import { ordersEnvironment } from '../../../orders/src/config';
+import { paymentsEnvironment } from '../../../payments/src/config';
+import { ticketsEnvironment } from '../../../tickets/src/config';
+import { emulatorEnvironment } from '../../stripe-emulator/src/config';
+import { SERVICES } from '../../local/src/services';
+import { isProd, OVERLAYS, REPO_ROOT } from './support/paths';
+import { findObject, render } from './support/render';
+import {
+  containersOf,
+  documentedSecrets,
+  referencedSecrets,
+  resolveEnvironment,
+  type ServiceObject,
+  type Workload,
+} from './support/workloads';
+
+/** Each Node service's environment schema, straight from its src/config.ts (the only reader of process.env). */
+const SCHEMAS: Record<string, z.ZodObject> = {
+  auth: authEnvironment,
+  tickets: ticketsEnvironment,
+  orders: ordersEnvironment,
+  payments: paymentsEnvironment,
+  expiration: expirationEnvironment,
+};
+
+/** The variables a schema requires: those whose own schema rejects `undefined` (no default, not optional). */
+function requiredKeys(schema: z.ZodObject): string[] {
+  return Object.entries(schema.shape)
+    .filter(([, field]) => !(field as z.ZodType).safeParse(undefined).success)
+    .map(([key]) => key)
+    .sort();
+}
+
+const documented = documentedSecrets();
+
+function environmentOf(overlay: (typeof OVERLAYS)[number], name: string) {
+  const objects = render(overlay);
+  const deployment = findObject<Workload>(objects, 'Deployment', name);
+  const [container] = containersOf(deployment);
+  if (!container) throw new Error(`Deployment/${name} has no container`);
+  return { objects, deployment, container, ...resolveEnvironment(objects, deployment, container, documented) };
+}
+
+it('computes the required variables from the schemas (not a hand-kept list)', () => {
+  expect(requiredKeys(authEnvironment)).toEqual(['DATABASE_URL', 'JWT_KEY', 'NATS_URL']);
+  expect(requiredKeys(expirationEnvironment)).toEqual(['NATS_URL', 'REDIS_URL']);
+});
+
+describe.each(OVERLAYS)('overlays/%s', (overlay) => {
+  describe.each(Object.keys(SCHEMAS))('%s', (name) => {
+    const schema = SCHEMAS[name]!;
+
+    it('sets every variable its config requires, from literals, a rendered ConfigMap or a documented Secret', () => {
+      const { env, problems } = environmentOf(overlay, name);
+      expect(problems).toEqual([]);
+      expect(requiredKeys(schema).filter((key) => env[key] === undefined || env[key] === '')).toEqual([]);
+    });
+
+    it('starts: the environment it gets parses with its own schema', () => {
+      const { env } = environmentOf(overlay, name);
+      const result = schema.safeParse(env);
+      expect(result.success ? [] : result.error.issues).toEqual([]);
+    });
+
+    it('runs in production mode, with PORT = its port in the local stack', () => {
+      const { env } = environmentOf(overlay, name);
+      expect(env.NODE_ENV).toBe('production');
+      expect(Number(env.PORT)).toBe(SERVICES.find((service) => service.name === name)?.port);
+    });
+
+    it('uses its own database, owned by its own role, with the password from its own Secret', () => {
+      const { env, container } = environmentOf(overlay, name);
+      if (!('DATABASE_URL' in schema.shape) || name === 'expiration') {
+        expect(env.DATABASE_URL).toBeUndefined();
+        return;
+      }
+      const url = new URL(env.DATABASE_URL!);
+      expect(url.hostname).toBe('postgres');
+      expect(url.username).toBe(name);
+      expect(url.pathname).toBe(`/ticketing_${name}`);
+      const password = container.env?.find((variable) => variable.name === 'DB_PASSWORD');
+      expect(password?.valueFrom?.secretKeyRef).toEqual({ name: `${name}-db`, key: 'password' });
+      expect(container.env?.find((variable) => variable.name === 'DATABASE_URL')?.value).toContain('$(DB_PASSWORD)');
+    });
+
+    it('reads JWT_KEY from the jwt-key Secret when it reads the session', () => {
+      const { container } = environmentOf(overlay, name);
+      const jwt = container.env?.find((variable) => variable.name === 'JWT_KEY');
+      if ('JWT_KEY' in schema.shape) expect(jwt?.valueFrom?.secretKeyRef).toEqual({ name: 'jwt-key', key: 'JWT_KEY' });
+      else expect(jwt).toBeUndefined();
+    });
+
+    it('points NATS_URL (and REDIS_URL) at Services that exist on the right port', () => {
+      const { env, objects } = environmentOf(overlay, name);
+      for (const key of ['NATS_URL', 'REDIS_URL'] as const) {
+        if (!env[key]) continue;
+        const url = new URL(env[key]);
+        const service = findObject<ServiceObject>(objects, 'Service', url.hostname);
+        expect(service.spec?.ports?.map((port) => port.port)).toContain(Number(url.port));
+      }
+    });
+  });
+
+  it('payments talks to real Stripe in prod (keys from the stripe Secret) and to the emulator in dev', () => {
+    const { env, container, objects } = environmentOf(overlay, 'payments');
+    const secretRef = (variable: string) =>
+      container.env?.find((entry) => entry.name === variable)?.valueFrom?.secretKeyRef;
+    if (isProd(overlay)) {
+      expect(secretRef('STRIPE_SECRET_KEY')).toEqual({ name: 'stripe', key: 'STRIPE_SECRET_KEY' });
+      expect(secretRef('STRIPE_WEBHOOK_SECRET')).toEqual({ name: 'stripe', key: 'STRIPE_WEBHOOK_SECRET' });
+      expect(env.STRIPE_API_URL).toBeUndefined();
+      expect(objects.filter((object) => object.metadata.name === 'stripe-emulator')).toEqual([]);
+    } else {
+      expect(env.STRIPE_SECRET_KEY).toBeUndefined();
+      const url = new URL(env.STRIPE_API_URL!);
+      const service = findObject<ServiceObject>(objects, 'Service', url.hostname);
+      expect(service.metadata.name).toBe('stripe-emulator');
+      expect(service.spec?.ports?.map((port) => port.port)).toContain(Number(url.port));
+    }
+  });
+
+  it('NATS_STREAM_REPLICAS matches the NATS servers: 3 in prod, 1 in dev', () => {
+    const { env, objects } = environmentOf(overlay, 'orders');
+    const nats = findObject<Workload>(objects, 'StatefulSet', 'nats');
+    expect(Number(env.NATS_STREAM_REPLICAS)).toBe(isProd(overlay) ? 3 : 1);
+    expect(nats.spec.replicas).toBe(isProd(overlay) ? 3 : 1);
+  });
+
+  it('the client renders with API_URL = the cluster edge, listening on all interfaces', () => {
+    const { env, problems } = environmentOf(overlay, 'client');
+    expect(problems).toEqual([]);
+    const apiUrl = new URL(env.API_URL!);
+    expect(apiUrl.protocol).toBe('http:');
+    expect(apiUrl.hostname).toMatch(/\.svc\.cluster\.local$/);
+    expect(env.HOSTNAME).toBe('0.0.0.0');
+    expect(Number(env.PORT)).toBe(SERVICES.find((service) => service.name === 'client')?.port);
+    expect(env.NODE_ENV).toBe('production');
+    // Real Stripe Elements in prod (the publishable key); the emulator's test-card choice in dev.
+    if (isProd(overlay)) expect(env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY).toBeDefined();
+    else expect(env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY).toBeUndefined();
+  });
+
+  if (!isProd(overlay)) {
+    it('the Stripe emulator listens on the pod address and sends webhooks to payments', () => {
+      const { env, objects } = environmentOf(overlay, 'stripe-emulator');
+      const config = emulatorEnvironment.parse(env);
+      expect(config.HOST).toBe('0.0.0.0');
+      const webhook = new URL(config.STRIPE_WEBHOOK_URL!);
+      const payments = findObject<ServiceObject>(objects, 'Service', webhook.hostname);
+      expect(payments.metadata.name).toBe('payments');
+      expect(payments.spec?.ports?.map((port) => port.port)).toContain(Number(webhook.port));
+      expect(webhook.pathname).toBe('/api/payments/webhook');
+    });
+  }
+
+  it('documents every secret it references in infra/k8s/README.md', () => {
+    const undocumented = [...referencedSecrets(render(overlay))].filter((id) => !documented.has(id));
+    expect(undocumented).toEqual([]);
+  });
+});
+
+it('the client still reads API_URL (client/src/lib/config.ts)', () => {
+  const source = fs.readFileSync(path.join(REPO_ROOT, 'client', 'src', 'lib', 'config.ts'), 'utf8');
+  expect(source).toMatch(/process\.env\.API_URL/);
+});

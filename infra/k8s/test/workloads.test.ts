@@ -1,0 +1,290 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IProbe } from 'kubernetes-models/v1/Probe';
+import { isProd, OVERLAYS, REPO_ROOT } from './support/paths';
+import { describeObject, findObject, objectsOfKind, render, type K8sObject } from './support/render';
+import { appDeployments, containerPortNumber, containersOf, workloads, type Workload } from './support/workloads';
+
+/** The ConfigMap a workload mounts at `mountPath`, by volume. */
+function mountedConfigMap(objects: K8sObject[], workload: Workload, mountPath: string): Record<string, string> {
+  const [container] = containersOf(workload);
+  const mount = container?.volumeMounts?.find((candidate) => candidate.mountPath === mountPath);
+  const volume = workload.spec.template.spec?.volumes?.find((candidate) => candidate.name === mount?.name);
+  const name = volume?.configMap?.name;
+  const found = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === name);
+  if (!found) throw new Error(`${describeObject(workload)} mounts no ConfigMap at ${mountPath}`);
+  return (found as K8sObject & { data: Record<string, string> }).data;
+}
+
+const APPS = ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'];
+
+describe.each(OVERLAYS)('overlays/%s', (overlay) => {
+  const objects = () => render(overlay);
+
+  it('deploys the five services and the client (and the Stripe emulator in dev only)', () => {
+    const names = appDeployments(objects()).map((workload) => workload.metadata.name);
+    expect(names.sort()).toEqual(isProd(overlay) ? [...APPS].sort() : [...APPS, 'stripe-emulator'].sort());
+  });
+
+  describe('every app container', () => {
+    const each = (check: (workload: Workload, container: IContainer) => void) => {
+      for (const workload of appDeployments(objects())) {
+        const containers = containersOf(workload);
+        expect(containers.length).toBe(1);
+        check(workload, containers[0]!);
+      }
+    };
+    const probeTarget = (container: IContainer, probe: IProbe | undefined) => ({
+      path: probe?.httpGet?.path,
+      port: containerPortNumber(container, probe?.httpGet?.port),
+    });
+
+    it('is probed at /readyz (readiness) and /healthz (liveness, startup) on the port it listens on', () => {
+      each((workload, container) => {
+        const port = Number(container.env?.find((variable) => variable.name === 'PORT')?.value);
+        expect(container.ports?.map((candidate) => candidate.containerPort)).toEqual([port]);
+        expect([workload.metadata.name, probeTarget(container, container.readinessProbe)]).toEqual([
+          workload.metadata.name,
+          { path: '/readyz', port },
+        ]);
+        expect([workload.metadata.name, probeTarget(container, container.livenessProbe)]).toEqual([
+          workload.metadata.name,
+          { path: '/healthz', port },
+        ]);
+        expect([workload.metadata.name, probeTarget(container, container.startupProbe)]).toEqual([
+          workload.metadata.name,
+          { path: '/healthz', port },
+        ]);
+      });
+    });
+
+    it('runs from an image skaffold builds (ticketing-<name>)', () => {
+      each((workload, container) => expect(container.image).toBe(`ticketing-${workload.metadata.name}`));
+    });
+  });
+
+  describe('every container of every workload (apps and data stores)', () => {
+    const all = () =>
+      workloads(objects()).flatMap((workload) =>
+        containersOf(workload).map((container) => ({ workload, container, pod: workload.spec.template.spec! })),
+      );
+
+    it('is non-root with a read-only root filesystem, no privilege escalation and no capabilities', () => {
+      for (const { workload, container, pod } of all()) {
+        const where = `${describeObject(workload)}/${container.name}`;
+        expect([where, pod.securityContext?.runAsNonRoot, container.securityContext?.runAsNonRoot]).toEqual([
+          where,
+          true,
+          true,
+        ]);
+        expect([where, (pod.securityContext?.runAsUser ?? 0) > 0]).toEqual([where, true]);
+        expect([where, pod.securityContext?.seccompProfile?.type]).toEqual([where, 'RuntimeDefault']);
+        expect([where, container.securityContext?.readOnlyRootFilesystem]).toEqual([where, true]);
+        expect([where, container.securityContext?.allowPrivilegeEscalation]).toEqual([where, false]);
+        expect([where, container.securityContext?.capabilities?.drop]).toEqual([where, ['ALL']]);
+        expect([where, container.securityContext?.capabilities?.add]).toEqual([where, undefined]);
+        expect([where, pod.automountServiceAccountToken]).toEqual([where, false]);
+      }
+    });
+
+    it('has resource requests and limits for cpu and memory', () => {
+      for (const { workload, container } of all()) {
+        const where = `${describeObject(workload)}/${container.name}`;
+        for (const kind of ['requests', 'limits'] as const) {
+          expect([where, kind, Object.keys(container.resources?.[kind] ?? {}).sort()]).toEqual([
+            where,
+            kind,
+            ['cpu', 'memory'],
+          ]);
+        }
+      }
+    });
+
+    it('has readiness and liveness probes', () => {
+      for (const { workload, container } of all()) {
+        expect([describeObject(workload), Boolean(container.readinessProbe && container.livenessProbe)]).toEqual([
+          describeObject(workload),
+          true,
+        ]);
+      }
+    });
+
+    it('mounts only volumes its pod defines', () => {
+      for (const { workload, container, pod } of all()) {
+        const volumes = new Set([
+          ...(pod.volumes ?? []).map((volume) => volume.name),
+          ...(
+            (workload.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] }).volumeClaimTemplates ?? []
+          ).map((claim) => claim.metadata.name),
+        ]);
+        for (const mount of container.volumeMounts ?? []) {
+          expect([describeObject(workload), mount.name, volumes.has(mount.name)]).toEqual([
+            describeObject(workload),
+            mount.name,
+            true,
+          ]);
+        }
+      }
+    });
+
+    it('spreads pods with matchLabelKeys that are not also in the labelSelector (the API rejects that)', () => {
+      for (const { workload, pod } of all()) {
+        for (const constraint of pod.topologySpreadConstraints ?? []) {
+          const selectorKeys = [
+            ...Object.keys(constraint.labelSelector?.matchLabels ?? {}),
+            ...(constraint.labelSelector?.matchExpressions ?? []).map((expression) => expression.key),
+          ];
+          const both = (constraint.matchLabelKeys ?? []).filter((key) => selectorKeys.includes(key));
+          expect([describeObject(workload), both]).toEqual([describeObject(workload), []]);
+        }
+      }
+    });
+  });
+
+  it('gives the Next server a writable cache (emptyDir) under its standalone folder', () => {
+    const client = findObject<Workload>(objects(), 'Deployment', 'client');
+    const [container] = containersOf(client);
+    const cache = container?.volumeMounts?.find((mount) => mount.mountPath.endsWith('/.next/cache'));
+    expect(cache?.mountPath).toBe('/app/client/.next/standalone/client/.next/cache');
+    const volume = client.spec.template.spec?.volumes?.find((candidate) => candidate.name === cache?.name);
+    expect(volume?.emptyDir).toBeDefined();
+  });
+
+  if (!isProd(overlay)) {
+    it('dev: one replica each, local images, and a writable /work for the hot-reload loop of the Node services', () => {
+      for (const workload of workloads(objects()))
+        expect([describeObject(workload), workload.spec.replicas]).toEqual([describeObject(workload), 1]);
+      for (const workload of appDeployments(objects())) {
+        const [container] = containersOf(workload);
+        const hasWork = container?.volumeMounts?.some((mount) => mount.mountPath === '/work') ?? false;
+        expect([workload.metadata.name, hasWork]).toEqual([
+          workload.metadata.name,
+          workload.metadata.name !== 'client',
+        ]);
+        // Local images: what skaffold (or docker build + kind load) put on the node, never a registry pull.
+        expect([workload.metadata.name, container?.imagePullPolicy]).toEqual([workload.metadata.name, 'IfNotPresent']);
+      }
+    });
+  } else {
+    describe('prod scaling', () => {
+      it.each(APPS)(
+        '%s: at least 2 replicas, an HPA on its Deployment (min ≥ 2) and a PDB selecting its pods',
+        (name) => {
+          const deployment = findObject<Workload>(objects(), 'Deployment', name);
+          expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
+          const hpa = objectsOfKind<{
+            spec: { scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number };
+          }>(objects(), 'HorizontalPodAutoscaler').find((candidate) => candidate.spec.scaleTargetRef.name === name);
+          expect(hpa?.apiVersion).toBe('autoscaling/v2');
+          expect(hpa?.spec.scaleTargetRef.kind).toBe('Deployment');
+          expect(hpa?.spec.minReplicas).toBeGreaterThanOrEqual(2);
+          expect(hpa?.spec.maxReplicas).toBeGreaterThan(hpa?.spec.minReplicas ?? 0);
+          const labels = deployment.spec.template.metadata?.labels ?? {};
+          const pdbs = objectsOfKind<{
+            spec: { selector: { matchLabels: Record<string, string> }; minAvailable?: number };
+          }>(objects(), 'PodDisruptionBudget').filter((pdb) =>
+            Object.entries(pdb.spec.selector.matchLabels).every(([key, value]) => labels[key] === value),
+          );
+          expect(pdbs.length).toBe(1);
+          expect(pdbs[0]?.spec.minAvailable).toBeLessThan(deployment.spec.replicas ?? 0);
+        },
+      );
+
+      it('NATS: a 3-server cluster with a route to each server and a PDB that keeps quorum', () => {
+        const nats = findObject<Workload>(objects(), 'StatefulSet', 'nats');
+        expect(nats.spec.replicas).toBe(3);
+        expect((nats.spec as { podManagementPolicy?: string }).podManagementPolicy).toBe('Parallel');
+        const config = mountedConfigMap(objects(), nats, '/etc/nats')['nats.conf'] ?? '';
+        const routes = [...config.matchAll(/nats:\/\/(nats-\d)\.nats-headless:6222/g)].map((match) => match[1]);
+        expect(routes).toEqual(['nats-0', 'nats-1', 'nats-2']);
+        expect(findObject(objects(), 'Service', 'nats-headless').spec).toMatchObject({
+          clusterIP: 'None',
+          publishNotReadyAddresses: true,
+        });
+        const pdb = findObject<{ spec: { maxUnavailable: number } }>(objects(), 'PodDisruptionBudget', 'nats');
+        expect(pdb.spec.maxUnavailable).toBe(1);
+      });
+
+      it('no PDB blocks a single-replica data store from being drained', () => {
+        for (const pdb of objectsOfKind<{ spec: { selector: { matchLabels: Record<string, string> } } }>(
+          objects(),
+          'PodDisruptionBudget',
+        )) {
+          expect(['postgres', 'redis']).not.toContain(pdb.spec.selector.matchLabels['app.kubernetes.io/name']);
+        }
+      });
+    });
+  }
+
+  describe('data stores', () => {
+    it('keep their data on persistent volumes', () => {
+      for (const name of ['postgres', 'nats', 'redis']) {
+        const statefulSet = findObject<
+          Workload & {
+            spec: { volumeClaimTemplates: { metadata: { name: string }; spec: { accessModes: string[] } }[] };
+          }
+        >(objects(), 'StatefulSet', name);
+        const [claim] = statefulSet.spec.volumeClaimTemplates;
+        expect(claim?.spec.accessModes).toEqual(['ReadWriteOnce']);
+        const [container] = containersOf(statefulSet);
+        expect(container?.volumeMounts?.some((mount) => mount.name === claim?.metadata.name)).toBe(true);
+      }
+    });
+
+    it('NATS: JetStream on file storage under the volume, with sync_interval: always', () => {
+      const nats = findObject<Workload>(objects(), 'StatefulSet', 'nats');
+      const config = mountedConfigMap(objects(), nats, '/etc/nats')['nats.conf'] ?? '';
+      const jetstream = /jetstream\s*\{([^}]*)\}/.exec(config)?.[1] ?? '';
+      expect(jetstream).toMatch(/^\s*sync_interval:\s*always\s*$/m);
+      expect(jetstream).toMatch(/^\s*store_dir:\s*\/data\/jetstream\s*$/m);
+      expect(containersOf(nats)[0]?.args).toEqual(['--config', '/etc/nats/nats.conf']);
+    });
+
+    it('Redis: appendonly yes and maxmemory-policy noeviction, maxmemory under the memory limit', () => {
+      const redis = findObject<Workload>(objects(), 'StatefulSet', 'redis');
+      const config = mountedConfigMap(objects(), redis, '/etc/redis')['redis.conf'] ?? '';
+      const setting = (name: string) => new RegExp(`^${name}\\s+(\\S+)\\s*$`, 'm').exec(config)?.[1];
+      expect(setting('appendonly')).toBe('yes');
+      expect(setting('maxmemory-policy')).toBe('noeviction');
+      expect(setting('dir')).toBe('/data');
+      const maxMegabytes = Number(/^(\d+)mb$/.exec(setting('maxmemory') ?? '')?.[1]);
+      const limitMebibytes = Number(/^(\d+)Mi$/.exec(String(containersOf(redis)[0]?.resources?.limits?.memory))?.[1]);
+      expect(maxMegabytes * 1e6).toBeLessThan(limitMebibytes * 2 ** 20 * 0.9);
+      expect(containersOf(redis)[0]?.args).toEqual(['redis-server', '/etc/redis/redis.conf']);
+    });
+
+    it('PostgreSQL: the init script creates a database and role for every service that has a DATABASE_URL', () => {
+      const postgres = findObject<Workload>(objects(), 'StatefulSet', 'postgres');
+      const script = mountedConfigMap(objects(), postgres, '/docker-entrypoint-initdb.d')['init-databases.sh'] ?? '';
+      const services = /for service in ([a-z ]+); do/.exec(script)?.[1]?.split(' ') ?? [];
+      const withDatabase = appDeployments(objects())
+        .filter((workload) => containersOf(workload)[0]?.env?.some((variable) => variable.name === 'DATABASE_URL'))
+        .map((workload) => workload.metadata.name);
+      expect(services.sort()).toEqual(withDatabase.sort());
+      const env = containersOf(postgres)[0]?.env ?? [];
+      for (const service of services) {
+        expect(
+          env.find((variable) => variable.name === `${service.toUpperCase()}_DB_PASSWORD`)?.valueFrom?.secretKeyRef,
+        ).toEqual({
+          name: `${service}-db`,
+          key: 'password',
+        });
+      }
+      expect(env.find((variable) => variable.name === 'PGDATA')?.value).toBe('/var/lib/postgresql/data/pgdata');
+    });
+  });
+});
+
+it('every service and the client answer /healthz and /readyz (the routes the probes hit exist)', () => {
+  const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
+  const shared = read('common/src/http/create-service-app.ts');
+  expect(shared).toMatch(/app\.get\('\/healthz'/);
+  expect(shared).toMatch(/app\.get\('\/readyz'/);
+  for (const service of ['auth', 'tickets', 'orders', 'payments', 'expiration']) {
+    expect([service, /createServiceApp\(/.test(read(`${service}/src/app.ts`))]).toEqual([service, true]);
+  }
+  expect(read('infra/stripe-emulator/src/emulator.ts')).toMatch(/app\.get\('\/readyz'/);
+  expect(fs.existsSync(path.join(REPO_ROOT, 'client/src/app/healthz/route.ts'))).toBe(true);
+  expect(fs.existsSync(path.join(REPO_ROOT, 'client/src/app/readyz/route.ts'))).toBe(true);
+});

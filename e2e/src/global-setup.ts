@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { ensureDebianProgram } from '../../infra/local/src/infrastructure';
 import infrastructureSetup from '../../infra/local/src/test-global-setup';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -16,8 +17,14 @@ const CLIENT = path.join(REPO_ROOT, 'client');
 export default async function globalSetup(): Promise<void> {
   await infrastructureSetup();
   await run('npx', ['tsc', '-b'], 'the e2e suite needs built services, and `npx tsc -b`');
-  if (fs.existsSync(path.join(CLIENT, 'src', 'app', 'layout.tsx')) && clientBuildIsStale()) {
-    await run('npm', ['run', 'build', '-w', 'client'], 'the browser suite needs the built client, and `next build`');
+  if (fs.existsSync(path.join(CLIENT, 'src', 'app', 'layout.tsx'))) {
+    if (clientBuildIsStale()) {
+      await run('npm', ['run', 'build', '-w', 'client'], 'the browser suite needs the built client, and `next build`');
+    }
+    // The browser journeys drive Debian's Chromium: installed here when it may be, never downloaded.
+    await ensureDebianProgram(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', 'chromium', (line) =>
+      process.stderr.write(`chromium   ${line}\n`),
+    );
   }
 }
 

@@ -798,6 +798,28 @@ function installDebianPackage(debianPackage: string, env: NodeJS.ProcessEnv): Pr
   return run;
 }
 
+/**
+ * Makes sure a program from a Debian package is there (the browser tests' Chromium, say): present, nothing
+ * to do; absent, installed with apt-get when running as root (said in one line); otherwise a
+ * {@link MissingBinaryError} whose message is the exact install command.
+ */
+export async function ensureDebianProgram(
+  program: string,
+  debianPackage: string,
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  if (fs.existsSync(program)) return;
+  if (!isRoot() || findOnPath('apt-get', env) === undefined) {
+    throw new MissingBinaryError(path.basename(program), debianPackage);
+  }
+  log(`installing the Debian package ${debianPackage} (apt-get install -y ${debianPackage})`);
+  await installDebianPackage(debianPackage, env);
+  if (!fs.existsSync(program)) {
+    throw new InfrastructureError(`${debianPackage} was installed but ${program} is still not found`);
+  }
+}
+
 // ------------------------------------------------------------------------------------------------ helpers
 
 function isRoot(): boolean {

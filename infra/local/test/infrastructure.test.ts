@@ -8,8 +8,10 @@ import { Client } from 'pg';
 import {
   DEFAULT_DATABASE_URL,
   ensureDatabase,
+  ensureDebianProgram,
   ensureInfrastructure,
   InfrastructureError,
+  MissingBinaryError,
   type RunningInfrastructure,
 } from '../src/infrastructure';
 import { stopChildProcess } from '../src/processes';
@@ -295,5 +297,23 @@ describe('ensureDatabase', () => {
     expect(await queryOne<{ exists: string | null }>(url, "SELECT to_regclass('marker')::text AS exists")).toEqual({
       exists: 'marker',
     });
+  });
+});
+
+describe('ensureDebianProgram', () => {
+  it('when the program is there, then it does nothing and says nothing', async () => {
+    const lines: string[] = [];
+    await ensureDebianProgram(process.execPath, 'nodejs', (line) => lines.push(line));
+    expect(lines).toEqual([]);
+  });
+
+  it('when the program is missing and apt-get cannot be used, then it fails with the exact install command', async () => {
+    const lines: string[] = [];
+    const missing = ensureDebianProgram('/nonexistent/chromium', 'chromium', (line) => lines.push(line), {
+      PATH: '/nonexistent',
+    });
+    await expect(missing).rejects.toThrow(MissingBinaryError);
+    await expect(missing).rejects.toThrow(/apt-get install -y chromium$/);
+    expect(lines).toEqual([]);
   });
 });

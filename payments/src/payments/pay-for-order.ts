@@ -56,8 +56,7 @@ export async function payForOrder(deps: PaymentDependencies, request: PaymentReq
         payment_method: charge.paymentMethodId,
         confirm: true,
         // No redirect-based method, so the server can confirm without a return_url. (SDK 23 dropped
-        // `payment_method_types` from this call; `allowed_payment_method_types` is its successor, which the
-        // local emulator does not take yet.)
+        // `payment_method_types` from this call; this form is accepted by Stripe and by the emulator alike.)
         automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
         metadata: { orderId: charge.orderId, chargeId: charge.id },
         ...(charge.receiptEmail ? { receipt_email: charge.receiptEmail } : {}),

@@ -9,30 +9,21 @@ import {
   sellTicket,
   showOrder,
   showTicket,
-  startTestStack,
   ticketIdsForSale,
   waitForReply,
   waitUntilPaymentsKnows,
   type ErrorEnvelope,
   type Order,
-  type TestStack,
+  useTestStack,
 } from './helpers';
 
 // The default 15-minute lock window: whatever cancels an order here is the flow under test, never expiry.
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack({ env: { ORDER_EXPIRATION_SECONDS: '900' } });
-});
-
-afterAll(async () => {
-  await stack?.destroy();
-});
+const context = useTestStack({ env: { ORDER_EXPIRATION_SECONDS: '900' } });
 
 describe('checkout across every service, through the gateway', () => {
   it('when the card is declined, then the buyer gets 402 with the reason, and the order is cancelled and the ticket freed', async () => {
-    const seller = await stack.signUp('seller');
-    const buyer = await stack.signUp('buyer');
+    const seller = await context.stack.signUp('seller');
+    const buyer = await context.stack.signUp('buyer');
     const ticket = await sellTicket(seller, 35.5);
     const order = await buyTicket(buyer, ticket);
     await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBe(order.id));
@@ -49,9 +40,9 @@ describe('checkout across every service, through the gateway', () => {
   });
 
   it('when the buyer cancels, then the order is cancelled at once and the ticket is freed for someone else', async () => {
-    const seller = await stack.signUp('seller');
-    const buyer = await stack.signUp('buyer');
-    const other = await stack.signUp('other');
+    const seller = await context.stack.signUp('seller');
+    const buyer = await context.stack.signUp('buyer');
+    const other = await context.stack.signUp('other');
     const ticket = await sellTicket(seller);
     const order = await buyTicket(buyer, ticket);
     await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBe(order.id));
@@ -67,8 +58,8 @@ describe('checkout across every service, through the gateway', () => {
   });
 
   it('when twenty buyers race for one ticket, then exactly one order is created and the ticket holds it', async () => {
-    const seller = await stack.signUp('seller');
-    const buyers = await Promise.all(Array.from({ length: 20 }, () => stack.signUp('racer')));
+    const seller = await context.stack.signUp('seller');
+    const buyers = await Promise.all(Array.from({ length: 20 }, () => context.stack.signUp('racer')));
     const ticket = await sellTicket(seller);
     // Orders knows the ticket once the seller's own attempt is refused as the seller's (403), not unknown (404).
     const own = await waitForReply(() => seller.post('/api/orders', { ticketId: ticket.id }), [404]);
@@ -86,11 +77,11 @@ describe('checkout across every service, through the gateway', () => {
   });
 
   it('when a payment and a cancellation cross, then the order ends cancelled with its charge refunded, or complete, never charged and cancelled', async () => {
-    const seller = await stack.signUp('seller');
+    const seller = await context.stack.signUp('seller');
     // Several crossings at once: each one may land either way, and at least one lands in the refund case.
     const crossings = await Promise.all(
       Array.from({ length: 6 }, async () => {
-        const buyer = await stack.signUp('buyer');
+        const buyer = await context.stack.signUp('buyer');
         const order = await buyTicket(buyer, await sellTicket(seller));
         await waitUntilPaymentsKnows(buyer, order);
         // The payment leaves first; the cancel reaches orders long before the payment's charge.created does,

@@ -7,32 +7,23 @@ import {
   sellTicket,
   showOrder,
   showTicket,
-  startTestStack,
   ticketIdsForSale,
   type ErrorEnvelope,
   type Order,
-  type TestStack,
+  useTestStack,
 } from './helpers';
 
 // A 2 s lock window, and a sweep too slow to matter: an expiry here goes through the expiration service's
 // Redis timer and order.expired, the normal path.
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack({
-    env: { ORDER_EXPIRATION_SECONDS: '2', ORDER_SWEEP_INTERVAL_SECONDS: '60', ORDER_SWEEP_GRACE_SECONDS: '60' },
-  });
-});
-
-afterAll(async () => {
-  await stack?.destroy();
+const context = useTestStack({
+  env: { ORDER_EXPIRATION_SECONDS: '2', ORDER_SWEEP_INTERVAL_SECONDS: '60', ORDER_SWEEP_GRACE_SECONDS: '60' },
 });
 
 describe('selling, expiry and payment across every service, through the gateway', () => {
   it('when an unpaid order expires, then the ticket is for sale again; bought again and paid, it is sold for good', async () => {
-    const seller = await stack.signUp('seller');
-    const buyer = await stack.signUp('buyer');
-    const latecomer = await stack.signUp('latecomer');
+    const seller = await context.stack.signUp('seller');
+    const buyer = await context.stack.signUp('buyer');
+    const latecomer = await context.stack.signUp('latecomer');
 
     const ticket = await sellTicket(seller, 20);
     expect(ticket).toMatchObject({ title: 'Concert', price: 20, orderId: null, version: 0 });
@@ -70,18 +61,18 @@ describe('selling, expiry and payment across every service, through the gateway'
   });
 
   it('when the expiration service was down while an order was placed, then once back it still expires the order', async () => {
-    const seller = await stack.signUp('seller');
-    const buyer = await stack.signUp('buyer');
+    const seller = await context.stack.signUp('seller');
+    const buyer = await context.stack.signUp('buyer');
     const ticket = await sellTicket(seller);
 
-    await stack.stopService('expiration');
+    await context.stack.stopService('expiration');
     let order: Order | undefined;
     try {
       // order.created waits in expiration's durable consumer until expiration is back.
       order = await buyTicket(buyer, ticket);
       await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBe(order?.id));
     } finally {
-      await stack.startService('expiration');
+      await context.stack.startService('expiration');
     }
 
     // The sweep is too slow to be what cancels it: the late timer fires as soon as it is scheduled.

@@ -313,3 +313,18 @@ export async function expectSettledConsistently(buyer: ApiClient, order: Order):
     return status as 'complete' | 'cancelled';
   });
 }
+
+/**
+ * For a test file: a whole stack started before its tests and destroyed after them (stopped, its
+ * databases, queue and stream removed). Read `context.stack` inside tests; it is set in beforeAll.
+ */
+export function useTestStack(options: Parameters<typeof startTestStack>[0] = {}): { stack: TestStack } {
+  const context = {} as { stack: TestStack };
+  beforeAll(async () => {
+    context.stack = await startTestStack(options);
+  });
+  afterAll(async () => {
+    await context.stack?.destroy();
+  });
+  return context;
+}

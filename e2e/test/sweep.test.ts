@@ -1,34 +1,18 @@
 import { waitFor } from '@ticketing/common/testing';
 
-import {
-  buyTicket,
-  sellTicket,
-  showOrder,
-  showTicket,
-  startTestStack,
-  ticketIdsForSale,
-  type TestStack,
-} from './helpers';
+import { buyTicket, sellTicket, showOrder, showTicket, ticketIdsForSale, useTestStack } from './helpers';
 
 // A 2 s lock window and a sweep every second with a 1 s grace: with the expiration service down, only the
 // orders service's sweep (DESIGN.md rule 7, the backstop for a lost Redis timer) can free the ticket.
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack({
-    env: { ORDER_EXPIRATION_SECONDS: '2', ORDER_SWEEP_INTERVAL_SECONDS: '1', ORDER_SWEEP_GRACE_SECONDS: '1' },
-  });
-});
-
-afterAll(async () => {
-  await stack?.destroy();
+const context = useTestStack({
+  env: { ORDER_EXPIRATION_SECONDS: '2', ORDER_SWEEP_INTERVAL_SECONDS: '1', ORDER_SWEEP_GRACE_SECONDS: '1' },
 });
 
 describe('the sweep backstop', () => {
   it('when the expiration service is down, then the sweep cancels the overdue order and the ticket is for sale again', async () => {
-    const seller = await stack.signUp('seller');
-    const buyer = await stack.signUp('buyer');
-    await stack.stopService('expiration');
+    const seller = await context.stack.signUp('seller');
+    const buyer = await context.stack.signUp('buyer');
+    await context.stack.stopService('expiration');
 
     const ticket = await sellTicket(seller);
     const order = await buyTicket(buyer, ticket);

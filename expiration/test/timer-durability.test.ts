@@ -38,6 +38,21 @@ async function inspectQueue(queueName: string) {
   };
 }
 
+/** A publisher that holds every publish until `release()`: a timer caught in the middle of its work. */
+function heldPublisher() {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let publishing = false;
+  const publisher: EventPublisher = {
+    publish: async (subject, data, options) => {
+      publishing = true;
+      await released;
+      return bus.publish(subject, data, options);
+    },
+  };
+  return { publisher, isPublishing: () => publishing, release };
+}
+
 describe('timers survive restarts and failures', () => {
   it('when the service restarts before a timer fires, then the new instance publishes order.expired once', async () => {
     const queueName = uniqueQueueName();
@@ -135,21 +150,12 @@ describe('timers survive restarts and failures', () => {
 
   it('when order.cancelled arrives while the timer is publishing, then the timer is left to finish', async () => {
     const queueName = uniqueQueueName();
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let started = false;
-    const slow: EventPublisher = {
-      publish: async (subject, data, options) => {
-        started = true;
-        await released;
-        return bus.publish(subject, data, options);
-      },
-    };
+    const { publisher: slow, isPublishing, release } = heldPublisher();
     const expiration = await startExpirationInstance({ bus, queueName, publisher: slow });
     try {
       const order = buildOrderCreated({ expiresAt: inMs(-1_000) });
       await bus.publish('order.created', order);
-      await waitFor(() => expect(started).toBe(true));
+      await waitFor(() => expect(isPublishing()).toBe(true));
 
       await expect(cancelExpiry(expiration.queue, order.id)).resolves.toBe('running');
       release();
@@ -164,21 +170,12 @@ describe('timers survive restarts and failures', () => {
   it('when the service shuts down while a timer is publishing, then shutdown waits for it to complete', async () => {
     const queueName = uniqueQueueName();
     const inspector = await inspectQueue(queueName);
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let started = false;
-    const slow: EventPublisher = {
-      publish: async (subject, data, options) => {
-        started = true;
-        await released;
-        return bus.publish(subject, data, options);
-      },
-    };
+    const { publisher: slow, isPublishing, release } = heldPublisher();
     const expiration = await startExpirationInstance({ bus, queueName, publisher: slow });
     try {
       const order = buildOrderCreated({ expiresAt: inMs(-1_000) });
       await bus.publish('order.created', order);
-      await waitFor(() => expect(started).toBe(true));
+      await waitFor(() => expect(isPublishing()).toBe(true));
 
       const stopping = expiration.stop();
       // The worker is closing with the job in hand; only then may the publish go through.

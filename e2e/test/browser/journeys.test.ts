@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { startTestStack, type TestStack } from '../helpers';
+import { useTestStack } from '../helpers';
 import {
   buyFromLandingPage,
   eventually,
@@ -11,25 +11,23 @@ import {
   visible,
 } from './browser';
 
-let stack: TestStack;
+const context = useTestStack({ services: ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'] });
 let browser: Browser;
 
 beforeAll(async () => {
-  stack = await startTestStack({ services: ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'] });
   browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
-  await stack?.destroy();
 });
 
 describe('buying and selling in a browser', () => {
   it('when A sells and B buys and pays with the test Visa, then B sees the order complete and A sees the ticket sold, no longer editable', async () => {
-    const seller = await signUpInBrowser(browser, stack.url, 'seller-a');
+    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-a');
     const title = `Front row ${Date.now()}`;
     const ticketPath = await sellTicket(seller, title, '25');
 
-    const buyer = await signUpInBrowser(browser, stack.url, 'buyer-b');
+    const buyer = await signUpInBrowser(browser, context.stack.url, 'buyer-b');
     await buyFromLandingPage(buyer, title);
     await step(buyer, 'see the price to pay', () => visible(buyer.page.getByRole('button', { name: 'Pay $25.00' })));
     await payWith(buyer, 'Visa (succeeds)');
@@ -61,11 +59,11 @@ describe('buying and selling in a browser', () => {
   });
 
   it('when B pays with a declined card, then B sees the card’s message and the ticket is for sale again', async () => {
-    const seller = await signUpInBrowser(browser, stack.url, 'seller-a');
+    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-a');
     const title = `Balcony ${Date.now()}`;
     const ticketPath = await sellTicket(seller, title, '18.50');
 
-    const buyer = await signUpInBrowser(browser, stack.url, 'buyer-b');
+    const buyer = await signUpInBrowser(browser, context.stack.url, 'buyer-b');
     await buyFromLandingPage(buyer, title);
     await payWith(buyer, 'Declined');
     await step(buyer, 'see the decline message and the order cancelled', async () => {

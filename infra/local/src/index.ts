@@ -31,7 +31,6 @@ export {
   StackError,
   StackStartAborted,
   startStack,
-  STRIPE_EMULATOR_WEBHOOK_SECRET,
   type RunningStack,
   type StackOptions,
 } from './stack';

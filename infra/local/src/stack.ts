@@ -13,7 +13,9 @@ import * as readline from 'node:readline';
 
 import { createGateway, type GatewayRoute } from './gateway';
 import { deleteRedisKeys, dropDatabase, ensureDatabase, type RunningInfrastructure } from './infrastructure';
+import { EMULATOR_WEBHOOK_SECRET } from '@ticketing/stripe-emulator';
 import { formatLogLine } from './log-format';
+import { findFreePort, isPortTaken } from './ports';
 import { delay, describeExit, hasExited, stopChildProcess, terminateOnExit } from './processes';
 import {
   DEFAULT_NAMESPACE,
@@ -24,8 +26,6 @@ import {
   type ServiceName,
 } from './services';
 
-/** The webhook signing secret shared by the emulator and payments unless `STRIPE_WEBHOOK_SECRET` says otherwise. */
-export const STRIPE_EMULATOR_WEBHOOK_SECRET = 'whsec_ticketing_local_emulator';
 /** The gateway's port when neither `gatewayPort` nor ephemeral ports are asked for. */
 export const DEFAULT_GATEWAY_PORT = 3000;
 
@@ -160,7 +160,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     stopping: false,
   };
   const ports = await resolvePorts(selected, options.ports);
-  const webhookSecret = sharedEnv.STRIPE_WEBHOOK_SECRET || STRIPE_EMULATOR_WEBHOOK_SECRET;
+  const webhookSecret = sharedEnv.STRIPE_WEBHOOK_SECRET || EMULATOR_WEBHOOK_SECRET;
   const components: Component[] = selected.map((definition) => {
     const port = ports.get(definition.name) as number;
     const env: NodeJS.ProcessEnv = { ...sharedEnv, PORT: String(port) };
@@ -548,29 +548,6 @@ function getStatus(url: string): Promise<number | undefined> {
     });
     request.on('timeout', () => request.destroy());
     request.on('error', () => resolve(undefined));
-  });
-}
-
-function isPortTaken(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** A port nobody listens on right now, as the kernel picks it for port 0. */
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 

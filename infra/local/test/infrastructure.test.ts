@@ -14,20 +14,10 @@ import {
   MissingBinaryError,
   type RunningInfrastructure,
 } from '../src/infrastructure';
+import { findFreePort } from '../src/ports';
 import { stopChildProcess } from '../src/processes';
 
 jest.setTimeout(60_000);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
@@ -89,7 +79,7 @@ interface LocalUrls {
 }
 
 async function urlsOnFreePorts(): Promise<LocalUrls> {
-  const ports = { postgres: await freePort(), nats: await freePort(), redis: await freePort() };
+  const ports = { postgres: await findFreePort(), nats: await findFreePort(), redis: await findFreePort() };
   return {
     ports,
     env: {
@@ -185,7 +175,7 @@ describe('ensureInfrastructure when nothing answers on this machine', () => {
   });
 
   it('when the URL names a database other than postgres, then the new cluster gets it', async () => {
-    const port = await freePort();
+    const port = await findFreePort();
     const databaseUrl = `postgres://postgres@localhost:${port}/shop`;
 
     const infrastructure = await ensure({
@@ -201,12 +191,12 @@ describe('ensureInfrastructure when nothing answers on this machine', () => {
   });
 
   it('when one component cannot be had, then it stops what it already started and names the problem', async () => {
-    const natsPort = await freePort();
+    const natsPort = await findFreePort();
     const env = {
       ...process.env,
       NATS_URL: `nats://127.0.0.1:${natsPort}`,
       // 127.0.0.2 is loopback but not one of the hosts the launcher treats as "this machine".
-      REDIS_URL: `redis://127.0.0.2:${await freePort()}`,
+      REDIS_URL: `redis://127.0.0.2:${await findFreePort()}`,
     };
 
     const attempt = ensureInfrastructure({
@@ -224,7 +214,7 @@ describe('ensureInfrastructure when nothing answers on this machine', () => {
   });
 
   it('when NATS answers without JetStream, then it fails with a message that says so', async () => {
-    const port = await freePort();
+    const port = await findFreePort();
     const plainNats = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], {
       stdio: 'ignore',
     });

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 
 import { dropDatabase, type RunningInfrastructure } from '../src/infrastructure';
+import { isPortTaken } from '../src/ports';
 import { SERVICES, type ServiceName } from '../src/services';
 import { exitWithParentFlag, startStack, StackError, type RunningStack, type StackOptions } from '../src/stack';
 
@@ -122,17 +123,6 @@ function redis(command: string[]): Promise<string> {
     socket.write(
       `*${command.length}\r\n${command.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('')}`,
     );
-  });
-}
-
-function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
   });
 }
 
@@ -274,7 +264,7 @@ describe('startStack', () => {
 
     await stack.stop();
     await stack.stop();
-    for (const port of ports) expect(await isListening(port)).toBe(false);
+    for (const port of ports) expect(await isPortTaken(port)).toBe(false);
     await stack.dropDatabases();
     expect(await databasesNamed(namespace)).toEqual([]);
     await stack.dropExpirationQueue();
@@ -297,7 +287,7 @@ describe('startStack', () => {
     expect(lines).toContain('orders     | fake orders refuses to start');
     const started = readyPorts(lines);
     expect(started.length).toBeGreaterThan(0);
-    for (const port of started) expect(await isListening(port)).toBe(false);
+    for (const port of started) expect(await isPortTaken(port)).toBe(false);
   });
 
   it("when a service's port is taken, then it rejects naming the service and the port", async () => {

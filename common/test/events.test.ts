@@ -58,6 +58,14 @@ function buildSamples(): { [S in Subject]: EventData<S> } {
       version: 1,
     },
     'order.expired': { orderId: randomUUID() },
+    'order.restated': {
+      id: randomUUID(),
+      userId: randomUUID(),
+      status: OrderStatus.Cancelled,
+      expiresAt: new Date().toISOString(),
+      ticket: { id: randomUUID(), price: 2000 },
+      version: 2,
+    },
     'charge.created': {
       id: randomUUID(),
       orderId: randomUUID(),

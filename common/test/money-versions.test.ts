@@ -1,23 +1,33 @@
-import { centsFromDecimal, decideVersion, decimalFromCents, isUuid } from '../src';
+import { centsFromDecimal, isChargeableAmount, decideVersion, decimalFromCents, isUuid } from '../src';
 
 describe('prices: decimals in the API, integer cents inside', () => {
   it.each([
     [20, 2000],
     [20.5, 2050],
     ['20.50', 2050],
-    [0.01, 1],
+    [0.5, 50],
     [' 7.1 ', 710],
-    [1_000_000, 100_000_000],
+    ['999999.99', 99_999_999],
   ])('when the price is %j, then it is %i cents', (input, cents) => {
     expect(centsFromDecimal(input)).toBe(cents);
   });
 
-  it.each([0, -5, 20.555, '1e3', 'abc', '', null, undefined, Number.NaN, 1_000_000.01, 0.1 + 0.2, [], '12.'])(
+  it.each([0, -5, 20.555, '1e3', 'abc', '', null, undefined, Number.NaN, 0.01, 0.49, 1_000_000, 0.1 + 0.2, [], '12.'])(
     'when the price is %j, then it is refused',
     (input) => {
       expect(centsFromDecimal(input)).toBeUndefined();
     },
   );
+
+  it.each([
+    [49, false],
+    [50, true],
+    [99_999_999, true],
+    [100_000_000, false],
+    [50.5, false],
+  ])('when an amount is %i cents, then Stripe can charge it: %s', (cents, chargeable) => {
+    expect(isChargeableAmount(cents)).toBe(chargeable);
+  });
 
   it('when cents go back to the API, then they are the same decimal', () => {
     expect(decimalFromCents(2050)).toBe(20.5);

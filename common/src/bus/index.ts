@@ -1,2 +1,3 @@
 export * from './event-bus';
 export * from './retry-later-error';
+export * from './permanent-event-error';

@@ -31,6 +31,18 @@ const cents = z.number().int().positive();
 const user = z.object({ id, email: z.email(), version });
 /** A ticket as the tickets service publishes it; `orderId` is the order holding the lock, if any. */
 const ticket = z.object({ id, title: z.string().min(1), price: cents, userId: id, orderId: id.nullable(), version });
+/**
+ * An order's whole state as orders holds it: `ticket.price` is the price the order was reserved at (what
+ * the buyer is charged), `ticket.version` the ticket version it was reserved at.
+ */
+const orderState = z.object({
+  id,
+  userId: id,
+  status: z.enum(Object.values(OrderStatus) as [OrderStatus, ...OrderStatus[]]),
+  expiresAt: z.iso.datetime({ offset: true }),
+  ticket: z.object({ id, price: cents }),
+  version,
+});
 
 /**
  * The event catalog: every subject the system publishes, mapped to the runtime schema of its payload.
@@ -42,18 +54,17 @@ export const eventSchemas = {
   'user.updated': user,
   'ticket.created': ticket,
   'ticket.updated': ticket,
-  'order.created': z.object({
-    id,
-    userId: id,
-    status: z.enum(Object.values(OrderStatus) as [OrderStatus, ...OrderStatus[]]),
-    expiresAt: z.iso.datetime({ offset: true }),
-    ticket: z.object({ id, price: cents }),
-    version,
-  }),
+  'order.created': orderState,
   'order.cancelled': z.object({ id, ticket: z.object({ id }), version }),
   /** The order was paid: its ticket is sold for good (tickets shows it as sold). */
   'order.completed': z.object({ id, ticket: z.object({ id }), version }),
   'order.expired': z.object({ orderId: id }),
+  /**
+   * A backstop, not a change: orders restates an order's current state a while after it last changed, so
+   * that a replica which missed or dead-lettered one of its events converges anyway (DESIGN.md rule 7).
+   * Listeners apply it as a state transfer: the whole state at `version`, over whatever they hold below it.
+   */
+  'order.restated': orderState,
   'charge.created': z.object({
     id,
     orderId: id,

@@ -283,6 +283,14 @@ export class EventBus {
   }
 
   /**
+   * Publishes bytes as they are on a wire subject (a replayed dead letter: its payload is whatever was
+   * stored, malformed or not). `msgID` makes a repeated call inside the duplicate window publish once.
+   */
+  async publishRaw(wireSubject: string, payload: string, msgID: string): Promise<void> {
+    await this.js.publish(wireSubject, payload, { msgID });
+  }
+
+  /**
    * Binds a durable pull consumer and handles its messages one at a time, in order, until stopped.
    * Several processes binding the same durable share its messages (each goes to one of them).
    */

@@ -14,7 +14,7 @@ export interface StoredDeadLetter extends DeadLetter {
 export async function listDeadLetters(bus: EventBus, durable?: string): Promise<StoredDeadLetter[]> {
   const subject = durable ? bus.deadLetterSubject(durable) : `${bus.options.subjectPrefix}.dead-letter.>`;
   const found: StoredDeadLetter[] = [];
-  for (let sequence = 1; ; ) {
+  for (let sequence = 1; ;) {
     // STREAM.MSG.GET with next_by_subj (server 2.9 has it; the client's type only lists seq and last_by_subj).
     const request = { seq: sequence, next_by_subj: subject } as unknown as MsgRequest;
     const stored = await bus.manager.streams.getMessage(bus.options.stream, request).catch((error: unknown) => {

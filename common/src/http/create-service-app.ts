@@ -3,7 +3,7 @@ import express, { type Express, type Router } from 'express';
 import cookieSession from 'cookie-session';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { currentUser, errorHandler, notFoundHandler } from '../middleware';
+import { currentUser, errorHandler, notFoundHandler, rejectUnsafeText } from '../middleware';
 import type { ReadinessProbe } from './readiness';
 
 /** The session cookie's name, the same in every service so one sign-in works across all of them. */
@@ -69,6 +69,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
       },
     }),
   );
+  app.use(rejectUnsafeText);
   if (options.session) {
     app.use(
       cookieSession({

@@ -5,6 +5,7 @@ import { BadRequestError } from '../errors';
  * A NUL character (PostgreSQL text cannot hold it: a 22021 error) or a UTF-16 surrogate without its pair
  * (it cannot be encoded as UTF-8 at all, and would be stored as U+FFFD, silently changed).
  */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 const UNSAFE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export const UNSAFE_TEXT_MESSAGE = 'Text must not contain NUL characters or unpaired surrogates';

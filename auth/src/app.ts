@@ -1,5 +1,12 @@
 import type { Express } from 'express';
-import { createServiceApp, sessionSettings, type Logger, type Outbox, type ReadinessProbe } from '@ticketing/common';
+import {
+  createServiceApp,
+  sessionSettings,
+  type Logger,
+  type Outbox,
+  type ReadinessProbe,
+  type SharedRateLimits,
+} from '@ticketing/common';
 import { type AuthConfig } from './config';
 import { authRoutes } from './routes';
 
@@ -8,14 +15,15 @@ export interface AuthAppDependencies {
   outbox: Outbox;
   logger: Logger;
   readiness: ReadinessProbe;
+  rateLimits: SharedRateLimits;
 }
 
 /** The auth service's HTTP app; it never listens (index.ts does, tests use supertest). */
-export function buildApp({ config, outbox, logger, readiness }: AuthAppDependencies): Express {
+export function buildApp({ config, outbox, logger, readiness, rateLimits }: AuthAppDependencies): Express {
   return createServiceApp({
     logger,
     session: sessionSettings(config),
     readiness,
-    routes: authRoutes(outbox, config),
+    routes: authRoutes(outbox, config, rateLimits),
   });
 }

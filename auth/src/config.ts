@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { loadConfig, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
+import { loadConfig, rateLimitEnvironment, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
 
-/** The auth service's environment: the shared variables, the session, and the sign-in rate limit. */
+/** The auth service's environment: the shared variables, the session, and the abuse limits. */
 export const authEnvironment = serviceEnvironment(3001)
   .extend(sessionEnvironment.shape)
+  .extend(rateLimitEnvironment.shape)
   .extend({
-    /** Sign-up and sign-in attempts a client may make per minute before getting 429. */
+    /** Sign-up and sign-in attempts a client (IP) may make per minute, across replicas, before getting 429. */
     AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    /** Account changes (each one a password guess) a signed-in user may attempt per minute before 429. */
+    ACCOUNT_UPDATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(5),
   });
 
 export type AuthConfig = z.output<typeof authEnvironment>;

@@ -1,4 +1,12 @@
-import { EventBus, Outbox, connectDatabase, createLogger, runService, probeReadiness } from '@ticketing/common';
+import {
+  EventBus,
+  Outbox,
+  SharedRateLimits,
+  connectDatabase,
+  createLogger,
+  probeReadiness,
+  runService,
+} from '@ticketing/common';
 import { buildApp } from './app';
 import { loadAuthConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
@@ -19,6 +27,11 @@ void runService(logger, async (lifecycle) => {
   outbox.startRelay(bus);
   lifecycle.onStop('outbox relay', () => outbox.stopRelay());
 
+  // Abuse limits shared with the other replicas; they stay open (and say so) while Redis is away.
+  const rateLimits = SharedRateLimits.connect({ url: config.REDIS_URL, keyPrefix: config.NATS_SUBJECT_PREFIX, logger });
+  lifecycle.onStop('rate limits', () => rateLimits.close());
+  await rateLimits.waitUntilReady();
+
   const readiness = probeReadiness({ database, bus });
-  await lifecycle.listen(buildApp({ config, outbox, logger, readiness }), config.PORT);
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, rateLimits }), config.PORT);
 });

@@ -1,6 +1,13 @@
 import type { Express } from 'express';
 import { Outbox, listRecordedEvents, type Subject, probeReadiness } from '@ticketing/common';
-import { TEST_JWT_KEY, createTestDatabase, createTestLogger, type TestDatabase } from '@ticketing/common/testing';
+import {
+  TEST_JWT_KEY,
+  createTestDatabase,
+  createTestLogger,
+  redisUrl,
+  useTestRateLimits,
+  type TestDatabase,
+} from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp } from '../src/app';
 import { loadAuthConfig } from '../src/config';
@@ -14,6 +21,9 @@ export function createAuthTestDatabase(): Promise<AuthTestDatabase> {
   return createTestDatabase(migrationsFolder, schema);
 }
 
+/** Rate limits on the real Redis, counted apart for every app this file builds. */
+const rateLimitsForNewApp = useTestRateLimits();
+
 /** The auth app on a test database, configured as in production but for the given variables. */
 export function buildTestApp(database: AuthTestDatabase, env: NodeJS.ProcessEnv = {}) {
   const config = loadAuthConfig({
@@ -21,13 +31,15 @@ export function buildTestApp(database: AuthTestDatabase, env: NodeJS.ProcessEnv 
     NATS_URL: 'nats://unused-in-http-tests',
     JWT_KEY: TEST_JWT_KEY,
     NODE_ENV: 'test',
+    REDIS_URL: redisUrl(),
     AUTH_RATE_LIMIT_PER_MINUTE: '1000',
     ...env,
   });
   const logger = createTestLogger();
   const outbox = new Outbox(database.db, { logger });
-  const app = buildApp({ config, outbox, logger, readiness: probeReadiness({ database }) });
-  return { app, outbox, config };
+  const deps = { config, outbox, logger, readiness: probeReadiness({ database }), rateLimits: rateLimitsForNewApp() };
+  const app = buildApp(deps);
+  return { app, outbox, config, deps, rateLimits: deps.rateLimits };
 }
 
 let counter = 0;

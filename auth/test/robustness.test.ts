@@ -1,5 +1,7 @@
 import request from 'supertest';
-import { buildCredentials, buildTestApp, createAuthTestDatabase, type AuthTestDatabase } from './helpers';
+import type { Express } from 'express';
+import { buildApp } from '../src/app';
+import { buildCredentials, buildTestApp, createAuthTestDatabase, signUp, type AuthTestDatabase } from './helpers';
 
 let database: AuthTestDatabase;
 
@@ -18,6 +20,34 @@ describe('auth under bad input and abuse', () => {
     expect(limited.body).toEqual({ errors: [{ message: 'Too many requests, please try again later' }] });
     expect(limited.headers['retry-after']).toBeDefined();
     await request(app).get('/api/users/currentuser').expect(200);
+  });
+
+  it('when one user keeps guessing their current password on account update, then 429 after the limit, per user', async () => {
+    const { app } = buildTestApp(database, { ACCOUNT_UPDATE_RATE_LIMIT_PER_MINUTE: '3' });
+    const { cookie } = await signUp(app);
+    const guess = (session: string) =>
+      request(app)
+        .patch('/api/users/currentuser')
+        .set('Cookie', session)
+        .send({ currentPassword: 'wrong guess 123', password: 'new password 456' });
+    for (let index = 0; index < 3; index += 1) await guess(cookie).expect(400);
+    const limited = await guess(cookie).expect(429);
+    expect(limited.body).toEqual({
+      errors: [{ message: 'Too many attempts to change your account; please wait a minute' }],
+    });
+    // Another user of the same address is not limited by it.
+    await guess((await signUp(app)).cookie).expect(400);
+  });
+
+  it('when sign-in attempts are spread over two replicas, then they count together', async () => {
+    const first = buildTestApp(database, { AUTH_RATE_LIMIT_PER_MINUTE: '2' });
+    const second = { app: buildApp({ ...first.deps, rateLimits: first.rateLimits }) };
+    const attempt = (app: Express) =>
+      request(app).post('/api/users/signin').send({ email: 'a@example.com', password: 'guess1234' });
+    await attempt(first.app).expect(400);
+    await attempt(second.app).expect(400);
+    await attempt(first.app).expect(429);
+    await attempt(second.app).expect(429);
   });
 
   it('when sign-up is attempted too often from one client, then it answers 429', async () => {

@@ -1,5 +1,12 @@
 import type { Express } from 'express';
-import { createServiceApp, sessionSettings, type Logger, type Outbox, type ReadinessProbe } from '@ticketing/common';
+import {
+  createServiceApp,
+  sessionSettings,
+  type Logger,
+  type Outbox,
+  type ReadinessProbe,
+  type SharedRateLimits,
+} from '@ticketing/common';
 import { type OrdersConfig } from './config';
 import { ordersRoutes } from './routes';
 
@@ -8,14 +15,15 @@ export interface OrdersAppDependencies {
   outbox: Outbox;
   logger: Logger;
   readiness: ReadinessProbe;
+  rateLimits: SharedRateLimits;
 }
 
 /** The orders service's HTTP app; it never listens (index.ts does, tests use supertest). */
-export function buildApp({ config, outbox, logger, readiness }: OrdersAppDependencies): Express {
+export function buildApp({ config, outbox, logger, readiness, rateLimits }: OrdersAppDependencies): Express {
   return createServiceApp({
     logger,
     session: sessionSettings(config),
     readiness,
-    routes: ordersRoutes(outbox, config),
+    routes: ordersRoutes(outbox, config, rateLimits),
   });
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { loadConfig, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
+import { loadConfig, rateLimitEnvironment, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
 
 /** The orders service's environment: the shared variables, the session, the lock window and the sweep. */
 export const ordersEnvironment = serviceEnvironment(3003)
   .extend(sessionEnvironment.shape)
+  .extend(rateLimitEnvironment.shape)
   .extend({
     /** How long a buyer holds the ticket while paying: expiresAt = creation + this. */
     ORDER_EXPIRATION_SECONDS: z.coerce
@@ -18,6 +19,8 @@ export const ordersEnvironment = serviceEnvironment(3003)
      * normal path, and the sweep must not race it for orders that are merely on time.
      */
     ORDER_SWEEP_GRACE_SECONDS: z.coerce.number().int().min(0).default(30),
+    /** Reservation attempts one buyer may make per minute, across replicas, before 429. */
+    ORDER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
     /** Most unpaid orders (reservations) one buyer may hold at once; the next one is a 429. */
     MAX_LIVE_ORDERS_PER_BUYER: z.coerce.number().int().min(1).default(5),
     /**

@@ -1,4 +1,12 @@
-import { EventBus, Outbox, connectDatabase, createLogger, runService, probeReadiness } from '@ticketing/common';
+import {
+  EventBus,
+  Outbox,
+  connectDatabase,
+  createLogger,
+  runService,
+  probeReadiness,
+  SharedRateLimits,
+} from '@ticketing/common';
 import { buildApp } from './app';
 import { loadOrdersConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
@@ -42,6 +50,11 @@ void runService(logger, async (lifecycle) => {
   });
   lifecycle.onStop('order restatement', () => restatement.stop());
 
+  // Abuse limits shared with the other replicas; they stay open (and say so) while Redis is away.
+  const rateLimits = SharedRateLimits.connect({ url: config.REDIS_URL, keyPrefix: config.NATS_SUBJECT_PREFIX, logger });
+  lifecycle.onStop('rate limits', () => rateLimits.close());
+  await rateLimits.waitUntilReady();
+
   const readiness = probeReadiness({ database, bus });
-  await lifecycle.listen(buildApp({ config, outbox, logger, readiness }), config.PORT);
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, rateLimits }), config.PORT);
 });

@@ -5,6 +5,7 @@ import { loadOrdersConfig } from '../src/config';
 const valid = {
   DATABASE_URL: 'postgres://localhost/orders',
   NATS_URL: 'nats://localhost:4222',
+  REDIS_URL: 'redis://localhost:6379',
   JWT_KEY: 'k'.repeat(32),
 };
 

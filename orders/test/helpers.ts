@@ -12,7 +12,9 @@ import {
   TEST_JWT_KEY,
   createTestDatabase,
   createTestLogger,
+  redisUrl,
   sessionCookieFor,
+  useTestRateLimits,
   type TestDatabase,
 } from '@ticketing/common/testing';
 import { buildApp } from '../src/app';
@@ -36,6 +38,7 @@ export function testConfig(database: OrdersTestDatabase, env: NodeJS.ProcessEnv 
   return loadOrdersConfig({
     DATABASE_URL: database.url,
     NATS_URL: 'nats://unused-in-http-tests',
+    REDIS_URL: redisUrl(),
     JWT_KEY: TEST_JWT_KEY,
     NODE_ENV: 'test',
     ORDER_EXPIRATION_SECONDS: String(TEST_EXPIRATION_SECONDS),
@@ -43,12 +46,21 @@ export function testConfig(database: OrdersTestDatabase, env: NodeJS.ProcessEnv 
   });
 }
 
+/** Rate limits on the real Redis, counted apart for every app this file builds. */
+const rateLimitsForNewApp = useTestRateLimits();
+
 /** The orders app on a test database. */
 export function buildTestApp(database: OrdersTestDatabase, env: NodeJS.ProcessEnv = {}) {
   const config = testConfig(database, env);
   const logger = createTestLogger();
   const outbox = new Outbox(database.db, { logger });
-  const app = buildApp({ config, outbox, logger, readiness: probeReadiness({ database }) });
+  const app = buildApp({
+    config,
+    outbox,
+    logger,
+    readiness: probeReadiness({ database }),
+    rateLimits: rateLimitsForNewApp(),
+  });
   return { app, outbox, config };
 }
 

@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import { tickets } from '../src/db/schema';
-import { findOrderRow, recordedPayloads, seedTicket, signIn, useOrdersApp } from './helpers';
+import { randomUUID } from 'node:crypto';
+import { buildTestApp, findOrderRow, recordedPayloads, seedTicket, signIn, useOrdersApp } from './helpers';
 
 // A short wait for a lagging replica, so the "never catches up" case stays quick.
 const context = useOrdersApp({ TICKET_REPLICA_WAIT_MS: '400', MAX_LIVE_ORDERS_PER_BUYER: '3' });
@@ -98,5 +99,20 @@ describe('at most MAX_LIVE_ORDERS_PER_BUYER reservations per buyer', () => {
 
     await request(context.app).delete(`/api/orders/${placed[0].id}`).set('Cookie', cookie).expect(204);
     await post({ ticketId: (await seedTicket(context.database)).id }, cookie).expect(201);
+  });
+});
+
+describe('reservation attempts per minute', () => {
+  it('when one buyer keeps trying to reserve, then 429 past ORDER_RATE_LIMIT_PER_MINUTE, counted per buyer', async () => {
+    const limited = buildTestApp(context.database, { ORDER_RATE_LIMIT_PER_MINUTE: '2' });
+    const { cookie } = signIn();
+    const attempt = (session: string) =>
+      request(limited.app).post('/api/orders').set('Cookie', session).send({ ticketId: randomUUID() });
+    await attempt(cookie).expect(404);
+    await attempt(cookie).expect(404);
+    const refused = await attempt(cookie).expect(429);
+    expect(refused.body).toEqual({ errors: [{ message: 'Too many reservation attempts; please wait a minute' }] });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    await attempt(signIn().cookie).expect(404);
   });
 });

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Outbox } from '@ticketing/common';
+import type { Outbox, SharedRateLimits } from '@ticketing/common';
 import type { AuthConfig } from '../config';
 import { signUpRouter } from './sign-up';
 import { signInRouter } from './sign-in';
@@ -7,12 +7,12 @@ import { signOutRouter } from './sign-out';
 import { currentUserRouter } from './current-user';
 import { updateCurrentUserRouter } from './update-current-user';
 
-export function authRoutes(outbox: Outbox, config: AuthConfig): Router {
+export function authRoutes(outbox: Outbox, config: AuthConfig, rateLimits: SharedRateLimits): Router {
   return Router().use(
-    signUpRouter(outbox, config),
-    signInRouter(outbox, config),
+    signUpRouter(outbox, config, rateLimits),
+    signInRouter(outbox, config, rateLimits),
     signOutRouter(),
     currentUserRouter(),
-    updateCurrentUserRouter(outbox, config),
+    updateCurrentUserRouter(outbox, config, rateLimits),
   );
 }

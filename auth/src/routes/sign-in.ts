@@ -1,14 +1,19 @@
 import { Router } from 'express';
-import { rateLimiter, validateRequest, type Outbox } from '@ticketing/common';
+import { perClientAddress, validateRequest, type Outbox, type SharedRateLimits } from '@ticketing/common';
 import { signIn } from '../accounts/accounts';
 import type { AuthConfig } from '../config';
 import { emailField, suppliedPasswordField } from './validation';
 import { startSession } from './session';
 
-export function signInRouter(outbox: Outbox, config: AuthConfig): Router {
+export function signInRouter(outbox: Outbox, config: AuthConfig, rateLimits: SharedRateLimits): Router {
   return Router().post(
     '/api/users/signin',
-    rateLimiter({ windowMs: 60_000, limit: config.AUTH_RATE_LIMIT_PER_MINUTE }),
+    rateLimits.limit({
+      name: 'auth-signin',
+      points: config.AUTH_RATE_LIMIT_PER_MINUTE,
+      windowSeconds: 60,
+      key: perClientAddress,
+    }),
     emailField(),
     suppliedPasswordField(),
     validateRequest,

@@ -1,14 +1,19 @@
 import { Router } from 'express';
-import { rateLimiter, validateRequest, type Outbox } from '@ticketing/common';
+import { perClientAddress, validateRequest, type Outbox, type SharedRateLimits } from '@ticketing/common';
 import { signUp } from '../accounts/accounts';
 import type { AuthConfig } from '../config';
 import { emailField, newPasswordField } from './validation';
 import { startSession } from './session';
 
-export function signUpRouter(outbox: Outbox, config: AuthConfig): Router {
+export function signUpRouter(outbox: Outbox, config: AuthConfig, rateLimits: SharedRateLimits): Router {
   return Router().post(
     '/api/users/signup',
-    rateLimiter({ windowMs: 60_000, limit: config.AUTH_RATE_LIMIT_PER_MINUTE }),
+    rateLimits.limit({
+      name: 'auth-signup',
+      points: config.AUTH_RATE_LIMIT_PER_MINUTE,
+      windowSeconds: 60,
+      key: perClientAddress,
+    }),
     emailField(),
     newPasswordField(),
     validateRequest,

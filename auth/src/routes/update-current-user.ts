@@ -1,15 +1,30 @@
 import { Router } from 'express';
 import { body } from 'express-validator';
-import { requireAuth, signedInUser, validateRequest, type Outbox } from '@ticketing/common';
+import {
+  perUser,
+  requireAuth,
+  signedInUser,
+  validateRequest,
+  type Outbox,
+  type SharedRateLimits,
+} from '@ticketing/common';
 import { updateAccount } from '../accounts/accounts';
 import type { AuthConfig } from '../config';
 import { emailField, newPasswordField, suppliedPasswordField } from './validation';
 import { startSession } from './session';
 
-export function updateCurrentUserRouter(outbox: Outbox, config: AuthConfig): Router {
+export function updateCurrentUserRouter(outbox: Outbox, config: AuthConfig, rateLimits: SharedRateLimits): Router {
   return Router().patch(
     '/api/users/currentuser',
     requireAuth,
+    // Every attempt checks the current password: without a limit this route is a password-guessing oracle.
+    rateLimits.limit({
+      name: 'auth-account-update',
+      points: config.ACCOUNT_UPDATE_RATE_LIMIT_PER_MINUTE,
+      windowSeconds: 60,
+      key: perUser,
+      message: 'Too many attempts to change your account; please wait a minute',
+    }),
     suppliedPasswordField('currentPassword'),
     emailField().optional(),
     newPasswordField().optional(),

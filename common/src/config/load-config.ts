@@ -103,3 +103,8 @@ export function sessionSettings(config: z.output<typeof sessionEnvironment> & Pi
     maxAgeMs: config.SESSION_TTL_SECONDS * 1000,
   };
 }
+
+/** The Redis a service shares with its other replicas: where abuse limits count (SharedRateLimits). */
+export const rateLimitEnvironment = z.object({
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+});

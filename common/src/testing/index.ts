@@ -3,3 +3,4 @@ export * from './test-database';
 export * from './test-bus';
 export * from './wait-for';
 export * from './session';
+export * from './test-rate-limits';

@@ -84,3 +84,8 @@ export function collectDeadLetters(bus: EventBus, durable: string): { received: 
 export async function publishRaw(bus: EventBus, subject: Subject, raw: string): Promise<void> {
   await jetstream(bus.connection).publish(bus.wireSubject(subject), raw);
 }
+
+/** The Redis tests use: REDIS_URL, else the machine's own. */
+export function redisUrl(): string {
+  return process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+}

@@ -1,13 +1,28 @@
 import { Router } from 'express';
 import { body } from 'express-validator';
-import { isUuid, requireAuth, signedInUser, validateRequest, type Outbox } from '@ticketing/common';
+import {
+  isUuid,
+  perUser,
+  requireAuth,
+  signedInUser,
+  validateRequest,
+  type Outbox,
+  type SharedRateLimits,
+} from '@ticketing/common';
 import type { OrdersConfig } from '../config';
 import { createOrder } from '../orders/orders';
 
-export function createOrderRouter(outbox: Outbox, config: OrdersConfig): Router {
+export function createOrderRouter(outbox: Outbox, config: OrdersConfig, rateLimits: SharedRateLimits): Router {
   return Router().post(
     '/api/orders',
     requireAuth,
+    rateLimits.limit({
+      name: 'orders-create',
+      points: config.ORDER_RATE_LIMIT_PER_MINUTE,
+      windowSeconds: 60,
+      key: perUser,
+      message: 'Too many reservation attempts; please wait a minute',
+    }),
     // Checked here so that a malformed id is a 400 naming the field, never a database error.
     body('ticketId').custom(isUuid).withMessage('ticketId must be a valid id'),
     // The version of the ticket the buyer saw (optional for older clients): the order is placed at it or not at all.

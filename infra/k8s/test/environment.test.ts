@@ -47,7 +47,7 @@ function environmentOf(overlay: (typeof OVERLAYS)[number], name: string) {
 }
 
 it('computes the required variables from the schemas (not a hand-kept list)', () => {
-  expect(requiredKeys(authEnvironment)).toEqual(['DATABASE_URL', 'JWT_KEY', 'NATS_URL']);
+  expect(requiredKeys(authEnvironment)).toEqual(['DATABASE_URL', 'JWT_KEY', 'NATS_URL', 'REDIS_URL']);
   expect(requiredKeys(expirationEnvironment)).toEqual(['NATS_URL', 'REDIS_URL']);
 });
 

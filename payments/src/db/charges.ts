@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, ne } from 'drizzle-orm';
 import { ChargeStatus, type Executor } from '@ticketing/common';
-import { charges, type Charge } from './schema';
+import { ChargeFailureKind, charges, type Charge } from './schema';
 
 export async function findCharge(db: Executor, id: string): Promise<Charge | undefined> {
   const [charge] = await db.select().from(charges).where(eq(charges.id, id));
@@ -14,6 +14,16 @@ export async function findLiveCharge(db: Executor, orderId: string): Promise<Cha
     .from(charges)
     .where(and(eq(charges.orderId, orderId), ne(charges.status, ChargeStatus.Failed)));
   return charge;
+}
+
+/** Whether an attempt to pay the order was declined: then the order is cancelled, and stays unpayable. */
+export async function hasDeclinedCharge(db: Executor, orderId: string): Promise<boolean> {
+  const [declined] = await db
+    .select({ id: charges.id })
+    .from(charges)
+    .where(and(eq(charges.orderId, orderId), eq(charges.failureKind, ChargeFailureKind.Declined)))
+    .limit(1);
+  return declined !== undefined;
 }
 
 /** Every charge of an order, newest first. */
@@ -53,18 +63,23 @@ export async function setAttemptExpiry(db: Executor, id: string, until: Date | n
   await db.update(charges).set({ attemptExpiresAt: until, updatedAt: new Date() }).where(eq(charges.id, id));
 }
 
+/** What a charge settles to: completed with its PaymentIntent, or failed for a reason. */
+export type ChargeOutcome =
+  | { status: typeof ChargeStatus.Completed; stripeId: string }
+  | {
+      status: typeof ChargeStatus.Failed;
+      failureKind: ChargeFailureKind;
+      /** The PaymentIntent (or request) id; null when Stripe never received the request. */
+      stripeId: string | null;
+      failureMessage: string;
+    };
+
 /**
  * Moves a charge from created to its outcome, in one statement. Only a created charge moves: when the
  * HTTP answer and a webhook report the same outcome, the second finds it settled and changes nothing
  * (resolves to undefined).
  */
-export async function settleCharge(
-  tx: Executor,
-  id: string,
-  outcome:
-    | { status: typeof ChargeStatus.Completed; stripeId: string }
-    | { status: typeof ChargeStatus.Failed; stripeId: string; failureMessage: string },
-): Promise<Charge | undefined> {
+export async function settleCharge(tx: Executor, id: string, outcome: ChargeOutcome): Promise<Charge | undefined> {
   const [charge] = await tx
     .update(charges)
     .set({ ...outcome, attemptExpiresAt: null, updatedAt: new Date() })

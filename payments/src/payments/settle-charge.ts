@@ -1,9 +1,9 @@
 import type Stripe from 'stripe';
-import { ChargeStatus, OrderStatus, type EventRecorder, type Executor } from '@ticketing/common';
+import { ChargeStatus, type EventRecorder, type Executor } from '@ticketing/common';
 import { findCharge, settleCharge } from '../db/charges';
 import { lockOrder } from '../db/orders';
-import type { Charge } from '../db/schema';
-import { refundCharge } from './refund-charge';
+import { ChargeFailureKind, type Charge } from '../db/schema';
+import { refundCancelledOrder } from './refund-cancelled-order';
 
 /**
  * Records that Stripe took the money for a charge, inside `tx`: the charge becomes completed and
@@ -24,7 +24,7 @@ export async function completeCharge(
   const existing = await findCharge(tx, chargeId);
   if (!existing) return undefined;
   // The order's lock first, as every money decision does: a cancellation waits for us, or we see it.
-  const order = await lockOrder(tx, existing.orderId);
+  await lockOrder(tx, existing.orderId);
   const completed = await settleCharge(tx, chargeId, { status: ChargeStatus.Completed, stripeId: paymentIntentId });
   if (!completed) return findCharge(tx, chargeId);
   await events.record('charge.created', {
@@ -34,13 +34,14 @@ export async function completeCharge(
     amount: completed.amount,
     stripeId: paymentIntentId,
   });
-  if (order?.status === OrderStatus.Cancelled) return refundCharge(tx, stripe, completed);
-  return completed;
+  await refundCancelledOrder(tx, stripe, completed.orderId);
+  return findCharge(tx, chargeId);
 }
 
 /**
- * Records that Stripe declined a charge, inside `tx`: the charge becomes failed and `charge.created`
- * (failed) is owed to orders, which cancels the order. Only a charge still `created` changes.
+ * Records that Stripe declined a charge, inside `tx`: the charge becomes failed (declined) and
+ * `charge.created` (failed) is owed to orders, which cancels the order; payments answers any later
+ * attempt for the order 409. Only a charge still `created` changes.
  */
 export async function failCharge(
   tx: Executor,
@@ -48,7 +49,11 @@ export async function failCharge(
   chargeId: string,
   outcome: { stripeId: string; failureMessage: string },
 ): Promise<Charge | undefined> {
-  const failed = await settleCharge(tx, chargeId, { status: ChargeStatus.Failed, ...outcome });
+  const failed = await settleCharge(tx, chargeId, {
+    status: ChargeStatus.Failed,
+    failureKind: ChargeFailureKind.Declined,
+    ...outcome,
+  });
   if (!failed) return findCharge(tx, chargeId);
   await events.record('charge.created', {
     id: failed.id,

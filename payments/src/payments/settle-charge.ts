@@ -4,15 +4,18 @@ import { findCharge, settleCharge } from '../db/charges';
 import { lockOrder } from '../db/orders';
 import { ChargeFailureKind, type Charge } from '../db/schema';
 import { refundCancelledOrder } from './refund-cancelled-order';
+import { refundCharge } from './refund-charge';
 
 /**
  * Records that Stripe took the money for a charge, inside `tx`: the charge becomes completed and
  * `charge.created` is owed to orders. If the order was cancelled meanwhile (a payment that raced the
  * expiry), the charge is refunded at once, in the same transaction.
  *
- * Both the payment's own answer and the `payment_intent.succeeded` webhook come here; whichever is second
- * finds the charge settled and changes nothing. Resolves to the charge as it now is (undefined when there
- * is no such charge).
+ * The payment's own answer, the `payment_intent.succeeded` webhook and the settlement backstop all come
+ * here; whichever is second finds the charge settled and changes nothing. One exception: a charge the
+ * backstop failed as never sent, because Stripe's search did not show its PaymentIntent yet, whose
+ * payment then turns up. Nobody may keep that money: it is refunded. Resolves to the charge as it now is
+ * (undefined when there is no such charge).
  */
 export async function completeCharge(
   tx: Executor,
@@ -26,7 +29,13 @@ export async function completeCharge(
   // The order's lock first, as every money decision does: a cancellation waits for us, or we see it.
   await lockOrder(tx, existing.orderId);
   const completed = await settleCharge(tx, chargeId, { status: ChargeStatus.Completed, stripeId: paymentIntentId });
-  if (!completed) return findCharge(tx, chargeId);
+  if (!completed) {
+    const settled = await findCharge(tx, chargeId);
+    if (settled?.failureKind === ChargeFailureKind.NeverSent) {
+      return refundCharge(tx, stripe, settled, paymentIntentId);
+    }
+    return settled;
+  }
   await events.record('charge.created', {
     id: completed.id,
     orderId: completed.orderId,

@@ -4,6 +4,7 @@ import { loadPaymentsConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
 import { startListeners } from './events';
+import { startChargeReconciliation } from './payments/charge-reconciliation';
 import { createStripeClient } from './stripe-client';
 
 const config = loadPaymentsConfig();
@@ -27,6 +28,15 @@ void runService(logger, async (lifecycle) => {
   );
   // bus.close() stops the listeners before draining, so they need no stop of their own.
   await startListeners(bus, outbox, stripe);
+
+  const reconciliation = startChargeReconciliation(
+    { outbox, stripe, logger },
+    {
+      intervalMs: config.CHARGE_RECONCILE_INTERVAL_SECONDS * 1000,
+      settleAfterMs: config.CHARGE_SETTLE_AFTER_SECONDS * 1000,
+    },
+  );
+  lifecycle.onStop('charge reconciliation', () => reconciliation.stop());
 
   const readiness = async () => ({ database: await database.isReachable(), bus: bus.isConnected() });
   await lifecycle.listen(buildApp({ config, outbox, stripe, logger, readiness }), config.PORT);

@@ -1,6 +1,14 @@
 import type { Express } from 'express';
 import type Stripe from 'stripe';
-import { createServiceApp, sessionSettings, type Logger, type Outbox, type ReadinessProbe } from '@ticketing/common';
+import {
+  createServiceApp,
+  perUser,
+  sessionSettings,
+  type Logger,
+  type Outbox,
+  type ReadinessProbe,
+  type SharedRateLimits,
+} from '@ticketing/common';
 import { webhookSecret, type PaymentsConfig } from './config';
 import { paymentsRoutes } from './routes';
 
@@ -10,20 +18,24 @@ export interface PaymentsAppDependencies {
   stripe: Stripe;
   logger: Logger;
   readiness: ReadinessProbe;
+  rateLimits: SharedRateLimits;
 }
 
 /** The payments service's HTTP app; it never listens (index.ts does, tests use supertest). */
-export function buildApp({ config, outbox, stripe, logger, readiness }: PaymentsAppDependencies): Express {
+export function buildApp({ config, outbox, stripe, logger, readiness, rateLimits }: PaymentsAppDependencies): Express {
   return createServiceApp({
     logger,
     session: sessionSettings(config),
     readiness,
-    routes: paymentsRoutes({
-      outbox,
-      stripe,
-      logger,
-      currency: config.STRIPE_CURRENCY,
-      webhookSecret: webhookSecret(config),
-    }),
+    routes: paymentsRoutes(
+      { outbox, stripe, logger, currency: config.STRIPE_CURRENCY, webhookSecret: webhookSecret(config) },
+      rateLimits.limit({
+        name: 'payments-create',
+        points: config.PAYMENT_RATE_LIMIT_PER_MINUTE,
+        windowSeconds: 60,
+        key: perUser,
+        message: 'Too many payment attempts; please wait a minute',
+      }),
+    ),
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
+import { loadConfig, rateLimitEnvironment, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
 
 /** The webhook secret the local Stripe emulator signs with; only ever used without a real Stripe key. */
 export const EMULATOR_WEBHOOK_SECRET = 'whsec_ticketing_local_emulator';
@@ -15,7 +15,10 @@ const optionalString = () =>
  */
 export const paymentsEnvironment = serviceEnvironment(3004)
   .extend(sessionEnvironment.shape)
+  .extend(rateLimitEnvironment.shape)
   .extend({
+    /** Payment attempts one buyer may make per minute, across replicas, before 429. */
+    PAYMENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
     /** A real Stripe secret (or restricted) key; unset on laptops and in tests, which use the emulator. */
     STRIPE_SECRET_KEY: optionalString().pipe(
       z
@@ -32,12 +35,25 @@ export const paymentsEnvironment = serviceEnvironment(3004)
       .string()
       .regex(/^[a-z]{3}$/, 'must be a lower-case ISO currency code such as usd')
       .default('usd'),
+    /** How often each charge backstop runs: settling unknown outcomes, refunding cancelled orders. */
+    CHARGE_RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60),
+    /**
+     * How old a charge still `created` (no answer from Stripe) must be before the backstop asks Stripe
+     * about it. Stripe's search, which finds the PaymentIntent, lags behind writes by up to a minute.
+     */
+    CHARGE_SETTLE_AFTER_SECONDS: z.coerce.number().int().min(1).default(300),
   })
   // With a real key, the emulator's public webhook secret would accept forged webhooks: require Stripe's.
   .refine((config) => config.STRIPE_SECRET_KEY === undefined || config.STRIPE_WEBHOOK_SECRET !== undefined, {
     path: ['STRIPE_WEBHOOK_SECRET'],
     message: 'is required when STRIPE_SECRET_KEY is set',
     // Checked even when other variables are wrong too, so one failed start names every problem.
+    when: () => true,
+  })
+  // Against real Stripe, an age under its search lag could call a payment it took "never sent".
+  .refine((config) => config.STRIPE_SECRET_KEY === undefined || config.CHARGE_SETTLE_AFTER_SECONDS >= 60, {
+    path: ['CHARGE_SETTLE_AFTER_SECONDS'],
+    message: 'must be at least 60 with a real STRIPE_SECRET_KEY (Stripe search lags behind writes)',
     when: () => true,
   });
 

@@ -1,9 +1,18 @@
-import { EventBus, Outbox, connectDatabase, createLogger, runService, probeReadiness } from '@ticketing/common';
+import {
+  EventBus,
+  Outbox,
+  SharedRateLimits,
+  connectDatabase,
+  createLogger,
+  probeReadiness,
+  runService,
+} from '@ticketing/common';
 import { buildApp } from './app';
 import { loadPaymentsConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
 import { startListeners } from './events';
+import { startChargeReconciliation } from './payments/charge-reconciliation';
 import { createStripeClient } from './stripe-client';
 
 const config = loadPaymentsConfig();
@@ -28,6 +37,20 @@ void runService(logger, async (lifecycle) => {
   // bus.close() stops the listeners before draining, so they need no stop of their own.
   await startListeners(bus, outbox, stripe);
 
+  const reconciliation = startChargeReconciliation(
+    { outbox, stripe, logger },
+    {
+      intervalMs: config.CHARGE_RECONCILE_INTERVAL_SECONDS * 1000,
+      settleAfterMs: config.CHARGE_SETTLE_AFTER_SECONDS * 1000,
+    },
+  );
+  lifecycle.onStop('charge reconciliation', () => reconciliation.stop());
+
+  // Abuse limits shared with the other replicas; they stay open (and say so) while Redis is away.
+  const rateLimits = SharedRateLimits.connect({ url: config.REDIS_URL, keyPrefix: config.NATS_SUBJECT_PREFIX, logger });
+  lifecycle.onStop('rate limits', () => rateLimits.close());
+  await rateLimits.waitUntilReady();
+
   const readiness = probeReadiness({ database, bus });
-  await lifecycle.listen(buildApp({ config, outbox, stripe, logger, readiness }), config.PORT);
+  await lifecycle.listen(buildApp({ config, outbox, stripe, logger, readiness, rateLimits }), config.PORT);
 });

@@ -24,3 +24,15 @@ export function createStripeClient(config: Pick<PaymentsConfig, 'STRIPE_SECRET_K
     telemetry: false,
   });
 }
+
+/**
+ * No answer from Stripe (network, an outage, rate limiting): nothing was learnt, and the same call may
+ * succeed later. Other errors are answers (a decline, an invalid request) and will not change on retry.
+ */
+export function isStripeUnreachable(error: unknown): boolean {
+  return (
+    error instanceof Stripe.errors.StripeConnectionError ||
+    error instanceof Stripe.errors.StripeAPIError ||
+    error instanceof Stripe.errors.StripeRateLimitError
+  );
+}

@@ -7,6 +7,7 @@ import { createStripeClient } from '../src/stripe-client';
 const valid = {
   DATABASE_URL: 'postgres://localhost/payments',
   NATS_URL: 'nats://localhost:4222',
+  REDIS_URL: 'redis://localhost:6379',
   JWT_KEY: 'k'.repeat(32),
 };
 
@@ -18,6 +19,8 @@ describe('payments configuration', () => {
       SESSION_TTL_SECONDS: 86_400,
       STRIPE_API_URL: 'http://127.0.0.1:12111',
       STRIPE_CURRENCY: 'usd',
+      CHARGE_RECONCILE_INTERVAL_SECONDS: 60,
+      CHARGE_SETTLE_AFTER_SECONDS: 300,
     });
     expect(config.STRIPE_SECRET_KEY).toBeUndefined();
     expect(webhookSecret(config)).toBe('whsec_ticketing_local_emulator');
@@ -47,6 +50,23 @@ describe('payments configuration', () => {
     expect(webhookSecret(config)).toBe('whsec_real');
   });
 
+  it('when the backstop timings are set, then they are read as whole seconds', () => {
+    const config = loadPaymentsConfig({
+      ...valid,
+      CHARGE_RECONCILE_INTERVAL_SECONDS: '5',
+      CHARGE_SETTLE_AFTER_SECONDS: '30',
+    });
+    expect(config).toMatchObject({ CHARGE_RECONCILE_INTERVAL_SECONDS: 5, CHARGE_SETTLE_AFTER_SECONDS: 30 });
+  });
+
+  it("when a real Stripe key is set, then a settle-after age under Stripe's search lag (60 s) is refused", () => {
+    const real = { ...valid, STRIPE_SECRET_KEY: 'sk_live_abc', STRIPE_WEBHOOK_SECRET: 'whsec_real' };
+    expect(() => loadPaymentsConfig({ ...real, CHARGE_SETTLE_AFTER_SECONDS: '30' })).toThrow(
+      /CHARGE_SETTLE_AFTER_SECONDS is invalid: must be at least 60 with a real STRIPE_SECRET_KEY/,
+    );
+    expect(loadPaymentsConfig({ ...real, CHARGE_SETTLE_AFTER_SECONDS: '60' }).CHARGE_SETTLE_AFTER_SECONDS).toBe(60);
+  });
+
   it('when empty Stripe variables are set (as manifests do), then they count as unset', () => {
     const config = loadPaymentsConfig({ ...valid, STRIPE_SECRET_KEY: '', STRIPE_WEBHOOK_SECRET: '' });
     expect(config.STRIPE_SECRET_KEY).toBeUndefined();
@@ -57,6 +77,9 @@ describe('payments configuration', () => {
     ['STRIPE_SECRET_KEY', 'pk_test_publishable', { STRIPE_WEBHOOK_SECRET: 'whsec_x' }],
     ['STRIPE_API_URL', 'ftp://127.0.0.1:12111', {}],
     ['STRIPE_CURRENCY', 'USD', {}],
+    ['CHARGE_RECONCILE_INTERVAL_SECONDS', '0', {}],
+    ['CHARGE_RECONCILE_INTERVAL_SECONDS', '1.5', {}],
+    ['CHARGE_SETTLE_AFTER_SECONDS', 'soon', {}],
   ])('when %s is %j, then start fails naming it', (variable, value, extra) => {
     expect(() => loadPaymentsConfig({ ...valid, ...extra, [variable]: value })).toThrow(
       new RegExp(`${variable} is invalid`),

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { sessionCookieFor } from '@ticketing/common/testing';
+import { insertCharge } from '../src/db/charges';
+import { failCharge } from '../src/payments/settle-charge';
 import {
   chargeEventsOf,
   chargeRowsOf,
+  findOrderRow,
   givenCustomer,
   givenOrder,
   pay,
@@ -11,6 +14,8 @@ import {
 } from './helpers';
 
 const payments = usePayments();
+
+afterEach(() => jest.restoreAllMocks());
 
 describe('POST /api/payments', () => {
   it('when nobody is signed in, then it answers 401', async () => {
@@ -142,15 +147,100 @@ describe('POST /api/payments', () => {
     },
   );
 
-  it('when a declined attempt is followed by another card before the order is cancelled, then the new card pays', async () => {
-    const order = await givenOrder(payments.database);
-    await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_chargeDeclined' }).expect(402);
-    const response = await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_visa' });
-    expect(response.status).toBe(201);
-    expect((await chargeRowsOf(payments.database, order.id)).map((charge) => charge.status)).toEqual([
-      'completed',
-      'failed',
-    ]);
+  describe('after a decline (one attempt per order)', () => {
+    it('when the buyer tries another card at once, before order.cancelled is back, then it answers 409 without asking Stripe', async () => {
+      const order = await givenOrder(payments.database);
+      await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_chargeDeclined' }).expect(
+        402,
+      );
+      const [declinedIntent] = await paymentIntentIdsOf(payments.emulator, order.id);
+      const create = jest.spyOn(payments.stripe.paymentIntents, 'create');
+
+      const retried = await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_visa' });
+
+      expect(retried.status).toBe(409);
+      expect(retried.body).toEqual({ errors: [{ message: 'Payment was declined; this order is cancelled' }] });
+      // The replica still says `created`: orders' cancellation has not come back yet.
+      expect((await findOrderRow(payments.database, order.id))?.status).toBe('created');
+      expect(create).not.toHaveBeenCalled();
+      expect(await paymentIntentIdsOf(payments.emulator, order.id)).toEqual([declinedIntent]);
+      expect((await chargeRowsOf(payments.database, order.id)).map((charge) => charge.status)).toEqual(['failed']);
+      expect(await chargeEventsOf(payments.database, order.id)).toHaveLength(1);
+    });
+
+    it('when the buyer tries the declined card again, then it answers 409 too', async () => {
+      const order = await givenOrder(payments.database);
+      const body = { orderId: order.id, paymentMethodId: 'pm_card_chargeDeclinedInsufficientFunds' };
+      await pay(payments.app, order.cookie, body).expect(402);
+      const again = await pay(payments.app, order.cookie, body);
+      expect(again.status).toBe(409);
+      expect(await paymentIntentIdsOf(payments.emulator, order.id)).toHaveLength(1);
+    });
+
+    it('when the decline arrived by webhook (the answer was lost), then a later attempt answers 409 too', async () => {
+      const order = await givenOrder(payments.database);
+      const charge = await insertCharge(payments.database.db, {
+        orderId: order.id,
+        amount: order.price,
+        paymentMethodId: 'pm_card_chargeDeclined',
+        receiptEmail: null,
+        attemptExpiresAt: null,
+      });
+      await payments.outbox.transaction((tx, events) =>
+        failCharge(tx, events, charge.id, { stripeId: 'pi_declined', failureMessage: 'Your card was declined.' }),
+      );
+      const create = jest.spyOn(payments.stripe.paymentIntents, 'create');
+
+      const response = await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_visa' });
+
+      expect(response.status).toBe(409);
+      expect(create).not.toHaveBeenCalled();
+    });
+
+    it('when the declined order belongs to someone else, then it still answers 403, not 409', async () => {
+      const order = await givenOrder(payments.database);
+      await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_chargeDeclined' }).expect(
+        402,
+      );
+      const response = await pay(payments.app, sessionCookieFor().cookie, {
+        orderId: order.id,
+        paymentMethodId: 'pm_card_visa',
+      });
+      expect(response.status).toBe(403);
+    });
+  });
+
+  describe('amounts Stripe cannot charge', () => {
+    it.each([
+      [49, "This order's price of $0.49 cannot be paid by card: payments must be between $0.50 and $999,999.99"],
+      [
+        100_000_000,
+        "This order's price of $1,000,000.00 cannot be paid by card: payments must be between $0.50 and $999,999.99",
+      ],
+    ])(
+      'when the order costs %i cents, then it answers 409 naming the range, and Stripe is never asked',
+      async (price, message) => {
+        const order = await givenOrder(payments.database, { price });
+        const create = jest.spyOn(payments.stripe.paymentIntents, 'create');
+
+        const response = await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_visa' });
+
+        expect(response.status).toBe(409);
+        expect(response.body).toEqual({ errors: [{ message }] });
+        expect(create).not.toHaveBeenCalled();
+        expect(await chargeRowsOf(payments.database, order.id)).toEqual([]);
+      },
+    );
+
+    it.each([[50], [99_999_999]])(
+      'when the order costs %i cents (an end of the range), then it is charged',
+      async (price) => {
+        const order = await givenOrder(payments.database, { price });
+        const response = await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_visa' });
+        expect(response.status).toBe(201);
+        expect(response.body).toMatchObject({ status: 'completed', amount: price });
+      },
+    );
   });
 
   it('when Stripe does not know the payment method, then it answers 400 on that field and the order stays payable', async () => {

@@ -20,7 +20,9 @@ import {
   createTestBus,
   createTestDatabase,
   createTestLogger,
+  redisUrl,
   sessionCookieFor,
+  useTestRateLimits,
   type TestBus,
   type TestDatabase,
 } from '@ticketing/common/testing';
@@ -47,6 +49,7 @@ export function testConfig(database: PaymentsTestDatabase, stripeApiUrl: string,
   return loadPaymentsConfig({
     DATABASE_URL: database.url,
     NATS_URL: 'nats://unused-in-http-tests',
+    REDIS_URL: redisUrl(),
     JWT_KEY: TEST_JWT_KEY,
     NODE_ENV: 'test',
     STRIPE_API_URL: stripeApiUrl,
@@ -73,7 +76,12 @@ export interface HarnessOptions {
   bus?: boolean;
   /** Listen on a real port and have the emulator POST its webhook events to the app. */
   webhooks?: boolean;
+  /** Variables over the test configuration. */
+  env?: NodeJS.ProcessEnv;
 }
+
+/** Rate limits on the real Redis, counted apart for every app this file builds. */
+const rateLimitsForNewApp = useTestRateLimits();
 
 /**
  * For a test file: a database of its own, a Stripe emulator (in this process, on a free port), the
@@ -95,7 +103,7 @@ export function usePayments(options: HarnessOptions = {}): PaymentsHarness {
       webhookUrl = `http://127.0.0.1:${port}/api/payments/webhook`;
     }
     harness.emulator = await startStripeEmulator({ port: 0, webhookUrl });
-    harness.config = testConfig(harness.database, harness.emulator.url);
+    harness.config = testConfig(harness.database, harness.emulator.url, options.env);
     const logger = createTestLogger();
     harness.outbox = new Outbox(harness.database.db, { logger });
     harness.stripe = createStripeClient(harness.config);
@@ -105,6 +113,7 @@ export function usePayments(options: HarnessOptions = {}): PaymentsHarness {
       stripe: harness.stripe,
       logger,
       readiness: probeReadiness({ database: harness.database }),
+      rateLimits: rateLimitsForNewApp(),
     });
     harness.server?.on('request', harness.app);
     if (options.bus) {

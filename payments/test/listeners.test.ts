@@ -55,7 +55,7 @@ describe('order.created', () => {
 
   it('when the same event is handled twice, then the replica is written once', async () => {
     const order = orderCreated();
-    const listener = orderCreatedListener(payments.outbox);
+    const listener = orderCreatedListener(payments.outbox, payments.stripe);
     const event = envelope('order.created', order);
     await listener.handle(event, context);
     await payments.database.pool.query('UPDATE orders SET price = 1 WHERE id = $1', [order.id]);
@@ -147,6 +147,8 @@ async function handleValidEvent(subject: Subject) {
         ticket: { id: order.ticket.id },
         version: 1,
       });
+    case 'order.restated':
+      return publishAndWaitProcessed('payments-order-restated', 'order.restated', order);
     case 'user.created':
       return publishAndWaitProcessed('payments-user-created', 'user.created', customer);
     default:
@@ -159,6 +161,7 @@ describe('malformed payloads', () => {
   it.each([
     ['order.created', 'payments-order-created', { id: 'not-a-uuid', version: 0 }],
     ['order.cancelled', 'payments-order-cancelled', { id: randomUUID(), version: -1 }],
+    ['order.restated', 'payments-order-restated', { ...orderCreated(), ticket: { id: randomUUID(), price: 0 } }],
     ['user.created', 'payments-user-created', { id: randomUUID(), email: 'not an email', version: 0 }],
     ['user.updated', 'payments-user-updated', { id: randomUUID(), version: 1 }],
   ] as const)(

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import Stripe from 'stripe';
 import { waitFor } from '@ticketing/common/testing';
-import { insertCharge } from '../src/db/charges';
+import { insertCharge, settleCharge } from '../src/db/charges';
 import { stripeEvents } from '../src/db/schema';
 import {
   chargeEventsOf,
@@ -167,6 +167,40 @@ describe('POST /api/payments/webhook', () => {
     const [charge] = await chargeRowsOf(payments.database, order.id);
     expect(charge?.status).toBe('completed');
     expect(await refundCountOf(payments.emulator, charge?.stripeId ?? '')).toBe(1);
+  });
+
+  it('when a payment turns up for a charge the backstop settled as never sent (search lagged), then it is refunded, not kept', async () => {
+    const { order, charge } = await givenPendingCharge(payments.database, 2600);
+    await settleCharge(payments.database.db, charge.id, {
+      status: 'failed',
+      failureKind: 'never_sent',
+      stripeId: null,
+      failureMessage: 'The payment request never reached Stripe',
+    });
+    // Stripe had the request after all: the PaymentIntent exists and took the money.
+    const intent = await payments.stripe.paymentIntents.create(
+      {
+        amount: 2600,
+        currency: 'usd',
+        payment_method: 'pm_card_visa',
+        confirm: true,
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+        metadata: { orderId: order.id, chargeId: charge.id },
+      },
+      { idempotencyKey: `charge-${charge.id}` },
+    );
+
+    await waitFor(async () =>
+      expect((await findChargeRow(payments.database, charge.id))?.stripeRefundId).toMatch(/^re_/),
+    );
+    expect(await findChargeRow(payments.database, charge.id)).toMatchObject({
+      status: 'failed',
+      failureKind: 'never_sent',
+      stripeId: intent.id,
+    });
+    expect(await refundCountOf(payments.emulator, intent.id)).toBe(1);
+    // Orders hears nothing: for it there was never a payment.
+    expect(await chargeEventsOf(payments.database, order.id)).toEqual([]);
   });
 
   it('when the event is of another type, then it answers 200 and changes nothing', async () => {

@@ -45,6 +45,30 @@ const CONFIRMABLE_STATUSES: readonly Stripe.PaymentIntent.Status[] = [
 ];
 const REFUND_REASONS: readonly Stripe.Refund.Reason[] = ['duplicate', 'fraudulent', 'requested_by_customer'];
 
+/** One `metadata['key']:'value'` clause of a search query (either quote style, as Stripe accepts). */
+const METADATA_CLAUSE = /^metadata\[(['"])([^'"]+)\1\]:(['"])([^'"]*)\3$/;
+
+/** The emulator's page token (`next_page`): the offset of the page's first result. */
+const SEARCH_PAGE = /^page_(\d+)$/;
+
+/** The clauses of a search query made of metadata equalities joined by AND; any other query is refused. */
+function parseMetadataQuery(query: string): { key: string; value: string }[] {
+  return query
+    .trim()
+    .split(/\s+AND\s+/)
+    .map((clause) => {
+      const match = METADATA_CLAUSE.exec(clause.trim());
+      if (!match?.[2] || match[4] === undefined) {
+        throw invalidParameter(
+          'parameter_invalid_string',
+          'query',
+          `Invalid query: ${JSON.stringify(clause)}. The Ticketing Stripe emulator searches only metadata['key']:'value' clauses joined with AND.`,
+        );
+      }
+      return { key: match[2], value: match[4] };
+    });
+}
+
 function formatAmount(amount: number, currency: string): string {
   const decimal = (amount / 100).toFixed(2);
   return currency === 'usd' ? `$${decimal}` : `${decimal} ${currency}`;
@@ -185,6 +209,37 @@ export class PaymentLedger {
   /** GET /v1/payment_intents/:id */
   retrievePaymentIntent(id: string): Stripe.PaymentIntent {
     return snapshot(this.storedPaymentIntent(id));
+  }
+
+  /**
+   * GET /v1/payment_intents/search: the PaymentIntents matching `query`, newest first. Only metadata
+   * clauses are understood (`metadata['chargeId']:'…'`, joined with AND), which is what payments asks;
+   * anything else is refused rather than answered wrongly. Unlike Stripe, whose search lags behind
+   * writes (usually under a minute), the emulator finds a PaymentIntent as soon as it exists.
+   */
+  searchPaymentIntents(parameters: FormParameters): Stripe.ApiSearchResult<Stripe.PaymentIntent> {
+    assertKnownParameters(parameters, ['query', 'limit', 'page']);
+    const clauses = parseMetadataQuery(requiredString(parameters, 'query'));
+    const limit = optionalInteger(parameters, 'limit') ?? 10;
+    if (limit < 1 || limit > 100) {
+      throw invalidParameter('parameter_invalid_integer', 'limit', 'This value must be between 1 and 100.');
+    }
+    const page = optionalString(parameters, 'page');
+    const offset = page === undefined ? 0 : Number(SEARCH_PAGE.exec(page)?.[1] ?? NaN);
+    if (!Number.isSafeInteger(offset)) {
+      throw invalidParameter('parameter_invalid_string', 'page', `Invalid page: ${page}`);
+    }
+    const matches = [...this.paymentIntents.values()]
+      .filter((paymentIntent) => clauses.every(({ key, value }) => paymentIntent.metadata[key] === value))
+      .reverse();
+    const hasMore = matches.length > offset + limit;
+    return {
+      object: 'search_result',
+      data: matches.slice(offset, offset + limit).map(snapshot),
+      has_more: hasMore,
+      next_page: hasMore ? `page_${offset + limit}` : null,
+      url: '/v1/payment_intents/search',
+    };
   }
 
   /** POST /v1/refunds: refunds all that remains of a PaymentIntent's charge, or `amount` of it. */

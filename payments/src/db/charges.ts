@@ -1,6 +1,6 @@
-import { and, desc, eq, isNull, ne } from 'drizzle-orm';
-import { ChargeStatus, type Executor } from '@ticketing/common';
-import { charges, type Charge } from './schema';
+import { and, asc, desc, eq, gt, isNull, lt, lte, ne, or } from 'drizzle-orm';
+import { ChargeStatus, OrderStatus, type Executor } from '@ticketing/common';
+import { ChargeFailureKind, charges, orders, type Charge } from './schema';
 
 export async function findCharge(db: Executor, id: string): Promise<Charge | undefined> {
   const [charge] = await db.select().from(charges).where(eq(charges.id, id));
@@ -14,6 +14,16 @@ export async function findLiveCharge(db: Executor, orderId: string): Promise<Cha
     .from(charges)
     .where(and(eq(charges.orderId, orderId), ne(charges.status, ChargeStatus.Failed)));
   return charge;
+}
+
+/** Whether an attempt to pay the order was declined: then the order is cancelled, and stays unpayable. */
+export async function hasDeclinedCharge(db: Executor, orderId: string): Promise<boolean> {
+  const [declined] = await db
+    .select({ id: charges.id })
+    .from(charges)
+    .where(and(eq(charges.orderId, orderId), eq(charges.failureKind, ChargeFailureKind.Declined)))
+    .limit(1);
+  return declined !== undefined;
 }
 
 /** Every charge of an order, newest first. */
@@ -36,6 +46,55 @@ export async function lockUnrefundedCompletedCharges(tx: Executor, orderId: stri
     .for('update');
 }
 
+/**
+ * Ids of charges whose outcome is unknown: still `created`, created before `createdBefore`, and with no
+ * attempt in flight at `now` (its lease ran out or was released). One page in id order, after `afterId`.
+ */
+export async function listChargesAwaitingOutcome(
+  db: Executor,
+  { createdBefore, now, afterId, limit }: { createdBefore: Date; now: Date; afterId?: string; limit: number },
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: charges.id })
+    .from(charges)
+    .where(
+      and(
+        eq(charges.status, ChargeStatus.Created),
+        lt(charges.createdAt, createdBefore),
+        or(isNull(charges.attemptExpiresAt), lte(charges.attemptExpiresAt, now)),
+        afterId ? gt(charges.id, afterId) : undefined,
+      ),
+    )
+    .orderBy(asc(charges.id))
+    .limit(limit);
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Orders whose replica is cancelled while one of their charges is completed and not refunded: money kept
+ * for an order that will never be delivered. One page in order id order, after `afterOrderId`.
+ */
+export async function listCancelledOrdersWithUnrefundedCharges(
+  db: Executor,
+  { afterOrderId, limit }: { afterOrderId?: string; limit: number },
+): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ orderId: charges.orderId })
+    .from(charges)
+    .innerJoin(orders, eq(orders.id, charges.orderId))
+    .where(
+      and(
+        eq(charges.status, ChargeStatus.Completed),
+        isNull(charges.stripeRefundId),
+        eq(orders.status, OrderStatus.Cancelled),
+        afterOrderId ? gt(charges.orderId, afterOrderId) : undefined,
+      ),
+    )
+    .orderBy(asc(charges.orderId))
+    .limit(limit);
+  return rows.map((row) => row.orderId);
+}
+
 export async function insertCharge(
   tx: Executor,
   values: Pick<Charge, 'orderId' | 'amount' | 'paymentMethodId' | 'receiptEmail' | 'attemptExpiresAt'>,
@@ -53,18 +112,23 @@ export async function setAttemptExpiry(db: Executor, id: string, until: Date | n
   await db.update(charges).set({ attemptExpiresAt: until, updatedAt: new Date() }).where(eq(charges.id, id));
 }
 
+/** What a charge settles to: completed with its PaymentIntent, or failed for a reason. */
+export type ChargeOutcome =
+  | { status: typeof ChargeStatus.Completed; stripeId: string }
+  | {
+      status: typeof ChargeStatus.Failed;
+      failureKind: ChargeFailureKind;
+      /** The PaymentIntent (or request) id; null when Stripe never received the request. */
+      stripeId: string | null;
+      failureMessage: string;
+    };
+
 /**
  * Moves a charge from created to its outcome, in one statement. Only a created charge moves: when the
  * HTTP answer and a webhook report the same outcome, the second finds it settled and changes nothing
  * (resolves to undefined).
  */
-export async function settleCharge(
-  tx: Executor,
-  id: string,
-  outcome:
-    | { status: typeof ChargeStatus.Completed; stripeId: string }
-    | { status: typeof ChargeStatus.Failed; stripeId: string; failureMessage: string },
-): Promise<Charge | undefined> {
+export async function settleCharge(tx: Executor, id: string, outcome: ChargeOutcome): Promise<Charge | undefined> {
   const [charge] = await tx
     .update(charges)
     .set({ ...outcome, attemptExpiresAt: null, updatedAt: new Date() })
@@ -73,10 +137,15 @@ export async function settleCharge(
   return charge;
 }
 
-export async function setRefund(tx: Executor, id: string, stripeRefundId: string): Promise<Charge> {
+/** Stores the refund of a charge (and, for a charge that never learnt it, the PaymentIntent refunded). */
+export async function setRefund(
+  tx: Executor,
+  id: string,
+  refund: { stripeRefundId: string; stripeId?: string },
+): Promise<Charge> {
   const [charge] = await tx
     .update(charges)
-    .set({ stripeRefundId, updatedAt: new Date() })
+    .set({ ...refund, updatedAt: new Date() })
     .where(eq(charges.id, id))
     .returning();
   if (!charge) throw new Error(`charge ${id} vanished while being refunded`);

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Executor, OrderStatus } from '@ticketing/common';
 import { orders, type OrderReplica } from './schema';
 
@@ -34,4 +34,24 @@ export async function updateOrder(
     .where(and(eq(orders.id, id), eq(orders.version, previousVersion)))
     .returning();
   return order;
+}
+
+/**
+ * A state transfer (order.restated): writes the order's status at `order.version` when the replica does
+ * not hold it yet or holds an older version, in one statement, so an order.created racing it can never
+ * overwrite the newer state. Resolves to the row when it was written, undefined when the replica was
+ * already at that version or past it. The buyer and price never change for an order: an existing row
+ * keeps them.
+ */
+export async function saveOrderState(tx: Executor, order: OrderReplica): Promise<OrderReplica | undefined> {
+  const [saved] = await tx
+    .insert(orders)
+    .values(order)
+    .onConflictDoUpdate({
+      target: orders.id,
+      set: { status: sql`excluded.status`, version: sql`excluded.version` },
+      setWhere: lt(orders.version, sql`excluded.version`),
+    })
+    .returning();
+  return saved;
 }

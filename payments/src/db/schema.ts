@@ -8,6 +8,21 @@ export { outbox, processedEvents } from '@ticketing/common';
 const quoted = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(', '));
 
 /**
+ * Why a charge failed. Only a decline is a fact about the order: orders hears of it (charge.created
+ * failed) and cancels the order, and payments refuses any later attempt for it. The other two leave the
+ * order payable: nothing was charged and nobody was told.
+ */
+export const ChargeFailureKind = {
+  /** The card was declined, or the PaymentIntent ended in a state that is not a payment. */
+  Declined: 'declined',
+  /** Stripe refused the request itself (an unknown payment method, say). */
+  Rejected: 'rejected',
+  /** The request never reached Stripe: the settlement backstop found no PaymentIntent for the charge. */
+  NeverSent: 'never_sent',
+} as const;
+export type ChargeFailureKind = (typeof ChargeFailureKind)[keyof typeof ChargeFailureKind];
+
+/**
  * The orders payments may take money for, replicated from order.created / order.cancelled (the orders
  * service owns them). `version` is the owner's: a change is applied only on top of the one before it.
  * A payment locks this row (`FOR UPDATE`) so that a payment and a cancellation of one order serialise.
@@ -54,6 +69,8 @@ export const charges = pgTable(
     stripeId: text('stripe_id'),
     stripeRefundId: text('stripe_refund_id'),
     failureMessage: text('failure_message'),
+    /** Set exactly when the charge failed: why (see ChargeFailureKind). */
+    failureKind: text('failure_kind').$type<ChargeFailureKind>(),
     /**
      * While a request to Stripe for this charge is in flight: until when. Another payment of the same
      * order meanwhile answers 409 rather than racing it; a crashed attempt is resumable after this time.
@@ -71,7 +88,20 @@ export const charges = pgTable(
       .on(table.orderId)
       .where(sql`${table.status} <> 'failed'`),
     index('charges_order_idx').on(table.orderId, table.createdAt),
+    /** The settlement backstop's candidates: charges whose outcome is not known yet. */
+    index('charges_awaiting_outcome_idx')
+      .on(table.createdAt)
+      .where(sql`${table.status} = 'created'`),
+    /** The refund backstop's candidates: money taken and not given back. */
+    index('charges_unrefunded_idx')
+      .on(table.orderId)
+      .where(sql`${table.status} = 'completed' and ${table.stripeRefundId} is null`),
     check('charges_status_check', sql`${table.status} in (${quoted(Object.values(ChargeStatus))})`),
+    check('charges_failure_kind_check', sql`${table.failureKind} in (${quoted(Object.values(ChargeFailureKind))})`),
+    check(
+      'charges_failure_kind_when_failed_check',
+      sql`(${table.status} = 'failed') = (${table.failureKind} is not null)`,
+    ),
     check('charges_amount_check', sql`${table.amount} > 0`),
   ],
 );

@@ -12,3 +12,6 @@ export interface PaymentDependencies {
   webhookSecret: string;
   logger: Logger;
 }
+
+/** What the periodic backstops work with: no HTTP request, so no currency or webhook secret. */
+export type BackstopDependencies = Pick<PaymentDependencies, 'outbox' | 'stripe' | 'logger'>;

@@ -4,17 +4,21 @@ import {
   ChargeStatus,
   ConflictError,
   ForbiddenError,
+  MAX_PRICE_CENTS,
+  MIN_PRICE_CENTS,
   NotFoundError,
   OrderStatus,
   PaymentDeclinedError,
   ServiceUnavailableError,
+  isChargeableAmount,
 } from '@ticketing/common';
-import { findLiveCharge, insertCharge, setAttemptExpiry, settleCharge } from '../db/charges';
+import { findLiveCharge, hasDeclinedCharge, insertCharge, setAttemptExpiry, settleCharge } from '../db/charges';
 import { findCustomer } from '../db/customers';
 import { lockOrder } from '../db/orders';
-import type { Charge } from '../db/schema';
+import { ChargeFailureKind, type Charge } from '../db/schema';
 import { toChargeView, type ChargeView } from './charge-view';
 import type { PaymentDependencies } from './dependencies';
+import { outcomeOfPaymentIntent } from './payment-intent-outcome';
 import { completeCharge, failCharge } from './settle-charge';
 
 /**
@@ -25,6 +29,7 @@ import { completeCharge, failCharge } from './settle-charge';
 export const ATTEMPT_LEASE_MS = 2 * 60_000;
 
 export const UNAVAILABLE_MESSAGE = 'Payment could not be completed, please try again';
+export const DECLINED_ORDER_MESSAGE = 'Payment was declined; this order is cancelled';
 
 export interface PaymentRequest {
   userId: string;
@@ -35,14 +40,15 @@ export interface PaymentRequest {
 /**
  * Takes payment for an order with a Stripe PaymentIntent (DESIGN.md rule 5).
  *
- * 1. In a transaction holding the order's row lock: check the order, then start a charge, or resume the
- *    one whose earlier attempt ended without an answer. The charge is committed before Stripe is called,
- *    so that whatever Stripe does, a webhook or a retry finds it.
+ * 1. In a transaction holding the order's row lock: check the order (the buyer's, never declined, not
+ *    cancelled, a price Stripe can charge), then start a charge, or resume the one whose earlier attempt
+ *    ended without an answer. The charge is committed before Stripe is called, so that whatever Stripe
+ *    does, a webhook, a retry or the settlement backstop finds it.
  * 2. Ask Stripe to create and confirm a PaymentIntent with the idempotency key `charge-<id>`: a resumed
  *    attempt sends the same key and the same parameters, so Stripe answers as it did the first time
  *    instead of charging twice.
  * 3. Record the outcome: completed (201), declined (402, and orders cancels the order), or unknown (503,
- *    the charge stays `created` for the next attempt or the webhook).
+ *    the charge stays `created` for the next attempt, the webhook, or the settlement backstop).
  */
 export async function payForOrder(deps: PaymentDependencies, request: PaymentRequest): Promise<ChargeView> {
   const charge = await startAttempt(deps, request);
@@ -67,7 +73,8 @@ export async function payForOrder(deps: PaymentDependencies, request: PaymentReq
     throw await recordStripeFailure(deps, charge, error);
   }
 
-  switch (intent.status) {
+  const outcome = outcomeOfPaymentIntent(intent);
+  switch (outcome.kind) {
     case 'succeeded': {
       const completed = await deps.outbox
         .transaction((tx, events) => completeCharge(tx, events, deps.stripe, charge.id, intent.id))
@@ -88,13 +95,8 @@ export async function payForOrder(deps: PaymentDependencies, request: PaymentReq
       await releaseAttempt(deps, charge);
       return toChargeView(charge);
     }
-    default: {
-      // requires_action (3-D Secure) and the like cannot be completed by a server-side confirmation.
-      const failureMessage =
-        intent.last_payment_error?.message ??
-        (intent.status === 'requires_action'
-          ? 'Your card requires authentication, which this checkout does not support.'
-          : 'Your card was declined.');
+    case 'declined': {
+      const { failureMessage } = outcome;
       await deps.outbox.transaction((tx, events) =>
         failCharge(tx, events, charge.id, { stripeId: intent.id, failureMessage }),
       );
@@ -109,7 +111,13 @@ async function startAttempt(deps: PaymentDependencies, request: PaymentRequest):
     const order = await lockOrder(tx, request.orderId);
     if (!order) throw new NotFoundError('Order not found');
     if (order.userId !== request.userId) throw new ForbiddenError('You did not place this order');
+    // A decline cancels the order (orders does so on charge.created failed), but that news takes a while
+    // to come back as order.cancelled; until then the replica still says `created`. The decline itself is
+    // ours to know at once: a retry right after it would otherwise be charged, then refunded.
+    if (await hasDeclinedCharge(tx, order.id)) throw new ConflictError(DECLINED_ORDER_MESSAGE);
     if (order.status === OrderStatus.Cancelled) throw new ConflictError('Order was cancelled or has expired');
+    // Stripe refuses amounts outside its range: asking would only turn the order into a rejected request.
+    if (!isChargeableAmount(order.price)) throw new ConflictError(unchargeableAmountMessage(order.price));
 
     const attemptExpiresAt = new Date(Date.now() + ATTEMPT_LEASE_MS);
     const live = await findLiveCharge(tx, order.id);
@@ -134,6 +142,14 @@ async function startAttempt(deps: PaymentDependencies, request: PaymentRequest):
   });
 }
 
+const formatDollars = (cents: number) =>
+  `$${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+/** Why an order's price cannot be paid, in the buyer's words (the range is Stripe's for USD). */
+export function unchargeableAmountMessage(cents: number): string {
+  return `This order's price of ${formatDollars(cents)} cannot be paid by card: payments must be between ${formatDollars(MIN_PRICE_CENTS)} and ${formatDollars(MAX_PRICE_CENTS)}`;
+}
+
 /** Step 3 when Stripe threw: records what is known and returns the error to answer with. */
 async function recordStripeFailure(deps: PaymentDependencies, charge: Charge, error: unknown): Promise<Error> {
   if (error instanceof Stripe.errors.StripeCardError) {
@@ -149,6 +165,7 @@ async function recordStripeFailure(deps: PaymentDependencies, charge: Charge, er
     await deps.outbox.transaction((tx) =>
       settleCharge(tx, charge.id, {
         status: ChargeStatus.Failed,
+        failureKind: ChargeFailureKind.Rejected,
         stripeId: error.requestId ?? 'rejected',
         failureMessage: error.message,
       }),

@@ -1,8 +1,9 @@
 import type Stripe from 'stripe';
-import { ChargeStatus, OrderStatus, type EventRecorder, type Executor } from '@ticketing/common';
+import { ChargeStatus, type EventRecorder, type Executor } from '@ticketing/common';
 import { findCharge, settleCharge } from '../db/charges';
 import { lockOrder } from '../db/orders';
-import type { Charge } from '../db/schema';
+import { ChargeFailureKind, type Charge } from '../db/schema';
+import { refundCancelledOrder } from './refund-cancelled-order';
 import { refundCharge } from './refund-charge';
 
 /**
@@ -10,9 +11,11 @@ import { refundCharge } from './refund-charge';
  * `charge.created` is owed to orders. If the order was cancelled meanwhile (a payment that raced the
  * expiry), the charge is refunded at once, in the same transaction.
  *
- * Both the payment's own answer and the `payment_intent.succeeded` webhook come here; whichever is second
- * finds the charge settled and changes nothing. Resolves to the charge as it now is (undefined when there
- * is no such charge).
+ * The payment's own answer, the `payment_intent.succeeded` webhook and the settlement backstop all come
+ * here; whichever is second finds the charge settled and changes nothing. One exception: a charge the
+ * backstop failed as never sent, because Stripe's search did not show its PaymentIntent yet, whose
+ * payment then turns up. Nobody may keep that money: it is refunded. Resolves to the charge as it now is
+ * (undefined when there is no such charge).
  */
 export async function completeCharge(
   tx: Executor,
@@ -24,9 +27,15 @@ export async function completeCharge(
   const existing = await findCharge(tx, chargeId);
   if (!existing) return undefined;
   // The order's lock first, as every money decision does: a cancellation waits for us, or we see it.
-  const order = await lockOrder(tx, existing.orderId);
+  await lockOrder(tx, existing.orderId);
   const completed = await settleCharge(tx, chargeId, { status: ChargeStatus.Completed, stripeId: paymentIntentId });
-  if (!completed) return findCharge(tx, chargeId);
+  if (!completed) {
+    const settled = await findCharge(tx, chargeId);
+    if (settled?.failureKind === ChargeFailureKind.NeverSent) {
+      return refundCharge(tx, stripe, settled, paymentIntentId);
+    }
+    return settled;
+  }
   await events.record('charge.created', {
     id: completed.id,
     orderId: completed.orderId,
@@ -34,13 +43,14 @@ export async function completeCharge(
     amount: completed.amount,
     stripeId: paymentIntentId,
   });
-  if (order?.status === OrderStatus.Cancelled) return refundCharge(tx, stripe, completed);
-  return completed;
+  await refundCancelledOrder(tx, stripe, completed.orderId);
+  return findCharge(tx, chargeId);
 }
 
 /**
- * Records that Stripe declined a charge, inside `tx`: the charge becomes failed and `charge.created`
- * (failed) is owed to orders, which cancels the order. Only a charge still `created` changes.
+ * Records that Stripe declined a charge, inside `tx`: the charge becomes failed (declined) and
+ * `charge.created` (failed) is owed to orders, which cancels the order; payments answers any later
+ * attempt for the order 409. Only a charge still `created` changes.
  */
 export async function failCharge(
   tx: Executor,
@@ -48,7 +58,11 @@ export async function failCharge(
   chargeId: string,
   outcome: { stripeId: string; failureMessage: string },
 ): Promise<Charge | undefined> {
-  const failed = await settleCharge(tx, chargeId, { status: ChargeStatus.Failed, ...outcome });
+  const failed = await settleCharge(tx, chargeId, {
+    status: ChargeStatus.Failed,
+    failureKind: ChargeFailureKind.Declined,
+    ...outcome,
+  });
   if (!failed) return findCharge(tx, chargeId);
   await events.record('charge.created', {
     id: failed.id,

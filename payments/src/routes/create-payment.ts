@@ -1,14 +1,15 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { body } from 'express-validator';
 import { requireAuth, signedInUser, validateRequest } from '@ticketing/common';
 import type { PaymentDependencies } from '../payments/dependencies';
 import { payForOrder } from '../payments/pay-for-order';
 import { orderIdField, paymentMethodIdField } from './validation';
 
-export function createPaymentRouter(deps: PaymentDependencies): Router {
+export function createPaymentRouter(deps: PaymentDependencies, paymentLimit: RequestHandler): Router {
   return Router().post(
     '/api/payments',
     requireAuth,
+    paymentLimit,
     orderIdField(body),
     paymentMethodIdField(),
     validateRequest,

@@ -1,0 +1,22 @@
+import type Stripe from 'stripe';
+import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { applyOrderChange } from '../payments/apply-order-change';
+import { logRefunds } from './log-refunds';
+
+/**
+ * order.restated → a state transfer onto the replica: an unknown order is inserted at that state, an
+ * older version is overwritten (gaps and all), a version already held changes nothing. A replica that
+ * missed an order.cancelled converges this way, and the order's completed charges are refunded.
+ */
+export function orderRestatedListener(outbox: Outbox, stripe: Stripe): ListenerDefinition<'order.restated'> {
+  return inboxListener(outbox, {
+    subject: 'order.restated',
+    durable: 'payments-order-restated',
+    async apply(data, { tx, logger }) {
+      const { applied, refunded } = await applyOrderChange(tx, stripe, { kind: 'restated', order: data });
+      // A restatement that changes the replica means an event was missed or is late: worth a line.
+      if (applied) logger.info({ orderId: data.id, status: data.status, version: data.version }, 'order restated');
+      logRefunds(logger, refunded);
+    },
+  });
+}

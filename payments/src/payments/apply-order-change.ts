@@ -1,0 +1,91 @@
+import type Stripe from 'stripe';
+import { OrderStatus, RetryLaterError, decideVersion, type EventData, type Executor } from '@ticketing/common';
+import { insertOrder, lockOrder, saveOrderState, updateOrder } from '../db/orders';
+import type { Charge, OrderReplica } from '../db/schema';
+import { refundCancelledOrder } from './refund-cancelled-order';
+
+/** An order's whole state, as orders publishes it on creation and when it restates it. */
+type OrderState = EventData<'order.created' | 'order.restated'>;
+
+/** What payments learns about an order from the orders service, which owns it. */
+export type OrderChange =
+  /** order.created: version 0 of a new order. */
+  | { kind: 'created'; order: OrderState }
+  /** order.cancelled: the order's next version is cancelled (applied on version N−1 only). */
+  | { kind: 'cancelled'; orderId: string; version: number }
+  /**
+   * order.restated: the order's whole state at its version, a backstop for a replica that missed an
+   * event. Applied over any older version (the payload is the whole state, gaps do not matter).
+   */
+  | { kind: 'restated'; order: OrderState };
+
+export interface AppliedOrderChange {
+  /** False when the replica already held this version or a later one: nothing changed. */
+  applied: boolean;
+  /** Charges refunded because the change left the order cancelled. */
+  refunded: Charge[];
+}
+
+const NOTHING_CHANGED: AppliedOrderChange = { applied: false, refunded: [] };
+
+/**
+ * Applies what orders tells about an order to payments' replica, inside the listener's transaction, and
+ * makes the money follow: once the order is cancelled, its completed charges are refunded (see
+ * refundCancelledOrder) in the same transaction. If Stripe fails, nothing is kept and the event is
+ * retried; the refund's idempotency key makes that safe.
+ *
+ * The order's row lock is taken first: a payment of the same order either committed its charge before
+ * (and it is refunded here) or sees the order cancelled after (and charges nothing, or refunds at once).
+ * An event that cannot be applied yet (a cancellation before its order is known, a version gap) throws
+ * RetryLaterError.
+ */
+export async function applyOrderChange(tx: Executor, stripe: Stripe, change: OrderChange): Promise<AppliedOrderChange> {
+  const orderId = change.kind === 'cancelled' ? change.orderId : change.order.id;
+  const current = await lockOrder(tx, orderId);
+  if (!(await writeReplica(tx, current, change))) return NOTHING_CHANGED;
+  return { applied: true, refunded: await refundCancelledOrder(tx, stripe, orderId) };
+}
+
+/** Writes the change onto the replica; resolves to false when it was already there. */
+async function writeReplica(tx: Executor, current: OrderReplica | undefined, change: OrderChange): Promise<boolean> {
+  switch (change.kind) {
+    case 'created': {
+      const decision = decideVersion(current?.version, change.order.version);
+      if (decision === 'early') throw earlyError(change.order.id, change.order.version);
+      if (decision === 'duplicate') return false;
+      // Does nothing if an order.restated inserted the order meanwhile: its state is as new or newer.
+      await insertOrder(tx, replicaOf(change.order));
+      return true;
+    }
+    case 'cancelled': {
+      // A cancellation carries no buyer or price: before its order.created there is nothing to apply it to.
+      if (!current) throw earlyError(change.orderId, change.version);
+      const decision = decideVersion(current.version, change.version);
+      if (decision === 'early') throw earlyError(change.orderId, change.version);
+      if (decision === 'duplicate') return false;
+      await updateOrder(tx, change.orderId, current.version, {
+        status: OrderStatus.Cancelled,
+        version: change.version,
+      });
+      return true;
+    }
+    case 'restated': {
+      if (current && current.version >= change.order.version) return false;
+      return (await saveOrderState(tx, replicaOf(change.order))) !== undefined;
+    }
+  }
+}
+
+function replicaOf(order: OrderState): OrderReplica {
+  return {
+    id: order.id,
+    userId: order.userId,
+    status: order.status,
+    price: order.ticket.price,
+    version: order.version,
+  };
+}
+
+function earlyError(orderId: string, version: number): RetryLaterError {
+  return new RetryLaterError(`order ${orderId} version ${version} is early`);
+}

@@ -1,0 +1,51 @@
+import { listCancelledOrdersWithUnrefundedCharges } from '../db/charges';
+import { refundCancelledOrder } from './refund-cancelled-order';
+import { isStripeUnreachable } from '../stripe-client';
+import type { BackstopDependencies } from './dependencies';
+
+export interface RefundSummary {
+  /** Charges refunded by this run. */
+  refunded: number;
+  /** True when Stripe did not answer: the run stopped there, the next one tries again. */
+  stripeUnreachable: boolean;
+}
+
+/**
+ * The backstop for money kept on a cancelled order (DESIGN.md rules 5 and 7). The listeners and the
+ * payment path refund in the same transaction as the change that calls for it, so this finds something
+ * only after a fault nothing else repaired. Each order whose replica is cancelled while it has a
+ * completed charge without a refund goes through the same decision the listeners make
+ * (refundCancelledOrder), under the order's row lock, with the refund key `refund-<charge id>`: a refund
+ * Stripe already made is returned, never made twice. If Stripe does not answer, the run stops and the
+ * next one tries again.
+ */
+export async function refundCancelledOrders(
+  deps: BackstopDependencies,
+  { batchSize = 100 }: { batchSize?: number } = {},
+): Promise<RefundSummary> {
+  let refunded = 0;
+  let afterOrderId: string | undefined;
+  for (;;) {
+    const page = await listCancelledOrdersWithUnrefundedCharges(deps.outbox.db, { afterOrderId, limit: batchSize });
+    for (const orderId of page) {
+      try {
+        const charges = await deps.outbox.transaction((tx) => refundCancelledOrder(tx, deps.stripe, orderId));
+        for (const charge of charges) {
+          deps.logger.warn(
+            { orderId, chargeId: charge.id, stripeRefundId: charge.stripeRefundId },
+            'refund backstop refunded a charge of a cancelled order',
+          );
+        }
+        refunded += charges.length;
+      } catch (error) {
+        if (isStripeUnreachable(error)) {
+          deps.logger.warn({ err: error, orderId }, 'Stripe unreachable while refunding; next run tries again');
+          return { refunded, stripeUnreachable: true };
+        }
+        deps.logger.error({ err: error, orderId }, 'could not refund a charge of a cancelled order');
+      }
+    }
+    if (page.length < batchSize) return { refunded, stripeUnreachable: false };
+    afterOrderId = page.at(-1);
+  }
+}

@@ -96,13 +96,13 @@ export function formatReport(summary: RunSummary, shownPerInvariant: number = SH
 /** The table the README quotes: one row per invariant, its violation count, and a total. */
 export function formatInvariantTable(invariants: readonly InvariantResult[]): string {
   const total = invariants.reduce((sum, invariant) => sum + invariant.violations.length, 0);
-  const row = (label: string, count: string): string => `${label.padEnd(TABLE_WIDTH - 12)}${count.padStart(12)}`;
+  const labels = invariants.map((invariant) => `${invariant.number}. ${invariant.title}`);
+  const labelWidth = Math.max(...labels.map((label) => label.length), TABLE_WIDTH - 12);
+  const row = (label: string, count: string): string => `${label.padEnd(labelWidth)}${count.padStart(12)}`;
   return [
     rule('Invariants'),
     row('', 'violations'),
-    ...invariants.map((invariant) =>
-      row(`${invariant.number}. ${invariant.title}`, String(invariant.violations.length)),
-    ),
+    ...invariants.map((invariant, index) => row(labels[index] ?? '', String(invariant.violations.length))),
     row('total', String(total)),
     rule(),
   ].join('\n');

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { createServiceApp, sessionSettings, type Logger, type Outbox } from '@ticketing/common';
+import { createServiceApp, sessionSettings, type Logger, type Outbox, type ReadinessProbe } from '@ticketing/common';
 import { type AuthConfig } from './config';
 import { authRoutes } from './routes';
 
@@ -7,7 +7,7 @@ export interface AuthAppDependencies {
   config: AuthConfig;
   outbox: Outbox;
   logger: Logger;
-  readiness: () => Promise<Record<string, boolean>>;
+  readiness: ReadinessProbe;
 }
 
 /** The auth service's HTTP app; it never listens (index.ts does, tests use supertest). */

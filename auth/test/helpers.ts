@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { Outbox, listRecordedEvents, type Subject } from '@ticketing/common';
+import { Outbox, listRecordedEvents, type Subject, probeReadiness } from '@ticketing/common';
 import { TEST_JWT_KEY, createTestDatabase, createTestLogger, type TestDatabase } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp } from '../src/app';
@@ -26,7 +26,7 @@ export function buildTestApp(database: AuthTestDatabase, env: NodeJS.ProcessEnv 
   });
   const logger = createTestLogger();
   const outbox = new Outbox(database.db, { logger });
-  const app = buildApp({ config, outbox, logger, readiness: async () => ({ database: await database.isReachable() }) });
+  const app = buildApp({ config, outbox, logger, readiness: probeReadiness({ database }) });
   return { app, outbox, config };
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EventBus, RetryLaterError, type EventEnvelope } from '../src';
+import pino from 'pino';
+import { EventBus, PermanentEventError, RetryLaterError, type EventEnvelope } from '../src';
 import {
   collectDeadLetters,
   createTestBus,
@@ -161,26 +162,122 @@ describe('EventBus on a real JetStream', () => {
     },
   );
 
-  it('when a handler keeps failing, then after the bounded deliveries the event goes to the dead-letter subject', async () => {
-    const dead = collectDeadLetters(bus, 'test-poison');
+  it('when a handler keeps failing, then it is retried for the whole retry budget, then kept as a dead letter', async () => {
+    const budgeted = await createTestBus({ retry: { budgetMs: 1_500, baseDelayMs: 50, maxDelayMs: 200 } });
+    others.push(budgeted);
+    const dead = collectDeadLetters(budgeted, 'test-budget');
+    const attemptsAt: number[] = [];
+    await budgeted.listen({
+      subject: 'ticket.created',
+      durable: 'test-budget',
+      handle: async () => {
+        attemptsAt.push(Date.now());
+        throw new Error('database unreachable');
+      },
+    });
+    const published = await budgeted.publish('ticket.created', ticketData());
+    await waitFor(() => expect(dead.received).toHaveLength(1), { timeoutMs: 10_000 });
+    const attempts = attemptsAt.length;
+    // Retried all along the budget (50, 100, 200, 200 … ms apart), not given up after a fixed count.
+    expect(attempts).toBeGreaterThanOrEqual(7);
+    expect((attemptsAt.at(-1) ?? 0) - (attemptsAt[0] ?? 0)).toBeGreaterThanOrEqual(1_000);
+    expect(dead.received[0]).toMatchObject({
+      durable: 'test-budget',
+      kind: 'retry-budget-exhausted',
+      reason: 'database unreachable',
+      deliveryCount: attempts,
+      subject: budgeted.wireSubject('ticket.created'),
+    });
+    expect(JSON.parse(String(dead.received[0]?.payload)).id).toBe(published.id);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(attemptsAt).toHaveLength(attempts);
+    dead.stop();
+    await budgeted.destroy();
+  });
+
+  it('when an outage outlasts the old bounded deliveries, then the event still applies once the dependency is back', async () => {
+    // Ten deliveries used to be the limit; with a time budget, the twentieth attempt may still succeed.
+    const fast = await createTestBus({ retry: { baseDelayMs: 10, maxDelayMs: 20 } });
+    others.push(fast);
+    let attempts = 0;
+    const applied: string[] = [];
+    await fast.listen({
+      subject: 'ticket.created',
+      durable: 'test-outage',
+      handle: async (event) => {
+        attempts += 1;
+        if (attempts < 20) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        applied.push(event.id);
+      },
+    });
+    const published = await fast.publish('ticket.created', ticketData());
+    await waitFor(() => expect(applied).toEqual([published.id]), { timeoutMs: 10_000 });
+    expect(attempts).toBe(20);
+    await fast.destroy();
+  });
+
+  it('when a handler says an event can never apply, then it is dead-lettered at once and not retried', async () => {
+    const dead = collectDeadLetters(bus, 'test-permanent');
     let attempts = 0;
     await bus.listen({
       subject: 'ticket.created',
-      durable: 'test-poison',
-      maxDeliveries: 3,
+      durable: 'test-permanent',
       handle: async () => {
         attempts += 1;
-        throw new Error('always broken');
+        throw new PermanentEventError('ticket belongs to a deleted seller');
       },
     });
-    const published = await bus.publish('ticket.created', ticketData());
-    await waitFor(() => expect(dead.received).toHaveLength(1), { timeoutMs: 15_000 });
-    expect(attempts).toBe(3);
-    expect(dead.received[0]).toMatchObject({ durable: 'test-poison', reason: 'always broken', deliveryCount: 3 });
-    expect(JSON.parse(String(dead.received[0]?.payload)).id).toBe(published.id);
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    expect(attempts).toBe(3);
+    await bus.publish('ticket.created', ticketData());
+    await waitFor(() => expect(dead.received).toHaveLength(1));
+    expect(dead.received[0]).toMatchObject({
+      kind: 'permanent',
+      reason: 'ticket belongs to a deleted seller',
+      deliveryCount: 1,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(attempts).toBe(1);
     dead.stop();
+  });
+
+  it('when a consumer holds a failing event past the warning threshold, then it logs a warning and lists it as held', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const watched = await createTestBus({ logger, retry: { stuckWarningMs: 300, baseDelayMs: 50, maxDelayMs: 100 } });
+    others.push(watched);
+    let healthy = false;
+    const applied: string[] = [];
+    await watched.listen({
+      subject: 'ticket.created',
+      durable: 'test-stuck',
+      handle: async (event) => {
+        if (!healthy) throw new Error('Stripe unreachable');
+        applied.push(event.id);
+      },
+    });
+    const published = await watched.publish('ticket.created', ticketData());
+
+    await waitFor(() =>
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          durable: 'test-stuck',
+          ageSeconds: expect.any(Number),
+          msg: 'consumer is holding an event that keeps failing',
+        }),
+      ),
+    );
+    expect(watched.heldEvents()).toEqual([
+      expect.objectContaining({
+        durable: 'test-stuck',
+        lastError: 'Stripe unreachable',
+        ageSeconds: expect.any(Number),
+      }),
+    ]);
+
+    healthy = true;
+    await waitFor(() => expect(applied).toEqual([published.id]));
+    expect(watched.heldEvents()).toEqual([]);
+    await watched.destroy();
   });
 
   it('when two instances bind one durable, then they share the events and each event is handled once', async () => {
@@ -204,6 +301,33 @@ describe('EventBus on a real JetStream', () => {
     expect(all).toHaveLength(60);
     expect(byInstance.first.length).toBeGreaterThan(0);
     expect(byInstance.second.length).toBeGreaterThan(0);
+  });
+
+  it('when one listener hears two sibling subjects, then it gets both, in the order they were stored', async () => {
+    const seen: string[] = [];
+    await bus.listen({
+      subject: ['ticket.created', 'ticket.updated'],
+      durable: 'test-siblings',
+      handle: async (event) => {
+        // The union narrows by subject: each branch sees its own payload type.
+        seen.push(
+          event.subject === 'ticket.created' ? `created ${event.data.version}` : `updated ${event.data.version}`,
+        );
+      },
+    });
+    const created = ticketData();
+    await bus.publish('ticket.created', created);
+    await bus.publish('order.expired', { orderId: randomUUID() });
+    for (const version of [1, 2, 3]) await bus.publish('ticket.updated', { ...created, version });
+    await waitFor(() => expect(seen).toEqual(['created 0', 'updated 1', 'updated 2', 'updated 3']));
+  });
+
+  it('when a durable is retired, then the server no longer keeps it', async () => {
+    await bus.listen({ subject: 'ticket.created', durable: 'test-retired', handle: async () => undefined });
+    await bus.close();
+    bus = await createTestBus({ prefix: bus.options.subjectPrefix });
+    await bus.retireConsumers(['test-retired', 'test-never-existed']);
+    await expect(bus.manager.consumers.info(bus.options.stream, 'test-retired')).rejects.toThrow();
   });
 
   it('when a listener stops and starts again, then it resumes where it stopped without replaying handled events', async () => {

@@ -11,6 +11,7 @@ import {
   ForbiddenError,
   NotFoundError,
   PaymentDeclinedError,
+  probeReadiness,
   rateLimiter,
   requireAuth,
   signUserToken,
@@ -80,7 +81,7 @@ function buildApp({ cookieSecure = false }: { cookieSecure?: boolean } = {}) {
   return createServiceApp({
     logger: createTestLogger(),
     session: { jwtKey: TEST_JWT_KEY, cookieSecure, maxAgeMs: 15 * 60 * 1000 },
-    readiness: async () => readinessChecks,
+    readiness: async () => ({ checks: readinessChecks }),
     routes: buildTestRoutes(),
   });
 }
@@ -272,6 +273,32 @@ describe('probes', () => {
     });
   });
 
+  it('when a consumer holds a failing event, then /readyz stays ready and lists it in its details', async () => {
+    const held = [
+      {
+        durable: 'orders-ticket-events',
+        streamSequence: 42,
+        ageSeconds: 95,
+        firstFailedAt: new Date().toISOString(),
+        lastError: 'connect ECONNREFUSED',
+      },
+    ];
+    const probe = probeReadiness({
+      database: { isReachable: async () => true },
+      bus: { isConnected: () => true, heldEvents: () => held },
+      checks: { redis: async () => false },
+    });
+    const response = await request(
+      createServiceApp({ logger: createTestLogger(), readiness: probe, routes: Router() }),
+    ).get('/readyz');
+    expect(response.status).toBe(503);
+    expect(response.body).toEqual({
+      status: 'not ready',
+      checks: { database: true, bus: true, redis: false },
+      details: { heldEvents: held },
+    });
+  });
+
   it('when one readiness check fails, then /readyz is 503 and names it', async () => {
     readinessChecks = { database: true, bus: false };
     const response = await api().get('/readyz');
@@ -391,7 +418,7 @@ describe('a service without sessions', () => {
   it('when the app has no session settings, then it sets no cookie and nobody is signed in', async () => {
     const app = createServiceApp({
       logger: createTestLogger(),
-      readiness: async () => ({ redis: true }),
+      readiness: async () => ({ checks: { redis: true } }),
       routes: buildTestRoutes(),
     });
     const { cookie } = sessionCookieFor();

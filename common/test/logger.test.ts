@@ -80,7 +80,7 @@ describe('createLogger', () => {
     const app = createServiceApp({
       logger: createLogger({ service: 'x', destination }),
       session: { jwtKey: TEST_JWT_KEY, cookieSecure: false, maxAgeMs: 60_000 },
-      readiness: async () => ({}),
+      readiness: async () => ({ checks: {} }),
       routes: Router().get('/anything', (_req, res) => void res.json({})),
     });
 

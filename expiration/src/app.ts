@@ -1,9 +1,9 @@
 import { Router, type Express } from 'express';
-import { createServiceApp, type Logger } from '@ticketing/common';
+import { createServiceApp, type Logger, type ReadinessProbe } from '@ticketing/common';
 
 export interface ExpirationAppDependencies {
   logger: Logger;
-  readiness: () => Promise<Record<string, boolean>>;
+  readiness: ReadinessProbe;
 }
 
 /**

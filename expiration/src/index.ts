@@ -1,4 +1,4 @@
-import { EventBus, createLogger, runService } from '@ticketing/common';
+import { EventBus, createLogger, runService, probeReadiness } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadExpirationConfig } from './config';
 import { startListeners } from './events';
@@ -40,6 +40,6 @@ void runService(logger, async (lifecycle) => {
     await Promise.all(listeners.map((listener) => listener.stop()));
   });
 
-  const readiness = async () => ({ redis: await isRedisReachable(redis), bus: bus.isConnected() });
+  const readiness = probeReadiness({ bus, checks: { redis: () => isRedisReachable(redis) } });
   await lifecycle.listen(buildApp({ logger, readiness }), config.PORT);
 });

@@ -1,3 +1,4 @@
+import { probeReadiness } from '@ticketing/common';
 import request from 'supertest';
 import type { Redis } from 'ioredis';
 import { createTestBus, createTestLogger, type TestBus } from '@ticketing/common/testing';
@@ -7,7 +8,7 @@ import { redisUrl } from './helpers';
 
 /** The app as index.ts builds it: ready when Redis answers PING and the bus is connected. */
 function buildTestApp(redis: Redis, bus: TestBus) {
-  const readiness = async () => ({ redis: await isRedisReachable(redis), bus: bus.isConnected() });
+  const readiness = probeReadiness({ bus, checks: { redis: () => isRedisReachable(redis) } });
   return buildApp({ logger: createTestLogger(), readiness });
 }
 
@@ -34,7 +35,7 @@ describe('health probes', () => {
     await request(app).get('/healthz').expect(200, { status: 'ok' });
     await request(app)
       .get('/readyz')
-      .expect(200, { status: 'ready', checks: { redis: true, bus: true } });
+      .expect(200, { status: 'ready', checks: { redis: true, bus: true }, details: { heldEvents: [] } });
   });
 
   it('when the Redis connection is gone, then /readyz answers 503 naming Redis, and /healthz stays alive', async () => {
@@ -42,7 +43,7 @@ describe('health probes', () => {
     await closeRedis(redis);
     await request(app)
       .get('/readyz')
-      .expect(503, { status: 'not ready', checks: { redis: false, bus: true } });
+      .expect(503, { status: 'not ready', checks: { redis: false, bus: true }, details: { heldEvents: [] } });
     await request(app).get('/healthz').expect(200, { status: 'ok' });
   });
 
@@ -51,7 +52,7 @@ describe('health probes', () => {
     await bus.close();
     await request(app)
       .get('/readyz')
-      .expect(503, { status: 'not ready', checks: { redis: true, bus: false } });
+      .expect(503, { status: 'not ready', checks: { redis: true, bus: false }, details: { heldEvents: [] } });
   });
 
   it('when a path does not exist, then it answers 404 with the error envelope', async () => {

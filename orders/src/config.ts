@@ -18,6 +18,17 @@ export const ordersEnvironment = serviceEnvironment(3003)
      * normal path, and the sweep must not race it for orders that are merely on time.
      */
     ORDER_SWEEP_GRACE_SECONDS: z.coerce.number().int().min(0).default(30),
+    /** Most unpaid orders (reservations) one buyer may hold at once; the next one is a 429. */
+    MAX_LIVE_ORDERS_PER_BUYER: z.coerce.number().int().min(1).default(5),
+    /**
+     * How long an order waits for the ticket replica to reach the version the buyer saw (an edit whose
+     * ticket.updated is still on its way) before answering 503.
+     */
+    TICKET_REPLICA_WAIT_MS: z.coerce.number().int().min(0).default(2_000),
+    /** How often the restatement job runs (DESIGN.md rule 7: replicas converge after any fault). */
+    ORDER_RESTATE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(30),
+    /** How long after an order's last change it is restated: once the normal events have had their chance. */
+    ORDER_RESTATE_AFTER_SECONDS: z.coerce.number().int().min(0).default(60),
   });
 
 export type OrdersConfig = z.output<typeof ordersEnvironment>;

@@ -1,9 +1,10 @@
-import { EventBus, Outbox, connectDatabase, createLogger, runService } from '@ticketing/common';
+import { EventBus, Outbox, connectDatabase, createLogger, runService, probeReadiness } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadOrdersConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
 import { startListeners } from './events';
+import { startOrderRestatement } from './orders/order-restatement';
 import { startOrderSweep } from './orders/order-sweep';
 
 const config = loadOrdersConfig();
@@ -16,7 +17,7 @@ void runService(logger, async (lifecycle) => {
   const bus = await EventBus.connectWithConfig(config, 'orders', logger);
   lifecycle.onStop('bus', () => bus.close());
 
-  // orders publishes order.created / order.cancelled.
+  // orders publishes order.created / order.cancelled / order.completed / order.restated.
   const outbox = new Outbox(database.db, { logger });
   outbox.startRelay(bus);
   lifecycle.onStop('outbox relay', () => outbox.stopRelay());
@@ -34,6 +35,13 @@ void runService(logger, async (lifecycle) => {
   });
   lifecycle.onStop('order sweep', () => sweep.stop());
 
-  const readiness = async () => ({ database: await database.isReachable(), bus: bus.isConnected() });
+  const restatement = startOrderRestatement(outbox, {
+    intervalSeconds: config.ORDER_RESTATE_INTERVAL_SECONDS,
+    settleSeconds: config.ORDER_RESTATE_AFTER_SECONDS,
+    logger,
+  });
+  lifecycle.onStop('order restatement', () => restatement.stop());
+
+  const readiness = probeReadiness({ database, bus });
   await lifecycle.listen(buildApp({ config, outbox, logger, readiness }), config.PORT);
 });

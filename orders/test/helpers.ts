@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { Outbox, listRecordedEvents, processedEvents, type EventData, type Subject } from '@ticketing/common';
+import {
+  Outbox,
+  listRecordedEvents,
+  processedEvents,
+  type EventData,
+  type Subject,
+  probeReadiness,
+} from '@ticketing/common';
 import {
   TEST_JWT_KEY,
   createTestDatabase,
@@ -41,7 +48,7 @@ export function buildTestApp(database: OrdersTestDatabase, env: NodeJS.ProcessEn
   const config = testConfig(database, env);
   const logger = createTestLogger();
   const outbox = new Outbox(database.db, { logger });
-  const app = buildApp({ config, outbox, logger, readiness: async () => ({ database: await database.isReachable() }) });
+  const app = buildApp({ config, outbox, logger, readiness: probeReadiness({ database }) });
   return { app, outbox, config };
 }
 

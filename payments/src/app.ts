@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type Stripe from 'stripe';
-import { createServiceApp, sessionSettings, type Logger, type Outbox } from '@ticketing/common';
+import { createServiceApp, sessionSettings, type Logger, type Outbox, type ReadinessProbe } from '@ticketing/common';
 import { webhookSecret, type PaymentsConfig } from './config';
 import { paymentsRoutes } from './routes';
 
@@ -9,7 +9,7 @@ export interface PaymentsAppDependencies {
   outbox: Outbox;
   stripe: Stripe;
   logger: Logger;
-  readiness: () => Promise<Record<string, boolean>>;
+  readiness: ReadinessProbe;
 }
 
 /** The payments service's HTTP app; it never listens (index.ts does, tests use supertest). */

@@ -1,4 +1,4 @@
-import { EventBus, Outbox, connectDatabase, createLogger, runService } from '@ticketing/common';
+import { EventBus, Outbox, connectDatabase, createLogger, runService, probeReadiness } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadPaymentsConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
@@ -28,6 +28,6 @@ void runService(logger, async (lifecycle) => {
   // bus.close() stops the listeners before draining, so they need no stop of their own.
   await startListeners(bus, outbox, stripe);
 
-  const readiness = async () => ({ database: await database.isReachable(), bus: bus.isConnected() });
+  const readiness = probeReadiness({ database, bus });
   await lifecycle.listen(buildApp({ config, outbox, stripe, logger, readiness }), config.PORT);
 });

@@ -13,6 +13,7 @@ import {
   type EventEnvelope,
   type RunningListener,
   type Subject,
+  probeReadiness,
 } from '@ticketing/common';
 import {
   TEST_JWT_KEY,
@@ -103,7 +104,7 @@ export function usePayments(options: HarnessOptions = {}): PaymentsHarness {
       outbox: harness.outbox,
       stripe: harness.stripe,
       logger,
-      readiness: async () => ({ database: await harness.database.isReachable() }),
+      readiness: probeReadiness({ database: harness.database }),
     });
     harness.server?.on('request', harness.app);
     if (options.bus) {

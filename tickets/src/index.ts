@@ -1,4 +1,4 @@
-import { EventBus, Outbox, connectDatabase, createLogger, runService } from '@ticketing/common';
+import { EventBus, Outbox, connectDatabase, createLogger, runService, probeReadiness } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadTicketsConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
@@ -25,6 +25,6 @@ void runService(logger, async (lifecycle) => {
     lifecycle.onStop(`listener ${listener.durable}`, () => listener.stop());
   }
 
-  const readiness = async () => ({ database: await database.isReachable(), bus: bus.isConnected() });
+  const readiness = probeReadiness({ database, bus });
   await lifecycle.listen(buildApp({ config, outbox, logger, readiness }), config.PORT);
 });

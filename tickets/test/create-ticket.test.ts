@@ -11,7 +11,7 @@ const post = (cookie?: string) => {
 };
 
 const TITLE_ERROR = { message: 'Title must be 1 to 120 characters', field: 'title' };
-const PRICE_ERROR = { message: 'Price must be greater than 0 with at most 2 decimals', field: 'price' };
+const PRICE_ERROR = { message: 'Price must be from 0.50 to 999999.99 with at most 2 decimals', field: 'price' };
 
 describe('POST /api/tickets', () => {
   it('when nobody is signed in, then it answers 401 and lists nothing', async () => {
@@ -57,8 +57,8 @@ describe('POST /api/tickets', () => {
 
   it.each([
     ['a price as a numeric string', '20.50', 20.5],
-    ['the smallest price', 0.01, 0.01],
-    ['the largest price', 1_000_000, 1_000_000],
+    ['the smallest price', 0.5, 0.5],
+    ['the largest price', 999_999.99, 999_999.99],
   ])('when given %s, then it is accepted', async (_case, price, shown) => {
     const response = await post(signIn().cookie).send(buildTicket({ price })).expect(201);
     expect(response.body.price).toBe(shown);
@@ -82,7 +82,8 @@ describe('POST /api/tickets', () => {
     ['price 0', { title: 'Concert', price: 0 }, PRICE_ERROR],
     ['a negative price', { title: 'Concert', price: -5 }, PRICE_ERROR],
     ['price 10.999', { title: 'Concert', price: 10.999 }, PRICE_ERROR],
-    ['a price above 1,000,000', { title: 'Concert', price: 1_000_000.01 }, PRICE_ERROR],
+    ['a price Stripe cannot charge, under 0.50', { title: 'Concert', price: 0.49 }, PRICE_ERROR],
+    ['a price of 1,000,000', { title: 'Concert', price: 1_000_000 }, PRICE_ERROR],
     ['a price that is a boolean', { title: 'Concert', price: true }, PRICE_ERROR],
     ['a price that is an object', { title: 'Concert', price: { amount: 10 } }, PRICE_ERROR],
     ['a price that is null', { title: 'Concert', price: null }, PRICE_ERROR],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import { Outbox, listRecordedEvents, type EventData, type Subject } from '@ticketing/common';
+import { Outbox, listRecordedEvents, type EventData, type Subject, probeReadiness } from '@ticketing/common';
 import {
   TEST_JWT_KEY,
   createTestDatabase,
@@ -34,7 +34,7 @@ export function buildTestApp(database: TicketsTestDatabase, env: NodeJS.ProcessE
   });
   const logger = createTestLogger();
   const outbox = new Outbox(database.db, { logger });
-  const app = buildApp({ config, outbox, logger, readiness: async () => ({ database: await database.isReachable() }) });
+  const app = buildApp({ config, outbox, logger, readiness: probeReadiness({ database }) });
   return { app, outbox, config };
 }
 

@@ -263,16 +263,17 @@ describe('order.created for a ticket tickets does not know', () => {
   let boundedListeners: RunningListener[];
 
   beforeAll(async () => {
-    boundedBus = await createTestBus();
-    boundedListeners = await startListeners(boundedBus, context.outbox, { maxDeliveries: 3 });
+    // A retry budget of seconds instead of a day, so the test sees the end of it.
+    boundedBus = await createTestBus({ retry: { budgetMs: 1_500, baseDelayMs: 100, maxDelayMs: 200 } });
+    boundedListeners = await startListeners(boundedBus, context.outbox);
   });
   afterAll(async () => {
     await Promise.all(boundedListeners.map((listener) => listener.stop()));
     await boundedBus.destroy();
   });
 
-  it('when it never becomes applicable, then after the bounded deliveries it lands on the dead-letter subject', async () => {
-    const received: { reason: string; deliveryCount: number; payload: string }[] = [];
+  it('when it never becomes applicable, then once the retry budget is spent it lands on the dead-letter subject', async () => {
+    const received: { reason: string; kind: string; deliveryCount: number; payload: string }[] = [];
     const subscription = boundedBus.connection.subscribe(boundedBus.deadLetterSubject('tickets-order-created'), {
       callback: (_error, message) => void received.push(message.json()),
     });
@@ -282,7 +283,12 @@ describe('order.created for a ticket tickets does not know', () => {
         ...orderCreated({ id: unknownTicketId, price: 10 } as TicketView),
       });
       await waitFor(() => expect(received).toHaveLength(1));
-      expect(received[0]).toMatchObject({ reason: `ticket ${unknownTicketId} is unknown`, deliveryCount: 3 });
+      expect(received[0]).toMatchObject({
+        reason: `ticket ${unknownTicketId} is unknown`,
+        kind: 'retry-budget-exhausted',
+      });
+      // Retried all along the budget, not given up after a count.
+      expect(received[0]?.deliveryCount).toBeGreaterThanOrEqual(5);
       expect(JSON.parse(String(received[0]?.payload)).id).toBe(published.id);
     } finally {
       subscription.unsubscribe();

@@ -73,17 +73,17 @@ describe('PUT /api/tickets/:id', () => {
     ],
     [
       { title: 'Concert', price: 'abc' },
-      { message: 'Price must be greater than 0 with at most 2 decimals', field: 'price' },
+      { message: 'Price must be from 0.50 to 999999.99 with at most 2 decimals', field: 'price' },
     ],
     [
       { title: 'Concert', price: 0 },
-      { message: 'Price must be greater than 0 with at most 2 decimals', field: 'price' },
+      { message: 'Price must be from 0.50 to 999999.99 with at most 2 decimals', field: 'price' },
     ],
     [
       { title: 'Concert', price: 10.999 },
-      { message: 'Price must be greater than 0 with at most 2 decimals', field: 'price' },
+      { message: 'Price must be from 0.50 to 999999.99 with at most 2 decimals', field: 'price' },
     ],
-    [{ title: 'Concert' }, { message: 'Price must be greater than 0 with at most 2 decimals', field: 'price' }],
+    [{ title: 'Concert' }, { message: 'Price must be from 0.50 to 999999.99 with at most 2 decimals', field: 'price' }],
   ])('when the body is %j, then it answers 400 naming the field', async (body, error) => {
     const { cookie } = signIn();
     const ticket = await createTicket(context.app, cookie);

@@ -24,9 +24,3 @@ export async function browserApi<T>(
     return unreachable();
   }
 }
-
-/** Only same-site paths are followed after signing in, never `//evil.example` or `https://…`. */
-export function safeNextPath(next: string | null | undefined): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
-}

@@ -24,6 +24,10 @@ export interface Order {
   userId: string;
   status: OrderStatus;
   expiresAt: string;
+  /**
+   * The ticket as it was reserved: `price` is the price stored on the order when it was placed (what the buyer
+   * saw and is charged), not the ticket's current price, which the seller may have changed since.
+   */
   ticket: { id: string; title: string; price: number };
   version: number;
   /** When the order was placed (ISO 8601). */

@@ -15,6 +15,7 @@ import {
 import type { Logger } from 'pino';
 import {
   eventSchemas,
+  subjects,
   parseEnvelope,
   MalformedEventError,
   type EventData,
@@ -22,6 +23,8 @@ import {
   type Subject,
 } from '../events';
 import { RetryLaterError } from './retry-later-error';
+import { PermanentEventError } from './permanent-event-error';
+import { RetryTracker, type HeldEvent } from './retry-tracker';
 import type { ServiceConfig } from '../config';
 
 export interface EventBusOptions {
@@ -38,23 +41,79 @@ export interface EventBusOptions {
   replicas?: number;
   /** How long to keep retrying the first connection before giving up. */
   connectTimeoutMs?: number;
+  /** How failing events are retried; every listener on this bus shares it. */
+  retry?: Partial<RetryPolicy>;
 }
+
+/**
+ * How a listener retries an event whose handler failed for a transient reason (DESIGN.md rule 6): with
+ * capped backoff, for as long as the budget lasts, measured from when the event was stored. An outage of
+ * a dependency must never turn into a lost event; only a payload that can never apply is given up early.
+ */
+export interface RetryPolicy {
+  /** How long after it was stored an event is still retried; then it goes to the dead-letter subject. */
+  budgetMs: number;
+  /** First retry delay of a failing handler; each further failure doubles it, up to `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** An event held (failing) for longer than this is reported: a warning per retry, and in `/readyz`. */
+  stuckWarningMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
+  budgetMs: 24 * 60 * 60_000,
+  baseDelayMs: 250,
+  maxDelayMs: 30_000,
+  stuckWarningMs: 60_000,
+});
 
 export interface HandlerContext {
   deliveryCount: number;
   logger: Logger;
 }
 
+/** An envelope of any one of the subjects in `S`: a union a handler can switch on by `subject`. */
+export type AnyEnvelope<S extends Subject> = S extends Subject ? EventEnvelope<S> : never;
+
 export interface ListenerDefinition<S extends Subject> {
-  subject: S;
+  /**
+   * The subject heard, or several that differ only in their last token (`ticket.created` and
+   * `ticket.updated`): one consumer then delivers them in the order they were stored.
+   */
+  subject: S | readonly S[];
   /** Durable consumer name, saying who listens to what: `orders-ticket-updated`. */
   durable: string;
-  /** Runs the effect. Resolve to ack; throw RetryLaterError to retry after a delay; throw anything else to retry with backoff. */
-  handle(event: EventEnvelope<S>, context: HandlerContext): Promise<void>;
-  /** Deliveries before a failing event goes to the dead-letter subject. */
-  maxDeliveries?: number;
+  /**
+   * Runs the effect. Resolve to ack. Throw {@link PermanentEventError} for an event that can never apply
+   * (dead-lettered at once); anything else is retried with backoff within the retry budget, and a
+   * {@link RetryLaterError} (an event that arrived early) is retried more quietly.
+   */
+  handle(event: AnyEnvelope<S>, context: HandlerContext): Promise<void>;
   /** How long a delivery may stay un-acked before JetStream redelivers it. */
   ackWaitMs?: number;
+}
+
+/** Why an event went to the dead-letter subject. */
+export type DeadLetterKind =
+  /** The payload fails its schema: retrying can never help. */
+  | 'malformed'
+  /** The handler said the event can never apply ({@link PermanentEventError}). */
+  | 'permanent'
+  /** Still failing when its retry budget ran out. */
+  | 'retry-budget-exhausted';
+
+/** What the bus writes to `<prefix>.dead-letter.<durable>` for an event it gave up on. */
+export interface DeadLetter {
+  durable: string;
+  kind: DeadLetterKind;
+  /** The wire subject the event was stored under: where a replay publishes it again. */
+  subject: string;
+  streamSequence: number;
+  deliveryCount: number;
+  reason: string;
+  /** The message's bytes as they were stored. */
+  payload: string;
+  deadAt: string;
 }
 
 export interface PublishResult {
@@ -70,15 +129,18 @@ export interface RunningListener {
   stop(): Promise<void>;
 }
 
-const DEFAULT_MAX_DELIVERIES = 10;
 const DEFAULT_ACK_WAIT_MS = 30_000;
-const MAX_BACKOFF_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
 const millisToNanos = (ms: number) => ms * 1_000_000;
 
-/** A failing handler is retried sooner at first, then less often: 250 ms, 500 ms, 1 s … up to 30 s. */
-export function backoffDelayMs(deliveryCount: number): number {
-  return Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.max(0, deliveryCount - 1));
+/**
+ * The delay before retrying a delivery that failed: `baseDelayMs` doubled per earlier delivery, capped
+ * (250 ms, 500 ms, 1 s … 30 s with the defaults), so a short hiccup costs little and a long outage costs
+ * one attempt per `maxDelayMs`.
+ */
+export function retryDelayMs(deliveryCount: number, baseDelayMs: number, maxDelayMs: number): number {
+  // The exponent is capped so a delivery count in the thousands (a day of retries) cannot overflow.
+  return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(20, Math.max(0, deliveryCount - 1)));
 }
 
 /**
@@ -86,18 +148,24 @@ export function backoffDelayMs(deliveryCount: number): number {
  *
  * Every message is an {@link EventEnvelope}; its `id` is the JetStream `msgID`, so JetStream drops a
  * re-publish of the same event inside the stream's duplicate window. Listeners ack explicitly and only
- * after the handler resolved (handlers commit before they resolve), nak with a delay to retry, term a
- * malformed payload at once, and move an event that keeps failing to `<prefix>.dead-letter.<durable>`.
+ * after the handler resolved (handlers commit before they resolve), nak with a delay to retry, and term a
+ * malformed payload at once. A failing event is retried within a budget measured in time (a day by
+ * default), never a small count; only then, or when the handler says it can never apply, is it moved to
+ * `<prefix>.dead-letter.<durable>`, from where a person can list and replay it (see dead-letters.ts).
  */
 export class EventBus {
   private readonly listeners = new Set<RunningListener>();
+  private readonly held = new RetryTracker();
+  readonly retryPolicy: RetryPolicy;
 
   private constructor(
     readonly connection: NatsConnection,
     private readonly js: JetStreamClient,
     readonly manager: JetStreamManager,
     readonly options: EventBusOptions,
-  ) {}
+  ) {
+    this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  }
 
   /** Connects (retrying until `connectTimeoutMs`), and creates or updates the stream. */
   static async connect(options: EventBusOptions): Promise<EventBus> {
@@ -124,7 +192,17 @@ export class EventBus {
 
   /** Connects with a service's configuration (`NATS_URL`, `NATS_STREAM`, …). */
   static connectWithConfig(
-    config: Pick<ServiceConfig, 'NATS_URL' | 'NATS_STREAM' | 'NATS_SUBJECT_PREFIX' | 'NATS_STREAM_REPLICAS'>,
+    config: Pick<
+      ServiceConfig,
+      | 'NATS_URL'
+      | 'NATS_STREAM'
+      | 'NATS_SUBJECT_PREFIX'
+      | 'NATS_STREAM_REPLICAS'
+      | 'EVENT_RETRY_BUDGET_SECONDS'
+      | 'EVENT_RETRY_BASE_DELAY_MS'
+      | 'EVENT_RETRY_MAX_DELAY_MS'
+      | 'EVENT_STUCK_WARNING_SECONDS'
+    >,
     connectionName: string,
     logger: Logger,
   ): Promise<EventBus> {
@@ -135,6 +213,12 @@ export class EventBus {
       replicas: config.NATS_STREAM_REPLICAS,
       connectionName,
       logger,
+      retry: {
+        budgetMs: config.EVENT_RETRY_BUDGET_SECONDS * 1000,
+        baseDelayMs: config.EVENT_RETRY_BASE_DELAY_MS,
+        maxDelayMs: config.EVENT_RETRY_MAX_DELAY_MS,
+        stuckWarningMs: config.EVENT_STUCK_WARNING_SECONDS * 1000,
+      },
     });
   }
 
@@ -143,9 +227,17 @@ export class EventBus {
     return `${this.options.subjectPrefix}.${subject}`;
   }
 
-  /** Where events go that a listener could not handle after its bounded deliveries. */
+  /** Where events go that a listener gave up on (see {@link DeadLetter}). */
   deadLetterSubject(durable: string): string {
     return `${this.options.subjectPrefix}.dead-letter.${durable}`;
+  }
+
+  /**
+   * The events each listener of this process is holding because its handler keeps failing, oldest first:
+   * what `/readyz` shows in its details. Empty when every consumer is keeping up.
+   */
+  heldEvents(): HeldEvent[] {
+    return this.held.list();
   }
 
   /** Creates the stream, or brings an existing one to this configuration. */
@@ -191,6 +283,14 @@ export class EventBus {
   }
 
   /**
+   * Publishes bytes as they are on a wire subject (a replayed dead letter: its payload is whatever was
+   * stored, malformed or not). `msgID` makes a repeated call inside the duplicate window publish once.
+   */
+  async publishRaw(wireSubject: string, payload: string, msgID: string): Promise<void> {
+    await this.js.publish(wireSubject, payload, { msgID });
+  }
+
+  /**
    * Binds a durable pull consumer and handles its messages one at a time, in order, until stopped.
    * Several processes binding the same durable share its messages (each goes to one of them).
    */
@@ -198,12 +298,12 @@ export class EventBus {
     const ackWaitMs = definition.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
     await this.ensureConsumer({
       durable_name: definition.durable,
-      filter_subject: this.wireSubject(definition.subject),
+      filter_subject: this.filterSubject(subjectsOf(definition)),
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: millisToNanos(ackWaitMs),
-      // Unbounded here on purpose: the listener itself moves an event to the dead-letter subject after
-      // maxDeliveries, which JetStream's own max_deliver would instead drop silently.
+      // Unbounded here on purpose: the listener itself moves an event to the dead-letter subject when its
+      // retry budget runs out, which JetStream's own max_deliver would instead drop silently.
       max_deliver: -1,
     });
     const consumer = await this.js.consumers.get(this.options.stream, definition.durable);
@@ -224,6 +324,18 @@ export class EventBus {
     return listener;
   }
 
+  /**
+   * Deletes durable consumers a service no longer binds (a listener renamed or merged into another), so
+   * that the server stops keeping messages pending for them. A consumer that does not exist is fine.
+   */
+  async retireConsumers(durables: readonly string[]): Promise<void> {
+    for (const durable of durables) {
+      await this.manager.consumers.delete(this.options.stream, durable).catch((error: unknown) => {
+        if (!isNotFound(error)) throw error;
+      });
+    }
+  }
+
   /** Reachable and not closing: what `/readyz` reports. */
   isConnected(): boolean {
     return !this.connection.isClosed() && !this.connection.isDraining();
@@ -233,6 +345,21 @@ export class EventBus {
   async close(): Promise<void> {
     await Promise.all([...this.listeners].map((listener) => listener.stop()));
     if (!this.connection.isClosed()) await this.connection.drain();
+  }
+
+  /**
+   * One subject, or the wildcard covering several that differ only in their last token. Server 2.9 takes a
+   * single `filter_subject` per consumer, so that is the form several subjects must fit.
+   */
+  private filterSubject(subjects: readonly Subject[]): string {
+    const [first, ...rest] = subjects;
+    if (!first) throw new Error('a listener needs at least one subject');
+    if (rest.length === 0) return this.wireSubject(first);
+    const parent = first.slice(0, first.lastIndexOf('.'));
+    if (rest.some((subject) => subject.slice(0, subject.lastIndexOf('.')) !== parent)) {
+      throw new Error(`subjects ${subjects.join(', ')} must differ only in their last token`);
+    }
+    return `${this.options.subjectPrefix}.${parent}.*`;
   }
 
   private async ensureConsumer(config: Parameters<JetStreamManager['consumers']['add']>[1]): Promise<void> {
@@ -265,44 +392,34 @@ export class EventBus {
 
   private async handleMessage<S extends Subject>(definition: ListenerDefinition<S>, message: JsMsg): Promise<void> {
     const deliveryCount = message.info.deliveryCount;
-    const logger = this.options.logger.child({
-      subject: definition.subject,
-      durable: definition.durable,
-      deliveryCount,
-    });
-    let event: EventEnvelope<S>;
+    const { durable } = definition;
+    const logger = this.options.logger.child({ durable, deliveryCount });
+    const subject = this.catalogSubject(message.subject);
+    const subjects = subjectsOf(definition);
+    if (subject && !subjects.includes(subject as S) && subjects.length > 1) {
+      // A sibling subject under the same wildcard that this listener does not handle: not its business.
+      message.ack();
+      return;
+    }
+    let event: AnyEnvelope<S>;
     try {
-      event = parseEnvelope(definition.subject, message.json());
+      event = parseEnvelope((subject ?? subjects[0]) as S, message.json()) as AnyEnvelope<S>;
     } catch (error) {
       // Retrying can never fix a payload that fails its schema: keep a copy, then term it.
       const reason = error instanceof MalformedEventError ? error.reason : 'payload is not JSON';
       logger.error({ reason, sequence: message.seq }, 'malformed event terminated');
-      await this.deadLetter(definition.durable, message, reason, logger);
-      message.term();
+      await this.giveUp(message, { durable, kind: 'malformed', reason }, logger);
       return;
     }
 
-    const eventLogger = logger.child({ eventId: event.id });
+    const eventLogger = logger.child({ subject: event.subject, eventId: event.id });
     try {
       await definition.handle(event, { deliveryCount, logger: eventLogger });
     } catch (error) {
-      const maxDeliveries = definition.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
-      if (deliveryCount >= maxDeliveries) {
-        eventLogger.error({ err: error }, 'event failed on its last delivery, moved to the dead-letter subject');
-        await this.deadLetter(definition.durable, message, describe(error), eventLogger);
-        message.term();
-        return;
-      }
-      if (error instanceof RetryLaterError) {
-        eventLogger.info({ reason: error.reason, retryInMs: error.delayMs }, 'event not applicable yet, retrying');
-        message.nak(error.delayMs);
-      } else {
-        const retryInMs = backoffDelayMs(deliveryCount);
-        eventLogger.warn({ err: error, retryInMs }, 'event handler failed, retrying');
-        message.nak(retryInMs);
-      }
+      await this.retryOrGiveUp(message, durable, error, eventLogger);
       return;
     }
+    this.held.release(durable, message.seq);
 
     try {
       await message.ackAck();
@@ -313,26 +430,95 @@ export class EventBus {
     }
   }
 
-  private async deadLetter(durable: string, message: JsMsg, reason: string, logger: Logger): Promise<void> {
-    try {
-      await this.js.publish(
-        this.deadLetterSubject(durable),
-        JSON.stringify({
-          durable,
-          subject: message.subject,
-          streamSequence: message.seq,
-          deliveryCount: message.info.deliveryCount,
-          reason,
-          payload: message.string(),
-          deadAt: new Date().toISOString(),
-        }),
-        // One dead letter per stored message, however often this runs.
-        { msgID: `dead-letter:${durable}:${message.seq}` },
+  /**
+   * A handler failed: retry with capped backoff while the event is younger than the budget, else (or when
+   * the handler said it can never apply) move it to the dead-letter subject.
+   */
+  private async retryOrGiveUp(message: JsMsg, durable: string, error: unknown, logger: Logger): Promise<void> {
+    const policy = this.retryPolicy;
+    const ageMs = Math.max(0, Date.now() - message.info.timestampNanos / 1_000_000);
+    const permanent = error instanceof PermanentEventError;
+    if (permanent || ageMs >= policy.budgetMs) {
+      const kind: DeadLetterKind = permanent ? 'permanent' : 'retry-budget-exhausted';
+      logger.error({ err: error, kind, ageMs }, 'event given up, moved to the dead-letter subject');
+      await this.giveUp(message, { durable, kind, reason: describe(error) }, logger);
+      return;
+    }
+
+    const early = error instanceof RetryLaterError;
+    const retryInMs = retryDelayMs(
+      message.info.deliveryCount,
+      early ? error.delayMs : policy.baseDelayMs,
+      policy.maxDelayMs,
+    );
+    const held = this.held.hold(durable, message.seq, ageMs, describe(error));
+    if (ageMs >= policy.stuckWarningMs) {
+      // Said at every retry past the threshold: an operator sees which consumer is stuck, on what, how long.
+      logger.warn(
+        { err: error, ageSeconds: Math.round(ageMs / 1000), retryInMs, since: held.firstFailedAt },
+        'consumer is holding an event that keeps failing',
       );
-    } catch (error) {
-      logger.error({ err: error }, 'could not publish to the dead-letter subject');
+    } else if (early) {
+      logger.info({ reason: describe(error), retryInMs }, 'event not applicable yet, retrying');
+    } else {
+      logger.warn({ err: error, retryInMs }, 'event handler failed, retrying');
+    }
+    message.nak(retryInMs);
+  }
+
+  /** The catalog subject of a wire subject under this bus's prefix (`ticketing.ticket.created` → `ticket.created`). */
+  private catalogSubject(wireSubject: string): Subject | undefined {
+    const prefix = `${this.options.subjectPrefix}.`;
+    if (!wireSubject.startsWith(prefix)) return undefined;
+    const subject = wireSubject.slice(prefix.length);
+    return subjects.includes(subject as Subject) ? (subject as Subject) : undefined;
+  }
+
+  /**
+   * Keeps a copy on the dead-letter subject, then terms the message. If the copy cannot be stored (NATS is
+   * struggling), the message is not termed but retried later: an event is never dropped without its copy.
+   */
+  private async giveUp(
+    message: JsMsg,
+    cause: Pick<DeadLetter, 'durable' | 'kind' | 'reason'>,
+    logger: Logger,
+  ): Promise<void> {
+    if (await this.deadLetter(message, cause, logger)) {
+      this.held.release(cause.durable, message.seq);
+      message.term();
+    } else {
+      message.nak(this.retryPolicy.maxDelayMs);
     }
   }
+
+  private async deadLetter(
+    message: JsMsg,
+    cause: Pick<DeadLetter, 'durable' | 'kind' | 'reason'>,
+    logger: Logger,
+  ): Promise<boolean> {
+    const deadLetter: DeadLetter = {
+      ...cause,
+      subject: message.subject,
+      streamSequence: message.seq,
+      deliveryCount: message.info.deliveryCount,
+      payload: message.string(),
+      deadAt: new Date().toISOString(),
+    };
+    try {
+      await this.js.publish(this.deadLetterSubject(cause.durable), JSON.stringify(deadLetter), {
+        // One dead letter per stored message, however often this runs.
+        msgID: `dead-letter:${cause.durable}:${message.seq}`,
+      });
+      return true;
+    } catch (error) {
+      logger.error({ err: error }, 'could not publish to the dead-letter subject; the event stays and is retried');
+      return false;
+    }
+  }
+}
+
+function subjectsOf<S extends Subject>(definition: ListenerDefinition<S>): readonly S[] {
+  return typeof definition.subject === 'string' ? [definition.subject] : definition.subject;
 }
 
 function isNotFound(error: unknown): boolean {

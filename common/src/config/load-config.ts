@@ -58,6 +58,20 @@ export function serviceEnvironment(defaultPort: number) {
       .default('ticketing'),
     /** Replicas of the stream: 1 on a laptop, 3 in a production cluster (DESIGN.md rule 7). */
     NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+    /**
+     * How long a failing event is retried before it goes to the dead-letter subject (DESIGN.md rule 6):
+     * long enough to outlast any outage of a dependency. A day by default.
+     */
+    EVENT_RETRY_BUDGET_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(24 * 60 * 60),
+    /** First retry delay of a failing event; doubled per failure up to EVENT_RETRY_MAX_DELAY_MS. */
+    EVENT_RETRY_BASE_DELAY_MS: z.coerce.number().int().min(1).default(250),
+    EVENT_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1).default(30_000),
+    /** A consumer holding a failing event longer than this says so (a warning, and `/readyz` details). */
+    EVENT_STUCK_WARNING_SECONDS: z.coerce.number().int().min(1).default(60),
   });
 }
 

@@ -24,6 +24,8 @@ export interface ConnectDatabaseOptions<Schema extends Record<string, unknown>> 
   migrationsFolder?: string;
   logger?: Logger;
   poolSize?: number;
+  /** How long a request waits for a connection before it fails (and answers 503). */
+  connectionTimeoutMs?: number;
 }
 
 /** Opens a pool (after running migrations when a folder is given). */
@@ -31,7 +33,13 @@ export async function connectDatabase<Schema extends Record<string, unknown> = R
   options: ConnectDatabaseOptions<Schema>,
 ): Promise<Database<Schema>> {
   if (options.migrationsFolder) await runMigrations(options.url, options.migrationsFolder, options.logger);
-  const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  const pool = new Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    // Without it a request waits forever for a database that does not answer; with it the request gets
+    // a 503 and the caller may retry.
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+  });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle database connection failed'));
   const db = drizzle(pool, { schema: options.schema ?? ({} as Schema) });
@@ -71,14 +79,75 @@ export async function runMigrations(url: string, migrationsFolder: string, logge
 }
 
 /**
- * True for PostgreSQL's unique violation (23505), of `constraint` when given. Drizzle wraps driver errors
- * (DrizzleQueryError), so the pg error may sit in the `cause` chain rather than on the error itself.
+ * Walks an error and its `cause` chain: Drizzle wraps driver errors (DrizzleQueryError), so the pg error
+ * may sit below the error a query threw.
  */
-export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+function* causeChain(error: unknown): Generator<{ code?: unknown; constraint?: unknown; message?: unknown }> {
   for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 5; depth += 1) {
-    const candidate = current as { code?: unknown; constraint?: unknown; cause?: unknown };
+    yield current as { code?: unknown; constraint?: unknown; message?: unknown };
+    current = (current as { cause?: unknown }).cause;
+  }
+}
+
+/** The SQLSTATE of a PostgreSQL error (anywhere in the cause chain), or undefined. */
+export function postgresErrorCode(error: unknown): string | undefined {
+  for (const candidate of causeChain(error)) {
+    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate.code;
+  }
+  return undefined;
+}
+
+/** True for PostgreSQL's unique violation (23505), of `constraint` when given. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  for (const candidate of causeChain(error)) {
     if (candidate.code === '23505') return constraint === undefined || candidate.constraint === constraint;
-    current = candidate.cause;
+  }
+  return false;
+}
+
+/**
+ * True for a value PostgreSQL cannot take (SQLSTATE class 22, data exception: a number out of range, a
+ * malformed date or uuid, a NUL byte in text): the request was wrong, not the server.
+ */
+export function isDataException(error: unknown): boolean {
+  return postgresErrorCode(error)?.startsWith('22') ?? false;
+}
+
+/** Socket-level failures of the connection to the database. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+]);
+/** Messages of pg and pg-pool for a connection lost or never made; they carry no code. */
+const LOST_CONNECTION =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i;
+
+/**
+ * True when the database could not be reached or went away mid-request: the server is down or
+ * restarting, refuses connections (`ALLOW_CONNECTIONS false`, too many clients), or the connection broke.
+ * Nothing was committed then, so the request may be sent again: a 503, not a 500.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (const candidate of causeChain(error)) {
+    const code = typeof candidate.code === 'string' ? candidate.code : undefined;
+    if (code && NETWORK_CODES.has(code)) return true;
+    // 08: connection exception; 57P01–57P03: admin shutdown, crash shutdown, cannot connect now;
+    // 53300: too many connections.
+    if (code && (code.startsWith('08') || /^57P0[123]$/.test(code) || code === '53300')) return true;
+    // 55000 is a wide class; this message is the database refusing new connections.
+    if (
+      code === '55000' &&
+      typeof candidate.message === 'string' &&
+      /not currently accepting connections/.test(candidate.message)
+    ) {
+      return true;
+    }
+    if (typeof candidate.message === 'string' && LOST_CONNECTION.test(candidate.message)) return true;
   }
   return false;
 }

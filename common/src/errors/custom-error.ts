@@ -17,6 +17,11 @@ export abstract class CustomError extends Error {
   }
 
   abstract serializeErrors(): SerializedError[];
+
+  /** Headers the answer carries besides the envelope (`Retry-After` on a 429 or 503). */
+  headers(): Record<string, string> {
+    return {};
+  }
 }
 
 /** An error with one message (and optionally the field it is about). */
@@ -104,15 +109,33 @@ export class PayloadTooLargeError extends SingleMessageError {
 /** 429: too many requests from this client; try again later. */
 export class TooManyRequestsError extends SingleMessageError {
   readonly statusCode = 429;
-  constructor(message = 'Too many requests, please try again later') {
+  constructor(
+    message = 'Too many requests, please try again later',
+    /** When the caller may try again, if known. */
+    readonly retryAfterSeconds?: number,
+  ) {
     super(message);
+  }
+
+  override headers(): Record<string, string> {
+    return this.retryAfterSeconds === undefined
+      ? {}
+      : { 'Retry-After': String(Math.max(1, Math.ceil(this.retryAfterSeconds))) };
   }
 }
 
 /** 503: a dependency (Stripe, say) gave no answer; nothing was decided and the same request may be sent again. */
 export class ServiceUnavailableError extends SingleMessageError {
   readonly statusCode = 503;
-  constructor(message = 'Service unavailable, please try again') {
+  constructor(
+    message = 'Service unavailable, please try again',
+    /** When to try again: a client (or the edge) waits this long before sending the same request. */
+    readonly retryAfterSeconds = 5,
+  ) {
     super(message);
+  }
+
+  override headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterSeconds) };
   }
 }

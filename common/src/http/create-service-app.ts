@@ -3,7 +3,8 @@ import express, { type Express, type Router } from 'express';
 import cookieSession from 'cookie-session';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { currentUser, errorHandler, notFoundHandler } from '../middleware';
+import { currentUser, errorHandler, notFoundHandler, rejectUnsafeText } from '../middleware';
+import type { ReadinessProbe } from './readiness';
 
 /** The session cookie's name, the same in every service so one sign-in works across all of them. */
 export const SESSION_COOKIE = 'session';
@@ -18,8 +19,8 @@ export interface ServiceAppOptions {
     /** Lifetime of the session cookie; the JWT inside expires at the same time. */
     maxAgeMs: number;
   };
-  /** What `/readyz` checks: each named dependency reachable. */
-  readiness: () => Promise<Record<string, boolean>>;
+  /** What `/readyz` checks: each named dependency reachable (see {@link probeReadiness}). */
+  readiness: ReadinessProbe;
   /** The service's routes, mounted after the shared middleware and before the error handler. */
   routes: Router;
   /** Proxies in front of the service whose X-Forwarded-For entries are believed. */
@@ -68,6 +69,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
       },
     }),
   );
+  app.use(rejectUnsafeText);
   if (options.session) {
     app.use(
       cookieSession({
@@ -88,9 +90,12 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   });
   app.get('/readyz', async (_req, res) => {
     // A check that throws is a dependency that is not ready, not a server error.
-    const checks = await options.readiness().catch(() => ({ readiness: false }) as Record<string, boolean>);
+    const { checks, details } = await options.readiness().catch(() => ({
+      checks: { readiness: false } as Record<string, boolean>,
+      details: undefined,
+    }));
     const ready = Object.values(checks).every(Boolean);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks, ...(details && { details }) });
   });
 
   app.use(options.routes);

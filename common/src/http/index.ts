@@ -1,1 +1,2 @@
 export * from './create-service-app';
+export * from './readiness';

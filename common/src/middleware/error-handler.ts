@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { BadRequestError, CustomError, NotFoundError, PayloadTooLargeError } from '../errors';
+import { isDataException, isDatabaseUnavailable } from '../database';
+import { BadRequestError, CustomError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from '../errors';
 
 /** Errors thrown by express.json() (body-parser) carry a `type` and a client status. */
 interface BodyParserError extends Error {
@@ -30,13 +31,34 @@ function fromBodyParser(error: BodyParserError): CustomError | undefined {
   }
 }
 
+/** Seconds a client is asked to wait before retrying a request the database could not serve. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * What a database error means to the caller: a value PostgreSQL cannot take is their mistake (400); a
+ * database that is unreachable is ours and passing (503 with Retry-After). The transaction rolled back
+ * either way, so nothing the caller sent was half-applied.
+ */
+function fromDatabase(error: unknown): CustomError | undefined {
+  if (isDatabaseUnavailable(error)) {
+    return new ServiceUnavailableError('Service unavailable, please try again', DATABASE_RETRY_AFTER_SECONDS);
+  }
+  if (isDataException(error)) return new BadRequestError('Request contains a value that cannot be stored');
+  return undefined;
+}
+
 /**
  * The one error middleware: every error becomes `{ errors: [{ message, field? }] }` with its status.
  * An unexpected error is logged with its stack and answered 500 with nothing internal in the body.
  */
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
-  const known = error instanceof CustomError ? error : isBodyParserError(error) ? fromBodyParser(error) : undefined;
+  const known =
+    error instanceof CustomError ? error : isBodyParserError(error) ? fromBodyParser(error) : fromDatabase(error);
   if (known) {
+    if (known instanceof ServiceUnavailableError && !(error instanceof CustomError)) {
+      req.log?.warn({ err: error }, 'database unavailable; answered 503');
+    }
+    res.set(known.headers());
     res.status(known.statusCode).json({ errors: known.serializeErrors() });
     return;
   }

@@ -3,3 +3,4 @@ export * from './current-user';
 export * from './validate-request';
 export * from './rate-limit';
 export * from './uuid-param';
+export * from './reject-unsafe-text';

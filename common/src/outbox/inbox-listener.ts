@@ -1,18 +1,18 @@
 import type { Executor } from '../database';
-import type { EventData, EventEnvelope, Subject } from '../events';
-import type { HandlerContext, ListenerDefinition } from '../bus';
+import type { Subject } from '../events';
+import type { AnyEnvelope, HandlerContext, ListenerDefinition } from '../bus';
 import type { EventRecorder, Outbox } from './outbox';
 
 export interface InboxEffectContext<S extends Subject> extends HandlerContext {
   tx: Executor;
   /** Events the effect owes, published by the relay after commit. */
   events: EventRecorder;
-  event: EventEnvelope<S>;
+  event: AnyEnvelope<S>;
 }
 
 export interface InboxListenerDefinition<S extends Subject> extends Omit<ListenerDefinition<S>, 'handle'> {
   /** The effect of the event, run once per event id, in one transaction with its inbox record. */
-  apply(data: EventData<S>, context: InboxEffectContext<S>): Promise<void>;
+  apply(data: AnyEnvelope<S>['data'], context: InboxEffectContext<S>): Promise<void>;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { jetstream } from '@nats-io/jetstream';
-import { EventBus, type RunningListener } from '../bus';
-import type { EventEnvelope, Subject } from '../events';
+import { EventBus, type AnyEnvelope, type DeadLetter, type RetryPolicy, type RunningListener } from '../bus';
+import type { Subject } from '../events';
 
 /** A logger for tests: silent unless TEST_LOG_LEVEL asks for lines. */
 export function createTestLogger(): Logger {
@@ -23,7 +23,7 @@ export interface TestBus extends EventBus {
  * (and test runs) never see each other's events.
  */
 export async function createTestBus(
-  options: { prefix?: string; logger?: Logger; connectionName?: string } = {},
+  options: { prefix?: string; logger?: Logger; connectionName?: string; retry?: Partial<RetryPolicy> } = {},
 ): Promise<TestBus> {
   const prefix = options.prefix ?? `test_${randomBytes(5).toString('hex')}`;
   const bus = await EventBus.connect({
@@ -33,6 +33,7 @@ export async function createTestBus(
     connectionName: options.connectionName ?? `test-${prefix}`,
     logger: options.logger ?? createTestLogger(),
     connectTimeoutMs: 5_000,
+    retry: options.retry,
   });
   return Object.assign(bus, {
     async destroy() {
@@ -47,8 +48,8 @@ export async function createTestBus(
 export async function recordEvents<S extends Subject>(
   bus: EventBus,
   subject: S,
-): Promise<{ events: EventEnvelope<S>[]; stop(): Promise<void> }> {
-  const events: EventEnvelope<S>[] = [];
+): Promise<{ events: AnyEnvelope<S>[]; stop(): Promise<void> }> {
+  const events: AnyEnvelope<S>[] = [];
   const listener: RunningListener = await bus.listen({
     subject,
     durable: `recorder-${subject.replace('.', '-')}-${randomBytes(4).toString('hex')}`,
@@ -63,17 +64,6 @@ export async function recordEvents<S extends Subject>(
       await bus.manager.consumers.delete(bus.options.stream, listener.durable).catch(() => undefined);
     },
   };
-}
-
-/** What the bus writes to `<prefix>.dead-letter.<durable>` for an event it gave up on. */
-export interface DeadLetter {
-  durable: string;
-  subject: string;
-  streamSequence: number;
-  deliveryCount: number;
-  reason: string;
-  payload: string;
-  deadAt: string;
 }
 
 /**

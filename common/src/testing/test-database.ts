@@ -101,3 +101,17 @@ export async function createTestDatabase<Schema extends Record<string, unknown> 
     },
   };
 }
+
+/**
+ * Makes database `name` refuse connections and ends the ones it has, as an outage does, until the
+ * returned function lets it accept them again. Call that in a `finally`: a database left closed breaks
+ * every later test.
+ */
+export async function refuseConnections(name: string): Promise<() => Promise<void>> {
+  await withAdminClient(async (client) => {
+    await client.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+  });
+  return () =>
+    withAdminClient((client) => client.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`)).then(() => undefined);
+}

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor, OrderStatus } from '@ticketing/common';
 import { orders, tickets, type Order, type TicketReplica } from './schema';
 
@@ -13,7 +13,7 @@ export const LIVE_ORDER_PER_TICKET_INDEX = 'orders_live_ticket_idx';
 /** Inserts an order; rejects with a unique violation of {@link LIVE_ORDER_PER_TICKET_INDEX} when the ticket is held. */
 export async function insertOrder(
   db: Executor,
-  values: Pick<Order, 'userId' | 'ticketId' | 'status' | 'expiresAt'>,
+  values: Pick<Order, 'userId' | 'ticketId' | 'status' | 'price' | 'ticketVersion' | 'expiresAt'>,
 ): Promise<Order> {
   const [order] = await db.insert(orders).values(values).returning();
   if (!order) throw new Error('insert into orders returned no row');
@@ -77,4 +77,25 @@ export async function listOrderIdsDueBefore(
     .orderBy(asc(orders.expiresAt))
     .limit(limit);
   return rows.map((row) => row.id);
+}
+
+/**
+ * Takes a transaction-scoped advisory lock on one buyer: every other transaction taking it for the same
+ * buyer (on any replica) waits until this one ends. What makes "count, then insert" exact.
+ */
+export async function lockBuyer(db: Executor, buyerId: string): Promise<void> {
+  await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${buyerId}, 0))`);
+}
+
+/** How many of the buyer's orders are in one of `statuses`. */
+export async function countLiveOrdersOfBuyer(
+  db: Executor,
+  buyerId: string,
+  statuses: readonly OrderStatus[],
+): Promise<number> {
+  const [row] = await db
+    .select({ value: count() })
+    .from(orders)
+    .where(and(eq(orders.userId, buyerId), inArray(orders.status, [...statuses])));
+  return row?.value ?? 0;
 }

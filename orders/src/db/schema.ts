@@ -34,6 +34,13 @@ export const orders = pgTable(
       .notNull()
       .references(() => tickets.id),
     status: text('status').$type<OrderStatus>().notNull(),
+    /**
+     * Integer cents: the ticket's price when the order was placed, what the buyer saw and is charged. The
+     * replica's price may change later (a seller's edit racing the order); the order's never does.
+     */
+    price: integer('price').notNull(),
+    /** The ticket's version the order was placed at: the edit the buyer saw. */
+    ticketVersion: integer('ticket_version').notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     version: integer('version').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -54,6 +61,9 @@ export const orders = pgTable(
     index('orders_unpaid_expires_idx')
       .on(table.expiresAt)
       .where(sql`${table.status} in (${liveStatuses})`),
+    /** The restatement job walks orders by their last change. */
+    index('orders_updated_idx').on(table.updatedAt, table.id),
+    check('orders_price_check', sql`${table.price} > 0`),
     check(
       'orders_status_check',
       sql.raw(
@@ -66,3 +76,13 @@ export const orders = pgTable(
 );
 
 export type Order = typeof orders.$inferSelect;
+
+/**
+ * How far the restatement job (order-restatement.ts) has gone: the last change it restated, by
+ * (updated_at, id). One row per job; its row lock keeps two replicas from restating the same orders.
+ */
+export const restatementCursor = pgTable('restatement_cursor', {
+  name: text('name').primaryKey(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  orderId: uuid('order_id').notNull(),
+});

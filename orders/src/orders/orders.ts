@@ -4,22 +4,27 @@ import {
   NotFoundError,
   Outbox,
   OrderStatus,
+  ServiceUnavailableError,
+  TooManyRequestsError,
   decimalFromCents,
   isUniqueViolation,
+  type EventData,
   type EventRecorder,
   type Executor,
 } from '@ticketing/common';
 import {
   LIVE_ORDER_PER_TICKET_INDEX,
+  countLiveOrdersOfBuyer,
   findOrder,
   findOrderWithTicket,
   insertOrder,
   listOrderIdsDueBefore,
   listOrdersOfUser,
+  lockBuyer,
   transitionOrder,
 } from '../db/orders';
 import type { Order, TicketReplica } from '../db/schema';
-import { findTicket } from '../db/tickets';
+import { findTicket, findTicketForShare } from '../db/tickets';
 
 /** An order as the API shows it: the price a decimal, the deadline an ISO string. */
 export interface OrderView {
@@ -44,64 +49,116 @@ function within<T>(scope: WriteScope, work: (tx: Executor, events: EventRecorder
 }
 
 /** Statuses an order can still leave: it holds the ticket and is not paid yet. */
-const UNPAID: readonly OrderStatus[] = [OrderStatus.Created, OrderStatus.AwaitingPayment];
+export const UNPAID: readonly OrderStatus[] = [OrderStatus.Created, OrderStatus.AwaitingPayment];
 
+/** The message a buyer gets when the ticket moved past the version they saw. */
+export const TICKET_CHANGED_MESSAGE = 'The ticket changed; review the new price';
+
+/** The ticket's price as the order shows it is the price the order was placed at, never the replica's current one. */
 export function toOrderView(order: Order, ticket: TicketReplica): OrderView {
   return {
     id: order.id,
     userId: order.userId,
     status: order.status,
     expiresAt: order.expiresAt.toISOString(),
-    ticket: { id: ticket.id, title: ticket.title, price: decimalFromCents(ticket.price) },
+    ticket: { id: ticket.id, title: ticket.title, price: decimalFromCents(order.price) },
     version: order.version,
     createdAt: order.createdAt.toISOString(),
+  };
+}
+
+/** An order's whole state as orders publishes it (order.created, order.restated). */
+export function toOrderState(order: Order): EventData<'order.restated'> {
+  return {
+    id: order.id,
+    userId: order.userId,
+    status: order.status,
+    expiresAt: order.expiresAt.toISOString(),
+    ticket: { id: order.ticketId, price: order.price },
+    version: order.version,
   };
 }
 
 export interface CreateOrderOptions {
   /** How long the buyer holds the ticket (ORDER_EXPIRATION_SECONDS). */
   expiresInSeconds: number;
+  /** The ticket version the buyer saw; when given, the order is placed at exactly that version or not at all. */
+  ticketVersion?: number;
+  /** Most unpaid orders one buyer may hold at once (MAX_LIVE_ORDERS_PER_BUYER). */
+  maxLiveOrders?: number;
+  /** How long to wait for the replica to reach `ticketVersion` when it is behind. */
+  replicaWaitMs?: number;
   now?: Date;
 }
 
 /**
- * Reserves a ticket for a buyer: the order holds the ticket until it is paid, cancelled or expired.
+ * Reserves a ticket for a buyer at the price they saw: the order holds the ticket until it is paid,
+ * cancelled or expired, and stores the price and ticket version it was placed at (what payments charges).
+ *
  * 404 for a ticket this service does not know, 403 for the buyer's own ticket, 409 when another live order
- * holds it. Records `order.created`, which the tickets service mirrors as the lock and the expiration
- * service schedules.
+ * holds it or the ticket moved past `ticketVersion`, 429 when the buyer already holds `maxLiveOrders`
+ * unpaid orders. Records `order.created`, which tickets mirrors as the lock and expiration schedules.
  */
 export async function createOrder(
   outbox: Outbox,
   buyerId: string,
   ticketId: string,
-  { expiresInSeconds, now = new Date() }: CreateOrderOptions,
+  { expiresInSeconds, ticketVersion, maxLiveOrders, replicaWaitMs = 2_000, now = new Date() }: CreateOrderOptions,
 ): Promise<OrderView> {
+  if (ticketVersion !== undefined) await waitForReplica(outbox.db, ticketId, ticketVersion, replicaWaitMs);
   return outbox.transaction(async (tx, events) => {
-    const ticket = await findTicket(tx, ticketId);
+    // FOR SHARE: a ticket.updated for this ticket waits for this order, so the price read is the price kept.
+    const ticket = await findTicketForShare(tx, ticketId);
     if (!ticket) throw new NotFoundError('Ticket not found');
     if (ticket.userId === buyerId) throw new ForbiddenError('You cannot buy your own ticket');
+    if (ticketVersion !== undefined && ticket.version !== ticketVersion)
+      throw new ConflictError(TICKET_CHANGED_MESSAGE);
+
+    if (maxLiveOrders !== undefined) {
+      // One buyer's orders are placed one at a time (on any replica), so the count cannot be outrun.
+      await lockBuyer(tx, buyerId);
+      if ((await countLiveOrdersOfBuyer(tx, buyerId, UNPAID)) >= maxLiveOrders) {
+        throw new TooManyRequestsError(`You already hold ${maxLiveOrders} reservations`);
+      }
+    }
 
     // No "is it free?" read first: that would race. The partial unique index decides, atomically.
     const order = await insertOrder(tx, {
       userId: buyerId,
       ticketId: ticket.id,
       status: OrderStatus.Created,
+      price: ticket.price,
+      ticketVersion: ticket.version,
       expiresAt: new Date(now.getTime() + expiresInSeconds * 1000),
     }).catch((error: unknown) => {
       if (isUniqueViolation(error, LIVE_ORDER_PER_TICKET_INDEX)) throw new ConflictError('Ticket is already reserved');
       throw error;
     });
 
-    await events.record('order.created', {
-      id: order.id,
-      userId: order.userId,
-      status: OrderStatus.Created,
-      expiresAt: order.expiresAt.toISOString(),
-      ticket: { id: ticket.id, price: ticket.price },
-      version: order.version,
-    });
+    await events.record('order.created', toOrderState(order));
     return toOrderView(order, ticket);
   });
+}
+
+/** How often the replica is read again while a buyer waits for it to catch up. */
+const REPLICA_POLL_MS = 50;
+
+/**
+ * Waits (briefly) until the replica holds at least version `ticketVersion` of the ticket: the buyer saw an
+ * edit whose ticket.updated has not reached this service yet. A replica still behind after `waitMs` is a
+ * 503 (try again), never an order at a price the buyer did not see.
+ */
+async function waitForReplica(db: Executor, ticketId: string, ticketVersion: number, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const replica = await findTicket(db, ticketId);
+    if (replica && replica.version >= ticketVersion) return;
+    if (Date.now() >= deadline) {
+      if (!replica) return; // Unknown here: the transaction answers 404.
+      throw new ServiceUnavailableError('The ticket is being updated; please try again', 1);
+    }
+    await new Promise((resolve) => setTimeout(resolve, REPLICA_POLL_MS));
+  }
 }
 
 export type CancelOutcome =

@@ -10,10 +10,18 @@ export function createOrderRouter(outbox: Outbox, config: OrdersConfig): Router 
     requireAuth,
     // Checked here so that a malformed id is a 400 naming the field, never a database error.
     body('ticketId').custom(isUuid).withMessage('ticketId must be a valid id'),
+    // The version of the ticket the buyer saw (optional for older clients): the order is placed at it or not at all.
+    body('ticketVersion')
+      .optional()
+      .custom((value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0)
+      .withMessage('ticketVersion must be a whole number from 0'),
     validateRequest,
     async (req, res) => {
       const order = await createOrder(outbox, signedInUser(req).id, req.body.ticketId, {
         expiresInSeconds: config.ORDER_EXPIRATION_SECONDS,
+        ticketVersion: req.body.ticketVersion as number | undefined,
+        maxLiveOrders: config.MAX_LIVE_ORDERS_PER_BUYER,
+        replicaWaitMs: config.TICKET_REPLICA_WAIT_MS,
       });
       res.status(201).json(order);
     },

@@ -1,23 +1,12 @@
-import {
-  RetryLaterError,
-  backoffDelayMs,
-  inboxListener,
-  type ListenerDefinition,
-  type Outbox,
-} from '@ticketing/common';
+import { RetryLaterError, inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
 import { markTicketSold } from '../tickets/locks';
-import type { ListenerOptions } from './listener-options';
 
 /** `order.completed` → the ticket is sold to that order (shown as sold; it never returns to the list). */
-export function orderCompletedListener(
-  outbox: Outbox,
-  options: ListenerOptions = {},
-): ListenerDefinition<'order.completed'> {
+export function orderCompletedListener(outbox: Outbox): ListenerDefinition<'order.completed'> {
   return inboxListener(outbox, {
     subject: 'order.completed',
     durable: 'tickets-order-completed',
-    maxDeliveries: options.maxDeliveries,
-    async apply(order, { tx, events, deliveryCount, logger }) {
+    async apply(order, { tx, events, logger }) {
       const outcome = await markTicketSold(tx, events, { id: order.id, ticketId: order.ticket.id });
       switch (outcome) {
         case 'sold':
@@ -27,7 +16,7 @@ export function orderCompletedListener(
         // order.created travels on another consumer and may not have locked the ticket yet.
         case 'not-locked-by-order-yet':
         case 'unknown-ticket':
-          throw new RetryLaterError(`ticket ${order.ticket.id}: ${outcome}`, backoffDelayMs(deliveryCount));
+          throw new RetryLaterError(`ticket ${order.ticket.id}: ${outcome}`);
       }
     },
   });

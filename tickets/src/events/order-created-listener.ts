@@ -1,23 +1,12 @@
-import {
-  RetryLaterError,
-  backoffDelayMs,
-  inboxListener,
-  type ListenerDefinition,
-  type Outbox,
-} from '@ticketing/common';
+import { RetryLaterError, inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
 import { lockTicket } from '../tickets/locks';
-import type { ListenerOptions } from './listener-options';
 
 /** `order.created` → lock the ticket for the order (DESIGN.md rule 4: tickets mirrors what orders decided). */
-export function orderCreatedListener(
-  outbox: Outbox,
-  options: ListenerOptions = {},
-): ListenerDefinition<'order.created'> {
+export function orderCreatedListener(outbox: Outbox): ListenerDefinition<'order.created'> {
   return inboxListener(outbox, {
     subject: 'order.created',
     durable: 'tickets-order-created',
-    maxDeliveries: options.maxDeliveries,
-    async apply(order, { tx, events, deliveryCount, logger }) {
+    async apply(order, { tx, events, logger }) {
       const outcome = await lockTicket(tx, events, { id: order.id, ticketId: order.ticket.id });
       switch (outcome) {
         case 'locked':
@@ -25,14 +14,15 @@ export function orderCreatedListener(
         case 'order-released':
           logger.info({ orderId: order.id, ticketId: order.ticket.id, outcome }, 'order.created applied');
           return;
-        // Retried later, waiting longer each time (250 ms doubling to 30 s), so that the bounded deliveries
-        // span a minute or two: time for the event we are waiting on to arrive.
+        // Retried later, waiting longer each time, within the bus's retry budget: time for the event we are
+        // waiting on to arrive.
         case 'held-by-another-order':
           // Orders allows one live order per ticket, so the holder's order.cancelled is on its way.
-          throw new RetryLaterError('ticket is held by another order', backoffDelayMs(deliveryCount));
+          throw new RetryLaterError('ticket is held by another order');
         case 'unknown-ticket':
-          // Cannot happen in order (orders learns tickets from us); if it does, the dead-letter subject keeps it.
-          throw new RetryLaterError(`ticket ${order.ticket.id} is unknown`, backoffDelayMs(deliveryCount));
+          // Cannot happen in order (orders learns tickets from us); if it does, the dead-letter subject keeps it
+          // once the retry budget runs out.
+          throw new RetryLaterError(`ticket ${order.ticket.id} is unknown`);
       }
     },
   });

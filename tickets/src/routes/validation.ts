@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { body, query } from 'express-validator';
-import { centsFromDecimal } from '@ticketing/common';
+import { MAX_PRICE_CENTS, MIN_PRICE_CENTS, centsFromDecimal, decimalFromCents } from '@ticketing/common';
 import { decodeCursor } from '../tickets/cursor';
 import type { TicketInput } from '../tickets/tickets';
 
@@ -9,7 +9,7 @@ export const PAGE_SIZE_DEFAULT = 20;
 export const PAGE_SIZE_MAX = 100;
 
 const TITLE_MESSAGE = `Title must be 1 to ${TITLE_MAX} characters`;
-const PRICE_MESSAGE = 'Price must be greater than 0 with at most 2 decimals';
+export const PRICE_MESSAGE = `Price must be from ${decimalFromCents(MIN_PRICE_CENTS).toFixed(2)} to ${decimalFromCents(MAX_PRICE_CENTS).toFixed(2)} with at most 2 decimals`;
 const LIMIT_MESSAGE = `Limit must be an integer from 1 to ${PAGE_SIZE_MAX}`;
 
 export const titleField = () =>
@@ -21,7 +21,7 @@ export const titleField = () =>
     .isLength({ min: 1, max: TITLE_MAX })
     .withMessage(TITLE_MESSAGE);
 
-/** A decimal (20.5) or numeric string ("20.50") with at most two decimals, above 0, at most 1,000,000. */
+/** A decimal (20.5) or numeric string ("20.50") with at most two decimals, in the range Stripe can charge. */
 export const priceField = () =>
   body('price')
     .custom((value: unknown) => centsFromDecimal(value) !== undefined)

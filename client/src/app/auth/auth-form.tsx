@@ -7,6 +7,7 @@ import { ErrorAlert } from '@/components/alert';
 import { Field } from '@/components/field';
 import { browserApi } from '@/lib/browser-api';
 import { splitErrors } from '@/lib/envelope';
+import { toSameOriginPath } from '@/lib/same-origin-path';
 import type { CurrentUser } from '@/lib/types';
 
 type Mode = 'signin' | 'signup';
@@ -58,7 +59,8 @@ export function AuthForm({ mode, next }: { mode: Mode; next: string }) {
       body: { email: String(data.get('email') ?? '').trim(), password: String(data.get('password') ?? '') },
     });
     if (result.ok) {
-      router.push(next);
+      // The page passed a checked path; checked again against the real origin where the navigation happens.
+      router.push(toSameOriginPath(next, window.location.origin));
       router.refresh();
       return;
     }

@@ -6,9 +6,13 @@ import { ErrorAlert } from '@/components/alert';
 import { Field } from '@/components/field';
 import { browserApi } from '@/lib/browser-api';
 import { splitErrors } from '@/lib/envelope';
+import { formatPrice } from '@/lib/format';
+import { MAX_PRICE, MIN_PRICE } from '@/lib/price-range';
 import type { Ticket } from '@/lib/types';
 
 const FIELDS = ['title', 'price'] as const;
+
+const PRICE_HINT = `In US dollars, from ${formatPrice(MIN_PRICE)} to ${formatPrice(MAX_PRICE)}, up to two decimals.`;
 
 type Props =
   | { mode: 'create'; ticket?: undefined; warning?: undefined }
@@ -99,13 +103,18 @@ export function TicketForm({ mode, ticket, warning }: Props) {
         id={`${idPrefix}price`}
         name="price"
         label="Price"
-        type="text"
+        // The form is noValidate: min, max and step describe the range (spin buttons, assistive technology);
+        // the API's 400 naming `price` is what the seller reads under the field.
+        type="number"
         inputMode="decimal"
+        min={MIN_PRICE.toFixed(2)}
+        max={MAX_PRICE.toFixed(2)}
+        step="0.01"
         required
         autoComplete="off"
         prefix="$"
         defaultValue={ticket ? priceForInput(ticket.price) : undefined}
-        hint="In US dollars, up to two decimals."
+        hint={PRICE_HINT}
         error={fieldErrors.price}
       />
       <div className="button-row">

@@ -1,14 +1,14 @@
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { getCurrentUser } from '@/lib/api';
-import { safeNextPath } from '@/lib/browser-api';
+import { toSameOriginPath } from '@/lib/same-origin-path';
 import { AuthForm } from '../auth-form';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
   const { next: nextParam } = await searchParams;
-  const next = safeNextPath(typeof nextParam === 'string' ? nextParam : undefined);
+  const next = toSameOriginPath(nextParam);
   if (await getCurrentUser()) redirect(next);
   return (
     <section className="panel narrow" aria-labelledby="signin-heading">

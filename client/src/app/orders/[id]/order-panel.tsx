@@ -46,6 +46,9 @@ export function OrderPanel({ order, charges, chargesKnown, stripePublishableKey,
   const [newCharge, setNewCharge] = useState<Charge | null>(null);
   const [errors, setErrors] = useState<string[]>([]);
   const [declined, setDeclined] = useState(false);
+  // Payments refused the attempt (409): the order was cancelled, expired or paid meanwhile, which the order's
+  // status shows a moment later. Paying again cannot succeed until then, so the form waits for it.
+  const [refused, setRefused] = useState(false);
   const [cancelledHere, setCancelledHere] = useState(false);
   const [sawExpiry, setSawExpiry] = useState(false);
   const [announcement, setAnnouncement] = useState('');
@@ -54,9 +57,9 @@ export function OrderPanel({ order, charges, chargesKnown, stripePublishableKey,
   const failedCharge = charges.find((charge) => charge.status === 'failed');
   const open = isOrderOpen(order);
   const expired = now >= new Date(order.expiresAt).getTime();
-  const payable = open && !completedCharge && !expired && !declined;
+  const payable = open && !completedCharge && !expired && !declined && !refused;
   // The order's status lags the payment or the expiry by an event; poll until it catches up.
-  const waitingForServer = open && (Boolean(completedCharge) || expired || declined);
+  const waitingForServer = open && (Boolean(completedCharge) || expired || declined || refused);
 
   // Speak the countdown's coarse changes (not its first value: the page shows it). This region lives here,
   // not in the countdown, so "expired" is still heard when the countdown gives way to the cancelled state.
@@ -98,8 +101,11 @@ export function OrderPanel({ order, charges, chargesKnown, stripePublishableKey,
       router.push(`/auth/signin?next=${encodeURIComponent(`/orders/${order.id}`)}`);
       return;
     }
+    // Every refusal shows the envelope's message: 402 declined, 409 (cancelled, e.g. after a decline, or
+    // already paid), 429 too many attempts, 503 payments or Stripe unreachable.
     setErrors(result.errors.map((error) => error.message));
     if (result.status === 402) setDeclined(true);
+    if (result.status === 409) setRefused(true);
     if (result.status === 402 || result.status === 409) router.refresh();
   }
 

@@ -98,7 +98,7 @@ function BuyArea({
     return (
       <>
         <p className="lead">Purchasing reserves the ticket for you for a few minutes while you pay.</p>
-        <PurchaseButton ticketId={ticket.id} />
+        <PurchaseButton ticketId={ticket.id} ticketVersion={ticket.version} />
       </>
     );
   }

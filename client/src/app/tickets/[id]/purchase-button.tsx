@@ -6,8 +6,13 @@ import { ErrorAlert } from '@/components/alert';
 import { browserApi } from '@/lib/browser-api';
 import type { Order } from '@/lib/types';
 
-/** Reserves the ticket (POST /api/orders) and takes the buyer to the order, where the countdown starts. */
-export function PurchaseButton({ ticketId }: { ticketId: string }) {
+/**
+ * Reserves the ticket (POST /api/orders) and takes the buyer to the order, where the countdown starts. It sends
+ * the version of the ticket the page shows, so the buyer pays the price they saw: when the seller changed the
+ * ticket meanwhile, orders answers 409 ("The ticket changed; review the new price") and the page reloads its
+ * data, so the new price and this message appear together and Purchase then reserves at the new version.
+ */
+export function PurchaseButton({ ticketId, ticketVersion }: { ticketId: string; ticketVersion: number }) {
   const router = useRouter();
   const [pending, setPending] = useState(false);
   const [errors, setErrors] = useState<string[]>([]);
@@ -16,7 +21,7 @@ export function PurchaseButton({ ticketId }: { ticketId: string }) {
     if (pending) return;
     setPending(true);
     setErrors([]);
-    const result = await browserApi<Order>('/api/orders', { method: 'POST', body: { ticketId } });
+    const result = await browserApi<Order>('/api/orders', { method: 'POST', body: { ticketId, ticketVersion } });
     if (result.ok) {
       router.push(`/orders/${result.data.id}`);
       return;
@@ -26,8 +31,9 @@ export function PurchaseButton({ ticketId }: { ticketId: string }) {
       router.push(`/auth/signin?next=${encodeURIComponent(`/tickets/${ticketId}`)}`);
       return;
     }
+    // 429 (too many reservations, or too many attempts) and 503 keep the envelope's message here.
     setErrors(result.errors.map((error) => error.message));
-    // Someone else reserved it first (409): refresh so the badge says so.
+    // The ticket changed or someone else reserved it first (409): refresh so the price and badge say so.
     if (result.status === 409) router.refresh();
   }
 

@@ -1,0 +1,33 @@
+import { RetryLaterError, inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { reconcileTicketWithOrder } from '../tickets/locks';
+
+/**
+ * `order.restated` → make the ticket show what orders decided for that order (DESIGN.md rule 7), whatever
+ * this service missed: locked while the order is unpaid, free once it is cancelled, sold once it is
+ * complete. Applied with the same rules as the order's own events, so a stale restatement cannot undo a
+ * newer one.
+ */
+export function orderRestatedListener(outbox: Outbox): ListenerDefinition<'order.restated'> {
+  return inboxListener(outbox, {
+    subject: 'order.restated',
+    durable: 'tickets-order-restated',
+    async apply(order, { tx, events, logger }) {
+      const outcome = await reconcileTicketWithOrder(tx, events, {
+        id: order.id,
+        ticketId: order.ticket.id,
+        status: order.status,
+      });
+      switch (outcome) {
+        case 'held-by-another-order':
+        case 'unknown-ticket':
+          // The other order's cancellation (or restatement) is on its way; try again within the retry budget.
+          throw new RetryLaterError(`ticket ${order.ticket.id}: ${outcome}`);
+        default:
+          logger.info(
+            { orderId: order.id, ticketId: order.ticket.id, status: order.status, outcome },
+            'order restated',
+          );
+      }
+    },
+  });
+}

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import request from 'supertest';
+import { createTestBus, waitFor, type TestBus } from '@ticketing/common/testing';
+import type { EventData, OrderStatus, RunningListener } from '@ticketing/common';
+import { processedEvents } from '../src/db/schema';
+import { startListeners } from '../src/events';
+import type { TicketView } from '../src/tickets/tickets';
+import { createTicket, useTicketsApp } from './helpers';
+
+const context = useTicketsApp();
+let bus: TestBus;
+let listeners: RunningListener[];
+
+beforeAll(async () => {
+  bus = await createTestBus();
+  listeners = await startListeners(bus, context.outbox);
+});
+afterAll(async () => {
+  await Promise.all(listeners.map((listener) => listener.stop()));
+  await bus.destroy();
+});
+
+const restated = (ticket: TicketView, orderId: string, status: OrderStatus, version: number) =>
+  ({
+    id: orderId,
+    userId: randomUUID(),
+    status,
+    expiresAt: new Date(Date.now() + 15 * 60_000).toISOString(),
+    ticket: { id: ticket.id, price: Math.round(ticket.price * 100) },
+    version,
+  }) satisfies EventData<'order.restated'>;
+
+const showTicket = async (id: string): Promise<TicketView> =>
+  (await request(context.app).get(`/api/tickets/${id}`).expect(200)).body;
+
+const handled = (durable: string, eventId: string) =>
+  waitFor(async () => {
+    const rows = await context.database.db
+      .select()
+      .from(processedEvents)
+      .where(and(eq(processedEvents.consumer, durable), eq(processedEvents.eventId, eventId)));
+    expect(rows).toHaveLength(1);
+  });
+
+describe('order.restated → the ticket shows what orders decided (tickets-order-restated)', () => {
+  it('when order.created never arrived, then the restated live order locks the ticket and takes it off sale', async () => {
+    const ticket = await createTicket(context.app);
+    const orderId = randomUUID();
+    await bus.publish('order.restated', restated(ticket, orderId, 'created', 0));
+    await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId, sold: false }));
+  });
+
+  it('when order.cancelled never arrived, then the restated cancellation frees the ticket', async () => {
+    const ticket = await createTicket(context.app);
+    const orderId = randomUUID();
+    await bus.publish('order.created', { ...restated(ticket, orderId, 'created', 0) });
+    await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId }));
+
+    await bus.publish('order.restated', restated(ticket, orderId, 'cancelled', 1));
+    await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId: null, sold: false }));
+  });
+
+  it('when neither the lock nor the sale arrived, then the restated complete order shows the ticket sold to it', async () => {
+    const ticket = await createTicket(context.app);
+    const orderId = randomUUID();
+    await bus.publish('order.restated', restated(ticket, orderId, 'complete', 1));
+    await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId, sold: true }));
+  });
+
+  it('when a restatement of the live order arrives after its cancellation, then the ticket stays for sale', async () => {
+    const ticket = await createTicket(context.app);
+    const orderId = randomUUID();
+    const cancelled = await bus.publish('order.cancelled', { id: orderId, ticket: { id: ticket.id }, version: 1 });
+    await handled('tickets-order-cancelled', cancelled.id);
+
+    const stale = await bus.publish('order.restated', restated(ticket, orderId, 'created', 0));
+    await handled('tickets-order-restated', stale.id);
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: null, version: 0 });
+  });
+
+  it('when the ticket already shows the restated state, then nothing changes', async () => {
+    const ticket = await createTicket(context.app);
+    const orderId = randomUUID();
+    await bus.publish('order.restated', restated(ticket, orderId, 'complete', 1));
+    await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ sold: true }));
+    const before = await showTicket(ticket.id);
+
+    const again = await bus.publish('order.restated', restated(ticket, orderId, 'complete', 1));
+    await handled('tickets-order-restated', again.id);
+    expect(await showTicket(ticket.id)).toEqual(before);
+  });
+});

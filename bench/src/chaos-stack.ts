@@ -30,14 +30,16 @@ export type ServiceWithDatabase = (typeof SERVICES_WITH_DATABASE)[number];
 /**
  * What the services run with, unless the shell sets the variable already (then the shell wins, so a longer
  * window or another backstop interval can be tried without editing this file). A short reservation window
- * so that reservations do expire during a run, and a sweep that runs often with a short grace so that
- * "no lock held past its expiry" can be checked within seconds. Reconciliation jobs read their own
- * intervals from the environment: set them here, shortened, as they land.
+ * so that reservations do expire during a run, a sweep that runs often with a short grace so that "no lock
+ * held past its expiry" can be checked within seconds, and reconciliation backstops that act within a run.
+ * A new backstop's interval belongs here too, shortened.
  */
 const CHAOS_ENVIRONMENT_DEFAULTS: Readonly<Record<string, string>> = {
   ORDER_EXPIRATION_SECONDS: '25',
   ORDER_SWEEP_INTERVAL_SECONDS: '5',
   ORDER_SWEEP_GRACE_SECONDS: '5',
+  ORDER_RESTATE_INTERVAL_SECONDS: '5',
+  ORDER_RESTATE_AFTER_SECONDS: '20',
   // Every user signs up from 127.0.0.1: the per-client limit would stop the run, not an attacker.
   AUTH_RATE_LIMIT_PER_MINUTE: '100000',
   LOG_LEVEL: 'info',
@@ -49,6 +51,9 @@ export interface ServiceTimings {
   reservationSeconds: number;
   sweepIntervalSeconds: number;
   sweepGraceSeconds: number;
+  /** How long after an order's last change orders restates it, and how often it looks (order.restated). */
+  restateAfterSeconds: number;
+  restateIntervalSeconds: number;
 }
 
 /** A NATS or Redis server of the run's own, which a fault may stop and start again on the same port and data. */
@@ -180,6 +185,8 @@ export async function startChaosStack({ repoRoot, log, supervisor, signal }: Cha
       reservationSeconds: Number(environment.ORDER_EXPIRATION_SECONDS),
       sweepIntervalSeconds: Number(environment.ORDER_SWEEP_INTERVAL_SECONDS),
       sweepGraceSeconds: Number(environment.ORDER_SWEEP_GRACE_SECONDS),
+      restateAfterSeconds: Number(environment.ORDER_RESTATE_AFTER_SECONDS),
+      restateIntervalSeconds: Number(environment.ORDER_RESTATE_INTERVAL_SECONDS),
     },
     databaseName,
     databaseUrl(service) {

@@ -135,9 +135,12 @@ async function runChaos(options: ChaosOptions): Promise<number> {
 
     say(`waiting for quiet (at most ${options.quietCapMinutes} min)`);
     inspector = await StreamInspector.connect(chaos);
-    const quiet = await waitForQuiet(databases, inspector, options.quietCapMinutes * 60_000, (activity) =>
-      say(`still moving: ${activity}`),
-    );
+    const { restateAfterSeconds, restateIntervalSeconds } = chaos.timings;
+    const quiet = await waitForQuiet(databases, inspector, {
+      capMs: options.quietCapMinutes * 60_000,
+      backstopSettleSeconds: restateAfterSeconds + restateIntervalSeconds + 5,
+      onProgress: (activity) => say(`still moving: ${activity}`),
+    });
     await sampler.stop();
     say('checking the invariants');
     const deadLetters = await inspector.readDeadLetters();

@@ -1,9 +1,10 @@
 /**
  * The quiet period: after healing, the harness waits until the system has finished reacting before it
  * judges it. Quiet means every outbox is published, every durable consumer has handled everything, no
- * order is still waiting for payment or expiry, and no charge has an unknown outcome: twice in a row, a few
- * seconds apart (a backstop job may wake up in between). There is a cap: a system that never settles is
- * checked anyway, and the report says what was still moving.
+ * order is still waiting for payment or expiry, no charge has an unknown outcome, and no order changed
+ * recently enough that a backstop (orders' restatement) still owes it a pass: twice in a row, a few seconds
+ * apart. There is a cap: a system that never settles is checked anyway, and the report says what was still
+ * moving.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -23,18 +24,26 @@ export interface QuietOutcome {
 const LOOK_EVERY_MS = 3_000;
 const QUIET_LOOKS_NEEDED = 2;
 
+export interface QuietOptions {
+  /** Longest wait. */
+  capMs: number;
+  /** How long after an order's last change the backstops have acted on it (restatement delay + interval). */
+  backstopSettleSeconds: number;
+  /** Called with what is still moving, every 15 s or so. */
+  onProgress: (activity: string) => void;
+}
+
 export async function waitForQuiet(
   databases: ServiceDatabases,
   inspector: StreamInspector,
-  capMs: number,
-  onProgress: (activity: string) => void,
+  { capMs, backstopSettleSeconds, onProgress }: QuietOptions,
 ): Promise<QuietOutcome> {
   const started = Date.now();
   let quietLooks = 0;
   let lastActivity = '';
   let lastReported = 0;
   for (;;) {
-    lastActivity = await describeActivity(databases, inspector).catch(
+    lastActivity = await describeActivity(databases, inspector, backstopSettleSeconds).catch(
       (error: unknown) => `cannot look: ${error instanceof Error ? error.message : String(error)}`,
     );
     quietLooks = lastActivity === '' ? quietLooks + 1 : 0;
@@ -50,7 +59,11 @@ export async function waitForQuiet(
 }
 
 /** Everything still in motion, in one line; empty when nothing is. */
-async function describeActivity(databases: ServiceDatabases, inspector: StreamInspector): Promise<string> {
+async function describeActivity(
+  databases: ServiceDatabases,
+  inspector: StreamInspector,
+  backstopSettleSeconds: number,
+): Promise<string> {
   const activity: string[] = [];
   for (const service of SERVICES_WITH_DATABASE) {
     const [row] = await databases.query<{ unsent: number }>(
@@ -72,5 +85,12 @@ async function describeActivity(databases: ServiceDatabases, inspector: StreamIn
     [ChargeStatus.Created],
   );
   if (unsettled !== undefined && unsettled.count > 0) activity.push(`${unsettled.count} charges of unknown outcome`);
+  const [latest] = await databases.query<{ idle: number | null }>(
+    'orders',
+    'SELECT EXTRACT(EPOCH FROM now() - max(updated_at))::int AS idle FROM orders',
+  );
+  if (latest !== undefined && latest.idle !== null && latest.idle < backstopSettleSeconds) {
+    activity.push(`an order changed ${latest.idle} s ago (backstops act within ${backstopSettleSeconds} s)`);
+  }
   return activity.join('; ');
 }

@@ -40,11 +40,21 @@ const CHAOS_ENVIRONMENT_DEFAULTS: Readonly<Record<string, string>> = {
   ORDER_SWEEP_GRACE_SECONDS: '5',
   ORDER_RESTATE_INTERVAL_SECONDS: '5',
   ORDER_RESTATE_AFTER_SECONDS: '20',
+  // Payments' charge backstops (settle unknown outcomes, refund cancelled orders). The emulator's search
+  // has no lag, so a charge may be settled after 30 s here where real Stripe needs at least a minute.
+  CHARGE_RECONCILE_INTERVAL_SECONDS: '10',
+  CHARGE_SETTLE_AFTER_SECONDS: '30',
   // Every user signs up from 127.0.0.1: the per-client limit would stop the run, not an attacker.
   AUTH_RATE_LIMIT_PER_MINUTE: '100000',
   LOG_LEVEL: 'info',
   NODE_ENV: 'development',
 };
+
+/**
+ * Launcher lines that only the log file needs: the gateway's proxy errors while a service is down (hundreds
+ * in a run), and the last lines a dead service printed (the file has every line anyway).
+ */
+const FILE_ONLY_LINES = /^gateway\s.* failed: |^\S+\s+(\| |last lines:)/;
 
 /** The timings the invariants and flows need to know, as the services got them. */
 export interface ServiceTimings {
@@ -125,7 +135,10 @@ export async function startChaosStack({ repoRoot, log, supervisor, signal }: Cha
   const sharedDataDir = path.join(repoRoot, '.data');
   const dataDir = path.join(sharedDataDir, namespace);
   fs.mkdirSync(dataDir, { recursive: true });
-  const say = (line: string): void => log.say(line);
+  const say = (line: string): void => {
+    if (FILE_ONLY_LINES.test(line)) log.service('launcher', line);
+    else log.say(line);
+  };
 
   const postgres = await ensureInfrastructure({
     dataDir: sharedDataDir,

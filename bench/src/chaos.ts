@@ -140,7 +140,9 @@ async function runChaos(options: ChaosOptions): Promise<number> {
       capMs: options.quietCapMinutes * 60_000,
       backstopSettleSeconds: restateAfterSeconds + restateIntervalSeconds + 5,
       onProgress: (activity) => say(`still moving: ${activity}`),
+      signal: interrupted.signal,
     });
+    if (interrupted.signal.aborted) return 130;
     await sampler.stop();
     say('checking the invariants');
     const deadLetters = await inspector.readDeadLetters();

@@ -15,6 +15,10 @@ import type { SeededRandom } from './random';
 import type { RunLog } from './run-log';
 import type { Supervisor } from './supervisor';
 
+/** How long healing waits for every service to be up again before the run goes on without it. */
+const SERVICES_BACK_WITHIN_MS = 120_000;
+
+/** One fault of the schedule: it begins `atMs` after the start of the chaos phase and lasts `downMs`. */
 export type Fault =
   /** SIGKILL (no shutdown at all), then the supervisor starts it again after `downMs`. */
   | { kind: 'kill'; service: ServiceName; atMs: number; downMs: number }
@@ -169,7 +173,10 @@ export class FaultInjector {
     for (const pid of this.frozen) thaw(pid);
     this.frozen.clear();
     await Promise.all([this.chaos.nats.start(), this.chaos.redis.start()]);
-    await this.supervisor.releaseAll();
+    const stillDown = await this.supervisor.releaseAll(SERVICES_BACK_WITHIN_MS);
+    if (stillDown.length > 0) {
+      this.log.say(`still not up after ${SERVICES_BACK_WITHIN_MS / 1000} s: ${stillDown.join(', ')} (restarts go on)`);
+    }
   }
 
   /** Does the fault, waits out its duration (or the heal), and undoes it, whatever happened meanwhile. */

@@ -31,12 +31,14 @@ export interface QuietOptions {
   backstopSettleSeconds: number;
   /** Called with what is still moving, every 15 s or so. */
   onProgress: (activity: string) => void;
+  /** Ends the wait at once (Ctrl-C). */
+  signal: AbortSignal;
 }
 
 export async function waitForQuiet(
   databases: ServiceDatabases,
   inspector: StreamInspector,
-  { capMs, backstopSettleSeconds, onProgress }: QuietOptions,
+  { capMs, backstopSettleSeconds, onProgress, signal }: QuietOptions,
 ): Promise<QuietOutcome> {
   const started = Date.now();
   let quietLooks = 0;
@@ -49,12 +51,12 @@ export async function waitForQuiet(
     quietLooks = lastActivity === '' ? quietLooks + 1 : 0;
     const waitedMs = Date.now() - started;
     if (quietLooks >= QUIET_LOOKS_NEEDED) return { quiet: true, waitedMs, lastActivity };
-    if (waitedMs > capMs) return { quiet: false, waitedMs, lastActivity };
+    if (waitedMs > capMs || signal.aborted) return { quiet: false, waitedMs, lastActivity };
     if (lastActivity !== '' && Date.now() - lastReported > 15_000) {
       onProgress(lastActivity);
       lastReported = Date.now();
     }
-    await sleep(LOOK_EVERY_MS);
+    await sleep(LOOK_EVERY_MS, undefined, { signal }).catch(() => undefined);
   }
 }
 

@@ -57,10 +57,18 @@ export class Supervisor {
     return this.keepRunning(service);
   }
 
-  /** Releases every service held down and resolves once every service is up again. */
-  async releaseAll(): Promise<void> {
-    await Promise.all([...this.heldDown].map((service) => this.release(service)));
-    await Promise.all(this.restarts.values());
+  /**
+   * Releases every service held down and resolves once every service is up again, or after `timeoutMs`
+   * with the services still down (they keep being restarted meanwhile), so that a service that can never
+   * start does not hang the run.
+   */
+  async releaseAll(timeoutMs: number): Promise<ServiceName[]> {
+    const everyoneUp = Promise.all([
+      ...[...this.heldDown].map((service) => this.release(service)),
+      ...this.restarts.values(),
+    ]);
+    await Promise.race([everyoneUp, sleep(timeoutMs, undefined, { ref: false })]);
+    return [...this.restarts.keys()];
   }
 
   /** Stops restarting anything: the stack is being stopped. */

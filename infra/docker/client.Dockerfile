@@ -23,6 +23,7 @@ COPY payments/package.json payments/
 COPY client/package.json client/
 COPY infra/k8s/package.json infra/k8s/
 COPY e2e/package.json e2e/
+COPY bench/package.json bench/
 
 FROM manifests AS build
 ENV NEXT_TELEMETRY_DISABLED=1

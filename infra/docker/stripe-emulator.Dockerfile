@@ -23,6 +23,7 @@ COPY payments/package.json payments/
 COPY client/package.json client/
 COPY infra/k8s/package.json infra/k8s/
 COPY e2e/package.json e2e/
+COPY bench/package.json bench/
 
 FROM manifests AS build
 # `npm install` with the committed lockfile, not `npm ci`: the lockfile lists only the Linux builds of the

@@ -35,3 +35,4 @@ export {
   type StackOptions,
 } from './stack';
 export { defaultDataDir, findRepoRoot } from './repo-root';
+export { findFreePort, isPortTaken } from './ports';

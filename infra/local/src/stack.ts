@@ -16,7 +16,7 @@ import { deleteRedisKeys, dropDatabase, ensureDatabase, type RunningInfrastructu
 import { EMULATOR_WEBHOOK_SECRET } from '@ticketing/stripe-emulator';
 import { formatLogLine } from './log-format';
 import { findFreePort, isPortTaken } from './ports';
-import { delay, describeExit, hasExited, stopChildProcess, terminateOnExit } from './processes';
+import { delay, describeExit, hasExited, stopChildProcess, terminateOnExit, waitForExit } from './processes';
 import {
   DEFAULT_NAMESPACE,
   databaseNameOf,
@@ -95,6 +95,13 @@ export interface RunningStack {
   serviceUrl(name: ServiceName): string;
   /** Stops one service (SIGTERM, then SIGKILL after the grace period); the rest keep running. */
   stopService(name: ServiceName): Promise<void>;
+  /**
+   * Kills one service at once with SIGKILL, no grace period, as a crash or an OOM kill would: nothing of
+   * its shutdown runs. Not reported as an unexpected exit; {@link RunningStack.startService} brings it back.
+   */
+  killService(name: ServiceName): Promise<void>;
+  /** The pid of the process running a service now, or undefined while it is stopped (for `kill -STOP`). */
+  processIdOf(name: ServiceName): number | undefined;
   /** Starts a stopped service again, on the same port with the same environment, and waits for /readyz. */
   startService(name: ServiceName): Promise<void>;
   /** Stops the gateway and every service; idempotent. The infrastructure is the caller's. */
@@ -271,6 +278,20 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       const component = find(name);
       await stopComponent(component);
       log(`${label(name)} stopped`);
+    },
+    async killService(name) {
+      const component = find(name);
+      const { child } = component;
+      if (child === undefined || hasExited(child)) return;
+      component.stopRequested = true;
+      const exited = waitForExit(child);
+      child.kill('SIGKILL');
+      await exited;
+      log(`${label(name)} killed (SIGKILL)`);
+    },
+    processIdOf(name) {
+      const { child } = find(name);
+      return child === undefined || hasExited(child) ? undefined : child.pid;
     },
     async startService(name) {
       const component = find(name);

@@ -240,6 +240,23 @@ describe('startStack', () => {
     await expect(stack.startService('orders')).rejects.toThrow('orders is already running');
   });
 
+  it('when a service is killed, then it is gone at once without being reported as a crash, and starts again', async () => {
+    const lines: string[] = [];
+    const exits: string[] = [];
+    const stack = await start({ onUnexpectedExit: (service, exit) => exits.push(`${service}: ${exit}`) }, lines);
+    const before = await echo(`${stack.url}/api/orders`);
+    expect(stack.processIdOf('orders')).toBe(before.pid);
+
+    await stack.killService('orders');
+    expect(stack.processIdOf('orders')).toBeUndefined();
+    expect((await fetch(`${stack.url}/api/orders`)).status).toBe(502);
+    expect(lines).toContain('orders     killed (SIGKILL)');
+
+    await stack.startService('orders');
+    expect(stack.processIdOf('orders')).toBe((await echo(`${stack.url}/api/orders`)).pid);
+    expect(exits).toEqual([]);
+  });
+
   it('when a ready service exits on its own, then it says so with its last lines and calls onUnexpectedExit', async () => {
     const lines: string[] = [];
     const exits: string[] = [];

@@ -1,0 +1,451 @@
+/**
+ * The purchase flows: what the harness's users do while faults happen. Every flow is a small story with its
+ * own users (signed up for it, each with their own session), told through the gateway only: list a ticket,
+ * maybe edit its price, buy it, pay with a good or a declined card, cancel, or walk away and let the
+ * reservation expire while someone else waits for the ticket. A flow never checks consistency itself (the
+ * invariants do, from the databases, once everything is quiet); it records how far it got and why it stopped.
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { describeReply, GaveUp, persist, UserSession, type HttpTally, type Reply } from './http-client';
+import type { SeededRandom } from './random';
+
+/** The stories, and how often each is told (weights). */
+export const FLOW_WEIGHTS = {
+  /** List (sometimes edit the price first), buy, pay with a good card. */
+  pay: 30,
+  /** Pay with a declined card, try again at once, then order anew and pay with a good card. */
+  decline: 14,
+  /** Buy, then cancel; a second buyer takes the ticket and pays. */
+  cancel: 12,
+  /** Buy and walk away; a second buyer waits for the reservation to run out, then buys and pays. */
+  expire: 14,
+  /** Three buyers order the same ticket at once; the one who gets it pays. */
+  race: 10,
+  /** The seller changes the price while the buyer orders at the version they saw; the buyer pays. */
+  'price-race': 12,
+  /** The buyer pays and cancels at the same moment (two tabs). */
+  'pay-cancel-race': 8,
+} as const;
+
+export type FlowKind = keyof typeof FLOW_WEIGHTS;
+
+/** One flow to run: decided up front from the seed, so the same seed tells the same stories. */
+export interface FlowPlan {
+  index: number;
+  kind: FlowKind;
+  /** When it starts, from the start of the run. */
+  startAtMs: number;
+  /** The listing price, in cents (from $5 to $500). */
+  priceCents: number;
+  /** A second price: the edit before buying (`pay`, some of them) or during it (`price-race`). */
+  newPriceCents?: number;
+  /** `decline`: the immediate second attempt uses the declined card again (else a good card). */
+  retryWithDeclinedCard: boolean;
+}
+
+/** How a flow ended. */
+export interface FlowResult {
+  plan: FlowPlan;
+  /** In a few words, the same for flows that ended alike: `paid`, `declined, retry 409, then paid`, `gave up: pay (503)`. */
+  outcome: string;
+  /** The answer behind it, for a flow that gave up or met an unexpected answer. */
+  detail?: string;
+  /** The flow met an answer no user should ever see (not a fault's 5xx: a 400 for valid input, say). */
+  unexpected: boolean;
+  durationMs: number;
+}
+
+/** Spreads `count` flows over `spreadMs`, each with its story and prices drawn from `random`. */
+export function planFlows(random: SeededRandom, count: number, spreadMs: number): FlowPlan[] {
+  return Array.from({ length: count }, (_, index) => {
+    const kind = random.weighted(FLOW_WEIGHTS);
+    const priceCents = random.integer(500, 50_000);
+    const edits = kind === 'price-race' || (kind === 'pay' && random.chance(0.4));
+    return {
+      index,
+      kind,
+      startAtMs: Math.round(((index + random.next()) / count) * spreadMs),
+      priceCents,
+      newPriceCents: edits ? random.integer(500, 50_000) : undefined,
+      retryWithDeclinedCard: random.chance(0.5),
+    };
+  });
+}
+
+/** What every flow needs to reach the stack and to know its timing. */
+export interface FlowEnvironment {
+  /** The gateway. */
+  baseUrl: string;
+  tally: HttpTally;
+  /** The reservation window (ORDER_EXPIRATION_SECONDS), and how long past it the sweep may take. */
+  reservationMs: number;
+  releaseSlackMs: number;
+  /** How long a user keeps retrying one step before giving up. */
+  patienceMs: number;
+  /** Aborted when the run is over: every flow stops where it is. */
+  signal: AbortSignal;
+}
+
+interface Ticket {
+  id: string;
+  title: string;
+  price: number;
+  userId: string;
+  orderId: string | null;
+  version: number;
+}
+
+interface Order {
+  id: string;
+  status: 'created' | 'awaiting:payment' | 'cancelled' | 'complete';
+  ticket: { id: string; price: number };
+}
+
+/** A flow met an answer it has no story for; the flow ends and the report shows the answer. */
+class UnexpectedAnswer extends Error {
+  override readonly name = 'UnexpectedAnswer';
+
+  constructor(step: string, reply: Reply) {
+    super(`${step}: ${describeReply(reply)}`);
+  }
+}
+
+const PASSWORD = 'correct horse battery staple';
+const GOOD_CARD = 'pm_card_visa';
+const DECLINED_CARD = 'pm_card_chargeDeclined';
+
+/** Runs one flow to its end and says how it ended; never rejects. */
+export async function runFlow(plan: FlowPlan, environment: FlowEnvironment): Promise<FlowResult> {
+  const started = Date.now();
+  const users = new Users(plan, environment);
+  const ended = (outcome: string, detail?: string, unexpected = false): FlowResult => ({
+    plan,
+    outcome,
+    detail,
+    unexpected,
+    durationMs: Date.now() - started,
+  });
+  try {
+    return ended(await STORIES[plan.kind](plan, users, environment));
+  } catch (error) {
+    if (error instanceof GaveUp) {
+      const lastStatus = error.lastReply?.status;
+      const answer = lastStatus === undefined ? '' : ` (${lastStatus === 0 ? 'no answer' : lastStatus})`;
+      return ended(`gave up: ${error.step}${answer}`, error.lastReply && describeReply(error.lastReply));
+    }
+    if (error instanceof UnexpectedAnswer) return ended('stopped at an unexpected answer', error.message, true);
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return ended('stopped by an error in the harness', detail, true);
+  }
+}
+
+type Story = (plan: FlowPlan, users: Users, environment: FlowEnvironment) => Promise<string>;
+
+const STORIES: Record<FlowKind, Story> = {
+  async pay(plan, users) {
+    const seller = await users.signUp('seller');
+    let ticket = await seller.list(plan.priceCents);
+    if (plan.newPriceCents !== undefined) ticket = (await seller.editPrice(ticket, plan.newPriceCents)) ?? ticket;
+    const buyer = await users.signUp('buyer');
+    const order = await buyer.buy(ticket);
+    if (order === undefined) return 'ticket taken by someone else';
+    return describePayment(await buyer.pay(order, GOOD_CARD));
+  },
+
+  async decline(plan, users, environment) {
+    const seller = await users.signUp('seller');
+    const ticket = await seller.list(plan.priceCents);
+    const buyer = await users.signUp('buyer');
+    const order = await buyer.buy(ticket);
+    if (order === undefined) return 'ticket taken by someone else';
+    const declined = await buyer.pay(order, DECLINED_CARD);
+    if (declined.status !== 402) return `declined card answered ${describePayment(declined)}`;
+    // The user presses "pay" again at once, with the same card or another one: issue 8 wants a 409 here.
+    const again = await buyer.pay(order, plan.retryWithDeclinedCard ? DECLINED_CARD : GOOD_CARD);
+    // Then they order the ticket anew (the declined order was cancelled) and pay with a good card.
+    const second = await buyer.buyWhenFree(ticket, environment.patienceMs);
+    if (second === undefined) return `declined, retry ${again.status}, then the ticket stayed reserved`;
+    return `declined, retry ${again.status}, then ${describePayment(await buyer.pay(second, GOOD_CARD))}`;
+  },
+
+  async cancel(plan, users, environment) {
+    const seller = await users.signUp('seller');
+    const ticket = await seller.list(plan.priceCents);
+    const first = await users.signUp('buyer');
+    const order = await first.buy(ticket);
+    if (order === undefined) return 'ticket taken by someone else';
+    const cancelled = await first.cancel(order);
+    const second = await users.signUp('buyer');
+    const next = await second.buyWhenFree(ticket, environment.patienceMs);
+    if (next === undefined) return `cancel ${cancelled.status}, then the ticket stayed reserved`;
+    return `cancel ${cancelled.status}, then ${describePayment(await second.pay(next, GOOD_CARD))}`;
+  },
+
+  async expire(plan, users, environment) {
+    const seller = await users.signUp('seller');
+    const ticket = await seller.list(plan.priceCents);
+    const first = await users.signUp('buyer');
+    if ((await first.buy(ticket)) === undefined) return 'ticket taken by someone else';
+    // The first buyer walks away; the second one keeps trying until the reservation has run out.
+    const second = await users.signUp('buyer');
+    const waitMs = environment.reservationMs + environment.releaseSlackMs + environment.patienceMs;
+    const next = await second.buyWhenFree(ticket, waitMs);
+    if (next === undefined) return 'expiry awaited, but the ticket stayed reserved';
+    return `expired, then ${describePayment(await second.pay(next, GOOD_CARD))}`;
+  },
+
+  async race(plan, users) {
+    const seller = await users.signUp('seller');
+    const ticket = await seller.list(plan.priceCents);
+    const buyers = await Promise.all([users.signUp('buyer'), users.signUp('buyer'), users.signUp('buyer')]);
+    const orders = await Promise.all(buyers.map((buyer) => buyer.buy(ticket)));
+    const winners = buyers.filter((_, index) => orders[index] !== undefined);
+    const winner = winners[0];
+    const order = orders.find((candidate) => candidate !== undefined);
+    if (winner === undefined || order === undefined) return 'no buyer got the ticket';
+    const payment = describePayment(await winner.pay(order, GOOD_CARD));
+    return `${winners.length} of 3 got an order, then ${payment}`;
+  },
+
+  async 'price-race'(plan, users) {
+    const seller = await users.signUp('seller');
+    const listed = await seller.list(plan.priceCents);
+    const buyer = await users.signUp('buyer');
+    const seen = await buyer.show(listed);
+    // The seller edits while the buyer orders what they saw: they pay the price they saw, or are told it moved.
+    const [, ordered] = await Promise.all([
+      seller.editPrice(seen, plan.newPriceCents ?? plan.priceCents + 100),
+      buyer.buy(seen, { atVersion: true }),
+    ]);
+    let order = ordered;
+    if (order === undefined) {
+      const current = await buyer.show(listed);
+      order = await buyer.buy(current, { atVersion: true });
+      if (order === undefined) return 'ticket moved twice, or taken';
+    }
+    return describePayment(await buyer.pay(order, GOOD_CARD));
+  },
+
+  async 'pay-cancel-race'(plan, users) {
+    const seller = await users.signUp('seller');
+    const ticket = await seller.list(plan.priceCents);
+    const buyer = await users.signUp('buyer');
+    const order = await buyer.buy(ticket);
+    if (order === undefined) return 'ticket taken by someone else';
+    await buyer.waitUntilPayable(order);
+    const [payment, cancel] = await Promise.all([buyer.pay(order, GOOD_CARD), buyer.cancel(order)]);
+    return `pay ${payment.status} and cancel ${cancel.status} at once`;
+  },
+};
+
+function describePayment(reply: Reply): string {
+  switch (reply.status) {
+    case 201:
+      return 'paid';
+    case 402:
+      return 'declined';
+    case 409:
+      return 'payment refused (409)';
+    default:
+      return `payment answered ${reply.status}`;
+  }
+}
+
+/** The flow's cast: signs users up with addresses nobody else uses. */
+class Users {
+  private count = 0;
+  private readonly tag = randomBytes(3).toString('hex');
+
+  constructor(
+    private readonly plan: FlowPlan,
+    private readonly environment: FlowEnvironment,
+  ) {}
+
+  /**
+   * A new user, signed up and holding their session. When a sign-up answered nothing but did create the
+   * account, the next attempt says the email is taken (409): the user then signs in, as anyone would.
+   */
+  async signUp(role: string): Promise<User> {
+    this.count += 1;
+    const email = `${role}-${this.plan.index}-${this.count}-${this.tag}@chaos.example`;
+    const session = new UserSession(this.environment.baseUrl, this.environment.tally, email);
+    const user = new User(session, this.environment);
+    const signedUp = await user.persist('sign up', () => session.send('POST', '/api/users/signup', credentials()));
+    if (signedUp.status === 201) return user;
+    if (signedUp.status !== 409) throw new UnexpectedAnswer('sign up', signedUp);
+    const signedIn = await user.persist('sign in', () => session.send('POST', '/api/users/signin', credentials()));
+    if (signedIn.status !== 200) throw new UnexpectedAnswer('sign in', signedIn);
+    return user;
+
+    function credentials(): { email: string; password: string } {
+      return { email, password: PASSWORD };
+    }
+  }
+}
+
+/** One signed-in user and the few things a user of the site does. */
+class User {
+  constructor(
+    private readonly session: UserSession,
+    private readonly environment: FlowEnvironment,
+  ) {}
+
+  /** Retries through the faults with this user's patience. */
+  persist<Body>(step: string, send: () => Promise<Reply<Body>>, retryWhile?: (reply: Reply<Body>) => boolean) {
+    const { patienceMs, signal } = this.environment;
+    return persist(send, { step, patienceMs, signal, retryWhile });
+  }
+
+  /**
+   * Lists a ticket. A listing whose answer was lost may exist already; listing again makes a second one,
+   * which nobody buys and which the invariants find consistent all the same.
+   */
+  async list(priceCents: number): Promise<Ticket> {
+    const body = { title: `Chaos concert ${randomBytes(2).toString('hex')}`, price: priceCents / 100 };
+    const reply = await this.persist('list', () => this.session.send<Ticket>('POST', '/api/tickets', body));
+    if (reply.status !== 201) throw new UnexpectedAnswer('list', reply);
+    return reply.body;
+  }
+
+  /** Changes the price; undefined when the ticket is reserved meanwhile (409), which a seller may meet. */
+  async editPrice(ticket: Ticket, priceCents: number): Promise<Ticket | undefined> {
+    const body = { title: ticket.title, price: priceCents / 100 };
+    const reply = await this.persist('edit price', () =>
+      this.session.send<Ticket>('PUT', `/api/tickets/${ticket.id}`, body),
+    );
+    if (reply.status === 200) return reply.body;
+    if (reply.status === 409) return undefined;
+    throw new UnexpectedAnswer('edit price', reply);
+  }
+
+  /** The ticket as the buyer's page shows it. */
+  async show(ticket: Ticket): Promise<Ticket> {
+    const reply = await this.persist('show ticket', () =>
+      this.session.send<Ticket>('GET', `/api/tickets/${ticket.id}`),
+    );
+    if (reply.status !== 200) throw new UnexpectedAnswer('show ticket', reply);
+    return reply.body;
+  }
+
+  /**
+   * Orders a ticket; undefined when it is reserved by someone else or moved past the version seen (409).
+   * Orders learns of a new ticket from an event, so a 404 at first means "not yet" and is retried. A 409
+   * after an attempt that got no answer may be this user's own order: they look in "my orders", as the
+   * site would show it.
+   */
+  async buy(ticket: Ticket, options: { atVersion?: boolean } = {}): Promise<Order | undefined> {
+    const body = options.atVersion ? { ticketId: ticket.id, ticketVersion: ticket.version } : { ticketId: ticket.id };
+    let lostAnswer = false;
+    const reply = await this.persist(
+      'buy',
+      async () => {
+        const attempt = await this.session.send<Order>('POST', '/api/orders', body);
+        if (attempt.status === 0) lostAnswer = true;
+        return attempt;
+      },
+      (attempt) => attempt.status === 404,
+    );
+    if (reply.status === 201) return reply.body;
+    if (reply.status !== 409) throw new UnexpectedAnswer('buy', reply);
+    return lostAnswer ? this.findLiveOrder(ticket) : undefined;
+  }
+
+  /** Orders the ticket once it is free again (a cancelled or expired reservation), trying every 2 s. */
+  async buyWhenFree(ticket: Ticket, waitMs: number): Promise<Order | undefined> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const order = await this.buy(ticket);
+      if (order !== undefined || Date.now() > deadline || this.environment.signal.aborted) return order;
+      await sleep(2_000, undefined, { signal: this.environment.signal }).catch(() => undefined);
+    }
+  }
+
+  /** Waits until payments knows the order (its list of charges stops answering 404). */
+  async waitUntilPayable(order: Order): Promise<void> {
+    await this.persist(
+      'wait for payments',
+      () => this.session.send('GET', `/api/payments?orderId=${order.id}`),
+      (reply) => reply.status === 404,
+    );
+  }
+
+  /**
+   * Pays; resolves to the answer that settled it: 201 paid, 402 declined, 409 refused (cancelled, expired,
+   * paid already, or an attempt in flight). Payments learns of an order from an event: 404 means "not yet".
+   */
+  async pay(order: Order, paymentMethodId: string): Promise<Reply> {
+    const body = { orderId: order.id, paymentMethodId };
+    const reply = await this.persist(
+      'pay',
+      () => this.session.send('POST', '/api/payments', body),
+      (attempt) => attempt.status === 404,
+    );
+    if ([201, 402, 409].includes(reply.status)) return reply;
+    throw new UnexpectedAnswer('pay', reply);
+  }
+
+  /** Cancels; 204, or 409 once the order is complete. */
+  async cancel(order: Order): Promise<Reply> {
+    const reply = await this.persist('cancel', () => this.session.send('DELETE', `/api/orders/${order.id}`));
+    if (reply.status === 204 || reply.status === 409) return reply;
+    throw new UnexpectedAnswer('cancel', reply);
+  }
+
+  private async findLiveOrder(ticket: Ticket): Promise<Order | undefined> {
+    const reply = await this.persist('list my orders', () => this.session.send<Order[]>('GET', '/api/orders'));
+    if (reply.status !== 200) throw new UnexpectedAnswer('list my orders', reply);
+    return reply.body.find(
+      (order) => order.ticket.id === ticket.id && (order.status === 'created' || order.status === 'awaiting:payment'),
+    );
+  }
+}
+
+export interface FlowSchedule {
+  /** The moment the run started: plans' `startAtMs` count from here. */
+  startedAt: number;
+  /** At most this many flows at once; a flow whose time came waits for a free place. */
+  concurrency: number;
+  /** Stops starting new flows (the chaos phase is over); those already started go on. */
+  stopStarting: AbortSignal;
+  /** Called as each flow ends. */
+  onResult?: (result: FlowResult) => void;
+}
+
+/**
+ * Starts each planned flow at its time (or as soon as a place is free), and resolves once every started
+ * flow has ended. Flows whose time had not come when `stopStarting` fired are not run.
+ */
+export async function runFlows(
+  plans: readonly FlowPlan[],
+  environment: FlowEnvironment,
+  schedule: FlowSchedule,
+): Promise<{ results: FlowResult[]; notStarted: number }> {
+  const results: FlowResult[] = [];
+  const running = new Set<Promise<void>>();
+  let started = 0;
+  const stopped = aborted(schedule.stopStarting);
+  for (const plan of plans) {
+    const waitMs = schedule.startedAt + plan.startAtMs - Date.now();
+    if (waitMs > 0) await sleep(waitMs, undefined, { signal: schedule.stopStarting }).catch(() => undefined);
+    while (running.size >= schedule.concurrency && !schedule.stopStarting.aborted) {
+      await Promise.race([...running, stopped]);
+    }
+    if (schedule.stopStarting.aborted) break;
+    started += 1;
+    const flow = runFlow(plan, environment).then((result) => {
+      results.push(result);
+      schedule.onResult?.(result);
+      running.delete(flow);
+    });
+    running.add(flow);
+  }
+  await Promise.all(running);
+  return { results: results.sort((a, b) => a.plan.index - b.plan.index), notStarted: plans.length - started };
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

@@ -1,0 +1,362 @@
+/**
+ * The invariants: what must hold after any fault, once the stack has healed and gone quiet (DESIGN.md's
+ * consistency rules, as issue 8 lists them). Each check reads the services' own databases (and the
+ * stream's dead letters) and returns its violations, one short line of ids each, fit for a person to
+ * search the run's log and the databases for. Invariant 4 is different: it cannot be seen afterwards, so
+ * {@link LockSampler} watches orders' truth during the whole run.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { ChargeStatus, OrderStatus } from '@ticketing/common';
+
+import type { AvailabilityLog } from './availability';
+import type { ServiceTimings } from './chaos-stack';
+import type { ServiceDatabases } from './databases';
+import type { DeadLetter } from './stream';
+
+export interface InvariantResult {
+  number: number;
+  title: string;
+  violations: string[];
+  /** How it was checked, when that needs saying (samples counted, a column missing). */
+  note?: string;
+}
+
+export const INVARIANT_TITLES: Readonly<Record<number, string>> = {
+  1: 'no ticket in two live or complete orders',
+  2: 'every order complete with one charge, or cancelled with none unrefunded',
+  3: "every charge's amount equals its order's price",
+  4: 'no lock held past expiresAt + sweep grace + a few seconds',
+  5: "tickets' view (orderId, sold) equals orders' truth",
+  6: "payments' order replica (status, version) equals orders",
+  7: 'no dead letter but poison messages',
+};
+
+/** A dead letter of this kind is a poison message, dead-lettered on purpose; every other kind is a lost event. */
+const POISON_KIND = 'malformed';
+
+const UNPAID: readonly string[] = [OrderStatus.Created, OrderStatus.AwaitingPayment];
+
+interface OrderRow {
+  id: string;
+  ticket_id: string;
+  status: string;
+  version: number;
+  /** Integer cents: the price the order was reserved at (issue 8 adds the column). */
+  price?: number;
+  expires_at: Date;
+}
+
+interface TicketRow {
+  id: string;
+  order_id: string | null;
+  sold: boolean;
+}
+
+interface ChargeRow {
+  id: string;
+  order_id: string;
+  status: string;
+  amount: number;
+  stripe_refund_id: string | null;
+}
+
+interface ReplicaRow {
+  id: string;
+  status: string;
+  version: number;
+}
+
+/** Everything the checks read, in one go, after the quiet period. */
+interface Snapshot {
+  orders: OrderRow[];
+  /** False when `orders.price` does not exist yet: invariant 3 cannot be checked. */
+  ordersHavePrice: boolean;
+  tickets: TicketRow[];
+  charges: ChargeRow[];
+  paymentsOrders: ReplicaRow[];
+}
+
+/** Checks invariants 1–3 and 5–7 on the databases and dead letters, and takes 4 from the sampler. */
+export async function checkInvariants(
+  databases: ServiceDatabases,
+  deadLetters: readonly DeadLetter[],
+  lockSampler: LockSampler,
+): Promise<InvariantResult[]> {
+  const snapshot = await takeSnapshot(databases);
+  return [
+    result(1, checkOneLockPerTicket(snapshot)),
+    result(2, checkOrdersSettled(snapshot)),
+    snapshot.ordersHavePrice
+      ? result(3, checkChargedPrice(snapshot))
+      : result(3, ['orders.price does not exist: the charged price cannot be checked'], 'column missing'),
+    lockSampler.result(),
+    result(5, checkTicketsView(snapshot)),
+    result(6, checkPaymentsReplica(snapshot)),
+    result(7, checkDeadLetters(deadLetters), `${deadLetters.length} dead letters read`),
+  ];
+}
+
+function result(number: number, violations: string[], note?: string): InvariantResult {
+  return { number, title: INVARIANT_TITLES[number] ?? '', violations, note };
+}
+
+async function takeSnapshot(databases: ServiceDatabases): Promise<Snapshot> {
+  let orders: OrderRow[];
+  let ordersHavePrice = true;
+  try {
+    orders = await databases.query<OrderRow>(
+      'orders',
+      'SELECT id, ticket_id, status, version, price, expires_at FROM orders',
+    );
+  } catch (error) {
+    // 42703: undefined column. Until orders stores its price, the rest can still be checked.
+    if ((error as { code?: string }).code !== '42703') throw error;
+    ordersHavePrice = false;
+    orders = await databases.query<OrderRow>('orders', 'SELECT id, ticket_id, status, version, expires_at FROM orders');
+  }
+  const [tickets, charges, paymentsOrders] = await Promise.all([
+    databases.query<TicketRow>('tickets', 'SELECT id, order_id, sold_at IS NOT NULL AS sold FROM tickets'),
+    databases.query<ChargeRow>('payments', 'SELECT id, order_id, status, amount, stripe_refund_id FROM charges'),
+    databases.query<ReplicaRow>('payments', 'SELECT id, status, version FROM orders'),
+  ]);
+  return { orders, ordersHavePrice, tickets, charges, paymentsOrders };
+}
+
+/** 1. Orders' unique index on the live ticket is the lock: never two orders holding one ticket. */
+function checkOneLockPerTicket({ orders }: Snapshot): string[] {
+  const holders = groupBy(
+    orders.filter((order) => order.status !== OrderStatus.Cancelled),
+    (order) => order.ticket_id,
+  );
+  return [...holders]
+    .filter(([, held]) => held.length > 1)
+    .map(
+      ([ticketId, held]) =>
+        `ticket ${ticketId} held by ${held.map((order) => `${order.id} (${order.status})`).join(', ')}`,
+    );
+}
+
+/**
+ * 2. Money (DESIGN.md rule 5): a complete order has exactly one completed, unrefunded charge; a cancelled
+ * one has no completed charge without a refund, and no charge whose outcome is still unknown. After the
+ * quiet period no order is still unpaid and waiting.
+ */
+function checkOrdersSettled({ orders, charges }: Snapshot): string[] {
+  const violations: string[] = [];
+  const chargesByOrder = groupBy(charges, (charge) => charge.order_id);
+  const orderIds = new Set(orders.map((order) => order.id));
+  for (const order of orders) {
+    const ofOrder = chargesByOrder.get(order.id) ?? [];
+    const completed = ofOrder.filter((charge) => charge.status === ChargeStatus.Completed);
+    const unsettled = ofOrder.filter((charge) => charge.status === ChargeStatus.Created);
+    if (order.status === OrderStatus.Complete) {
+      if (completed.length !== 1) {
+        violations.push(`order ${order.id} complete with ${completed.length} completed charges ${ids(completed)}`);
+      }
+      for (const charge of completed.filter((candidate) => candidate.stripe_refund_id !== null)) {
+        violations.push(`order ${order.id} complete but charge ${charge.id} was refunded (${charge.stripe_refund_id})`);
+      }
+    } else if (order.status === OrderStatus.Cancelled) {
+      for (const charge of completed.filter((candidate) => candidate.stripe_refund_id === null)) {
+        violations.push(`order ${order.id} cancelled, charge ${charge.id} completed and not refunded`);
+      }
+    } else {
+      violations.push(`order ${order.id} still ${order.status} (expires at ${order.expires_at.toISOString()})`);
+    }
+    for (const charge of unsettled) {
+      violations.push(`order ${order.id} ${order.status}, charge ${charge.id} still created (outcome unknown)`);
+    }
+  }
+  for (const charge of charges.filter((candidate) => !orderIds.has(candidate.order_id))) {
+    violations.push(`charge ${charge.id} (${charge.status}) for order ${charge.order_id}, which orders does not know`);
+  }
+  return violations;
+}
+
+/** 3. You pay what you saw: every charge's amount is its order's stored price (integer cents). */
+function checkChargedPrice({ orders, charges }: Snapshot): string[] {
+  const ordersById = new Map(orders.map((order) => [order.id, order]));
+  const violations: string[] = [];
+  for (const charge of charges) {
+    const order = ordersById.get(charge.order_id);
+    // A charge of an order orders does not know is invariant 2's violation.
+    if (order === undefined || Number(order.price) === Number(charge.amount)) continue;
+    violations.push(
+      `charge ${charge.id} (${charge.status}) of ${charge.amount} cents, order ${order.id} priced ${order.price} cents`,
+    );
+  }
+  return violations;
+}
+
+/**
+ * 5. The tickets service mirrors the lock and the sale: for every ticket, `order_id` is the order that
+ * holds it in orders (a live or complete one, or none), and it is sold exactly when that order is complete.
+ */
+function checkTicketsView({ orders, tickets }: Snapshot): string[] {
+  const holderOf = new Map(
+    orders.filter((order) => order.status !== OrderStatus.Cancelled).map((order) => [order.ticket_id, order]),
+  );
+  const ticketIds = new Set(tickets.map((ticket) => ticket.id));
+  const violations: string[] = [];
+  for (const ticket of tickets) {
+    const holder = holderOf.get(ticket.id);
+    const expectedOrderId = holder?.id ?? null;
+    const expectedSold = holder?.status === OrderStatus.Complete;
+    if (ticket.order_id === expectedOrderId && ticket.sold === expectedSold) continue;
+    const truth = holder === undefined ? 'no order holds it' : `order ${holder.id} is ${holder.status}`;
+    violations.push(
+      `ticket ${ticket.id} shows order ${ticket.order_id ?? 'none'}${ticket.sold ? ', sold' : ''}; in orders ${truth}`,
+    );
+  }
+  for (const [ticketId, holder] of holderOf) {
+    if (!ticketIds.has(ticketId)) violations.push(`ticket ${ticketId} held by order ${holder.id}, unknown to tickets`);
+  }
+  return violations;
+}
+
+/** 6. Payments' replica of every order has the owner's status and version. */
+function checkPaymentsReplica({ orders, paymentsOrders }: Snapshot): string[] {
+  const replicas = new Map(paymentsOrders.map((replica) => [replica.id, replica]));
+  const orderIds = new Set(orders.map((order) => order.id));
+  const violations: string[] = [];
+  for (const order of orders) {
+    const replica = replicas.get(order.id);
+    if (replica === undefined) {
+      violations.push(`order ${order.id} (${order.status} v${order.version}) missing from payments`);
+    } else if (replica.status !== order.status || replica.version !== order.version) {
+      violations.push(
+        `order ${order.id}: orders ${order.status} v${order.version}, payments ${replica.status} v${replica.version}`,
+      );
+    }
+  }
+  for (const replica of paymentsOrders.filter((candidate) => !orderIds.has(candidate.id))) {
+    violations.push(`payments holds order ${replica.id}, which orders does not know`);
+  }
+  return violations;
+}
+
+/**
+ * 7. Only a poison message (a payload that fails its schema) may be dead-lettered: anything else there is
+ * an event some service gave up on. A dead letter without a kind predates issue 8's bus and counts.
+ */
+function checkDeadLetters(deadLetters: readonly DeadLetter[]): string[] {
+  return deadLetters
+    .filter((deadLetter) => deadLetter.kind !== POISON_KIND)
+    .map(
+      (deadLetter) =>
+        `${deadLetter.durable ?? deadLetter.keptOn} ${deadLetter.subject ?? '?'} seq ${deadLetter.streamSequence ?? '?'}` +
+        ` event ${deadLetter.eventId ?? '?'}: ${deadLetter.kind ?? 'no kind'}, ${(deadLetter.reason ?? '').slice(0, 100)}`,
+    );
+}
+
+interface OverdueRow {
+  id: string;
+  ticket_id: string;
+  status: string;
+  seconds_overdue: number;
+}
+
+/**
+ * 4. Watches orders' truth every few seconds during the run: an unpaid order more than the sweep's grace,
+ * one sweep interval and a few seconds past its `expiresAt` is a lock held too long, since the sweep is
+ * the backstop that needs nothing but orders itself. A sample does not count while orders' process or
+ * database is down, or within a recovery slack after it (a restarted orders sweeps after one interval).
+ */
+export class LockSampler {
+  private readonly overdue = new Map<string, string>();
+  private counted = 0;
+  private skipped = 0;
+  private readonly stopped = new AbortController();
+  private loop: Promise<void> | undefined;
+  private readonly toleranceSeconds: number;
+  private readonly recoverySlackMs: number;
+
+  constructor(
+    private readonly databases: ServiceDatabases,
+    private readonly availability: AvailabilityLog,
+    timings: ServiceTimings,
+    private readonly startedAt: number,
+    private readonly intervalMs = 5_000,
+  ) {
+    this.toleranceSeconds = timings.sweepGraceSeconds + timings.sweepIntervalSeconds + 5;
+    this.recoverySlackMs = (2 * timings.sweepIntervalSeconds + 10) * 1000;
+  }
+
+  start(): void {
+    this.loop ??= (async () => {
+      while (!this.stopped.signal.aborted) {
+        await this.sample();
+        await sleep(this.intervalMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped.abort();
+    await this.loop;
+  }
+
+  result(): InvariantResult {
+    return {
+      number: 4,
+      title: INVARIANT_TITLES[4] ?? '',
+      violations: [...this.overdue.values()],
+      note: `${this.counted} samples counted, ${this.skipped} discounted (orders down or recovering)`,
+    };
+  }
+
+  private async sample(): Promise<void> {
+    const before = Date.now();
+    let rows: OverdueRow[];
+    try {
+      rows = await this.databases.query<OverdueRow>(
+        'orders',
+        `SELECT id, ticket_id, status, EXTRACT(EPOCH FROM now() - expires_at)::int AS seconds_overdue
+           FROM orders
+          WHERE status = ANY($1) AND expires_at < now() - make_interval(secs => $2)`,
+        [UNPAID, this.toleranceSeconds],
+      );
+    } catch {
+      this.skipped += 1;
+      return;
+    }
+    const after = Date.now();
+    const disturbed = ['orders', 'database:orders'].some((part) =>
+      this.availability.wasDown(part, before - this.recoverySlackMs, after),
+    );
+    if (disturbed) {
+      this.skipped += 1;
+      return;
+    }
+    this.counted += 1;
+    for (const row of rows) {
+      if (this.overdue.has(row.id)) continue;
+      const at = formatElapsed(before - this.startedAt);
+      this.overdue.set(
+        row.id,
+        `order ${row.id} (ticket ${row.ticket_id}) still ${row.status} ${row.seconds_overdue} s past expiresAt, at ${at}`,
+      );
+    }
+  }
+}
+
+/** `+3:07` from milliseconds. */
+export function formatElapsed(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  return `+${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group === undefined) groups.set(key(item), [item]);
+    else group.push(item);
+  }
+  return groups;
+}
+
+function ids(charges: readonly ChargeRow[]): string {
+  return charges.length === 0 ? '' : `(${charges.map((charge) => charge.id).join(', ')})`;
+}

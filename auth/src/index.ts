@@ -28,9 +28,7 @@ void runService(logger, async (lifecycle) => {
   lifecycle.onStop('outbox relay', () => outbox.stopRelay());
 
   // Abuse limits shared with the other replicas; they stay open (and say so) while Redis is away.
-  const rateLimits = SharedRateLimits.connect({ url: config.REDIS_URL, keyPrefix: config.NATS_SUBJECT_PREFIX, logger });
-  lifecycle.onStop('rate limits', () => rateLimits.close());
-  await rateLimits.waitUntilReady();
+  const rateLimits = await SharedRateLimits.startFor(lifecycle, config, logger);
 
   const readiness = probeReadiness({ database, bus });
   await lifecycle.listen(buildApp({ config, outbox, logger, readiness, rateLimits }), config.PORT);

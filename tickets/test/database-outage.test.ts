@@ -1,22 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
-import { connectDatabase, Outbox, type EventData, type RunningListener } from '@ticketing/common';
-import {
-  collectDeadLetters,
-  createTestBus,
-  createTestLogger,
-  refuseConnections,
-  waitFor,
-  type TestBus,
-} from '@ticketing/common/testing';
+import { connectDatabase, Outbox, type EventData } from '@ticketing/common';
+import { collectDeadLetters, createTestLogger, refuseConnections, waitFor } from '@ticketing/common/testing';
 import * as schema from '../src/db/schema';
-import { startListeners } from '../src/events';
-import { createTicket, signIn, useTicketsApp } from './helpers';
+import { createTicket, signIn, useTicketListeners, useTicketsApp } from './helpers';
 
 const context = useTicketsApp();
-let bus: TestBus;
-let listeners: RunningListener[];
 let listenerDatabase: Awaited<ReturnType<typeof connectDatabase<typeof schema>>>;
 
 // Retries as fast as a test can afford (50 ms doubling to 200 ms): ten deliveries, the old bound, take
@@ -24,16 +14,14 @@ let listenerDatabase: Awaited<ReturnType<typeof connectDatabase<typeof schema>>>
 const FAST_RETRIES = { baseDelayMs: 50, maxDelayMs: 200 };
 
 beforeAll(async () => {
-  bus = await createTestBus({ retry: FAST_RETRIES });
   // The listeners' own pool, as in the service: the outage ends its connections too.
   listenerDatabase = await connectDatabase({ url: context.database.url, schema, connectionTimeoutMs: 1_000 });
-  listeners = await startListeners(bus, new Outbox(listenerDatabase.db, { logger: createTestLogger() }));
 });
-afterAll(async () => {
-  await Promise.all(listeners.map((listener) => listener.stop()));
-  await bus.destroy();
-  await listenerDatabase.close();
+const running = useTicketListeners(context, {
+  retry: FAST_RETRIES,
+  outbox: () => new Outbox(listenerDatabase.db, { logger: createTestLogger() }),
 });
+afterAll(() => listenerDatabase.close());
 
 const orderCreated = (ticketId: string, orderId: string): EventData<'order.created'> => ({
   id: orderId,
@@ -47,15 +35,15 @@ const orderCreated = (ticketId: string, orderId: string): EventData<'order.creat
 describe('the tickets database goes away for a few seconds', () => {
   it('when an order is created during the outage, then the lock is applied once the database is back, and nothing is dead-lettered', async () => {
     const ticket = await createTicket(context.app, signIn().cookie);
-    const dead = collectDeadLetters(bus, 'tickets-order-created');
+    const dead = collectDeadLetters(running.bus, 'tickets-order-created');
     const orderId = randomUUID();
 
     const restore = await refuseConnections(context.database.name);
     let deliveriesDuringOutage = 0;
     try {
-      await bus.publish('order.created', orderCreated(ticket.id, orderId));
+      await running.bus.publish('order.created', orderCreated(ticket.id, orderId));
       await new Promise((resolve) => setTimeout(resolve, 4_000));
-      const consumer = await bus.manager.consumers.info(bus.options.stream, 'tickets-order-created');
+      const consumer = await running.bus.manager.consumers.info(running.bus.options.stream, 'tickets-order-created');
       deliveriesDuringOutage = consumer.num_redelivered + consumer.num_ack_pending;
     } finally {
       await restore();

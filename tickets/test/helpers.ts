@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { Outbox, listRecordedEvents, type EventData, type Subject, probeReadiness } from '@ticketing/common';
+import type { RetryPolicy, RunningListener } from '@ticketing/common';
 import {
   TEST_JWT_KEY,
+  createTestBus,
   createTestDatabase,
   createTestLogger,
   sessionCookieFor,
+  type TestBus,
   type TestDatabase,
 } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp } from '../src/app';
+import { startListeners } from '../src/events';
 import { loadTicketsConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
 import * as schema from '../src/db/schema';
@@ -50,6 +54,26 @@ export function useTicketsApp() {
   });
   afterAll(() => context.database.drop());
   return context;
+}
+
+/**
+ * For a listener test file: a test bus of its own (with `retry` over the defaults) and every tickets
+ * listener running on it against `outbox` (by default the app's), stopped and removed after the file.
+ */
+export function useTicketListeners(
+  context: { outbox: Outbox },
+  options: { retry?: Partial<RetryPolicy>; outbox?: () => Outbox } = {},
+) {
+  const running = {} as { bus: TestBus; listeners: RunningListener[] };
+  beforeAll(async () => {
+    running.bus = await createTestBus({ retry: options.retry });
+    running.listeners = await startListeners(running.bus, options.outbox?.() ?? context.outbox);
+  });
+  afterAll(async () => {
+    await Promise.all(running.listeners.map((listener) => listener.stop()));
+    await running.bus.destroy();
+  });
+  return running;
 }
 
 let counter = 0;

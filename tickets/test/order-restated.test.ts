@@ -1,25 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import request from 'supertest';
-import { createTestBus, waitFor, type TestBus } from '@ticketing/common/testing';
-import type { EventData, OrderStatus, RunningListener } from '@ticketing/common';
+import { waitFor } from '@ticketing/common/testing';
+import type { EventData, OrderStatus } from '@ticketing/common';
 import { processedEvents } from '../src/db/schema';
-import { startListeners } from '../src/events';
 import type { TicketView } from '../src/tickets/tickets';
-import { createTicket, useTicketsApp } from './helpers';
+import { createTicket, useTicketListeners, useTicketsApp } from './helpers';
 
 const context = useTicketsApp();
-let bus: TestBus;
-let listeners: RunningListener[];
-
-beforeAll(async () => {
-  bus = await createTestBus();
-  listeners = await startListeners(bus, context.outbox);
-});
-afterAll(async () => {
-  await Promise.all(listeners.map((listener) => listener.stop()));
-  await bus.destroy();
-});
+const running = useTicketListeners(context);
 
 const restated = (ticket: TicketView, orderId: string, status: OrderStatus, version: number) =>
   ({
@@ -47,34 +36,38 @@ describe('order.restated → the ticket shows what orders decided (tickets-order
   it('when order.created never arrived, then the restated live order locks the ticket and takes it off sale', async () => {
     const ticket = await createTicket(context.app);
     const orderId = randomUUID();
-    await bus.publish('order.restated', restated(ticket, orderId, 'created', 0));
+    await running.bus.publish('order.restated', restated(ticket, orderId, 'created', 0));
     await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId, sold: false }));
   });
 
   it('when order.cancelled never arrived, then the restated cancellation frees the ticket', async () => {
     const ticket = await createTicket(context.app);
     const orderId = randomUUID();
-    await bus.publish('order.created', { ...restated(ticket, orderId, 'created', 0) });
+    await running.bus.publish('order.created', { ...restated(ticket, orderId, 'created', 0) });
     await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId }));
 
-    await bus.publish('order.restated', restated(ticket, orderId, 'cancelled', 1));
+    await running.bus.publish('order.restated', restated(ticket, orderId, 'cancelled', 1));
     await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId: null, sold: false }));
   });
 
   it('when neither the lock nor the sale arrived, then the restated complete order shows the ticket sold to it', async () => {
     const ticket = await createTicket(context.app);
     const orderId = randomUUID();
-    await bus.publish('order.restated', restated(ticket, orderId, 'complete', 1));
+    await running.bus.publish('order.restated', restated(ticket, orderId, 'complete', 1));
     await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId, sold: true }));
   });
 
   it('when a restatement of the live order arrives after its cancellation, then the ticket stays for sale', async () => {
     const ticket = await createTicket(context.app);
     const orderId = randomUUID();
-    const cancelled = await bus.publish('order.cancelled', { id: orderId, ticket: { id: ticket.id }, version: 1 });
+    const cancelled = await running.bus.publish('order.cancelled', {
+      id: orderId,
+      ticket: { id: ticket.id },
+      version: 1,
+    });
     await handled('tickets-order-cancelled', cancelled.id);
 
-    const stale = await bus.publish('order.restated', restated(ticket, orderId, 'created', 0));
+    const stale = await running.bus.publish('order.restated', restated(ticket, orderId, 'created', 0));
     await handled('tickets-order-restated', stale.id);
     expect(await showTicket(ticket.id)).toMatchObject({ orderId: null, version: 0 });
   });
@@ -82,11 +75,11 @@ describe('order.restated → the ticket shows what orders decided (tickets-order
   it('when the ticket already shows the restated state, then nothing changes', async () => {
     const ticket = await createTicket(context.app);
     const orderId = randomUUID();
-    await bus.publish('order.restated', restated(ticket, orderId, 'complete', 1));
+    await running.bus.publish('order.restated', restated(ticket, orderId, 'complete', 1));
     await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ sold: true }));
     const before = await showTicket(ticket.id);
 
-    const again = await bus.publish('order.restated', restated(ticket, orderId, 'complete', 1));
+    const again = await running.bus.publish('order.restated', restated(ticket, orderId, 'complete', 1));
     await handled('tickets-order-restated', again.id);
     expect(await showTicket(ticket.id)).toEqual(before);
   });

@@ -39,6 +39,21 @@ export class SharedRateLimits {
     private readonly options: SharedRateLimitsOptions,
   ) {}
 
+  /**
+   * What a service's index.ts does: connect with its configuration (REDIS_URL; keys under its
+   * NATS_SUBJECT_PREFIX, the deployment's name), close on shutdown, and give Redis a moment at start.
+   */
+  static async startFor(
+    lifecycle: { onStop(name: string, stop: () => Promise<void>): void },
+    config: { REDIS_URL: string; NATS_SUBJECT_PREFIX: string },
+    logger: Logger,
+  ): Promise<SharedRateLimits> {
+    const limits = SharedRateLimits.connect({ url: config.REDIS_URL, keyPrefix: config.NATS_SUBJECT_PREFIX, logger });
+    lifecycle.onStop('rate limits', () => limits.close());
+    await limits.waitUntilReady();
+    return limits;
+  }
+
   /** Starts connecting in the background; a Redis that is down now only means open limits until it is back. */
   static connect(options: SharedRateLimitsOptions): SharedRateLimits {
     const redis = new Redis(options.url, {

@@ -139,6 +139,8 @@ export interface TestStack extends RunningStack {
   readonly serviceLines: string[];
   /** Where {@link TestStack.destroy} leaves those lines: `e2e/.logs/<test file>.log`, e.g. `flows.log`. */
   readonly logFile: string;
+  /** The database of one of its services, `<namespace>_<service>` (e.g. for `refuseConnections`). */
+  databaseName(service: 'auth' | 'tickets' | 'orders' | 'payments'): string;
   /** Stops everything, writes the log file, and removes the namespace's databases, queue and stream. */
   destroy(): Promise<void>;
 }
@@ -205,6 +207,7 @@ export async function startTestStack(
     ...stack,
     serviceLines,
     logFile,
+    databaseName: (service) => `${namespace}_${service}`,
     async signUp(role = 'user') {
       users += 1;
       const email = `${role}-${users}-${randomBytes(4).toString('hex')}@example.com`;

@@ -1,8 +1,26 @@
-import type { Browser, Page, Route } from 'playwright-core';
-import { useTestStack, type ErrorEnvelope, type Ticket } from '../helpers';
-import { buyFromLandingPage, eventually, launchChromium, sellTicket, signUpInBrowser, step, visible } from './browser';
+import type { Browser, Page, Response } from 'playwright-core';
+import { refuseConnections } from '@ticketing/common/testing';
+import { useTestStack, type Charge, type Ticket } from '../helpers';
+import {
+  buyFromLandingPage,
+  eventually,
+  launchChromium,
+  sellTicket,
+  signUpInBrowser,
+  step,
+  visible,
+  type Visitor,
+} from './browser';
 
-const context = useTestStack({ services: ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'] });
+const context = useTestStack({
+  services: ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'],
+  env: {
+    // Limits small enough for the refusals test to reach them for real: one reservation held, two payment
+    // attempts a minute. No other buyer of this file holds more than one order or pays at all.
+    MAX_LIVE_ORDERS_PER_BUYER: '1',
+    PAYMENT_RATE_LIMIT_PER_MINUTE: '2',
+  },
+});
 let browser: Browser;
 
 beforeAll(async () => {
@@ -36,14 +54,35 @@ function recordHosts(page: Page): Set<string> {
   return hosts;
 }
 
-/** Answers the page's next call to `url` with the API's error envelope, as a service would. */
-async function answerOnceWith(page: Page, url: string, status: number, message: string): Promise<void> {
-  const body: ErrorEnvelope = { errors: [{ message }] };
-  await page.route(
-    url,
-    (route: Route) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) }),
-    { times: 1 },
+/** The page's next answer to a `POST` to `path`, as the service sent it (status, headers). */
+function nextAnswerTo(page: Page, path: string): Promise<Response> {
+  return page.waitForResponse(
+    (response) => response.request().method() === 'POST' && new URL(response.url()).pathname === path,
   );
+}
+
+/**
+ * Waits until orders has taken in version `version` of the seller's ticket: its copy learns an edit from
+ * ticket.updated, a moment after the seller saves. Asked to reserve at a version its copy has not reached,
+ * orders waits for it (503 if it does not come); once there, it goes on to refuse the seller their own
+ * ticket (403), and reserves nothing.
+ */
+async function untilOrdersHas(seller: Visitor, ticketId: string, version: number): Promise<void> {
+  await eventually(async () => {
+    const answer = await seller.page.request.post('/api/orders', { data: { ticketId, ticketVersion: version } });
+    expect({ status: answer.status(), body: await answer.text() }).toEqual({
+      status: 403,
+      body: expect.stringContaining('You cannot buy your own ticket'),
+    });
+  });
+}
+
+/** The charges of an order, as its buyer sees them (GET /api/payments?orderId=). */
+async function chargesOf(buyer: Visitor, orderPath: string): Promise<Charge[]> {
+  const orderId = orderPath.split('/').pop() as string;
+  const answer = await buyer.page.request.get(`/api/payments?orderId=${orderId}`);
+  expect(answer.status()).toBe(200);
+  return (await answer.json()) as Charge[];
 }
 
 /** The form's own alert (Next's route announcer is a role="alert" too, outside main). */
@@ -125,13 +164,16 @@ describe('the buyer pays the price they saw', () => {
       await visible(seller.page.getByText('Your changes are saved.'));
     });
 
+    await step(seller, 'wait until orders knows the new price', () =>
+      untilOrdersHas(seller, seen.id, seen.version + 1),
+    );
+
     await step(buyer, 'purchase with the page still at $500, and read why it is refused', async () => {
-      // Orders refuses a reservation at a version the ticket has moved past (its own tests race it for
-      // real); answering for it here keeps this journey about what the page does with that answer.
       const sent = buyer.page.waitForRequest((request) => request.url().endsWith('/api/orders'));
-      await answerOnceWith(buyer.page, '**/api/orders', 409, 'The ticket changed; review the new price');
+      const answer = nextAnswerTo(buyer.page, '/api/orders');
       await buyer.page.getByRole('button', { name: 'Purchase' }).click();
       expect((await sent).postDataJSON()).toEqual({ ticketId: seen.id, ticketVersion: seen.version });
+      expect((await answer).status()).toBe(409);
       await visible(alertSaying(buyer.page, 'The ticket changed; review the new price'));
       // The page's data is reloaded in place: the new price beside the message, no reload by hand.
       await visible(buyer.page.getByText('$10.00'));
@@ -151,45 +193,92 @@ describe('the buyer pays the price they saw', () => {
 });
 
 describe('refusals are shown in the API’s words', () => {
-  it('when reserving or paying is refused (too many reservations, a service down, an order already cancelled), then the buyer reads why', async () => {
+  it('when reserving or paying is refused (too many reservations, orders down, paying after a decline, too many payment attempts), then the buyer reads why', async () => {
     const seller = await signUpInBrowser(browser, context.stack.url, 'seller-refusals');
-    const title = `Refusals ${Date.now()}`;
-    await sellTicket(seller, title, '30');
+    const held = `Held ${Date.now()}`;
+    const wanted = `Wanted ${Date.now()}`;
+    await sellTicket(seller, held, '30');
+    const wantedPath = await sellTicket(seller, wanted, '40');
     const buyer = await signUpInBrowser(browser, context.stack.url, 'buyer-refusals');
     const { page } = buyer;
 
-    await step(buyer, 'open the ticket', async () => {
-      await page.goto('/');
-      await page.getByRole('link', { name: title }).click();
-      await visible(page.getByRole('heading', { name: title }));
-    });
-    await step(buyer, 'purchase while holding too many reservations', async () => {
-      await answerOnceWith(page, '**/api/orders', 429, 'You already hold 5 reservations');
+    // The one reservation MAX_LIVE_ORDERS_PER_BUYER allows in this file.
+    await buyFromLandingPage(buyer, held);
+    const heldOrderPath = new URL(page.url()).pathname;
+
+    await step(buyer, 'purchase a second ticket while holding a reservation', async () => {
+      await page.goto(wantedPath);
+      await visible(page.getByRole('heading', { name: wanted }));
+      const answer = nextAnswerTo(page, '/api/orders');
       await page.getByRole('button', { name: 'Purchase' }).click();
-      await visible(alertSaying(page, 'You already hold 5 reservations'));
+      expect((await answer).status()).toBe(429);
+      await visible(alertSaying(page, 'You already hold 1 reservations'));
       expect(await page.getByRole('button', { name: 'Purchase' }).isEnabled()).toBe(true);
     });
-    await step(buyer, 'purchase while orders is unavailable', async () => {
-      await answerOnceWith(page, '**/api/orders', 503, 'Orders cannot reach its database');
-      await page.getByRole('button', { name: 'Purchase' }).click();
-      await visible(alertSaying(page, 'The service is unavailable right now. Please try again in a moment.'));
+
+    await step(buyer, 'purchase while orders cannot reach its database', async () => {
+      const restore = await refuseConnections(context.stack.databaseName('orders'));
+      try {
+        const answer = nextAnswerTo(page, '/api/orders');
+        await page.getByRole('button', { name: 'Purchase' }).click();
+        const refusal = await answer;
+        expect(refusal.status()).toBe(503);
+        expect(refusal.headers()['retry-after']).toMatch(/^[1-9]\d*$/);
+        // The web app says the same of any 502–504, whoever answered it.
+        await visible(alertSaying(page, 'The service is unavailable right now. Please try again in a moment.'));
+        expect(await page.getByRole('button', { name: 'Purchase' }).isEnabled()).toBe(true);
+      } finally {
+        await restore();
+      }
     });
 
-    await buyFromLandingPage(buyer, title);
-    await step(buyer, 'pay too often', async () => {
-      await answerOnceWith(page, '**/api/payments', 429, 'Too many payment attempts. Please wait a minute.');
-      await page.getByRole('button', { name: 'Pay $30.00' }).click();
-      await visible(alertSaying(page, 'Too many payment attempts. Please wait a minute.'));
-      expect(await page.getByRole('button', { name: 'Pay $30.00' }).isEnabled()).toBe(true);
+    // The held order stays open in a second tab of the same browser, as it was before the decline.
+    const secondTab: Visitor = { ...buyer, name: 'buyer-refusals-second-tab', page: await page.context().newPage() };
+    await step(secondTab, 'open the held order in a second tab', async () => {
+      await secondTab.page.goto(heldOrderPath);
+      await visible(secondTab.page.getByRole('button', { name: 'Pay $30.00' }));
     });
-    await step(buyer, 'pay for an order that a declined attempt cancelled', async () => {
-      await answerOnceWith(page, '**/api/payments', 409, 'This order is cancelled: its payment was declined');
+
+    await step(buyer, 'pay for the held order with the declined card', async () => {
+      await page.goto(heldOrderPath);
+      await page.getByLabel('Declined').check();
+      const answer = nextAnswerTo(page, '/api/payments');
       await page.getByRole('button', { name: 'Pay $30.00' }).click();
-      await visible(alertSaying(page, 'This order is cancelled: its payment was declined'));
-      // Paying again cannot succeed: the form waits for the order's new status instead of inviting a retry.
+      expect((await answer).status()).toBe(402);
+      await visible(alertSaying(page, 'Your card was declined.'));
+      // This tab knows of the decline: it offers no second attempt.
+      expect(await page.getByRole('button', { name: /^Pay / }).count()).toBe(0);
+    });
+
+    await step(secondTab, 'pay again from the second tab, which still offers Pay', async () => {
+      const answer = nextAnswerTo(secondTab.page, '/api/payments');
+      await secondTab.page.getByRole('button', { name: 'Pay $30.00' }).click();
+      expect((await answer).status()).toBe(409);
+      await visible(alertSaying(secondTab.page, 'Payment was declined; this order is cancelled'));
+      // Paying again cannot succeed: the form gives way to the cancelled order, and no card was charged again.
       await eventually(async () =>
-        expect(await page.getByRole('button', { name: 'Pay $30.00' }).isDisabled()).toBe(true),
+        expect(await secondTab.page.getByTestId('order-status').getAttribute('data-status')).toBe('cancelled'),
       );
+      await visible(secondTab.page.getByText('The payment was declined, so this order was cancelled.'));
+      expect((await chargesOf(buyer, heldOrderPath)).map((charge) => charge.status)).toEqual(['failed']);
+    });
+
+    await step(buyer, 'purchase the wanted ticket, now that the held order is cancelled', async () => {
+      await page.goto(wantedPath);
+      await page.getByRole('button', { name: 'Purchase' }).click();
+      await page.waitForURL(/\/orders\/[0-9a-f-]{36}$/);
+      await visible(page.getByRole('button', { name: 'Pay $40.00' }));
+    });
+    await step(buyer, 'pay a third time within the minute', async () => {
+      const answer = nextAnswerTo(page, '/api/payments');
+      await page.getByRole('button', { name: 'Pay $40.00' }).click();
+      const refusal = await answer;
+      expect(refusal.status()).toBe(429);
+      expect(refusal.headers()['retry-after']).toMatch(/^[1-9]\d*$/);
+      await visible(alertSaying(page, 'Too many payment attempts; please wait a minute'));
+      expect(await page.getByRole('button', { name: 'Pay $40.00' }).isEnabled()).toBe(true);
+      // Refused before Stripe: the order has no charge at all.
+      expect(await chargesOf(buyer, new URL(page.url()).pathname)).toEqual([]);
     });
   });
 });

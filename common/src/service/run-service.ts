@@ -45,6 +45,11 @@ export async function runService(logger: Logger, start: (lifecycle: ServiceLifec
           logger.info({ port }, 'listening');
           resolve(server);
         });
+        // Longer than the proxies' idle timeouts (ingress-nginx keeps upstream sockets 60 s, the local
+        // gateway drops them before this hint runs out): the proxy, never the service, closes an idle socket,
+        // so a request is never sent on a socket the service is closing (ECONNRESET, a 502).
+        server.keepAliveTimeout = 65_000;
+        server.headersTimeout = 66_000;
         stops.push({
           name: 'http',
           stop: () =>

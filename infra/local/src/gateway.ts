@@ -38,11 +38,18 @@ const UNAVAILABLE = JSON.stringify({ errors: [{ message: 'Service unavailable' }
  *
  * The returned server is not listening yet.
  */
+/** The longest an idle upstream socket is kept when the upstream announces no shorter keep-alive. */
+const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
+
 export function createGateway(routes: readonly GatewayRoute[], log: (line: string) => void): http.Server {
   const compiled: CompiledRoute[] = routes
     .map((route) => ({ prefix: normalisePrefix(route.prefix), target: new URL(route.target) }))
     .sort((a, b) => b.prefix.length - a.prefix.length);
-  const agent = new http.Agent({ keepAlive: true });
+  // Keep-alive to the services, but never reuse a socket the service is about to close: with a `timeout`,
+  // Node's agent drops an idle socket a second before the upstream's `Keep-Alive: timeout=N` hint (the
+  // services and Next.js say 5 s). Without it, idle sockets live forever, and a request sent on one just as
+  // the service closes it fails with ECONNRESET: a 502 for a buyer, more often the busier the gateway is.
+  const agent = new http.Agent({ keepAlive: true, timeout: UPSTREAM_IDLE_TIMEOUT_MS });
 
   const server = http.createServer((req, res) => {
     // Parsing resolves `..` and `.` segments, so the path that picks the route is the path that is sent.

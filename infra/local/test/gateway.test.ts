@@ -275,3 +275,41 @@ describe('gateway own pages', () => {
     }
   });
 });
+
+describe('keep-alive to the services', () => {
+  it('when an upstream socket has been idle nearly as long as the upstream keeps it, then the gateway opens a new one instead of reusing it', async () => {
+    // The upstream announces `Keep-Alive: timeout=2` and closes idle sockets after 2 s; a request sent on
+    // such a socket just as it closes would fail with ECONNRESET (a 502).
+    let connections = 0;
+    const upstream = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+    upstream.keepAliveTimeout = 2_000;
+    upstream.on('connection', () => (connections += 1));
+    await listenOnEphemeralPort(upstream);
+    const edge = createGateway([{ prefix: '/', target: originOf(upstream) }], () => undefined);
+    await listenOnEphemeralPort(edge);
+    const get = () =>
+      new Promise<number>((resolve, reject) => {
+        http
+          .get(`${originOf(edge)}/x`, { agent: false }, (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode ?? 0));
+          })
+          .on('error', reject);
+      });
+    try {
+      expect(await get()).toBe(200);
+      expect(await get()).toBe(200);
+      // Back to back: the same upstream socket served both.
+      expect(connections).toBe(1);
+      // Idle for longer than the hint less a second, shorter than the upstream's own timeout.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await get()).toBe(200);
+      expect(connections).toBe(2);
+    } finally {
+      await Promise.all([close(edge), close(upstream)]);
+    }
+  });
+});

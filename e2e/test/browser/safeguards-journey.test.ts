@@ -198,6 +198,8 @@ describe('refusals are shown in the API’s words', () => {
     const held = `Held ${Date.now()}`;
     const wanted = `Wanted ${Date.now()}`;
     await sellTicket(seller, held, '30');
+    // From the home page: the ticket page just reached has an edit form of its own, with a Title field.
+    await seller.page.goto('/');
     const wantedPath = await sellTicket(seller, wanted, '40');
     const buyer = await signUpInBrowser(browser, context.stack.url, 'buyer-refusals');
     const { page } = buyer;

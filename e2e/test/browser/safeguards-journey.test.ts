@@ -214,7 +214,7 @@ describe('refusals are shown in the API’s words', () => {
       const answer = nextAnswerTo(page, '/api/orders');
       await page.getByRole('button', { name: 'Purchase' }).click();
       expect((await answer).status()).toBe(429);
-      await visible(alertSaying(page, 'You already hold 1 reservations'));
+      await visible(alertSaying(page, 'You already hold 1 reservation'));
       expect(await page.getByRole('button', { name: 'Purchase' }).isEnabled()).toBe(true);
     });
 

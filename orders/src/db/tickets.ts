@@ -7,12 +7,6 @@ export async function findTicket(db: Executor, id: string): Promise<TicketReplic
   return ticket;
 }
 
-/** The replica row under a share lock: an update of the same ticket waits until this transaction ends. */
-export async function findTicketForShare(db: Executor, id: string): Promise<TicketReplica | undefined> {
-  const [ticket] = await db.select().from(tickets).where(eq(tickets.id, id)).for('share');
-  return ticket;
-}
-
 /** Inserts a replica row; resolves to undefined when the ticket is already known (a re-published event). */
 export async function insertTicket(db: Executor, ticket: TicketReplica): Promise<TicketReplica | undefined> {
   const [inserted] = await db.insert(tickets).values(ticket).onConflictDoNothing({ target: tickets.id }).returning();

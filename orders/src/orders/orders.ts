@@ -24,7 +24,7 @@ import {
   transitionOrder,
 } from '../db/orders';
 import type { Order, TicketReplica } from '../db/schema';
-import { findTicket, findTicketForShare } from '../db/tickets';
+import { findTicket } from '../db/tickets';
 
 /** An order as the API shows it: the price a decimal, the deadline an ISO string. */
 export interface OrderView {
@@ -107,8 +107,8 @@ export async function createOrder(
 ): Promise<OrderView> {
   if (ticketVersion !== undefined) await waitForReplica(outbox.db, ticketId, ticketVersion, replicaWaitMs);
   return outbox.transaction(async (tx, events) => {
-    // FOR SHARE: a ticket.updated for this ticket waits for this order, so the price read is the price kept.
-    const ticket = await findTicketForShare(tx, ticketId);
+    // The order copies price and version from this one read: it is placed at exactly the version it shows.
+    const ticket = await findTicket(tx, ticketId);
     if (!ticket) throw new NotFoundError('Ticket not found');
     if (ticket.userId === buyerId) throw new ForbiddenError('You cannot buy your own ticket');
     if (ticketVersion !== undefined && ticket.version !== ticketVersion)
@@ -118,7 +118,9 @@ export async function createOrder(
       // One buyer's orders are placed one at a time (on any replica), so the count cannot be outrun.
       await lockBuyer(tx, buyerId);
       if ((await countLiveOrdersOfBuyer(tx, buyerId, UNPAID)) >= maxLiveOrders) {
-        throw new TooManyRequestsError(`You already hold ${maxLiveOrders} reservations`);
+        throw new TooManyRequestsError(
+          `You already hold ${maxLiveOrders} reservation${maxLiveOrders === 1 ? '' : 's'}`,
+        );
       }
     }
 

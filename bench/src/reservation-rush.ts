@@ -17,19 +17,22 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 
 interface Options {
+  /** `rush`: many buyers at once; `buyable`: how long from a listing's 201 until a buyer can reserve it. */
+  scenario: 'rush' | 'buyable';
   buyers: number;
   tickets: number;
   repo: string;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { buyers: 500, tickets: 50, repo: path.resolve(__dirname, '..', '..') };
+  const options: Options = { scenario: 'rush', buyers: 500, tickets: 50, repo: path.resolve(__dirname, '..', '..') };
   for (let index = 0; index < argv.length; index += 2) {
     const [name, value] = [argv[index], argv[index + 1]];
     if (name === '--buyers') options.buyers = Number(value);
     else if (name === '--tickets') options.tickets = Number(value);
     else if (name === '--repo') options.repo = path.resolve(value ?? '.');
-    else throw new Error(`unknown option ${name}; use --buyers N --tickets N --repo DIR`);
+    else if (name === '--scenario' && (value === 'rush' || value === 'buyable')) options.scenario = value;
+    else throw new Error(`unknown option ${name}; use --scenario rush|buyable --buyers N --tickets N --repo DIR`);
   }
   return options;
 }
@@ -68,6 +71,31 @@ function send(agent: http.Agent, base: string, method: string, route: string, co
   });
 }
 
+/**
+ * One listing at a time: the seller lists, and a buyer at once asks for it at the version listed. Orders
+ * waits (up to 2 s) for its replica to learn the ticket, so the answer's time is the listing's journey
+ * through tickets' outbox, JetStream and orders' listener.
+ */
+async function measureListingToBuyable(agent: http.Agent, base: string, options: Options): Promise<void> {
+  const seller = sessionCookieFor().cookie;
+  const ms: number[] = [];
+  for (let index = 0; index < options.tickets; index += 1) {
+    const listed = await send(agent, base, 'POST', '/api/tickets', seller, { title: `Fresh ${index}`, price: 30 });
+    const ticket = JSON.parse(listed.body) as { id: string; version: number };
+    const started = performance.now();
+    const order = await send(agent, base, 'POST', '/api/orders', sessionCookieFor().cookie, {
+      ticketId: ticket.id,
+      ticketVersion: ticket.version,
+    });
+    if (order.status !== 201) throw new Error(`not buyable: ${order.status} ${order.body}`);
+    ms.push(performance.now() - started);
+  }
+  ms.sort((a, b) => a - b);
+  process.stdout.write(
+    `listing → buyable, ${options.tickets} listings one at a time: p50 ${percentile(ms, 50).toFixed(0)} ms, p99 ${percentile(ms, 99).toFixed(0)} ms, max ${(ms.at(-1) ?? 0).toFixed(0)} ms\n`,
+  );
+}
+
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
@@ -91,6 +119,10 @@ async function main(): Promise<void> {
   });
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.buyers });
   try {
+    if (options.scenario === 'buyable') {
+      await measureListingToBuyable(agent, stack.url, options);
+      return;
+    }
     const seller = sessionCookieFor().cookie;
     const tickets: { id: string; version: number }[] = [];
     for (let index = 0; index < options.tickets; index += 1) {

@@ -87,6 +87,40 @@ describe('transactional outbox', () => {
     await recorder.stop();
   });
 
+  it('when a use case commits while the relay is mid-pass, then its event is published at once, not at the next poll', async () => {
+    // A poll so slow the test would time out waiting for it: only the commit's wake-up can publish in time.
+    const slowPolling = new Outbox(database.db, { logger, pollIntervalMs: 60_000 });
+    let releaseFirst: () => void = () => undefined;
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let passStarted: () => void = () => undefined;
+    const inPass = new Promise<void>((resolve) => (passStarted = resolve));
+    const published: string[] = [];
+    const publisher: EnvelopePublisher = {
+      async publishEnvelope(envelope) {
+        if (published.length === 0) {
+          passStarted();
+          await firstHeld;
+        }
+        published.push(envelope.id);
+        return bus.publishEnvelope(envelope);
+      },
+    };
+    const first = await createNote('first');
+    slowPolling.startRelay(publisher);
+    await inPass;
+    // Committed (through the same outbox, as a route would) while the relay is inside its pass.
+    const second = await slowPolling.transaction(async (tx, events) => {
+      await tx.insert(schema.notes).values({ id: randomUUID(), body: 'second' });
+      return events.record('user.created', userEvent());
+    });
+    releaseFirst();
+    try {
+      await waitFor(() => expect(published).toEqual([first, second]));
+    } finally {
+      await slowPolling.stopRelay();
+    }
+  });
+
   it('when the service crashed between commit and publish, then a relay started later delivers each event exactly once', async () => {
     // The "crash": events committed, and no relay ever ran in that process.
     const ids = [await createNote('before crash 1'), await createNote('before crash 2')];

@@ -37,6 +37,8 @@ export class Outbox {
   private relayLoop: Promise<void> | undefined;
   private running = false;
   private wakeRelay: (() => void) | undefined;
+  /** A commit happened since the relay last looked: it must look again before sleeping. */
+  private wakeRequested = false;
   private lastPurge = 0;
 
   constructor(
@@ -48,6 +50,9 @@ export class Outbox {
   /** Runs `work` in one transaction with an event recorder; wakes the relay after commit. */
   async transaction<T>(work: (tx: Executor, events: EventRecorder) => Promise<T>): Promise<T> {
     const result = await this.db.transaction((tx) => work(tx, recorderFor(tx)));
+    // Remembered, not only signalled: a commit landing while the relay is mid-pass (not waiting) must not
+    // be left for the next poll.
+    this.wakeRequested = true;
     this.wakeRelay?.();
     return result;
   }
@@ -92,14 +97,18 @@ export class Outbox {
         .orderBy(asc(outbox.sequence))
         .limit(batchSize)
         .for('update', { skipLocked: true });
-      for (const row of rows) {
-        await publisher.publishEnvelope({
-          id: row.eventId,
-          subject: row.subject as Subject,
-          occurredAt: new Date(row.occurredAt).toISOString(),
-          data: row.data as EventData<Subject>,
-        });
-      }
+      // Sent one after another on one connection without waiting for each ack, so JetStream stores them in
+      // sequence order; the rows are marked sent only once every ack is in.
+      await Promise.all(
+        rows.map((row) =>
+          publisher.publishEnvelope({
+            id: row.eventId,
+            subject: row.subject as Subject,
+            occurredAt: new Date(row.occurredAt).toISOString(),
+            data: row.data as EventData<Subject>,
+          }),
+        ),
+      );
       if (rows.length > 0) {
         await tx
           .update(outbox)
@@ -134,6 +143,7 @@ export class Outbox {
     let failures = 0;
     while (this.running) {
       let published = 0;
+      this.wakeRequested = false;
       try {
         published = await this.relayOnce(publisher);
         if (published > 0) this.options.logger.debug({ published }, 'outbox relayed');
@@ -144,7 +154,7 @@ export class Outbox {
         this.options.logger.warn({ err: error, failures }, 'outbox relay failed; rows stay unsent and will be retried');
       }
       // A full batch means more may be waiting: go again at once. Otherwise sleep until woken or polled.
-      if (published === (this.options.batchSize ?? 100) && failures === 0) continue;
+      if ((published === (this.options.batchSize ?? 100) || this.wakeRequested) && failures === 0) continue;
       const wait = failures > 0 ? Math.min(10_000, pollIntervalMs * 2 ** failures) : pollIntervalMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);

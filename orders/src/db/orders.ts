@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Executor, OrderStatus } from '@ticketing/common';
 import { orders, tickets, type Order, type TicketReplica } from './schema';
 
@@ -18,6 +18,16 @@ export async function insertOrder(
   const [order] = await db.insert(orders).values(values).returning();
   if (!order) throw new Error('insert into orders returned no row');
   return order;
+}
+
+/** True when a live or complete order holds the ticket (read through the lock's own index). */
+export async function isTicketHeld(db: Executor, ticketId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(and(eq(orders.ticketId, ticketId), ne(orders.status, 'cancelled')))
+    .limit(1);
+  return row !== undefined;
 }
 
 /**

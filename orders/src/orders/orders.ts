@@ -18,6 +18,7 @@ import {
   findOrder,
   findOrderWithTicket,
   insertOrder,
+  isTicketHeld,
   listOrderIdsDueBefore,
   listOrdersOfUser,
   lockBuyer,
@@ -50,6 +51,8 @@ function within<T>(scope: WriteScope, work: (tx: Executor, events: EventRecorder
 
 /** Statuses an order can still leave: it holds the ticket and is not paid yet. */
 export const UNPAID: readonly OrderStatus[] = [OrderStatus.Created, OrderStatus.AwaitingPayment];
+
+const ALREADY_RESERVED_MESSAGE = 'Ticket is already reserved';
 
 /** The message a buyer gets when the ticket moved past the version they saw. */
 export const TICKET_CHANGED_MESSAGE = 'The ticket changed; review the new price';
@@ -105,6 +108,9 @@ export async function createOrder(
   ticketId: string,
   { expiresInSeconds, ticketVersion, maxLiveOrders, replicaWaitMs = 2_000, now = new Date() }: CreateOrderOptions,
 ): Promise<OrderView> {
+  // Most buyers of a popular ticket lose: one indexed read answers them without a transaction. Only a
+  // hint; the unique index below still decides every win (a ticket released after this read is bought).
+  if (await isTicketHeld(outbox.db, ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
   if (ticketVersion !== undefined) await waitForReplica(outbox.db, ticketId, ticketVersion, replicaWaitMs);
   return outbox.transaction(async (tx, events) => {
     // The order copies price and version from this one read: it is placed at exactly the version it shows.
@@ -133,7 +139,7 @@ export async function createOrder(
       ticketVersion: ticket.version,
       expiresAt: new Date(now.getTime() + expiresInSeconds * 1000),
     }).catch((error: unknown) => {
-      if (isUniqueViolation(error, LIVE_ORDER_PER_TICKET_INDEX)) throw new ConflictError('Ticket is already reserved');
+      if (isUniqueViolation(error, LIVE_ORDER_PER_TICKET_INDEX)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
       throw error;
     });
 

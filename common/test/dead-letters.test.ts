@@ -1,15 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { listDeadLetters, replayDeadLetters, type EventEnvelope } from '../src';
 import { createTestBus, publishRaw, waitFor, type TestBus } from '../src/testing';
-
-const ticketData = () => ({
-  id: randomUUID(),
-  title: 'Concert',
-  price: 2000,
-  userId: randomUUID(),
-  orderId: null,
-  version: 0,
-});
+import { ticketData } from './fixtures/events';
 
 let bus: TestBus;
 

@@ -10,15 +10,7 @@ import {
   waitFor,
   type TestBus,
 } from '../src/testing';
-
-const ticketData = () => ({
-  id: randomUUID(),
-  title: 'Concert',
-  price: 2000,
-  userId: randomUUID(),
-  orderId: null,
-  version: 0,
-});
+import { ticketData } from './fixtures/events';
 
 /** A second connection to the same stream: another process binding the same durable. */
 function connectAgain(bus: TestBus): Promise<EventBus> {

@@ -1,3 +1,4 @@
+import { and, eq } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { Outbox, listRecordedEvents, type EventData, type Subject, probeReadiness } from '@ticketing/common';
@@ -10,6 +11,7 @@ import {
   sessionCookieFor,
   type TestBus,
   type TestDatabase,
+  waitFor,
 } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp } from '../src/app';
@@ -74,6 +76,22 @@ export function useTicketListeners(
     await running.bus.destroy();
   });
   return running;
+}
+
+/** A ticket as GET /api/tickets/:id shows it. */
+export async function showTicket(app: Express, id: string): Promise<TicketView> {
+  return (await request(app).get(`/api/tickets/${id}`).expect(200)).body;
+}
+
+/** Resolves once the listener `durable` has committed event `eventId`, whatever its effect (nothing included). */
+export function handledBy(database: TicketsTestDatabase, durable: string, eventId: string): Promise<void> {
+  return waitFor(async () => {
+    const rows = await database.db
+      .select()
+      .from(schema.processedEvents)
+      .where(and(eq(schema.processedEvents.consumer, durable), eq(schema.processedEvents.eventId, eventId)));
+    expect(rows).toHaveLength(1);
+  });
 }
 
 let counter = 0;

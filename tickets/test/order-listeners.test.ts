@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import {
   collectDeadLetters,
@@ -14,7 +14,14 @@ import { processedEvents, releasedOrders } from '../src/db/schema';
 import { startListeners } from '../src/events';
 import { orderCreatedListener } from '../src/events/order-created-listener';
 import type { TicketView } from '../src/tickets/tickets';
-import { createTicket, recordedFor, signIn, useTicketsApp } from './helpers';
+import {
+  createTicket,
+  recordedFor,
+  signIn,
+  useTicketsApp,
+  handledBy,
+  showTicket as showTicketThroughApi,
+} from './helpers';
 
 const context = useTicketsApp();
 let bus: TestBus;
@@ -44,18 +51,10 @@ const orderCancelled = (ticketId: string, orderId: string): EventData<'order.can
   version: 1,
 });
 
-const showTicket = async (id: string): Promise<TicketView> =>
-  (await request(context.app).get(`/api/tickets/${id}`).expect(200)).body;
+const showTicket = (id: string) => showTicketThroughApi(context.app, id);
 
 /** Resolves once the listener has committed the event, whatever its effect (nothing included). */
-const handled = (durable: string, eventId: string) =>
-  waitFor(async () => {
-    const rows = await context.database.db
-      .select()
-      .from(processedEvents)
-      .where(and(eq(processedEvents.consumer, durable), eq(processedEvents.eventId, eventId)));
-    expect(rows).toHaveLength(1);
-  });
+const handled = (durable: string, eventId: string) => handledBy(context.database, durable, eventId);
 
 async function lockThroughBus(ticket: TicketView, orderId = randomUUID()) {
   await bus.publish('order.created', orderCreated(ticket, orderId));

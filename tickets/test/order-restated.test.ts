@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
-import request from 'supertest';
 import { waitFor } from '@ticketing/common/testing';
 import type { EventData, OrderStatus } from '@ticketing/common';
-import { processedEvents } from '../src/db/schema';
 import type { TicketView } from '../src/tickets/tickets';
-import { createTicket, useTicketListeners, useTicketsApp } from './helpers';
+import {
+  createTicket,
+  useTicketListeners,
+  useTicketsApp,
+  handledBy,
+  showTicket as showTicketThroughApi,
+} from './helpers';
 
 const context = useTicketsApp();
 const running = useTicketListeners(context);
@@ -20,17 +23,10 @@ const restated = (ticket: TicketView, orderId: string, status: OrderStatus, vers
     version,
   }) satisfies EventData<'order.restated'>;
 
-const showTicket = async (id: string): Promise<TicketView> =>
-  (await request(context.app).get(`/api/tickets/${id}`).expect(200)).body;
+const showTicket = (id: string) => showTicketThroughApi(context.app, id);
 
-const handled = (durable: string, eventId: string) =>
-  waitFor(async () => {
-    const rows = await context.database.db
-      .select()
-      .from(processedEvents)
-      .where(and(eq(processedEvents.consumer, durable), eq(processedEvents.eventId, eventId)));
-    expect(rows).toHaveLength(1);
-  });
+/** Resolves once the listener has committed the event, whatever its effect (nothing included). */
+const handled = (durable: string, eventId: string) => handledBy(context.database, durable, eventId);
 
 describe('order.restated → the ticket shows what orders decided (tickets-order-restated)', () => {
   it('when order.created never arrived, then the restated live order locks the ticket and takes it off sale', async () => {

@@ -1,0 +1,156 @@
+/**
+ * `npm run bench [-- scenario…] [--repo DIR]`: the load and latency benchmarks. Starts the whole stack from
+ * its builds in a namespace of its own (the launcher of `npm start`, in a process of its own), runs the
+ * scenarios through the gateway, prints one table (figure, value, goal, anchor, ratio, met), and writes
+ * `bench/results/<timestamp>.json` with the flash sale's latency picture beside it.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { TEST_JWT_KEY } from '@ticketing/common/testing';
+
+import { startBenchStack } from './suite/bench-stack';
+import { Client } from './suite/load';
+import type { Context } from './suite/market';
+import { isMet, renderLatencySvg, renderTable, writeResults, type RunRecord } from './suite/report';
+import { memory, SCENARIOS, type ScenarioName } from './suite/scenarios';
+
+const BENCH_ROOT = path.resolve(__dirname, '..');
+
+/**
+ * What the services run with unless the shell says otherwise: the key the suite signs sessions with, and a
+ * reservation window short enough that the flash sale's reservations run out within the run (the expiry
+ * scenario watches them), long enough that none runs out while the sale is still answering.
+ */
+const BENCH_ENVIRONMENT_DEFAULTS: Readonly<Record<string, string>> = {
+  JWT_KEY: TEST_JWT_KEY,
+  ORDER_EXPIRATION_SECONDS: '30',
+};
+
+interface Options {
+  scenarios: ScenarioName[];
+  repo: string;
+  results: string;
+}
+
+const USAGE = `usage: npm run bench [-- [scenario…] [--repo DIR] [--results DIR]]
+scenarios (default: all, in this order): ${Object.keys(SCENARIOS).join(' ')}
+--repo DIR     run the services built in another checkout (for a before/after in one session)
+--results DIR  where the JSON and the picture go (default bench/results)`;
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = {
+    scenarios: [],
+    repo: path.resolve(BENCH_ROOT, '..'),
+    results: path.join(BENCH_ROOT, 'results'),
+  };
+  for (let index = 0; index < argv.length; index += 1) {
+    const argument = argv[index] as string;
+    if (argument === '--repo' || argument === '--results') {
+      const value = argv[(index += 1)];
+      if (value === undefined) throw new UsageError(`${argument} needs a directory`);
+      options[argument === '--repo' ? 'repo' : 'results'] = path.resolve(value);
+    } else if (argument === '--help' || argument === '-h') {
+      throw new UsageError('');
+    } else if (argument in SCENARIOS) {
+      options.scenarios.push(argument as ScenarioName);
+    } else {
+      throw new UsageError(`unknown scenario or option: ${argument}`);
+    }
+  }
+  const all = Object.keys(SCENARIOS) as ScenarioName[];
+  // Whatever the command line's order, scenarios run in the suite's.
+  options.scenarios = options.scenarios.length === 0 ? all : all.filter((name) => options.scenarios.includes(name));
+  return options;
+}
+
+class UsageError extends Error {}
+
+function commitOf(repo: string): string {
+  try {
+    return execFileSync('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const startedAt = new Date().toISOString();
+  const namespace = `bench_${randomBytes(4).toString('hex')}`;
+  const logFile = path.join(BENCH_ROOT, '.logs', 'bench.log');
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(BENCH_ENVIRONMENT_DEFAULTS)) env[name] = process.env[name] ?? value;
+
+  say(`bench: starting the stack from ${options.repo} (namespace ${namespace}; its output goes to ${logFile})`);
+  const stack = await startBenchStack({ repo: options.repo, namespace, logFile, env });
+  const context: Context = {
+    stack,
+    api: new Client(stack.url, 64),
+    figures: [],
+    details: {},
+    say,
+  };
+  let interrupted = false;
+  process.once('SIGINT', () => {
+    interrupted = true;
+    say('bench: interrupted; stopping the stack');
+    void stack.stop().then(() => process.exit(130));
+  });
+  try {
+    context.figures.push({
+      scenario: 'start',
+      name: 'stack start (every service ready)',
+      value: stack.startMs / 1000,
+      unit: 's',
+      goal: { op: '<=', value: 10 },
+    });
+    memory(context, 'idle', { 'launcher and gateway': stack.processId });
+    for (const name of options.scenarios) {
+      say(`bench: ${name}`);
+      const started = Date.now();
+      await SCENARIOS[name](context);
+      say(`bench: ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+    memory(context, 'after the run', { 'launcher and gateway': stack.processId });
+  } finally {
+    await context.api.close();
+    if (!interrupted) await stack.stop();
+  }
+
+  say('');
+  say(renderTable(context.figures));
+  const record: RunRecord = {
+    startedAt,
+    commit: commitOf(options.repo),
+    repo: options.repo,
+    node: process.version,
+    cpus: os.cpus().length,
+    scenarios: options.scenarios,
+    figures: context.figures,
+    details: context.details,
+  };
+  const svg = context.flashSeries
+    ? renderLatencySvg(
+        `Flash sale: 10,000 buyers on 1,000 tickets (${record.commit}, ${startedAt.slice(0, 16)})`,
+        context.flashSeries,
+      )
+    : undefined;
+  for (const file of writeResults(options.results, record, svg))
+    say(`bench: wrote ${path.relative(process.cwd(), file)}`);
+  const missed = context.figures.filter((figure) => isMet(figure) === false);
+  say(missed.length === 0 ? 'bench: every goal met' : `bench: ${missed.length} goal(s) not met`);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    if (error.message) process.stderr.write(`${error.message}\n`);
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(error.message ? 2 : 0);
+  }
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+/**
+ * The suite's side of the stack process (stack-process.ts): forks it with the namespace and environment of
+ * a run, sends its output to the run's log file, and waits for its `ready` message.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { ServiceName } from '@ticketing/local-stack';
+import { Pool, type QueryResultRow } from 'pg';
+
+import { STACK_NAMESPACE_VARIABLE, STACK_REPO_VARIABLE, type FailedMessage, type ReadyMessage } from './stack-protocol';
+
+/** Services with a database of their own, which scenarios read to check what the answers claimed. */
+export type DatabaseService = 'auth' | 'tickets' | 'orders' | 'payments';
+
+export interface BenchStack {
+  readonly url: string;
+  readonly namespace: string;
+  readonly startMs: number;
+  /** The stack process: the launcher and its gateway. */
+  readonly processId: number | undefined;
+  serviceUrl(name: ServiceName): string;
+  processIds(): Partial<Record<ServiceName, number>>;
+  query<Row extends QueryResultRow>(service: DatabaseService, text: string, values?: unknown[]): Promise<Row[]>;
+  stop(): Promise<void>;
+}
+
+export interface BenchStackOptions {
+  repo: string;
+  namespace: string;
+  logFile: string;
+  /** Over the suite's own environment (which the stack inherits, as `npm start` inherits the shell's). */
+  env: Record<string, string>;
+}
+
+export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
+  fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const log = fs.openSync(options.logFile, 'w');
+  const child = fork(path.join(__dirname, 'stack-process.js'), [], {
+    env: {
+      ...process.env,
+      ...options.env,
+      [STACK_REPO_VARIABLE]: options.repo,
+      [STACK_NAMESPACE_VARIABLE]: options.namespace,
+    },
+    stdio: ['ignore', log, log, 'ipc'],
+    execArgv: ['--enable-source-maps'],
+  });
+  fs.closeSync(log);
+  const ready = await waitForReady(child, options.logFile);
+  const pools = new Map<DatabaseService, Pool>();
+  const poolOf = (service: DatabaseService) => {
+    let pool = pools.get(service);
+    if (pool === undefined) {
+      const url = new URL(ready.databaseUrl);
+      url.pathname = `/${options.namespace}_${service}`;
+      pool = new Pool({ connectionString: url.toString(), max: 2 });
+      pools.set(service, pool);
+    }
+    return pool;
+  };
+  return {
+    url: ready.url,
+    namespace: options.namespace,
+    startMs: ready.startMs,
+    processId: child.pid,
+    serviceUrl(name) {
+      const url = ready.serviceUrls[name];
+      if (url === undefined) throw new Error(`${name} is not running in the bench stack`);
+      return url;
+    },
+    processIds: () => ready.processIds,
+    async query<Row extends QueryResultRow>(service: DatabaseService, text: string, values: unknown[] = []) {
+      return (await poolOf(service).query<Row>(text, values)).rows;
+    },
+    async stop() {
+      await Promise.all([...pools.values()].map((pool) => pool.end()));
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function waitForReady(child: ChildProcess, logFile: string): Promise<ReadyMessage> {
+  return new Promise((resolve, reject) => {
+    child.on('message', (message: ReadyMessage | FailedMessage) => {
+      if (message.kind === 'ready') resolve(message);
+      else reject(new Error(`the stack did not start (see ${logFile}):\n${message.message}`));
+    });
+    child.once('exit', (code, signal) =>
+      reject(new Error(`the stack process exited (${signal ?? `code ${code}`}) before it was ready; see ${logFile}`)),
+    );
+  });
+}

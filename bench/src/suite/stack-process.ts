@@ -1,0 +1,104 @@
+/**
+ * The benchmarks' stack, in a process of its own as `npm start` runs it: the launcher's `startStack` with
+ * every service (the web app included) behind its gateway, each service's lines through the launcher's
+ * pretty printer onto this process's stdout (which the suite sends to `bench/.logs/bench.log`). The load
+ * generator stays in the suite's process, so the gateway never shares an event loop with its own clients.
+ *
+ * Forked by bench-stack.ts with the IPC channel: it receives nothing, sends one `ready` message, and on
+ * SIGTERM stops the stack, drops the namespace's databases, queue and stream, and exits.
+ */
+import * as path from 'node:path';
+
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import {
+  ensureInfrastructure,
+  prefixedLineWriter,
+  startStack,
+  type RunningInfrastructure,
+  type RunningStack,
+} from '@ticketing/local-stack';
+
+import { STACK_NAMESPACE_VARIABLE, STACK_REPO_VARIABLE, type FailedMessage, type ReadyMessage } from './stack-protocol';
+
+async function main(): Promise<void> {
+  const repoRoot = required(STACK_REPO_VARIABLE);
+  const namespace = required(STACK_NAMESPACE_VARIABLE);
+  const dataDir = path.join(repoRoot, '.data');
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+
+  const infrastructure = await ensureInfrastructure({ dataDir, log: say });
+  // Set once the stack is up; a signal during the start stops only the infrastructure.
+  const started: { stack?: RunningStack } = {};
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await started.stack?.stop().catch((error: unknown) => say(`stopping the stack: ${String(error)}`));
+      await cleanUp(started.stack, infrastructure, namespace).catch((error: unknown) =>
+        say(`cleanup: ${String(error)}`),
+      );
+      await infrastructure.stop();
+      process.exit(0);
+    })());
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  // The suite died without asking: do not leave a stack running.
+  process.on('disconnect', () => void stop());
+
+  const startedAt = performance.now();
+  const stack = await startStack({
+    repoRoot,
+    dataDir,
+    log: say,
+    infrastructure,
+    ports: 'ephemeral',
+    namespace,
+    onServiceOutput: prefixedLineWriter(process.env.LOG_FORMAT === 'json' ? 'json' : 'pretty'),
+    onUnexpectedExit: (service, exit) => say(`bench: ${service} exited unexpectedly (${exit})`),
+  });
+  started.stack = stack;
+  const startMs = performance.now() - startedAt;
+  const running = stack;
+  const ready: ReadyMessage = {
+    kind: 'ready',
+    url: running.url,
+    serviceUrls: Object.fromEntries(running.services.map((name) => [name, running.serviceUrl(name)])),
+    processIds: Object.fromEntries(running.services.map((name) => [name, running.processIdOf(name)])),
+    databaseUrl: infrastructure.databaseUrl,
+    startMs,
+  };
+  process.send?.(ready);
+}
+
+async function cleanUp(
+  stack: RunningStack | undefined,
+  infrastructure: RunningInfrastructure,
+  namespace: string,
+): Promise<void> {
+  if (stack !== undefined) {
+    await stack.dropDatabases();
+    await stack.dropExpirationQueue();
+  }
+  const connection = await connect({ servers: infrastructure.natsUrl });
+  try {
+    await (await jetstreamManager(connection)).streams.delete(namespace.toUpperCase()).catch(() => undefined);
+  } finally {
+    await connection.close();
+  }
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (the stack process is started by the bench suite)`);
+  return value;
+}
+
+main().catch((error: unknown) => {
+  const failed: FailedMessage = {
+    kind: 'failed',
+    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  };
+  process.send?.(failed);
+  process.stderr.write(`${failed.message}\n`);
+  process.exit(1);
+});

@@ -49,6 +49,25 @@ describe('createLogger', () => {
     }
   });
 
+  it('when a password sits three levels deep or in a list, then it is redacted there, and the logged object is left as it was', () => {
+    const { destination, lines, text } = collectLines();
+    const logger = createLogger({ service: 'x', destination });
+    const logged = {
+      attempt: { user: { email: 'a@example.com', password: 'deep-secret' } },
+      changes: [{ currentPassword: 'listed-secret' }],
+    };
+
+    logger.warn(logged, 'nested');
+
+    expect(lines[0]).toMatchObject({
+      attempt: { user: { email: 'a@example.com', password: '[redacted]' } },
+      changes: [{ currentPassword: '[redacted]' }],
+    });
+    expect(text()).not.toContain('deep-secret');
+    expect(text()).not.toContain('listed-secret');
+    expect(logged.attempt.user.password).toBe('deep-secret');
+  });
+
   it('when an authorization header or a Set-Cookie is logged, then it is redacted', () => {
     const { destination, text } = collectLines();
     const logger = createLogger({ service: 'x', destination });

@@ -26,6 +26,24 @@ import {
 } from '../db/orders';
 import type { Order, TicketReplica } from '../db/schema';
 import { findTicket } from '../db/tickets';
+import { HeldTickets } from './held-tickets';
+
+/**
+ * How long a ticket seen held is answered "already reserved" from memory: in a flash sale, most buyers of
+ * a ticket ask within the same second as its winner.
+ */
+export const HELD_TICKET_MEMORY_MS = 2_000;
+
+/** This process's memory of held tickets (see {@link HeldTickets}); every cancellation here forgets one. */
+export const heldTickets = new HeldTickets(HELD_TICKET_MEMORY_MS);
+
+/**
+ * The answer for a ticket this process has just seen held, or undefined: the envelope a thrown
+ * ConflictError would give, built without an Error (whose stack trace is a good part of a refusal's cost).
+ */
+export function knownHeldRefusal(ticketId: unknown): { errors: [{ message: string }] } | undefined {
+  return heldTickets.isHeld(ticketId) ? { errors: [{ message: ALREADY_RESERVED_MESSAGE }] } : undefined;
+}
 
 /** An order as the API shows it: the price a decimal, the deadline an ISO string. */
 export interface OrderView {
@@ -110,9 +128,12 @@ export async function createOrder(
 ): Promise<OrderView> {
   // Most buyers of a popular ticket lose: one indexed read answers them without a transaction. Only a
   // hint; the unique index below still decides every win (a ticket released after this read is bought).
-  if (await isTicketHeld(outbox.db, ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
+  if (heldTickets.isHeld(ticketId) || (await isTicketHeld(outbox.db, ticketId))) {
+    heldTickets.remember(ticketId);
+    throw new ConflictError(ALREADY_RESERVED_MESSAGE);
+  }
   if (ticketVersion !== undefined) await waitForReplica(outbox.db, ticketId, ticketVersion, replicaWaitMs);
-  return outbox.transaction(async (tx, events) => {
+  const placed = await outbox.transaction(async (tx, events) => {
     // The order copies price and version from this one read: it is placed at exactly the version it shows.
     const ticket = await findTicket(tx, ticketId);
     if (!ticket) throw new NotFoundError('Ticket not found');
@@ -139,13 +160,18 @@ export async function createOrder(
       ticketVersion: ticket.version,
       expiresAt: new Date(now.getTime() + expiresInSeconds * 1000),
     }).catch((error: unknown) => {
-      if (isUniqueViolation(error, LIVE_ORDER_PER_TICKET_INDEX)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
+      if (isUniqueViolation(error, LIVE_ORDER_PER_TICKET_INDEX)) {
+        heldTickets.remember(ticketId);
+        throw new ConflictError(ALREADY_RESERVED_MESSAGE);
+      }
       throw error;
     });
 
     await events.record('order.created', toOrderState(order));
     return toOrderView(order, ticket);
   });
+  heldTickets.remember(ticketId);
+  return placed;
 }
 
 /** How often the replica is read again while a buyer waits for it to catch up. */
@@ -185,6 +211,7 @@ export async function cancelOrder(scope: WriteScope, orderId: string): Promise<C
   return within(scope, async (tx, events) => {
     const cancelled = await transitionOrder(tx, orderId, UNPAID, OrderStatus.Cancelled);
     if (cancelled) {
+      heldTickets.forget(cancelled.ticketId);
       await events.record('order.cancelled', {
         id: cancelled.id,
         ticket: { id: cancelled.ticketId },

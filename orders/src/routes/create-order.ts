@@ -10,12 +10,18 @@ import {
   type SharedRateLimits,
 } from '@ticketing/common';
 import type { OrdersConfig } from '../config';
-import { createOrder } from '../orders/orders';
+import { createOrder, knownHeldRefusal } from '../orders/orders';
 
 export function createOrderRouter(outbox: Outbox, config: OrdersConfig, rateLimits: SharedRateLimits): Router {
   return Router().post(
     '/api/orders',
     requireAuth,
+    // Before the limit and the validation: a refusal from memory costs less than counting it would.
+    (req, res, next) => {
+      const refusal = knownHeldRefusal((req.body as { ticketId?: unknown } | undefined)?.ticketId);
+      if (refusal) res.status(409).json(refusal);
+      else next();
+    },
     rateLimits.limit({
       name: 'orders-create',
       points: config.ORDER_RATE_LIMIT_PER_MINUTE,

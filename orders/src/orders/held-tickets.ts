@@ -1,0 +1,48 @@
+/**
+ * What this process has just seen about who holds a ticket, so that the nine buyers in ten who lose a
+ * flash sale are answered 409 without a database read, a rate-limit round trip or a transaction.
+ *
+ * Only ever a hint for a refusal, never for a win: an order is still placed only by the insert that the
+ * partial unique index lets through. A ticket is remembered as held when this process saw it held (the
+ * read before a reservation, a unique violation, or its own new order), for `ttlMs` at most; every
+ * cancellation in this process forgets it at once. A ticket released by another replica is answered
+ * "already reserved" for at most `ttlMs` more, the same staleness any read has under load.
+ */
+export class HeldTickets {
+  /** Ticket id → the moment (ms since the epoch) until which it counts as held. */
+  private readonly until = new Map<string, number>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 100_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  isHeld(ticketId: unknown): boolean {
+    if (typeof ticketId !== 'string') return false;
+    const until = this.until.get(ticketId);
+    if (until === undefined) return false;
+    if (until > this.now()) return true;
+    this.until.delete(ticketId);
+    return false;
+  }
+
+  remember(ticketId: string): void {
+    if (this.ttlMs <= 0) return;
+    // Re-inserted at the end, so the first entry is always the oldest: the one dropped when full.
+    this.until.delete(ticketId);
+    if (this.until.size >= this.maxEntries) {
+      const oldest = this.until.keys().next();
+      if (!oldest.done) this.until.delete(oldest.value);
+    }
+    this.until.set(ticketId, this.now() + this.ttlMs);
+  }
+
+  forget(ticketId: string): void {
+    this.until.delete(ticketId);
+  }
+
+  get size(): number {
+    return this.until.size;
+  }
+}

@@ -1,0 +1,82 @@
+import { eq } from 'drizzle-orm';
+import request from 'supertest';
+import { orders } from '../src/db/schema';
+import { HeldTickets } from '../src/orders/held-tickets';
+import { HELD_TICKET_MEMORY_MS } from '../src/orders/orders';
+import { seedTicket, signIn, useOrdersApp } from './helpers';
+
+describe('HeldTickets', () => {
+  it('when a ticket is remembered, then it counts as held until its time is up or it is forgotten', () => {
+    let now = 1_000;
+    const held = new HeldTickets(500, 10, () => now);
+
+    held.remember('a');
+    held.remember('b');
+    expect([held.isHeld('a'), held.isHeld('b'), held.isHeld('c')]).toEqual([true, true, false]);
+
+    held.forget('b');
+    now += 499;
+    expect([held.isHeld('a'), held.isHeld('b')]).toEqual([true, false]);
+    now += 1;
+    expect(held.isHeld('a')).toBe(false);
+    expect(held.size).toBe(0);
+  });
+
+  it('when it is full, then the ticket remembered longest ago makes room', () => {
+    const held = new HeldTickets(60_000, 2);
+    held.remember('first');
+    held.remember('second');
+    held.remember('first'); // seen again: now the newest
+    held.remember('third');
+
+    expect([held.isHeld('first'), held.isHeld('second'), held.isHeld('third')]).toEqual([true, false, true]);
+  });
+
+  it('when its time to live is 0, then it remembers nothing, and an id that is not a string is never held', () => {
+    const held = new HeldTickets(0);
+    held.remember('a');
+    expect(held.isHeld('a')).toBe(false);
+    expect(new HeldTickets(1_000).isHeld({ toString: () => 'a' })).toBe(false);
+  });
+});
+
+describe('POST /api/orders and the memory of held tickets', () => {
+  // Two attempts a minute per buyer, so that an attempt counted against the limit would show.
+  const context = useOrdersApp({ ORDER_RATE_LIMIT_PER_MINUTE: '2' });
+  const reserve = (ticketId: string, cookie: string) =>
+    request(context.app).post('/api/orders').set('Cookie', cookie).send({ ticketId });
+
+  it("when the order holding a ticket vanishes behind this process's back (another replica), then buyers are refused for at most the memory's time, then served", async () => {
+    const ticket = await seedTicket(context.database);
+    const holder = await reserve(ticket.id, signIn().cookie).expect(201);
+    await reserve(ticket.id, signIn().cookie).expect(409);
+
+    // As if another replica had cancelled it: this process was not told.
+    await context.database.db.update(orders).set({ status: 'cancelled' }).where(eq(orders.id, holder.body.id));
+    const refused = await reserve(ticket.id, signIn().cookie).expect(409);
+    expect(refused.body).toEqual({ errors: [{ message: 'Ticket is already reserved' }] });
+
+    await new Promise((resolve) => setTimeout(resolve, HELD_TICKET_MEMORY_MS + 50));
+    await reserve(ticket.id, signIn().cookie).expect(201);
+  });
+
+  it('when the holder cancels through this service, then the next buyer gets the ticket at once', async () => {
+    const ticket = await seedTicket(context.database);
+    const holder = signIn();
+    const order = await reserve(ticket.id, holder.cookie).expect(201);
+    await reserve(ticket.id, signIn().cookie).expect(409);
+
+    await request(context.app).delete(`/api/orders/${order.body.id}`).set('Cookie', holder.cookie).expect(204);
+
+    await reserve(ticket.id, signIn().cookie).expect(201);
+  });
+
+  it("when a refusal comes from memory, then it does not use up the buyer's reservation attempts", async () => {
+    const ticket = await seedTicket(context.database);
+    await reserve(ticket.id, signIn().cookie).expect(201);
+    const eager = signIn();
+    const answers = [];
+    for (let attempt = 0; attempt < 6; attempt += 1) answers.push((await reserve(ticket.id, eager.cookie)).status);
+    expect(new Set(answers)).toEqual(new Set([409]));
+  });
+});

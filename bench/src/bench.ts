@@ -15,7 +15,7 @@ import { startBenchStack } from './suite/bench-stack';
 import { Client } from './suite/load';
 import type { Context } from './suite/market';
 import { isMet, renderLatencySvg, renderTable, writeResults, type RunRecord } from './suite/report';
-import { memory, SCENARIOS, type ScenarioName } from './suite/scenarios';
+import { cpuSeconds, memory, SCENARIOS, type ScenarioName } from './suite/scenarios';
 
 const BENCH_ROOT = path.resolve(__dirname, '..');
 
@@ -112,8 +112,16 @@ async function main(): Promise<void> {
     for (const name of options.scenarios) {
       say(`bench: ${name}`);
       const started = Date.now();
+      const processes = { ...stack.processIds(), 'launcher and gateway': stack.processId, bench: process.pid };
+      const cpuBefore = cpuSeconds(processes);
       await SCENARIOS[name](context);
-      say(`bench: ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      const cpuAfter = cpuSeconds(processes);
+      const cpu = Object.entries(cpuAfter)
+        .map(([process, seconds]) => [process, seconds - (cpuBefore[process] ?? 0)] as const)
+        .filter(([, seconds]) => seconds >= 0.05)
+        .sort((a, b) => b[1] - a[1]);
+      context.details[`cpu seconds: ${name}`] = Object.fromEntries(cpu);
+      say(`bench: ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s; CPU s: ${cpu.map(([process, seconds]) => `${process} ${seconds.toFixed(1)}`).join(', ')}`);
     }
     memory(context, 'after the run', { 'launcher and gateway': stack.processId });
   } finally {

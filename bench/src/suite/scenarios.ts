@@ -600,6 +600,23 @@ async function pages(context: Context): Promise<void> {
   );
 }
 
+/** Each process's CPU time so far in seconds (user + system, from /proc), to see where a scenario's work went. */
+export function cpuSeconds(processes: Record<string, number | undefined>): Record<string, number> {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  const seconds: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(processes)) {
+    if (pid === undefined) continue;
+    try {
+      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      seconds[name] = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+    } catch {
+      // The process is gone (restarted): nothing to count.
+    }
+  }
+  return seconds;
+}
+
 /**
  * Each process's resident memory now (from /proc): once idle right after the start, judged against the
  * figure the issue found (about 100 MB a service), and again after the scenarios, reported.

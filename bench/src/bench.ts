@@ -26,7 +26,7 @@ const BENCH_ROOT = path.resolve(__dirname, '..');
  */
 const BENCH_ENVIRONMENT_DEFAULTS: Readonly<Record<string, string>> = {
   JWT_KEY: TEST_JWT_KEY,
-  ORDER_EXPIRATION_SECONDS: '30',
+  ORDER_EXPIRATION_SECONDS: '60',
 };
 
 interface Options {

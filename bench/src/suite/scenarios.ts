@@ -440,7 +440,14 @@ async function judgeRush(
     },
     scenario,
   );
-  context.details[scenario] = { ...shape, statuses, latency, anchorLatency, soldTwice, placed: placed.length };
+  // What the answers other than 201 and 409 said, for the report to name the cause.
+  const otherBodies: Record<string, number> = {};
+  for (const answer of answers.filter((one) => one.status !== 201 && one.status !== 409)) {
+    const key = `${answer.status} ${answer.body.slice(0, 120)}`;
+    otherBodies[key] = (otherBodies[key] ?? 0) + 1;
+  }
+  for (const [body, count] of Object.entries(otherBodies)) context.say(`  ${scenario}: ${count} × ${body}`);
+  context.details[scenario] = { ...shape, statuses, otherBodies, latency, anchorLatency, soldTwice, placed: placed.length };
   return placed;
 }
 

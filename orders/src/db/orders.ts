@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor, OrderStatus } from '@ticketing/common';
 import { orders, tickets, type Order, type TicketReplica } from './schema';
 
@@ -20,14 +20,48 @@ export async function insertOrder(
   return order;
 }
 
-/** True when a live or complete order holds the ticket (read through the lock's own index). */
-export async function isTicketHeld(db: Executor, ticketId: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: orders.id })
-    .from(orders)
-    .where(and(eq(orders.ticketId, ticketId), ne(orders.status, 'cancelled')))
-    .limit(1);
-  return row !== undefined;
+/** What a reservation needs to know first: the replica's ticket (if known here) and whether it is held. */
+export interface TicketForReservation {
+  ticket: TicketReplica | undefined;
+  held: boolean;
+}
+
+/**
+ * The replica's ticket and whether a live or complete order holds it, in one round trip, as a statement
+ * prepared once per pool (the hottest read of a flash sale: it answers the buyers who lose).
+ */
+export async function readTicketForReservation(db: Executor, ticketId: string): Promise<TicketForReservation> {
+  const [row] = await reservationReadOf(db).execute({ ticketId });
+  if (row === undefined) return { ticket: undefined, held: false };
+  const { held, ...ticket } = row;
+  return { ticket, held };
+}
+
+const reservationReads = new WeakMap<Executor, ReturnType<typeof prepareReservationRead>>();
+
+function reservationReadOf(db: Executor) {
+  let prepared = reservationReads.get(db);
+  if (prepared === undefined) {
+    prepared = prepareReservationRead(db);
+    reservationReads.set(db, prepared);
+  }
+  return prepared;
+}
+
+function prepareReservationRead(db: Executor) {
+  const ticketId = sql.placeholder('ticketId');
+  return db
+    .select({
+      id: tickets.id,
+      title: tickets.title,
+      price: tickets.price,
+      userId: tickets.userId,
+      version: tickets.version,
+      held: sql<boolean>`exists (select 1 from ${orders} where ${orders.ticketId} = ${tickets.id} and ${orders.status} <> 'cancelled')`,
+    })
+    .from(tickets)
+    .where(eq(tickets.id, ticketId))
+    .prepare('orders_ticket_for_reservation');
 }
 
 /**

@@ -18,10 +18,10 @@ import {
   findOrder,
   findOrderWithTicket,
   insertOrder,
-  isTicketHeld,
   listOrderIdsDueBefore,
   listOrdersOfUser,
   lockBuyer,
+  readTicketForReservation,
   transitionOrder,
 } from '../db/orders';
 import type { Order, TicketReplica } from '../db/schema';
@@ -128,11 +128,16 @@ export async function createOrder(
 ): Promise<OrderView> {
   // Most buyers of a popular ticket lose: one indexed read answers them without a transaction. Only a
   // hint; the unique index below still decides every win (a ticket released after this read is bought).
-  if (heldTickets.isHeld(ticketId) || (await isTicketHeld(outbox.db, ticketId))) {
+  if (heldTickets.isHeld(ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
+  const known = await readTicketForReservation(outbox.db, ticketId);
+  if (known.held) {
     heldTickets.remember(ticketId);
     throw new ConflictError(ALREADY_RESERVED_MESSAGE);
   }
-  if (ticketVersion !== undefined) await waitForReplica(outbox.db, ticketId, ticketVersion, replicaWaitMs);
+  const replicaBehind = known.ticket === undefined || known.ticket.version < (ticketVersion ?? 0);
+  if (ticketVersion !== undefined && replicaBehind) {
+    await waitForReplica(outbox.db, ticketId, ticketVersion, replicaWaitMs);
+  }
   const placed = await outbox.transaction(async (tx, events) => {
     // The order copies price and version from this one read: it is placed at exactly the version it shows.
     const ticket = await findTicket(tx, ticketId);

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import {
   createServiceApp,
+  admissionSettings,
   sessionSettings,
   type Logger,
   type Outbox,
@@ -23,6 +24,7 @@ export function buildApp({ config, outbox, logger, readiness, rateLimits }: Auth
   return createServiceApp({
     logger,
     session: sessionSettings(config),
+    admission: admissionSettings(config),
     readiness,
     routes: authRoutes(outbox, config, rateLimits),
   });

@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import {
   createServiceApp,
   perUser,
+  admissionSettings,
   sessionSettings,
   type Logger,
   type Outbox,
@@ -26,6 +27,7 @@ export function buildApp({ config, outbox, stripe, logger, readiness, rateLimits
   return createServiceApp({
     logger,
     session: sessionSettings(config),
+    admission: admissionSettings(config),
     readiness,
     routes: paymentsRoutes(
       { outbox, stripe, logger, currency: config.STRIPE_CURRENCY, webhookSecret: webhookSecret(config) },

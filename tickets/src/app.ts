@@ -1,5 +1,12 @@
 import type { Express } from 'express';
-import { createServiceApp, sessionSettings, type Logger, type Outbox, type ReadinessProbe } from '@ticketing/common';
+import {
+  createServiceApp,
+  admissionSettings,
+  sessionSettings,
+  type Logger,
+  type Outbox,
+  type ReadinessProbe,
+} from '@ticketing/common';
 import { type TicketsConfig } from './config';
 import { ticketsRoutes } from './routes';
 
@@ -15,6 +22,7 @@ export function buildApp({ config, outbox, logger, readiness }: TicketsAppDepend
   return createServiceApp({
     logger,
     session: sessionSettings(config),
+    admission: admissionSettings(config),
     readiness,
     routes: ticketsRoutes(outbox),
   });

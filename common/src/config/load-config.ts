@@ -72,7 +72,19 @@ export function serviceEnvironment(defaultPort: number) {
     EVENT_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1).default(30_000),
     /** A consumer holding a failing event longer than this says so (a warning, and `/readyz` details). */
     EVENT_STUCK_WARNING_SECONDS: z.coerce.number().int().min(1).default(60),
+    /**
+     * Requests one process works on at once; the rest wait in arrival order (admissionControl). Generous:
+     * the database pool queues what needs it, and a refusal answered from memory must not wait behind it.
+     */
+    HTTP_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(256),
+    /** The longest a request waits to start before it is answered 503 with Retry-After. */
+    HTTP_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
   });
+}
+
+/** The admission settings `createServiceApp` takes, from a service's parsed config. */
+export function admissionSettings(config: Pick<ServiceConfig, 'HTTP_MAX_IN_FLIGHT' | 'HTTP_QUEUE_TIMEOUT_MS'>) {
+  return { maxInFlight: config.HTTP_MAX_IN_FLIGHT, queueTimeoutMs: config.HTTP_QUEUE_TIMEOUT_MS };
 }
 
 /** What every service's config holds. */

@@ -4,6 +4,7 @@ import cookieSession from 'cookie-session';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { currentUser, errorHandler, notFoundHandler, rejectUnsafeText } from '../middleware';
+import { admissionControl } from './admission';
 import type { ReadinessProbe } from './readiness';
 
 /** The session cookie's name, the same in every service so one sign-in works across all of them. */
@@ -27,6 +28,8 @@ export interface ServiceAppOptions {
   trustProxyHops?: number;
   /** Largest JSON body accepted. */
   bodyLimit?: string;
+  /** Bounds the requests worked on at once and sheds the excess with 503 (see {@link admissionControl}). */
+  admission?: { maxInFlight: number; queueTimeoutMs: number };
 }
 
 /**
@@ -40,6 +43,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   // to X-Forwarded-*, so Secure cookies and client IPs work, but not hops a client could forge.
   app.set('trust proxy', options.trustProxyHops ?? 1);
   app.disable('x-powered-by');
+  if (options.admission) app.use(admissionControl({ ...options.admission, logger: options.logger }));
 
   app.use(
     pinoHttp({

@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import { asksForFreshAnswer, DEFAULT_MICRO_CACHE_LIMITS, MicroCache, type MicroCacheLimits } from './micro-cache';
 
 /** Requests whose path is `prefix` or lies below it go to `target` (an `http://host:port` origin). */
 export interface GatewayRoute {
@@ -28,6 +29,23 @@ const HOP_BY_HOP = new Set([
 const NOT_FOUND = JSON.stringify({ errors: [{ message: 'Not found' }] });
 const UNAVAILABLE = JSON.stringify({ errors: [{ message: 'Service unavailable' }] });
 
+/** The longest an idle upstream socket is kept when the upstream announces no shorter keep-alive. */
+const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
+
+/** How the gateway is set up besides its routes. */
+export interface GatewayOptions {
+  /** Limits of the shared micro-cache (micro-cache.ts); `false` turns it off. Default: on, with the defaults. */
+  cache?: Partial<MicroCacheLimits> | false;
+}
+
+/** What a proxied read does with the cache: store a shareable answer, and end the flight others wait for. */
+interface CacheRecording {
+  cache: MicroCache;
+  key: string;
+  /** Ends the flight (wakes the waiters); absent when this request leads none. */
+  land?: () => void;
+}
+
 /**
  * The local edge: the same path rules as the Kubernetes ingress. A request goes to the route with the longest
  * matching prefix (`/api/users` matches `/api/users` and `/api/users/…`, not `/api/usersx`); method, path,
@@ -36,12 +54,19 @@ const UNAVAILABLE = JSON.stringify({ errors: [{ message: 'Service unavailable' }
  * with the usual error envelope. `GET /healthz` is the gateway's own; `GET /` lists the routes while no route
  * covers `/` (no client yet).
  *
+ * It is also a small shared cache, like ingress-nginx's `proxy_cache` in the cluster: a GET's 200 that says
+ * `Cache-Control: public, s-maxage=N` is kept in memory for N seconds (from when it was asked for) and served
+ * to every reader of the same method, Host, URL and `Vary`'d request headers without touching the service,
+ * with an `Age` header; concurrent misses of one key wait for a single upstream request (nginx's
+ * `proxy_cache_lock`). `private`, `no-store`, a `Set-Cookie` or no `s-maxage` at all pass through untouched.
+ *
  * The returned server is not listening yet.
  */
-/** The longest an idle upstream socket is kept when the upstream announces no shorter keep-alive. */
-const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
-
-export function createGateway(routes: readonly GatewayRoute[], log: (line: string) => void): http.Server {
+export function createGateway(
+  routes: readonly GatewayRoute[],
+  log: (line: string) => void,
+  options: GatewayOptions = {},
+): http.Server {
   const compiled: CompiledRoute[] = routes
     .map((route) => ({ prefix: normalisePrefix(route.prefix), target: new URL(route.target) }))
     .sort((a, b) => b.prefix.length - a.prefix.length);
@@ -50,8 +75,20 @@ export function createGateway(routes: readonly GatewayRoute[], log: (line: strin
   // services and Next.js say 5 s). Without it, idle sockets live forever, and a request sent on one just as
   // the service closes it fails with ECONNRESET: a 502 for a buyer, more often the busier the gateway is.
   const agent = new http.Agent({ keepAlive: true, timeout: UPSTREAM_IDLE_TIMEOUT_MS });
+  const cache =
+    options.cache === false ? undefined : new MicroCache({ ...DEFAULT_MICRO_CACHE_LIMITS, ...options.cache });
 
   const server = http.createServer((req, res) => {
+    // The hit path comes first and does as little as it can: one lookup keyed by the request target as sent
+    // (the route it picks is a function of it), no URL parsing, no upstream.
+    if (cache !== undefined && isCacheableRead(req)) {
+      const now = Date.now();
+      const cached = cache.lookup(req, now);
+      if (cached !== undefined) {
+        cache.serve(cached, req, res, now);
+        return;
+      }
+    }
     // Parsing resolves `..` and `.` segments, so the path that picks the route is the path that is sent.
     const { pathname, search } = new URL(req.url ?? '/', 'http://gateway.invalid');
     const isRead = req.method === 'GET' || req.method === 'HEAD';
@@ -62,7 +99,11 @@ export function createGateway(routes: readonly GatewayRoute[], log: (line: strin
     }
     const route = compiled.find((candidate) => matches(candidate.prefix, pathname));
     if (route) {
-      proxy(req, res, route, pathname + search, agent, log);
+      if (cache !== undefined && req.method === 'GET' && req.headers.range === undefined) {
+        readThrough(cache, req, res, (recording) => proxy(req, res, route, pathname + search, agent, log, recording));
+      } else {
+        proxy(req, res, route, pathname + search, agent, log);
+      }
       return;
     }
     if (isRead && pathname === '/') {
@@ -73,6 +114,58 @@ export function createGateway(routes: readonly GatewayRoute[], log: (line: strin
   });
   server.on('close', () => agent.destroy());
   return server;
+}
+
+/** A GET or HEAD that may be answered from the cache: no `Range`, no `Cache-Control: no-cache`. */
+function isCacheableRead(req: http.IncomingMessage): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && req.headers.range === undefined && !asksForFreshAnswer(req);
+}
+
+/**
+ * A GET the cache could not answer. The first request for a key leads: it goes upstream and stores a
+ * shareable answer. Requests for the same key meanwhile wait for it, then look again (a variant of a `Vary`
+ * it did not cover, or an answer that could not be shared, sends them upstream in turn). A key whose answers
+ * are not shareable, and a request asking for a fresh answer, go straight upstream.
+ */
+function readThrough(
+  cache: MicroCache,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  forward: (recording?: CacheRecording) => void,
+): void {
+  const now = Date.now();
+  if (isCacheableRead(req)) {
+    const cached = cache.lookup(req, now);
+    if (cached !== undefined) {
+      cache.serve(cached, req, res, now);
+      return;
+    }
+  }
+  const key = MicroCache.keyOf(req);
+  if (asksForFreshAnswer(req) || cache.isPass(key, now)) {
+    forward({ cache, key });
+    return;
+  }
+  if (!cache.isInFlight(key)) {
+    forward({ cache, key, land: cache.lead(key) });
+    return;
+  }
+  // The request in flight is taking too long: go upstream alone, without storing (nginx does the same).
+  const timer = setTimeout(() => {
+    leave();
+    res.off('close', onClientGone);
+    forward();
+  }, cache.limits.lockTimeoutMs);
+  const onClientGone = () => {
+    leave();
+    clearTimeout(timer);
+  };
+  const leave = cache.join(key, () => {
+    clearTimeout(timer);
+    res.off('close', onClientGone);
+    readThrough(cache, req, res, forward);
+  });
+  res.on('close', onClientGone);
 }
 
 function normalisePrefix(prefix: string): string {
@@ -92,17 +185,21 @@ function proxy(
   path: string,
   agent: http.Agent,
   log: (line: string) => void,
+  recording?: CacheRecording,
 ): void {
+  const requestTime = Date.now();
   const upstream = http.request({
     agent,
     hostname: route.target.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: route.target.port || 80,
     method: req.method,
     path,
-    headers: forwardedHeaders(req),
+    headers: forwardedHeaders(req, recording !== undefined),
   });
+  if (recording?.land) upstream.on('close', recording.land);
 
   upstream.on('response', (upstreamRes) => {
+    if (recording) record(recording, req, upstreamRes, requestTime);
     // Raw headers keep every Set-Cookie as its own header, byte for byte, in the upstream's order.
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, withoutHopByHop(upstreamRes.rawHeaders));
     upstreamRes.pipe(res);
@@ -127,11 +224,53 @@ function proxy(
   req.pipe(upstream);
 }
 
-function forwardedHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
+/**
+ * Keeps a shareable answer as it streams through to the client, and stores it once complete; an answer
+ * that says it must not be shared marks the key, so its next readers do not wait for each other in vain.
+ */
+function record(
+  recording: CacheRecording,
+  req: http.IncomingMessage,
+  upstreamRes: http.IncomingMessage,
+  requestTime: number,
+): void {
+  const { cache, key } = recording;
+  if (MicroCache.shareableLifetime(req, upstreamRes) === undefined) {
+    if (upstreamRes.statusCode === 200) cache.markPass(key, Date.now());
+    return;
+  }
+  const { maxEntryBytes } = cache.limits;
+  if (Number(upstreamRes.headers['content-length'] ?? 0) > maxEntryBytes) return;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  const collect = (chunk: Buffer) => {
+    length += chunk.length;
+    if (length > maxEntryBytes) {
+      upstreamRes.off('data', collect);
+      chunks.length = 0;
+      return;
+    }
+    chunks.push(chunk);
+  };
+  upstreamRes.on('data', collect);
+  upstreamRes.on('end', () => {
+    if (length <= maxEntryBytes) cache.store(req, upstreamRes, Buffer.concat(chunks, length), requestTime, Date.now());
+    // Waiters look again only once the answer is stored.
+    recording.land?.();
+  });
+}
+
+/** The request as the service gets it; a read the cache may keep is asked for in full (no conditionals). */
+function forwardedHeaders(req: http.IncomingMessage, forTheCache = false): http.OutgoingHttpHeaders {
   const dropped = connectionTokens(req.headers.connection);
   const headers: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined && !HOP_BY_HOP.has(name) && !dropped.has(name)) headers[name] = value;
+  }
+  if (forTheCache) {
+    // A 304 for one client's validator could not be stored for everyone else.
+    delete headers['if-none-match'];
+    delete headers['if-modified-since'];
   }
   // The gateway is the edge, so it states these facts instead of trusting what the client claims (as
   // ingress-nginx does by default). Host itself is kept as it came.

@@ -1,2 +1,3 @@
 export * from './create-service-app';
 export * from './readiness';
+export * from './cache-control';

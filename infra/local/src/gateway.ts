@@ -1,5 +1,11 @@
 import * as http from 'node:http';
-import { asksForFreshAnswer, DEFAULT_MICRO_CACHE_LIMITS, MicroCache, type MicroCacheLimits } from './micro-cache';
+import {
+  asksForFreshAnswer,
+  DEFAULT_MICRO_CACHE_LIMITS,
+  MicroCache,
+  type MicroCacheLimits,
+  type Wake,
+} from './micro-cache';
 
 /** Requests whose path is `prefix` or lies below it go to `target` (an `http://host:port` origin). */
 export interface GatewayRoute {
@@ -42,8 +48,8 @@ export interface GatewayOptions {
 interface CacheRecording {
   cache: MicroCache;
   key: string;
-  /** Ends the flight (wakes the waiters); absent when this request leads none. */
-  land?: () => void;
+  /** Ends the flight, handing the waiters the shareable answer, if any; absent when this request leads none. */
+  land?: Wake;
 }
 
 /**
@@ -122,10 +128,10 @@ function isCacheableRead(req: http.IncomingMessage): boolean {
 }
 
 /**
- * A GET the cache could not answer. The first request for a key leads: it goes upstream and stores a
- * shareable answer. Requests for the same key meanwhile wait for it, then look again (a variant of a `Vary`
- * it did not cover, or an answer that could not be shared, sends them upstream in turn). A key whose answers
- * are not shareable, and a request asking for a fresh answer, go straight upstream.
+ * A GET the cache could not answer. The first request for a key leads: it goes upstream and keeps a
+ * shareable answer. Requests for the same key meanwhile wait for it and get that answer (a variant of a
+ * `Vary` it does not cover looks again); when nothing shareable came, they all go upstream at once. A key
+ * whose answers are not shareable, and a request asking for a fresh answer, go straight upstream.
  */
 function readThrough(
   cache: MicroCache,
@@ -160,10 +166,18 @@ function readThrough(
     leave();
     clearTimeout(timer);
   };
-  const leave = cache.join(key, () => {
+  const leave = cache.join(key, (answer) => {
     clearTimeout(timer);
     res.off('close', onClientGone);
-    readThrough(cache, req, res, forward);
+    if (answer === undefined) {
+      // Nothing shareable came (an error, a private answer): every waiter goes upstream now, side by side.
+      forward({ cache, key });
+    } else if (MicroCache.fits(answer, req)) {
+      cache.serve(answer, req, res, Date.now());
+    } else {
+      // A variant of a `Vary` the answer does not cover: look again, and lead or wait for that variant.
+      readThrough(cache, req, res, forward);
+    }
   });
   res.on('close', onClientGone);
 }
@@ -196,7 +210,9 @@ function proxy(
     path,
     headers: forwardedHeaders(req, recording !== undefined),
   });
-  if (recording?.land) upstream.on('close', recording.land);
+  // Any end but a complete shareable answer (a failed request, a client gone) lands with nothing to share.
+  const land = recording?.land;
+  if (land) upstream.on('close', () => land(undefined));
 
   upstream.on('response', (upstreamRes) => {
     if (recording) record(recording, req, upstreamRes, requestTime);
@@ -225,8 +241,9 @@ function proxy(
 }
 
 /**
- * Keeps a shareable answer as it streams through to the client, and stores it once complete; an answer
- * that says it must not be shared marks the key, so its next readers do not wait for each other in vain.
+ * Collects a shareable answer as it streams through to the client, keeps it once complete and hands it to
+ * the requests that waited for it; an answer that must not be shared marks the key, so its next readers do
+ * not wait for each other in vain.
  */
 function record(
   recording: CacheRecording,
@@ -235,12 +252,19 @@ function record(
   requestTime: number,
 ): void {
   const { cache, key } = recording;
-  if (MicroCache.shareableLifetime(req, upstreamRes) === undefined) {
+  // A 200 that cannot be kept (not shareable, too large) marks the key: its next readers go straight upstream
+  // instead of waiting for each other in vain. An error marks nothing: the next answer may well be shareable.
+  const cannotKeep = () => {
     if (upstreamRes.statusCode === 200) cache.markPass(key, Date.now());
+  };
+  const { maxEntryBytes } = cache.limits;
+  if (
+    MicroCache.shareableLifetime(req, upstreamRes) === undefined ||
+    Number(upstreamRes.headers['content-length'] ?? 0) > maxEntryBytes
+  ) {
+    cannotKeep();
     return;
   }
-  const { maxEntryBytes } = cache.limits;
-  if (Number(upstreamRes.headers['content-length'] ?? 0) > maxEntryBytes) return;
   const chunks: Buffer[] = [];
   let length = 0;
   const collect = (chunk: Buffer) => {
@@ -254,9 +278,12 @@ function record(
   };
   upstreamRes.on('data', collect);
   upstreamRes.on('end', () => {
-    if (length <= maxEntryBytes) cache.store(req, upstreamRes, Buffer.concat(chunks, length), requestTime, Date.now());
-    // Waiters look again only once the answer is stored.
-    recording.land?.();
+    const answer =
+      length <= maxEntryBytes ? cache.prepare(req, upstreamRes, Buffer.concat(chunks, length), requestTime) : undefined;
+    if (answer === undefined) cannotKeep();
+    // A slow answer may be stale already: not kept, but still handed to those who waited for it.
+    else cache.keep(answer, Date.now());
+    recording.land?.(answer);
   });
 }
 

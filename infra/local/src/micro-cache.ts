@@ -40,6 +40,8 @@ export const DEFAULT_MICRO_CACHE_LIMITS: MicroCacheLimits = {
 /** A stored 200: everything a hit needs is prepared at store time, so a hit only looks it up and writes it. */
 export interface CachedResponse {
   readonly key: string;
+  /** Lower-case request header names it varies on (`Vary`), and their values in the request that fetched it. */
+  readonly varyNames: readonly string[];
   readonly variant: string;
   readonly body: Buffer;
   readonly etag: string | undefined;
@@ -63,9 +65,16 @@ interface KeyEntries {
   variants: Map<string, CachedResponse>;
 }
 
+/**
+ * Told to a request that waited for another's upstream request: the shareable answer it got (kept, or too
+ * late to keep: the waiters get it all the same, as Varnish's waiting list does), or undefined (an error, or
+ * an answer that must not be shared: every waiter goes upstream at once, side by side, not one after another).
+ */
+export type Wake = (answer: CachedResponse | undefined) => void;
+
 /** One upstream request many readers of a key wait for (nginx's `proxy_cache_lock`). */
 interface Flight {
-  waiters: Set<() => void>;
+  waiters: Set<Wake>;
 }
 
 /** Seconds a shared cache may keep a response for, or undefined when it must not keep it at all. */
@@ -195,43 +204,48 @@ export class MicroCache {
   }
 
   /**
-   * Stores an upstream's complete 200 for a GET when its headers allow sharing it; returns whether it did.
-   * `requestTime` is when the request left for the upstream, so time spent waiting for the answer counts
-   * against its freshness.
+   * The answer to store for an upstream's complete 200 to a GET, when its headers allow sharing it and it fits;
+   * undefined otherwise. `requestTime` is when the request left for the upstream, so time spent waiting for
+   * the answer counts against its freshness: a slow answer may be stale already ({@link keep} then refuses it).
    */
-  store(
+  prepare(
     req: http.IncomingMessage,
     upstream: { statusCode?: number; headers: http.IncomingHttpHeaders; rawHeaders: readonly string[] },
     body: Buffer,
     requestTime: number,
-    now: number,
-  ): boolean {
-    const key = MicroCache.keyOf(req);
+  ): CachedResponse | undefined {
     const lifetime = MicroCache.shareableLifetime(req, upstream);
     const varyNames = varyNamesOf(upstream.headers.vary);
-    if (lifetime === undefined || varyNames === undefined) return false;
+    if (lifetime === undefined || varyNames === undefined || body.length > this.limits.maxEntryBytes) return undefined;
     const initialAge = Math.max(0, Number.parseInt(String(upstream.headers.age ?? '0'), 10) || 0);
-    const expiresAt = requestTime + (lifetime - initialAge) * 1000;
-    if (now >= expiresAt || body.length > this.limits.maxEntryBytes) return false;
-
     const headers = storedHeaders(upstream.rawHeaders, body.length);
     const bytes = body.length + headers.reduce((sum, part) => sum + part.length, 0);
-    if (bytes > this.limits.maxBytes) return false;
-    const variant = varyNames.length === 0 ? '' : variantOf(req, varyNames);
-    const cached: CachedResponse = {
-      key,
-      variant,
+    if (bytes > this.limits.maxBytes) return undefined;
+    return {
+      key: MicroCache.keyOf(req),
+      varyNames,
+      variant: varyNames.length === 0 ? '' : variantOf(req, varyNames),
       body,
       etag: typeof upstream.headers.etag === 'string' ? upstream.headers.etag : undefined,
       requestTime,
       initialAge,
-      expiresAt,
+      expiresAt: requestTime + (lifetime - initialAge) * 1000,
       bytes,
       headers,
       hitHeaders: [],
       age: -1,
     };
+  }
 
+  /** Whether `cached` answers this request too (the same values of the headers it varies on). */
+  static fits(cached: CachedResponse, req: http.IncomingMessage): boolean {
+    return cached.varyNames.length === 0 || variantOf(req, cached.varyNames) === cached.variant;
+  }
+
+  /** Keeps a prepared answer while it is fresh (the oldest make room); returns whether it did. */
+  keep(cached: CachedResponse, now: number): boolean {
+    if (now >= cached.expiresAt) return false;
+    const { key, varyNames, variant, bytes } = cached;
     let entries = this.keys.get(key);
     if (entries === undefined || entries.varyNames.join(',') !== varyNames.join(',')) {
       // A new key, or the service changed what it varies on: the old variants cannot be found any more.
@@ -290,29 +304,29 @@ export class MicroCache {
 
   /**
    * Waits for the upstream request in flight for `key` (see {@link isInFlight}): `wake` runs once it has
-   * finished, its answer stored or not. Returns the function that gives up waiting.
+   * finished, saying whether its answer was stored. Returns the function that gives up waiting.
    */
-  join(key: string, wake: () => void): () => void {
+  join(key: string, wake: Wake): () => void {
     const flight = this.flights.get(key);
     if (flight === undefined) {
-      // Nothing to wait for after all: look again at once.
-      queueMicrotask(wake);
+      // Nothing to wait for after all: go upstream at once.
+      queueMicrotask(() => wake(undefined));
       return () => undefined;
     }
     flight.waiters.add(wake);
     return () => flight.waiters.delete(wake);
   }
 
-  /** Starts a flight for `key`; the returned function ends it and wakes every waiter, once. */
-  lead(key: string): () => void {
+  /** Starts a flight for `key`; the returned function ends it and wakes every waiter with the answer, once. */
+  lead(key: string): Wake {
     const flight: Flight = { waiters: new Set() };
     this.flights.set(key, flight);
     let landed = false;
-    return () => {
+    return (answer) => {
       if (landed) return;
       landed = true;
       if (this.flights.get(key) === flight) this.flights.delete(key);
-      for (const wake of flight.waiters) wake();
+      for (const wake of flight.waiters) wake(answer);
       flight.waiters.clear();
     };
   }

@@ -236,6 +236,34 @@ describe('the gateway as a shared micro-cache', () => {
     expect(service.hitsOf('/api/users/currentuser')).toBe(4);
   });
 
+  it('when the service answers slower than s-maxage, then those who waited still get its one answer, which is not kept', async () => {
+    service.delayMs = 1_100;
+
+    const replies = await Promise.all(Array.from({ length: 5 }, () => send('/api/tickets')));
+    service.delayMs = 0;
+    const next = await send('/api/tickets');
+
+    expect(new Set(replies.map((reply) => reply.status))).toEqual(new Set([200]));
+    // Waiters get the answer with its true age: older than a second, stale on arrival.
+    expect(replies.filter((reply) => reply.headers.age === '1')).toHaveLength(4);
+    expect(next.headers.age).toBeUndefined();
+    expect(service.hitsOf('/api/tickets')).toBe(2);
+  });
+
+  it('when the service fails while others wait, then they all go to the service at once, not one after another', async () => {
+    service.status = 503;
+    service.delayMs = 300;
+
+    const started = Date.now();
+    const replies = await Promise.all(Array.from({ length: 5 }, () => send('/api/tickets')));
+    const elapsed = Date.now() - started;
+
+    expect(replies.map((reply) => reply.status)).toEqual(Array(5).fill(503));
+    expect(service.hitsOf('/api/tickets')).toBe(5);
+    // One wait for the first answer, then the rest side by side: far less than five in a row (1.5 s).
+    expect(elapsed).toBeLessThan(1_000);
+  });
+
   it('when a request says Cache-Control: no-cache, then it reaches the service, and its fresh answer is what the next readers get', async () => {
     await send('/api/tickets/1');
     service.version = 2;

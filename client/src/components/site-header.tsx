@@ -6,7 +6,9 @@ import { useVisitor } from './visitor';
 /**
  * The same HTML for everyone (the public pages are shared by the edge), filled in by the browser once it knows
  * who is looking. Until then the navigation keeps its row's height, so nothing below it moves; without
- * JavaScript it offers the links that work for anyone.
+ * JavaScript it offers the links that work for anyone. Its links are not prefetched: they lead to pages
+ * rendered for each visitor, whose prefetch would bring nothing but the root layout the browser already has,
+ * at the cost of a render per link on every page view of a crowd.
  */
 export function SiteHeader() {
   const visitor = useVisitor();
@@ -37,13 +39,19 @@ export function SiteHeader() {
                     {visitor.user.email}
                   </li>
                   <li>
-                    <Link href="/tickets/new">Sell a ticket</Link>
+                    <Link href="/tickets/new" prefetch={false}>
+                      Sell a ticket
+                    </Link>
                   </li>
                   <li>
-                    <Link href="/listings">My listings</Link>
+                    <Link href="/listings" prefetch={false}>
+                      My listings
+                    </Link>
                   </li>
                   <li>
-                    <Link href="/orders">My orders</Link>
+                    <Link href="/orders" prefetch={false}>
+                      My orders
+                    </Link>
                   </li>
                   <li>
                     {/* Not prefetched: the page signs out as soon as it is shown. */}
@@ -55,10 +63,14 @@ export function SiteHeader() {
               ) : (
                 <>
                   <li>
-                    <Link href="/auth/signin">Sign in</Link>
+                    <Link href="/auth/signin" prefetch={false}>
+                      Sign in
+                    </Link>
                   </li>
                   <li>
-                    <Link href="/auth/signup">Sign up</Link>
+                    <Link href="/auth/signup" prefetch={false}>
+                      Sign up
+                    </Link>
                   </li>
                 </>
               )}

@@ -28,8 +28,11 @@ export function BuyArea({ ticket, state }: { ticket: Pick<Ticket, 'id' | 'versio
         Purchase
       </button>
       {offer.offerSignIn && (
-        // Named unlike the header's "Sign in" link so each link's name stays unique on the page.
-        <Link href={`/auth/signin?next=${encodeURIComponent(`/tickets/${ticket.id}`)}`}>Log in and come back here</Link>
+        // Named unlike the header's "Sign in" link so each link's name stays unique on the page. Not prefetched:
+        // the sign-in page is rendered for each visitor.
+        <Link href={`/auth/signin?next=${encodeURIComponent(`/tickets/${ticket.id}`)}`} prefetch={false}>
+          Log in and come back here
+        </Link>
       )}
     </div>
   );

@@ -157,11 +157,6 @@ export class MicroCache {
 
   constructor(readonly limits: MicroCacheLimits = DEFAULT_MICRO_CACHE_LIMITS) {}
 
-  /** How many responses are stored, and their bytes. */
-  get size(): { entries: number; bytes: number } {
-    return { entries: this.order.size, bytes: this.totalBytes };
-  }
-
   /** The cache key of a read: method, Host and the request target as sent (which decides the route too). */
   static keyOf(req: http.IncomingMessage): string {
     return `${req.method ?? 'GET'} ${req.headers.host ?? ''} ${req.url ?? '/'}`;

@@ -5,6 +5,7 @@ import { body } from 'express-validator';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import {
+  allowSharedCaching,
   BadRequestError,
   ConflictError,
   createServiceApp,
@@ -64,6 +65,10 @@ function buildTestRoutes(): Router {
   });
   routes.get('/test/crash', () => {
     throw new Error('secret internals');
+  });
+  routes.get('/test/public', (_req, res) => {
+    allowSharedCaching(res);
+    res.json({ same: 'for everyone' });
   });
   return routes;
 }
@@ -383,6 +388,29 @@ describe('session', () => {
     const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
     expect(setCookie.find((line) => line.startsWith('session='))).toMatch(/;\s*secure/i);
   });
+});
+
+describe('what caches may keep', () => {
+  it('when a route says nothing, then its answer says no-store, errors included', async () => {
+    const signedIn = await api().get('/test/current-user').set('Cookie', sessionCookieFor().cookie).expect(200);
+    const failed = await api().get('/test/not-found').expect(404);
+    const unknown = await api().get('/nowhere').expect(404);
+
+    for (const response of [signedIn, failed, unknown]) expect(response.headers['cache-control']).toBe('no-store');
+  });
+
+  it('when a route allows shared caching, then its 200 may be kept by the edge for one second and by no browser', async () => {
+    const response = await api().get('/test/public').expect(200);
+
+    expect(response.headers['cache-control']).toBe('public, max-age=0, s-maxage=1');
+  });
+
+  it.each([0, 2, 0.5])(
+    'when a route asks to be shared for %s s, then it is refused: a change must show within 1 s',
+    (seconds) => {
+      expect(() => allowSharedCaching({ setHeader: () => undefined } as never, seconds)).toThrow(RangeError);
+    },
+  );
 });
 
 describe('a service without sessions', () => {

@@ -33,7 +33,7 @@ describe('checkout across every service, through the gateway', () => {
     expect(declined.body).toEqual({ errors: [{ message: 'Your card was declined.' }] });
     await waitFor(async () => expect((await showOrder(buyer, order.id)).status).toBe('cancelled'));
     await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBeNull());
-    expect(await ticketIdsForSale(seller)).toContain(ticket.id);
+    await waitFor(async () => expect(await ticketIdsForSale(seller)).toContain(ticket.id));
     expect(await listCharges(buyer, order.id)).toEqual([
       expect.objectContaining({ orderId: order.id, status: 'failed', amount: 3550, stripeRefundId: null }),
     ]);
@@ -52,7 +52,7 @@ describe('checkout across every service, through the gateway', () => {
     expect(cancelled.text).toBe('');
     expect((await showOrder(buyer, order.id)).status).toBe('cancelled');
     await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBeNull());
-    expect(await ticketIdsForSale(seller)).toContain(ticket.id);
+    await waitFor(async () => expect(await ticketIdsForSale(seller)).toContain(ticket.id));
     const next = await buyTicket(other, ticket);
     await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBe(next.id));
   });

@@ -32,14 +32,14 @@ describe('selling, expiry and payment across every service, through the gateway'
     const firstOrder = await buyTicket(buyer, ticket);
     expect(firstOrder).toMatchObject({ status: 'created', ticket: { id: ticket.id, price: 20 } });
     await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBe(firstOrder.id));
-    expect(await ticketIdsForSale(seller)).not.toContain(ticket.id);
+    await waitFor(async () => expect(await ticketIdsForSale(seller)).not.toContain(ticket.id));
 
     // Unpaid for 2 s: expiration's timer fires order.expired, orders cancels, tickets unlocks.
     await waitFor(async () => expect((await showOrder(buyer, firstOrder.id)).status).toBe('cancelled'), {
       timeoutMs: 30_000,
     });
     await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBeNull());
-    expect(await ticketIdsForSale(seller)).toContain(ticket.id);
+    await waitFor(async () => expect(await ticketIdsForSale(seller)).toContain(ticket.id));
 
     // Bought again and paid in time.
     const secondOrder = await buyTicket(buyer, ticket);
@@ -54,8 +54,8 @@ describe('selling, expiry and payment across every service, through the gateway'
     await waitFor(async () => expect((await showOrder(buyer, secondOrder.id)).status).toBe('complete'));
 
     // Sold: still locked by the paid order, off the list, and nobody can buy it any more.
-    expect((await showTicket(seller, ticket.id)).orderId).toBe(secondOrder.id);
-    expect(await ticketIdsForSale(seller)).not.toContain(ticket.id);
+    await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBe(secondOrder.id));
+    await waitFor(async () => expect(await ticketIdsForSale(seller)).not.toContain(ticket.id));
     const again = expectStatus(await latecomer.post<ErrorEnvelope>('/api/orders', { ticketId: ticket.id }), 409);
     expect(again.body.errors).toHaveLength(1);
   });

@@ -278,7 +278,10 @@ export async function pay(buyer: ApiClient, order: Order, paymentMethodId = 'pm_
   return buyer.post<Charge>('/api/payments', { orderId: order.id, paymentMethodId });
 }
 
-/** The ticket as anyone sees it. */
+/**
+ * The ticket as anyone sees it. The public reads (this one and {@link ticketIdsForSale}) may come from the
+ * gateway's micro-cache, up to a second old: assert a change in them with `waitFor`.
+ */
 export async function showTicket(client: ApiClient, ticketId: string): Promise<Ticket> {
   return expectStatus(await client.get<Ticket>(`/api/tickets/${ticketId}`), 200).body;
 }

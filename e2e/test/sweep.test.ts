@@ -22,6 +22,6 @@ describe('the sweep backstop', () => {
       timeoutMs: 30_000,
     });
     await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBeNull());
-    expect(await ticketIdsForSale(seller)).toContain(ticket.id);
+    await waitFor(async () => expect(await ticketIdsForSale(seller)).toContain(ticket.id));
   });
 });

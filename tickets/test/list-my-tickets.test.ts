@@ -18,6 +18,8 @@ describe('GET /api/tickets/mine', () => {
     const orderId = await lockForOrder(context.outbox, first.id);
 
     const response = await request(context.app).get('/api/tickets/mine').set('Cookie', seller.cookie).expect(200);
+    // The seller's own list: no cache may keep it, let alone hand it to someone else.
+    expect(response.headers['cache-control']).toBe('no-store');
     const mine = response.body as TicketView[];
     expect(mine.map((ticket) => ticket.id)).toEqual([second.id, first.id]);
     expect(mine[1]).toMatchObject({ orderId, sold: false, userId: seller.user.id });

@@ -74,6 +74,14 @@ describe('GET /api/tickets', () => {
     expect(nextPageUrl(response)).toMatch(/^\/api\/tickets\?limit=20&cursor=/);
   });
 
+  it('when listed, then the edge may share the page for one second (a flash sale reads it), browsers keep nothing', async () => {
+    const response = await request(context.app).get('/api/tickets?limit=5').set('Cookie', signIn().cookie).expect(200);
+
+    expect(response.headers['cache-control']).toBe('public, max-age=0, s-maxage=1');
+    expect(response.headers.vary).toBeUndefined();
+    expect(response.headers['set-cookie']).toBeUndefined();
+  });
+
   it('when a ticket is locked by an order, then it is absent from the list but still shown by id', async () => {
     const ticket = await createTicket(context.app);
     const orderId = await lockForOrder(context.outbox, ticket.id);
@@ -126,6 +134,7 @@ describe('GET /api/tickets', () => {
       .get(`/api/tickets?cursor=${encodeURIComponent(cursor)}`)
       .expect(400);
     expect(response.body).toEqual({ errors: [CURSOR_ERROR] });
+    expect(response.headers['cache-control']).toBe('no-store');
   });
 
   it('when a well-formed cursor points past every ticket, then the page is empty and has no Link', async () => {

@@ -12,6 +12,18 @@ describe('GET /api/tickets/:id', () => {
     expect(response.body).toEqual({ ...ticket, title: 'Ballet', price: 75, userId: user.id });
   });
 
+  it('when shown, then the edge may share the answer for one second, signed in or not', async () => {
+    const ticket = await createTicket(context.app);
+
+    const anonymous = await request(context.app).get(`/api/tickets/${ticket.id}`).expect(200);
+    const signedIn = await request(context.app).get(`/api/tickets/${ticket.id}`).set('Cookie', signIn().cookie);
+
+    for (const response of [anonymous, signedIn]) {
+      expect(response.headers['cache-control']).toBe('public, max-age=0, s-maxage=1');
+      expect(response.headers['set-cookie']).toBeUndefined();
+    }
+  });
+
   it('when the ticket is locked, then it is shown with the order holding it', async () => {
     const ticket = await createTicket(context.app);
     const orderId = await lockForOrder(context.outbox, ticket.id);
@@ -28,6 +40,7 @@ describe('GET /api/tickets/:id', () => {
       .get(`/api/tickets/${encodeURIComponent(id)}`)
       .expect(404);
     expect(response.body).toEqual({ errors: [{ message: 'Not found' }] });
+    expect(response.headers['cache-control']).toBe('no-store');
   });
 });
 

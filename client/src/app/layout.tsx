@@ -1,6 +1,7 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
 import { SiteHeader } from '@/components/site-header';
+import { VisitorProvider } from '@/components/visitor';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -18,18 +19,21 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
-        <a href="#main" className="skip-link">
-          Skip to content
-        </a>
-        <SiteHeader />
-        <main id="main" tabIndex={-1}>
-          <div className="container">{children}</div>
-        </main>
-        <footer className="site-footer">
-          <div className="container">
-            Buying a ticket reserves it for you while you pay. Payments are processed by Stripe.
-          </div>
-        </footer>
+        {/* Nothing in the layout depends on who is looking: the visitor is filled in by the browser. */}
+        <VisitorProvider>
+          <a href="#main" className="skip-link">
+            Skip to content
+          </a>
+          <SiteHeader />
+          <main id="main" tabIndex={-1}>
+            <div className="container">{children}</div>
+          </main>
+          <footer className="site-footer">
+            <div className="container">
+              Buying a ticket reserves it for you while you pay. Payments are processed by Stripe.
+            </div>
+          </footer>
+        </VisitorProvider>
       </body>
     </html>
   );

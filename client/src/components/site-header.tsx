@@ -1,49 +1,81 @@
-import Link from 'next/link';
-import { getCurrentUser } from '@/lib/api';
+'use client';
 
-export async function SiteHeader() {
-  const currentUser = await getCurrentUser();
+import Link from 'next/link';
+import { useVisitor } from './visitor';
+
+/**
+ * The same HTML for everyone (the public pages are shared by the edge), filled in by the browser once it knows
+ * who is looking. Until then the navigation keeps its row's height, so nothing below it moves; without
+ * JavaScript it offers the links that work for anyone. Its links are not prefetched: they lead to pages
+ * rendered for each visitor, whose prefetch would bring nothing but the root layout the browser already has,
+ * at the cost of a render per link on every page view of a crowd.
+ */
+export function SiteHeader() {
+  const visitor = useVisitor();
   return (
     <header className="site-header">
       <div className="container">
         <Link href="/" className="brand">
           Ticket<span>ing</span>
         </Link>
-        <nav className="site-nav" aria-label="Main">
-          <ul>
-            {currentUser ? (
-              <>
-                <li className="signed-in-as">
-                  <span className="visually-hidden">Signed in as </span>
-                  {currentUser.email}
+        <nav className="site-nav" aria-label="Main" aria-busy={!visitor.known}>
+          {!visitor.known ? (
+            <noscript>
+              <ul>
+                <li>
+                  <a href="/orders">My orders</a>
                 </li>
                 <li>
-                  <Link href="/tickets/new">Sell a ticket</Link>
+                  <a href="/auth/signin">Sign in</a>
                 </li>
-                <li>
-                  <Link href="/listings">My listings</Link>
-                </li>
-                <li>
-                  <Link href="/orders">My orders</Link>
-                </li>
-                <li>
-                  {/* Not prefetched: the page signs out as soon as it is shown. */}
-                  <Link href="/auth/signout" prefetch={false}>
-                    Sign out
-                  </Link>
-                </li>
-              </>
-            ) : (
-              <>
-                <li>
-                  <Link href="/auth/signin">Sign in</Link>
-                </li>
-                <li>
-                  <Link href="/auth/signup">Sign up</Link>
-                </li>
-              </>
-            )}
-          </ul>
+              </ul>
+            </noscript>
+          ) : (
+            <ul>
+              {visitor.user ? (
+                <>
+                  <li className="signed-in-as">
+                    <span className="visually-hidden">Signed in as </span>
+                    {visitor.user.email}
+                  </li>
+                  <li>
+                    <Link href="/tickets/new" prefetch={false}>
+                      Sell a ticket
+                    </Link>
+                  </li>
+                  <li>
+                    <Link href="/listings" prefetch={false}>
+                      My listings
+                    </Link>
+                  </li>
+                  <li>
+                    <Link href="/orders" prefetch={false}>
+                      My orders
+                    </Link>
+                  </li>
+                  <li>
+                    {/* Not prefetched: the page signs out as soon as it is shown. */}
+                    <Link href="/auth/signout" prefetch={false}>
+                      Sign out
+                    </Link>
+                  </li>
+                </>
+              ) : (
+                <>
+                  <li>
+                    <Link href="/auth/signin" prefetch={false}>
+                      Sign in
+                    </Link>
+                  </li>
+                  <li>
+                    <Link href="/auth/signup" prefetch={false}>
+                      Sign up
+                    </Link>
+                  </li>
+                </>
+              )}
+            </ul>
+          )}
         </nav>
       </div>
     </header>

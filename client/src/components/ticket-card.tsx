@@ -1,12 +1,16 @@
-import Link from 'next/link';
 import { formatDate, formatPrice } from '@/lib/format';
 import type { Ticket } from '@/lib/types';
 
+/**
+ * A ticket on the landing page. Its link is a plain document link on purpose: a flash sale's crowd goes from
+ * the landing page to a ticket's page, and the document is what the edge shares (a client-side navigation
+ * fetches an RSC payload, which Next renders for each visitor). It is not prefetched either, for the same reason.
+ */
 export function TicketCard({ ticket }: { ticket: Ticket }) {
   return (
     <article className="ticket-card" data-testid="ticket-card">
       <h2>
-        <Link href={`/tickets/${ticket.id}`}>{ticket.title}</Link>
+        <a href={`/tickets/${ticket.id}`}>{ticket.title}</a>
       </h2>
       <p className="price">{formatPrice(ticket.price)}</p>
       <p className="meta">

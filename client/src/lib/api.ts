@@ -5,8 +5,9 @@ import { readApiResponse, unreachable, type ApiResult } from './envelope';
 import type { CurrentUser } from './types';
 
 /**
- * The server side's one way to the API: server components and server actions call `${API_URL}/api/...` with
- * the visitor's own cookie, so the services see the same session the browser holds. Never throws for HTTP or
+ * The server side's way to the API, `${API_URL}/api/...`: `api` for server components and server actions that
+ * act for the visitor (it forwards their cookie, so the services see the same session the browser holds), and
+ * `publicApi` for the public pages, which must not depend on who is looking. Neither throws for HTTP or
  * network failures; a stopped service comes back as `{ ok: false, status: 503 }`.
  */
 
@@ -24,9 +25,27 @@ export async function api<T>(path: string, init: ApiInit = {}): Promise<ApiResul
   if (cookie) outgoing.set('cookie', cookie);
   if (init.body !== undefined) outgoing.set('content-type', 'application/json');
 
-  let response: Response;
+  const response = await send(path, outgoing, init);
+  if (!response) return unreachable();
+  await passBackCookies(response);
+  return readApiResponse<T>(response);
+}
+
+/**
+ * A read that is the same for everyone, for the public pages (`/`, `/tickets/[id]`), which the edge shares
+ * for a second: it sends no cookie, so nothing the page renders can depend on who is looking (what does is
+ * filled in by the browser), and it asks the edge for a fresh answer (`Cache-Control: no-cache`), so a page
+ * is never older than its own second at the edge, and `router.refresh()` after a change shows the change.
+ */
+export async function publicApi<T>(path: string): Promise<ApiResult<T>> {
+  const response = await send(path, new Headers({ accept: 'application/json', 'cache-control': 'no-cache' }));
+  return response ? readApiResponse<T>(response) : unreachable();
+}
+
+/** The request itself; undefined when no HTTP answer came back (connection refused, timeout). */
+async function send(path: string, outgoing: Headers, init: ApiInit = {}): Promise<Response | undefined> {
   try {
-    response = await fetch(new URL(path, apiBaseUrl()), {
+    return await fetch(new URL(path, apiBaseUrl()), {
       method: init.method ?? 'GET',
       headers: outgoing,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
@@ -35,13 +54,11 @@ export async function api<T>(path: string, init: ApiInit = {}): Promise<ApiResul
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch {
-    return unreachable();
+    return undefined;
   }
-  await passBackCookies(response);
-  return readApiResponse<T>(response);
 }
 
-/** GET /api/users/currentuser, once per request: the layout and the page share it. */
+/** GET /api/users/currentuser, once per request, for the signed-in-only pages that decide on the server. */
 export const loadCurrentUser = cache(() => api<{ currentUser: CurrentUser | null }>('/api/users/currentuser'));
 
 /** The signed-in user, or null (also when auth is unreachable). */

@@ -5,6 +5,7 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { currentUser, errorHandler, notFoundHandler, rejectUnsafeText } from '../middleware';
 import { admissionControl } from './admission';
+import { noStoreByDefault } from './cache-control';
 import type { ReadinessProbe } from './readiness';
 
 /** The session cookie's name, the same in every service so one sign-in works across all of them. */
@@ -33,8 +34,8 @@ export interface ServiceAppOptions {
 }
 
 /**
- * The Express app every service shares: request ids and one log line per request, JSON bodies with a
- * size limit, the cookie-session cookie holding the JWT, `currentUser`, `/healthz` and `/readyz`, the
+ * The Express app every service shares: request ids and one log line per request, `Cache-Control: no-store`
+ * unless a route allows shared caching ({@link allowSharedCaching}), JSON bodies with a size limit, the cookie-session cookie holding the JWT, `currentUser`, `/healthz` and `/readyz`, the
  * service's routes, then the envelope for unknown paths and errors. It never listens.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
@@ -64,6 +65,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
+  app.use(noStoreByDefault);
   app.use(
     express.json({
       limit: options.bodyLimit ?? '100kb',

@@ -1,7 +1,10 @@
+import path from 'node:path';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { SERVICES } from '../../local/src/services';
-import { isProd, OVERLAYS, usesGatewayApi, type Overlay } from './support/paths';
-import { describeObject, objectsOfKind, render, type K8sObject } from './support/render';
+import { isProd, K8S_DIR, OVERLAYS, usesGatewayApi, type Overlay } from './support/paths';
+import { describeObject, kustomize, objectsOfKind, parseObjects, render, type K8sObject } from './support/render';
+import { findUnknownFields, validateWithModels } from './support/schema';
 import {
   containerPortNumber,
   containersOf,
@@ -14,6 +17,18 @@ import {
 /** The local gateway's rules (infra/local/src/services.ts): the cluster edge must route the same way. */
 const ROUTES = SERVICES.flatMap((service) => service.routes.map((prefix) => ({ prefix, service })));
 const API_ROUTES = ROUTES.filter((route) => route.prefix !== '/');
+
+/** The edge cache's nginx zone and bypass variable: named by the Ingress, defined by the controller's settings. */
+const CACHE_ZONE = 'ticketing_micro';
+const CACHE_BYPASS = '$ticketing_cache_bypass';
+const CONFIGURATION_SNIPPET = 'nginx.ingress.kubernetes.io/configuration-snippet';
+
+/** The nginx directives of a snippet, one per line, without comments. */
+const directivesOf = (snippet: string | undefined): string[] =>
+  (snippet ?? '')
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .filter((line) => line !== '');
 
 const SITE_HOST: Record<'dev' | 'prod', string> = { dev: 'ticketing.dev', prod: 'ticketing.example.com' };
 const siteHost = (overlay: Overlay) => SITE_HOST[isProd(overlay) ? 'prod' : 'dev'];
@@ -101,6 +116,27 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
             ]).toEqual([path.path, expect.any(Number)]);
           }
         }
+      });
+
+      it('keeps what the services mark public, s-maxage=N in a micro-cache, one upstream request per key at a time', () => {
+        const annotations = (ingress().metadata.annotations ?? {}) as Record<string, string>;
+        // nginx caches only what it buffers, and ingress-nginx does not buffer by default.
+        expect(annotations['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('on');
+        const directives = directivesOf(annotations[CONFIGURATION_SNIPPET]);
+        expect(directives).toEqual(
+          expect.arrayContaining([
+            `proxy_cache ${CACHE_ZONE};`,
+            // $host, not the default $proxy_host: ingress-nginx proxies every location to one `upstream_balancer`.
+            'proxy_cache_key $scheme$host$request_uri;',
+            'proxy_cache_lock on;',
+            `proxy_cache_bypass ${CACHE_BYPASS};`,
+          ]),
+        );
+        // The upstream's Cache-Control alone decides: nothing unmarked is kept (proxy_cache_valid), no header
+        // loses its meaning (private, no-store, Set-Cookie, Vary), nothing older than its s-maxage is served.
+        expect(directives.join('\n')).not.toMatch(/proxy_cache_valid|proxy_ignore_headers|proxy_cache_use_stale/);
+        // Passes the annotation-value-word-blocklist operators commonly set.
+        expect(directives.join('\n')).not.toMatch(/["'{}]|\blocation\b|\broot\b|proxy_pass/);
       });
 
       it(
@@ -207,6 +243,49 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
     }
   });
 });
+
+describe('the ingress-nginx controller settings the edge cache needs (ingress-nginx/)', () => {
+  const objects = () => parseObjects(kustomize(path.join(K8S_DIR, 'ingress-nginx')), 'ingress-nginx');
+  const config = () => {
+    const [configMap, ...others] = objects();
+    expect(others).toEqual([]);
+    return configMap as K8sObject & IConfigMap;
+  };
+
+  it("is the controller's own ConfigMap, in its namespace, under its exact name, and valid", () => {
+    expect([config().kind, config().metadata.name, config().metadata.namespace]).toEqual([
+      'ConfigMap',
+      'ingress-nginx-controller',
+      'ingress-nginx',
+    ]);
+    expect(validateWithModels(objects())).toEqual([]);
+    expect(findUnknownFields(objects())).toEqual([]);
+  });
+
+  it('allows the configuration-snippet annotation: snippets on (off since v1.9), risk level Critical (v1.12)', () => {
+    expect(config().data?.['allow-snippet-annotations']).toBe('true');
+    expect(config().data?.['annotations-risk-level']).toBe('Critical');
+  });
+
+  it('defines the cache zone and the bypass the Ingress names, and nothing the Ingress does not use', () => {
+    const directives = directivesOf(config().data?.['http-snippet']).join('\n');
+    expect(directives).toMatch(new RegExp(`^proxy_cache_path \\S+ .*keys_zone=${CACHE_ZONE}:\\d+m .*max_size=`, 'm'));
+    expect(directives).toMatch(
+      /^map \$http_cache_control \$ticketing_cache_bypass \{\n\s*default 0;\n\s*~\*no-cache 1;\n\}$/m,
+    );
+    const ingressSnippet = directivesOf(
+      (findIngress('dev').metadata.annotations as Record<string, string>)[CONFIGURATION_SNIPPET],
+    );
+    expect(ingressSnippet).toContain(`proxy_cache ${CACHE_ZONE};`);
+    expect(ingressSnippet).toContain(`proxy_cache_bypass ${CACHE_BYPASS};`);
+  });
+});
+
+function findIngress(overlay: Overlay): K8sObject & IIngress {
+  const [ingress] = objectsOfKind<IIngress>(render(overlay), 'Ingress');
+  if (!ingress) throw new Error(`overlays/${overlay} renders no Ingress`);
+  return ingress;
+}
 
 it('the local gateway still has the routes the edge mirrors', () => {
   expect(API_ROUTES.map((route) => route.prefix).sort()).toEqual([

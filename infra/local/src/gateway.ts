@@ -1,4 +1,11 @@
 import * as http from 'node:http';
+import {
+  asksForFreshAnswer,
+  DEFAULT_MICRO_CACHE_LIMITS,
+  MicroCache,
+  type MicroCacheLimits,
+  type Wake,
+} from './micro-cache';
 
 /** Requests whose path is `prefix` or lies below it go to `target` (an `http://host:port` origin). */
 export interface GatewayRoute {
@@ -28,6 +35,23 @@ const HOP_BY_HOP = new Set([
 const NOT_FOUND = JSON.stringify({ errors: [{ message: 'Not found' }] });
 const UNAVAILABLE = JSON.stringify({ errors: [{ message: 'Service unavailable' }] });
 
+/** The longest an idle upstream socket is kept when the upstream announces no shorter keep-alive. */
+const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
+
+/** How the gateway is set up besides its routes. */
+export interface GatewayOptions {
+  /** Limits of the shared micro-cache (micro-cache.ts); `false` turns it off. Default: on, with the defaults. */
+  cache?: Partial<MicroCacheLimits> | false;
+}
+
+/** What a proxied read does with the cache: store a shareable answer, and end the flight others wait for. */
+interface CacheRecording {
+  cache: MicroCache;
+  key: string;
+  /** Ends the flight, handing the waiters the shareable answer, if any; absent when this request leads none. */
+  land?: Wake;
+}
+
 /**
  * The local edge: the same path rules as the Kubernetes ingress. A request goes to the route with the longest
  * matching prefix (`/api/users` matches `/api/users` and `/api/users/…`, not `/api/usersx`); method, path,
@@ -36,12 +60,19 @@ const UNAVAILABLE = JSON.stringify({ errors: [{ message: 'Service unavailable' }
  * with the usual error envelope. `GET /healthz` is the gateway's own; `GET /` lists the routes while no route
  * covers `/` (no client yet).
  *
+ * It is also a small shared cache, like ingress-nginx's `proxy_cache` in the cluster: a GET's 200 that says
+ * `Cache-Control: public, s-maxage=N` is kept in memory for N seconds (from when it was asked for) and served
+ * to every reader of the same method, Host, URL and `Vary`'d request headers without touching the service,
+ * with an `Age` header; concurrent misses of one key wait for a single upstream request (nginx's
+ * `proxy_cache_lock`). `private`, `no-store`, a `Set-Cookie` or no `s-maxage` at all pass through untouched.
+ *
  * The returned server is not listening yet.
  */
-/** The longest an idle upstream socket is kept when the upstream announces no shorter keep-alive. */
-const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
-
-export function createGateway(routes: readonly GatewayRoute[], log: (line: string) => void): http.Server {
+export function createGateway(
+  routes: readonly GatewayRoute[],
+  log: (line: string) => void,
+  options: GatewayOptions = {},
+): http.Server {
   const compiled: CompiledRoute[] = routes
     .map((route) => ({ prefix: normalisePrefix(route.prefix), target: new URL(route.target) }))
     .sort((a, b) => b.prefix.length - a.prefix.length);
@@ -50,8 +81,20 @@ export function createGateway(routes: readonly GatewayRoute[], log: (line: strin
   // services and Next.js say 5 s). Without it, idle sockets live forever, and a request sent on one just as
   // the service closes it fails with ECONNRESET: a 502 for a buyer, more often the busier the gateway is.
   const agent = new http.Agent({ keepAlive: true, timeout: UPSTREAM_IDLE_TIMEOUT_MS });
+  const cache =
+    options.cache === false ? undefined : new MicroCache({ ...DEFAULT_MICRO_CACHE_LIMITS, ...options.cache });
 
   const server = http.createServer((req, res) => {
+    // The hit path comes first and does as little as it can: one lookup keyed by the request target as sent
+    // (the route it picks is a function of it), no URL parsing, no upstream.
+    if (cache !== undefined && isCacheableRead(req)) {
+      const now = Date.now();
+      const cached = cache.lookup(req, now);
+      if (cached !== undefined) {
+        cache.serve(cached, req, res, now);
+        return;
+      }
+    }
     // Parsing resolves `..` and `.` segments, so the path that picks the route is the path that is sent.
     const { pathname, search } = new URL(req.url ?? '/', 'http://gateway.invalid');
     const isRead = req.method === 'GET' || req.method === 'HEAD';
@@ -62,7 +105,11 @@ export function createGateway(routes: readonly GatewayRoute[], log: (line: strin
     }
     const route = compiled.find((candidate) => matches(candidate.prefix, pathname));
     if (route) {
-      proxy(req, res, route, pathname + search, agent, log);
+      if (cache !== undefined && req.method === 'GET' && req.headers.range === undefined) {
+        readThrough(cache, req, res, (recording) => proxy(req, res, route, pathname + search, agent, log, recording));
+      } else {
+        proxy(req, res, route, pathname + search, agent, log);
+      }
       return;
     }
     if (isRead && pathname === '/') {
@@ -73,6 +120,66 @@ export function createGateway(routes: readonly GatewayRoute[], log: (line: strin
   });
   server.on('close', () => agent.destroy());
   return server;
+}
+
+/** A GET or HEAD that may be answered from the cache: no `Range`, no `Cache-Control: no-cache`. */
+function isCacheableRead(req: http.IncomingMessage): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && req.headers.range === undefined && !asksForFreshAnswer(req);
+}
+
+/**
+ * A GET the cache could not answer. The first request for a key leads: it goes upstream and keeps a
+ * shareable answer. Requests for the same key meanwhile wait for it and get that answer (a variant of a
+ * `Vary` it does not cover looks again); when nothing shareable came, they all go upstream at once. A key
+ * whose answers are not shareable, and a request asking for a fresh answer, go straight upstream.
+ */
+function readThrough(
+  cache: MicroCache,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  forward: (recording?: CacheRecording) => void,
+): void {
+  const now = Date.now();
+  if (isCacheableRead(req)) {
+    const cached = cache.lookup(req, now);
+    if (cached !== undefined) {
+      cache.serve(cached, req, res, now);
+      return;
+    }
+  }
+  const key = MicroCache.keyOf(req);
+  if (asksForFreshAnswer(req) || cache.isPass(key, now)) {
+    forward({ cache, key });
+    return;
+  }
+  if (!cache.isInFlight(key)) {
+    forward({ cache, key, land: cache.lead(key) });
+    return;
+  }
+  // The request in flight is taking too long: go upstream alone, without storing (nginx does the same).
+  const timer = setTimeout(() => {
+    leave();
+    res.off('close', onClientGone);
+    forward();
+  }, cache.limits.lockTimeoutMs);
+  const onClientGone = () => {
+    leave();
+    clearTimeout(timer);
+  };
+  const leave = cache.join(key, (answer) => {
+    clearTimeout(timer);
+    res.off('close', onClientGone);
+    if (answer === undefined) {
+      // Nothing shareable came (an error, a private answer): every waiter goes upstream now, side by side.
+      forward({ cache, key });
+    } else if (MicroCache.fits(answer, req)) {
+      cache.serve(answer, req, res, Date.now());
+    } else {
+      // A variant of a `Vary` the answer does not cover: look again, and lead or wait for that variant.
+      readThrough(cache, req, res, forward);
+    }
+  });
+  res.on('close', onClientGone);
 }
 
 function normalisePrefix(prefix: string): string {
@@ -92,17 +199,23 @@ function proxy(
   path: string,
   agent: http.Agent,
   log: (line: string) => void,
+  recording?: CacheRecording,
 ): void {
+  const requestTime = Date.now();
   const upstream = http.request({
     agent,
     hostname: route.target.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: route.target.port || 80,
     method: req.method,
     path,
-    headers: forwardedHeaders(req),
+    headers: forwardedHeaders(req, recording !== undefined),
   });
+  // Any end but a complete shareable answer (a failed request, a client gone) lands with nothing to share.
+  const land = recording?.land;
+  if (land) upstream.on('close', () => land(undefined));
 
   upstream.on('response', (upstreamRes) => {
+    if (recording) record(recording, req, upstreamRes, requestTime);
     // Raw headers keep every Set-Cookie as its own header, byte for byte, in the upstream's order.
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, withoutHopByHop(upstreamRes.rawHeaders));
     upstreamRes.pipe(res);
@@ -127,11 +240,64 @@ function proxy(
   req.pipe(upstream);
 }
 
-function forwardedHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
+/**
+ * Collects a shareable answer as it streams through to the client, keeps it once complete and hands it to
+ * the requests that waited for it; an answer that must not be shared marks the key, so its next readers do
+ * not wait for each other in vain.
+ */
+function record(
+  recording: CacheRecording,
+  req: http.IncomingMessage,
+  upstreamRes: http.IncomingMessage,
+  requestTime: number,
+): void {
+  const { cache, key } = recording;
+  // A 200 that cannot be kept (not shareable, too large) marks the key: its next readers go straight upstream
+  // instead of waiting for each other in vain. An error marks nothing: the next answer may well be shareable.
+  const cannotKeep = () => {
+    if (upstreamRes.statusCode === 200) cache.markPass(key, Date.now());
+  };
+  const { maxEntryBytes } = cache.limits;
+  if (
+    MicroCache.shareableLifetime(req, upstreamRes) === undefined ||
+    Number(upstreamRes.headers['content-length'] ?? 0) > maxEntryBytes
+  ) {
+    cannotKeep();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let length = 0;
+  const collect = (chunk: Buffer) => {
+    length += chunk.length;
+    if (length > maxEntryBytes) {
+      upstreamRes.off('data', collect);
+      chunks.length = 0;
+      return;
+    }
+    chunks.push(chunk);
+  };
+  upstreamRes.on('data', collect);
+  upstreamRes.on('end', () => {
+    const answer =
+      length <= maxEntryBytes ? cache.prepare(req, upstreamRes, Buffer.concat(chunks, length), requestTime) : undefined;
+    if (answer === undefined) cannotKeep();
+    // A slow answer may be stale already: not kept, but still handed to those who waited for it.
+    else cache.keep(answer, Date.now());
+    recording.land?.(answer);
+  });
+}
+
+/** The request as the service gets it; a read the cache may keep is asked for in full (no conditionals). */
+function forwardedHeaders(req: http.IncomingMessage, forTheCache = false): http.OutgoingHttpHeaders {
   const dropped = connectionTokens(req.headers.connection);
   const headers: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined && !HOP_BY_HOP.has(name) && !dropped.has(name)) headers[name] = value;
+  }
+  if (forTheCache) {
+    // A 304 for one client's validator could not be stored for everyone else.
+    delete headers['if-none-match'];
+    delete headers['if-modified-since'];
   }
   // The gateway is the edge, so it states these facts instead of trusting what the client claims (as
   // ingress-nginx does by default). Host itself is kept as it came.

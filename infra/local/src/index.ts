@@ -16,7 +16,8 @@ export {
   type InfrastructureComponent,
   type RunningInfrastructure,
 } from './infrastructure';
-export { createGateway, type GatewayRoute } from './gateway';
+export { createGateway, type GatewayOptions, type GatewayRoute } from './gateway';
+export { DEFAULT_MICRO_CACHE_LIMITS, type MicroCacheLimits } from './micro-cache';
 export {
   DEFAULT_NAMESPACE,
   databaseNameOf,

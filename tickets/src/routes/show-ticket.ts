@@ -1,9 +1,12 @@
 import { Router } from 'express';
-import { requireUuidParam, type Executor } from '@ticketing/common';
+import { allowSharedCaching, requireUuidParam, type Executor } from '@ticketing/common';
 import { showTicket } from '../tickets/tickets';
 
+/** One ticket as anyone sees it: the edge may share it for a second. */
 export function showTicketRouter(db: Executor): Router {
   return Router().get('/api/tickets/:id', requireUuidParam('id'), async (req, res) => {
-    res.status(200).json(await showTicket(db, req.params.id as string));
+    const ticket = await showTicket(db, req.params.id as string);
+    allowSharedCaching(res);
+    res.status(200).json(ticket);
   });
 }

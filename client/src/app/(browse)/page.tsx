@@ -2,20 +2,24 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { ApiProblem } from '@/components/api-problem';
 import { TicketCard } from '@/components/ticket-card';
-import { api, nextCursor } from '@/lib/api';
+import { nextCursor, publicApi } from '@/lib/api';
 import type { Ticket } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Tickets for sale' };
 
 const PAGE_SIZE = 12;
 
+// Rendered for every request the edge does not answer; never prerendered or kept by Next itself.
+export const dynamic = 'force-dynamic';
+
+/** The same HTML for everyone, so the edge can share it for a second (next.config.ts). */
 export default async function HomePage({ searchParams }: { searchParams: Promise<{ cursor?: string | string[] }> }) {
   const { cursor: cursorParam } = await searchParams;
   const cursor = typeof cursorParam === 'string' && cursorParam ? cursorParam : undefined;
   const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
   if (cursor) query.set('cursor', cursor);
 
-  const result = await api<Ticket[]>(`/api/tickets?${query}`);
+  const result = await publicApi<Ticket[]>(`/api/tickets?${query}`);
   if (!result.ok) {
     if (result.status === 400 && cursor) {
       return (

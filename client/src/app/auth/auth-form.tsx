@@ -5,6 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ErrorAlert } from '@/components/alert';
 import { Field } from '@/components/field';
+import { useRefreshVisitor } from '@/components/visitor';
 import { browserApi } from '@/lib/browser-api';
 import { splitErrors } from '@/lib/envelope';
 import { toSameOriginPath } from '@/lib/same-origin-path';
@@ -31,10 +32,11 @@ const COPY: Record<Mode, { button: string; pending: string; other: string; other
 
 /**
  * Posts to the same-origin `/api/users/signin|signup`, so the session cookie the API sets goes straight to the
- * browser; then navigates and refreshes so the header (a server component) shows the signed-in user.
+ * browser; then asks again who is signed in (the header shows them) and navigates, refreshing the page's data.
  */
 export function AuthForm({ mode, next }: { mode: Mode; next: string }) {
   const router = useRouter();
+  const refreshVisitor = useRefreshVisitor();
   const [pending, setPending] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [formErrors, setFormErrors] = useState<string[]>([]);
@@ -59,6 +61,7 @@ export function AuthForm({ mode, next }: { mode: Mode; next: string }) {
       body: { email: String(data.get('email') ?? '').trim(), password: String(data.get('password') ?? '') },
     });
     if (result.ok) {
+      refreshVisitor();
       // The page passed a checked path; checked again against the real origin where the navigation happens.
       router.push(toSameOriginPath(next, window.location.origin));
       router.refresh();

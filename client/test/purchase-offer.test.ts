@@ -1,0 +1,57 @@
+import { isKnownSeller, purchaseOffer, type Visitor } from '@/lib/purchase-offer';
+
+const SELLER = { id: 'seller-id', email: 'seller@example.com' };
+const BUYER = { id: 'buyer-id', email: 'buyer@example.com' };
+const notKnownYet: Visitor = { known: false };
+const signedOut: Visitor = { known: true, user: null };
+const seller: Visitor = { known: true, user: SELLER };
+const buyer: Visitor = { known: true, user: BUYER };
+
+describe('what the ticket page offers, filled in by the browser', () => {
+  it('when the browser does not know the visitor yet, then a ticket on sale offers Purchase (the page is the same for everyone)', () => {
+    expect(purchaseOffer('for-sale', SELLER.id, notKnownYet)).toEqual({ kind: 'purchase' });
+  });
+
+  it('when a signed-in buyer looks, then Purchase is offered', () => {
+    expect(purchaseOffer('for-sale', SELLER.id, buyer)).toEqual({ kind: 'purchase' });
+  });
+
+  it('when the seller looks, then Purchase is refused: it is their own listing', () => {
+    expect(purchaseOffer('for-sale', SELLER.id, seller)).toEqual({
+      kind: 'refused',
+      reason: 'This is your listing, so you cannot buy it.',
+      offerSignIn: false,
+    });
+  });
+
+  it('when a signed-out visitor looks, then they are asked to sign in and come back', () => {
+    expect(purchaseOffer('for-sale', SELLER.id, signedOut)).toEqual({
+      kind: 'refused',
+      reason: 'Sign in to buy this ticket.',
+      offerSignIn: true,
+    });
+  });
+
+  it.each([notKnownYet, signedOut, seller, buyer])(
+    'when the ticket is reserved or sold, then everyone reads why it cannot be bought (%j)',
+    (visitor) => {
+      expect(purchaseOffer('reserved', SELLER.id, visitor)).toMatchObject({
+        kind: 'refused',
+        reason: expect.stringContaining('Someone is buying this ticket right now'),
+      });
+      expect(purchaseOffer('sold', SELLER.id, visitor)).toMatchObject({
+        kind: 'refused',
+        reason: 'This ticket has been sold.',
+      });
+    },
+  );
+
+  it('when the visitor is known to be the seller, and only then, the page says "You" and shows the edit form', () => {
+    expect([notKnownYet, signedOut, seller, buyer].map((visitor) => isKnownSeller(visitor, SELLER.id))).toEqual([
+      false,
+      false,
+      true,
+      false,
+    ]);
+  });
+});

@@ -71,6 +71,23 @@ describe('POST /api/orders and the memory of held tickets', () => {
     await reserve(ticket.id, signIn().cookie).expect(201);
   });
 
+  it('when ten buyers ask for one ticket at once, then one gets it, nine are refused, and only the winner ran a transaction', async () => {
+    const ticket = await seedTicket(context.database);
+    const transactions = jest.spyOn(context.outbox, 'transaction');
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => reserve(ticket.id, signIn().cookie).then((answer) => answer.status)),
+      );
+
+      expect(answers.filter((status) => status === 201)).toHaveLength(1);
+      expect(answers.filter((status) => status === 409)).toHaveLength(9);
+      // The nine waited for the first attempt in this process and were refused from memory once it had won.
+      expect(transactions).toHaveBeenCalledTimes(1);
+    } finally {
+      transactions.mockRestore();
+    }
+  });
+
   it("when a refusal comes from memory, then it does not use up the buyer's reservation attempts", async () => {
     const ticket = await seedTicket(context.database);
     await reserve(ticket.id, signIn().cookie).expect(201);

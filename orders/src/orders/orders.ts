@@ -126,9 +126,54 @@ export async function createOrder(
   ticketId: string,
   { expiresInSeconds, ticketVersion, maxLiveOrders, replicaWaitMs = 2_000, now = new Date() }: CreateOrderOptions,
 ): Promise<OrderView> {
-  // Most buyers of a popular ticket lose: one indexed read answers them without a transaction. Only a
-  // hint; the unique index below still decides every win (a ticket released after this read is bought).
+  // Most buyers of a popular ticket lose: what this process has just seen, or one indexed read, answers
+  // them without a transaction. Only a hint; the unique index below still decides every win.
   if (heldTickets.isHeld(ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
+  return oneAttemptAtATime(ticketId, () =>
+    attemptReservation(outbox, buyerId, ticketId, {
+      expiresInSeconds,
+      ticketVersion,
+      maxLiveOrders,
+      replicaWaitMs,
+      now,
+    }),
+  );
+}
+
+/** Per ticket, the reservation attempt under way in this process (settles, never rejects, when it ends). */
+const attemptsUnderWay = new Map<string, Promise<void>>();
+
+/**
+ * Runs `attempt` once no other attempt on the same ticket is under way in this process. Ten buyers of one
+ * ticket arriving together used to read "free" together and then each run a transaction to lose it on the
+ * unique index; now the later ones wait for the first, and once it has won they are refused from memory.
+ * Across replicas the index still decides; within one, at most one transaction per ticket runs at a time.
+ */
+async function oneAttemptAtATime<T>(ticketId: string, attempt: () => Promise<T>): Promise<T> {
+  for (let earlier = attemptsUnderWay.get(ticketId); earlier !== undefined; earlier = attemptsUnderWay.get(ticketId)) {
+    await earlier;
+    if (heldTickets.isHeld(ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
+  }
+  const result = attempt();
+  const underWay = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  attemptsUnderWay.set(ticketId, underWay);
+  try {
+    return await result;
+  } finally {
+    if (attemptsUnderWay.get(ticketId) === underWay) attemptsUnderWay.delete(ticketId);
+  }
+}
+
+/** One buyer's reservation: the read that refuses most losers, the replica wait, the transaction. */
+async function attemptReservation(
+  outbox: Outbox,
+  buyerId: string,
+  ticketId: string,
+  { expiresInSeconds, ticketVersion, maxLiveOrders, replicaWaitMs = 2_000, now = new Date() }: CreateOrderOptions,
+): Promise<OrderView> {
   const known = await readTicketForReservation(outbox.db, ticketId);
   if (known.held) {
     heldTickets.remember(ticketId);

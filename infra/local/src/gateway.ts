@@ -35,6 +35,9 @@ const HOP_BY_HOP = new Set([
 const NOT_FOUND = JSON.stringify({ errors: [{ message: 'Not found' }] });
 const UNAVAILABLE = JSON.stringify({ errors: [{ message: 'Service unavailable' }] });
 
+/** Requests in flight to one service at a time: its own bound on work in flight (HTTP_MAX_IN_FLIGHT). */
+const UPSTREAM_MAX_SOCKETS = 256;
+
 /** The longest an idle upstream socket is kept when the upstream announces no shorter keep-alive. */
 const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
 
@@ -80,7 +83,17 @@ export function createGateway(
   // Node's agent drops an idle socket a second before the upstream's `Keep-Alive: timeout=N` hint (the
   // services and Next.js say 5 s). Without it, idle sockets live forever, and a request sent on one just as
   // the service closes it fails with ECONNRESET: a 502 for a buyer, more often the busier the gateway is.
-  const agent = new http.Agent({ keepAlive: true, timeout: UPSTREAM_IDLE_TIMEOUT_MS });
+  //
+  // At most UPSTREAM_MAX_SOCKETS requests in flight to each service; the rest wait here, in arrival order,
+  // where waiting costs nothing. Unbounded, a crowd of 1,000 opened 1,000 sockets to one service and, past the
+  // agent's 256 kept idle, closed and reopened them request after request.
+  const agent = new http.Agent({
+    keepAlive: true,
+    timeout: UPSTREAM_IDLE_TIMEOUT_MS,
+    maxSockets: UPSTREAM_MAX_SOCKETS,
+    maxFreeSockets: UPSTREAM_MAX_SOCKETS,
+    scheduling: 'fifo',
+  });
   const cache =
     options.cache === false ? undefined : new MicroCache({ ...DEFAULT_MICRO_CACHE_LIMITS, ...options.cache });
 

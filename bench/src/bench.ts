@@ -121,7 +121,9 @@ async function main(): Promise<void> {
         .filter(([, seconds]) => seconds >= 0.05)
         .sort((a, b) => b[1] - a[1]);
       context.details[`cpu seconds: ${name}`] = Object.fromEntries(cpu);
-      say(`bench: ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s; CPU s: ${cpu.map(([process, seconds]) => `${process} ${seconds.toFixed(1)}`).join(', ')}`);
+      say(
+        `bench: ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s; CPU s: ${cpu.map(([process, seconds]) => `${process} ${seconds.toFixed(1)}`).join(', ')}`,
+      );
     }
     memory(context, 'after the run', { 'launcher and gateway': stack.processId });
   } finally {

@@ -4,12 +4,14 @@
  * them), autocannon for sustained throughput. Plus the anchors: bare `node:http` servers on this machine,
  * so that a figure can be read against what the same client reaches with no marketplace behind it.
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { fork } from 'node:child_process';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
+
+import type { AnchorOrders } from './anchor-server';
 
 export interface Request {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -84,16 +86,24 @@ export interface Throughput {
   bytesPerRequest: number;
 }
 
-/** autocannon against one URL for `seconds`, over `connections` keep-alive connections. */
+/**
+ * autocannon against one URL for `seconds`, over `connections` keep-alive connections. With `headerSets`,
+ * the requests carry each set in turn (a crowd of signed-in buyers, each with their own cookie).
+ */
 export async function measureThroughput(
   url: string,
-  options: { connections: number; seconds: number; headers?: Record<string, string> },
+  options: { connections: number; seconds: number; headerSets?: Record<string, string>[] },
 ): Promise<Throughput> {
+  const target = new URL(url);
   const result = await autocannon({
-    url,
+    url: target.origin,
     connections: options.connections,
     duration: options.seconds,
-    headers: options.headers,
+    requests: (options.headerSets ?? [{}]).map((headers) => ({
+      method: 'GET',
+      path: target.pathname + target.search,
+      headers,
+    })),
   });
   return {
     requestsPerSecond: result.requests.average,
@@ -105,30 +115,26 @@ export async function measureThroughput(
   };
 }
 
-/** A bare `node:http` server on a free port: the anchor a figure is read against. */
+/** A bare `node:http` server in a process of its own (anchor-server.ts): the anchor a figure is read against. */
 export async function startAnchor(
   status: number,
   body: string,
   contentType = 'application/json; charset=utf-8',
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const bytes = Buffer.from(body);
-  const server = http.createServer((request, response) => {
-    // Drain the request body as any server must, then answer the same bytes every time.
-    request.resume();
-    request.on('end', () => {
-      response.writeHead(status, { 'content-type': contentType, 'content-length': bytes.length });
-      response.end(bytes);
-    });
+  const child = fork(path.join(__dirname, 'anchor-server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const orders: AnchorOrders = { status, body, contentType };
+  child.send(orders);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as number));
+    child.once('exit', (code) => reject(new Error(`the anchor server exited (code ${code}) before listening`)));
   });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
+        if (child.exitCode !== null) resolve();
+        child.once('exit', () => resolve());
+        child.disconnect();
       }),
   };
 }

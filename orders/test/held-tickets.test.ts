@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
+import { readTicketForReservation } from '../src/db/orders';
 import { orders } from '../src/db/schema';
 import { HeldTickets } from '../src/orders/held-tickets';
 import { HELD_TICKET_MEMORY_MS } from '../src/orders/orders';
@@ -95,5 +96,29 @@ describe('POST /api/orders and the memory of held tickets', () => {
     const answers = [];
     for (let attempt = 0; attempt < 6; attempt += 1) answers.push((await reserve(ticket.id, eager.cookie)).status);
     expect(new Set(answers)).toEqual(new Set([409]));
+  });
+});
+
+describe('readTicketForReservation', () => {
+  const context = useOrdersApp();
+
+  it('when a live or complete order holds the ticket, then it is held; when its only order is cancelled, or it has none, then it is not', async () => {
+    const free = await seedTicket(context.database);
+    const live = await seedTicket(context.database);
+    const released = await seedTicket(context.database);
+    const holder = signIn();
+    await request(context.app).post('/api/orders').set('Cookie', holder.cookie).send({ ticketId: live.id }).expect(201);
+    const cancelled = await request(context.app)
+      .post('/api/orders')
+      .set('Cookie', holder.cookie)
+      .send({ ticketId: released.id })
+      .expect(201);
+    await context.database.db.update(orders).set({ status: 'cancelled' }).where(eq(orders.id, cancelled.body.id));
+
+    const read = (id: string) => readTicketForReservation(context.database.db, id);
+    expect(await read(free.id)).toEqual({ ticket: expect.objectContaining({ id: free.id }), held: false });
+    expect(await read(live.id)).toEqual({ ticket: expect.objectContaining({ id: live.id }), held: true });
+    expect((await read(released.id)).held).toBe(false);
+    expect(await read('7f1c1f06-4b35-4a53-9a0b-0f9f44c0f2c1')).toEqual({ ticket: undefined, held: false });
   });
 });

@@ -57,7 +57,9 @@ function prepareReservationRead(db: Executor) {
       price: tickets.price,
       userId: tickets.userId,
       version: tickets.version,
-      held: sql<boolean>`exists (select 1 from ${orders} where ${orders.ticketId} = ${tickets.id} and ${orders.status} <> 'cancelled')`,
+      // Spelled out: in a one-table select Drizzle leaves columns unqualified, and an unqualified "id" inside
+      // the subquery would be the order's, not the ticket's.
+      held: sql<boolean>`exists (select 1 from "orders" as "holder" where "holder"."ticket_id" = "tickets"."id" and "holder"."status" <> 'cancelled')`,
     })
     .from(tickets)
     .where(eq(tickets.id, ticketId))

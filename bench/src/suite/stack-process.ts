@@ -11,13 +11,7 @@ import * as path from 'node:path';
 
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import {
-  ensureInfrastructure,
-  prefixedLineWriter,
-  startStack,
-  type RunningInfrastructure,
-  type RunningStack,
-} from '@ticketing/local-stack';
+import type { RunningInfrastructure, RunningStack } from '@ticketing/local-stack';
 
 import { STACK_NAMESPACE_VARIABLE, STACK_REPO_VARIABLE, type FailedMessage, type ReadyMessage } from './stack-protocol';
 
@@ -26,6 +20,8 @@ async function main(): Promise<void> {
   const namespace = required(STACK_NAMESPACE_VARIABLE);
   const dataDir = path.join(repoRoot, '.data');
   const say = (line: string) => process.stdout.write(`${line}\n`);
+  // The launcher of the checkout under test, not this one's: a before/after compares its gateway too.
+  const { ensureInfrastructure, prefixedLineWriter, startStack } = launcherOf(repoRoot);
 
   const infrastructure = await ensureInfrastructure({ dataDir, log: say });
   // Set once the stack is up; a signal during the start stops only the infrastructure.
@@ -85,6 +81,11 @@ async function cleanUp(
   } finally {
     await connection.close();
   }
+}
+
+function launcherOf(repoRoot: string): typeof import('@ticketing/local-stack') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(repoRoot, 'infra', 'local', 'dist', 'index.js')) as typeof import('@ticketing/local-stack');
 }
 
 function required(name: string): string {

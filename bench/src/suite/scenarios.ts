@@ -16,6 +16,7 @@ import {
   statusCounts,
   timeUntil,
   type Answer,
+  type Throughput,
   type Request,
 } from './load';
 import {
@@ -56,6 +57,20 @@ const THROUGHPUT = { connections: 100, seconds: 10 };
 
 function add(context: Context, figure: Omit<Figure, 'scenario'> & { scenario?: string }, scenario: string): void {
   context.figures.push({ ...figure, scenario: figure.scenario ?? scenario });
+}
+
+/** The count of answers other than 2xx (and transport errors) of a throughput run: its goal is none. */
+function addFailures(context: Context, scenario: string, what: string, result: Throughput): void {
+  add(
+    context,
+    {
+      name: `${what} answers other than 2xx`,
+      value: result.non2xx + result.errors,
+      unit: 'count',
+      goal: { op: '=', value: 0 },
+    },
+    scenario,
+  );
 }
 
 /** 50 sellers list at once, 20 tickets each, one after another: each listing's answer is timed. */
@@ -122,16 +137,7 @@ async function browse(context: Context): Promise<void> {
       },
       'browse',
     );
-    add(
-      context,
-      {
-        name: 'GET /api/tickets answers other than 2xx',
-        value: gateway.non2xx + gateway.errors,
-        unit: 'count',
-        goal: { op: '=', value: 0 },
-      },
-      'browse',
-    );
+    addFailures(context, 'browse', 'GET /api/tickets', gateway);
     context.details.browse = { gateway, bare, bytes: Buffer.byteLength(page.body) };
   } finally {
     await anchor.close();
@@ -185,16 +191,7 @@ async function signedInRead(context: Context): Promise<void> {
     'signed-in',
   );
   add(context, { name: 'GET /api/orders (signed in) p99', value: result.p99, unit: 'ms' }, 'signed-in');
-  add(
-    context,
-    {
-      name: 'GET /api/orders answers other than 2xx',
-      value: result.non2xx + result.errors,
-      unit: 'count',
-      goal: { op: '=', value: 0 },
-    },
-    'signed-in',
-  );
+  addFailures(context, 'signed-in', 'GET /api/orders', result);
   context.details['signed-in'] = result;
 }
 
@@ -564,16 +561,7 @@ async function pages(context: Context): Promise<void> {
       },
       'pages',
     );
-    add(
-      context,
-      {
-        name: `${name} answers other than 2xx`,
-        value: result.non2xx + result.errors,
-        unit: 'count',
-        goal: { op: '=', value: 0 },
-      },
-      'pages',
-    );
+    addFailures(context, 'pages', name, result);
     context.details[`pages ${name}`] = result;
   }
   // Freshness: the seller's new price on both pages.

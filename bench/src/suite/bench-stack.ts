@@ -17,6 +17,8 @@ export type DatabaseService = 'auth' | 'tickets' | 'orders' | 'payments';
 export interface BenchStack {
   readonly url: string;
   readonly namespace: string;
+  /** The checkout whose services (and launcher, and gateway) run. */
+  readonly repo: string;
   readonly startMs: number;
   /** The stack process: the launcher and its gateway. */
   readonly processId: number | undefined;
@@ -63,6 +65,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   return {
     url: ready.url,
     namespace: options.namespace,
+    repo: options.repo,
     startMs: ready.startMs,
     processId: child.pid,
     serviceUrl(name) {

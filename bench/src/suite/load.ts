@@ -12,6 +12,7 @@ import autocannon from 'autocannon';
 import { Pool } from 'undici';
 
 import type { AnchorOrders } from './anchor-server';
+import type { GatewayAnchorOrders } from './gateway-anchor';
 
 export interface Request {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -121,12 +122,17 @@ export async function startAnchor(
   body: string,
   contentType = 'application/json; charset=utf-8',
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const child = fork(path.join(__dirname, 'anchor-server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const orders: AnchorOrders = { status, body, contentType };
-  child.send(orders);
+  return forkServer('anchor-server.js', orders);
+}
+
+/** Forks one of the suite's servers, sends it its orders and resolves once it listens. */
+async function forkServer(script: string, orders: unknown): Promise<{ url: string; close(): Promise<void> }> {
+  const child = fork(path.join(__dirname, script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.send(orders as object);
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (message) => resolve(message as number));
-    child.once('exit', (code) => reject(new Error(`the anchor server exited (code ${code}) before listening`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited (code ${code}) before listening`)));
   });
   return {
     url: `http://127.0.0.1:${port}`,
@@ -137,6 +143,12 @@ export async function startAnchor(
         child.disconnect();
       }),
   };
+}
+
+/** The gateway of the checkout `repo`, alone in a process, in front of `upstream`: the edge hop by itself. */
+export function startGatewayAnchor(repo: string, upstream: string): Promise<{ url: string; close(): Promise<void> }> {
+  const orders: GatewayAnchorOrders = { repo, upstream };
+  return forkServer('gateway-anchor.js', orders);
 }
 
 export interface Percentiles {

@@ -13,6 +13,7 @@ import {
   percentiles,
   sleep,
   startAnchor,
+  startGatewayAnchor,
   statusCounts,
   timeUntil,
   type Answer,
@@ -326,7 +327,7 @@ async function rush(
   context: Context,
   scenario: string,
   shape: Rush,
-): Promise<{ answers: Answer[]; anchor: Answer[]; listings: Listing[]; requests: Request[] }> {
+): Promise<{ answers: Answer[]; anchor: Answer[]; edgeAnchor: Answer[]; listings: Listing[]; requests: Request[] }> {
   const listings = await listTickets(context.api, shape.tickets, `${scenario} seat`, 20);
   await waitUntilOrdersKnow(
     context.stack,
@@ -342,16 +343,27 @@ async function rush(
     };
   });
 
+  // The anchors, each with the same client, connections and requests: a bare server answering 409, and the
+  // same behind the gateway alone (what the edge hop costs by itself). A warm-up run first: the client's own
+  // code and its connections.
   const anchorServer = await startAnchor(409, JSON.stringify({ errors: [{ message: 'Ticket is already reserved' }] }));
-  const anchorClient = new Client(anchorServer.url, shape.connections);
+  const edge = await startGatewayAnchor(context.stack.repo, anchorServer.url);
+  const sendAll = async (origin: string) => {
+    const anchorClient = new Client(origin, shape.connections);
+    try {
+      return await anchorClient.burst(requests);
+    } finally {
+      await anchorClient.close();
+    }
+  };
   let anchor: Answer[];
+  let edgeAnchor: Answer[];
   try {
-    await anchorClient.burst(requests); // warm-up: the client's own code and its connections
-    await anchorClient.close();
-    const measured = new Client(anchorServer.url, shape.connections);
-    anchor = await measured.burst(requests);
-    await measured.close();
+    await sendAll(anchorServer.url);
+    anchor = await sendAll(anchorServer.url);
+    edgeAnchor = await sendAll(edge.url);
   } finally {
+    await edge.close();
     await anchorServer.close();
   }
 
@@ -363,7 +375,7 @@ async function rush(
   context.say(
     `  ${scenario}: ${shape.buyers} answers in ${Math.round(wallMs)} ms: ${JSON.stringify(statusCounts(answers))}`,
   );
-  return { answers, anchor, listings, requests };
+  return { answers, anchor, edgeAnchor, listings, requests };
 }
 
 /** The checks and figures every rush has: orders placed, nothing sold twice, no 5xx, latency beside the anchor. */
@@ -373,7 +385,7 @@ async function judgeRush(
   shape: Rush,
   result: Awaited<ReturnType<typeof rush>>,
 ): Promise<PlacedOrder[]> {
-  const { answers, anchor, listings } = result;
+  const { answers, anchor, edgeAnchor, listings } = result;
   const statuses = statusCounts(answers);
   const placed: PlacedOrder[] = answers
     .filter((answer) => answer.status === 201)
@@ -392,6 +404,7 @@ async function judgeRush(
   const unexpected = answers.filter((answer) => ![201, 409, 503].includes(answer.status) && answer.status < 500).length;
   const latency = percentiles(answers.map((answer) => answer.ms));
   const anchorLatency = percentiles(anchor.map((answer) => answer.ms));
+  const edgeLatency = percentiles(edgeAnchor.map((answer) => answer.ms));
   const label = `${shape.buyers} buyers → ${shape.tickets} tickets`;
   add(
     context,
@@ -440,6 +453,16 @@ async function judgeRush(
     },
     scenario,
   );
+  add(
+    context,
+    {
+      name: `${label}: p99 of the gateway alone in front of the bare 409`,
+      value: edgeLatency.p99,
+      unit: 'ms',
+      anchor: { name: 'bare 409', value: anchorLatency.p99 },
+    },
+    scenario,
+  );
   // What the answers other than 201 and 409 said, for the report to name the cause.
   const otherBodies: Record<string, number> = {};
   for (const answer of answers.filter((one) => one.status !== 201 && one.status !== 409)) {
@@ -453,6 +476,7 @@ async function judgeRush(
     otherBodies,
     latency,
     anchorLatency,
+    edgeLatency,
     soldTwice,
     placed: placed.length,
   };
@@ -467,6 +491,11 @@ async function flashSale(context: Context): Promise<void> {
   context.flashSeries = [
     { label: 'marketplace through the gateway', ms: result.answers.map((answer) => answer.ms), colour: '#3730a3' },
     { label: 'anchor: bare node:http answering 409', ms: result.anchor.map((answer) => answer.ms), colour: '#b45309' },
+    {
+      label: 'the gateway alone in front of that anchor',
+      ms: result.edgeAnchor.map((answer) => answer.ms),
+      colour: '#6b7280',
+    },
   ];
 }
 

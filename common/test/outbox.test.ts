@@ -258,4 +258,35 @@ describe('inbox', () => {
     expect(await database.db.select().from(schema.notes)).toHaveLength(1);
     expect(await listUnsentEvents(database.db)).toHaveLength(1);
   });
+
+  it('when an inbox listener handles events side by side and each is redelivered, then every effect happens once', async () => {
+    const applied: string[] = [];
+    const definition = inboxListener(outbox, {
+      subject: 'user.created',
+      durable: 'notes-user-created-concurrently',
+      orderingKey: (event) => event.data.id,
+      concurrency: 8,
+      async apply(data, { tx, events }) {
+        applied.push(data.id);
+        await tx.insert(schema.notes).values({ id: data.id, body: data.email });
+        await events.record('user.updated', { ...data, version: data.version + 1 });
+      },
+    });
+    const users = Array.from({ length: 20 }, userEvent);
+    for (const user of users) await bus.publish('user.created', user);
+    let deliveries = 0;
+    await bus.listen({
+      ...definition,
+      async handle(event, context) {
+        deliveries += 1;
+        await definition.handle(event, context);
+        // Every first delivery is applied but "never acked": JetStream delivers each again.
+        if (context.deliveryCount === 1) throw new Error('lost the ack');
+      },
+    });
+    await waitFor(() => expect(deliveries).toBe(40));
+    expect(applied.sort()).toEqual(users.map((user) => user.id).sort());
+    expect(await database.db.select().from(schema.notes)).toHaveLength(20);
+    expect(await listUnsentEvents(database.db)).toHaveLength(20);
+  });
 });

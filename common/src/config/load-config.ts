@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LISTENER_CONCURRENCY } from '../bus/event-bus';
 
 /** A configuration that cannot start a service: names every missing or invalid variable. */
 export class ConfigError extends Error {
@@ -72,6 +73,11 @@ export function serviceEnvironment(defaultPort: number) {
     EVENT_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1).default(30_000),
     /** A consumer holding a failing event longer than this says so (a warning, and `/readyz` details). */
     EVENT_STUCK_WARNING_SECONDS: z.coerce.number().int().min(1).default(60),
+    /**
+     * Events one listener handles at once: those about different entities side by side, those about one
+     * entity (a ticket, an order) one at a time in order. 1 handles every event in turn.
+     */
+    EVENT_LISTENER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(DEFAULT_LISTENER_CONCURRENCY),
   });
 }
 

@@ -14,6 +14,9 @@ export function ticketEventsListener(outbox: Outbox) {
   return inboxListener(outbox, {
     subject: ['ticket.created', 'ticket.updated'],
     durable: 'orders-ticket-events',
+    // One ticket's versions in the order they were stored (no retry delay for an update behind its creation);
+    // different tickets side by side.
+    orderingKey: (event) => event.data.id,
     async apply(data, { tx, logger }) {
       const replica = await findTicket(tx, data.id);
       switch (decideVersion(replica?.version, data.version)) {

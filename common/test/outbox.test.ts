@@ -78,6 +78,48 @@ describe('transactional outbox', () => {
     expect(await database.db.select().from(schema.notes)).toHaveLength(0);
   });
 
+  it('when a one-statement use case inserts its row with its events, then both are stored together and the relay publishes at once', async () => {
+    // A poll so slow the test would time out waiting for it: only the write's wake-up can publish in time.
+    const slowPolling = new Outbox(database.db, { logger, pollIntervalMs: 60_000 });
+    const recorder = await recordEvents(bus, 'user.created');
+    slowPolling.startRelay(bus);
+    try {
+      const user = userEvent();
+      const note = await slowPolling.insertWithEvents(schema.notes, { id: user.id, body: user.email }, [
+        { subject: 'user.created', data: user },
+      ]);
+      expect(note).toEqual({ id: user.id, body: user.email, version: 0 });
+      expect(await database.db.select().from(schema.notes)).toEqual([note]);
+      await waitFor(() => expect(recorder.events.map((event) => event.data)).toEqual([user]));
+    } finally {
+      await slowPolling.stopRelay();
+      await recorder.stop();
+    }
+  });
+
+  it('when a one-statement insert fails, then neither its row nor its events are kept', async () => {
+    const id = randomUUID();
+    await database.db.insert(schema.notes).values({ id, body: 'taken' });
+    await expect(
+      outbox.insertWithEvents(schema.notes, { id, body: 'duplicate' }, [
+        { subject: 'user.created', data: userEvent() },
+      ]),
+    ).rejects.toThrow();
+    expect(await database.db.select().from(schema.notes)).toHaveLength(1);
+    expect(await listUnsentEvents(database.db)).toHaveLength(0);
+  });
+
+  it('when a one-statement insert owes a payload that does not match the catalog, then nothing is written', async () => {
+    await expect(
+      outbox.insertWithEvents(schema.notes, { id: randomUUID(), body: 'x' }, [
+        // @ts-expect-error the compiler rejects this payload too
+        { subject: 'user.created', data: { id: 'not-a-uuid' } },
+      ]),
+    ).rejects.toThrow();
+    expect(await database.db.select().from(schema.notes)).toHaveLength(0);
+    expect(await listUnsentEvents(database.db)).toHaveLength(0);
+  });
+
   it('when the relay runs, then it publishes pending events in order with their ids and marks them sent', async () => {
     const recorder = await recordEvents(bus, 'user.created');
     const ids = [await createNote('a'), await createNote('b'), await createNote('c')];

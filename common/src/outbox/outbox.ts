@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, isNull, lt, isNotNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, isNotNull, type InferSelectModel } from 'drizzle-orm';
+import type { PgInsertValue, PgTable } from 'drizzle-orm/pg-core';
 import type { Logger } from 'pino';
 import { eventSchemas, type EventData, type EventEnvelope, type Subject } from '../events';
 import type { Executor } from '../database';
@@ -10,6 +11,9 @@ export interface EventRecorder {
   /** Validates `data` against the catalog and writes it to the outbox; resolves to the event id. */
   record<S extends Subject>(subject: S, data: EventData<S>): Promise<string>;
 }
+
+/** An event a use case owes: a subject of the catalog and its payload. */
+export type OwedEvent = { [S in Subject]: { subject: S; data: EventData<S> } }[Subject];
 
 /** What the relay needs from the bus: publish an envelope with its id as msgID. */
 export interface EnvelopePublisher {
@@ -55,6 +59,37 @@ export class Outbox {
     this.wakeRequested = true;
     this.wakeRelay?.();
     return result;
+  }
+
+  /**
+   * For a use case that is ONE insert whose events are known before it runs (a new row with an id of its
+   * own making): the row and the outbox rows of its events go to the database as one statement (the outbox
+   * rows in a data-modifying WITH), which PostgreSQL applies all or nothing like a transaction, in one round
+   * trip instead of four (BEGIN, the row, the outbox rows, COMMIT), so a pool connection is held a quarter as
+   * long. Resolves to the inserted row; wakes the relay like `transaction`.
+   */
+  async insertWithEvents<TTable extends PgTable>(
+    table: TTable,
+    values: PgInsertValue<TTable>,
+    events: readonly OwedEvent[],
+  ): Promise<InferSelectModel<TTable>> {
+    const rows = events.map(({ subject, data }) => ({
+      eventId: randomUUID(),
+      subject,
+      // A wrong payload is a bug in this service: fail the use case before anything is written.
+      data: eventSchemas[subject].parse(data),
+    }));
+    if (rows.length === 0) throw new Error('insertWithEvents needs the events the row owes');
+    const recorded = this.db.$with('recorded_events').as(this.db.insert(outbox).values(rows));
+    const [inserted] = (await this.db
+      .with(recorded)
+      .insert(table)
+      .values(values)
+      .returning()) as InferSelectModel<TTable>[];
+    if (!inserted) throw new Error('INSERT … RETURNING returned no row');
+    this.wakeRequested = true;
+    this.wakeRelay?.();
+    return inserted;
   }
 
   /**

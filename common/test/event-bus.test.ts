@@ -480,7 +480,10 @@ describe('a listener handling events side by side', () => {
     release.open();
     await stopped;
     expect(handled).toHaveLength(3);
-    const consumer = await bus.manager.consumers.info(bus.options.stream, 'test-stop-in-hand');
-    expect(consumer.num_ack_pending).toBe(0);
+    // Acks are sent without waiting for the server's word; it takes them in a moment.
+    await waitFor(async () => {
+      const consumer = await bus.manager.consumers.info(bus.options.stream, 'test-stop-in-hand');
+      expect(consumer.num_ack_pending).toBe(0);
+    });
   });
 });

@@ -490,11 +490,13 @@ export class EventBus {
     this.held.release(durable, message.seq);
 
     try {
-      await message.ackAck();
+      // Not waiting for the server's word (a round trip and a request per event): an ack that is lost means
+      // a redelivery after the ack wait, which the inbox (or the handler's own idempotency) ignores.
+      message.ack();
       eventLogger.info('event handled');
     } catch (error) {
       // The effect is committed; a redelivery finds it in the inbox and changes nothing.
-      eventLogger.warn({ err: error }, 'ack not confirmed; a redelivery will be ignored by the inbox');
+      eventLogger.warn({ err: error }, 'ack not sent; a redelivery will be ignored by the inbox');
     }
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, isNull, lt, isNotNull, sql, type InferSelectModel } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, isNotNull, sql, type InferSelectModel } from 'drizzle-orm';
 import type { PgInsertValue, PgTable } from 'drizzle-orm/pg-core';
 import type { Logger } from 'pino';
 import { eventSchemas, type EventData, type EventEnvelope, type Subject } from '../events';
@@ -14,6 +14,15 @@ export interface EventRecorder {
 
 /** An event a use case owes: a subject of the catalog and its payload. */
 export type OwedEvent = { [S in Subject]: { subject: S; data: EventData<S> } }[Subject];
+
+/** An outbox row as the relay's claim returns it (plain SQL: column names as stored, int8 as text). */
+interface ClaimedRow {
+  sequence: string | number;
+  event_id: string;
+  subject: string;
+  data: unknown;
+  occurred_at: string | Date;
+}
 
 /** What the relay needs from the bus: publish an envelope with its id as msgID. */
 export interface EnvelopePublisher {
@@ -120,41 +129,34 @@ export class Outbox {
    *
    * Rows are claimed with `FOR UPDATE SKIP LOCKED` instead of reading "sequence > last seen": sequences
    * are taken at insert but transactions commit out of order, so a high-water mark could skip a row
-   * forever. Two relays (two replicas) never publish the same row at the same time.
+   * forever. Two relays (two replicas) never publish the same row at the same time. One statement claims
+   * the rows and marks them sent; the mark commits only once every publish is acknowledged, and a failed
+   * publish rolls it back, so the rows stay unsent.
    */
   async relayOnce(publisher: EnvelopePublisher): Promise<number> {
     const batchSize = this.options.batchSize ?? 100;
     return this.db.transaction(async (tx) => {
-      const rows = await tx
-        .select()
-        .from(outbox)
-        .where(isNull(outbox.sentAt))
-        .orderBy(asc(outbox.sequence))
-        .limit(batchSize)
-        .for('update', { skipLocked: true });
+      const claimed = (await tx.execute(sql`
+        update outbox set sent_at = now()
+        where sequence in (
+          select sequence from outbox where sent_at is null order by sequence limit ${batchSize}
+          for update skip locked
+        )
+        returning sequence, event_id, subject, data, occurred_at`)) as { rows: ClaimedRow[] };
+      // RETURNING has no order of its own: publish in insertion order.
+      const rows = claimed.rows.sort((a, b) => Number(a.sequence) - Number(b.sequence));
       // Sent one after another on one connection without waiting for each ack, so JetStream stores them in
-      // sequence order; the rows are marked sent only once every ack is in.
+      // sequence order; the transaction commits the mark only once every ack is in.
       await Promise.all(
         rows.map((row) =>
           publisher.publishEnvelope({
-            id: row.eventId,
+            id: row.event_id,
             subject: row.subject as Subject,
-            occurredAt: new Date(row.occurredAt).toISOString(),
-            data: row.data as EventData<Subject>,
+            occurredAt: new Date(row.occurred_at).toISOString(),
+            data: (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as EventData<Subject>,
           }),
         ),
       );
-      if (rows.length > 0) {
-        await tx
-          .update(outbox)
-          .set({ sentAt: new Date() })
-          .where(
-            inArray(
-              outbox.sequence,
-              rows.map((row) => row.sequence),
-            ),
-          );
-      }
       return rows.length;
     });
   }

@@ -94,6 +94,13 @@ describe('loadConfig', () => {
     expect(config.COOKIE_SECURE).toBe(expected);
   });
 
+  it('when DATABASE_POOL_SIZE is unset, then pools open at most 10 connections; set, it wins; 1 is refused', () => {
+    expect(loadConfig(schema, buildEnv()).DATABASE_POOL_SIZE).toBe(10);
+    expect(loadConfig(schema, buildEnv({ DATABASE_POOL_SIZE: '24' })).DATABASE_POOL_SIZE).toBe(24);
+    const error = configErrorOf(() => loadConfig(schema, buildEnv({ DATABASE_POOL_SIZE: '1' })));
+    expect(error.message).toContain('DATABASE_POOL_SIZE is invalid');
+  });
+
   it('when EVENT_LISTENER_CONCURRENCY is unset, then listeners handle 8 events at once; set, it wins', () => {
     expect(loadConfig(schema, buildEnv()).EVENT_LISTENER_CONCURRENCY).toBe(8);
     expect(loadConfig(schema, buildEnv({ EVENT_LISTENER_CONCURRENCY: '1' })).EVENT_LISTENER_CONCURRENCY).toBe(1);

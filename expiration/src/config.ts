@@ -9,7 +9,7 @@ export const DEFAULT_WORKER_CONCURRENCY = 50;
  * timers, kept in Redis), plus Redis and the queue name.
  */
 export const expirationEnvironment = serviceEnvironment(3005)
-  .omit({ DATABASE_URL: true })
+  .omit({ DATABASE_URL: true, DATABASE_POOL_SIZE: true })
   .extend({
     /** Redis holding the BullMQ queue of timers (AOF and `maxmemory-policy noeviction` in production). */
     REDIS_URL: z.url({ protocol: /^rediss?$/ }),

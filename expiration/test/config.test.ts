@@ -20,6 +20,7 @@ describe('expiration configuration', () => {
       EXPIRATION_WORKER_CONCURRENCY: 50,
     });
     expect(config).not.toHaveProperty('DATABASE_URL');
+    expect(config).not.toHaveProperty('DATABASE_POOL_SIZE');
     expect(Object.isFrozen(config)).toBe(true);
   });
 

@@ -46,6 +46,12 @@ export function serviceEnvironment(defaultPort: number) {
     PORT: port(defaultPort),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+    /**
+     * Connections the service's pool opens at most: its requests, its listeners (each up to
+     * EVENT_LISTENER_CONCURRENCY transactions at once) and its outbox relay share them. Every replica's pool
+     * counts against the server's max_connections.
+     */
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
     NATS_URL: requiredString(),
     /** The JetStream stream every event of this deployment lives in. */
     NATS_STREAM: z

@@ -16,7 +16,13 @@ const config = loadAuthConfig();
 const logger = createLogger({ service: 'auth', level: config.LOG_LEVEL });
 
 void runService(logger, async (lifecycle) => {
-  const database = await connectDatabase({ url: config.DATABASE_URL, schema, migrationsFolder, logger });
+  const database = await connectDatabase({
+    url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    schema,
+    migrationsFolder,
+    logger,
+  });
   lifecycle.onStop('database', () => database.close());
 
   const bus = await EventBus.connectWithConfig(config, 'auth', logger);

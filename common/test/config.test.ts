@@ -94,6 +94,23 @@ describe('loadConfig', () => {
     expect(config.COOKIE_SECURE).toBe(expected);
   });
 
+  it('when DATABASE_POOL_SIZE is unset, then pools open at most 10 connections; set, it wins; 1 is refused', () => {
+    expect(loadConfig(schema, buildEnv()).DATABASE_POOL_SIZE).toBe(10);
+    expect(loadConfig(schema, buildEnv({ DATABASE_POOL_SIZE: '24' })).DATABASE_POOL_SIZE).toBe(24);
+    const error = configErrorOf(() => loadConfig(schema, buildEnv({ DATABASE_POOL_SIZE: '1' })));
+    expect(error.message).toContain('DATABASE_POOL_SIZE is invalid');
+  });
+
+  it('when EVENT_LISTENER_CONCURRENCY is unset, then listeners handle 8 events at once; set, it wins', () => {
+    expect(loadConfig(schema, buildEnv()).EVENT_LISTENER_CONCURRENCY).toBe(8);
+    expect(loadConfig(schema, buildEnv({ EVENT_LISTENER_CONCURRENCY: '1' })).EVENT_LISTENER_CONCURRENCY).toBe(1);
+  });
+
+  it.each(['0', '65', '2.5', 'many'])('when EVENT_LISTENER_CONCURRENCY is %p, then it is named as invalid', (value) => {
+    const error = configErrorOf(() => loadConfig(schema, buildEnv({ EVENT_LISTENER_CONCURRENCY: value })));
+    expect(error.message).toContain('EVENT_LISTENER_CONCURRENCY is invalid');
+  });
+
   it('when COOKIE_SECURE is neither true nor false, then it is named as invalid', () => {
     const error = configErrorOf(() => loadConfig(schema, buildEnv({ COOKIE_SECURE: 'yes' })));
     expect(error.message).toContain('COOKIE_SECURE is invalid');

@@ -335,3 +335,155 @@ describe('EventBus on a real JetStream', () => {
     await waitFor(() => expect(seen).toEqual([before.id, whileDown.id]));
   });
 });
+
+describe('a listener handling events side by side', () => {
+  /** A promise and the function that resolves it: a gate a test opens when it has seen enough. */
+  function gate(): { opened: Promise<void>; open(): void } {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    return { opened, open };
+  }
+
+  it('when it names an ordering key, then it handles events about different entities at once, never more than its concurrency', async () => {
+    for (let index = 0; index < 8; index += 1) await bus.publish('ticket.created', ticketData());
+    const release = gate();
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const handled: string[] = [];
+    await bus.listen({
+      subject: 'ticket.created',
+      durable: 'test-concurrent',
+      orderingKey: (event) => event.data.id,
+      concurrency: 4,
+      handle: async (event) => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        // Every handler waits until the test has seen four at once: one at a time, the first would wait forever.
+        await release.opened;
+        inFlight -= 1;
+        handled.push(event.id);
+      },
+    });
+    await waitFor(() => expect(inFlight).toBe(4));
+    release.open();
+    await waitFor(() => expect(handled).toHaveLength(8));
+    expect(mostInFlight).toBe(4);
+  });
+
+  it('when events share a key, then they are handled one at a time in the order they were stored, beside other keys', async () => {
+    const first = ticketData();
+    const second = ticketData();
+    for (let version = 0; version < 5; version += 1) {
+      await bus.publish(version === 0 ? 'ticket.created' : 'ticket.updated', { ...first, version });
+      await bus.publish(version === 0 ? 'ticket.created' : 'ticket.updated', { ...second, version });
+    }
+    const versions: Record<string, number[]> = { [first.id]: [], [second.id]: [] };
+    const inFlightPerKey = new Map<string, number>();
+    let overlapsOfOneKey = 0;
+    await bus.listen({
+      subject: ['ticket.created', 'ticket.updated'],
+      durable: 'test-ordered-by-key',
+      orderingKey: (event) => event.data.id,
+      handle: async (event) => {
+        const running = (inFlightPerKey.get(event.data.id) ?? 0) + 1;
+        inFlightPerKey.set(event.data.id, running);
+        if (running > 1) overlapsOfOneKey += 1;
+        // A turn of the event loop with the handler in flight, so that an overlap would be seen.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        versions[event.data.id]?.push(event.data.version);
+        inFlightPerKey.set(event.data.id, running - 1);
+      },
+    });
+    await waitFor(() => expect(versions).toEqual({ [first.id]: [0, 1, 2, 3, 4], [second.id]: [0, 1, 2, 3, 4] }));
+    expect(overlapsOfOneKey).toBe(0);
+  });
+
+  it("when one entity's event is slow, then events about other entities are handled meanwhile", async () => {
+    const slow = await bus.publish('ticket.created', ticketData());
+    const others = await Promise.all(
+      Array.from({ length: 5 }, async () => (await bus.publish('ticket.created', ticketData())).id),
+    );
+    const othersDone = gate();
+    const handled: string[] = [];
+    await bus.listen({
+      subject: 'ticket.created',
+      durable: 'test-slow-entity',
+      orderingKey: (event) => event.data.id,
+      handle: async (event) => {
+        // The slow event finishes only once every other one is handled: in turn, none of them would be.
+        if (event.id === slow.id) await othersDone.opened;
+        handled.push(event.id);
+        if (others.every((id) => handled.includes(id))) othersDone.open();
+      },
+    });
+    await waitFor(() => expect(handled).toHaveLength(6));
+    expect(handled.at(-1)).toBe(slow.id);
+  });
+
+  it('when it names no ordering key, then it handles one event at a time, in order', async () => {
+    const ids: string[] = [];
+    for (let index = 0; index < 6; index += 1) ids.push((await bus.publish('ticket.created', ticketData())).id);
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const handled: string[] = [];
+    await bus.listen({
+      subject: 'ticket.created',
+      durable: 'test-one-at-a-time',
+      handle: async (event) => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        handled.push(event.id);
+      },
+    });
+    await waitFor(() => expect(handled).toEqual(ids));
+    expect(mostInFlight).toBe(1);
+  });
+
+  it('when a malformed event arrives among good ones, then it is dead-lettered and the good ones are handled', async () => {
+    const durable = 'test-concurrent-malformed';
+    const dead = collectDeadLetters(bus, durable);
+    const good = await bus.publish('ticket.created', ticketData());
+    await publishRaw(bus, 'ticket.created', '{not json');
+    const after = await bus.publish('ticket.created', ticketData());
+    const handled: string[] = [];
+    await bus.listen({
+      subject: 'ticket.created',
+      durable,
+      orderingKey: (event) => event.data.id,
+      handle: async (event) => void handled.push(event.id),
+    });
+    await waitFor(() => expect(new Set(handled)).toEqual(new Set([good.id, after.id])));
+    await waitFor(() => expect(dead.received).toHaveLength(1));
+    expect(dead.received[0]).toMatchObject({ durable, kind: 'malformed', payload: '{not json' });
+    dead.stop();
+  });
+
+  it('when it stops, then it settles the events in hand before resolving', async () => {
+    for (let index = 0; index < 3; index += 1) await bus.publish('ticket.created', ticketData());
+    const release = gate();
+    let started = 0;
+    const handled: string[] = [];
+    const listener = await bus.listen({
+      subject: 'ticket.created',
+      durable: 'test-stop-in-hand',
+      orderingKey: (event) => event.data.id,
+      handle: async (event) => {
+        started += 1;
+        await release.opened;
+        handled.push(event.id);
+      },
+    });
+    await waitFor(() => expect(started).toBe(3));
+    const stopped = listener.stop();
+    release.open();
+    await stopped;
+    expect(handled).toHaveLength(3);
+    // Acks are sent without waiting for the server's word; it takes them in a moment.
+    await waitFor(async () => {
+      const consumer = await bus.manager.consumers.info(bus.options.stream, 'test-stop-in-hand');
+      expect(consumer.num_ack_pending).toBe(0);
+    });
+  });
+});

@@ -78,6 +78,48 @@ describe('transactional outbox', () => {
     expect(await database.db.select().from(schema.notes)).toHaveLength(0);
   });
 
+  it('when a one-statement use case inserts its row with its events, then both are stored together and the relay publishes at once', async () => {
+    // A poll so slow the test would time out waiting for it: only the write's wake-up can publish in time.
+    const slowPolling = new Outbox(database.db, { logger, pollIntervalMs: 60_000 });
+    const recorder = await recordEvents(bus, 'user.created');
+    slowPolling.startRelay(bus);
+    try {
+      const user = userEvent();
+      const note = await slowPolling.insertWithEvents(schema.notes, { id: user.id, body: user.email }, [
+        { subject: 'user.created', data: user },
+      ]);
+      expect(note).toEqual({ id: user.id, body: user.email, version: 0 });
+      expect(await database.db.select().from(schema.notes)).toEqual([note]);
+      await waitFor(() => expect(recorder.events.map((event) => event.data)).toEqual([user]));
+    } finally {
+      await slowPolling.stopRelay();
+      await recorder.stop();
+    }
+  });
+
+  it('when a one-statement insert fails, then neither its row nor its events are kept', async () => {
+    const id = randomUUID();
+    await database.db.insert(schema.notes).values({ id, body: 'taken' });
+    await expect(
+      outbox.insertWithEvents(schema.notes, { id, body: 'duplicate' }, [
+        { subject: 'user.created', data: userEvent() },
+      ]),
+    ).rejects.toThrow();
+    expect(await database.db.select().from(schema.notes)).toHaveLength(1);
+    expect(await listUnsentEvents(database.db)).toHaveLength(0);
+  });
+
+  it('when a one-statement insert owes a payload that does not match the catalog, then nothing is written', async () => {
+    await expect(
+      outbox.insertWithEvents(schema.notes, { id: randomUUID(), body: 'x' }, [
+        // @ts-expect-error the compiler rejects this payload too
+        { subject: 'user.created', data: { id: 'not-a-uuid' } },
+      ]),
+    ).rejects.toThrow();
+    expect(await database.db.select().from(schema.notes)).toHaveLength(0);
+    expect(await listUnsentEvents(database.db)).toHaveLength(0);
+  });
+
   it('when the relay runs, then it publishes pending events in order with their ids and marks them sent', async () => {
     const recorder = await recordEvents(bus, 'user.created');
     const ids = [await createNote('a'), await createNote('b'), await createNote('c')];
@@ -257,5 +299,36 @@ describe('inbox', () => {
     expect(applied).toEqual([user.id]);
     expect(await database.db.select().from(schema.notes)).toHaveLength(1);
     expect(await listUnsentEvents(database.db)).toHaveLength(1);
+  });
+
+  it('when an inbox listener handles events side by side and each is redelivered, then every effect happens once', async () => {
+    const applied: string[] = [];
+    const definition = inboxListener(outbox, {
+      subject: 'user.created',
+      durable: 'notes-user-created-concurrently',
+      orderingKey: (event) => event.data.id,
+      concurrency: 8,
+      async apply(data, { tx, events }) {
+        applied.push(data.id);
+        await tx.insert(schema.notes).values({ id: data.id, body: data.email });
+        await events.record('user.updated', { ...data, version: data.version + 1 });
+      },
+    });
+    const users = Array.from({ length: 20 }, userEvent);
+    for (const user of users) await bus.publish('user.created', user);
+    let deliveries = 0;
+    await bus.listen({
+      ...definition,
+      async handle(event, context) {
+        deliveries += 1;
+        await definition.handle(event, context);
+        // Every first delivery is applied but "never acked": JetStream delivers each again.
+        if (context.deliveryCount === 1) throw new Error('lost the ack');
+      },
+    });
+    await waitFor(() => expect(deliveries).toBe(40));
+    expect(applied.sort()).toEqual(users.map((user) => user.id).sort());
+    expect(await database.db.select().from(schema.notes)).toHaveLength(20);
+    expect(await listUnsentEvents(database.db)).toHaveLength(20);
   });
 });

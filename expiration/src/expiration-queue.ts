@@ -1,6 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EventBus, Logger } from '@ticketing/common';
+import { DEFAULT_WORKER_CONCURRENCY } from './config';
 import { orderExpiredEventId } from './event-ids';
 
 /** The one kind of job on the queue: an order's timer. */
@@ -97,7 +98,7 @@ export function startExpirationWorker({
   connection,
   publisher,
   logger,
-  concurrency = 10,
+  concurrency = DEFAULT_WORKER_CONCURRENCY,
 }: ExpirationWorkerOptions): ExpirationWorker {
   const worker = new Worker<ExpireOrderData, void, typeof EXPIRE_ORDER>(
     queueName,

@@ -32,6 +32,7 @@ void runService(logger, async (lifecycle) => {
     connection: workerRedis,
     publisher: bus,
     logger,
+    concurrency: config.EXPIRATION_WORKER_CONCURRENCY,
   });
   lifecycle.onStop('worker', () => worker.close());
 

@@ -17,8 +17,10 @@ describe('expiration configuration', () => {
       NATS_STREAM: 'TICKETING',
       NATS_SUBJECT_PREFIX: 'ticketing',
       NODE_ENV: 'development',
+      EXPIRATION_WORKER_CONCURRENCY: 50,
     });
     expect(config).not.toHaveProperty('DATABASE_URL');
+    expect(config).not.toHaveProperty('DATABASE_POOL_SIZE');
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -30,6 +32,15 @@ describe('expiration configuration', () => {
       'rediss://cache.example.com:6380',
     );
   });
+
+  it.each(['0', '1001', '1.5', 'lots'])(
+    'when EXPIRATION_WORKER_CONCURRENCY is %p, then start fails naming it',
+    (value) => {
+      expect(() => loadExpirationConfig({ ...valid, EXPIRATION_WORKER_CONCURRENCY: value })).toThrow(
+        /EXPIRATION_WORKER_CONCURRENCY is invalid/,
+      );
+    },
+  );
 
   it('when the queue name holds a colon, then start fails naming EXPIRATION_QUEUE', () => {
     expect(() => loadExpirationConfig({ ...valid, EXPIRATION_QUEUE: 'orders:expiry' })).toThrow(

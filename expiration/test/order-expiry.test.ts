@@ -9,7 +9,7 @@ import {
 } from '@ticketing/common/testing';
 import { orderExpiredEventId } from '../src/event-ids';
 import { orderCancelledListener, orderCreatedListener } from '../src/events';
-import { cancelExpiry } from '../src/expiration-queue';
+import { cancelExpiry, scheduleExpiry } from '../src/expiration-queue';
 import {
   buildOrderCancelled,
   buildOrderCreated,
@@ -117,6 +117,42 @@ describe('order.created → a timer → order.expired', () => {
     expect(await again?.getState()).toBe('completed');
     expect(again?.finishedOn).toBe(first.finishedOn);
     expect(again?.attemptsMade).toBe(1);
+  });
+});
+
+describe('many timers due at once', () => {
+  it('when several timers are due together, then the worker publishes them side by side, not one after another', async () => {
+    const ownBus = await createTestBus();
+    const due = 5;
+    let inFlight = 0;
+    let allInFlight!: () => void;
+    const allStarted = new Promise<void>((resolve) => (allInFlight = resolve));
+    // Each publish waits until every timer's publish has started: one at a time, the first would wait forever.
+    const publisher = {
+      publish: (async (...args: Parameters<TestBus['publish']>) => {
+        inFlight += 1;
+        if (inFlight === due) allInFlight();
+        await allStarted;
+        return ownBus.publish(...args);
+      }) as TestBus['publish'],
+    };
+    const instance = await startExpirationInstance({ bus: ownBus, queueName: uniqueQueueName(), publisher });
+    const published = await recordEvents(ownBus, 'order.expired');
+    try {
+      const orders = Array.from({ length: due }, () => buildOrderCreated({ expiresAt: inMs(0) }));
+      await Promise.all(
+        orders.map((order) => scheduleExpiry(instance.queue, { orderId: order.id, expiresAt: order.expiresAt })),
+      );
+      await waitFor(() => expect(published.events).toHaveLength(due));
+      expect(new Set(published.events.map((event) => event.data.orderId))).toEqual(
+        new Set(orders.map((order) => order.id)),
+      );
+    } finally {
+      allInFlight(); // lets a publish still held go, so that the worker can stop
+      await published.stop();
+      await instance.destroy();
+      await ownBus.destroy();
+    }
   });
 });
 

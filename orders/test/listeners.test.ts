@@ -89,6 +89,19 @@ describe('ticket.created', () => {
     expect(order.ticket).toEqual({ id: ticket.id, title: 'Symphony', price: 45.5 });
   });
 
+  it('when a buyer waits for a listing orders has not heard of yet, then the order is placed as soon as ticket.created is applied', async () => {
+    const ticket = ticketEvent({ title: 'Just listed', price: 3000 });
+    // No poll before the test's timeout: only the listener's wake-up can answer this buyer in time.
+    const placing = createOrder(outbox, randomUUID(), ticket.id, {
+      expiresInSeconds: 900,
+      ticketVersion: 0,
+      replicaWaitMs: 60_000,
+      replicaPollMs: 60_000,
+    });
+    await bus.publish('ticket.created', ticket);
+    await expect(placing).resolves.toMatchObject({ ticket: { id: ticket.id, title: 'Just listed', price: 30 } });
+  });
+
   it('when ticket.created is published again under a new event id, then the replica keeps what it has', async () => {
     const ticket = ticketEvent({ title: 'Original' });
     await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', ticket);
@@ -114,6 +127,19 @@ describe('ticket.updated', () => {
     await waitFor(async () =>
       expect(await findTicketRow(database, ticket.id)).toMatchObject({ title: 'v2', price: 3000, version: 2 }),
     );
+  });
+
+  it('when a buyer saw an edit the replica has not applied yet, then the order is placed at the new price as soon as ticket.updated is applied', async () => {
+    const ticket = ticketEvent({ price: 50_000 });
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', ticket);
+    const placing = createOrder(outbox, randomUUID(), ticket.id, {
+      expiresInSeconds: 900,
+      ticketVersion: 1,
+      replicaWaitMs: 60_000,
+      replicaPollMs: 60_000,
+    });
+    await bus.publish('ticket.updated', { ...ticket, price: 1_000, version: 1 });
+    await expect(placing).resolves.toMatchObject({ ticket: { id: ticket.id, price: 10 } });
   });
 
   it('when a ticket is created and edited at once, then one consumer applies both in order, with no retry in between', async () => {

@@ -532,20 +532,27 @@ async function expiryLateness(context: Context): Promise<void> {
   }
   const waiting = new Map(orders.map((order) => [order.ticketId, Date.parse(order.expiresAt)]));
   const lateness: number[] = [];
+  const seenHeld = new Set<string>();
   const giveUpAt = Math.max(...waiting.values()) + 30_000;
   context.say(
     `  expiry: watching ${waiting.size} reservations run out (the last at ${new Date(Math.max(...waiting.values())).toISOString()})`,
   );
   while (waiting.size > 0 && Date.now() < giveUpAt) {
-    const freed = await context.stack.query<{ id: string }>(
+    const rows = await context.stack.query<{ id: string; held: boolean }>(
       'tickets',
-      'select id from tickets where id = any($1::uuid[]) and order_id is null',
+      'select id, order_id is not null as held from tickets where id = any($1::uuid[])',
       [[...waiting.keys()]],
     );
     const now = Date.now();
-    for (const { id } of freed) {
-      lateness.push(now - (waiting.get(id) as number));
-      waiting.delete(id);
+    for (const { id, held } of rows) {
+      const expiresAt = waiting.get(id) as number;
+      if (held) seenHeld.add(id);
+      // A ticket whose lock has not reached tickets yet reads "for sale" too: before its expiry that is the
+      // lock on its way, not the expiry.
+      else if (seenHeld.has(id) || now >= expiresAt) {
+        lateness.push(now - expiresAt);
+        waiting.delete(id);
+      }
     }
     await sleep(20);
   }

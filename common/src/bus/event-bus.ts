@@ -25,6 +25,7 @@ import {
 import { RetryLaterError } from './retry-later-error';
 import { PermanentEventError } from './permanent-event-error';
 import { RetryTracker, type HeldEvent } from './retry-tracker';
+import { KeyedWorkQueue } from './keyed-work-queue';
 import type { ServiceConfig } from '../config';
 
 export interface EventBusOptions {
@@ -43,7 +44,19 @@ export interface EventBusOptions {
   connectTimeoutMs?: number;
   /** How failing events are retried; every listener on this bus shares it. */
   retry?: Partial<RetryPolicy>;
+  /**
+   * Most events one listener handles at once when it names an {@link ListenerDefinition.orderingKey}
+   * (a listener without one handles one at a time). Defaults to {@link DEFAULT_LISTENER_CONCURRENCY}.
+   */
+  listenerConcurrency?: number;
 }
+
+/**
+ * Events a listener with an ordering key handles at once by default: enough that a burst (a thousand
+ * reservations expiring in the same second) is not handled one database round trip after another, few
+ * enough that a service's listeners leave most of its connection pool to its requests.
+ */
+export const DEFAULT_LISTENER_CONCURRENCY = 8;
 
 /**
  * How a listener retries an event whose handler failed for a transient reason (DESIGN.md rule 6): with
@@ -89,6 +102,15 @@ export interface ListenerDefinition<S extends Subject> {
    * {@link RetryLaterError} (an event that arrived early) is retried more quietly.
    */
   handle(event: AnyEnvelope<S>, context: HandlerContext): Promise<void>;
+  /**
+   * What the event is about (a ticket id, an order id). Events with the same key are handled one at a time,
+   * in the order they were delivered; events with different keys side by side, up to `concurrency`. Give
+   * the key the handler's ordering depends on (its versions, or the row it locks). Without one, the
+   * listener handles one event at a time.
+   */
+  orderingKey?(event: AnyEnvelope<S>): string;
+  /** Most events handled at once (with an `orderingKey`); defaults to the bus's `listenerConcurrency`. */
+  concurrency?: number;
   /** How long a delivery may stay un-acked before JetStream redelivers it. */
   ackWaitMs?: number;
 }
@@ -125,7 +147,7 @@ export interface PublishResult {
 
 export interface RunningListener {
   durable: string;
-  /** Stops pulling; resolves once the message in hand (if any) is settled. */
+  /** Stops pulling; resolves once the messages in hand (if any) are settled. */
   stop(): Promise<void>;
 }
 
@@ -157,6 +179,7 @@ export class EventBus {
   private readonly listeners = new Set<RunningListener>();
   private readonly held = new RetryTracker();
   readonly retryPolicy: RetryPolicy;
+  readonly listenerConcurrency: number;
 
   private constructor(
     readonly connection: NatsConnection,
@@ -165,6 +188,7 @@ export class EventBus {
     readonly options: EventBusOptions,
   ) {
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.listenerConcurrency = options.listenerConcurrency ?? DEFAULT_LISTENER_CONCURRENCY;
   }
 
   /** Connects (retrying until `connectTimeoutMs`), and creates or updates the stream. */
@@ -202,6 +226,7 @@ export class EventBus {
       | 'EVENT_RETRY_BASE_DELAY_MS'
       | 'EVENT_RETRY_MAX_DELAY_MS'
       | 'EVENT_STUCK_WARNING_SECONDS'
+      | 'EVENT_LISTENER_CONCURRENCY'
     >,
     connectionName: string,
     logger: Logger,
@@ -219,6 +244,7 @@ export class EventBus {
         maxDelayMs: config.EVENT_RETRY_MAX_DELAY_MS,
         stuckWarningMs: config.EVENT_STUCK_WARNING_SECONDS * 1000,
       },
+      listenerConcurrency: config.EVENT_LISTENER_CONCURRENCY,
     });
   }
 
@@ -291,8 +317,10 @@ export class EventBus {
   }
 
   /**
-   * Binds a durable pull consumer and handles its messages one at a time, in order, until stopped.
-   * Several processes binding the same durable share its messages (each goes to one of them).
+   * Binds a durable pull consumer and handles its messages until stopped: those with the same ordering key
+   * one at a time in order, others side by side (see {@link ListenerDefinition.orderingKey}); without a key,
+   * one at a time in order. Several processes binding the same durable share its messages (each goes to one
+   * of them), so across processes only versions keep order.
    */
   async listen<S extends Subject>(definition: ListenerDefinition<S>): Promise<RunningListener> {
     const ackWaitMs = definition.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
@@ -307,14 +335,15 @@ export class EventBus {
       max_deliver: -1,
     });
     const consumer = await this.js.consumers.get(this.options.stream, definition.durable);
+    const concurrency = definition.orderingKey ? (definition.concurrency ?? this.listenerConcurrency) : 1;
     // A small batch: messages waiting in the client's buffer are already running their ack timer.
-    const messages = await consumer.consume({ max_messages: 16 });
-    const done = this.handleMessages(definition, messages);
+    const messages = await consumer.consume({ max_messages: Math.max(16, concurrency) });
+    const done = this.handleMessages(definition, messages, new KeyedWorkQueue(concurrency));
     const listener: RunningListener = {
       durable: definition.durable,
       stop: async () => {
         this.listeners.delete(listener);
-        // Let the message in hand finish, but never let a stuck handler (or a dead connection) hold
+        // Let the messages in hand finish, but never let a stuck handler (or a dead connection) hold
         // shutdown forever: an un-acked message is redelivered anyway.
         const settled = messages.close().then(() => done);
         await Promise.race([settled, sleep(STOP_GRACE_MS, { unref: true })]);
@@ -381,37 +410,76 @@ export class EventBus {
     }
   }
 
+  /**
+   * Takes messages in delivery order and hands each to the work queue under its ordering key, waiting for a
+   * free slot before taking the next; once the messages end (stop), waits for those in hand.
+   */
   private async handleMessages<S extends Subject>(
     definition: ListenerDefinition<S>,
     messages: ConsumerMessages,
+    work: KeyedWorkQueue,
   ): Promise<void> {
     for await (const message of messages) {
-      await this.handleMessage(definition, message);
+      const logger = this.options.logger.child({
+        durable: definition.durable,
+        deliveryCount: message.info.deliveryCount,
+      });
+      const parsed = await this.parseMessage(definition, message, logger);
+      if (!parsed) continue;
+      await work.add(this.orderingKeyOf(definition, parsed, logger), () =>
+        this.handleEvent(definition, message, parsed, logger).catch((error: unknown) => {
+          // Settling a message failed (the connection is gone): it is redelivered after its ack wait.
+          logger.error({ err: error, sequence: message.seq }, 'could not settle a message; it will be redelivered');
+        }),
+      );
     }
+    await work.idle();
   }
 
-  private async handleMessage<S extends Subject>(definition: ListenerDefinition<S>, message: JsMsg): Promise<void> {
-    const deliveryCount = message.info.deliveryCount;
-    const { durable } = definition;
-    const logger = this.options.logger.child({ durable, deliveryCount });
+  /** The event a message carries, or undefined when it was settled here (a sibling subject, a malformed payload). */
+  private async parseMessage<S extends Subject>(
+    definition: ListenerDefinition<S>,
+    message: JsMsg,
+    logger: Logger,
+  ): Promise<AnyEnvelope<S> | undefined> {
     const subject = this.catalogSubject(message.subject);
     const subjects = subjectsOf(definition);
     if (subject && !subjects.includes(subject as S) && subjects.length > 1) {
       // A sibling subject under the same wildcard that this listener does not handle: not its business.
       message.ack();
-      return;
+      return undefined;
     }
-    let event: AnyEnvelope<S>;
     try {
-      event = parseEnvelope((subject ?? subjects[0]) as S, message.json()) as AnyEnvelope<S>;
+      return parseEnvelope((subject ?? subjects[0]) as S, message.json()) as AnyEnvelope<S>;
     } catch (error) {
       // Retrying can never fix a payload that fails its schema: keep a copy, then term it.
       const reason = error instanceof MalformedEventError ? error.reason : 'payload is not JSON';
       logger.error({ reason, sequence: message.seq }, 'malformed event terminated');
-      await this.giveUp(message, { durable, kind: 'malformed', reason }, logger);
-      return;
+      await this.giveUp(message, { durable: definition.durable, kind: 'malformed', reason }, logger);
+      return undefined;
     }
+  }
 
+  /** The event's ordering key; one shared key (one at a time) for a listener without one. */
+  private orderingKeyOf<S extends Subject>(definition: ListenerDefinition<S>, event: AnyEnvelope<S>, logger: Logger) {
+    if (!definition.orderingKey) return '';
+    try {
+      return definition.orderingKey(event);
+    } catch (error) {
+      // A bug in the listener, not in the event: handle it in order with every other such event.
+      logger.error({ err: error, eventId: event.id }, 'ordering key failed; handled in the shared lane');
+      return '';
+    }
+  }
+
+  private async handleEvent<S extends Subject>(
+    definition: ListenerDefinition<S>,
+    message: JsMsg,
+    event: AnyEnvelope<S>,
+    logger: Logger,
+  ): Promise<void> {
+    const deliveryCount = message.info.deliveryCount;
+    const { durable } = definition;
     const eventLogger = logger.child({ subject: event.subject, eventId: event.id });
     try {
       await definition.handle(event, { deliveryCount, logger: eventLogger });
@@ -422,11 +490,13 @@ export class EventBus {
     this.held.release(durable, message.seq);
 
     try {
-      await message.ackAck();
+      // Not waiting for the server's word (a round trip and a request per event): an ack that is lost means
+      // a redelivery after the ack wait, which the inbox (or the handler's own idempotency) ignores.
+      message.ack();
       eventLogger.info('event handled');
     } catch (error) {
       // The effect is committed; a redelivery finds it in the inbox and changes nothing.
-      eventLogger.warn({ err: error }, 'ack not confirmed; a redelivery will be ignored by the inbox');
+      eventLogger.warn({ err: error }, 'ack not sent; a redelivery will be ignored by the inbox');
     }
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LISTENER_CONCURRENCY } from '../bus/event-bus';
 
 /** A configuration that cannot start a service: names every missing or invalid variable. */
 export class ConfigError extends Error {
@@ -45,6 +46,12 @@ export function serviceEnvironment(defaultPort: number) {
     PORT: port(defaultPort),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+    /**
+     * Connections the service's pool opens at most: its requests, its listeners (each up to
+     * EVENT_LISTENER_CONCURRENCY transactions at once) and its outbox relay share them. Every replica's pool
+     * counts against the server's max_connections.
+     */
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
     NATS_URL: requiredString(),
     /** The JetStream stream every event of this deployment lives in. */
     NATS_STREAM: z
@@ -72,6 +79,11 @@ export function serviceEnvironment(defaultPort: number) {
     EVENT_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1).default(30_000),
     /** A consumer holding a failing event longer than this says so (a warning, and `/readyz` details). */
     EVENT_STUCK_WARNING_SECONDS: z.coerce.number().int().min(1).default(60),
+    /**
+     * Events one listener handles at once: those about different entities side by side, those about one
+     * entity (a ticket, an order) one at a time in order. 1 handles every event in turn.
+     */
+    EVENT_LISTENER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(DEFAULT_LISTENER_CONCURRENCY),
     /**
      * Requests one process works on at once; the rest wait in arrival order (admissionControl). Generous:
      * the database pool queues what needs it, and a refusal answered from memory must not wait behind it.

@@ -10,6 +10,7 @@ export function orderCancelledListener(queue: ExpirationQueue): ListenerDefiniti
   return {
     subject: 'order.cancelled',
     durable: 'expiration-order-cancelled',
+    orderingKey: (event) => event.data.id,
     async handle(event, { logger }) {
       const orderId = event.data.id;
       const outcome = await cancelExpiry(queue, orderId);

@@ -9,6 +9,7 @@ export function orderCreatedListener(queue: ExpirationQueue): ListenerDefinition
   return {
     subject: 'order.created',
     durable: 'expiration-order-created',
+    orderingKey: (event) => event.data.id,
     async handle(event, { logger }) {
       const { id: orderId, expiresAt } = event.data;
       const job = await scheduleExpiry(queue, { orderId, expiresAt });

@@ -10,6 +10,7 @@ export function chargeCreatedListener(outbox: Outbox) {
   return inboxListener(outbox, {
     subject: 'charge.created',
     durable: 'orders-charge-created',
+    orderingKey: (event) => event.data.orderId,
     async apply(data, { tx, events, logger }) {
       const log = logger.child({ orderId: data.orderId, chargeId: data.id, chargeStatus: data.status });
       switch (data.status) {

@@ -6,6 +6,7 @@ export function orderExpiredListener(outbox: Outbox) {
   return inboxListener(outbox, {
     subject: 'order.expired',
     durable: 'orders-order-expired',
+    orderingKey: (event) => event.data.orderId,
     async apply(data, { tx, events, logger }) {
       const outcome = await cancelOrder({ tx, events }, data.orderId);
       if (outcome.result === 'not-found') logger.warn({ orderId: data.orderId }, 'expiry for an unknown order ignored');

@@ -27,6 +27,7 @@ import {
 import type { Order, TicketReplica } from '../db/schema';
 import { findTicket } from '../db/tickets';
 import { HeldTickets } from './held-tickets';
+import { TicketReplicaChanges } from './ticket-replica-changes';
 
 /**
  * How long a ticket seen held is answered "already reserved" from memory: in a flash sale, most buyers of
@@ -36,6 +37,9 @@ export const HELD_TICKET_MEMORY_MS = 2_000;
 
 /** This process's memory of held tickets (see {@link HeldTickets}); every cancellation here forgets one. */
 export const heldTickets = new HeldTickets(HELD_TICKET_MEMORY_MS);
+
+/** Wakes buyers of this process waiting for the ticket replica; the ticket listener says when it changed. */
+export const ticketReplicaChanges = new TicketReplicaChanges();
 
 /**
  * The answer for a ticket this process has just seen held, or undefined: the envelope a thrown
@@ -109,6 +113,11 @@ export interface CreateOrderOptions {
   maxLiveOrders?: number;
   /** How long to wait for the replica to reach `ticketVersion` when it is behind. */
   replicaWaitMs?: number;
+  /**
+   * How often the replica is read again while waiting, for a change this process is not told of (applied by
+   * another replica of orders); this process's own listener wakes the buyer at once.
+   */
+  replicaPollMs?: number;
   now?: Date;
 }
 
@@ -124,7 +133,14 @@ export async function createOrder(
   outbox: Outbox,
   buyerId: string,
   ticketId: string,
-  { expiresInSeconds, ticketVersion, maxLiveOrders, replicaWaitMs = 2_000, now = new Date() }: CreateOrderOptions,
+  {
+    expiresInSeconds,
+    ticketVersion,
+    maxLiveOrders,
+    replicaWaitMs = 2_000,
+    replicaPollMs = REPLICA_POLL_MS,
+    now = new Date(),
+  }: CreateOrderOptions,
 ): Promise<OrderView> {
   // Most buyers of a popular ticket lose: what this process has just seen, or one indexed read, answers
   // them without a transaction. Only a hint; the unique index below still decides every win.
@@ -135,6 +151,7 @@ export async function createOrder(
       ticketVersion,
       maxLiveOrders,
       replicaWaitMs,
+      replicaPollMs,
       now,
     }),
   );
@@ -172,7 +189,14 @@ async function attemptReservation(
   outbox: Outbox,
   buyerId: string,
   ticketId: string,
-  { expiresInSeconds, ticketVersion, maxLiveOrders, replicaWaitMs = 2_000, now = new Date() }: CreateOrderOptions,
+  {
+    expiresInSeconds,
+    ticketVersion,
+    maxLiveOrders,
+    replicaWaitMs = 2_000,
+    replicaPollMs = REPLICA_POLL_MS,
+    now = new Date(),
+  }: CreateOrderOptions,
 ): Promise<OrderView> {
   const known = await readTicketForReservation(outbox.db, ticketId);
   if (known.held) {
@@ -181,7 +205,7 @@ async function attemptReservation(
   }
   const replicaBehind = known.ticket === undefined || known.ticket.version < (ticketVersion ?? 0);
   if (ticketVersion !== undefined && replicaBehind) {
-    await waitForReplica(outbox.db, ticketId, ticketVersion, replicaWaitMs);
+    await waitForReplica(outbox.db, ticketId, ticketVersion, { waitMs: replicaWaitMs, pollMs: replicaPollMs });
   }
   const placed = await outbox.transaction(async (tx, events) => {
     // The order copies price and version from this one read: it is placed at exactly the version it shows.
@@ -224,24 +248,34 @@ async function attemptReservation(
   return placed;
 }
 
-/** How often the replica is read again while a buyer waits for it to catch up. */
+/** How often the replica is read again while a buyer waits for a change this process is not told of. */
 const REPLICA_POLL_MS = 50;
 
 /**
- * Waits (briefly) until the replica holds at least version `ticketVersion` of the ticket: the buyer saw an
- * edit whose ticket.updated has not reached this service yet. A replica still behind after `waitMs` is a
- * 503 (try again), never an order at a price the buyer did not see.
+ * Waits (briefly) until the replica holds at least version `ticketVersion` of the ticket: the buyer saw a
+ * listing or an edit whose event has not reached this service yet. Read again as soon as this process's
+ * listener applies a change of the ticket, and every `pollMs` in any case. A replica still behind after
+ * `waitMs` is a 503 (try again), never an order at a price the buyer did not see.
  */
-async function waitForReplica(db: Executor, ticketId: string, ticketVersion: number, waitMs: number): Promise<void> {
+async function waitForReplica(
+  db: Executor,
+  ticketId: string,
+  ticketVersion: number,
+  { waitMs, pollMs }: { waitMs: number; pollMs: number },
+): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
+    // Taken before the read, so that a change committed while reading still wakes this buyer.
+    const change = ticketReplicaChanges.next(ticketId);
     const replica = await findTicket(db, ticketId);
-    if (replica && replica.version >= ticketVersion) return;
-    if (Date.now() >= deadline) {
+    if (replica && replica.version >= ticketVersion) return change.cancel();
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      change.cancel();
       if (!replica) return; // Unknown here: the transaction answers 404.
       throw new ServiceUnavailableError('The ticket is being updated; please try again', 1);
     }
-    await new Promise((resolve) => setTimeout(resolve, REPLICA_POLL_MS));
+    await change.within(Math.min(pollMs, left));
   }
 }
 

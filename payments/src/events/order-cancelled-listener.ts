@@ -12,6 +12,7 @@ export function orderCancelledListener(outbox: Outbox, stripe: Stripe): Listener
   return inboxListener(outbox, {
     subject: 'order.cancelled',
     durable: 'payments-order-cancelled',
+    orderingKey: (event) => event.data.id,
     async apply(data, { tx, logger }) {
       const { refunded } = await applyOrderChange(tx, stripe, {
         kind: 'cancelled',

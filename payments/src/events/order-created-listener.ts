@@ -7,6 +7,7 @@ export function orderCreatedListener(outbox: Outbox, stripe: Stripe): ListenerDe
   return inboxListener(outbox, {
     subject: 'order.created',
     durable: 'payments-order-created',
+    orderingKey: (event) => event.data.id,
     async apply(data, { tx }) {
       await applyOrderChange(tx, stripe, { kind: 'created', order: data });
     },

@@ -12,6 +12,7 @@ export function orderRestatedListener(outbox: Outbox, stripe: Stripe): ListenerD
   return inboxListener(outbox, {
     subject: 'order.restated',
     durable: 'payments-order-restated',
+    orderingKey: (event) => event.data.id,
     async apply(data, { tx, logger }) {
       const { applied, refunded } = await applyOrderChange(tx, stripe, { kind: 'restated', order: data });
       // A restatement that changes the replica means an event was missed or is late: worth a line.

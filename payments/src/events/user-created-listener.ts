@@ -6,6 +6,7 @@ export function userCreatedListener(outbox: Outbox): ListenerDefinition<'user.cr
   return inboxListener(outbox, {
     subject: 'user.created',
     durable: 'payments-user-created',
+    orderingKey: (event) => event.data.id,
     apply: (data, { tx }) => applyUserVersion(tx, data),
   });
 }

@@ -6,6 +6,7 @@ export function userUpdatedListener(outbox: Outbox): ListenerDefinition<'user.up
   return inboxListener(outbox, {
     subject: 'user.updated',
     durable: 'payments-user-updated',
+    orderingKey: (event) => event.data.id,
     apply: (data, { tx }) => applyUserVersion(tx, data),
   });
 }

@@ -8,15 +8,6 @@ export interface ListPosition {
   id: string;
 }
 
-export async function insertTicket(
-  db: Executor,
-  values: { title: string; price: number; userId: string },
-): Promise<Ticket> {
-  const [ticket] = await db.insert(tickets).values(values).returning();
-  if (!ticket) throw new Error('INSERT … RETURNING returned no row');
-  return ticket;
-}
-
 export async function findTicketById(db: Executor, id: string): Promise<Ticket | undefined> {
   const [ticket] = await db.select().from(tickets).where(eq(tickets.id, id));
   return ticket;

@@ -6,6 +6,7 @@ export function orderCancelledListener(outbox: Outbox): ListenerDefinition<'orde
   return inboxListener(outbox, {
     subject: 'order.cancelled',
     durable: 'tickets-order-cancelled',
+    orderingKey: (event) => event.data.ticket.id,
     async apply(order, { tx, events, logger }) {
       const outcome = await unlockTicket(tx, events, { id: order.id, ticketId: order.ticket.id });
       logger.info({ orderId: order.id, ticketId: order.ticket.id, outcome }, 'order.cancelled applied');

@@ -6,6 +6,7 @@ export function orderCompletedListener(outbox: Outbox): ListenerDefinition<'orde
   return inboxListener(outbox, {
     subject: 'order.completed',
     durable: 'tickets-order-completed',
+    orderingKey: (event) => event.data.ticket.id,
     async apply(order, { tx, events, logger }) {
       const outcome = await markTicketSold(tx, events, { id: order.id, ticketId: order.ticket.id });
       switch (outcome) {

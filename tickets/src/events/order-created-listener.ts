@@ -6,6 +6,8 @@ export function orderCreatedListener(outbox: Outbox): ListenerDefinition<'order.
   return inboxListener(outbox, {
     subject: 'order.created',
     durable: 'tickets-order-created',
+    // Keyed by the ticket whose row the effect locks: one ticket's events in the order they came.
+    orderingKey: (event) => event.data.ticket.id,
     async apply(order, { tx, events, logger }) {
       const outcome = await lockTicket(tx, events, { id: order.id, ticketId: order.ticket.id });
       switch (outcome) {

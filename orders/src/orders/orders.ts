@@ -133,28 +133,12 @@ export async function createOrder(
   outbox: Outbox,
   buyerId: string,
   ticketId: string,
-  {
-    expiresInSeconds,
-    ticketVersion,
-    maxLiveOrders,
-    replicaWaitMs = 2_000,
-    replicaPollMs = REPLICA_POLL_MS,
-    now = new Date(),
-  }: CreateOrderOptions,
+  options: CreateOrderOptions,
 ): Promise<OrderView> {
   // Most buyers of a popular ticket lose: what this process has just seen, or one indexed read, answers
   // them without a transaction. Only a hint; the unique index below still decides every win.
   if (heldTickets.isHeld(ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
-  return oneAttemptAtATime(ticketId, () =>
-    attemptReservation(outbox, buyerId, ticketId, {
-      expiresInSeconds,
-      ticketVersion,
-      maxLiveOrders,
-      replicaWaitMs,
-      replicaPollMs,
-      now,
-    }),
-  );
+  return oneAttemptAtATime(ticketId, () => attemptReservation(outbox, buyerId, ticketId, options));
 }
 
 /** Per ticket, the reservation attempt under way in this process (settles, never rejects, when it ends). */

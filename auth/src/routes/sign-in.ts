@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { perClientAddress, validateRequest, type Outbox, type SharedRateLimits } from '@ticketing/common';
-import { signIn } from '../accounts/accounts';
+import { signIn } from '../accounts/sign-in';
 import type { AuthConfig } from '../config';
 import { emailField, suppliedPasswordField } from './validation';
 import { startSession } from './session';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { perClientAddress, validateRequest, type Outbox, type SharedRateLimits } from '@ticketing/common';
-import { signUp } from '../accounts/accounts';
+import { signUp } from '../accounts/sign-up';
 import type { AuthConfig } from '../config';
 import { emailField, newPasswordField } from './validation';
 import { startSession } from './session';

@@ -8,7 +8,7 @@ import {
   type Outbox,
   type SharedRateLimits,
 } from '@ticketing/common';
-import { updateAccount } from '../accounts/accounts';
+import { updateAccount } from '../accounts/update-account';
 import type { AuthConfig } from '../config';
 import { emailField, newPasswordField, suppliedPasswordField } from './validation';
 import { startSession } from './session';

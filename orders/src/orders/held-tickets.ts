@@ -46,3 +46,23 @@ export class HeldTickets {
     return this.until.size;
   }
 }
+
+/**
+ * How long a ticket seen held is answered "already reserved" from memory: in a flash sale, most buyers of
+ * a ticket ask within the same second as its winner.
+ */
+export const HELD_TICKET_MEMORY_MS = 2_000;
+
+/** This process's memory of held tickets (see {@link HeldTickets}); every cancellation here forgets one. */
+export const heldTickets = new HeldTickets(HELD_TICKET_MEMORY_MS);
+
+/** What a buyer hears when another order holds the ticket, from memory or from the unique index. */
+export const ALREADY_RESERVED_MESSAGE = 'Ticket is already reserved';
+
+/**
+ * The answer for a ticket this process has just seen held, or undefined: the envelope a thrown
+ * ConflictError would give, built without an Error (whose stack trace is a good part of a refusal's cost).
+ */
+export function knownHeldRefusal(ticketId: unknown): { errors: [{ message: string }] } | undefined {
+  return heldTickets.isHeld(ticketId) ? { errors: [{ message: ALREADY_RESERVED_MESSAGE }] } : undefined;
+}

@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import { OrderStatus, RetryLaterError, decideVersion, type EventData, type Executor } from '@ticketing/common';
 import { insertOrder, lockOrder, saveOrderState, updateOrder } from '../db/orders';
 import type { Charge, OrderReplica } from '../db/schema';
-import { refundCancelledOrder } from './refund-cancelled-order';
+import { refundCancelledOrder } from './refund-cancelled-orders';
 
 /** An order's whole state, as orders publishes it on creation and when it restates it. */
 type OrderState = EventData<'order.created' | 'order.restated'>;

@@ -6,8 +6,8 @@ export type TicketChangeOutcome = { result: 'applied' } | { result: 'duplicate';
 
 /**
  * Keeps the ticket replica: applies the ticket at one version (`ticket.created` or `ticket.updated`, the
- * same payload) only on top of the version before it (DESIGN.md rule 3). A version already applied
- * changes nothing; an early one, or one another instance applied meanwhile, throws RetryLaterError.
+ * same payload) only on top of the version before it. A version already applied changes nothing; an
+ * early one, or one another instance applied meanwhile, throws RetryLaterError.
  */
 export async function applyTicketChange(
   tx: Executor,

@@ -10,15 +10,12 @@ const repositoryRoot = path.join(__dirname, '..');
 // crowd costs one render per page per second. Browsers keep nothing (max-age=0), so a reload asks the edge.
 // Shared: the documents, and the prefetches of links to them (the same for everyone too). Not shared: the RSC
 // payloads of client-side navigations and of `router.refresh()` after a change, which keep Next's `no-store`,
-// so a buyer who was just told "the ticket changed" sees the change at once. Nor the page a form posted
-// without JavaScript gets back (Purchase on a ticket's page): it carries that visitor's outcome, and a posted
-// form always has a Content-Type, which a document request never has. Next keeps a Cache-Control set here on
-// dynamic pages (both are `force-dynamic`); an error page gets its own `no-store`.
+// so a buyer who was just told "the ticket changed" sees the change at once. Next keeps a Cache-Control set
+// here on dynamic pages (both are `force-dynamic`); an error page gets its own `no-store`.
 const SHARED_FOR_A_SECOND = [{ key: 'Cache-Control', value: 'public, max-age=0, s-maxage=1' }];
 const DOCUMENT_REQUEST = [
   { type: 'header', key: 'rsc' },
   { type: 'header', key: 'next-action' },
-  { type: 'header', key: 'content-type' },
 ] as const;
 const PREFETCH_REQUEST = [{ type: 'header', key: 'next-router-prefetch' }] as const;
 // Ticket ids are UUIDs; /tickets/new is the seller's own form and stays private.

@@ -167,6 +167,19 @@ describe('every form works without JavaScript', () => {
       return new URL(page.url()).pathname;
     });
 
+    await step(seller, 'press Purchase on their own ticket', async () => {
+      // Without scripts the shared page cannot know who is looking, so it offers Purchase to the seller too.
+      const answer = page.waitForResponse(
+        (response) => response.request().method() === 'POST' && new URL(response.url()).pathname === ticketPath,
+      );
+      await page.getByRole('button', { name: 'Purchase' }).click();
+      await visible(alertSaying(page, 'You cannot buy your own ticket'));
+      // The page sent back for this seller's attempt is theirs alone: the edge must not share it (Next marks the
+      // answer to a posted form no-store, whatever next.config says of the page).
+      expect((await answer).headers()['cache-control']).not.toMatch(/public|s-maxage/);
+      expect(new URL(page.url()).pathname).toBe(ticketPath);
+    });
+
     await step(seller, 'edit the price from My listings', async () => {
       await page.goto('/listings');
       await page.getByRole('link', { name: `Edit ${title}` }).click();

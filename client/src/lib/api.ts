@@ -2,6 +2,7 @@ import { cache } from 'react';
 import { cookies, headers } from 'next/headers';
 import { apiBaseUrl } from './config';
 import { readApiResponse, unreachable, type ApiResult } from './envelope';
+import { cookieHeaderForServices, SESSION_COOKIE, sessionValueForBrowser } from './session-cookie';
 import type { CurrentUser } from './types';
 
 /**
@@ -22,7 +23,7 @@ export async function api<T>(path: string, init: ApiInit = {}): Promise<ApiResul
   const requestHeaders = await headers();
   const outgoing = new Headers({ accept: 'application/json' });
   const cookie = requestHeaders.get('cookie');
-  if (cookie) outgoing.set('cookie', cookie);
+  if (cookie) outgoing.set('cookie', cookieHeaderForServices(cookie));
   if (init.body !== undefined) outgoing.set('content-type', 'application/json');
 
   const response = await send(path, outgoing, init);
@@ -68,9 +69,10 @@ export async function getCurrentUser(): Promise<CurrentUser | null> {
 }
 
 /**
- * Copies the API's Set-Cookie headers onto our response, so a session the API starts or ends from a server
- * action reaches the browser. Next only allows that in server actions and route handlers; while rendering a
- * page the cookies store is read-only, and there is nothing to pass back from the GETs pages make anyway.
+ * Copies the API's Set-Cookie headers onto our response, so a session the API starts from a server action
+ * (signing in or up) reaches the browser, its value spelled so that it survives Next (`sessionValueForBrowser`).
+ * Next only allows that in server actions and route handlers; while rendering a page the cookies store is
+ * read-only, and there is nothing to pass back from the GETs pages make anyway.
  */
 async function passBackCookies(response: Response): Promise<void> {
   const setCookies = response.headers.getSetCookie();
@@ -79,6 +81,7 @@ async function passBackCookies(response: Response): Promise<void> {
   for (const header of setCookies) {
     const parsed = parseSetCookie(header);
     if (!parsed) continue;
+    if (parsed.name === SESSION_COOKIE) parsed.value = sessionValueForBrowser(parsed.value);
     try {
       store.set(parsed.name, parsed.value, parsed.options);
     } catch {

@@ -1,19 +1,14 @@
 'use client';
 
 import Link from 'next/link';
-import { useRouter } from 'next/navigation';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useActionState, useRef } from 'react';
 import { ErrorAlert } from '@/components/alert';
 import { Field } from '@/components/field';
-import { useRefreshVisitor } from '@/components/visitor';
-import { browserApi } from '@/lib/browser-api';
-import { splitErrors } from '@/lib/envelope';
-import { toSameOriginPath } from '@/lib/same-origin-path';
-import type { CurrentUser } from '@/lib/types';
+import { submitKeepingValues, useFocusFirstInvalid } from '@/components/action-form';
+import { initialFormState } from '@/lib/form-state';
+import { signIn, signUp, type AuthFormState } from './actions';
 
 type Mode = 'signin' | 'signup';
-
-const FIELDS = ['email', 'password'] as const;
 
 const COPY: Record<Mode, { button: string; pending: string; other: string; otherHref: string }> = {
   signin: {
@@ -30,53 +25,31 @@ const COPY: Record<Mode, { button: string; pending: string; other: string; other
   },
 };
 
+const INITIAL_STATE: AuthFormState = initialFormState();
+
 /**
- * Posts to the same-origin `/api/users/signin|signup`, so the session cookie the API sets goes straight to the
- * browser; then asks again who is signed in (the header shows them) and navigates, refreshing the page's data.
+ * Email and password, posted to the sign-in or sign-up server action: the same POST with or without
+ * JavaScript, so the password never travels in a URL, even when the form is submitted before the page has
+ * hydrated. With JavaScript the page stays put while the action runs (the button says so) and only its answer
+ * is applied; without, the server answers with the next page, or this one again with the messages.
  */
 export function AuthForm({ mode, next }: { mode: Mode; next: string }) {
-  const router = useRouter();
-  const refreshVisitor = useRefreshVisitor();
-  const [pending, setPending] = useState(false);
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [formErrors, setFormErrors] = useState<string[]>([]);
-  const [attempt, setAttempt] = useState(0);
+  const [state, formAction, pending] = useActionState(mode === 'signin' ? signIn : signUp, INITIAL_STATE);
   const formRef = useRef<HTMLFormElement>(null);
+  useFocusFirstInvalid(formRef, state.attempt);
   const copy = COPY[mode];
 
-  // After a refused attempt, put the keyboard on the first field that needs fixing.
-  useEffect(() => {
-    if (attempt === 0) return;
-    const invalid = formRef.current?.querySelector<HTMLInputElement>('[aria-invalid="true"]');
-    invalid?.focus();
-  }, [attempt]);
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (pending) return;
-    const data = new FormData(event.currentTarget);
-    setPending(true);
-    const result = await browserApi<CurrentUser>(`/api/users/${mode}`, {
-      method: 'POST',
-      body: { email: String(data.get('email') ?? '').trim(), password: String(data.get('password') ?? '') },
-    });
-    if (result.ok) {
-      refreshVisitor();
-      // The page passed a checked path; checked again against the real origin where the navigation happens.
-      router.push(toSameOriginPath(next, window.location.origin));
-      router.refresh();
-      return;
-    }
-    const split = splitErrors(result.errors, FIELDS);
-    setFieldErrors(split.fieldErrors);
-    setFormErrors(split.formErrors);
-    setPending(false);
-    setAttempt((count) => count + 1);
-  }
-
   return (
-    <form ref={formRef} className="form" onSubmit={onSubmit} noValidate aria-busy={pending}>
-      <ErrorAlert messages={formErrors} />
+    <form
+      ref={formRef}
+      className="form"
+      action={formAction}
+      onSubmit={submitKeepingValues(formAction)}
+      noValidate
+      aria-busy={pending}
+    >
+      <input type="hidden" name="next" value={next} />
+      <ErrorAlert messages={state.formErrors} />
       <Field
         id="email"
         name="email"
@@ -85,7 +58,8 @@ export function AuthForm({ mode, next }: { mode: Mode; next: string }) {
         autoComplete="email"
         inputMode="email"
         required
-        error={fieldErrors.email}
+        defaultValue={state.values.email}
+        error={state.fieldErrors.email}
       />
       <Field
         id="password"
@@ -97,7 +71,7 @@ export function AuthForm({ mode, next }: { mode: Mode; next: string }) {
         minLength={mode === 'signup' ? 8 : undefined}
         maxLength={128}
         hint={mode === 'signup' ? 'Between 8 and 128 characters.' : undefined}
-        error={fieldErrors.password}
+        error={state.fieldErrors.password}
       />
       <button type="submit" className="button button-primary" disabled={pending}>
         {pending ? copy.pending : copy.button}

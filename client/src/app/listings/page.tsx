@@ -54,7 +54,7 @@ export default async function ListingsPage() {
                 <div className="item-actions">
                   <TicketStateBadge state={state} />
                   {state === 'for-sale' && (
-                    <Link href={`/tickets/${ticket.id}#edit`}>
+                    <Link href={`/tickets/${ticket.id}/edit`}>
                       Edit<span className="visually-hidden"> {ticket.title}</span>
                     </Link>
                   )}

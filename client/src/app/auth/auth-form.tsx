@@ -1,12 +1,15 @@
 'use client';
 
 import Link from 'next/link';
-import { useActionState, useRef } from 'react';
+import { startTransition, useActionState, useRef, type FormEvent } from 'react';
 import { ErrorAlert } from '@/components/alert';
 import { Field } from '@/components/field';
-import { submitKeepingValues, useFocusFirstInvalid } from '@/components/action-form';
-import { initialFormState } from '@/lib/form-state';
-import { signIn, signUp, type AuthFormState } from './actions';
+import { useFocusFirstInvalid } from '@/components/action-form';
+import { browserApi } from '@/lib/browser-api';
+import { formText, initialFormState, refusedFormState } from '@/lib/form-state';
+import { toSameOriginPath } from '@/lib/same-origin-path';
+import type { CurrentUser } from '@/lib/types';
+import { signIn, signUp, type AuthField, type AuthFormState } from './actions';
 
 type Mode = 'signin' | 'signup';
 
@@ -26,28 +29,59 @@ const COPY: Record<Mode, { button: string; pending: string; other: string; other
 };
 
 const INITIAL_STATE: AuthFormState = initialFormState();
+const FIELDS: readonly AuthField[] = ['email', 'password'];
 
 /**
- * Email and password, posted to the sign-in or sign-up server action: the same POST with or without
- * JavaScript, so the password never travels in a URL, even when the form is submitted before the page has
- * hydrated. With JavaScript the page stays put while the action runs (the button says so) and only its answer
- * is applied; without, the server answers with the next page, or this one again with the messages.
+ * Signs in or up from the browser itself, once the page runs scripts: the browser's own request reaches auth
+ * through the edge, so auth limits attempts by the visitor's address and sets the session cookie on the
+ * visitor's scheme (a call from the web app's server would carry the web app's address and its plain-http hop
+ * instead). Then a full navigation to `next`, so every part of the page asks again who is signed in.
+ */
+async function authenticateFromBrowser(
+  mode: Mode,
+  next: string,
+  previous: AuthFormState,
+  formData: FormData,
+): Promise<AuthFormState> {
+  const email = formText(formData, 'email').trim();
+  const result = await browserApi<CurrentUser>(`/api/users/${mode}`, {
+    method: 'POST',
+    body: { email, password: formText(formData, 'password') },
+  });
+  if (!result.ok) return refusedFormState(previous, result.errors, FIELDS, { email });
+  // The page passed a checked path; checked again against the real origin where the navigation happens.
+  window.location.assign(toSameOriginPath(next, window.location.origin));
+  return previous;
+}
+
+/**
+ * Email and password, always posted, so the password never travels in a URL. Before hydration or without
+ * JavaScript the form posts to the sign-in or sign-up server action, and the server answers with the next page
+ * or this one again with the messages; once the page runs scripts, the browser posts to the API itself (see
+ * {@link authenticateFromBrowser}) and the page stays put while it waits (the button says so).
  */
 export function AuthForm({ mode, next }: { mode: Mode; next: string }) {
-  const [state, formAction, pending] = useActionState(mode === 'signin' ? signIn : signUp, INITIAL_STATE);
+  const [serverState, serverAction, serverPending] = useActionState(mode === 'signin' ? signIn : signUp, INITIAL_STATE);
+  const [browserState, browserAction, browserPending] = useActionState(
+    (previous: AuthFormState, formData: FormData) => authenticateFromBrowser(mode, next, previous, formData),
+    INITIAL_STATE,
+  );
+  // Only one of the two ever answers on a page: the server's without scripts, the browser's with them.
+  const state = browserState.attempt > 0 ? browserState : serverState;
+  const pending = serverPending || browserPending;
   const formRef = useRef<HTMLFormElement>(null);
   useFocusFirstInvalid(formRef, state.attempt);
   const copy = COPY[mode];
 
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (pending) return;
+    const formData = new FormData(event.currentTarget);
+    startTransition(() => browserAction(formData));
+  }
+
   return (
-    <form
-      ref={formRef}
-      className="form"
-      action={formAction}
-      onSubmit={submitKeepingValues(formAction)}
-      noValidate
-      aria-busy={pending}
-    >
+    <form ref={formRef} className="form" action={serverAction} onSubmit={onSubmit} noValidate aria-busy={pending}>
       <input type="hidden" name="next" value={next} />
       <ErrorAlert messages={state.formErrors} />
       <Field

@@ -12,6 +12,7 @@ import {
   type EventRecorder,
   type Executor,
 } from '@ticketing/common';
+import type { Order as ApiOrder, ErrorEnvelope } from '@ticketing/common/api';
 import {
   LIVE_ORDER_PER_TICKET_INDEX,
   countLiveOrdersOfBuyer,
@@ -45,21 +46,12 @@ export const ticketReplicaChanges = new TicketReplicaChanges();
  * The answer for a ticket this process has just seen held, or undefined: the envelope a thrown
  * ConflictError would give, built without an Error (whose stack trace is a good part of a refusal's cost).
  */
-export function knownHeldRefusal(ticketId: unknown): { errors: [{ message: string }] } | undefined {
+export function knownHeldRefusal(ticketId: unknown): ErrorEnvelope | undefined {
   return heldTickets.isHeld(ticketId) ? { errors: [{ message: ALREADY_RESERVED_MESSAGE }] } : undefined;
 }
 
-/** An order as the API shows it: the price a decimal, the deadline an ISO string. */
-export interface OrderView {
-  id: string;
-  userId: string;
-  status: OrderStatus;
-  expiresAt: string;
-  ticket: { id: string; title: string; price: number };
-  version: number;
-  /** When the buyer placed it (ISO 8601): what "my orders" sorts and dates by. */
-  createdAt: string;
-}
+/** An order as the API shows it (docs/openapi.yaml): the price a decimal, the deadline an ISO string. */
+export type OrderView = ApiOrder;
 
 /**
  * Where a use case writes: in a transaction of its own on the outbox (a route, the sweep), or inside a

@@ -9,22 +9,13 @@ import {
   type Outbox,
   type Executor,
 } from '@ticketing/common';
+import type { Ticket as ApiTicket } from '@ticketing/common/api';
 import { findTicketById, selectTicketsForSale, selectTicketsOfSeller, updateTicket } from '../db/tickets';
 import { tickets, type Ticket } from '../db/schema';
 import { decodeCursor, encodeCursor } from './cursor';
 
-/** A ticket as the API shows it: the price as a decimal (20.5), the time as ISO 8601. */
-export interface TicketView {
-  id: string;
-  title: string;
-  price: number;
-  userId: string;
-  orderId: string | null;
-  /** Paid for: the ticket is gone for good (orderId is the order that bought it). */
-  sold: boolean;
-  version: number;
-  createdAt: string;
-}
+/** A ticket as the API shows it (docs/openapi.yaml): the price as a decimal (20.5), the time as ISO 8601. */
+export type TicketView = ApiTicket;
 
 /** What a seller writes: a trimmed title and the price in cents. */
 export interface TicketInput {

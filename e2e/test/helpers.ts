@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import type { Charge, Order, Ticket } from '@ticketing/common/api';
 import { createTestBus, waitFor } from '@ticketing/common/testing';
 import {
   dropDatabase,
@@ -97,36 +98,8 @@ export function expectStatus<Body>(reply: Reply<Body>, status: number): Reply<Bo
   return reply;
 }
 
-export interface Ticket {
-  id: string;
-  title: string;
-  price: number;
-  userId: string;
-  orderId: string | null;
-  version: number;
-}
-
-export interface Order {
-  id: string;
-  userId: string;
-  status: 'created' | 'awaiting:payment' | 'cancelled' | 'complete';
-  expiresAt: string;
-  ticket: { id: string; title: string; price: number };
-  version: number;
-}
-
-export interface Charge {
-  id: string;
-  orderId: string;
-  status: 'created' | 'failed' | 'completed';
-  amount: number;
-  stripeId: string;
-  stripeRefundId: string | null;
-}
-
-export interface ErrorEnvelope {
-  errors: { message: string; field?: string }[];
-}
+// The API's bodies, as docs/openapi.yaml documents them; the tests of this folder import them from here.
+export type { Charge, ErrorEnvelope, Order, Ticket } from '@ticketing/common/api';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const LOG_DIR = path.resolve(__dirname, '..', '.logs');

@@ -9,7 +9,7 @@ import { useRefreshVisitor } from '@/components/visitor';
 import { browserApi } from '@/lib/browser-api';
 import { splitErrors } from '@/lib/envelope';
 import { toSameOriginPath } from '@/lib/same-origin-path';
-import type { CurrentUser } from '@/lib/types';
+import type { User } from '@ticketing/common/api';
 
 type Mode = 'signin' | 'signup';
 
@@ -56,7 +56,7 @@ export function AuthForm({ mode, next }: { mode: Mode; next: string }) {
     if (pending) return;
     const data = new FormData(event.currentTarget);
     setPending(true);
-    const result = await browserApi<CurrentUser>(`/api/users/${mode}`, {
+    const result = await browserApi<User>(`/api/users/${mode}`, {
       method: 'POST',
       body: { email: String(data.get('email') ?? '').trim(), password: String(data.get('password') ?? '') },
     });

@@ -8,7 +8,7 @@ import { browserApi } from '@/lib/browser-api';
 import { splitErrors } from '@/lib/envelope';
 import { formatPrice } from '@/lib/format';
 import { MAX_PRICE, MIN_PRICE } from '@/lib/price-range';
-import type { Ticket } from '@/lib/types';
+import type { Ticket } from '@ticketing/common/api';
 
 const FIELDS = ['title', 'price'] as const;
 

@@ -9,7 +9,7 @@ import { OrderStatusBadge } from '@/components/badges';
 import { browserApi } from '@/lib/browser-api';
 import { formatDateTime, formatPrice } from '@/lib/format';
 import { isOrderOpen } from '@/lib/ticket-state';
-import type { Charge, Order } from '@/lib/types';
+import type { Charge, Order } from '@ticketing/common/api';
 import { Countdown, countdownAnnouncement, useNow } from './countdown';
 import { Receipt } from './receipt';
 import { TestCardForm } from './test-card-form';

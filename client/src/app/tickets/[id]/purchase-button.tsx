@@ -4,7 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { ErrorAlert } from '@/components/alert';
 import { browserApi } from '@/lib/browser-api';
-import type { Order } from '@/lib/types';
+import type { Order } from '@ticketing/common/api';
 
 /**
  * Reserves the ticket (POST /api/orders) and takes the buyer to the order, where the countdown starts. It sends

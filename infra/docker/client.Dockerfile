@@ -36,6 +36,8 @@ RUN npm install --workspace client --include-workspace-root
 COPY tsconfig.base.json ./
 COPY common/ common/
 RUN npx tsc -b common
+# The API's document, which /api/docs serves: `next build` copies it into the standalone folder.
+COPY docs/openapi.yaml docs/
 COPY client/ client/
 RUN npm run build --workspace client
 

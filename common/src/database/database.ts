@@ -42,6 +42,12 @@ export async function connectDatabase<Schema extends Record<string, unknown> = R
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle database connection failed'));
+  // Nor one in use: the pool listens to a client only while it is idle, and a client that loses its connection
+  // while checked out (a transaction between two queries) emits 'error' too, which unheard ends the process.
+  // Its use case fails on its next query (503) and the pool drops it when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.logger?.debug({ err: error }, 'database connection in use failed'));
+  });
   const db = drizzle(pool, { schema: options.schema ?? ({} as Schema) });
   return {
     db,

@@ -18,6 +18,7 @@ export interface Reply<Body = unknown> {
   path: string;
   requestBody: unknown;
   status: number;
+  headers: Headers;
   /** The parsed JSON body (undefined when empty or not JSON). */
   body: Body;
   text: string;
@@ -35,8 +36,13 @@ export class ApiClient {
     readonly email?: string,
   ) {}
 
-  async request<Body = unknown>(method: string, path: string, requestBody?: unknown): Promise<Reply<Body>> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  async request<Body = unknown>(
+    method: string,
+    path: string,
+    requestBody?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Reply<Body>> {
+    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (requestBody !== undefined) headers['content-type'] = 'application/json';
     if (this.cookies.size > 0) {
       headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
@@ -55,7 +61,7 @@ export class ApiClient {
     } catch {
       body = undefined;
     }
-    return { method, path, requestBody, status: response.status, body: body as Body, text };
+    return { method, path, requestBody, status: response.status, headers: response.headers, body: body as Body, text };
   }
 
   get<Body = unknown>(path: string): Promise<Reply<Body>> {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { perClientAddress, validateRequest, type Outbox, type SharedRateLimits } from '@ticketing/common';
+import type { User } from '@ticketing/common/api';
 import { signIn } from '../accounts/sign-in';
 import type { AuthConfig } from '../config';
 import { emailField, suppliedPasswordField } from './validation';
@@ -20,7 +21,7 @@ export function signInRouter(outbox: Outbox, config: AuthConfig, rateLimits: Sha
     async (req, res) => {
       const user = await signIn(outbox, req.body.email, req.body.password);
       startSession(req, user, config);
-      res.status(200).json(user);
+      res.status(200).json(user satisfies User);
     },
   );
 }

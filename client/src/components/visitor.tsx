@@ -4,7 +4,7 @@ import { usePathname } from 'next/navigation';
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { browserApi } from '@/lib/browser-api';
 import type { Visitor } from '@/lib/purchase-offer';
-import type { CurrentUser } from '@/lib/types';
+import type { CurrentUserResponse } from '@ticketing/common/api';
 
 /*
  * Who is looking at the page, as the browser knows it. The public pages (`/`, `/tickets/[id]`) are rendered
@@ -24,7 +24,7 @@ export function VisitorProvider({ children }: { children: ReactNode }) {
   const refresh = useCallback(() => {
     latestQuestion.current += 1;
     const question = latestQuestion.current;
-    void browserApi<{ currentUser: CurrentUser | null }>('/api/users/currentuser').then((result) => {
+    void browserApi<CurrentUserResponse>('/api/users/currentuser').then((result) => {
       // Answers can overtake each other (a navigation right after signing out): only the last question counts.
       if (question !== latestQuestion.current) return;
       // Auth unreachable: shown as signed out, as the server-rendered header did.

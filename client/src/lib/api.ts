@@ -2,8 +2,8 @@ import { cache } from 'react';
 import { cookies, headers } from 'next/headers';
 import { apiBaseUrl } from './config';
 import { readApiResponse, unreachable, type ApiResult } from './envelope';
+import type { CurrentUserResponse, User } from '@ticketing/common/api';
 import { cookieHeaderForServices, SESSION_COOKIE, sessionValueForBrowser } from './session-cookie';
-import type { CurrentUser } from './types';
 
 /**
  * The server side's way to the API, `${API_URL}/api/...`: `api` for server components and server actions that
@@ -60,10 +60,10 @@ async function send(path: string, outgoing: Headers, init: ApiInit = {}): Promis
 }
 
 /** GET /api/users/currentuser, once per request, for the signed-in-only pages that decide on the server. */
-export const loadCurrentUser = cache(() => api<{ currentUser: CurrentUser | null }>('/api/users/currentuser'));
+export const loadCurrentUser = cache(() => api<CurrentUserResponse>('/api/users/currentuser'));
 
 /** The signed-in user, or null (also when auth is unreachable). */
-export async function getCurrentUser(): Promise<CurrentUser | null> {
+export async function getCurrentUser(): Promise<User | null> {
   const result = await loadCurrentUser();
   return result.ok ? (result.data?.currentUser ?? null) : null;
 }

@@ -1,3 +1,5 @@
+import type { ErrorEnvelope } from '@ticketing/common/api';
+
 /**
  * What this process has just seen about who holds a ticket, so that the nine buyers in ten who lose a
  * flash sale are answered 409 without a database read, a rate-limit round trip or a transaction.
@@ -63,6 +65,6 @@ export const ALREADY_RESERVED_MESSAGE = 'Ticket is already reserved';
  * The answer for a ticket this process has just seen held, or undefined: the envelope a thrown
  * ConflictError would give, built without an Error (whose stack trace is a good part of a refusal's cost).
  */
-export function knownHeldRefusal(ticketId: unknown): { errors: [{ message: string }] } | undefined {
+export function knownHeldRefusal(ticketId: unknown): ErrorEnvelope | undefined {
   return heldTickets.isHeld(ticketId) ? { errors: [{ message: ALREADY_RESERVED_MESSAGE }] } : undefined;
 }

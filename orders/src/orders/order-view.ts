@@ -1,17 +1,9 @@
-import { decimalFromCents, type OrderStatus } from '@ticketing/common';
+import { decimalFromCents } from '@ticketing/common';
+import type { Order as ApiOrder } from '@ticketing/common/api';
 import type { Order, TicketReplica } from '../db/schema';
 
-/** An order as the API shows it: the price a decimal, the deadline an ISO string. */
-export interface OrderView {
-  id: string;
-  userId: string;
-  status: OrderStatus;
-  expiresAt: string;
-  ticket: { id: string; title: string; price: number };
-  version: number;
-  /** When the buyer placed it (ISO 8601): what "my orders" sorts and dates by. */
-  createdAt: string;
-}
+/** An order as the API shows it (docs/openapi.yaml): the price a decimal, the deadline an ISO string. */
+export type OrderView = ApiOrder;
 
 /** The ticket's price as the order shows it is the price the order was placed at, never the replica's current one. */
 export function toOrderView(order: Order, ticket: TicketReplica): OrderView {

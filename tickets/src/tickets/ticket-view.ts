@@ -1,18 +1,9 @@
 import { decimalFromCents } from '@ticketing/common';
+import type { Ticket as ApiTicket } from '@ticketing/common/api';
 import type { Ticket } from '../db/schema';
 
-/** A ticket as the API shows it: the price as a decimal (20.5), the time as ISO 8601. */
-export interface TicketView {
-  id: string;
-  title: string;
-  price: number;
-  userId: string;
-  orderId: string | null;
-  /** Paid for: the ticket is gone for good (orderId is the order that bought it). */
-  sold: boolean;
-  version: number;
-  createdAt: string;
-}
+/** A ticket as the API shows it (docs/openapi.yaml): the price as a decimal (20.5), the time as ISO 8601. */
+export type TicketView = ApiTicket;
 
 /** What a seller writes: a trimmed title and the price in cents. */
 export interface TicketInput {

@@ -4,7 +4,7 @@ import { redirect } from 'next/navigation';
 import { api } from '@/lib/api';
 import { formText, refusedFormState, type FormState } from '@/lib/form-state';
 import { toSameOriginPath } from '@/lib/same-origin-path';
-import type { CurrentUser } from '@/lib/types';
+import type { User } from '@ticketing/common/api';
 
 export type AuthField = 'email' | 'password';
 export type AuthFormState = FormState<AuthField>;
@@ -24,7 +24,7 @@ async function authenticate(
 ): Promise<AuthFormState> {
   const email = formText(formData, 'email').trim();
   const password = formText(formData, 'password');
-  const result = await api<CurrentUser>(`/api/users/${mode}`, { method: 'POST', body: { email, password } });
+  const result = await api<User>(`/api/users/${mode}`, { method: 'POST', body: { email, password } });
   if (!result.ok) return refusedFormState(previous, result.errors, FIELDS, { email });
   // The page checked `next` already, but a posted form can say anything: checked again here.
   redirect(toSameOriginPath(formText(formData, 'next')));

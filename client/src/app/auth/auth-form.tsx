@@ -8,7 +8,7 @@ import { useFocusFirstInvalid } from '@/components/action-form';
 import { browserApi } from '@/lib/browser-api';
 import { formText, initialFormState, refusedFormState } from '@/lib/form-state';
 import { toSameOriginPath } from '@/lib/same-origin-path';
-import type { CurrentUser } from '@/lib/types';
+import type { User } from '@ticketing/common/api';
 import { signIn, signUp, type AuthField, type AuthFormState } from './actions';
 
 type Mode = 'signin' | 'signup';
@@ -44,7 +44,7 @@ async function authenticateFromBrowser(
   formData: FormData,
 ): Promise<AuthFormState> {
   const email = formText(formData, 'email').trim();
-  const result = await browserApi<CurrentUser>(`/api/users/${mode}`, {
+  const result = await browserApi<User>(`/api/users/${mode}`, {
     method: 'POST',
     body: { email, password: formText(formData, 'password') },
   });

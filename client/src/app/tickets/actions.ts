@@ -4,7 +4,7 @@ import { refresh } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { api } from '@/lib/api';
 import { formText, nextAttempt, refusedFormState, type FormState } from '@/lib/form-state';
-import type { Order, Ticket } from '@/lib/types';
+import type { Order, Ticket } from '@ticketing/common/api';
 
 export type TicketField = 'title' | 'price';
 export type TicketFormState = FormState<TicketField> & {

@@ -7,7 +7,7 @@ import { submitKeepingValues, useFocusFirstInvalid } from '@/components/action-f
 import { formatPrice } from '@/lib/format';
 import { initialFormState } from '@/lib/form-state';
 import { MAX_PRICE, MIN_PRICE } from '@/lib/price-range';
-import type { Ticket } from '@/lib/types';
+import type { Ticket } from '@ticketing/common/api';
 import { createTicket, updateTicket, type TicketFormState } from './actions';
 
 const PRICE_HINT = `In US dollars, from ${formatPrice(MIN_PRICE)} to ${formatPrice(MAX_PRICE)}, up to two decimals.`;

@@ -4,7 +4,7 @@ import { refresh } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { api } from '@/lib/api';
 import { formText, nextAttempt } from '@/lib/form-state';
-import type { Charge } from '@/lib/types';
+import type { Charge } from '@ticketing/common/api';
 
 /** What the last payment attempt came to, when it did not go through (a success goes to the order again). */
 export interface PayState {

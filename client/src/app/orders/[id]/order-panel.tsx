@@ -8,7 +8,7 @@ import { ErrorAlert, Notice } from '@/components/alert';
 import { OrderStatusBadge } from '@/components/badges';
 import { formatDateTime, formatPrice } from '@/lib/format';
 import { isOrderOpen } from '@/lib/ticket-state';
-import type { Charge, Order } from '@/lib/types';
+import type { Charge, Order } from '@ticketing/common/api';
 import { cancelOrder, payForOrder, type CancelState, type PayState } from './actions';
 import { Countdown, countdownAnnouncement, useNow } from './countdown';
 import { Receipt } from './receipt';

@@ -3,7 +3,7 @@
 import { useVisitor } from '@/components/visitor';
 import { isKnownSeller } from '@/lib/purchase-offer';
 import type { TicketState } from '@/lib/ticket-state';
-import type { Ticket } from '@/lib/types';
+import type { Ticket } from '@ticketing/common/api';
 import { TicketForm } from '../ticket-form';
 import { editWarning } from '../edit-warning';
 

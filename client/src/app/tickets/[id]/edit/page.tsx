@@ -5,7 +5,7 @@ import { ApiProblem } from '@/components/api-problem';
 import { TicketStateBadge } from '@/components/badges';
 import { loadCurrentUser, publicApi } from '@/lib/api';
 import { ticketState } from '@/lib/ticket-state';
-import type { Ticket } from '@/lib/types';
+import type { Ticket } from '@ticketing/common/api';
 import { editWarning } from '../../edit-warning';
 import { TicketForm } from '../../ticket-form';
 

@@ -281,7 +281,7 @@ export async function listCharges(buyer: ApiClient, orderId: string): Promise<Ch
 }
 
 /**
- * DESIGN.md rule 5, as the buyer sees it: an order ends complete with exactly one completed, unrefunded
+ * docs/rules.md#rule-5, as the buyer sees it: an order ends complete with exactly one completed, unrefunded
  * charge, or cancelled with every completed charge refunded. Waits for the order to settle.
  */
 export async function expectSettledConsistently(buyer: ApiClient, order: Order): Promise<'complete' | 'cancelled'> {

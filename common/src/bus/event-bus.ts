@@ -38,7 +38,7 @@ export interface EventBusOptions {
   /** Shown in the server's connection list: who is connected. */
   connectionName: string;
   logger: Logger;
-  /** Stream replicas: 1 on a laptop, 3 in production (DESIGN.md rule 7). */
+  /** Stream replicas: 1 on a laptop, 3 in production (docs/rules.md#rule-7). */
   replicas?: number;
   /** How long to keep retrying the first connection before giving up. */
   connectTimeoutMs?: number;
@@ -59,7 +59,7 @@ export interface EventBusOptions {
 export const DEFAULT_LISTENER_CONCURRENCY = 8;
 
 /**
- * How a listener retries an event whose handler failed for a transient reason (DESIGN.md rule 6): with
+ * How a listener retries an event whose handler failed for a transient reason (docs/rules.md#rule-6): with
  * capped backoff, for as long as the budget lasts, measured from when the event was stored. An outage of
  * a dependency must never turn into a lost event; only a payload that can never apply is given up early.
  */

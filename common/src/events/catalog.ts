@@ -61,7 +61,7 @@ export const eventSchemas = {
   'order.expired': z.object({ orderId: id }),
   /**
    * A backstop, not a change: orders restates an order's current state a while after it last changed, so
-   * that a replica which missed or dead-lettered one of its events converges anyway (DESIGN.md rule 7).
+   * that a replica which missed or dead-lettered one of its events converges anyway (docs/rules.md#rule-7).
    * Listeners apply it as a state transfer: the whole state at `version`, over whatever they hold below it.
    */
   'order.restated': orderState,

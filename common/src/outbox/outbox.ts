@@ -39,7 +39,7 @@ export interface OutboxOptions {
 }
 
 /**
- * The transactional outbox (DESIGN.md rule 1) and inbox (rule 2) of one service's database.
+ * The transactional outbox (docs/rules.md#rule-1) and inbox (rule 2) of one service's database.
  *
  * `transaction` runs a use case's writes and records the events it owes in the same transaction; the
  * relay publishes unsent rows in insertion order with `msgID` = event id and marks them sent. A crash

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { bigserial, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
- * Events a service owes, written in the same transaction as the change they describe (DESIGN.md rule 1).
+ * Events a service owes, written in the same transaction as the change they describe (docs/rules.md#rule-1).
  * Every service's schema re-exports this table so drizzle-kit puts it in that service's migrations.
  */
 export const outbox = pgTable(
@@ -24,7 +24,7 @@ export const outbox = pgTable(
 );
 
 /**
- * Events a listener has applied (DESIGN.md rule 2), recorded in the same transaction as the effect, so a
+ * Events a listener has applied (docs/rules.md#rule-2), recorded in the same transaction as the effect, so a
  * redelivered event changes nothing twice. Keyed by consumer too: two listeners of one service may both
  * need the same event.
  */

@@ -61,7 +61,7 @@ export function startExpirationWorker({
   worker.on('failed', (job, error) => {
     const context = { err: error, orderId: job?.data.orderId, attemptsMade: job?.attemptsMade };
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-      // Kept as a failed job for a week; orders' sweep of overdue orders is the backstop (DESIGN.md rule 7).
+      // Kept as a failed job for a week; orders' sweep of overdue orders is the backstop (docs/rules.md#rule-7).
       logger.error(context, 'publishing order.expired failed on every attempt: giving up');
     } else {
       logger.warn(context, 'publishing order.expired failed, retrying with backoff');

@@ -48,7 +48,7 @@ export const orders = pgTable(
   },
   (table) => [
     /**
-     * THE lock (DESIGN.md rule 4): at most one order per ticket that is not cancelled. A complete order
+     * THE lock (docs/rules.md#rule-4): at most one order per ticket that is not cancelled. A complete order
      * keeps the ticket (it is sold). Two buyers racing for one ticket cannot both insert, whatever the
      * timing: the second insert fails with a unique violation.
      */

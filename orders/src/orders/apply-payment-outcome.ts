@@ -13,7 +13,7 @@ export type PaymentOutcome =
 /**
  * A payment attempt ended: a completed charge makes the order complete (the ticket is sold); a failed one
  * cancels it and frees the ticket. A charge completed for an order cancelled meanwhile leaves it cancelled:
- * the payments service refunds that charge (DESIGN.md rule 5).
+ * the payments service refunds that charge (docs/rules.md#rule-5).
  */
 export async function applyPaymentOutcome(
   scope: WriteScope,

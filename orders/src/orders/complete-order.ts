@@ -13,7 +13,7 @@ export type CompleteOutcome =
 /**
  * Marks an unpaid order paid and records `order.completed`: the ticket is sold to its buyer for good.
  * Terminal. An order cancelled meanwhile stays cancelled: the payments service refunds that charge
- * (DESIGN.md rule 5), because the ticket may already be someone else's.
+ * (docs/rules.md#rule-5), because the ticket may already be someone else's.
  */
 export async function completeOrder(scope: WriteScope, orderId: string): Promise<CompleteOutcome> {
   return within(scope, async (tx, events) => {

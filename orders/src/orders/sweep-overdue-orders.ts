@@ -11,7 +11,7 @@ export interface SweepOptions {
 }
 
 /**
- * The backstop for lost expiration timers (DESIGN.md rule 7): cancels every unpaid order whose deadline
+ * The backstop for lost expiration timers (docs/rules.md#rule-7): cancels every unpaid order whose deadline
  * plus grace has passed, each through {@link cancelOrder} in a transaction of its own, so one failure
  * does not undo the others, and a sweep running at the same time on another replica (or an expiry
  * arriving meanwhile) cancels each order once. Resolves to how many orders this call cancelled.
@@ -38,7 +38,7 @@ export interface OrderSweepOptions {
   logger: Logger;
 }
 
-/** Sweeps overdue unpaid orders every ORDER_SWEEP_INTERVAL_SECONDS (DESIGN.md rule 7). */
+/** Sweeps overdue unpaid orders every ORDER_SWEEP_INTERVAL_SECONDS (docs/rules.md#rule-7). */
 export function startOrderSweep(
   outbox: Outbox,
   { intervalSeconds, graceSeconds, logger }: OrderSweepOptions,

@@ -81,7 +81,7 @@ export const charges = pgTable(
   },
   (table) => [
     /**
-     * No double payment (DESIGN.md rule 5): at most one charge per order that is not failed, whatever the
+     * No double payment (docs/rules.md#rule-5): at most one charge per order that is not failed, whatever the
      * timing. A declined attempt may be followed by another one.
      */
     uniqueIndex('charges_one_live_per_order_idx')

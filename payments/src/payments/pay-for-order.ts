@@ -38,7 +38,7 @@ export interface PaymentRequest {
 }
 
 /**
- * Takes payment for an order with a Stripe PaymentIntent (DESIGN.md rule 5).
+ * Takes payment for an order with a Stripe PaymentIntent (docs/rules.md#rule-5).
  *
  * 1. In a transaction holding the order's row lock: check the order (the buyer's, never declined, not
  *    cancelled, a price Stripe can charge), then start a charge, or resume the one whose earlier attempt

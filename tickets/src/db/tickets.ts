@@ -25,7 +25,7 @@ export async function findTicketForUpdate(db: Executor, id: string): Promise<Tic
 
 /**
  * Applies a change on top of `expectedVersion` and bumps the version; resolves to undefined when the row
- * changed meanwhile (optimistic concurrency, DESIGN.md rule 3).
+ * changed meanwhile (optimistic concurrency, docs/rules.md#rule-3).
  */
 export async function updateTicket(
   db: Executor,

@@ -1,6 +1,6 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { EventBus, Logger } from '@ticketing/common';
+import { currentTraceCarrier, inSpan, type EventBus, type Logger, type TraceCarrier } from '@ticketing/common';
 import { DEFAULT_WORKER_CONCURRENCY } from './config';
 import { orderExpiredEventId } from './event-ids';
 
@@ -9,6 +9,8 @@ export const EXPIRE_ORDER = 'expire-order';
 
 export interface ExpireOrderData {
   orderId: string;
+  /** The trace the order was scheduled in (tracing on): its expiry, minutes later, continues it. */
+  traceContext?: TraceCarrier;
 }
 
 export type ExpirationQueue = Queue<ExpireOrderData, void, typeof EXPIRE_ORDER>;
@@ -44,9 +46,10 @@ export async function scheduleExpiry(
   now: number = Date.now(),
 ): Promise<ExpirationJob> {
   const delay = Math.max(0, Date.parse(order.expiresAt) - now);
+  const traceContext = currentTraceCarrier();
   return queue.add(
     EXPIRE_ORDER,
-    { orderId: order.orderId },
+    { orderId: order.orderId, ...(traceContext && { traceContext }) },
     {
       jobId: order.orderId,
       delay,
@@ -103,8 +106,10 @@ export function startExpirationWorker({
   const worker = new Worker<ExpireOrderData, void, typeof EXPIRE_ORDER>(
     queueName,
     async (job) => {
-      const { orderId } = job.data;
-      const published = await publisher.publish('order.expired', { orderId }, { id: orderExpiredEventId(orderId) });
+      const { orderId, traceContext } = job.data;
+      const published = await inSpan('expire order', { parent: traceContext ?? null }, () =>
+        publisher.publish('order.expired', { orderId }, { id: orderExpiredEventId(orderId) }),
+      );
       logger.info(
         { orderId, eventId: published.id, duplicate: published.duplicate, attempt: job.attemptsMade + 1 },
         published.duplicate ? 'order.expired already published' : 'order expired',

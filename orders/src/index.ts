@@ -6,6 +6,7 @@ import {
   runService,
   probeReadiness,
   SharedRateLimits,
+  startServiceTracing,
 } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadOrdersConfig } from './config';
@@ -19,6 +20,9 @@ const config = loadOrdersConfig();
 const logger = createLogger({ service: 'orders', level: config.LOG_LEVEL });
 
 void runService(logger, async (lifecycle) => {
+  // First, so that it stops last and the spans of the shutdown are sent too.
+  startServiceTracing(lifecycle, config, 'orders', logger);
+
   const database = await connectDatabase({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,

@@ -6,6 +6,7 @@ import {
   createLogger,
   probeReadiness,
   runService,
+  startServiceTracing,
 } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadPaymentsConfig } from './config';
@@ -19,6 +20,9 @@ const config = loadPaymentsConfig();
 const logger = createLogger({ service: 'payments', level: config.LOG_LEVEL });
 
 void runService(logger, async (lifecycle) => {
+  // First, so that it stops last and the spans of the shutdown are sent too.
+  startServiceTracing(lifecycle, config, 'payments', logger);
+
   const database = await connectDatabase({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,

@@ -34,8 +34,13 @@ export class ApiClient {
     readonly email?: string,
   ) {}
 
-  async request<Body = unknown>(method: string, path: string, requestBody?: unknown): Promise<Reply<Body>> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  async request<Body = unknown>(
+    method: string,
+    path: string,
+    requestBody?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Reply<Body>> {
+    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (requestBody !== undefined) headers['content-type'] = 'application/json';
     if (this.cookies.size > 0) {
       headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
@@ -61,8 +66,9 @@ export class ApiClient {
     return this.request<Body>('GET', path);
   }
 
-  post<Body = unknown>(path: string, body: unknown): Promise<Reply<Body>> {
-    return this.request<Body>('POST', path, body);
+  /** `headers` are sent besides the usual ones (a `traceparent`, say). */
+  post<Body = unknown>(path: string, body: unknown, headers?: Record<string, string>): Promise<Reply<Body>> {
+    return this.request<Body>('POST', path, body, headers);
   }
 
   delete<Body = unknown>(path: string): Promise<Reply<Body>> {

@@ -19,6 +19,17 @@ module.exports = tseslint.config(
     },
   },
   {
+    // Type-aware, so only where a tsconfig.json covers the files (every workspace's src/): a switch over an
+    // outcome or status union must name every member, so a new outcome can never be acked silently. A
+    // `default` does not count as handling the members left out; assertNever (common) is the default of a
+    // switch that must also refuse, at run time, a value from a newer payload.
+    files: ['{common,auth,tickets,orders,payments,expiration,e2e,bench}/src/**/*.ts', 'infra/*/src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
+    rules: {
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: false }],
+    },
+  },
+  {
     files: ['**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

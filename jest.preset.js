@@ -28,6 +28,7 @@ function workspaceJestConfig(rootDir, overrides = {}) {
     moduleNameMapper: {
       '^@ticketing/common$': path.join(commonSource, 'index.ts'),
       '^@ticketing/common/testing$': path.join(commonSource, 'testing', 'index.ts'),
+      '^@ticketing/common/api$': path.join(commonSource, 'api', 'index.ts'),
       '^@ticketing/stripe-emulator$': path.join(__dirname, 'infra', 'stripe-emulator', 'src', 'emulator.ts'),
       '^@ticketing/local-stack$': path.join(localStackSource, 'index.ts'),
     },

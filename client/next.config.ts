@@ -18,13 +18,15 @@ const DOCUMENT_REQUEST = [
   { type: 'header', key: 'next-action' },
 ] as const;
 const PREFETCH_REQUEST = [{ type: 'header', key: 'next-router-prefetch' }] as const;
-// Ticket ids are UUIDs; /tickets/new is the seller's own form and stays private.
-const PUBLIC_PAGES = ['/', '/tickets/:id([0-9a-fA-F-]{36})'];
+// Ticket ids are UUIDs; /tickets/new is the seller's own form and stays private. /api/docs is the API's reference.
+const PUBLIC_PAGES = ['/', '/tickets/:id([0-9a-fA-F-]{36})', '/api/docs'];
 
 const nextConfig: NextConfig = {
   output: 'standalone',
   outputFileTracingRoot: repositoryRoot,
   turbopack: { root: repositoryRoot },
+  // The API's document, which the /api/docs routes read at run time (src/lib/api-document.ts).
+  outputFileTracingIncludes: { '/api/docs': ['../docs/openapi.yaml'] },
   poweredByHeader: false,
   reactStrictMode: true,
   async headers() {

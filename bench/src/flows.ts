@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import type { Order, Ticket } from '@ticketing/common/api';
 import { describeReply, GaveUp, persist, UserSession, type HttpTally, type Reply } from './http-client';
 import type { SeededRandom } from './random';
 
@@ -86,21 +87,6 @@ export interface FlowEnvironment {
   patienceMs: number;
   /** Aborted when the run is over: every flow stops where it is. */
   signal: AbortSignal;
-}
-
-interface Ticket {
-  id: string;
-  title: string;
-  price: number;
-  userId: string;
-  orderId: string | null;
-  version: number;
-}
-
-interface Order {
-  id: string;
-  status: 'created' | 'awaiting:payment' | 'cancelled' | 'complete';
-  ticket: { id: string; price: number };
 }
 
 /** A flow met an answer it has no story for; the flow ends and the report shows the answer. */

@@ -90,4 +90,33 @@ describe('database errors', () => {
     await request(app).post('/notes').send({ text: 'hello' }).expect(201, { text: 'hello' });
     await request(app).get('/readyz').expect(200);
   });
+
+  it('when the database ends a connection a use case holds between two queries, then that use case fails, the service answers 503 meanwhile and serves again after', async () => {
+    const app = buildApp();
+    let connectionLost!: () => void;
+    const lost = new Promise<void>((resolve) => (connectionLost = resolve));
+    const holding = database.db.transaction(async (tx) => {
+      await tx.insert(schema.notes).values({ id: randomUUID(), body: 'half done' });
+      // Waits without a query in flight: the client is out of the pool, with no query to fail.
+      await lost;
+      await tx.execute(sql`SELECT 1`);
+    });
+    const failed = holding.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const restore = await refuseConnections(database.name);
+    try {
+      // The ended connection emits 'error' on its client; nobody listening to it would end the process here.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      connectionLost();
+      expect(await failed).toBeInstanceOf(Error);
+      expect((await request(app).post('/notes').send({ text: 'meanwhile' })).status).toBe(503);
+    } finally {
+      await restore();
+    }
+    // The transaction rolled back whole; the service goes on serving.
+    expect((await database.db.select().from(schema.notes)).map((note) => note.body)).not.toContain('half done');
+    await request(app).post('/notes').send({ text: 'after' }).expect(201, { text: 'after' });
+  });
 });

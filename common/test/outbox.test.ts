@@ -301,6 +301,41 @@ describe('inbox', () => {
     expect(await listUnsentEvents(database.db)).toHaveLength(1);
   });
 
+  it('when an inbox listener has an afterCommit, then it runs once the effect is visible outside the transaction, on a redelivery too, and never after a failed effect', async () => {
+    const visibleAfterCommit: number[] = [];
+    let failNext = true;
+    const definition = inboxListener(outbox, {
+      subject: 'user.created',
+      durable: 'notes-user-created-after-commit',
+      async apply(data, { tx }) {
+        await tx.insert(schema.notes).values({ id: data.id, body: data.email });
+        if (failNext) {
+          failNext = false;
+          throw new Error('transient failure');
+        }
+      },
+      afterCommit(data) {
+        // Outside the effect's transaction: only a committed row can be read here.
+        void database.db
+          .select()
+          .from(schema.notes)
+          .where(eq(schema.notes.id, data.id))
+          .then((rows) => visibleAfterCommit.push(rows.length));
+      },
+    });
+    const user = userEvent();
+    const envelope: EventEnvelope<'user.created'> = {
+      id: randomUUID(),
+      subject: 'user.created',
+      occurredAt: new Date().toISOString(),
+      data: user,
+    };
+    await expect(definition.handle(envelope, { deliveryCount: 1, logger })).rejects.toThrow('transient failure');
+    await definition.handle(envelope, { deliveryCount: 2, logger });
+    await definition.handle(envelope, { deliveryCount: 3, logger });
+    await waitFor(() => expect(visibleAfterCommit).toEqual([1, 1]));
+  });
+
   it('when an inbox listener handles events side by side and each is redelivered, then every effect happens once', async () => {
     const applied: string[] = [];
     const definition = inboxListener(outbox, {

@@ -28,7 +28,7 @@ export default async function globalSetup(): Promise<void> {
   }
 }
 
-/** True when a client source or config file is newer than the last build (or there is none). */
+/** True when a client source or config file, or the API's document, is newer than the last build (or there is none). */
 function clientBuildIsStale(): boolean {
   const built = path.join(CLIENT, '.next', 'standalone', 'client', 'server.js');
   if (!fs.existsSync(built)) return true;
@@ -38,7 +38,8 @@ function clientBuildIsStale(): boolean {
     if (!stat.isDirectory()) return stat.mtimeMs;
     return Math.max(stat.mtimeMs, ...fs.readdirSync(entry).map((name) => newest(path.join(entry, name))));
   };
-  const sources = ['src', 'public', 'next.config.ts', 'package.json', 'tsconfig.json']
+  // The build copies docs/openapi.yaml, which /api/docs serves, into the standalone folder.
+  const sources = ['src', 'public', 'next.config.ts', 'package.json', 'tsconfig.json', '../docs/openapi.yaml']
     .map((name) => path.join(CLIENT, name))
     .filter((entry) => fs.existsSync(entry));
   return sources.some((entry) => newest(entry) > builtAt);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import type { Charge, Order, Ticket } from '@ticketing/common/api';
 import { createTestBus, waitFor } from '@ticketing/common/testing';
 import {
   dropDatabase,
@@ -17,6 +18,7 @@ export interface Reply<Body = unknown> {
   path: string;
   requestBody: unknown;
   status: number;
+  headers: Headers;
   /** The parsed JSON body (undefined when empty or not JSON). */
   body: Body;
   text: string;
@@ -59,7 +61,7 @@ export class ApiClient {
     } catch {
       body = undefined;
     }
-    return { method, path, requestBody, status: response.status, body: body as Body, text };
+    return { method, path, requestBody, status: response.status, headers: response.headers, body: body as Body, text };
   }
 
   get<Body = unknown>(path: string): Promise<Reply<Body>> {
@@ -103,36 +105,8 @@ export function expectStatus<Body>(reply: Reply<Body>, status: number): Reply<Bo
   return reply;
 }
 
-export interface Ticket {
-  id: string;
-  title: string;
-  price: number;
-  userId: string;
-  orderId: string | null;
-  version: number;
-}
-
-export interface Order {
-  id: string;
-  userId: string;
-  status: 'created' | 'awaiting:payment' | 'cancelled' | 'complete';
-  expiresAt: string;
-  ticket: { id: string; title: string; price: number };
-  version: number;
-}
-
-export interface Charge {
-  id: string;
-  orderId: string;
-  status: 'created' | 'failed' | 'completed';
-  amount: number;
-  stripeId: string;
-  stripeRefundId: string | null;
-}
-
-export interface ErrorEnvelope {
-  errors: { message: string; field?: string }[];
-}
+// The API's bodies, as docs/openapi.yaml documents them; the tests of this folder import them from here.
+export type { Charge, ErrorEnvelope, Order, Ticket } from '@ticketing/common/api';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const LOG_DIR = path.resolve(__dirname, '..', '.logs');

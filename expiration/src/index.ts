@@ -1,16 +1,18 @@
 import {
   EventBus,
   createLogger,
-  runService,
-  probeReadiness,
-  startServiceTracing,
   observeJobQueue,
+  probeReadiness,
+  runService,
+  startListeners,
+  startServiceTracing,
 } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadExpirationConfig } from './config';
-import { startListeners } from './events';
-import { createExpirationQueue, startExpirationWorker } from './expiration-queue';
-import { closeRedis, connectRedis, isRedisReachable } from './redis';
+import { expirationListeners } from './events';
+import { startExpirationWorker } from './expiration/expire-order';
+import { createExpirationQueue } from './queue/expiration-queue';
+import { closeRedis, connectRedis, isRedisReachable } from './queue/redis';
 
 const config = loadExpirationConfig();
 const logger = createLogger({ service: 'expiration', level: config.LOG_LEVEL });
@@ -49,10 +51,8 @@ void runService(logger, async (lifecycle) => {
   });
   lifecycle.onStop('worker', () => worker.close());
 
-  const listeners = await startListeners(bus, queue);
-  lifecycle.onStop('listeners', async () => {
-    await Promise.all(listeners.map((listener) => listener.stop()));
-  });
+  const listeners = await startListeners(bus, expirationListeners(queue));
+  lifecycle.onStop('listeners', () => listeners.stop());
 
   const readiness = probeReadiness({ bus, checks: { redis: () => isRedisReachable(redis) } });
   await lifecycle.listen(buildApp({ logger, readiness }), config.PORT);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseEnvelope } from '@ticketing/common';
-import { nameBasedUuid, orderExpiredEventId } from '../src/event-ids';
+import { nameBasedUuid, orderExpiredEventId } from '../src/expiration/event-ids';
 
 describe('deterministic event ids', () => {
   it('when derived from a name, then it is the RFC 9562 version 5 UUID (the RFC test vector)', () => {

@@ -3,7 +3,7 @@ import request from 'supertest';
 import type { Redis } from 'ioredis';
 import { createTestBus, createTestLogger, type TestBus } from '@ticketing/common/testing';
 import { buildApp } from '../src/app';
-import { closeRedis, connectRedis, isRedisReachable } from '../src/redis';
+import { closeRedis, connectRedis, isRedisReachable } from '../src/queue/redis';
 import { redisUrl } from './helpers';
 
 /** The app as index.ts builds it: ready when Redis answers PING and the bus is connected. */

@@ -1,15 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { EventBus, EventData, EventEnvelope, HandlerContext, RunningListener, Subject } from '@ticketing/common';
-import { createTestLogger } from '@ticketing/common/testing';
-import { startListeners } from '../src/events';
 import {
-  createExpirationQueue,
-  startExpirationWorker,
-  type EventPublisher,
-  type ExpirationQueue,
-  type ExpirationWorker,
-} from '../src/expiration-queue';
-import { closeRedis, connectRedis } from '../src/redis';
+  startListeners,
+  type EventBus,
+  type EventData,
+  type EventEnvelope,
+  type HandlerContext,
+  type RunningListeners,
+  type Subject,
+} from '@ticketing/common';
+import { createTestLogger } from '@ticketing/common/testing';
+import { expirationListeners } from '../src/events';
+import { startExpirationWorker, type EventPublisher } from '../src/expiration/expire-order';
+import { createExpirationQueue, type ExpirationQueue, type ExpirationWorker } from '../src/queue/expiration-queue';
+import { closeRedis, connectRedis } from '../src/queue/redis';
 
 /** The Redis the test global setup found or started. */
 export function redisUrl(): string {
@@ -24,7 +27,7 @@ export function uniqueQueueName(): string {
 export interface ExpirationInstance {
   queue: ExpirationQueue;
   worker: ExpirationWorker;
-  listeners: RunningListener[];
+  listeners: RunningListeners;
   /** Shuts the instance down as index.ts does: listeners, worker (finishing its job), queue, Redis. */
   stop(): Promise<void>;
   /** Stops, after deleting every job of the queue from Redis. */
@@ -51,10 +54,10 @@ export async function startExpirationInstance({
   });
   const queue = createExpirationQueue(queueName, redis);
   const worker = startExpirationWorker({ queueName, connection: workerRedis, publisher, logger });
-  const listeners = await startListeners(bus, queue);
+  const listeners = await startListeners(bus, expirationListeners(queue));
 
   const stopUntilQueue = async () => {
-    await Promise.all(listeners.map((listener) => listener.stop()));
+    await listeners.stop();
     await worker.close();
   };
   const closeConnections = async () => {

@@ -7,9 +7,11 @@ import {
   waitFor,
   type TestBus,
 } from '@ticketing/common/testing';
-import { orderExpiredEventId } from '../src/event-ids';
-import { orderCancelledListener, orderCreatedListener } from '../src/events';
-import { cancelExpiry, scheduleExpiry } from '../src/expiration-queue';
+import { orderExpiredEventId } from '../src/expiration/event-ids';
+import { orderCancelledListener } from '../src/events/order-cancelled-listener';
+import { orderCreatedListener } from '../src/events/order-created-listener';
+import { cancelExpiry } from '../src/expiration/cancel-expiry';
+import { scheduleExpiry } from '../src/expiration/schedule-expiry';
 import {
   buildOrderCancelled,
   buildOrderCreated,

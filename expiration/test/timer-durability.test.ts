@@ -1,8 +1,10 @@
 import type { EventEnvelope } from '@ticketing/common';
 import { createTestBus, createTestLogger, recordEvents, waitFor, type TestBus } from '@ticketing/common/testing';
-import { orderExpiredEventId } from '../src/event-ids';
-import { cancelExpiry, createExpirationQueue, type EventPublisher } from '../src/expiration-queue';
-import { closeRedis, connectRedis } from '../src/redis';
+import { orderExpiredEventId } from '../src/expiration/event-ids';
+import { cancelExpiry } from '../src/expiration/cancel-expiry';
+import type { EventPublisher } from '../src/expiration/expire-order';
+import { createExpirationQueue } from '../src/queue/expiration-queue';
+import { closeRedis, connectRedis } from '../src/queue/redis';
 import { buildOrderCreated, inMs, redisUrl, startExpirationInstance, uniqueQueueName } from './helpers';
 
 let bus: TestBus;

@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1
 # The Next.js client. Built from the repository ROOT (npm workspaces; Next traces files from the repo root):
 #   docker build -f infra/docker/client.Dockerfile -t ticketing-client .
-# Stages: manifests (package.json files) → build (`npm run build -w client`: next build with `output: "standalone"`,
-# then scripts/complete-standalone.js copies .next/static beside the server) → the final runtime image, which holds
-# only the standalone folder: the server, its traced production dependencies and the browser assets.
+# Stages: manifests (package.json files) → build (common's type declarations, then `npm run build -w client`: next
+# build with `output: "standalone"`, then scripts/complete-standalone.js copies .next/static beside the server) → the
+# final runtime image, which holds only the standalone folder: the server, its traced production dependencies and
+# the browser assets.
 # Base image: Debian 12 slim with the current Node LTS; why not alpine is in infra/k8s/README.md.
 
 FROM node:24-bookworm-slim AS manifests
@@ -30,6 +31,13 @@ ENV NEXT_TELEMETRY_DISABLED=1
 # `npm install` with the committed lockfile, not `npm ci`: see .ci/run. The workspace root brings TypeScript,
 # which `next build` needs for a TypeScript project.
 RUN npm install --workspace client --include-workspace-root
+# The client is type-checked against @ticketing/common/api (types only: nothing of common is bundled), whose
+# declarations are common's build output.
+COPY tsconfig.base.json ./
+COPY common/ common/
+RUN npx tsc -b common
+# The API's document, which /api/docs serves: `next build` copies it into the standalone folder.
+COPY docs/openapi.yaml docs/
 COPY client/ client/
 RUN npm run build --workspace client
 

@@ -6,15 +6,16 @@ import {
   runService,
   probeReadiness,
   SharedRateLimits,
+  startListeners,
   startServiceTracing,
 } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadOrdersConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
-import { startListeners } from './events';
-import { startOrderRestatement } from './orders/order-restatement';
-import { startOrderSweep } from './orders/order-sweep';
+import { ORDERS_RETIRED_DURABLES, ordersListeners } from './events';
+import { startOrderRestatement } from './orders/restate-settled-orders';
+import { startOrderSweep } from './orders/sweep-overdue-orders';
 
 const config = loadOrdersConfig();
 const logger = createLogger({ service: 'orders', level: config.LOG_LEVEL });
@@ -41,10 +42,8 @@ void runService(logger, async (lifecycle) => {
   lifecycle.onStop('outbox relay', () => outbox.stopRelay());
 
   // Stopped before the relay, so that events their last effects recorded still get published.
-  const listeners = await startListeners(bus, outbox);
-  lifecycle.onStop('listeners', async () => {
-    await Promise.all(listeners.map((listener) => listener.stop()));
-  });
+  const listeners = await startListeners(bus, ordersListeners(outbox), { retiredDurables: ORDERS_RETIRED_DURABLES });
+  lifecycle.onStop('listeners', () => listeners.stop());
 
   const sweep = startOrderSweep(outbox, {
     intervalSeconds: config.ORDER_SWEEP_INTERVAL_SECONDS,

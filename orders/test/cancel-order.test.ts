@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { completeOrder } from '../src/orders/orders';
+import { completeOrder } from '../src/orders/complete-order';
 import { cancellationsOf, findOrderRow, seedTicket, signIn, useOrdersApp } from './helpers';
 
 const context = useOrdersApp();

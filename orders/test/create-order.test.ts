@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import { orders } from '../src/db/schema';
-import { completeOrder } from '../src/orders/orders';
+import { completeOrder } from '../src/orders/complete-order';
 import { TEST_EXPIRATION_SECONDS, findOrderRow, recordedPayloads, seedTicket, signIn, useOrdersApp } from './helpers';
 
 const context = useOrdersApp();

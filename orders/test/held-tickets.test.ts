@@ -2,8 +2,7 @@ import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import { readTicketForReservation } from '../src/db/orders';
 import { orders } from '../src/db/schema';
-import { HeldTickets } from '../src/orders/held-tickets';
-import { HELD_TICKET_MEMORY_MS } from '../src/orders/orders';
+import { HELD_TICKET_MEMORY_MS, HeldTickets } from '../src/orders/held-tickets';
 import { seedTicket, signIn, useOrdersApp } from './helpers';
 
 describe('HeldTickets', () => {

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Outbox, type EventData, type EventEnvelope, type RunningListener, type Subject } from '@ticketing/common';
+import {
+  Outbox,
+  startListeners,
+  type EventData,
+  type EventEnvelope,
+  type RunningListeners,
+  type Subject,
+} from '@ticketing/common';
 import {
   collectDeadLetters,
   createTestBus,
@@ -8,10 +15,12 @@ import {
   waitFor,
   type TestBus,
 } from '@ticketing/common/testing';
-import { startListeners } from '../src/events';
+import { ordersListeners } from '../src/events';
 import { chargeCreatedListener } from '../src/events/charge-created-listener';
 import { orderExpiredListener } from '../src/events/order-expired-listener';
-import { cancelOrder, completeOrder, createOrder } from '../src/orders/orders';
+import { cancelOrder } from '../src/orders/cancel-order';
+import { completeOrder } from '../src/orders/complete-order';
+import { createOrder } from '../src/orders/create-order';
 import {
   cancellationsOf,
   recordedPayloads,
@@ -26,16 +35,16 @@ import {
 let database: OrdersTestDatabase;
 let bus: TestBus;
 let outbox: Outbox;
-let listeners: RunningListener[];
+let listeners: RunningListeners;
 
 beforeAll(async () => {
   database = await createOrdersTestDatabase();
   bus = await createTestBus();
   outbox = new Outbox(database.db, { logger: createTestLogger() });
-  listeners = await startListeners(bus, outbox);
+  listeners = await startListeners(bus, ordersListeners(outbox));
 });
 afterAll(async () => {
-  await Promise.all(listeners.map((listener) => listener.stop()));
+  await listeners.stop();
   await bus.destroy();
   await database.drop();
 });

@@ -6,13 +6,14 @@ import {
   createLogger,
   probeReadiness,
   runService,
+  startListeners,
   startServiceTracing,
 } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadPaymentsConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
-import { startListeners } from './events';
+import { paymentsListeners } from './events';
 import { startChargeReconciliation } from './payments/charge-reconciliation';
 import { createStripeClient } from './stripe-client';
 
@@ -44,8 +45,9 @@ void runService(logger, async (lifecycle) => {
     { stripe: config.STRIPE_SECRET_KEY ? 'api.stripe.com' : config.STRIPE_API_URL, currency: config.STRIPE_CURRENCY },
     'Stripe client ready',
   );
-  // bus.close() stops the listeners before draining, so they need no stop of their own.
-  await startListeners(bus, outbox, stripe);
+  // Stopped before the relay (last registered, first stopped), so events they record still get relayed.
+  const listeners = await startListeners(bus, paymentsListeners(outbox, stripe));
+  lifecycle.onStop('listeners', () => listeners.stop());
 
   const reconciliation = startChargeReconciliation(
     { outbox, stripe, logger },

@@ -11,9 +11,10 @@ import {
   processedEvents,
   type EventData,
   type EventEnvelope,
-  type RunningListener,
+  type RunningListeners,
   type Subject,
   probeReadiness,
+  startListeners,
 } from '@ticketing/common';
 import {
   TEST_JWT_KEY,
@@ -34,7 +35,7 @@ import { findCustomer } from '../src/db/customers';
 import { findOrder } from '../src/db/orders';
 import { migrationsFolder } from '../src/db/migrations-folder';
 import * as schema from '../src/db/schema';
-import { startListeners } from '../src/events';
+import { paymentsListeners } from '../src/events';
 import { createStripeClient } from '../src/stripe-client';
 
 export type PaymentsTestDatabase = TestDatabase<typeof schema>;
@@ -90,7 +91,7 @@ const rateLimitsForNewApp = useTestRateLimits();
  */
 export function usePayments(options: HarnessOptions = {}): PaymentsHarness {
   const harness = {} as PaymentsHarness;
-  let listeners: RunningListener[] = [];
+  let listeners: RunningListeners | undefined;
   beforeAll(async () => {
     harness.database = await createPaymentsTestDatabase();
     // The webhook endpoint must exist before the emulator (which needs its URL) and the app (which needs
@@ -118,12 +119,12 @@ export function usePayments(options: HarnessOptions = {}): PaymentsHarness {
     harness.server?.on('request', harness.app);
     if (options.bus) {
       harness.bus = await createTestBus();
-      listeners = await startListeners(harness.bus, harness.outbox, harness.stripe);
+      listeners = await startListeners(harness.bus, paymentsListeners(harness.outbox, harness.stripe));
       harness.outbox.startRelay(harness.bus);
     }
   });
   afterAll(async () => {
-    await Promise.all(listeners.map((listener) => listener.stop()));
+    await listeners?.stop();
     await harness.outbox?.stopRelay();
     await harness.bus?.destroy();
     await harness.emulator?.close();

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EventData, Subject } from '@ticketing/common';
 import { collectDeadLetters, createTestLogger, publishRaw, waitFor } from '@ticketing/common/testing';
-import { orderCreatedListener, userCreatedListener } from '../src/events';
+import { orderCreatedListener } from '../src/events/order-created-listener';
+import { userCreatedListener } from '../src/events/user-created-listener';
 import { envelope, findCustomerRow, findOrderRow, usePayments, wasProcessed } from './helpers';
 
 const payments = usePayments({ bus: true });

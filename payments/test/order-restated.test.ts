@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventData, Subject } from '@ticketing/common';
 import { createTestLogger, sessionCookieFor, waitFor } from '@ticketing/common/testing';
-import { orderRestatedListener } from '../src/events';
+import { orderRestatedListener } from '../src/events/order-restated-listener';
 import {
   chargeRowsOf,
   envelope,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { createTestLogger, sessionCookieFor, waitFor } from '@ticketing/common/testing';
 import type { EventData } from '@ticketing/common';
-import { orderCancelledListener } from '../src/events';
+import { orderCancelledListener } from '../src/events/order-cancelled-listener';
 import {
   chargeEventsOf,
   chargeRowsOf,

@@ -3,15 +3,16 @@ import {
   Outbox,
   connectDatabase,
   createLogger,
-  runService,
   probeReadiness,
+  runService,
+  startListeners,
   startServiceTracing,
 } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadTicketsConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
-import { startListeners } from './events';
+import { ticketsListeners } from './events';
 
 const config = loadTicketsConfig();
 const logger = createLogger({ service: 'tickets', level: config.LOG_LEVEL });
@@ -38,9 +39,8 @@ void runService(logger, async (lifecycle) => {
   lifecycle.onStop('outbox relay', () => outbox.stopRelay());
 
   // Stopped before the relay (last registered, first stopped), so events they record still get relayed.
-  for (const listener of await startListeners(bus, outbox)) {
-    lifecycle.onStop(`listener ${listener.durable}`, () => listener.stop());
-  }
+  const listeners = await startListeners(bus, ticketsListeners(outbox));
+  lifecycle.onStop('listeners', () => listeners.stop());
 
   const readiness = probeReadiness({ database, bus });
   await lifecycle.listen(buildApp({ config, outbox, logger, readiness }), config.PORT);

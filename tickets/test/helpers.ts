@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { Outbox, listRecordedEvents, type EventData, type Subject, probeReadiness } from '@ticketing/common';
-import type { RetryPolicy, RunningListener } from '@ticketing/common';
+import { startListeners, type RetryPolicy, type RunningListeners } from '@ticketing/common';
 import {
   TEST_JWT_KEY,
   createTestBus,
@@ -15,12 +15,12 @@ import {
 } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp } from '../src/app';
-import { startListeners } from '../src/events';
+import { ticketsListeners } from '../src/events';
 import { loadTicketsConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
 import * as schema from '../src/db/schema';
-import { lockTicket } from '../src/tickets/locks';
-import type { TicketView } from '../src/tickets/tickets';
+import { lockTicket } from '../src/tickets/lock-ticket';
+import type { TicketView } from '../src/tickets/ticket-view';
 
 export type TicketsTestDatabase = TestDatabase<typeof schema>;
 
@@ -66,13 +66,13 @@ export function useTicketListeners(
   context: { outbox: Outbox },
   options: { retry?: Partial<RetryPolicy>; outbox?: () => Outbox } = {},
 ) {
-  const running = {} as { bus: TestBus; listeners: RunningListener[] };
+  const running = {} as { bus: TestBus; listeners: RunningListeners };
   beforeAll(async () => {
     running.bus = await createTestBus({ retry: options.retry });
-    running.listeners = await startListeners(running.bus, options.outbox?.() ?? context.outbox);
+    running.listeners = await startListeners(running.bus, ticketsListeners(options.outbox?.() ?? context.outbox));
   });
   afterAll(async () => {
-    await Promise.all(running.listeners.map((listener) => listener.stop()));
+    await running.listeners.stop();
     await running.bus.destroy();
   });
   return running;

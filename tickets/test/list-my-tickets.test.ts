@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { TicketView } from '../src/tickets/tickets';
+import type { TicketView } from '../src/tickets/ticket-view';
 import { createTicket, lockForOrder, signIn, useTicketsApp } from './helpers';
 
 const context = useTicketsApp();

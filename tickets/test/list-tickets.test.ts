@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { encodeCursor } from '../src/tickets/cursor';
-import type { TicketView } from '../src/tickets/tickets';
+import type { TicketView } from '../src/tickets/ticket-view';
 import { createTicket, lockForOrder, nextPageUrl, signIn, useTicketsApp } from './helpers';
 
 const context = useTicketsApp();

@@ -9,11 +9,11 @@ import {
   waitFor,
   type TestBus,
 } from '@ticketing/common/testing';
-import type { EventData, RunningListener } from '@ticketing/common';
+import { startListeners, type EventData, type RunningListeners } from '@ticketing/common';
 import { processedEvents, releasedOrders } from '../src/db/schema';
-import { startListeners } from '../src/events';
+import { ticketsListeners } from '../src/events';
 import { orderCreatedListener } from '../src/events/order-created-listener';
-import type { TicketView } from '../src/tickets/tickets';
+import type { TicketView } from '../src/tickets/ticket-view';
 import {
   createTicket,
   recordedFor,
@@ -25,14 +25,14 @@ import {
 
 const context = useTicketsApp();
 let bus: TestBus;
-let listeners: RunningListener[];
+let listeners: RunningListeners;
 
 beforeAll(async () => {
   bus = await createTestBus();
-  listeners = await startListeners(bus, context.outbox);
+  listeners = await startListeners(bus, ticketsListeners(context.outbox));
 });
 afterAll(async () => {
-  await Promise.all(listeners.map((listener) => listener.stop()));
+  await listeners.stop();
   await bus.destroy();
 });
 
@@ -259,15 +259,15 @@ describe('malformed order events', () => {
 
 describe('order.created for a ticket tickets does not know', () => {
   let boundedBus: TestBus;
-  let boundedListeners: RunningListener[];
+  let boundedListeners: RunningListeners;
 
   beforeAll(async () => {
     // A retry budget of seconds instead of a day, so the test sees the end of it.
     boundedBus = await createTestBus({ retry: { budgetMs: 1_500, baseDelayMs: 100, maxDelayMs: 200 } });
-    boundedListeners = await startListeners(boundedBus, context.outbox);
+    boundedListeners = await startListeners(boundedBus, ticketsListeners(context.outbox));
   });
   afterAll(async () => {
-    await Promise.all(boundedListeners.map((listener) => listener.stop()));
+    await boundedListeners.stop();
     await boundedBus.destroy();
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@ticketing/common/testing';
 import type { EventData, OrderStatus } from '@ticketing/common';
-import type { TicketView } from '../src/tickets/tickets';
+import type { TicketView } from '../src/tickets/ticket-view';
 import {
   createTicket,
   useTicketListeners,

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { perClientAddress, validateRequest, type Outbox, type SharedRateLimits } from '@ticketing/common';
-import { signIn } from '../accounts/accounts';
+import type { User } from '@ticketing/common/api';
+import { signIn } from '../accounts/sign-in';
 import type { AuthConfig } from '../config';
 import { emailField, suppliedPasswordField } from './validation';
 import { startSession } from './session';
@@ -20,7 +21,7 @@ export function signInRouter(outbox: Outbox, config: AuthConfig, rateLimits: Sha
     async (req, res) => {
       const user = await signIn(outbox, req.body.email, req.body.password);
       startSession(req, user, config);
-      res.status(200).json(user);
+      res.status(200).json(user satisfies User);
     },
   );
 }

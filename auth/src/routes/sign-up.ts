@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { perClientAddress, validateRequest, type Outbox, type SharedRateLimits } from '@ticketing/common';
-import { signUp } from '../accounts/accounts';
+import type { User } from '@ticketing/common/api';
+import { signUp } from '../accounts/sign-up';
 import type { AuthConfig } from '../config';
 import { emailField, newPasswordField } from './validation';
 import { startSession } from './session';
@@ -20,7 +21,7 @@ export function signUpRouter(outbox: Outbox, config: AuthConfig, rateLimits: Sha
     async (req, res) => {
       const user = await signUp(outbox, req.body.email, req.body.password);
       startSession(req, user, config);
-      res.status(201).json(user);
+      res.status(201).json(user satisfies User);
     },
   );
 }

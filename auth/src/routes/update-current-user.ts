@@ -8,7 +8,8 @@ import {
   type Outbox,
   type SharedRateLimits,
 } from '@ticketing/common';
-import { updateAccount } from '../accounts/accounts';
+import type { User } from '@ticketing/common/api';
+import { updateAccount } from '../accounts/update-account';
 import type { AuthConfig } from '../config';
 import { emailField, newPasswordField, suppliedPasswordField } from './validation';
 import { startSession } from './session';
@@ -43,7 +44,7 @@ export function updateCurrentUserRouter(outbox: Outbox, config: AuthConfig, rate
       });
       // The cookie carries the email: re-issue it so the session shows the new one.
       startSession(req, user, config);
-      res.status(200).json(user);
+      res.status(200).json(user satisfies User);
     },
   );
 }

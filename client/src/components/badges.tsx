@@ -1,5 +1,5 @@
 import { ORDER_STATUS_LABEL, TICKET_STATE_LABEL, type TicketState } from '@/lib/ticket-state';
-import type { OrderStatus } from '@/lib/types';
+import type { OrderStatus } from '@ticketing/common/api';
 
 export function TicketStateBadge({ state }: { state: TicketState }) {
   return <span className={`badge badge-${state}`}>{TICKET_STATE_LABEL[state]}</span>;

@@ -6,9 +6,10 @@ import { useVisitor } from './visitor';
 /**
  * The same HTML for everyone (the public pages are shared by the edge), filled in by the browser once it knows
  * who is looking. Until then the navigation keeps its row's height, so nothing below it moves; without
- * JavaScript it offers the links that work for anyone. Its links are not prefetched: they lead to pages
- * rendered for each visitor, whose prefetch would bring nothing but the root layout the browser already has,
- * at the cost of a render per link on every page view of a crowd.
+ * JavaScript it offers every link, each of which works for anyone (the signed-in pages send a signed-out
+ * visitor to sign in; signing out when signed out just goes home). Its links are not prefetched: they lead to
+ * pages rendered for each visitor, whose prefetch would bring nothing but the root layout the browser already
+ * has, at the cost of a render per link on every page view of a crowd.
  */
 export function SiteHeader() {
   const visitor = useVisitor();
@@ -23,10 +24,19 @@ export function SiteHeader() {
             <noscript>
               <ul>
                 <li>
+                  <a href="/tickets/new">Sell a ticket</a>
+                </li>
+                <li>
+                  <a href="/listings">My listings</a>
+                </li>
+                <li>
                   <a href="/orders">My orders</a>
                 </li>
                 <li>
                   <a href="/auth/signin">Sign in</a>
+                </li>
+                <li>
+                  <a href="/auth/signout">Sign out</a>
                 </li>
               </ul>
             </noscript>

@@ -1,5 +1,5 @@
 import { formatDate, formatPrice } from '@/lib/format';
-import type { Ticket } from '@/lib/types';
+import type { Ticket } from '@ticketing/common/api';
 
 /**
  * A ticket on the landing page. Its link is a plain document link on purpose: a flash sale's crowd goes from

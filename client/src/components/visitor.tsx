@@ -1,10 +1,10 @@
 'use client';
 
 import { usePathname } from 'next/navigation';
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { browserApi } from '@/lib/browser-api';
 import type { Visitor } from '@/lib/purchase-offer';
-import type { CurrentUser } from '@/lib/types';
+import type { CurrentUserResponse } from '@ticketing/common/api';
 
 /*
  * Who is looking at the page, as the browser knows it. The public pages (`/`, `/tickets/[id]`) are rendered
@@ -13,13 +13,7 @@ import type { CurrentUser } from '@/lib/types';
  * without JavaScript). Then the header names the user and the ticket page offers what fits them.
  */
 
-interface VisitorContext {
-  visitor: Visitor;
-  /** Asks again who is signed in (after signing in, up or out). */
-  refresh: () => void;
-}
-
-const Context = createContext<VisitorContext>({ visitor: { known: false }, refresh: () => undefined });
+const Context = createContext<Visitor>({ known: false });
 
 /** Holds the visitor for every client component below it; asks on the first render and on every navigation. */
 export function VisitorProvider({ children }: { children: ReactNode }) {
@@ -30,7 +24,7 @@ export function VisitorProvider({ children }: { children: ReactNode }) {
   const refresh = useCallback(() => {
     latestQuestion.current += 1;
     const question = latestQuestion.current;
-    void browserApi<{ currentUser: CurrentUser | null }>('/api/users/currentuser').then((result) => {
+    void browserApi<CurrentUserResponse>('/api/users/currentuser').then((result) => {
       // Answers can overtake each other (a navigation right after signing out): only the last question counts.
       if (question !== latestQuestion.current) return;
       // Auth unreachable: shown as signed out, as the server-rendered header did.
@@ -38,19 +32,14 @@ export function VisitorProvider({ children }: { children: ReactNode }) {
     });
   }, []);
 
-  // Signing in, up or out always ends on another page, so a navigation is when the answer can change.
+  // Signing in, up or out always ends with a redirect to another page (their server actions redirect), so a
+  // navigation is when the answer can change.
   useEffect(() => refresh(), [pathname, refresh]);
 
-  const value = useMemo(() => ({ visitor, refresh }), [visitor, refresh]);
-  return <Context.Provider value={value}>{children}</Context.Provider>;
+  return <Context.Provider value={visitor}>{children}</Context.Provider>;
 }
 
 /** Who is looking: `{ known: false }` until the browser has asked. */
 export function useVisitor(): Visitor {
-  return useContext(Context).visitor;
-}
-
-/** Asks again who is signed in, for the forms that change it. */
-export function useRefreshVisitor(): () => void {
-  return useContext(Context).refresh;
+  return useContext(Context);
 }

@@ -2,7 +2,8 @@ import { cache } from 'react';
 import { cookies, headers } from 'next/headers';
 import { apiBaseUrl } from './config';
 import { readApiResponse, unreachable, type ApiResult } from './envelope';
-import type { CurrentUser } from './types';
+import type { CurrentUserResponse, User } from '@ticketing/common/api';
+import { cookieHeaderForServices, SESSION_COOKIE, sessionValueForBrowser } from './session-cookie';
 
 /**
  * The server side's way to the API, `${API_URL}/api/...`: `api` for server components and server actions that
@@ -22,7 +23,7 @@ export async function api<T>(path: string, init: ApiInit = {}): Promise<ApiResul
   const requestHeaders = await headers();
   const outgoing = new Headers({ accept: 'application/json' });
   const cookie = requestHeaders.get('cookie');
-  if (cookie) outgoing.set('cookie', cookie);
+  if (cookie) outgoing.set('cookie', cookieHeaderForServices(cookie));
   if (init.body !== undefined) outgoing.set('content-type', 'application/json');
 
   const response = await send(path, outgoing, init);
@@ -59,18 +60,19 @@ async function send(path: string, outgoing: Headers, init: ApiInit = {}): Promis
 }
 
 /** GET /api/users/currentuser, once per request, for the signed-in-only pages that decide on the server. */
-export const loadCurrentUser = cache(() => api<{ currentUser: CurrentUser | null }>('/api/users/currentuser'));
+export const loadCurrentUser = cache(() => api<CurrentUserResponse>('/api/users/currentuser'));
 
 /** The signed-in user, or null (also when auth is unreachable). */
-export async function getCurrentUser(): Promise<CurrentUser | null> {
+export async function getCurrentUser(): Promise<User | null> {
   const result = await loadCurrentUser();
   return result.ok ? (result.data?.currentUser ?? null) : null;
 }
 
 /**
- * Copies the API's Set-Cookie headers onto our response, so a session the API starts or ends from a server
- * action reaches the browser. Next only allows that in server actions and route handlers; while rendering a
- * page the cookies store is read-only, and there is nothing to pass back from the GETs pages make anyway.
+ * Copies the API's Set-Cookie headers onto our response, so a session the API starts from a server action
+ * (signing in or up) reaches the browser, its value spelled so that it survives Next (`sessionValueForBrowser`).
+ * Next only allows that in server actions and route handlers; while rendering a page the cookies store is
+ * read-only, and there is nothing to pass back from the GETs pages make anyway.
  */
 async function passBackCookies(response: Response): Promise<void> {
   const setCookies = response.headers.getSetCookie();
@@ -79,6 +81,7 @@ async function passBackCookies(response: Response): Promise<void> {
   for (const header of setCookies) {
     const parsed = parseSetCookie(header);
     if (!parsed) continue;
+    if (parsed.name === SESSION_COOKIE) parsed.value = sessionValueForBrowser(parsed.value);
     try {
       store.set(parsed.name, parsed.value, parsed.options);
     } catch {

@@ -1,8 +1,9 @@
 import { readApiResponse, unreachable, type ApiResult } from './envelope';
 
 /**
- * The browser's way to the API: same-origin relative `/api/...` calls, so the session cookie the API sets
- * lands in the browser directly. Used by client components for mutations; never throws.
+ * The browser's way to the API: same-origin relative `/api/...` calls with the browser's own cookie. Used for
+ * what the browser fills in on the shared pages (who is looking); forms post to server actions instead, which
+ * work without JavaScript too. Never throws.
  */
 export async function browserApi<T>(
   path: string,

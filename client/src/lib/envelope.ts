@@ -2,11 +2,9 @@
  * The API's error envelope and the result type both API helpers (server and browser) return, so a page or a
  * form never has to catch: it looks at `ok`, then at `status` and `errors`.
  */
+import type { ErrorItem } from '@ticketing/common/api';
 
-export interface ApiErrorItem {
-  message: string;
-  field?: string;
-}
+export type ApiErrorItem = ErrorItem;
 
 export type ApiResult<T> =
   { ok: true; status: number; data: T; headers: Headers } | { ok: false; status: number; errors: ApiErrorItem[] };

@@ -1,8 +1,8 @@
 import type { TicketState } from './ticket-state';
-import type { CurrentUser } from './types';
+import type { User } from '@ticketing/common/api';
 
 /** Who is looking, as the browser knows it: not asked yet (`known: false`), or a user, or nobody (null). */
-export type Visitor = { known: false } | { known: true; user: CurrentUser | null };
+export type Visitor = { known: false } | { known: true; user: User | null };
 
 /** What the ticket page's buy area offers: Purchase, or a disabled Purchase with the reason read out. */
 export type PurchaseOffer = { kind: 'purchase' } | { kind: 'refused'; reason: string; offerSignIn: boolean };

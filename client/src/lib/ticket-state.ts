@@ -1,4 +1,4 @@
-import type { Order, OrderStatus, Ticket } from './types';
+import type { Order, OrderStatus, Ticket } from '@ticketing/common/api';
 
 export type TicketState = 'for-sale' | 'reserved' | 'sold';
 

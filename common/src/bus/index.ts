@@ -1,4 +1,5 @@
 export * from './event-bus';
+export * from './start-listeners';
 export * from './retry-later-error';
 export * from './permanent-event-error';
 export * from './dead-letters';

@@ -43,6 +43,13 @@ export async function connectDatabase<Schema extends Record<string, unknown> = R
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle database connection failed'));
+  // The pool listens only to its idle clients. One that loses its connection while checked out, between two
+  // statements of a transaction (a database restarting, an outage ending its sessions), would emit 'error'
+  // with nobody listening and end the process. Heard here, its next statement fails instead, the transaction
+  // with it, and the caller's retry or 503 follows; the pool drops the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.logger?.warn({ err: error }, 'database connection lost while in use'));
+  });
   const db = drizzle(pool, { schema: options.schema ?? ({} as Schema) });
   // Its connections in use, idle and waited for are read at each scrape of /metrics.
   const stopObserving = observeDatabasePool(pool);

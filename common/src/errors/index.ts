@@ -1,1 +1,2 @@
 export * from './custom-error';
+export * from './assert-never';

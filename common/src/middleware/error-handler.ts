@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorEnvelope } from '../api';
 import { isDataException, isDatabaseUnavailable } from '../database';
 import { BadRequestError, CustomError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from '../errors';
 
@@ -59,11 +60,11 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
       req.log?.warn({ err: error }, 'database unavailable; answered 503');
     }
     res.set(known.headers());
-    res.status(known.statusCode).json({ errors: known.serializeErrors() });
+    res.status(known.statusCode).json({ errors: known.serializeErrors() } satisfies ErrorEnvelope);
     return;
   }
   req.log?.error({ err: error }, 'unhandled error');
-  res.status(500).json({ errors: [{ message: 'Something went wrong' }] });
+  res.status(500).json({ errors: [{ message: 'Something went wrong' }] } satisfies ErrorEnvelope);
 };
 
 /** Last route of every app: an unknown path is a 404 with the envelope. */

@@ -13,6 +13,11 @@ export interface InboxEffectContext<S extends Subject> extends HandlerContext {
 export interface InboxListenerDefinition<S extends Subject> extends Omit<ListenerDefinition<S>, 'handle'> {
   /** The effect of the event, run once per event id, in one transaction with its inbox record. */
   apply(data: AnyEnvelope<S>['data'], context: InboxEffectContext<S>): Promise<void>;
+  /**
+   * Runs once the effect has committed, or was found committed already (a redelivery), never when it
+   * failed: the moment to wake what in this process waits to read the effect.
+   */
+  afterCommit?(data: AnyEnvelope<S>['data']): void;
 }
 
 /**
@@ -24,7 +29,7 @@ export function inboxListener<S extends Subject>(
   outbox: Outbox,
   definition: InboxListenerDefinition<S>,
 ): ListenerDefinition<S> {
-  const { apply, ...rest } = definition;
+  const { apply, afterCommit, ...rest } = definition;
   return {
     ...rest,
     async handle(event, context) {
@@ -32,6 +37,7 @@ export function inboxListener<S extends Subject>(
         apply(event.data, { ...context, tx, events, event }),
       );
       if (!applied) context.logger.info('duplicate event ignored');
+      afterCommit?.(event.data);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { ListenerDefinition } from '@ticketing/common';
-import { cancelExpiry, type ExpirationQueue } from '../expiration-queue';
+import { cancelExpiry } from '../expiration/cancel-expiry';
+import type { ExpirationQueue } from '../queue/expiration-queue';
 
 /**
  * order.cancelled → remove the order's timer if it has not fired. Nothing to remove (already fired or

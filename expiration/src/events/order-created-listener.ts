@@ -1,5 +1,6 @@
 import type { ListenerDefinition } from '@ticketing/common';
-import { scheduleExpiry, type ExpirationQueue } from '../expiration-queue';
+import { scheduleExpiry } from '../expiration/schedule-expiry';
+import type { ExpirationQueue } from '../queue/expiration-queue';
 
 /**
  * order.created → start the order's timer. No inbox: the job id is the order id, so a redelivered or

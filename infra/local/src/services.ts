@@ -97,11 +97,12 @@ export const SERVICES: readonly ServiceDefinition[] = [
   },
   // The Next.js app: its standalone server (built by `npm run build -w client`) renders every page; its
   // server-side fetches go back through the gateway (API_URL), as in the cluster they go through the edge.
+  // It also serves the API's reference, /api/docs (docs/openapi.yaml), named so that no /api rule can take it.
   {
     name: 'client',
     dir: 'client',
     port: 3100,
-    routes: ['/'],
+    routes: ['/', '/api/docs'],
     database: false,
     entry: '.next/standalone/client/server.js',
     marker: 'src/app/layout.tsx',

@@ -78,7 +78,7 @@ export const orders = pgTable(
 export type Order = typeof orders.$inferSelect;
 
 /**
- * How far the restatement job (order-restatement.ts) has gone: the last change it restated, by
+ * How far the restatement job (restate-settled-orders.ts) has gone: the last change it restated, by
  * (updated_at, id). One row per job; its row lock keeps two replicas from restating the same orders.
  */
 export const restatementCursor = pgTable('restatement_cursor', {

@@ -1,14 +1,12 @@
-import type { EventBus, Outbox, RunningListener } from '@ticketing/common';
+import type { ListenerDefinition, Outbox, Subject } from '@ticketing/common';
 import { chargeCreatedListener } from './charge-created-listener';
 import { orderExpiredListener } from './order-expired-listener';
 import { RETIRED_TICKET_DURABLES, ticketEventsListener } from './ticket-events-listener';
 
-/** Binds every listener's durable consumer on the bus; stop them (or close the bus) to end. */
-export async function startListeners(bus: EventBus, outbox: Outbox): Promise<RunningListener[]> {
-  await bus.retireConsumers(RETIRED_TICKET_DURABLES);
-  return Promise.all([
-    bus.listen(ticketEventsListener(outbox)),
-    bus.listen(orderExpiredListener(outbox)),
-    bus.listen(chargeCreatedListener(outbox)),
-  ]);
+/** Every listener of the orders service, for `startListeners` (common). */
+export function ordersListeners(outbox: Outbox): ListenerDefinition<Subject>[] {
+  return [ticketEventsListener(outbox), orderExpiredListener(outbox), chargeCreatedListener(outbox)];
 }
+
+/** Durables orders no longer binds, deleted at start (see `startListeners`). */
+export const ORDERS_RETIRED_DURABLES: readonly string[] = RETIRED_TICKET_DURABLES;

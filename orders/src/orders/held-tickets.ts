@@ -1,3 +1,5 @@
+import type { ErrorEnvelope } from '@ticketing/common/api';
+
 /**
  * What this process has just seen about who holds a ticket, so that the nine buyers in ten who lose a
  * flash sale are answered 409 without a database read, a rate-limit round trip or a transaction.
@@ -45,4 +47,24 @@ export class HeldTickets {
   get size(): number {
     return this.until.size;
   }
+}
+
+/**
+ * How long a ticket seen held is answered "already reserved" from memory: in a flash sale, most buyers of
+ * a ticket ask within the same second as its winner.
+ */
+export const HELD_TICKET_MEMORY_MS = 2_000;
+
+/** This process's memory of held tickets (see {@link HeldTickets}); every cancellation here forgets one. */
+export const heldTickets = new HeldTickets(HELD_TICKET_MEMORY_MS);
+
+/** What a buyer hears when another order holds the ticket, from memory or from the unique index. */
+export const ALREADY_RESERVED_MESSAGE = 'Ticket is already reserved';
+
+/**
+ * The answer for a ticket this process has just seen held, or undefined: the envelope a thrown
+ * ConflictError would give, built without an Error (whose stack trace is a good part of a refusal's cost).
+ */
+export function knownHeldRefusal(ticketId: unknown): ErrorEnvelope | undefined {
+  return heldTickets.isHeld(ticketId) ? { errors: [{ message: ALREADY_RESERVED_MESSAGE }] } : undefined;
 }

@@ -54,3 +54,6 @@ export interface TicketChange {
   /** Gives the wake-up up. */
   cancel(): void;
 }
+
+/** Wakes buyers of this process waiting for the ticket replica; the ticket listener says when it changed. */
+export const ticketReplicaChanges = new TicketReplicaChanges();

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { requireAuth, requireUuidParam, signedInUser, type Outbox } from '@ticketing/common';
-import { cancelBuyerOrder } from '../orders/orders';
+import { cancelBuyerOrder } from '../orders/cancel-buyer-order';
 
 export function cancelOrderRouter(outbox: Outbox): Router {
   return Router().delete('/api/orders/:id', requireAuth, requireUuidParam('id'), async (req, res) => {

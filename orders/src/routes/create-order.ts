@@ -10,7 +10,8 @@ import {
   type SharedRateLimits,
 } from '@ticketing/common';
 import type { OrdersConfig } from '../config';
-import { createOrder, knownHeldRefusal } from '../orders/orders';
+import { createOrder } from '../orders/create-order';
+import { knownHeldRefusal } from '../orders/held-tickets';
 
 export function createOrderRouter(outbox: Outbox, config: OrdersConfig, rateLimits: SharedRateLimits): Router {
   return Router().post(

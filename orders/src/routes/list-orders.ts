@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { requireAuth, signedInUser, type Outbox } from '@ticketing/common';
-import { listBuyerOrders } from '../orders/orders';
+import { listBuyerOrders } from '../orders/list-buyer-orders';
 
 export function listOrdersRouter(outbox: Outbox): Router {
   return Router().get('/api/orders', requireAuth, async (req, res) => {

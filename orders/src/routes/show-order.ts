@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { requireAuth, requireUuidParam, signedInUser, type Outbox } from '@ticketing/common';
-import { showBuyerOrder } from '../orders/orders';
+import { showBuyerOrder } from '../orders/show-buyer-order';
 
 export function showOrderRouter(outbox: Outbox): Router {
   return Router().get('/api/orders/:id', requireAuth, requireUuidParam('id'), async (req, res) => {

@@ -1,5 +1,5 @@
 import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
-import { applyUserVersion } from './apply-user-version';
+import { applyUserVersion } from '../payments/apply-user-version';
 
 /** user.created → the customer's email, sent to Stripe for the receipt. */
 export function userCreatedListener(outbox: Outbox): ListenerDefinition<'user.created'> {

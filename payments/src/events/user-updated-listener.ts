@@ -1,5 +1,5 @@
 import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
-import { applyUserVersion } from './apply-user-version';
+import { applyUserVersion } from '../payments/apply-user-version';
 
 /** user.updated → the customer's new email, for the next receipts. */
 export function userUpdatedListener(outbox: Outbox): ListenerDefinition<'user.updated'> {

@@ -9,7 +9,7 @@ import {
 } from '@ticketing/common';
 import { insertOrder, lockOrder, saveOrderState, updateOrder } from '../db/orders';
 import type { Charge, OrderReplica } from '../db/schema';
-import { refundCancelledOrder } from './refund-cancelled-order';
+import { refundCancelledOrder } from './refund-cancelled-orders';
 
 /** An order's whole state, as orders publishes it on creation and when it restates it. */
 type OrderState = EventData<'order.created' | 'order.restated'>;

@@ -1,17 +1,8 @@
-import type { ChargeStatus } from '@ticketing/common';
+import type { Charge as ApiCharge } from '@ticketing/common/api';
 import type { Charge } from '../db/schema';
 
-/** A charge as the API shows it (DESIGN.md): the amount stays integer cents. */
-export interface ChargeView {
-  id: string;
-  orderId: string;
-  status: ChargeStatus;
-  amount: number;
-  /** The PaymentIntent's id; null while the attempt's outcome is not known. */
-  stripeId: string | null;
-  /** Set once the charge was refunded (its order ended cancelled). */
-  stripeRefundId: string | null;
-}
+/** A charge as the API shows it (docs/openapi.yaml): the amount stays integer cents, `stripeId` may be null. */
+export type ChargeView = ApiCharge;
 
 export function toChargeView(charge: Charge): ChargeView {
   return {

@@ -20,7 +20,12 @@ export function outcomeOfPaymentIntent(intent: Stripe.PaymentIntent): PaymentInt
       return { kind: 'succeeded' };
     case 'processing':
       return { kind: 'processing' };
-    default:
+    case 'requires_payment_method':
+    case 'requires_action':
+    case 'requires_confirmation':
+    case 'requires_capture':
+    case 'canceled':
+    default: // A status newer than this SDK's types: not a payment either.
       return {
         kind: 'declined',
         failureMessage:

@@ -1,7 +1,31 @@
-import { listCancelledOrdersWithUnrefundedCharges } from '../db/charges';
-import { refundCancelledOrder } from './refund-cancelled-order';
+import type Stripe from 'stripe';
+import { OrderStatus, type Executor } from '@ticketing/common';
+import { listCancelledOrdersWithUnrefundedCharges, lockUnrefundedCompletedCharges } from '../db/charges';
+import { lockOrder } from '../db/orders';
+import type { Charge } from '../db/schema';
 import { isStripeUnreachable } from '../stripe-client';
 import type { BackstopDependencies } from './dependencies';
+import { refundCharge } from './refund-charge';
+
+/**
+ * The refund decision (DESIGN.md rule 5), made in one place: a cancelled order keeps no money. When the
+ * order's replica is cancelled, every completed charge of it without a refund is refunded; otherwise
+ * nothing happens. Resolves to the charges refunded now.
+ *
+ * Everything that can leave a cancelled order with money runs this inside its own transaction, after its
+ * change: the order.cancelled and order.restated listeners (the order became cancelled), completing a
+ * charge (the money arrived after the cancellation), and the refund backstop (anything else). It takes
+ * the order's row lock first, as every money decision does, so a payment of the same order waits.
+ */
+export async function refundCancelledOrder(tx: Executor, stripe: Stripe, orderId: string): Promise<Charge[]> {
+  const order = await lockOrder(tx, orderId);
+  if (order?.status !== OrderStatus.Cancelled) return [];
+  const refunded: Charge[] = [];
+  for (const charge of await lockUnrefundedCompletedCharges(tx, orderId)) {
+    refunded.push(await refundCharge(tx, stripe, charge));
+  }
+  return refunded;
+}
 
 export interface RefundSummary {
   /** Charges refunded by this run. */
@@ -15,9 +39,9 @@ export interface RefundSummary {
  * payment path refund in the same transaction as the change that calls for it, so this finds something
  * only after a fault nothing else repaired. Each order whose replica is cancelled while it has a
  * completed charge without a refund goes through the same decision the listeners make
- * (refundCancelledOrder), under the order's row lock, with the refund key `refund-<charge id>`: a refund
- * Stripe already made is returned, never made twice. If Stripe does not answer, the run stops and the
- * next one tries again.
+ * (refundCancelledOrder, above), under the order's row lock, with the refund key `refund-<charge id>`: a
+ * refund Stripe already made is returned, never made twice. If Stripe does not answer, the run stops and
+ * the next one tries again.
  */
 export async function refundCancelledOrders(
   deps: BackstopDependencies,

@@ -3,7 +3,7 @@ import { ChargeStatus, type EventRecorder, type Executor } from '@ticketing/comm
 import { findCharge, settleCharge } from '../db/charges';
 import { lockOrder } from '../db/orders';
 import { ChargeFailureKind, type Charge } from '../db/schema';
-import { refundCancelledOrder } from './refund-cancelled-order';
+import { refundCancelledOrder } from './refund-cancelled-orders';
 import { refundCharge } from './refund-charge';
 
 /**

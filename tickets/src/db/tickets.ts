@@ -16,7 +16,7 @@ export async function findTicketById(db: Executor, id: string): Promise<Ticket |
 /**
  * Reads a ticket and holds its row lock until the transaction ends. The lock and unlock listeners run on
  * different consumers, at the same time; both take this lock first so that one of them always sees the
- * other's committed work (see locks.ts).
+ * other's committed work (see lock-ticket.ts).
  */
 export async function findTicketForUpdate(db: Executor, id: string): Promise<Ticket | undefined> {
   const [ticket] = await db.select().from(tickets).where(eq(tickets.id, id)).for('update');

@@ -1,5 +1,5 @@
 import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
-import { unlockTicket } from '../tickets/locks';
+import { unlockTicket } from '../tickets/unlock-ticket';
 
 /** `order.cancelled` → free the ticket if this order still holds it, and remember the order as released. */
 export function orderCancelledListener(outbox: Outbox): ListenerDefinition<'order.cancelled'> {

@@ -1,5 +1,5 @@
 import { RetryLaterError, inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
-import { markTicketSold } from '../tickets/locks';
+import { markTicketSold } from '../tickets/mark-ticket-sold';
 
 /** `order.completed` → the ticket is sold to that order (shown as sold; it never returns to the list). */
 export function orderCompletedListener(outbox: Outbox): ListenerDefinition<'order.completed'> {

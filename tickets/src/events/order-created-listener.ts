@@ -1,5 +1,5 @@
 import { RetryLaterError, inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
-import { lockTicket } from '../tickets/locks';
+import { lockTicket } from '../tickets/lock-ticket';
 
 /** `order.created` → lock the ticket for the order (DESIGN.md rule 4: tickets mirrors what orders decided). */
 export function orderCreatedListener(outbox: Outbox): ListenerDefinition<'order.created'> {

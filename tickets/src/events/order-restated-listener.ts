@@ -1,5 +1,5 @@
 import { RetryLaterError, inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
-import { reconcileTicketWithOrder } from '../tickets/locks';
+import { reconcileTicketWithOrder } from '../tickets/reconcile-ticket-with-order';
 
 /**
  * `order.restated` → make the ticket show what orders decided for that order (DESIGN.md rule 7), whatever
@@ -19,15 +19,24 @@ export function orderRestatedListener(outbox: Outbox): ListenerDefinition<'order
         status: order.status,
       });
       switch (outcome) {
-        case 'held-by-another-order':
-        case 'unknown-ticket':
-          // The other order's cancellation (or restatement) is on its way; try again within the retry budget.
-          throw new RetryLaterError(`ticket ${order.ticket.id}: ${outcome}`);
-        default:
+        // not-locked-by-order-yet: a complete order this service saw released (cancelled); no retry changes that.
+        case 'locked':
+        case 'already-locked':
+        case 'order-released':
+        case 'unlocked':
+        case 'not-held-by-order':
+        case 'sold':
+        case 'already-sold':
+        case 'not-locked-by-order-yet':
           logger.info(
             { orderId: order.id, ticketId: order.ticket.id, status: order.status, outcome },
             'order restated',
           );
+          return;
+        case 'held-by-another-order':
+        case 'unknown-ticket':
+          // The other order's cancellation (or restatement) is on its way; try again within the retry budget.
+          throw new RetryLaterError(`ticket ${order.ticket.id}: ${outcome}`);
       }
     },
   });

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { requireAuth, signedInUser, validateRequest, type Outbox } from '@ticketing/common';
-import { createTicket } from '../tickets/tickets';
+import { createTicket } from '../tickets/create-ticket';
 import { priceField, ticketInput, titleField } from './validation';
 
 export function createTicketRouter(outbox: Outbox): Router {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { requireAuth, signedInUser, type Executor } from '@ticketing/common';
-import { listTicketsOfSeller } from '../tickets/tickets';
+import { listTicketsOfSeller } from '../tickets/list-tickets-of-seller';
 
 /** "My listings": the signed-in seller's tickets in every state. Mounted before `/api/tickets/:id`. */
 export function listMyTicketsRouter(db: Executor): Router {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { allowSharedCaching, validateRequest, type Executor } from '@ticketing/common';
-import { listTicketsForSale } from '../tickets/tickets';
+import { listTicketsForSale } from '../tickets/list-tickets-for-sale';
 import { PAGE_SIZE_DEFAULT, cursorParameter, limitParameter } from './validation';
 
 /** The public list, the same for everyone: the edge may share it for a second (a flash sale's crowd reads it). */

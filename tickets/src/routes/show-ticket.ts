@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { allowSharedCaching, requireUuidParam, type Executor } from '@ticketing/common';
-import { showTicket } from '../tickets/tickets';
+import { showTicket } from '../tickets/show-ticket';
 
 /** One ticket as anyone sees it: the edge may share it for a second. */
 export function showTicketRouter(db: Executor): Router {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { requireAuth, requireUuidParam, signedInUser, validateRequest, type Outbox } from '@ticketing/common';
-import { editTicket } from '../tickets/tickets';
+import { editTicket } from '../tickets/edit-ticket';
 import { priceField, ticketInput, titleField } from './validation';
 
 export function updateTicketRouter(outbox: Outbox): Router {

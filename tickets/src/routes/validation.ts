@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { body, query } from 'express-validator';
 import { MAX_PRICE_CENTS, MIN_PRICE_CENTS, centsFromDecimal, decimalFromCents } from '@ticketing/common';
 import { decodeCursor } from '../tickets/cursor';
-import type { TicketInput } from '../tickets/tickets';
+import type { TicketInput } from '../tickets/ticket-view';
 
 export const TITLE_MAX = 120;
 export const PAGE_SIZE_DEFAULT = 20;

@@ -3,7 +3,7 @@ import Link from 'next/link';
 import { ApiProblem } from '@/components/api-problem';
 import { TicketCard } from '@/components/ticket-card';
 import { nextCursor, publicApi } from '@/lib/api';
-import type { Ticket } from '@/lib/types';
+import type { Ticket } from '@ticketing/common/api';
 
 export const metadata: Metadata = { title: 'Tickets for sale' };
 

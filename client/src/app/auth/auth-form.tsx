@@ -1,19 +1,17 @@
 'use client';
 
 import Link from 'next/link';
-import { useRouter } from 'next/navigation';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { startTransition, useActionState, useRef, type FormEvent } from 'react';
 import { ErrorAlert } from '@/components/alert';
 import { Field } from '@/components/field';
-import { useRefreshVisitor } from '@/components/visitor';
+import { useFocusFirstInvalid } from '@/components/action-form';
 import { browserApi } from '@/lib/browser-api';
-import { splitErrors } from '@/lib/envelope';
+import { formText, initialFormState, refusedFormState } from '@/lib/form-state';
 import { toSameOriginPath } from '@/lib/same-origin-path';
-import type { CurrentUser } from '@/lib/types';
+import type { User } from '@ticketing/common/api';
+import { signIn, signUp, type AuthField, type AuthFormState } from './actions';
 
 type Mode = 'signin' | 'signup';
-
-const FIELDS = ['email', 'password'] as const;
 
 const COPY: Record<Mode, { button: string; pending: string; other: string; otherHref: string }> = {
   signin: {
@@ -30,53 +28,62 @@ const COPY: Record<Mode, { button: string; pending: string; other: string; other
   },
 };
 
+const INITIAL_STATE: AuthFormState = initialFormState();
+const FIELDS: readonly AuthField[] = ['email', 'password'];
+
 /**
- * Posts to the same-origin `/api/users/signin|signup`, so the session cookie the API sets goes straight to the
- * browser; then asks again who is signed in (the header shows them) and navigates, refreshing the page's data.
+ * Signs in or up from the browser itself, once the page runs scripts: the browser's own request reaches auth
+ * through the edge, so auth limits attempts by the visitor's address and sets the session cookie on the
+ * visitor's scheme (a call from the web app's server would carry the web app's address and its plain-http hop
+ * instead). Then a full navigation to `next`, so every part of the page asks again who is signed in.
+ */
+async function authenticateFromBrowser(
+  mode: Mode,
+  next: string,
+  previous: AuthFormState,
+  formData: FormData,
+): Promise<AuthFormState> {
+  const email = formText(formData, 'email').trim();
+  const result = await browserApi<User>(`/api/users/${mode}`, {
+    method: 'POST',
+    body: { email, password: formText(formData, 'password') },
+  });
+  if (!result.ok) return refusedFormState(previous, result.errors, FIELDS, { email });
+  // The page passed a checked path; checked again against the real origin where the navigation happens.
+  window.location.assign(toSameOriginPath(next, window.location.origin));
+  return previous;
+}
+
+/**
+ * Email and password, always posted, so the password never travels in a URL. Before hydration or without
+ * JavaScript the form posts to the sign-in or sign-up server action, and the server answers with the next page
+ * or this one again with the messages; once the page runs scripts, the browser posts to the API itself (see
+ * {@link authenticateFromBrowser}) and the page stays put while it waits (the button says so).
  */
 export function AuthForm({ mode, next }: { mode: Mode; next: string }) {
-  const router = useRouter();
-  const refreshVisitor = useRefreshVisitor();
-  const [pending, setPending] = useState(false);
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [formErrors, setFormErrors] = useState<string[]>([]);
-  const [attempt, setAttempt] = useState(0);
+  const [serverState, serverAction, serverPending] = useActionState(mode === 'signin' ? signIn : signUp, INITIAL_STATE);
+  const [browserState, browserAction, browserPending] = useActionState(
+    (previous: AuthFormState, formData: FormData) => authenticateFromBrowser(mode, next, previous, formData),
+    INITIAL_STATE,
+  );
+  // Only one of the two ever answers on a page: the server's without scripts, the browser's with them.
+  const state = browserState.attempt > 0 ? browserState : serverState;
+  const pending = serverPending || browserPending;
   const formRef = useRef<HTMLFormElement>(null);
+  useFocusFirstInvalid(formRef, state.attempt);
   const copy = COPY[mode];
 
-  // After a refused attempt, put the keyboard on the first field that needs fixing.
-  useEffect(() => {
-    if (attempt === 0) return;
-    const invalid = formRef.current?.querySelector<HTMLInputElement>('[aria-invalid="true"]');
-    invalid?.focus();
-  }, [attempt]);
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (pending) return;
-    const data = new FormData(event.currentTarget);
-    setPending(true);
-    const result = await browserApi<CurrentUser>(`/api/users/${mode}`, {
-      method: 'POST',
-      body: { email: String(data.get('email') ?? '').trim(), password: String(data.get('password') ?? '') },
-    });
-    if (result.ok) {
-      refreshVisitor();
-      // The page passed a checked path; checked again against the real origin where the navigation happens.
-      router.push(toSameOriginPath(next, window.location.origin));
-      router.refresh();
-      return;
-    }
-    const split = splitErrors(result.errors, FIELDS);
-    setFieldErrors(split.fieldErrors);
-    setFormErrors(split.formErrors);
-    setPending(false);
-    setAttempt((count) => count + 1);
+    const formData = new FormData(event.currentTarget);
+    startTransition(() => browserAction(formData));
   }
 
   return (
-    <form ref={formRef} className="form" onSubmit={onSubmit} noValidate aria-busy={pending}>
-      <ErrorAlert messages={formErrors} />
+    <form ref={formRef} className="form" action={serverAction} onSubmit={onSubmit} noValidate aria-busy={pending}>
+      <input type="hidden" name="next" value={next} />
+      <ErrorAlert messages={state.formErrors} />
       <Field
         id="email"
         name="email"
@@ -85,7 +92,8 @@ export function AuthForm({ mode, next }: { mode: Mode; next: string }) {
         autoComplete="email"
         inputMode="email"
         required
-        error={fieldErrors.email}
+        defaultValue={state.values.email}
+        error={state.fieldErrors.email}
       />
       <Field
         id="password"
@@ -97,7 +105,7 @@ export function AuthForm({ mode, next }: { mode: Mode; next: string }) {
         minLength={mode === 'signup' ? 8 : undefined}
         maxLength={128}
         hint={mode === 'signup' ? 'Between 8 and 128 characters.' : undefined}
-        error={fieldErrors.password}
+        error={state.fieldErrors.password}
       />
       <button type="submit" className="button button-primary" disabled={pending}>
         {pending ? copy.pending : copy.button}

@@ -6,7 +6,7 @@ import { TicketStateBadge } from '@/components/badges';
 import { api } from '@/lib/api';
 import { formatDate, formatPrice } from '@/lib/format';
 import { ticketState } from '@/lib/ticket-state';
-import type { Ticket } from '@/lib/types';
+import type { Ticket } from '@ticketing/common/api';
 
 export const metadata: Metadata = { title: 'My listings' };
 
@@ -54,7 +54,7 @@ export default async function ListingsPage() {
                 <div className="item-actions">
                   <TicketStateBadge state={state} />
                   {state === 'for-sale' && (
-                    <Link href={`/tickets/${ticket.id}#edit`}>
+                    <Link href={`/tickets/${ticket.id}/edit`}>
                       Edit<span className="visually-hidden"> {ticket.title}</span>
                     </Link>
                   )}

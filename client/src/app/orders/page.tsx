@@ -6,7 +6,7 @@ import { OrderStatusBadge } from '@/components/badges';
 import { api } from '@/lib/api';
 import { formatDateTime, formatPrice } from '@/lib/format';
 import { isOrderOpen } from '@/lib/ticket-state';
-import type { Order } from '@/lib/types';
+import type { Order } from '@ticketing/common/api';
 
 export const metadata: Metadata = { title: 'My orders' };
 

@@ -1,18 +1,18 @@
 'use client';
 
-import { useRouter } from 'next/navigation';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useActionState, useRef } from 'react';
 import { ErrorAlert } from '@/components/alert';
 import { Field } from '@/components/field';
-import { browserApi } from '@/lib/browser-api';
-import { splitErrors } from '@/lib/envelope';
+import { submitKeepingValues, useFocusFirstInvalid } from '@/components/action-form';
 import { formatPrice } from '@/lib/format';
+import { initialFormState } from '@/lib/form-state';
 import { MAX_PRICE, MIN_PRICE } from '@/lib/price-range';
-import type { Ticket } from '@/lib/types';
-
-const FIELDS = ['title', 'price'] as const;
+import type { Ticket } from '@ticketing/common/api';
+import { createTicket, updateTicket, type TicketFormState } from './actions';
 
 const PRICE_HINT = `In US dollars, from ${formatPrice(MIN_PRICE)} to ${formatPrice(MAX_PRICE)}, up to two decimals.`;
+
+const INITIAL_STATE: TicketFormState = { ...initialFormState(), saved: false };
 
 type Props =
   | { mode: 'create'; ticket?: undefined; warning?: undefined }
@@ -24,65 +24,33 @@ function priceForInput(price: number): string {
 }
 
 /**
- * Lists a new ticket (POST /api/tickets, then its page) or changes one (PUT /api/tickets/:id). The API is the
- * single judge of what is valid: its envelope's messages appear next to the title and price fields.
+ * Lists a new ticket (then its page) or changes one, through the `createTicket` and `updateTicket` server
+ * actions: a POST with or without JavaScript. The API is the single judge of what is valid: its envelope's
+ * messages appear next to the title and price fields, with what was typed kept.
  */
 export function TicketForm({ mode, ticket, warning }: Props) {
-  const router = useRouter();
-  const [pending, setPending] = useState(false);
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [formErrors, setFormErrors] = useState<string[]>([]);
-  const [saved, setSaved] = useState(false);
-  const [attempt, setAttempt] = useState(0);
+  const [state, formAction, pending] = useActionState(mode === 'create' ? createTicket : updateTicket, INITIAL_STATE);
   const formRef = useRef<HTMLFormElement>(null);
+  useFocusFirstInvalid(formRef, state.attempt);
   const idPrefix = mode === 'edit' ? 'edit-' : '';
-
-  useEffect(() => {
-    if (attempt === 0) return;
-    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [attempt]);
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (pending) return;
-    const data = new FormData(event.currentTarget);
-    const body = { title: String(data.get('title') ?? '').trim(), price: String(data.get('price') ?? '').trim() };
-    setPending(true);
-    setSaved(false);
-    const result =
-      mode === 'create'
-        ? await browserApi<Ticket>('/api/tickets', { method: 'POST', body })
-        : await browserApi<Ticket>(`/api/tickets/${ticket.id}`, { method: 'PUT', body });
-    setPending(false);
-    if (result.ok) {
-      setFieldErrors({});
-      setFormErrors([]);
-      if (mode === 'create') {
-        router.push(`/tickets/${result.data.id}`);
-      } else {
-        setSaved(true);
-        router.refresh();
-      }
-      return;
-    }
-    if (result.status === 401) {
-      const here = mode === 'create' ? '/tickets/new' : `/tickets/${ticket.id}`;
-      router.push(`/auth/signin?next=${encodeURIComponent(here)}`);
-      return;
-    }
-    const split = splitErrors(result.errors, FIELDS);
-    setFieldErrors(split.fieldErrors);
-    setFormErrors(split.formErrors);
-    setAttempt((count) => count + 1);
-    // A 409 means the ticket changed state meanwhile (reserved or sold): show the page's current state too.
-    if (result.status === 409) router.refresh();
-  }
+  // What was typed after a refusal; otherwise the listing as the page shows it (after a save, the page is
+  // rendered again, so that is what was saved).
+  const refused = state.attempt > 0 && !state.saved;
+  const values = refused || !ticket ? state.values : { title: ticket.title, price: priceForInput(ticket.price) };
 
   return (
-    <form ref={formRef} className="form" onSubmit={onSubmit} noValidate aria-busy={pending}>
+    <form
+      ref={formRef}
+      className="form"
+      action={formAction}
+      onSubmit={submitKeepingValues(formAction)}
+      noValidate
+      aria-busy={pending}
+    >
+      {ticket && <input type="hidden" name="ticketId" value={ticket.id} />}
       {warning && <p className="hint">{warning}</p>}
-      <ErrorAlert messages={formErrors} />
-      {saved && (
+      <ErrorAlert messages={state.formErrors} />
+      {state.saved && !pending && (
         <p className="alert alert-success" role="status">
           Your changes are saved.
         </p>
@@ -95,9 +63,9 @@ export function TicketForm({ mode, ticket, warning }: Props) {
         required
         maxLength={120}
         autoComplete="off"
-        defaultValue={ticket?.title}
+        defaultValue={values.title}
         hint={mode === 'create' ? 'The event, date and seat, e.g. "Arctic Monkeys, 12 June, Row F".' : undefined}
-        error={fieldErrors.title}
+        error={state.fieldErrors.title}
       />
       <Field
         id={`${idPrefix}price`}
@@ -113,9 +81,9 @@ export function TicketForm({ mode, ticket, warning }: Props) {
         required
         autoComplete="off"
         prefix="$"
-        defaultValue={ticket ? priceForInput(ticket.price) : undefined}
+        defaultValue={values.price}
         hint={PRICE_HINT}
-        error={fieldErrors.price}
+        error={state.fieldErrors.price}
       />
       <div className="button-row">
         <button type="submit" className="button button-primary" disabled={pending}>

@@ -2,9 +2,7 @@
 
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
-
-/** The session cookie's name, as the services write it (`SESSION_COOKIE` in @ticketing/common). */
-const SESSION_COOKIE = 'session';
+import { SESSION_COOKIE } from '@/lib/session-cookie';
 
 /**
  * Ends the session and goes home. The session is the cookie itself (a JWT inside, nothing kept on a

@@ -3,22 +3,36 @@
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useState } from 'react';
+import { startTransition, useActionState, useEffect, useState } from 'react';
 import { ErrorAlert, Notice } from '@/components/alert';
 import { OrderStatusBadge } from '@/components/badges';
-import { browserApi } from '@/lib/browser-api';
 import { formatDateTime, formatPrice } from '@/lib/format';
 import { isOrderOpen } from '@/lib/ticket-state';
-import type { Charge, Order } from '@/lib/types';
+import type { Charge, Order } from '@ticketing/common/api';
+import { cancelOrder, payForOrder, type CancelState, type PayState } from './actions';
 import { Countdown, countdownAnnouncement, useNow } from './countdown';
 import { Receipt } from './receipt';
 import { TestCardForm } from './test-card-form';
 
-// Stripe Elements is only downloaded when a publishable key is configured (never in local mode).
+// Stripe Elements is only downloaded when a publishable key is configured (never in local mode). It runs in the
+// browser (the card goes to Stripe, never to us), so paying by card is the one thing here that needs JavaScript.
 const StripeCardForm = dynamic(() => import('./stripe-card-form').then((module) => module.StripeCardForm), {
   ssr: false,
-  loading: () => <p className="hint">Loading the secure card form…</p>,
+  loading: () => (
+    <>
+      <p className="hint">Loading the secure card form…</p>
+      <noscript>
+        <p className="alert alert-warning">
+          Paying by card needs JavaScript: the card form is Stripe&apos;s and runs in your browser. Turn JavaScript on
+          and reload this page to pay. You can still cancel the order without it.
+        </p>
+      </noscript>
+    </>
+  ),
 });
+
+const INITIAL_PAY_STATE: PayState = { status: null, errors: [], attempt: 0 };
+const INITIAL_CANCEL_STATE: CancelState = { cancelled: false, errors: [] };
 
 interface Props {
   order: Order;
@@ -35,25 +49,29 @@ const REFRESH_ATTEMPTS = 20;
 
 /**
  * Everything on the order that changes while the buyer looks at it: countdown, payment, cancellation, receipt.
- * It stays mounted across `router.refresh()`, so a decline message survives the refresh that shows the order
- * as cancelled.
+ * Paying and cancelling are forms posting to server actions, so both work without JavaScript (the page the
+ * server sends back shows the outcome). It stays mounted across the actions' re-renders and `router.refresh()`,
+ * so a decline message survives the refresh that shows the order as cancelled.
  */
 export function OrderPanel({ order, charges, chargesKnown, stripePublishableKey, serverNow }: Props) {
   const router = useRouter();
   const now = useNow(serverNow);
-  const [paying, setPaying] = useState(false);
-  const [cancelling, setCancelling] = useState(false);
-  const [newCharge, setNewCharge] = useState<Charge | null>(null);
-  const [errors, setErrors] = useState<string[]>([]);
-  const [declined, setDeclined] = useState(false);
-  // Payments refused the attempt (409): the order was cancelled, expired or paid meanwhile, which the order's
-  // status shows a moment later. Paying again cannot succeed until then, so the form waits for it.
-  const [refused, setRefused] = useState(false);
-  const [cancelledHere, setCancelledHere] = useState(false);
+  const [payState, payAction, paying] = useActionState(payForOrder, INITIAL_PAY_STATE);
+  const [cancelState, cancelAction, cancelling] = useActionState(cancelOrder, INITIAL_CANCEL_STATE);
   const [sawExpiry, setSawExpiry] = useState(false);
   const [announcement, setAnnouncement] = useState('');
 
-  const completedCharge = newCharge ?? charges.find((charge) => charge.status === 'completed') ?? null;
+  const declined = payState.status === 402;
+  // Payments refused the attempt (409): the order was cancelled, expired or paid meanwhile, which the order's
+  // status shows a moment later. Paying again cannot succeed until then, so the form waits for it.
+  const refused = payState.status === 409;
+  const cancelledHere = cancelState.cancelled;
+  // Every refusal shows the envelope's message: 402 declined, 409 (cancelled, e.g. after a decline, or already
+  // paid), 429 too many attempts, 503 payments or Stripe unreachable; a new attempt clears it, and so does a
+  // cancellation, after which paying is moot.
+  const errors = paying || cancelling || cancelledHere ? [] : [...payState.errors, ...cancelState.errors];
+  // A payment that went through brings the buyer back here (the action redirects), its charge in `charges`.
+  const completedCharge = charges.find((charge) => charge.status === 'completed') ?? null;
   const failedCharge = charges.find((charge) => charge.status === 'failed');
   const open = isOrderOpen(order);
   const expired = now >= new Date(order.expiresAt).getTime();
@@ -84,39 +102,12 @@ export function OrderPanel({ order, charges, chargesKnown, stripePublishableKey,
     return () => clearInterval(timer);
   }, [waitingForServer, router]);
 
-  async function pay(paymentMethodId: string) {
-    setPaying(true);
-    setErrors([]);
-    const result = await browserApi<Charge>('/api/payments', {
-      method: 'POST',
-      body: { orderId: order.id, paymentMethodId },
-    });
-    setPaying(false);
-    if (result.ok) {
-      setNewCharge(result.data);
-      router.refresh();
-      return;
-    }
-    if (result.status === 401) {
-      router.push(`/auth/signin?next=${encodeURIComponent(`/orders/${order.id}`)}`);
-      return;
-    }
-    // Every refusal shows the envelope's message: 402 declined, 409 (cancelled, e.g. after a decline, or
-    // already paid), 429 too many attempts, 503 payments or Stripe unreachable.
-    setErrors(result.errors.map((error) => error.message));
-    if (result.status === 402) setDeclined(true);
-    if (result.status === 409) setRefused(true);
-    if (result.status === 402 || result.status === 409) router.refresh();
-  }
-
-  async function cancel() {
-    setCancelling(true);
-    setErrors([]);
-    const result = await browserApi<void>(`/api/orders/${order.id}`, { method: 'DELETE' });
-    setCancelling(false);
-    if (result.ok) setCancelledHere(true);
-    else setErrors(result.errors.map((error) => error.message));
-    router.refresh();
+  // Stripe Elements hands over the PaymentMethod it created in the browser: the same action as the test cards.
+  function payWith(paymentMethodId: string) {
+    const data = new FormData();
+    data.set('orderId', order.id);
+    data.set('paymentMethodId', paymentMethodId);
+    startTransition(() => payAction(data));
   }
 
   const amountLabel = formatPrice(order.ticket.price);
@@ -168,6 +159,7 @@ export function OrderPanel({ order, charges, chargesKnown, stripePublishableKey,
             {open && (
               <p className="meta" role="status">
                 Payment received. Confirming your order…
+                <noscript> Reload the page in a moment to see it complete.</noscript>
               </p>
             )}
             <Receipt charge={completedCharge} orderCancelled={order.status === 'cancelled'} />
@@ -200,6 +192,11 @@ export function OrderPanel({ order, charges, chargesKnown, stripePublishableKey,
           <section className="panel" aria-labelledby="pay-heading">
             <h2 id="pay-heading">Pay for your ticket</h2>
             <Countdown expiresAt={order.expiresAt} now={now} />
+            <noscript>
+              <p className="hint">
+                Without JavaScript the time left does not count down: reload the page to update it.
+              </p>
+            </noscript>
             <div style={{ height: '1rem' }} />
             {declined ? (
               <p className="lead">This order is being cancelled; the ticket goes back on sale.</p>
@@ -214,18 +211,26 @@ export function OrderPanel({ order, charges, chargesKnown, stripePublishableKey,
                 amountLabel={amountLabel}
                 pending={paying}
                 disabled={!payable || cancelling}
-                onPay={pay}
+                onPay={payWith}
               />
             ) : (
-              <TestCardForm amountLabel={amountLabel} pending={paying} disabled={!payable || cancelling} onPay={pay} />
+              <TestCardForm
+                action={payAction}
+                orderId={order.id}
+                chosen={payState.paymentMethodId}
+                amountLabel={amountLabel}
+                pending={paying}
+                disabled={!payable || cancelling}
+              />
             )}
             {payable && (
-              <div className="button-row" style={{ marginTop: '1rem' }}>
-                <button type="button" className="button button-danger" onClick={cancel} disabled={cancelling || paying}>
+              <form action={cancelAction} className="button-row" style={{ marginTop: '1rem' }} aria-busy={cancelling}>
+                <input type="hidden" name="orderId" value={order.id} />
+                <button type="submit" className="button button-danger" disabled={cancelling || paying}>
                   {cancelling ? 'Cancelling…' : 'Cancel order'}
                 </button>
                 <span className="hint">Releases the ticket for other buyers.</span>
-              </div>
+              </form>
             )}
           </section>
         )}

@@ -4,7 +4,7 @@ import { notFound, redirect } from 'next/navigation';
 import { ApiProblem } from '@/components/api-problem';
 import { api } from '@/lib/api';
 import { stripePublishableKey } from '@/lib/config';
-import type { Charge, Order } from '@/lib/types';
+import type { Charge, Order } from '@ticketing/common/api';
 import { OrderPanel } from './order-panel';
 
 export const metadata: Metadata = { title: 'Your order' };

@@ -1,5 +1,5 @@
 import { formatCents } from '@/lib/format';
-import type { Charge, ChargeStatus } from '@/lib/types';
+import type { Charge, ChargeStatus } from '@ticketing/common/api';
 
 const CHARGE_STATUS_LABEL: Record<ChargeStatus, string> = {
   created: 'Processing',
@@ -30,10 +30,14 @@ export function Receipt({ charge, orderCancelled }: { charge: Charge; orderCance
         <dd>
           <code>{charge.id}</code>
         </dd>
-        <dt>Payment reference</dt>
-        <dd>
-          <code>{charge.stripeId}</code>
-        </dd>
+        {charge.stripeId && (
+          <>
+            <dt>Payment reference</dt>
+            <dd>
+              <code>{charge.stripeId}</code>
+            </dd>
+          </>
+        )}
         {charge.stripeRefundId && (
           <>
             <dt>Refund reference</dt>

@@ -1,34 +1,35 @@
 'use client';
 
-import { useState, type FormEvent } from 'react';
-
 const TEST_CARDS = [
   { id: 'pm_card_visa', label: 'Visa (succeeds)' },
   { id: 'pm_card_chargeDeclined', label: 'Declined' },
   { id: 'pm_card_chargeDeclinedInsufficientFunds', label: 'Insufficient funds' },
 ] as const;
 
-/** Local mode (no Stripe publishable key): pick one of Stripe's test payment methods instead of typing a card. */
+/**
+ * Local mode (no Stripe publishable key): pick one of Stripe's test payment methods instead of typing a card.
+ * A plain form posting to the pay action, so it works without JavaScript too.
+ */
 export function TestCardForm({
+  action,
+  orderId,
+  chosen,
   amountLabel,
   pending,
   disabled,
-  onPay,
 }: {
+  action: (formData: FormData) => void;
+  orderId: string;
+  /** The card of the last attempt, checked again; the first one otherwise. */
+  chosen?: string;
   amountLabel: string;
   pending: boolean;
   disabled: boolean;
-  onPay: (paymentMethodId: string) => void;
 }) {
-  const [choice, setChoice] = useState<string>(TEST_CARDS[0].id);
-
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (!pending && !disabled) onPay(choice);
-  }
-
+  const checked = TEST_CARDS.some((card) => card.id === chosen) ? chosen : TEST_CARDS[0].id;
   return (
-    <form className="form" onSubmit={onSubmit} aria-busy={pending}>
+    <form className="form" action={action} aria-busy={pending}>
+      <input type="hidden" name="orderId" value={orderId} />
       <fieldset className="choices" aria-describedby="test-card-hint">
         <legend>Test card</legend>
         <p id="test-card-hint" className="hint">
@@ -38,10 +39,9 @@ export function TestCardForm({
           <label key={card.id} className="choice">
             <input
               type="radio"
-              name="paymentMethod"
+              name="paymentMethodId"
               value={card.id}
-              checked={choice === card.id}
-              onChange={() => setChoice(card.id)}
+              defaultChecked={card.id === checked}
               disabled={disabled}
             />
             <span>{card.label}</span>

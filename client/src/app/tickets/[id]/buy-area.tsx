@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useVisitor } from '@/components/visitor';
 import { isKnownSeller, purchaseOffer } from '@/lib/purchase-offer';
 import type { TicketState } from '@/lib/ticket-state';
-import type { Ticket } from '@/lib/types';
+import type { Ticket } from '@ticketing/common/api';
 import { PurchaseButton } from './purchase-button';
 
 /** Purchase, or why not ({@link purchaseOffer}), once the browser knows who is looking. */

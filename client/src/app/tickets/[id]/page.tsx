@@ -7,7 +7,7 @@ import { TicketStateBadge } from '@/components/badges';
 import { publicApi } from '@/lib/api';
 import { formatDate, formatPrice } from '@/lib/format';
 import { ticketState } from '@/lib/ticket-state';
-import type { Ticket } from '@/lib/types';
+import type { Ticket } from '@ticketing/common/api';
 import { BuyArea, SellerName } from './buy-area';
 import { SellerEdit } from './seller-edit';
 

@@ -1,7 +1,7 @@
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { runPeriodically, type Logger, type Outbox, type PeriodicTask } from '@ticketing/common';
 import { orders, restatementCursor } from '../db/schema';
-import { toOrderState } from './orders';
+import { toOrderState } from './order-payload';
 
 const CURSOR = 'order.restated';
 

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { createTestLogger, waitFor } from '@ticketing/common/testing';
 import { orders } from '../src/db/schema';
-import { startOrderSweep } from '../src/orders/order-sweep';
-import { completeOrder, createOrder, sweepOverdueOrders } from '../src/orders/orders';
+import { completeOrder } from '../src/orders/complete-order';
+import { createOrder } from '../src/orders/create-order';
+import { startOrderSweep, sweepOverdueOrders } from '../src/orders/sweep-overdue-orders';
 import { cancellationsOf, findOrderRow, seedTicket, useOrdersApp } from './helpers';
 
 const context = useOrdersApp();

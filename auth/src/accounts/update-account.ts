@@ -6,34 +6,10 @@ import {
   type Outbox,
   type UserPayload,
 } from '@ticketing/common';
-import { findUserByEmail, findUserById, insertUser, updateUser } from '../db/users';
-import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords';
-
-/** Emails are compared and stored trimmed and lower-cased: `Ann@X.com ` and `ann@x.com` are one account. */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-const toPayload = (user: { id: string; email: string }): UserPayload => ({ id: user.id, email: user.email });
-
-/** Creates an account and records `user.created`; 409 when the email is taken. */
-export async function signUp(outbox: Outbox, email: string, password: string): Promise<UserPayload> {
-  const passwordHash = await hashPassword(password);
-  return outbox.transaction(async (tx, events) => {
-    const user = await insertUser(tx, normalizeEmail(email), passwordHash);
-    if (!user) throw new ConflictError('Email in use', 'email');
-    await events.record('user.created', { id: user.id, email: user.email, version: user.version });
-    return toPayload(user);
-  });
-}
-
-/** The same answer for an unknown email and a wrong password, in about the same time. */
-export async function signIn(outbox: Outbox, email: string, password: string): Promise<UserPayload> {
-  const user = await findUserByEmail(outbox.db, normalizeEmail(email));
-  const matches = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
-  if (!user || !matches) throw new BadRequestError('Invalid credentials');
-  return toPayload(user);
-}
+import { findUserByEmail, findUserById, updateUser } from '../db/users';
+import { toUserPayload } from './account-view';
+import { normalizeEmail } from './emails';
+import { hashPassword, verifyPassword } from './passwords';
 
 export interface AccountChanges {
   currentPassword: string;
@@ -67,6 +43,6 @@ export async function updateAccount(outbox: Outbox, userId: string, changes: Acc
     });
     if (!updated) throw new ConflictError('Your account was changed at the same time; please try again');
     await events.record('user.updated', { id: updated.id, email: updated.email, version: updated.version });
-    return toPayload(updated);
+    return toUserPayload(updated);
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { cancelOrder, createOrder } from '../src/orders/orders';
-import { restateSettledOrders } from '../src/orders/order-restatement';
+import { cancelOrder } from '../src/orders/cancel-order';
+import { createOrder } from '../src/orders/create-order';
+import { restateSettledOrders } from '../src/orders/restate-settled-orders';
 import { recordedPayloads, seedTicket, useOrdersApp } from './helpers';
 
 const context = useOrdersApp();

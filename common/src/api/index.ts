@@ -1,0 +1,54 @@
+/**
+ * `@ticketing/common/api`: the requests and answers of Ticketing's public HTTP API, by name. They are
+ * generated from docs/openapi.yaml (./openapi.ts), the document served at `/api/docs`, whose every route the
+ * end-to-end contract test calls on the real services; so these types, the document and what the services
+ * send are one thing. Types only: this entry has no runtime code, so the web app imports it without pulling
+ * in any server code.
+ *
+ * Money: ticket and order prices are dollars with at most two decimals (`20.5` is $20.50); a charge's
+ * `amount` is integer cents. Times are ISO 8601 strings.
+ */
+import type { components } from './openapi';
+
+export type { components, operations, paths } from './openapi';
+
+type Schemas = components['schemas'];
+
+/** The body of every error answer, whatever its status: `{ errors: [{ message, field? }] }`. */
+export type ErrorEnvelope = Schemas['ErrorEnvelope'];
+/** One problem with a request; `field` names the request field it is about, when there is one. */
+export type ErrorItem = Schemas['ErrorItem'];
+
+/** An account as its owner sees it: the answer of sign-up, sign-in and `PATCH /api/users/currentuser`. */
+export type User = Schemas['User'];
+/** `GET /api/users/currentuser`: the signed-in user, or null for a visitor (never an error). */
+export type CurrentUserResponse = Schemas['CurrentUserResponse'];
+/** `POST /api/users/signout`: an empty object. */
+export type SignOutResponse = Schemas['SignOutResponse'];
+export type SignUpRequest = Schemas['SignUpRequest'];
+export type SignInRequest = Schemas['SignInRequest'];
+/** The current password, and at least one of `email` and `password`. */
+export type UpdateCurrentUserRequest = Schemas['UpdateCurrentUserRequest'];
+
+/** A ticket as anyone sees it; `sold` once paid for, `orderId` while an order holds it (and after the sale). */
+export type Ticket = Schemas['Ticket'];
+/** What a seller sends to list (`POST /api/tickets`) or edit (`PUT /api/tickets/{id}`) a ticket. */
+export type TicketInput = Schemas['TicketInput'];
+
+/**
+ * The `Link` header of a `GET /api/tickets` page that has a next one (RFC 8288): its target is the next page.
+ * A page without the header is the last. The cursor is opaque.
+ */
+export type TicketsNextPageLink = `</api/tickets?limit=${number}&cursor=${string}>; rel="next"`;
+
+export type OrderStatus = Schemas['OrderStatus'];
+/** An order as its buyer sees it; `ticket.price` is the price it was placed at, never the ticket's current one. */
+export type Order = Schemas['Order'];
+export type CreateOrderRequest = Schemas['CreateOrderRequest'];
+
+export type ChargeStatus = Schemas['ChargeStatus'];
+/** One payment attempt; `amount` in integer cents, `stripeId` null while the outcome is not known. */
+export type Charge = Schemas['Charge'];
+export type CreatePaymentRequest = Schemas['CreatePaymentRequest'];
+/** The answer to a Stripe webhook delivery that was handled. */
+export type WebhookReceipt = Schemas['WebhookReceipt'];

@@ -1,0 +1,32 @@
+import { ChargeStatus, assertNever, type EventData } from '@ticketing/common';
+import { cancelOrder, type CancelOutcome } from './cancel-order';
+import { completeOrder, type CompleteOutcome } from './complete-order';
+import type { WriteScope } from './write-scope';
+
+/** What a payment attempt's outcome did to its order. */
+export type PaymentOutcome =
+  | { status: typeof ChargeStatus.Completed; order: CompleteOutcome }
+  | { status: typeof ChargeStatus.Failed; order: CancelOutcome }
+  /** Not an outcome yet; the payments service publishes the final one. */
+  | { status: typeof ChargeStatus.Created };
+
+/**
+ * A payment attempt ended: a completed charge makes the order complete (the ticket is sold); a failed one
+ * cancels it and frees the ticket. A charge completed for an order cancelled meanwhile leaves it cancelled:
+ * the payments service refunds that charge (DESIGN.md rule 5).
+ */
+export async function applyPaymentOutcome(
+  scope: WriteScope,
+  charge: EventData<'charge.created'>,
+): Promise<PaymentOutcome> {
+  switch (charge.status) {
+    case ChargeStatus.Completed:
+      return { status: charge.status, order: await completeOrder(scope, charge.orderId) };
+    case ChargeStatus.Failed:
+      return { status: charge.status, order: await cancelOrder(scope, charge.orderId) };
+    case ChargeStatus.Created:
+      return { status: charge.status };
+    default:
+      return assertNever(charge.status, 'charge status');
+  }
+}

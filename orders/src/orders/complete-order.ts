@@ -1,0 +1,34 @@
+import { OrderStatus } from '@ticketing/common';
+import { transitionOrder } from '../db/orders';
+import type { Order } from '../db/schema';
+import { UNPAID, whyNotTransitioned } from './order-transitions';
+import { within, type WriteScope } from './write-scope';
+
+export type CompleteOutcome =
+  | { result: 'completed'; order: Order }
+  | { result: 'already-complete'; order: Order }
+  | { result: 'cancelled'; order: Order }
+  | { result: 'not-found' };
+
+/**
+ * Marks an unpaid order paid and records `order.completed`: the ticket is sold to its buyer for good.
+ * Terminal. An order cancelled meanwhile stays cancelled: the payments service refunds that charge
+ * (DESIGN.md rule 5), because the ticket may already be someone else's.
+ */
+export async function completeOrder(scope: WriteScope, orderId: string): Promise<CompleteOutcome> {
+  return within(scope, async (tx, events) => {
+    const completed = await transitionOrder(tx, orderId, UNPAID, OrderStatus.Complete);
+    if (completed) {
+      await events.record('order.completed', {
+        id: completed.id,
+        ticket: { id: completed.ticketId },
+        version: completed.version,
+      });
+      return { result: 'completed', order: completed };
+    }
+    return whyNotTransitioned(tx, orderId, {
+      [OrderStatus.Complete]: 'already-complete',
+      [OrderStatus.Cancelled]: 'cancelled',
+    });
+  });
+}

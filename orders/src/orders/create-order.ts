@@ -1,0 +1,186 @@
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  OrderStatus,
+  ServiceUnavailableError,
+  TooManyRequestsError,
+  isUniqueViolation,
+  type Executor,
+  type Outbox,
+} from '@ticketing/common';
+import {
+  LIVE_ORDER_PER_TICKET_INDEX,
+  countLiveOrdersOfBuyer,
+  insertOrder,
+  lockBuyer,
+  readTicketForReservation,
+} from '../db/orders';
+import { findTicket } from '../db/tickets';
+import { ALREADY_RESERVED_MESSAGE, heldTickets } from './held-tickets';
+import { UNPAID } from './order-transitions';
+import { toOrderState } from './order-payload';
+import { toOrderView, type OrderView } from './order-view';
+import { ticketReplicaChanges } from './ticket-replica-changes';
+
+/** The message a buyer gets when the ticket moved past the version they saw. */
+export const TICKET_CHANGED_MESSAGE = 'The ticket changed; review the new price';
+
+export interface CreateOrderOptions {
+  /** How long the buyer holds the ticket (ORDER_EXPIRATION_SECONDS). */
+  expiresInSeconds: number;
+  /** The ticket version the buyer saw; when given, the order is placed at exactly that version or not at all. */
+  ticketVersion?: number;
+  /** Most unpaid orders one buyer may hold at once (MAX_LIVE_ORDERS_PER_BUYER). */
+  maxLiveOrders?: number;
+  /** How long to wait for the replica to reach `ticketVersion` when it is behind. */
+  replicaWaitMs?: number;
+  /**
+   * How often the replica is read again while waiting, for a change this process is not told of (applied by
+   * another replica of orders); this process's own listener wakes the buyer at once.
+   */
+  replicaPollMs?: number;
+  now?: Date;
+}
+
+/**
+ * Reserves a ticket for a buyer at the price they saw: the order holds the ticket until it is paid,
+ * cancelled or expired, and stores the price and ticket version it was placed at (what payments charges).
+ *
+ * 404 for a ticket this service does not know, 403 for the buyer's own ticket, 409 when another live order
+ * holds it or the ticket moved past `ticketVersion`, 429 when the buyer already holds `maxLiveOrders`
+ * unpaid orders. Records `order.created`, which tickets mirrors as the lock and expiration schedules.
+ */
+export async function createOrder(
+  outbox: Outbox,
+  buyerId: string,
+  ticketId: string,
+  options: CreateOrderOptions,
+): Promise<OrderView> {
+  // Most buyers of a popular ticket lose: what this process has just seen, or one indexed read, answers
+  // them without a transaction. Only a hint; the unique index below still decides every win.
+  if (heldTickets.isHeld(ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
+  return oneAttemptAtATime(ticketId, () => attemptReservation(outbox, buyerId, ticketId, options));
+}
+
+/** Per ticket, the reservation attempt under way in this process (settles, never rejects, when it ends). */
+const attemptsUnderWay = new Map<string, Promise<void>>();
+
+/**
+ * Runs `attempt` once no other attempt on the same ticket is under way in this process. Ten buyers of one
+ * ticket arriving together used to read "free" together and then each run a transaction to lose it on the
+ * unique index; now the later ones wait for the first, and once it has won they are refused from memory.
+ * Across replicas the index still decides; within one, at most one transaction per ticket runs at a time.
+ */
+async function oneAttemptAtATime<T>(ticketId: string, attempt: () => Promise<T>): Promise<T> {
+  for (let earlier = attemptsUnderWay.get(ticketId); earlier !== undefined; earlier = attemptsUnderWay.get(ticketId)) {
+    await earlier;
+    if (heldTickets.isHeld(ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
+  }
+  const result = attempt();
+  const underWay = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  attemptsUnderWay.set(ticketId, underWay);
+  try {
+    return await result;
+  } finally {
+    if (attemptsUnderWay.get(ticketId) === underWay) attemptsUnderWay.delete(ticketId);
+  }
+}
+
+/** One buyer's reservation: the read that refuses most losers, the replica wait, the transaction. */
+async function attemptReservation(
+  outbox: Outbox,
+  buyerId: string,
+  ticketId: string,
+  {
+    expiresInSeconds,
+    ticketVersion,
+    maxLiveOrders,
+    replicaWaitMs = 2_000,
+    replicaPollMs = REPLICA_POLL_MS,
+    now = new Date(),
+  }: CreateOrderOptions,
+): Promise<OrderView> {
+  const known = await readTicketForReservation(outbox.db, ticketId);
+  if (known.held) {
+    heldTickets.remember(ticketId);
+    throw new ConflictError(ALREADY_RESERVED_MESSAGE);
+  }
+  const replicaBehind = known.ticket === undefined || known.ticket.version < (ticketVersion ?? 0);
+  if (ticketVersion !== undefined && replicaBehind) {
+    await waitForReplica(outbox.db, ticketId, ticketVersion, { waitMs: replicaWaitMs, pollMs: replicaPollMs });
+  }
+  const placed = await outbox.transaction(async (tx, events) => {
+    // The order copies price and version from this one read: it is placed at exactly the version it shows.
+    const ticket = await findTicket(tx, ticketId);
+    if (!ticket) throw new NotFoundError('Ticket not found');
+    if (ticket.userId === buyerId) throw new ForbiddenError('You cannot buy your own ticket');
+    if (ticketVersion !== undefined && ticket.version !== ticketVersion)
+      throw new ConflictError(TICKET_CHANGED_MESSAGE);
+
+    if (maxLiveOrders !== undefined) {
+      // One buyer's orders are placed one at a time (on any replica), so the count cannot be outrun.
+      await lockBuyer(tx, buyerId);
+      if ((await countLiveOrdersOfBuyer(tx, buyerId, UNPAID)) >= maxLiveOrders) {
+        throw new TooManyRequestsError(
+          `You already hold ${maxLiveOrders} reservation${maxLiveOrders === 1 ? '' : 's'}`,
+        );
+      }
+    }
+
+    // No "is it free?" read first: that would race. The partial unique index decides, atomically.
+    const order = await insertOrder(tx, {
+      userId: buyerId,
+      ticketId: ticket.id,
+      status: OrderStatus.Created,
+      price: ticket.price,
+      ticketVersion: ticket.version,
+      expiresAt: new Date(now.getTime() + expiresInSeconds * 1000),
+    }).catch((error: unknown) => {
+      if (isUniqueViolation(error, LIVE_ORDER_PER_TICKET_INDEX)) {
+        heldTickets.remember(ticketId);
+        throw new ConflictError(ALREADY_RESERVED_MESSAGE);
+      }
+      throw error;
+    });
+
+    await events.record('order.created', toOrderState(order));
+    return toOrderView(order, ticket);
+  });
+  heldTickets.remember(ticketId);
+  return placed;
+}
+
+/** How often the replica is read again while a buyer waits for a change this process is not told of. */
+const REPLICA_POLL_MS = 50;
+
+/**
+ * Waits (briefly) until the replica holds at least version `ticketVersion` of the ticket: the buyer saw a
+ * listing or an edit whose event has not reached this service yet. Read again as soon as this process's
+ * listener applies a change of the ticket, and every `pollMs` in any case. A replica still behind after
+ * `waitMs` is a 503 (try again), never an order at a price the buyer did not see.
+ */
+async function waitForReplica(
+  db: Executor,
+  ticketId: string,
+  ticketVersion: number,
+  { waitMs, pollMs }: { waitMs: number; pollMs: number },
+): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    // Taken before the read, so that a change committed while reading still wakes this buyer.
+    const change = ticketReplicaChanges.next(ticketId);
+    const replica = await findTicket(db, ticketId);
+    if (replica && replica.version >= ticketVersion) return change.cancel();
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      change.cancel();
+      if (!replica) return; // Unknown here: the transaction answers 404.
+      throw new ServiceUnavailableError('The ticket is being updated; please try again', 1);
+    }
+    await change.within(Math.min(pollMs, left));
+  }
+}

@@ -1,0 +1,42 @@
+import type { EventRecorder, Executor } from '@ticketing/common';
+import { findTicketForUpdate, updateTicket } from '../db/tickets';
+import { isOrderReleased } from '../db/released-orders';
+import { toTicketPayload } from './ticket-payload';
+
+/**
+ * The tickets service mirrors the lock that orders decides (DESIGN.md rule 4). `order.created` and
+ * `order.cancelled` arrive on different consumers in no guaranteed order, so lockTicket and unlockTicket
+ * (unlock-ticket.ts) both first take the ticket's row lock: whichever runs second waits, then sees the
+ * first one's committed work (the lock it must clear, or the released order it must not lock for).
+ */
+
+/** What `order.created` did to the ticket. */
+export type LockOutcome =
+  /** The ticket is now held by the order: version+1 and `ticket.updated` recorded. */
+  | 'locked'
+  /** Already held by this order (a repeated event): nothing changed. */
+  | 'already-locked'
+  /** The order's cancellation arrived first: the ticket stays for sale. */
+  | 'order-released'
+  /** Another order holds the ticket; its cancellation is on its way (orders allows one live order). */
+  | 'held-by-another-order'
+  /** The ticket is not known here (yet). */
+  | 'unknown-ticket';
+
+/** Locks the ticket for a newly created order, unless the order is already cancelled. */
+export async function lockTicket(
+  tx: Executor,
+  events: EventRecorder,
+  order: { id: string; ticketId: string },
+): Promise<LockOutcome> {
+  const ticket = await findTicketForUpdate(tx, order.ticketId);
+  if (await isOrderReleased(tx, order.id)) return 'order-released';
+  if (!ticket) return 'unknown-ticket';
+  if (ticket.orderId === order.id) return 'already-locked';
+  if (ticket.orderId !== null) return 'held-by-another-order';
+  const locked = await updateTicket(tx, ticket.id, ticket.version, { orderId: order.id });
+  // We hold the row lock, so the version cannot have moved; a miss would be a bug, not a race.
+  if (!locked) throw new Error(`ticket ${ticket.id} changed under its row lock`);
+  await events.record('ticket.updated', toTicketPayload(locked));
+  return 'locked';
+}

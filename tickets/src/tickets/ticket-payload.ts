@@ -1,0 +1,14 @@
+import type { EventData } from '@ticketing/common';
+import type { Ticket } from '../db/schema';
+
+/** A ticket as `ticket.created` / `ticket.updated` carry it: cents, and the lock's order id. */
+export function toTicketPayload(ticket: Ticket): EventData<'ticket.updated'> {
+  return {
+    id: ticket.id,
+    title: ticket.title,
+    price: ticket.price,
+    userId: ticket.userId,
+    orderId: ticket.orderId,
+    version: ticket.version,
+  };
+}

@@ -68,8 +68,9 @@ export class ApiClient {
     return this.request<Body>('GET', path);
   }
 
-  post<Body = unknown>(path: string, body: unknown): Promise<Reply<Body>> {
-    return this.request<Body>('POST', path, body);
+  /** `headers` are sent besides the usual ones (a `traceparent`, say). */
+  post<Body = unknown>(path: string, body: unknown, headers?: Record<string, string>): Promise<Reply<Body>> {
+    return this.request<Body>('POST', path, body, headers);
   }
 
   delete<Body = unknown>(path: string): Promise<Reply<Body>> {

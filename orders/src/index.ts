@@ -7,6 +7,7 @@ import {
   probeReadiness,
   SharedRateLimits,
   startListeners,
+  startServiceTracing,
 } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadOrdersConfig } from './config';
@@ -20,6 +21,9 @@ const config = loadOrdersConfig();
 const logger = createLogger({ service: 'orders', level: config.LOG_LEVEL });
 
 void runService(logger, async (lifecycle) => {
+  // First, so that it stops last and the spans of the shutdown are sent too.
+  startServiceTracing(lifecycle, config, 'orders', logger);
+
   const database = await connectDatabase({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,

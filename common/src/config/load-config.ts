@@ -91,6 +91,14 @@ export function serviceEnvironment(defaultPort: number) {
     HTTP_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(256),
     /** The longest a request waits to start before it is answered 503 with Retry-After. */
     HTTP_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
+    /**
+     * An OpenTelemetry collector's OTLP/HTTP endpoint (spans go to `<it>/v1/traces`). Unset or empty,
+     * tracing is off: no SDK starts and requests and events pay one check.
+     */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .union([z.literal(''), z.url({ protocol: /^https?$/ })])
+      .optional()
+      .transform((value) => value || undefined),
   });
 }
 

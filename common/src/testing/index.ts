@@ -4,3 +4,4 @@ export * from './test-bus';
 export * from './wait-for';
 export * from './session';
 export * from './test-rate-limits';
+export * from './telemetry';

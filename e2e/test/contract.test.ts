@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 
-import type { Charge, ErrorEnvelope, Order, Ticket, User } from '@ticketing/common/api';
+import type { Charge, ErrorEnvelope, Order, OwnedTicket, Ticket, User } from '@ticketing/common/api';
 import { refuseConnections, waitFor } from '@ticketing/common/testing';
 import { SERVICES } from '@ticketing/local-stack';
 import { EMULATOR_WEBHOOK_SECRET, signWebhookPayload } from '@ticketing/stripe-emulator';
@@ -227,6 +227,55 @@ describe('orders and payments', () => {
     expectStatus(await rival.delete(`/api/orders/${order.id}`), 403);
     expectStatus(await buyer.delete(`/api/orders/${randomUUID()}`), 404);
     expectStatus(await visitor().delete(`/api/orders/${order.id}`), 401);
+  });
+
+  it('when a buyer lists a bought ticket again and withdraws it, then "my tickets", the resale and the withdrawal answer as documented', async () => {
+    const seller = await signUp('first-seller');
+    const owner = await signUp('owner');
+    const stranger = await signUp('stranger');
+    const ticket = await listTicket(seller, 30);
+    const order = await buyTicket(owner, ticket);
+    await waitUntilPaymentsKnows(owner, order);
+    expectStatus(await pay(owner, order), 201);
+
+    // Tickets learns the owner from order.completed.
+    const owned = await waitFor(async () => {
+      const reply = expectStatus(await owner.get<OwnedTicket[]>('/api/tickets/owned'), 200);
+      expect(reply.body).toEqual([
+        { id: ticket.id, title: ticket.title, pricePaid: 30, maxResalePrice: 30, orderId: order.id, resale: null },
+      ]);
+      return reply.body;
+    });
+    expect(owned).toHaveLength(1);
+    expectStatus(await visitor().get('/api/tickets/owned'), 401);
+
+    const tooDear = expectStatus(
+      await owner.post<ErrorEnvelope>(`/api/tickets/${ticket.id}/resale`, { price: 30.01 }),
+      400,
+    );
+    expect(tooDear.body.errors).toEqual([{ message: 'Price must be at most 30.00 for this ticket', field: 'price' }]);
+    expectStatus(await stranger.post(`/api/tickets/${ticket.id}/resale`, { price: 20 }), 403);
+    expectStatus(await owner.post(`/api/tickets/${randomUUID()}/resale`, { price: 20 }), 404);
+    expectStatus(await visitor().post(`/api/tickets/${ticket.id}/resale`, { price: 20 }), 401);
+    const resale = expectStatus(await owner.post<Ticket>(`/api/tickets/${ticket.id}/resale`, { price: 25 }), 201).body;
+    expect(resale).toMatchObject({ title: ticket.title, price: 25, userId: order.userId, resaleOf: ticket.id });
+    expectStatus(await owner.post(`/api/tickets/${ticket.id}/resale`, { price: 25 }), 409);
+
+    expectStatus(await stranger.delete(`/api/tickets/${resale.id}`), 403);
+    expectStatus(await owner.delete(`/api/tickets/${randomUUID()}`), 404);
+    expectStatus(await visitor().delete(`/api/tickets/${resale.id}`), 401);
+    expectStatus(await seller.delete(`/api/tickets/${ticket.id}`), 409);
+    expectStatus(await owner.delete(`/api/tickets/${resale.id}`), 204);
+
+    // Orders refuses a reservation of the withdrawn ticket once the withdrawal reaches it (404 before it knew
+    // the listing at all).
+    await waitFor(async () => {
+      const refused = await stranger.post<ErrorEnvelope>('/api/orders', { ticketId: resale.id });
+      expect([refused.status, refused.body.errors]).toEqual([
+        409,
+        [{ message: 'The ticket was withdrawn by its seller' }],
+      ]);
+    });
   });
 
   it('when a card is declined, then 402 and the order refuses any further attempt (409); a cancelled order answers 204', async () => {

@@ -91,6 +91,7 @@ describe('ticket.created', () => {
         title: 'Symphony',
         price: 4550,
         userId: ticket.userId,
+        withdrawn: false,
         version: 0,
       }),
     );
@@ -116,6 +117,44 @@ describe('ticket.created', () => {
     await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', ticket);
     await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', { ...ticket, title: 'Copy' });
     expect(await findTicketRow(database, ticket.id)).toMatchObject({ title: 'Original', version: 0 });
+  });
+});
+
+describe('ticket.updated withdrawn (the seller took the ticket off sale)', () => {
+  it('when the withdrawal is applied, then a reservation of the ticket answers 409 and no order is placed', async () => {
+    const ticket = ticketEvent();
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', ticket);
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.updated', { ...ticket, withdrawn: true, version: 1 });
+    expect(await findTicketRow(database, ticket.id)).toMatchObject({ withdrawn: true, version: 1 });
+    await expect(createOrder(outbox, randomUUID(), ticket.id, { expiresInSeconds: 900 })).rejects.toMatchObject({
+      statusCode: 409,
+      message: 'The ticket was withdrawn by its seller',
+    });
+  });
+
+  it('when an unpaid order was placed before the withdrawal arrived, then the withdrawal cancels it and records order.cancelled', async () => {
+    const ticket = ticketEvent();
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', ticket);
+    // Placed here while tickets had already withdrawn the ticket: tickets never locks for it.
+    const order = await createOrder(outbox, randomUUID(), ticket.id, { expiresInSeconds: 900 });
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.updated', { ...ticket, withdrawn: true, version: 1 });
+    expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
+    expect(await cancellationsOf(database, order.id)).toHaveLength(1);
+  });
+
+  it('when a complete order holds the ticket, then the withdrawal leaves it complete', async () => {
+    const order = await placeOrder();
+    await completeOrder(outbox, order.id);
+    const replica = await findTicketRow(database, order.ticket.id);
+    if (!replica) throw new Error('no replica');
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.updated', {
+      ...replica,
+      orderId: null,
+      withdrawn: true,
+      version: replica.version + 1,
+    });
+    expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'complete' });
+    expect(await cancellationsOf(database, order.id)).toEqual([]);
   });
 });
 
@@ -235,7 +274,7 @@ describe('order.expired', () => {
 });
 
 describe('charge.created', () => {
-  it('when the charge completed, then the order is complete and order.completed is recorded', async () => {
+  it('when the charge completed, then the order is complete and order.completed names the buyer and the price paid', async () => {
     const order = await placeOrder();
     await bus.publish('charge.created', chargeEvent(order.id, 'completed'));
     await waitFor(async () =>
@@ -243,7 +282,7 @@ describe('charge.created', () => {
     );
     expect(await cancellationsOf(database, order.id)).toEqual([]);
     expect((await recordedPayloads(database, 'order.completed')).filter((payload) => payload.id === order.id)).toEqual([
-      { id: order.id, ticket: { id: order.ticket.id }, version: 1 },
+      { id: order.id, userId: order.userId, ticket: { id: order.ticket.id, price: 2000 }, version: 1 },
     ]);
   });
 

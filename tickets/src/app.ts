@@ -24,6 +24,6 @@ export function buildApp({ config, outbox, logger, readiness }: TicketsAppDepend
     session: sessionSettings(config),
     admission: admissionSettings(config),
     readiness,
-    routes: ticketsRoutes(outbox),
+    routes: ticketsRoutes(outbox, { resalePriceCap: config.RESALE_PRICE_CAP }),
   });
 }

@@ -2,7 +2,20 @@ import { z } from 'zod';
 import { loadConfig, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
 
 /** The tickets service's environment: the shared variables and the session it reads. */
-export const ticketsEnvironment = serviceEnvironment(3002).extend(sessionEnvironment.shape);
+export const ticketsEnvironment = serviceEnvironment(3002)
+  .extend(sessionEnvironment.shape)
+  .extend({
+    /**
+     * A resale is capped at the price paid times this: 1 is face value (the law in Ireland and France);
+     * TicketSwap allows 1.2. At most four decimals, compared in integer cents (resale-price-cap.ts).
+     */
+    RESALE_PRICE_CAP: z.coerce
+      .number()
+      .min(0.01)
+      .max(10)
+      .refine((cap) => Math.abs(cap * 1e4 - Math.round(cap * 1e4)) < 1e-6, { message: 'at most four decimals' })
+      .default(1),
+  });
 
 export type TicketsConfig = z.output<typeof ticketsEnvironment>;
 

@@ -35,4 +35,13 @@ describe('tickets configuration', () => {
       /SESSION_TTL_SECONDS is invalid/,
     );
   });
+
+  it('when RESALE_PRICE_CAP is unset, then a resale is capped at face value (1)', () => {
+    expect(loadTicketsConfig(valid).RESALE_PRICE_CAP).toBe(1);
+    expect(loadTicketsConfig({ ...valid, RESALE_PRICE_CAP: '1.2' }).RESALE_PRICE_CAP).toBe(1.2);
+  });
+
+  it.each(['0', '-1', 'a lot', '1.00001', '11'])('when RESALE_PRICE_CAP is %s, then start fails naming it', (cap) => {
+    expect(() => loadTicketsConfig({ ...valid, RESALE_PRICE_CAP: cap })).toThrow(/RESALE_PRICE_CAP/);
+  });
 });

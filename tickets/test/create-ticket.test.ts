@@ -32,6 +32,8 @@ describe('POST /api/tickets', () => {
       userId: user.id,
       orderId: null,
       sold: false,
+      resaleOf: null,
+      withdrawn: false,
       version: 0,
       createdAt: expect.any(String),
     });

@@ -20,6 +20,7 @@ import { loadTicketsConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
 import * as schema from '../src/db/schema';
 import { lockTicket } from '../src/tickets/lock-ticket';
+import { markTicketSold } from '../src/tickets/mark-ticket-sold';
 import type { TicketView } from '../src/tickets/ticket-view';
 
 export type TicketsTestDatabase = TestDatabase<typeof schema>;
@@ -114,6 +115,19 @@ export async function createTicket(app: Express, cookie = signIn().cookie, body 
 export async function lockForOrder(outbox: Outbox, ticketId: string, orderId: string = randomUUID()) {
   const outcome = await outbox.transaction((tx, events) => lockTicket(tx, events, { id: orderId, ticketId }));
   if (outcome !== 'locked') throw new Error(`expected the ticket to lock, got ${outcome}`);
+  return orderId;
+}
+
+/**
+ * Sells a ticket to `buyerId` at `pricePaid` cents, as the order.created and order.completed listeners would;
+ * resolves to the order id.
+ */
+export async function sellTo(outbox: Outbox, ticketId: string, buyerId: string, pricePaid: number) {
+  const orderId = await lockForOrder(outbox, ticketId);
+  const outcome = await outbox.transaction((tx, events) =>
+    markTicketSold(tx, events, { id: orderId, ticketId, buyer: { buyerId, pricePaid } }),
+  );
+  if (outcome !== 'sold') throw new Error(`expected the ticket to be sold, got ${outcome}`);
   return orderId;
 }
 

@@ -104,6 +104,8 @@ describe('GET /api/tickets', () => {
         userId: user.id,
         orderId: null,
         sold: false,
+        resaleOf: null,
+        withdrawn: false,
         version: 0,
         createdAt: ticket.createdAt,
       },

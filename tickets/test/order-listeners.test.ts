@@ -344,3 +344,56 @@ describe('order.completed → sold (tickets-order-completed)', () => {
     expect(await showTicket(ticket.id)).toMatchObject({ sold: true, version: 2 });
   });
 });
+
+describe('ownership and withdrawal (resale)', () => {
+  const owned = async (cookie: string) =>
+    (await request(context.app).get('/api/tickets/owned').set('Cookie', cookie).expect(200)).body as unknown[];
+
+  it('when order.completed names the buyer and the price paid, then the buyer owns the ticket at that price', async () => {
+    const ticket = await createTicket(context.app, signIn().cookie, { title: 'Opera', price: 40 });
+    const buyer = signIn();
+    const orderId = await lockThroughBus(ticket);
+    // The order was placed at 35.00 (an edit reached orders later): the buyer paid 35.00, not the listing's 40.00.
+    const completed = await bus.publish('order.completed', {
+      id: orderId,
+      userId: buyer.user.id,
+      ticket: { id: ticket.id, price: 3500 },
+      version: 1,
+    });
+    await handled('tickets-order-completed', completed.id);
+    expect(await owned(buyer.cookie)).toEqual([
+      { id: ticket.id, title: 'Opera', pricePaid: 35, maxResalePrice: 35, orderId, resale: null },
+    ]);
+  });
+
+  it('when an older order.completed without the buyer sold the ticket, then its restatement makes the buyer its owner', async () => {
+    const ticket = await createTicket(context.app, signIn().cookie, { title: 'Ballet', price: 30 });
+    const buyer = signIn();
+    const orderId = await lockThroughBus(ticket);
+    const completed = await bus.publish('order.completed', { id: orderId, ticket: { id: ticket.id }, version: 1 });
+    await handled('tickets-order-completed', completed.id);
+    expect(await showTicket(ticket.id)).toMatchObject({ sold: true });
+    expect(await owned(buyer.cookie)).toEqual([]);
+
+    const restated = await bus.publish('order.restated', {
+      ...orderCreated(ticket, orderId),
+      userId: buyer.user.id,
+      status: 'complete',
+      version: 1,
+    });
+    await handled('tickets-order-restated', restated.id);
+    expect(await owned(buyer.cookie)).toEqual([
+      { id: ticket.id, title: 'Ballet', pricePaid: 30, maxResalePrice: 30, orderId, resale: null },
+    ]);
+    expect(await showTicket(ticket.id)).toMatchObject({ sold: true, version: 2 });
+  });
+
+  it('when order.created arrives for a ticket its seller withdrew, then the ticket stays withdrawn and unlocked (orders cancels the order)', async () => {
+    const { cookie } = signIn();
+    const ticket = await createTicket(context.app, cookie);
+    await request(context.app).delete(`/api/tickets/${ticket.id}`).set('Cookie', cookie).expect(204);
+    const created = await bus.publish('order.created', orderCreated(ticket));
+    await handled('tickets-order-created', created.id);
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: null, withdrawn: true, version: 1 });
+  });
+});

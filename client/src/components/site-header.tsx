@@ -30,6 +30,9 @@ export function SiteHeader() {
                   <a href="/listings">My listings</a>
                 </li>
                 <li>
+                  <a href="/mytickets">My tickets</a>
+                </li>
+                <li>
                   <a href="/orders">My orders</a>
                 </li>
                 <li>
@@ -56,6 +59,11 @@ export function SiteHeader() {
                   <li>
                     <Link href="/listings" prefetch={false}>
                       My listings
+                    </Link>
+                  </li>
+                  <li>
+                    <Link href="/mytickets" prefetch={false}>
+                      My tickets
                     </Link>
                   </li>
                   <li>

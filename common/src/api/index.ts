@@ -34,6 +34,10 @@ export type UpdateCurrentUserRequest = Schemas['UpdateCurrentUserRequest'];
 export type Ticket = Schemas['Ticket'];
 /** What a seller sends to list (`POST /api/tickets`) or edit (`PUT /api/tickets/{id}`) a ticket. */
 export type TicketInput = Schemas['TicketInput'];
+/** `GET /api/tickets/owned`: a ticket the user bought, the price paid, the resale cap and its resale listing. */
+export type OwnedTicket = Schemas['OwnedTicket'];
+/** What an owner sends to list a bought ticket again (`POST /api/tickets/{id}/resale`). */
+export type ResaleInput = Schemas['ResaleInput'];
 
 /**
  * The `Link` header of a `GET /api/tickets` page that has a next one (RFC 8288): its target is the next page.

@@ -132,6 +132,52 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/tickets/owned': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The tickets the signed-in user bought ("my tickets").
+     * @description Latest purchase first, the latest 200 at most. Each with the price paid (the order's price, not the
+     *     listing's), the most it may be listed again for (the price paid × `RESALE_PRICE_CAP`, rounded down to the
+     *     cent) and its resale listing, if one is not withdrawn.
+     */
+    get: operations['listOwnedTickets'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tickets/{id}/resale': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The ticket's id. Anything that is not a UUID is answered 404, like an unknown ticket. */
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * List a bought ticket again, at most at the capped price.
+     * @description Only its owner (the buyer). The new listing has the bought ticket's title, the owner as seller and
+     *     `resaleOf` = the bought ticket's id. At most one resale listing at a time that is not withdrawn.
+     */
+    post: operations['resellTicket'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/tickets/{id}': {
     parameters: {
       query?: never;
@@ -153,7 +199,12 @@ export interface paths {
      */
     put: operations['updateTicket'];
     post?: never;
-    delete?: never;
+    /**
+     * Withdraw one's own listing.
+     * @description Only the seller, and only while no order holds the ticket and it is not sold. A withdrawn ticket is no
+     *     longer listed or buyable, for good; withdrawing it again changes nothing.
+     */
+    delete: operations['withdrawTicket'];
     options?: never;
     head?: never;
     patch?: never;
@@ -317,6 +368,13 @@ export interface components {
       orderId: string | null;
       /** @description Paid for; the ticket is gone for good, and `orderId` is the order that bought it. */
       sold: boolean;
+      /**
+       * Format: uuid
+       * @description A resale listing names the bought ticket it lists again; null for a first listing.
+       */
+      resaleOf: string | null;
+      /** @description Its seller withdrew it; no longer listed or buyable, for good. */
+      withdrawn: boolean;
       /** @description 0 when listed, one more on every change (an edit, a reservation, its release, the sale). */
       version: number;
       /**
@@ -324,6 +382,30 @@ export interface components {
        * @description When it was listed.
        */
       createdAt: string;
+    };
+    /** @description A ticket the user bought. */
+    OwnedTicket: {
+      /**
+       * Format: uuid
+       * @description The bought ticket (the listing it was bought from).
+       */
+      id: string;
+      title: string;
+      /** @description Dollars, what the order charged. */
+      pricePaid: number;
+      /** @description The most it may be listed again for, in dollars (price paid × the cap, rounded down to the cent). */
+      maxResalePrice: number;
+      /**
+       * Format: uuid
+       * @description The order that bought it.
+       */
+      orderId: string;
+      /** @description Its resale listing that is not withdrawn (for sale, reserved or sold); null when there is none. */
+      resale: components['schemas']['Ticket'] | null;
+    };
+    /** @description What an owner writes when listing a bought ticket again. */
+    ResaleInput: {
+      price: components['schemas']['PriceInput'];
     };
     /** @description What a seller writes when listing or editing a ticket. */
     TicketInput: {
@@ -772,6 +854,90 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  listOwnedTickets: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The user's bought tickets. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OwnedTicket'][];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  resellTicket: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The ticket's id. Anything that is not a UUID is answered 404, like an unknown ticket. */
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ResaleInput'];
+      };
+    };
+    responses: {
+      /** @description The resale listing (version 0). */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Ticket'];
+        };
+      };
+      /** @description The price is not a price, or above the cap (the message says the maximum). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      /** @description The caller did not buy this ticket. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      404: components['responses']['NotFound'];
+      /** @description The ticket is already listed again (a listing that is not withdrawn). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   showTicket: {
     parameters: {
       query?: never;
@@ -839,6 +1005,51 @@ export interface operations {
       };
       404: components['responses']['NotFound'];
       /** @description An order holds the ticket, or it changed at the same time. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  withdrawTicket: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The ticket's id. Anything that is not a UUID is answered 404, like an unknown ticket. */
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Withdrawn. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      /** @description The ticket is someone else's. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      404: components['responses']['NotFound'];
+      /** @description An order holds the ticket, or it is sold. */
       409: {
         headers: {
           [name: string]: unknown;
@@ -920,8 +1131,9 @@ export interface operations {
         };
       };
       /**
-       * @description Another order holds the ticket ("Ticket is already reserved"), or the ticket moved past
-       *     `ticketVersion` ("The ticket changed; review the new price").
+       * @description Another order holds the ticket ("Ticket is already reserved"), its seller withdrew it ("The ticket was
+       *     withdrawn by its seller"), or the ticket moved past `ticketVersion` ("The ticket changed; review the
+       *     new price").
        */
       409: {
         headers: {

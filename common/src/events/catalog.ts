@@ -29,8 +29,20 @@ const cents = z.number().int().positive();
 
 /** A user as auth publishes it, on creation and on every change. */
 const user = z.object({ id, email: z.email(), version });
-/** A ticket as the tickets service publishes it; `orderId` is the order holding the lock, if any. */
-const ticket = z.object({ id, title: z.string().min(1), price: cents, userId: id, orderId: id.nullable(), version });
+/**
+ * A ticket as the tickets service publishes it; `orderId` is the order holding the lock, if any.
+ * `withdrawn: true` once its seller took it off sale, for good; absent (older events, and every ticket still
+ * listed) means listed.
+ */
+const ticket = z.object({
+  id,
+  title: z.string().min(1),
+  price: cents,
+  userId: id,
+  orderId: id.nullable(),
+  withdrawn: z.boolean().optional(),
+  version,
+});
 /**
  * An order's whole state as orders holds it: `ticket.price` is the price the order was reserved at (what
  * the buyer is charged), `ticket.version` the ticket version it was reserved at.
@@ -56,8 +68,16 @@ export const eventSchemas = {
   'ticket.updated': ticket,
   'order.created': orderState,
   'order.cancelled': z.object({ id, ticket: z.object({ id }), version }),
-  /** The order was paid: its ticket is sold for good (tickets shows it as sold). */
-  'order.completed': z.object({ id, ticket: z.object({ id }), version }),
+  /**
+   * The order was paid: its ticket is sold for good (tickets shows it as sold, and owned by `userId`, who
+   * paid `ticket.price`). Both are absent from events published before resale existed.
+   */
+  'order.completed': z.object({
+    id,
+    userId: id.optional(),
+    ticket: z.object({ id, price: cents.optional() }),
+    version,
+  }),
   'order.expired': z.object({ orderId: id }),
   /**
    * A backstop, not a change: orders restates an order's current state a while after it last changed, so

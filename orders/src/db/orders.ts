@@ -56,6 +56,7 @@ function prepareReservationRead(db: Executor) {
       title: tickets.title,
       price: tickets.price,
       userId: tickets.userId,
+      withdrawn: tickets.withdrawn,
       version: tickets.version,
       // Spelled out: in a one-table select Drizzle leaves columns unqualified, and an unqualified "id" inside
       // the subquery would be the order's, not the ticket's.
@@ -83,6 +84,19 @@ export async function transitionOrder(
     .where(and(eq(orders.id, id), inArray(orders.status, [...from])))
     .returning();
   return order;
+}
+
+/** The ids of the orders in one of `statuses` for a ticket (at most one is live: the unique index). */
+export async function listOrderIdsOfTicket(
+  db: Executor,
+  ticketId: string,
+  statuses: readonly OrderStatus[],
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(and(eq(orders.ticketId, ticketId), inArray(orders.status, [...statuses])));
+  return rows.map((row) => row.id);
 }
 
 export async function findOrder(db: Executor, id: string): Promise<Order | undefined> {

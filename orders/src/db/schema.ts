@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { OrderStatus } from '@ticketing/common';
 
 // The outbox and inbox tables live in every service's database; re-exported so drizzle-kit migrates them.
@@ -17,6 +17,8 @@ export const tickets = pgTable('tickets', {
   price: integer('price').notNull(),
   /** The seller: a user may not buy their own ticket. */
   userId: uuid('user_id').notNull(),
+  /** Its seller withdrew it: no longer buyable, for good (ticket.updated with `withdrawn: true`). */
+  withdrawn: boolean('withdrawn').notNull().default(false),
   version: integer('version').notNull(),
 });
 

@@ -7,6 +7,16 @@ export async function findTicket(db: Executor, id: string): Promise<TicketReplic
   return ticket;
 }
 
+/**
+ * Reads the replica's ticket and holds a share lock on its row until the transaction ends: an order placed
+ * on it then commits either before a withdrawal is applied (which then sees the order and cancels it) or
+ * after (and sees the ticket withdrawn). Buyers' share locks do not wait for each other.
+ */
+export async function findTicketForShare(db: Executor, id: string): Promise<TicketReplica | undefined> {
+  const [ticket] = await db.select().from(tickets).where(eq(tickets.id, id)).for('share');
+  return ticket;
+}
+
 /** Inserts a replica row; resolves to undefined when the ticket is already known (a re-published event). */
 export async function insertTicket(db: Executor, ticket: TicketReplica): Promise<TicketReplica | undefined> {
   const [inserted] = await db.insert(tickets).values(ticket).onConflictDoNothing({ target: tickets.id }).returning();
@@ -20,7 +30,7 @@ export async function insertTicket(db: Executor, ticket: TicketReplica): Promise
 export async function updateTicket(
   db: Executor,
   id: string,
-  changes: Pick<TicketReplica, 'title' | 'price' | 'version'>,
+  changes: Pick<TicketReplica, 'title' | 'price' | 'withdrawn' | 'version'>,
 ): Promise<TicketReplica | undefined> {
   const [updated] = await db
     .update(tickets)

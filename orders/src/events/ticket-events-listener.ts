@@ -18,8 +18,14 @@ export function ticketEventsListener(outbox: Outbox): ListenerDefinition<'ticket
     // One ticket's versions in the order they were stored (no retry delay for an update behind its creation);
     // different tickets side by side.
     orderingKey: (event) => event.data.id,
-    async apply(data, { tx, logger }) {
-      const outcome = await applyTicketChange(tx, data);
+    async apply(data, { tx, events, logger }) {
+      const outcome = await applyTicketChange(tx, events, data);
+      if (outcome.result === 'applied' && outcome.cancelledOrderIds.length > 0) {
+        logger.info(
+          { ticketId: data.id, orderIds: outcome.cancelledOrderIds },
+          'orders of a withdrawn ticket cancelled',
+        );
+      }
       if (outcome.result === 'duplicate') {
         logger.info(
           { ticketId: data.id, version: data.version, current: outcome.currentVersion },

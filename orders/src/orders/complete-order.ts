@@ -21,7 +21,9 @@ export async function completeOrder(scope: WriteScope, orderId: string): Promise
     if (completed) {
       await events.record('order.completed', {
         id: completed.id,
-        ticket: { id: completed.ticketId },
+        // Who owns the ticket now and what they paid: tickets caps a resale at that price.
+        userId: completed.userId,
+        ticket: { id: completed.ticketId, price: completed.price },
         version: completed.version,
       });
       return { result: 'completed', order: completed };

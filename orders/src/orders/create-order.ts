@@ -16,7 +16,7 @@ import {
   lockBuyer,
   readTicketForReservation,
 } from '../db/orders';
-import { findTicket } from '../db/tickets';
+import { findTicket, findTicketForShare } from '../db/tickets';
 import { ALREADY_RESERVED_MESSAGE, heldTickets } from './held-tickets';
 import { UNPAID } from './order-transitions';
 import { toOrderState } from './order-payload';
@@ -25,6 +25,9 @@ import { ticketReplicaChanges } from './ticket-replica-changes';
 
 /** The message a buyer gets when the ticket moved past the version they saw. */
 export const TICKET_CHANGED_MESSAGE = 'The ticket changed; review the new price';
+
+/** The message a buyer gets for a ticket its seller took off sale. */
+export const TICKET_WITHDRAWN_MESSAGE = 'The ticket was withdrawn by its seller';
 
 export interface CreateOrderOptions {
   /** How long the buyer holds the ticket (ORDER_EXPIRATION_SECONDS). */
@@ -48,7 +51,7 @@ export interface CreateOrderOptions {
  * cancelled or expired, and stores the price and ticket version it was placed at (what payments charges).
  *
  * 404 for a ticket this service does not know, 403 for the buyer's own ticket, 409 when another live order
- * holds it or the ticket moved past `ticketVersion`, 429 when the buyer already holds `maxLiveOrders`
+ * holds it, its seller withdrew it, or the ticket moved past `ticketVersion`, 429 when the buyer already holds `maxLiveOrders`
  * unpaid orders. Records `order.created`, which tickets mirrors as the lock and expiration schedules.
  */
 export async function createOrder(
@@ -105,6 +108,7 @@ async function attemptReservation(
   }: CreateOrderOptions,
 ): Promise<OrderView> {
   const known = await readTicketForReservation(outbox.db, ticketId);
+  if (known.ticket?.withdrawn) throw new ConflictError(TICKET_WITHDRAWN_MESSAGE);
   if (known.held) {
     heldTickets.remember(ticketId);
     throw new ConflictError(ALREADY_RESERVED_MESSAGE);
@@ -115,9 +119,10 @@ async function attemptReservation(
   }
   const placed = await outbox.transaction(async (tx, events) => {
     // The order copies price and version from this one read: it is placed at exactly the version it shows.
-    const ticket = await findTicket(tx, ticketId);
+    const ticket = await findTicketForShare(tx, ticketId);
     if (!ticket) throw new NotFoundError('Ticket not found');
     if (ticket.userId === buyerId) throw new ForbiddenError('You cannot buy your own ticket');
+    if (ticket.withdrawn) throw new ConflictError(TICKET_WITHDRAWN_MESSAGE);
     if (ticketVersion !== undefined && ticket.version !== ticketVersion)
       throw new ConflictError(TICKET_CHANGED_MESSAGE);
 

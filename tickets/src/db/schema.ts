@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 // The outbox and inbox tables live in every service's database; re-exported so drizzle-kit migrates them.
 export { outbox, processedEvents } from '@ticketing/common';
@@ -18,7 +18,15 @@ export const tickets = pgTable(
     orderId: uuid('order_id'),
     /** When the order holding the lock was paid (`order.completed`): the ticket is sold for good. */
     soldAt: timestamp('sold_at', { withTimezone: true }),
-    /** 0 at creation, +1 on every change (edit, lock, unlock, sale): what replicas order events by. */
+    /** Who bought it, from the completed order; null until sold (and for sales recorded before resale existed). */
+    buyerId: uuid('buyer_id'),
+    /** Integer cents the buyer paid: the order's price, not the listing's. What a resale is capped by. */
+    pricePaid: integer('price_paid'),
+    /** A resale listing: the bought ticket it lists again. Null for a first listing. */
+    resaleOf: uuid('resale_of'),
+    /** When the seller withdrew it: no longer listed or buyable, for good. */
+    withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
+    /** 0 at creation, +1 on every change (edit, lock, unlock, sale, withdrawal): what replicas order events by. */
     version: integer('version').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -30,6 +38,15 @@ export const tickets = pgTable(
       .where(sql`${table.orderId} is null`),
     // Serves "my listings": a seller's tickets in any state, newest first.
     index('tickets_seller_idx').on(table.userId, table.createdAt.desc().nullsFirst()),
+    // Serves "my tickets": what a buyer bought, latest purchase first.
+    index('tickets_buyer_idx')
+      .on(table.buyerId, table.soldAt.desc().nullsFirst())
+      .where(sql`${table.buyerId} is not null`),
+    // A bought ticket is listed again at most once at a time: two resale requests racing cannot both insert.
+    // A withdrawn resale frees it to be listed again.
+    uniqueIndex('tickets_one_resale_idx')
+      .on(table.resaleOf)
+      .where(sql`${table.resaleOf} is not null and ${table.withdrawnAt} is null`),
   ],
 );
 

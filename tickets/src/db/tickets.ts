@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '@ticketing/common';
 import { tickets, type Ticket } from './schema';
 
@@ -31,7 +31,7 @@ export async function updateTicket(
   db: Executor,
   id: string,
   expectedVersion: number,
-  changes: { title?: string; price?: number; orderId?: string | null; soldAt?: Date },
+  changes: Partial<Pick<Ticket, 'title' | 'price' | 'orderId' | 'soldAt' | 'buyerId' | 'pricePaid' | 'withdrawnAt'>>,
 ): Promise<Ticket | undefined> {
   const [ticket] = await db
     .update(tickets)
@@ -59,6 +59,7 @@ export async function selectTicketsForSale(
     .where(
       and(
         isNull(tickets.orderId),
+        isNull(tickets.withdrawnAt),
         after
           ? sql`(${tickets.createdAt}, ${tickets.id}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`
           : undefined,
@@ -72,4 +73,31 @@ export async function selectTicketsForSale(
 /** A seller's tickets in any state (for sale, reserved, sold), newest first. */
 export async function selectTicketsOfSeller(db: Executor, userId: string, limit: number): Promise<Ticket[]> {
   return db.select().from(tickets).where(eq(tickets.userId, userId)).orderBy(desc(tickets.createdAt)).limit(limit);
+}
+
+/** What a buyer bought (sold tickets whose buyer is known), latest purchase first. */
+export async function selectTicketsBoughtBy(db: Executor, buyerId: string, limit: number): Promise<Ticket[]> {
+  return db
+    .select()
+    .from(tickets)
+    .where(and(eq(tickets.buyerId, buyerId), isNotNull(tickets.soldAt)))
+    .orderBy(desc(tickets.soldAt))
+    .limit(limit);
+}
+
+/** The resale listings of these bought tickets that are not withdrawn: at most one each (tickets_one_resale_idx). */
+export async function selectLiveResalesOf(db: Executor, boughtTicketIds: string[]): Promise<Ticket[]> {
+  if (boughtTicketIds.length === 0) return [];
+  return db
+    .select()
+    .from(tickets)
+    .where(and(inArray(tickets.resaleOf, boughtTicketIds), isNull(tickets.withdrawnAt)));
+}
+
+/** Fills in who bought a ticket sold before sales recorded it; not a change replicas see, so no version. */
+export async function recordBuyer(db: Executor, id: string, buyer: { buyerId: string; pricePaid: number }) {
+  await db
+    .update(tickets)
+    .set(buyer)
+    .where(and(eq(tickets.id, id), isNull(tickets.buyerId)));
 }

@@ -1,14 +1,25 @@
 import { RetryLaterError, inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
 import { markTicketSold } from '../tickets/mark-ticket-sold';
 
-/** `order.completed` → the ticket is sold to that order (shown as sold; it never returns to the list). */
+/**
+ * `order.completed` → the ticket is sold to that order (shown as sold; it never returns to the list), and owned
+ * by its buyer at the price they paid ("my tickets", the resale cap).
+ */
 export function orderCompletedListener(outbox: Outbox): ListenerDefinition<'order.completed'> {
   return inboxListener(outbox, {
     subject: 'order.completed',
     durable: 'tickets-order-completed',
     orderingKey: (event) => event.data.ticket.id,
     async apply(order, { tx, events, logger }) {
-      const outcome = await markTicketSold(tx, events, { id: order.id, ticketId: order.ticket.id });
+      const outcome = await markTicketSold(tx, events, {
+        id: order.id,
+        ticketId: order.ticket.id,
+        // Absent from events published before resale existed; that order's restatement carries them.
+        buyer:
+          order.userId !== undefined && order.ticket.price !== undefined
+            ? { buyerId: order.userId, pricePaid: order.ticket.price }
+            : undefined,
+      });
       switch (outcome) {
         case 'sold':
         case 'already-sold':

@@ -14,6 +14,8 @@ export function orderCreatedListener(outbox: Outbox): ListenerDefinition<'order.
         case 'locked':
         case 'already-locked':
         case 'order-released':
+        case 'ticket-withdrawn':
+          // ticket-withdrawn: orders cancels a live order of a withdrawn ticket once the withdrawal reaches it.
           logger.info({ orderId: order.id, ticketId: order.ticket.id, outcome }, 'order.created applied');
           return;
         // Retried later, waiting longer each time, within the bus's retry budget: time for the event we are

@@ -17,12 +17,14 @@ export function orderRestatedListener(outbox: Outbox): ListenerDefinition<'order
         id: order.id,
         ticketId: order.ticket.id,
         status: order.status,
+        buyer: { buyerId: order.userId, pricePaid: order.ticket.price },
       });
       switch (outcome) {
         // not-locked-by-order-yet: a complete order this service saw released (cancelled); no retry changes that.
         case 'locked':
         case 'already-locked':
         case 'order-released':
+        case 'ticket-withdrawn':
         case 'unlocked':
         case 'not-held-by-order':
         case 'sold':

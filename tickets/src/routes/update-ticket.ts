@@ -3,7 +3,7 @@ import { requireAuth, requireUuidParam, signedInUser, validateRequest, type Outb
 import { editTicket } from '../tickets/edit-ticket';
 import { priceField, ticketInput, titleField } from './validation';
 
-export function updateTicketRouter(outbox: Outbox): Router {
+export function updateTicketRouter(outbox: Outbox, { resalePriceCap }: { resalePriceCap: number }): Router {
   return Router().put(
     '/api/tickets/:id',
     requireAuth,
@@ -12,7 +12,9 @@ export function updateTicketRouter(outbox: Outbox): Router {
     priceField(),
     validateRequest,
     async (req, res) => {
-      const ticket = await editTicket(outbox, signedInUser(req).id, req.params.id as string, ticketInput(req));
+      const ticket = await editTicket(outbox, signedInUser(req).id, req.params.id as string, ticketInput(req), {
+        resalePriceCap,
+      });
       res.status(200).json(ticket);
     },
   );

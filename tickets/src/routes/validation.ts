@@ -27,11 +27,16 @@ export const priceField = () =>
     .custom((value: unknown) => centsFromDecimal(value) !== undefined)
     .withMessage(PRICE_MESSAGE);
 
+/** The validated body's price in cents. */
+export function priceInCents(req: Request): number {
+  const price = centsFromDecimal(req.body.price);
+  if (price === undefined) throw new Error('priceInCents used before priceField validated the body');
+  return price;
+}
+
 /** The validated body of a create or edit: trimmed title, price in cents. */
 export function ticketInput(req: Request): TicketInput {
-  const price = centsFromDecimal(req.body.price);
-  if (price === undefined) throw new Error('ticketInput used before priceField validated the body');
-  return { title: req.body.title as string, price };
+  return { title: req.body.title as string, price: priceInCents(req) };
 }
 
 // One value each: `?limit=1&limit=2` arrives as an array and is refused like any other bad value.

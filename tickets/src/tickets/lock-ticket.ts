@@ -18,6 +18,11 @@ export type LockOutcome =
   | 'already-locked'
   /** The order's cancellation arrived first: the ticket stays for sale. */
   | 'order-released'
+  /**
+   * The seller withdrew the ticket before the order reached here: it stays off sale, and orders cancels the
+   * order when the withdrawal reaches it (apply-ticket-change.ts in orders).
+   */
+  | 'ticket-withdrawn'
   /** Another order holds the ticket; its cancellation is on its way (orders allows one live order). */
   | 'held-by-another-order'
   /** The ticket is not known here (yet). */
@@ -33,6 +38,7 @@ export async function lockTicket(
   if (await isOrderReleased(tx, order.id)) return 'order-released';
   if (!ticket) return 'unknown-ticket';
   if (ticket.orderId === order.id) return 'already-locked';
+  if (ticket.withdrawnAt !== null) return 'ticket-withdrawn';
   if (ticket.orderId !== null) return 'held-by-another-order';
   const locked = await updateTicket(tx, ticket.id, ticket.version, { orderId: order.id });
   // We hold the row lock, so the version cannot have moved; a miss would be a bug, not a race.

@@ -1,6 +1,6 @@
 import { OrderStatus, assertNever, type EventRecorder, type Executor } from '@ticketing/common';
 import { lockTicket, type LockOutcome } from './lock-ticket';
-import { markTicketSold, type SaleOutcome } from './mark-ticket-sold';
+import { markTicketSold, type Buyer, type SaleOutcome } from './mark-ticket-sold';
 import { unlockTicket, type UnlockOutcome } from './unlock-ticket';
 
 /** What `order.restated` did to the ticket: the outcome of the step it took, if any. */
@@ -10,12 +10,13 @@ export type ReconcileOutcome = LockOutcome | UnlockOutcome | SaleOutcome;
  * Brings the ticket in line with an order's state as orders restated it: an unpaid order holds the ticket
  * (unless it was released since), a cancelled one does not, a complete one has bought it. Each step is the
  * one the order's own event takes, so applying a restatement any number of times, before or after those
- * events, ends in the same place.
+ * events, ends in the same place. A sale recorded before buyers were (an older `order.completed`) learns its
+ * buyer here.
  */
 export async function reconcileTicketWithOrder(
   tx: Executor,
   events: EventRecorder,
-  order: { id: string; ticketId: string; status: OrderStatus },
+  order: { id: string; ticketId: string; status: OrderStatus; buyer: Buyer },
 ): Promise<ReconcileOutcome> {
   switch (order.status) {
     case OrderStatus.Created:
@@ -26,7 +27,9 @@ export async function reconcileTicketWithOrder(
     case OrderStatus.Complete: {
       // A sale whose order.created never arrived: the paid order holds the ticket first, then buys it.
       const locked = await lockTicket(tx, events, order);
-      if (locked === 'held-by-another-order' || locked === 'unknown-ticket') return locked;
+      if (locked === 'held-by-another-order' || locked === 'unknown-ticket' || locked === 'ticket-withdrawn') {
+        return locked;
+      }
       return markTicketSold(tx, events, order);
     }
     default:

@@ -1,7 +1,10 @@
 import type { EventData } from '@ticketing/common';
 import type { Ticket } from '../db/schema';
 
-/** A ticket as `ticket.created` / `ticket.updated` carry it: cents, and the lock's order id. */
+/**
+ * A ticket as `ticket.created` / `ticket.updated` carry it: cents, and the lock's order id. `withdrawn` is
+ * only sent once true: absent means listed, as in every event published before withdrawal existed.
+ */
 export function toTicketPayload(ticket: Ticket): EventData<'ticket.updated'> {
   return {
     id: ticket.id,
@@ -9,6 +12,7 @@ export function toTicketPayload(ticket: Ticket): EventData<'ticket.updated'> {
     price: ticket.price,
     userId: ticket.userId,
     orderId: ticket.orderId,
+    ...(ticket.withdrawnAt !== null && { withdrawn: true }),
     version: ticket.version,
   };
 }

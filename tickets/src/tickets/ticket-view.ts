@@ -19,6 +19,8 @@ export function toTicketView(ticket: Ticket): TicketView {
     userId: ticket.userId,
     orderId: ticket.orderId,
     sold: ticket.soldAt !== null,
+    resaleOf: ticket.resaleOf,
+    withdrawn: ticket.withdrawnAt !== null,
     version: ticket.version,
     createdAt: ticket.createdAt.toISOString(),
   };

@@ -7,6 +7,7 @@ import { api } from '@/lib/api';
 import { formatDate, formatPrice } from '@/lib/format';
 import { ticketState } from '@/lib/ticket-state';
 import type { Ticket } from '@ticketing/common/api';
+import { WithdrawButton } from './withdraw-button';
 
 export const metadata: Metadata = { title: 'My listings' };
 
@@ -40,6 +41,7 @@ export default async function ListingsPage() {
         <ul className="item-list" aria-label="Your tickets">
           {tickets.map((ticket) => {
             const state = ticketState(ticket);
+            const listed = state === 'for-sale' && !ticket.withdrawn;
             return (
               <li key={ticket.id} data-testid="ticket-card">
                 <div>
@@ -52,11 +54,14 @@ export default async function ListingsPage() {
                   </p>
                 </div>
                 <div className="item-actions">
-                  <TicketStateBadge state={state} />
-                  {state === 'for-sale' && (
-                    <Link href={`/tickets/${ticket.id}/edit`}>
-                      Edit<span className="visually-hidden"> {ticket.title}</span>
-                    </Link>
+                  {ticket.withdrawn ? <span className="badge">Withdrawn</span> : <TicketStateBadge state={state} />}
+                  {listed && (
+                    <>
+                      <Link href={`/tickets/${ticket.id}/edit`}>
+                        Edit<span className="visually-hidden"> {ticket.title}</span>
+                      </Link>
+                      <WithdrawButton ticketId={ticket.id} title={ticket.title} />
+                    </>
                   )}
                 </div>
               </li>

@@ -1,0 +1,1 @@
+ALTER TABLE "tickets" ADD COLUMN "withdrawn" boolean DEFAULT false NOT NULL;

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  decimalFromCents,
+  isUniqueViolation,
+  type Outbox,
+} from '@ticketing/common';
+import { findTicketForUpdate } from '../db/tickets';
+import { tickets, type Ticket } from '../db/schema';
+import { maxResalePriceCents } from './resale-price-cap';
+import { toTicketPayload } from './ticket-payload';
+import { toTicketView, type TicketView } from './ticket-view';
+
+/** The index that allows one resale listing at a time per bought ticket, unless withdrawn. */
+export const ONE_RESALE_INDEX = 'tickets_one_resale_idx';
+
+export const ALREADY_RESOLD_MESSAGE = 'This ticket is already listed again';
+
+/** The 400 of a resale price above the cap: names `price` and says the maximum. */
+export function assertWithinResaleCap(priceCents: number, pricePaidCents: number, cap: number): void {
+  const max = maxResalePriceCents(pricePaidCents, cap);
+  if (priceCents > max) {
+    throw new BadRequestError(`Price must be at most ${decimalFromCents(max).toFixed(2)} for this ticket`, 'price');
+  }
+}
+
+/**
+ * Lists a bought ticket again for its owner: a new ticket with the same title, the owner as seller and
+ * `resaleOf` naming the bought one, at most at the price paid × the cap. The bought ticket's row lock
+ * serializes two requests of one owner, and the partial unique index on `resale_of` would refuse the second
+ * in any case: exactly one wins, the other is a 409.
+ */
+export async function resellTicket(
+  outbox: Outbox,
+  ownerId: string,
+  boughtTicketId: string,
+  { price, resalePriceCap }: { price: number; resalePriceCap: number },
+): Promise<TicketView> {
+  return outbox
+    .transaction(async (tx, events) => {
+      const bought = await findTicketForUpdate(tx, boughtTicketId);
+      if (!bought) throw new NotFoundError();
+      const pricePaid = ownedBy(bought, ownerId);
+      assertWithinResaleCap(price, pricePaid, resalePriceCap);
+      const [resale] = await tx
+        .insert(tickets)
+        .values({ id: randomUUID(), title: bought.title, price, userId: ownerId, resaleOf: bought.id, version: 0 })
+        .returning();
+      if (!resale) throw new Error('INSERT … RETURNING returned no row');
+      await events.record('ticket.created', toTicketPayload(resale));
+      return toTicketView(resale);
+    })
+    .catch((error: unknown) => {
+      if (isUniqueViolation(error, ONE_RESALE_INDEX)) throw new ConflictError(ALREADY_RESOLD_MESSAGE);
+      throw error;
+    });
+}
+
+/** The price the caller paid for the ticket (cents); 403 unless they bought it. */
+function ownedBy(ticket: Ticket, userId: string): number {
+  if (ticket.soldAt === null || ticket.buyerId !== userId || ticket.pricePaid === null) {
+    throw new ForbiddenError('You do not own this ticket');
+  }
+  return ticket.pricePaid;
+}

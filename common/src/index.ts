@@ -15,3 +15,4 @@ export * from './http';
 export * from './service';
 export * from './money';
 export * from './versions';
+export * from './live';

@@ -288,6 +288,52 @@ describe('what every operation refuses', () => {
   );
 });
 
+describe('live updates', () => {
+  it('when anyone watches a ticket, or several, then each stream starts with the ticket as GET shows it; refusals are as documented', async () => {
+    const seller = await signUp('streamer');
+    const ticket = await listTicket(seller);
+    const shown = expectStatus(await visitor().get<Ticket>(`/api/tickets/${ticket.id}`), 200).body;
+
+    const one = await visitor().openStream(`/api/tickets/${ticket.id}/stream`);
+    const many = await visitor().openStream(`/api/tickets/stream?ids=${ticket.id},${randomUUID()}`);
+    try {
+      const snapshot = await one.nextEvent();
+      expect([snapshot.name, snapshot.id, JSON.parse(snapshot.data)]).toEqual(['ticket', String(shown.version), shown]);
+      const first = await many.nextEvent();
+      expect([first.name, first.id, JSON.parse(first.data)]).toEqual(['ticket', undefined, shown]);
+    } finally {
+      one.close();
+      many.close();
+    }
+
+    expect((await visitor().openStream(`/api/tickets/${randomUUID()}/stream`)).status).toBe(404);
+    const refused = await visitor().openStream('/api/tickets/stream?ids=not-an-id');
+    expect([refused.status, JSON.parse(refused.text())]).toEqual([
+      400,
+      { errors: [{ message: 'ids must be 1 to 100 ticket ids separated by commas', field: 'ids' }] },
+    ]);
+  });
+
+  it('when a buyer watches their order, then the stream starts with the order as GET shows it; others are refused as documented', async () => {
+    const seller = await signUp('stream-seller');
+    const buyer = await signUp('stream-buyer');
+    const order = await buyTicket(buyer, await listTicket(seller));
+    const shown = expectStatus(await buyer.get<Order>(`/api/orders/${order.id}`), 200).body;
+
+    const stream = await buyer.openStream(`/api/orders/${order.id}/stream`);
+    try {
+      const snapshot = await stream.nextEvent();
+      expect([snapshot.name, snapshot.id, JSON.parse(snapshot.data)]).toEqual(['order', String(shown.version), shown]);
+    } finally {
+      stream.close();
+    }
+
+    expect((await visitor().openStream(`/api/orders/${order.id}/stream`)).status).toBe(401);
+    expect((await (await signUp('stream-stranger')).openStream(`/api/orders/${order.id}/stream`)).status).toBe(403);
+    expect((await buyer.openStream(`/api/orders/${randomUUID()}/stream`)).status).toBe(404);
+  });
+});
+
 describe('a service whose database is unreachable', () => {
   const outages = [
     {

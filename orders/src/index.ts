@@ -3,6 +3,7 @@ import {
   Outbox,
   connectDatabase,
   createLogger,
+  liveStreamSettings,
   runService,
   probeReadiness,
   SharedRateLimits,
@@ -13,6 +14,7 @@ import { loadOrdersConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
 import { ORDERS_RETIRED_DURABLES, ordersListeners } from './events';
+import { createLiveOrders, startOrderFeed } from './orders/live-orders';
 import { startOrderRestatement } from './orders/restate-settled-orders';
 import { startOrderSweep } from './orders/sweep-overdue-orders';
 
@@ -58,6 +60,15 @@ void runService(logger, async (lifecycle) => {
   // Abuse limits shared with the other replicas; they stay open (and say so) while Redis is away.
   const rateLimits = await SharedRateLimits.startFor(lifecycle, config, logger);
 
+  // One subscription per process hands order changes to the streams its buyers hold open.
+  const liveOrders = createLiveOrders(database.db, liveStreamSettings(config), logger);
+  const feed = startOrderFeed(bus, liveOrders, logger);
+
   const readiness = probeReadiness({ database, bus });
-  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, rateLimits }), config.PORT);
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, rateLimits, liveOrders }), config.PORT);
+  // Registered after the server, so stopped before it: open streams would hold its close() for ever.
+  lifecycle.onStop('live streams', async () => {
+    feed.stop();
+    liveOrders.close();
+  });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import {
   Outbox,
+  liveStreamSettings,
   listRecordedEvents,
   processedEvents,
   type EventData,
@@ -18,6 +19,7 @@ import {
   type TestDatabase,
 } from '@ticketing/common/testing';
 import { buildApp } from '../src/app';
+import { createLiveOrders } from '../src/orders/live-orders';
 import { loadOrdersConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
 import * as schema from '../src/db/schema';
@@ -54,14 +56,16 @@ export function buildTestApp(database: OrdersTestDatabase, env: NodeJS.ProcessEn
   const config = testConfig(database, env);
   const logger = createTestLogger();
   const outbox = new Outbox(database.db, { logger });
+  const liveOrders = createLiveOrders(database.db, liveStreamSettings(config), logger);
   const app = buildApp({
     config,
     outbox,
     logger,
     readiness: probeReadiness({ database }),
     rateLimits: rateLimitsForNewApp(),
+    liveOrders,
   });
-  return { app, outbox, config };
+  return { app, outbox, config, liveOrders };
 }
 
 /** A signed-in caller: the `Cookie` header value and who it is. */

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { loadConfig, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
+import { liveStreamEnvironment, loadConfig, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
 
-/** The tickets service's environment: the shared variables and the session it reads. */
-export const ticketsEnvironment = serviceEnvironment(3002).extend(sessionEnvironment.shape);
+/** The tickets service's environment: the shared variables, the session it reads and its live streams. */
+export const ticketsEnvironment = serviceEnvironment(3002)
+  .extend(sessionEnvironment.shape)
+  .extend(liveStreamEnvironment.shape);
 
 export type TicketsConfig = z.output<typeof ticketsEnvironment>;
 

@@ -1,7 +1,14 @@
 import { and, eq } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import { Outbox, listRecordedEvents, type EventData, type Subject, probeReadiness } from '@ticketing/common';
+import {
+  Outbox,
+  liveStreamSettings,
+  listRecordedEvents,
+  probeReadiness,
+  type EventData,
+  type Subject,
+} from '@ticketing/common';
 import { startListeners, type RetryPolicy, type RunningListeners } from '@ticketing/common';
 import {
   TEST_JWT_KEY,
@@ -21,6 +28,7 @@ import { migrationsFolder } from '../src/db/migrations-folder';
 import * as schema from '../src/db/schema';
 import { lockTicket } from '../src/tickets/lock-ticket';
 import type { TicketView } from '../src/tickets/ticket-view';
+import { createLiveTickets } from '../src/tickets/live-tickets';
 
 export type TicketsTestDatabase = TestDatabase<typeof schema>;
 
@@ -40,8 +48,9 @@ export function buildTestApp(database: TicketsTestDatabase, env: NodeJS.ProcessE
   });
   const logger = createTestLogger();
   const outbox = new Outbox(database.db, { logger });
-  const app = buildApp({ config, outbox, logger, readiness: probeReadiness({ database }) });
-  return { app, outbox, config };
+  const liveTickets = createLiveTickets(database.db, liveStreamSettings(config), logger);
+  const app = buildApp({ config, outbox, logger, readiness: probeReadiness({ database }), liveTickets });
+  return { app, outbox, config, liveTickets };
 }
 
 /**

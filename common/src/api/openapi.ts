@@ -132,6 +132,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/tickets/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Several tickets, live, in one stream of server-sent events.
+     * @description What a page showing many tickets watches (the landing page's cards), in one connection: browsers open
+     *     only about six per site. On connect each known ticket is sent once (unknown ids are skipped), then each
+     *     ticket again on every change, as `event: ticket` with the ticket as `GET /api/tickets/{id}` shows it.
+     *     Several tickets have no one position to resume from, so events carry no `id:`, and a reconnect gets
+     *     every snapshot again. See `streamTicket` for the stream itself (heartbeats, `retry:`, limits).
+     */
+    get: operations['streamTickets'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/tickets/{id}': {
     parameters: {
       query?: never;
@@ -152,6 +176,35 @@ export interface paths {
      * @description Only the seller, and only while no order holds the ticket (the buyer pays what they saw).
      */
     put: operations['updateTicket'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tickets/{id}/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The ticket's id. Anything that is not a UUID is answered 404, like an unknown ticket. */
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    /**
+     * One ticket, live, as server-sent events.
+     * @description The ticket as `GET /api/tickets/{id}` shows it, sent once on connect and again on every change
+     *     (reserved, released, sold, edited), within a second of it, as `event: ticket` with `id:` the ticket's
+     *     version. A browser reconnecting with `Last-Event-ID` at the current version is sent nothing it has;
+     *     otherwise it gets the ticket at once. The stream starts with `retry:` (2 to 4 s) and is sent a
+     *     `: keep-alive` comment every 15 s. A service holds a bounded number of streams (`SSE_MAX_CLIENTS`):
+     *     past it, and while its database is unreachable, a new stream is answered 503 before any event. Open
+     *     streams end when the service stops; browsers reconnect. Anyone may watch.
+     */
+    get: operations['streamTicket'];
+    put?: never;
     post?: never;
     delete?: never;
     options?: never;
@@ -202,6 +255,32 @@ export interface paths {
      * @description The ticket is for sale again. Cancelling an order already cancelled (or expired) changes nothing and is not an error.
      */
     delete: operations['cancelOrder'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orders/{id}/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The order's id. Anything that is not a UUID is answered 404, like an unknown order. */
+        id: components['parameters']['OrderId'];
+      };
+      cookie?: never;
+    };
+    /**
+     * One of the buyer's orders, live, as server-sent events.
+     * @description The order as `GET /api/orders/{id}` shows it, sent once on connect and again on every change (paid:
+     *     `complete`; expired, declined or cancelled: `cancelled`), as `event: order` with `id:` the order's
+     *     version; `Last-Event-ID`, `retry:`, heartbeats and limits as for `streamTicket`. Only its buyer may
+     *     watch it, checked before any event.
+     */
+    get: operations['streamOrder'];
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -260,6 +339,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /**
+     * @description Server-sent events (the WHATWG `text/event-stream` format, as `EventSource` reads it), never ending: a
+     *     `retry:` line first, then events (`event:`, `id:` where the operation says, one `data:` line of JSON)
+     *     and `: keep-alive` comments every 15 s.
+     */
+    EventStream: string;
     /** @description The body of every error answer. */
     ErrorEnvelope: {
       errors: components['schemas']['ErrorItem'][];
@@ -482,12 +567,31 @@ export interface components {
         'application/json': components['schemas']['ErrorEnvelope'];
       };
     };
+    /**
+     * @description The ticket's events: `event: ticket`, `data:` a `Ticket` as JSON on one line (and `id:` its version, in
+     *     a stream of one ticket).
+     */
+    TicketEvents: {
+      headers: {
+        'Cache-Control': components['headers']['NoStore'];
+        'X-Accel-Buffering': components['headers']['NoBuffering'];
+        [name: string]: unknown;
+      };
+      content: {
+        'text/event-stream': components['schemas']['EventStream'];
+      };
+    };
   };
   parameters: {
     /** @description The ticket's id. Anything that is not a UUID is answered 404, like an unknown ticket. */
     TicketId: string;
     /** @description The order's id. Anything that is not a UUID is answered 404, like an unknown order. */
     OrderId: string;
+    /**
+     * @description The `id:` of the last event received, which a browser's EventSource sends by itself when it reconnects:
+     *     the version the client has. At the current version, nothing is sent until the next change.
+     */
+    LastEventId: string;
     /** @description Tickets per page. */
     Limit: number;
     /** @description Where the page starts, from the previous page's `Link` header. Opaque. */
@@ -499,6 +603,10 @@ export interface components {
     SetSessionCookie: string;
     /** @description The edge may share this answer for a second; browsers keep nothing. */
     SharedCacheControl: 'public, max-age=0, s-maxage=1';
+    /** @description No cache keeps any of it. */
+    NoStore: 'no-store';
+    /** @description Proxies pass each event on as it comes (nginx honours it per response). */
+    NoBuffering: 'no';
     /** @description Seconds to wait before sending the same request again. */
     RetryAfter: string;
     /** @description Seconds to wait before trying again, when the limit knows (a rate limit's window). */
@@ -772,6 +880,25 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  streamTickets: {
+    parameters: {
+      query: {
+        /** @description 1 to 100 ticket ids (UUIDs) separated by commas, given once. Duplicates count once. */
+        ids: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: components['responses']['TicketEvents'];
+      400: components['responses']['BadRequest'];
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   showTicket: {
     parameters: {
       query?: never;
@@ -847,6 +974,32 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  streamTicket: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description The `id:` of the last event received, which a browser's EventSource sends by itself when it reconnects:
+         *     the version the client has. At the current version, nothing is sent until the next change.
+         */
+        'Last-Event-ID'?: components['parameters']['LastEventId'];
+      };
+      path: {
+        /** @description The ticket's id. Anything that is not a UUID is answered 404, like an unknown ticket. */
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: components['responses']['TicketEvents'];
+      400: components['responses']['BadRequest'];
+      404: components['responses']['NotFound'];
       413: components['responses']['PayloadTooLarge'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -1039,6 +1192,52 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  streamOrder: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description The `id:` of the last event received, which a browser's EventSource sends by itself when it reconnects:
+         *     the version the client has. At the current version, nothing is sent until the next change.
+         */
+        'Last-Event-ID'?: components['parameters']['LastEventId'];
+      };
+      path: {
+        /** @description The order's id. Anything that is not a UUID is answered 404, like an unknown order. */
+        id: components['parameters']['OrderId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The order's events: `event: order`, `id:` its version, `data:` an `Order` as JSON on one line. */
+      200: {
+        headers: {
+          'Cache-Control': components['headers']['NoStore'];
+          'X-Accel-Buffering': components['headers']['NoBuffering'];
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': components['schemas']['EventStream'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      /** @description The order is someone else's. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      404: components['responses']['NotFound'];
       413: components['responses']['PayloadTooLarge'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];

@@ -4,3 +4,5 @@ export * from './test-bus';
 export * from './wait-for';
 export * from './session';
 export * from './test-rate-limits';
+export * from './event-stream-reader';
+export * from './tcp-proxy';

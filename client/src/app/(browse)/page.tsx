@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { ApiProblem } from '@/components/api-problem';
-import { TicketCard } from '@/components/ticket-card';
+import { LiveTicketCards } from '@/components/live-ticket-cards';
 import { nextCursor, publicApi } from '@/lib/api';
 import type { Ticket } from '@ticketing/common/api';
 
@@ -68,13 +68,7 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
           )}
         </section>
       ) : (
-        <ul className="ticket-grid" aria-label="Tickets for sale">
-          {tickets.map((ticket) => (
-            <li key={ticket.id}>
-              <TicketCard ticket={ticket} />
-            </li>
-          ))}
-        </ul>
+        <LiveTicketCards rendered={tickets} />
       )}
 
       {(cursor || next) && tickets.length > 0 && (

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 
-import type { Charge, ErrorEnvelope, Order, Ticket, User } from '@ticketing/common/api';
+import type { Charge, ErrorEnvelope, Order, Ticket, User, WaitingListEntry, WaitingPlace } from '@ticketing/common/api';
 import { refuseConnections, waitFor } from '@ticketing/common/testing';
 import { SERVICES } from '@ticketing/local-stack';
 import { EMULATOR_WEBHOOK_SECRET, signWebhookPayload } from '@ticketing/stripe-emulator';
@@ -240,6 +240,47 @@ describe('orders and payments', () => {
     expectStatus(await buyer.delete(`/api/orders/${cancelled.id}`), 204);
   });
 
+  it('when a buyer queues for a reserved ticket, lists their places and leaves, then every answer is as documented', async () => {
+    const seller = await signUp('seller');
+    const holder = await signUp('holder');
+    const waiter = await signUp('waiter');
+    const ticket = await listTicket(seller, 25);
+
+    // For sale: buy it instead (409), once orders knows the ticket (404 until then).
+    expectStatus(await waitForReply(() => waiter.post('/api/orders/waitlist', { ticketId: ticket.id }), [404]), 409);
+    const order = await buyTicket(holder, ticket);
+    const joined = expectStatus(
+      await waiter.post<WaitingListEntry>('/api/orders/waitlist', { ticketId: ticket.id }),
+      201,
+    );
+    expect(joined.body).toEqual({ ticketId: ticket.id, position: 1 });
+    expectStatus(await seller.post('/api/orders/waitlist', { ticketId: ticket.id }), 403);
+    expectStatus(await waiter.post('/api/orders/waitlist', { ticketId: 'not-an-id' }), 400);
+    expectStatus(await waiter.post('/api/orders/waitlist', { ticketId: randomUUID() }), 404);
+    expectStatus(await visitor().post('/api/orders/waitlist', { ticketId: ticket.id }), 401);
+
+    expect(expectStatus(await waiter.get<WaitingPlace[]>('/api/orders/waitlist'), 200).body).toEqual([
+      {
+        ticketId: ticket.id,
+        position: 1,
+        ticket: { id: ticket.id, title: 'Contract concert', price: 25 },
+        joinedAt: expect.any(String),
+      },
+    ]);
+    expectStatus(await visitor().get('/api/orders/waitlist'), 401);
+
+    expectStatus(await waiter.delete(`/api/orders/waitlist/${ticket.id}`), 204);
+    expectStatus(await waiter.delete('/api/orders/waitlist/not-an-id'), 404);
+    expectStatus(await visitor().delete(`/api/orders/waitlist/${ticket.id}`), 401);
+
+    // Back in line when the holder cancels: the ticket is reserved for the waiter at once.
+    expectStatus(await waiter.post('/api/orders/waitlist', { ticketId: ticket.id }), 201);
+    expectStatus(await holder.delete(`/api/orders/${order.id}`), 204);
+    expect(expectStatus(await waiter.get<Order[]>('/api/orders'), 200).body).toMatchObject([
+      { status: 'created', ticket: { id: ticket.id, price: 25 } },
+    ]);
+  });
+
   it('when Stripe delivers a signed event, then 200; an unsigned or forged one is 400', async () => {
     const payload = {
       id: `evt_contract_${randomBytes(6).toString('hex')}`,
@@ -330,6 +371,15 @@ describe('limits (last: they leave their counters spent)', () => {
       await sendUntil(429, ORDER_LIMIT + 1, () => buyer.post('/api/orders', { ticketId: 'not-an-id' })),
       429,
     );
+  });
+
+  it('when a buyer joins and leaves waiting lists too often, then 429 for each', async () => {
+    const buyer = await signUp('fickle');
+    expectStatus(
+      await sendUntil(429, ORDER_LIMIT + 1, () => buyer.post('/api/orders/waitlist', { ticketId: 'not-an-id' })),
+      429,
+    );
+    expectStatus(await buyer.delete(`/api/orders/waitlist/${randomUUID()}`), 429);
   });
 
   it('when a buyer tries to pay too often, then 429', async () => {

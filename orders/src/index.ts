@@ -14,6 +14,7 @@ import { loadOrdersConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
 import { ORDERS_RETIRED_DURABLES, ordersListeners } from './events';
+import { reservationTermsOf } from './orders/reservation-terms';
 import { startOrderRestatement } from './orders/restate-settled-orders';
 import { startOrderSweep } from './orders/sweep-overdue-orders';
 
@@ -42,12 +43,16 @@ void runService(logger, async (lifecycle) => {
   lifecycle.onStop('outbox relay', () => outbox.stopRelay());
 
   // Stopped before the relay, so that events their last effects recorded still get published.
-  const listeners = await startListeners(bus, ordersListeners(outbox), { retiredDurables: ORDERS_RETIRED_DURABLES });
+  const terms = reservationTermsOf(config);
+  const listeners = await startListeners(bus, ordersListeners(outbox, terms), {
+    retiredDurables: ORDERS_RETIRED_DURABLES,
+  });
   lifecycle.onStop('listeners', () => listeners.stop());
 
   const sweep = startOrderSweep(outbox, {
     intervalSeconds: config.ORDER_SWEEP_INTERVAL_SECONDS,
     graceSeconds: config.ORDER_SWEEP_GRACE_SECONDS,
+    terms,
     logger,
   });
   lifecycle.onStop('order sweep', () => sweep.stop());

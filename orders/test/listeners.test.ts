@@ -22,6 +22,7 @@ import { cancelOrder } from '../src/orders/cancel-order';
 import { completeOrder } from '../src/orders/complete-order';
 import { createOrder } from '../src/orders/create-order';
 import {
+  TEST_TERMS,
   cancellationsOf,
   recordedPayloads,
   createOrdersTestDatabase,
@@ -41,7 +42,7 @@ beforeAll(async () => {
   database = await createOrdersTestDatabase();
   bus = await createTestBus();
   outbox = new Outbox(database.db, { logger: createTestLogger() });
-  listeners = await startListeners(bus, ordersListeners(outbox));
+  listeners = await startListeners(bus, ordersListeners(outbox, TEST_TERMS));
 });
 afterAll(async () => {
   await listeners.stop();
@@ -208,7 +209,7 @@ describe('order.expired', () => {
 
   it('when an order the buyer already cancelled expires, then no second order.cancelled is recorded', async () => {
     const order = await placeOrder();
-    await cancelOrder(outbox, order.id);
+    await cancelOrder(outbox, order.id, TEST_TERMS);
     await publishAndWaitProcessed('orders-order-expired', 'order.expired', { orderId: order.id });
     expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
     expect(await cancellationsOf(database, order.id)).toHaveLength(1);
@@ -216,7 +217,7 @@ describe('order.expired', () => {
 
   it('when the same event is delivered twice, then the order is cancelled once', async () => {
     const order = await placeOrder();
-    const listener = orderExpiredListener(outbox);
+    const listener = orderExpiredListener(outbox, TEST_TERMS);
     const event = envelope('order.expired', { orderId: order.id });
     const context = { deliveryCount: 1, logger: createTestLogger() };
     await listener.handle(event, context);
@@ -260,7 +261,7 @@ describe('charge.created', () => {
 
   it('when a charge completes for an order already cancelled, then the order stays cancelled', async () => {
     const order = await placeOrder();
-    await cancelOrder(outbox, order.id);
+    await cancelOrder(outbox, order.id, TEST_TERMS);
     await publishAndWaitProcessed('orders-charge-created', 'charge.created', chargeEvent(order.id, 'completed'));
     expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
     expect(await cancellationsOf(database, order.id)).toHaveLength(1);
@@ -276,7 +277,7 @@ describe('charge.created', () => {
 
   it('when the same failed charge is delivered twice, then the order is cancelled once', async () => {
     const order = await placeOrder();
-    const listener = chargeCreatedListener(outbox);
+    const listener = chargeCreatedListener(outbox, TEST_TERMS);
     const event = envelope('charge.created', chargeEvent(order.id, 'failed'));
     const context = { deliveryCount: 1, logger: createTestLogger() };
     await listener.handle(event, context);

@@ -145,6 +145,26 @@ describe('order.created → lock (tickets-order-created)', () => {
       [orderB, 3],
     ]);
   });
+
+  it('when a waiting list hands the ticket over (A’s order.cancelled, then B’s order.created, back to back), then the ticket ends held by B, each version once', async () => {
+    const ticket = await createTicket(context.app);
+    const orderA = await lockThroughBus(ticket);
+    const orderB = randomUUID();
+    // As the outbox relay of orders publishes one hand-over: both at once, on their two consumers.
+    await Promise.all([
+      bus.publish('order.cancelled', orderCancelled(ticket.id, orderA)),
+      bus.publish('order.created', orderCreated(ticket, orderB)),
+    ]);
+
+    await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId: orderB, version: 3 }));
+    expect(
+      (await recordedFor(context.database, 'ticket.updated', ticket.id)).map((p) => [p.orderId, p.version]),
+    ).toEqual([
+      [orderA, 1],
+      [null, 2],
+      [orderB, 3],
+    ]);
+  });
 });
 
 describe('order.cancelled → unlock (tickets-order-cancelled)', () => {

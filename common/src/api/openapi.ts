@@ -183,6 +183,55 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/orders/waitlist': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The signed-in buyer's places in waiting lists, the one taken first first. */
+    get: operations['listWaitingList'];
+    put?: never;
+    /**
+     * Queue for a ticket another buyer has reserved.
+     * @description The buyer joins the ticket's line at its current price. When the order holding the ticket is cancelled
+     *     or expires, the first buyer in line who can take it gets a reservation of their own (an order, as from
+     *     `POST /api/orders`, with a fresh `expiresAt`) in the same step, and leaves the line. A buyer who already
+     *     holds as many unpaid reservations as allowed is passed over and keeps their place; a place taken at
+     *     another price than the ticket's at that moment is dropped. Joining again changes nothing and answers
+     *     the same place. Joining and leaving count against one limit per user.
+     */
+    post: operations['joinWaitingList'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orders/waitlist/{ticketId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The ticket's id. Anything that is not a UUID is answered 404. */
+        ticketId: string;
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Leave a ticket's waiting list.
+     * @description Leaving a line the buyer is not in (again, or after being handed the ticket) changes nothing and is not an error.
+     */
+    delete: operations['leaveWaitingList'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/orders/{id}': {
     parameters: {
       query?: never;
@@ -199,7 +248,7 @@ export interface paths {
     post?: never;
     /**
      * Cancel one of the buyer's orders.
-     * @description The ticket is for sale again. Cancelling an order already cancelled (or expired) changes nothing and is not an error.
+     * @description The ticket is for sale again, or reserved for the first buyer in its waiting list who can take it. Cancelling an order already cancelled (or expired) changes nothing and is not an error.
      */
     delete: operations['cancelOrder'];
     options?: never;
@@ -379,6 +428,31 @@ export interface components {
       ticketId: string;
       /** @description The version of the ticket the buyer saw; the order is placed at exactly it or refused (409). */
       ticketVersion?: number;
+    };
+    JoinWaitingListRequest: {
+      /** Format: uuid */
+      ticketId: string;
+    };
+    /** @description A buyer's place in a ticket's waiting list. */
+    WaitingListEntry: {
+      /** Format: uuid */
+      ticketId: string;
+      /** @description 1 for the first in line, among the ticket's current waiters. */
+      position: number;
+    };
+    /** @description A place as the buyer's list of waiting lists shows it. */
+    WaitingPlace: {
+      /** Format: uuid */
+      ticketId: string;
+      /** @description 1 for the first in line, among the ticket's current waiters. */
+      position: number;
+      /** @description The ticket; `price` is the price the buyer joined at, the one a reservation would be placed at. */
+      ticket: components['schemas']['OrderTicket'];
+      /**
+       * Format: date-time
+       * @description When the buyer joined.
+       */
+      joinedAt: string;
     };
     /**
      * @description `created`: the attempt is under way or its outcome is not known yet. `failed`: declined or refused. `completed`: paid.
@@ -959,6 +1033,119 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+    };
+  };
+  listWaitingList: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The buyer's places, each with its current position and ticket. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WaitingPlace'][];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  joinWaitingList: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['JoinWaitingListRequest'];
+      };
+    };
+    responses: {
+      /** @description The buyer's place in the line. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WaitingListEntry'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      /** @description The ticket is the buyer's own. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description No such ticket (or not known to orders yet). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /**
+       * @description No order holds the ticket ("The ticket is for sale; buy it instead"), it is sold ("The ticket is
+       *     sold"), or the buyer holds it ("You already hold this ticket").
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  leaveWaitingList: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The ticket's id. Anything that is not a UUID is answered 404. */
+        ticketId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Out of the line. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   showOrder: {

@@ -4,23 +4,16 @@ import {
   NotFoundError,
   OrderStatus,
   ServiceUnavailableError,
-  TooManyRequestsError,
   isUniqueViolation,
   type Executor,
   type Outbox,
 } from '@ticketing/common';
-import {
-  LIVE_ORDER_PER_TICKET_INDEX,
-  countLiveOrdersOfBuyer,
-  insertOrder,
-  lockBuyer,
-  readTicketForReservation,
-} from '../db/orders';
+import { LIVE_ORDER_PER_TICKET_INDEX, insertOrder, lockBuyer, readTicketForReservation } from '../db/orders';
 import { findTicket } from '../db/tickets';
 import { ALREADY_RESERVED_MESSAGE, heldTickets } from './held-tickets';
-import { UNPAID } from './order-transitions';
 import { toOrderState } from './order-payload';
 import { toOrderView, type OrderView } from './order-view';
+import { holdsMaxReservations, tooManyReservations } from './reservation-terms';
 import { ticketReplicaChanges } from './ticket-replica-changes';
 
 /** The message a buyer gets when the ticket moved past the version they saw. */
@@ -124,11 +117,7 @@ async function attemptReservation(
     if (maxLiveOrders !== undefined) {
       // One buyer's orders are placed one at a time (on any replica), so the count cannot be outrun.
       await lockBuyer(tx, buyerId);
-      if ((await countLiveOrdersOfBuyer(tx, buyerId, UNPAID)) >= maxLiveOrders) {
-        throw new TooManyRequestsError(
-          `You already hold ${maxLiveOrders} reservation${maxLiveOrders === 1 ? '' : 's'}`,
-        );
-      }
+      if (await holdsMaxReservations(tx, buyerId, maxLiveOrders)) throw tooManyReservations(maxLiveOrders);
     }
 
     // No "is it free?" read first: that would race. The partial unique index decides, atomically.

@@ -23,6 +23,9 @@ import { toOrderState } from './order-payload';
 import { toOrderView, type OrderView } from './order-view';
 import { ticketReplicaChanges } from './ticket-replica-changes';
 
+/** The message a buyer gets for a ticket whose event has begun. */
+export const EVENT_STARTED_MESSAGE = 'The event has already started';
+
 /** The message a buyer gets when the ticket moved past the version they saw. */
 export const TICKET_CHANGED_MESSAGE = 'The ticket changed; review the new price';
 
@@ -48,8 +51,8 @@ export interface CreateOrderOptions {
  * cancelled or expired, and stores the price and ticket version it was placed at (what payments charges).
  *
  * 404 for a ticket this service does not know, 403 for the buyer's own ticket, 409 when another live order
- * holds it or the ticket moved past `ticketVersion`, 429 when the buyer already holds `maxLiveOrders`
- * unpaid orders. Records `order.created`, which tickets mirrors as the lock and expiration schedules.
+ * holds it, its event has started or the ticket moved past `ticketVersion`, 429 when the buyer already holds
+ * `maxLiveOrders` unpaid orders. Records `order.created`, which tickets mirrors as the lock and expiration schedules.
  */
 export async function createOrder(
   outbox: Outbox,
@@ -118,6 +121,10 @@ async function attemptReservation(
     const ticket = await findTicket(tx, ticketId);
     if (!ticket) throw new NotFoundError('Ticket not found');
     if (ticket.userId === buyerId) throw new ForbiddenError('You cannot buy your own ticket');
+    // By the clock of this request: a replica that has the start refuses from that instant on, whatever the list showed.
+    if (ticket.startsAt !== null && ticket.startsAt.getTime() <= now.getTime()) {
+      throw new ConflictError(EVENT_STARTED_MESSAGE);
+    }
     if (ticketVersion !== undefined && ticket.version !== ticketVersion)
       throw new ConflictError(TICKET_CHANGED_MESSAGE);
 

@@ -132,6 +132,20 @@ describe('tickets', () => {
     expect(ticket).toMatchObject({ price: 25.5, orderId: null, sold: false, version: 0 });
 
     expectStatus(await seller.post('/api/tickets', { title: '', price: 0.1 }), 400);
+    const dated = expectStatus(
+      await seller.post<Ticket>('/api/tickets', {
+        title: 'Contract opera',
+        price: 60,
+        venue: 'Palais Garnier',
+        startsAt: '2031-06-12T20:00:00+02:00',
+      }),
+      201,
+    );
+    expect(dated.body).toMatchObject({ venue: 'Palais Garnier', startsAt: '2031-06-12T20:00:00+02:00' });
+    expectStatus(
+      await seller.post('/api/tickets', { title: 'Past', price: 10, startsAt: '2001-01-01T20:00:00Z' }),
+      400,
+    );
     expectStatus(await visitor().post('/api/tickets', { title: 'Anonymous', price: 10 }), 401);
 
     const edited = expectStatus(
@@ -162,6 +176,17 @@ describe('tickets', () => {
     expectStatus(await visitor().get(next!), 200);
     expectStatus(await visitor().get('/api/tickets?limit=0'), 400);
     expectStatus(await visitor().get('/api/tickets?cursor=forged'), 400);
+
+    // A search: its next page repeats it before the page's own parameters.
+    const searched = expectStatus(
+      await visitor().get<Ticket[]>('/api/tickets?q=contract&minPrice=0&maxPrice=999999.99&sort=price&limit=1'),
+      200,
+    );
+    expect(searched.headers.get('link')).toMatch(
+      /^<\/api\/tickets\?q=contract&minPrice=0&maxPrice=999999\.99&sort=price&limit=1&cursor=[A-Za-z0-9_-]+>; rel="next"$/,
+    );
+    expectStatus(await visitor().get('/api/tickets?from=2031-06-01&to=2031-06-30T23:59:59Z&sort=date'), 200);
+    expectStatus(await visitor().get('/api/tickets?sort=oldest'), 400);
 
     const mine = expectStatus(await seller.get<Ticket[]>('/api/tickets/mine'), 200);
     expect(mine.body.map((ticket) => ticket.userId)).toEqual([first.userId, first.userId]);

@@ -92,6 +92,7 @@ describe('ticket.created', () => {
         title: 'Symphony',
         price: 4550,
         userId: ticket.userId,
+        startsAt: null,
         version: 0,
       }),
     );
@@ -110,6 +111,28 @@ describe('ticket.created', () => {
     });
     await bus.publish('ticket.created', ticket);
     await expect(placing).resolves.toMatchObject({ ticket: { id: ticket.id, title: 'Just listed', price: 30 } });
+  });
+
+  it('when a ticket has a start, then the replica keeps it, and once the event has started the ticket cannot be ordered', async () => {
+    const startsAt = new Date(Date.now() + 60 * 60_000);
+    const ticket = ticketEvent({ venue: 'Olympia', startsAt: startsAt.toISOString().replace('Z', '+00:00') });
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', ticket);
+    expect(await findTicketRow(database, ticket.id)).toMatchObject({ startsAt });
+
+    const buyer = randomUUID();
+    const afterStart = new Date(startsAt.getTime() + 1);
+    await expect(
+      createOrder(outbox, buyer, ticket.id, { expiresInSeconds: 900, now: afterStart }),
+    ).rejects.toMatchObject({ statusCode: 409, message: 'The event has already started' });
+    await expect(createOrder(outbox, buyer, ticket.id, { expiresInSeconds: 900 })).resolves.toMatchObject({
+      status: 'created',
+    });
+  });
+
+  it('when a ticket event from before tickets had a start arrives, then the replica holds it without one', async () => {
+    const { venue: _venue, startsAt: _startsAt, ...older } = ticketEvent({ title: 'Older' });
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', older);
+    expect(await findTicketRow(database, older.id)).toMatchObject({ title: 'Older', startsAt: null });
   });
 
   it('when ticket.created is published again under a new event id, then the replica keeps what it has', async () => {
@@ -171,6 +194,19 @@ describe('ticket.updated', () => {
     await waitFor(async () =>
       expect(await findTicketRow(database, ticket.id)).toMatchObject({ title: 'renamed', price: 2500, version: 1 }),
     );
+  });
+
+  it('when an edit moves the start or removes it, then the replica follows', async () => {
+    const ticket = ticketEvent({ startsAt: '2031-06-12T20:00:00+02:00' });
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', ticket);
+    expect(await findTicketRow(database, ticket.id)).toMatchObject({ startsAt: new Date('2031-06-12T18:00:00Z') });
+
+    const moved = { ...ticket, startsAt: '2031-06-13T21:30:00-04:00', version: 1 };
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.updated', moved);
+    expect(await findTicketRow(database, ticket.id)).toMatchObject({ startsAt: new Date('2031-06-14T01:30:00Z') });
+
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.updated', { ...moved, startsAt: null, version: 2 });
+    expect(await findTicketRow(database, ticket.id)).toMatchObject({ startsAt: null, version: 2 });
   });
 
   it('when a version already applied arrives again, then it changes nothing', async () => {

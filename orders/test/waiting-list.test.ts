@@ -112,6 +112,17 @@ describe('POST /api/orders/waitlist', () => {
     expect(response.body).toEqual({ errors: [{ message: 'The ticket is sold' }] });
   });
 
+  it('when the ticket’s event has started, then 409 and no place', async () => {
+    const { ticket } = await reservedTicket();
+    await context.database.db
+      .update(tickets)
+      .set({ startsAt: new Date(Date.now() - 1_000) })
+      .where(eq(tickets.id, ticket.id));
+    const response = await join({ ticketId: ticket.id }, signIn()).expect(409);
+    expect(response.body).toEqual({ errors: [{ message: 'The event has already started' }] });
+    expect(await placesOf(ticket.id)).toEqual([]);
+  });
+
   it('when the buyer holds the ticket themselves, then 409', async () => {
     const { ticket, holder } = await reservedTicket();
     const response = await join({ ticketId: ticket.id }, holder).expect(409);
@@ -268,6 +279,21 @@ describe('the hand-over when the holder cancels', () => {
     expect(await liveOrdersOf(ticket.id)).toMatchObject([{ userId: current.user.id, price: 9000, ticketVersion: 1 }]);
     expect((await listPlaces(stale).expect(200)).body).toEqual([]);
     expect(await myOrders(stale)).toEqual([]);
+  });
+
+  it('when the ticket’s event has started by the time it is released, then nobody is handed it', async () => {
+    const { ticket, holder, order } = await reservedTicket();
+    const waiter = signIn();
+    await join({ ticketId: ticket.id }, waiter).expect(201);
+    // The event began while the holder sat on the reservation.
+    await context.database.db
+      .update(tickets)
+      .set({ startsAt: new Date(Date.now() - 1_000) })
+      .where(eq(tickets.id, ticket.id));
+
+    await cancel(order.id, holder).expect(204);
+    expect(await liveOrdersOf(ticket.id)).toEqual([]);
+    expect(await myOrders(waiter)).toEqual([]);
   });
 
   it('when nobody is in line, then the ticket is simply for sale again', async () => {

@@ -71,7 +71,7 @@ describe('order.created → lock (tickets-order-created)', () => {
 
     await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId, version: 1 }));
     expect(await recordedFor(context.database, 'ticket.updated', ticket.id)).toEqual([
-      { id: ticket.id, title: 'Rock', price: 2050, userId: user.id, orderId, version: 1 },
+      { id: ticket.id, title: 'Rock', price: 2050, userId: user.id, orderId, venue: null, startsAt: null, version: 1 },
     ]);
     const list = await request(context.app).get('/api/tickets?limit=100').expect(200);
     expect(list.body.map((listed: TicketView) => listed.id)).not.toContain(ticket.id);
@@ -181,6 +181,8 @@ describe('order.cancelled → unlock (tickets-order-cancelled)', () => {
       price: 3000,
       userId: user.id,
       orderId: null,
+      venue: null,
+      startsAt: null,
       version: 2,
     });
     const list = await request(context.app).get('/api/tickets?limit=100').expect(200);

@@ -1,3 +1,4 @@
+import { formatEventStart } from '@/lib/event-start';
 import { formatDate, formatPrice } from '@/lib/format';
 import type { Ticket } from '@ticketing/common/api';
 
@@ -13,6 +14,13 @@ export function TicketCard({ ticket }: { ticket: Ticket }) {
         <a href={`/tickets/${ticket.id}`}>{ticket.title}</a>
       </h2>
       <p className="price">{formatPrice(ticket.price)}</p>
+      {(ticket.startsAt || ticket.venue) && (
+        <p className="event">
+          {ticket.startsAt && <time dateTime={ticket.startsAt}>{formatEventStart(ticket.startsAt)}</time>}
+          {ticket.startsAt && ticket.venue && <br />}
+          {ticket.venue}
+        </p>
+      )}
       <p className="meta">
         Listed <time dateTime={ticket.createdAt}>{formatDate(ticket.createdAt)}</time>
       </p>

@@ -98,9 +98,10 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Tickets for sale, newest first, one page at a time.
-     * @description Only tickets no order holds. The next page, if any, is in the `Link` header (see Paging above).
-     *     The same for every visitor: the edge may share it for a second.
+     * Tickets for sale matching a search, newest first by default, one page at a time.
+     * @description Only tickets no order holds and whose event has not started. Every search parameter is optional, and
+     *     they all combine. The next page, if any, is in the `Link` header (see Paging above). The same for every
+     *     visitor: the edge may share it for a second (each search is its own URL).
      */
     get: operations['listTickets'];
     put?: never;
@@ -148,8 +149,9 @@ export interface paths {
      */
     get: operations['showTicket'];
     /**
-     * Change the title and price of one's own ticket.
-     * @description Only the seller, and only while no order holds the ticket (the buyer pays what they saw).
+     * Change the title, price, venue and start of one's own ticket.
+     * @description Only the seller, only while no order holds the ticket (the buyer pays what they saw), and only until its
+     *     event starts. A `venue` or `startsAt` left out stays as it is; null removes it.
      */
     put: operations['updateTicket'];
     post?: never;
@@ -366,6 +368,14 @@ export interface components {
       orderId: string | null;
       /** @description Paid for; the ticket is gone for good, and `orderId` is the order that bought it. */
       sold: boolean;
+      /** @description Where the event takes place; null when the seller gave none. */
+      venue: string | null;
+      /**
+       * Format: date-time
+       * @description When the event starts, at the UTC offset the seller gave (the venue's clock,
+       *     `2031-06-12T20:00:00+02:00`); null when the seller gave none.
+       */
+      startsAt: string | null;
       /** @description 0 when listed, one more on every change (an edit, a reservation, its release, the sale). */
       version: number;
       /**
@@ -379,7 +389,19 @@ export interface components {
       /** @description 1 to 120 characters once trimmed. */
       title: string;
       price: components['schemas']['PriceInput'];
+      /** @description 1 to 120 characters once trimmed; optional, and null removes it from a listing. */
+      venue?: string | null;
+      /**
+       * Format: date-time
+       * @description ISO 8601 date and time with an offset (the venue's clock, `2031-06-12T20:00:00+02:00`), in the
+       *     future; optional, and null removes it from a listing.
+       */
+      startsAt?: string | null;
     };
+    /** @description Dollars with at most two decimals, from 0 to 999,999.99 (`20`, `20.5`). */
+    PriceBound: string;
+    /** @description A day (`2031-06-12`) or a date and time with an offset (`2031-06-12T20:00:00+02:00`). */
+    DateBound: string;
     /** @description Dollars with at most two decimals, from 0.50 to 999,999.99 (what Stripe can charge); a number or a numeric string ("20.50"). */
     PriceInput: number | string;
     /**
@@ -755,6 +777,28 @@ export interface operations {
   listTickets: {
     parameters: {
       query?: {
+        /**
+         * @description Words matched against the title and the venue, ignoring case and accents (`zenith` finds "Zénith");
+         *     a ticket must have every word, the last one as a prefix (`zenith philh` finds "Zénith
+         *     Philharmonic"). Operators and punctuation are plain text; without a letter or digit, no filter.
+         */
+        q?: string;
+        /** @description The lowest price, in dollars, inclusive. */
+        minPrice?: components['schemas']['PriceBound'];
+        /** @description The highest price, in dollars, inclusive. */
+        maxPrice?: components['schemas']['PriceBound'];
+        /**
+         * @description The earliest start, inclusive: a day (`2031-06-12`), the day the event starts on at its venue, or a
+         *     date and time with an offset, compared with `startsAt`. Leaves out tickets without a start.
+         */
+        from?: components['schemas']['DateBound'];
+        /** @description The latest start, inclusive, as for `from`. */
+        to?: components['schemas']['DateBound'];
+        /**
+         * @description `newest` listed first (the default), `price` cheapest first, or `date` soonest event first (tickets
+         *     without a start last). Ties go by id.
+         */
+        sort?: 'newest' | 'price' | 'date';
         /** @description Tickets per page. */
         limit?: components['parameters']['Limit'];
         /** @description Where the page starts, from the previous page's `Link` header. Opaque. */
@@ -769,7 +813,10 @@ export interface operations {
       /** @description One page of tickets (empty when none are for sale). */
       200: {
         headers: {
-          /** @description The next page, `</api/tickets?limit=N&cursor=C>; rel="next"`; absent on the last page. */
+          /**
+           * @description The next page of the same search, `</api/tickets?…&limit=N&cursor=C>; rel="next"`; absent on the
+           *     last page.
+           */
           Link?: string;
           'Cache-Control': components['headers']['SharedCacheControl'];
           [name: string]: unknown;
@@ -778,7 +825,10 @@ export interface operations {
           'application/json': components['schemas']['Ticket'][];
         };
       };
-      /** @description `limit` is not an integer from 1 to 100, or `cursor` is not one this API gave. */
+      /**
+       * @description A search parameter is not as described (each error names it), `limit` is not an integer from 1 to
+       *     100, or `cursor` is not one this API gave for this sort.
+       */
       400: {
         headers: {
           [name: string]: unknown;
@@ -912,7 +962,10 @@ export interface operations {
         };
       };
       404: components['responses']['NotFound'];
-      /** @description An order holds the ticket, or it changed at the same time. */
+      /**
+       * @description An order holds the ticket, its event has started ("The event has already started; the ticket can no
+       *     longer be edited"), or it changed at the same time.
+       */
       409: {
         headers: {
           [name: string]: unknown;
@@ -994,8 +1047,9 @@ export interface operations {
         };
       };
       /**
-       * @description Another order holds the ticket ("Ticket is already reserved"), or the ticket moved past
-       *     `ticketVersion` ("The ticket changed; review the new price").
+       * @description Another order holds the ticket ("Ticket is already reserved"), its event has started ("The event has
+       *     already started"), or the ticket moved past `ticketVersion` ("The ticket changed; review the new
+       *     price").
        */
       409: {
         headers: {

@@ -56,6 +56,7 @@ function prepareReservationRead(db: Executor) {
       title: tickets.title,
       price: tickets.price,
       userId: tickets.userId,
+      startsAt: tickets.startsAt,
       version: tickets.version,
       // Spelled out: in a one-table select Drizzle leaves columns unqualified, and an unqualified "id" inside
       // the subquery would be the order's, not the ticket's.

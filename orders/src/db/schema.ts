@@ -28,6 +28,8 @@ export const tickets = pgTable('tickets', {
   price: integer('price').notNull(),
   /** The seller: a user may not buy their own ticket. */
   userId: uuid('user_id').notNull(),
+  /** When the ticket's event starts (null: not said, or an event from before tickets had it); no sale from then on. */
+  startsAt: timestamp('starts_at', { withTimezone: true }),
   version: integer('version').notNull(),
 });
 

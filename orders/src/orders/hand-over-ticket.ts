@@ -2,6 +2,7 @@ import { OrderStatus, type EventRecorder, type Executor } from '@ticketing/commo
 import { insertOrder, tryLockBuyer } from '../db/orders';
 import type { Order } from '../db/schema';
 import { deletePlaceById, lockNextPlaces, lockTicketLine } from '../db/waiting-list';
+import { eventHasStarted } from './event-start';
 import { toOrderState } from './order-payload';
 import { holdsMaxReservations, type ReservationTerms } from './reservation-terms';
 
@@ -24,6 +25,8 @@ const PLACES_PER_READ = 20;
  * `order.created` recorded after the caller's `order.cancelled`, all committed with the release or not at
  * all. So the ticket is never free while someone eligible waits for it, and no stampede of buyers follows
  * a release. Each reservation still passes the partial unique index like any other.
+ *
+ * Nobody is handed the ticket of an event that has started (orders refuses to reserve one).
  *
  * Going down the line, first in line first:
  * - the place of the buyer whose order was just released is dropped: they let the ticket go;
@@ -49,6 +52,8 @@ export async function handOverTicket(
   const ticket = await lockTicketLine(tx, released.ticketId);
   // The order's foreign key keeps its ticket; a miss would be a bug, not a race.
   if (!ticket) throw new Error(`ticket ${released.ticketId} of order ${released.id} is not in the replica`);
+  // Nobody can use a reservation of an event that has begun: the line stays as it is, and nobody is handed it.
+  if (eventHasStarted(ticket)) return handOver;
 
   for (let after = 0; ;) {
     const places = await lockNextPlaces(tx, ticket.id, after, PLACES_PER_READ);

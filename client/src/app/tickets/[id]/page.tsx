@@ -5,6 +5,7 @@ import { cache } from 'react';
 import { ApiProblem } from '@/components/api-problem';
 import { TicketStateBadge } from '@/components/badges';
 import { publicApi } from '@/lib/api';
+import { formatEventStart } from '@/lib/event-start';
 import { formatDate, formatPrice } from '@/lib/format';
 import { ticketState } from '@/lib/ticket-state';
 import type { Ticket } from '@ticketing/common/api';
@@ -50,6 +51,13 @@ export default async function TicketPage({ params }: Params) {
         <p>
           <TicketStateBadge state={state} />
         </p>
+        {(ticket.startsAt || ticket.venue) && (
+          <p className="event" data-testid="ticket-event">
+            {ticket.startsAt && <time dateTime={ticket.startsAt}>{formatEventStart(ticket.startsAt)}</time>}
+            {ticket.startsAt && ticket.venue && ' · '}
+            {ticket.venue}
+          </p>
+        )}
         <p className="price">{formatPrice(ticket.price)}</p>
         <dl className="facts">
           <dt>Listed</dt>

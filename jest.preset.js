@@ -17,7 +17,14 @@ function workspaceJestConfig(rootDir, overrides = {}) {
         '@swc/jest',
         { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
       ],
+      // The OTLP exporter loads `http` with a dynamic import(), which Jest's module sandbox refuses without
+      // --experimental-vm-modules; compiled to require() here, the real exporter sends spans in tests too.
+      '/node_modules/@opentelemetry/otlp-exporter-base/.+\\.js$': [
+        '@swc/jest',
+        { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+      ],
     },
+    transformIgnorePatterns: ['/node_modules/(?!@opentelemetry/otlp-exporter-base/)'],
     moduleNameMapper: {
       '^@ticketing/common$': path.join(commonSource, 'index.ts'),
       '^@ticketing/common/testing$': path.join(commonSource, 'testing', 'index.ts'),

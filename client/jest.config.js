@@ -5,4 +5,6 @@ module.exports = workspaceJestConfig(__dirname, {
   globalSetup: undefined,
   globalTeardown: undefined,
   moduleNameMapper: { '^@/(.*)$': '<rootDir>/src/$1' },
+  // The standalone build copies package.json into .next/: one @ticketing/client for Jest, not two.
+  modulePathIgnorePatterns: ['<rootDir>/.next/'],
 });

@@ -6,6 +6,7 @@ import {
   createLogger,
   probeReadiness,
   runService,
+  startServiceTracing,
 } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadAuthConfig } from './config';
@@ -16,6 +17,9 @@ const config = loadAuthConfig();
 const logger = createLogger({ service: 'auth', level: config.LOG_LEVEL });
 
 void runService(logger, async (lifecycle) => {
+  // First, so that it stops last and the spans of the shutdown are sent too.
+  startServiceTracing(lifecycle, config, 'auth', logger);
+
   const database = await connectDatabase({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,

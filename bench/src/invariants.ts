@@ -1,8 +1,8 @@
 /**
- * The invariants: what must hold after any fault, once the stack has healed and gone quiet (DESIGN.md's
- * consistency rules, as issue 8 lists them). Each check reads the services' own databases (and the
- * stream's dead letters) and returns its violations, one short line of ids each, fit for a person to
- * search the run's log and the databases for. Invariant 4 is different: it cannot be seen afterwards, so
+ * The invariants: what must hold after any fault, once the stack has healed and gone quiet (the
+ * consistency rules of docs/rules.md, as issue 8 lists them). Each check reads the services' own databases
+ * (and the stream's dead letters) and returns its violations, one short line of ids each, fit for a person
+ * to search the run's log and the databases for. Invariant 4 is different: it cannot be seen afterwards, so
  * {@link LockSampler} watches orders' truth during the whole run.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -138,9 +138,9 @@ function checkOneLockPerTicket({ orders }: Snapshot): string[] {
 }
 
 /**
- * 2. Money (DESIGN.md rule 5): a complete order has exactly one completed, unrefunded charge; a cancelled
- * one has no completed charge without a refund, and no charge whose outcome is still unknown. After the
- * quiet period no order is still unpaid and waiting.
+ * 2. Money (docs/rules.md#rule-5): a complete order has exactly one completed, unrefunded charge; a
+ * cancelled one has no completed charge without a refund, and no charge whose outcome is still unknown.
+ * After the quiet period no order is still unpaid and waiting.
  */
 function checkOrdersSettled({ orders, charges }: Snapshot): string[] {
   const violations: string[] = [];

@@ -1,7 +1,7 @@
 /**
  * @ticketing/common: what every Ticketing service shares. The event catalog, errors and the error
- * middleware, session middleware, the JetStream bus, the transactional outbox and inbox, config and
- * logging. Test helpers live in `@ticketing/common/testing`.
+ * middleware, session middleware, the JetStream bus, the transactional outbox and inbox, config,
+ * logging, metrics and traces. Test helpers live in `@ticketing/common/testing`.
  */
 export * from './errors';
 export * from './events';
@@ -16,3 +16,4 @@ export * from './service';
 export * from './money';
 export * from './versions';
 export * from './live';
+export * from './observability';

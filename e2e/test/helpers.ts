@@ -75,8 +75,9 @@ export class ApiClient {
     return this.request<Body>('GET', path);
   }
 
-  post<Body = unknown>(path: string, body: unknown): Promise<Reply<Body>> {
-    return this.request<Body>('POST', path, body);
+  /** `headers` are sent besides the usual ones (a `traceparent`, say). */
+  post<Body = unknown>(path: string, body: unknown, headers?: Record<string, string>): Promise<Reply<Body>> {
+    return this.request<Body>('POST', path, body, headers);
   }
 
   delete<Body = unknown>(path: string): Promise<Reply<Body>> {
@@ -288,7 +289,7 @@ export async function listCharges(buyer: ApiClient, orderId: string): Promise<Ch
 }
 
 /**
- * DESIGN.md rule 5, as the buyer sees it: an order ends complete with exactly one completed, unrefunded
+ * docs/rules.md#rule-5, as the buyer sees it: an order ends complete with exactly one completed, unrefunded
  * charge, or cancelled with every completed charge refunded. Waits for the order to settle.
  */
 export async function expectSettledConsistently(buyer: ApiClient, order: Order): Promise<'complete' | 'cancelled'> {

@@ -3,7 +3,7 @@ import { waitFor } from '@ticketing/common/testing';
 import { buyTicket, sellTicket, showOrder, showTicket, ticketIdsForSale, useTestStack } from './helpers';
 
 // A 2 s lock window and a sweep every second with a 1 s grace: with the expiration service down, only the
-// orders service's sweep (DESIGN.md rule 7, the backstop for a lost Redis timer) can free the ticket.
+// orders service's sweep (docs/rules.md#rule-7, the backstop for a lost Redis timer) can free the ticket.
 const context = useTestStack({
   env: { ORDER_EXPIRATION_SECONDS: '2', ORDER_SWEEP_INTERVAL_SECONDS: '1', ORDER_SWEEP_GRACE_SECONDS: '1' },
 });

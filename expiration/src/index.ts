@@ -1,4 +1,12 @@
-import { EventBus, createLogger, probeReadiness, runService, startListeners } from '@ticketing/common';
+import {
+  EventBus,
+  createLogger,
+  observeJobQueue,
+  probeReadiness,
+  runService,
+  startListeners,
+  startServiceTracing,
+} from '@ticketing/common';
 import { buildApp } from './app';
 import { loadExpirationConfig } from './config';
 import { expirationListeners } from './events';
@@ -12,6 +20,9 @@ const logger = createLogger({ service: 'expiration', level: config.LOG_LEVEL });
 // Parts stop in reverse order: HTTP, listeners (no new timers), worker (finishes the timer in hand, which
 // still needs the bus), queue, bus, Redis.
 void runService(logger, async (lifecycle) => {
+  // First, so that it stops last and the spans of the shutdown are sent too.
+  startServiceTracing(lifecycle, config, 'expiration', logger);
+
   const redis = await connectRedis({ url: config.REDIS_URL, connectionName: 'expiration', logger, forWorker: false });
   lifecycle.onStop('redis', () => closeRedis(redis));
   const workerRedis = await connectRedis({
@@ -27,6 +38,9 @@ void runService(logger, async (lifecycle) => {
 
   const queue = createExpirationQueue(config.EXPIRATION_QUEUE, redis);
   lifecycle.onStop('queue', () => queue.close());
+  // Its waiting and delayed timers are counted at each scrape of /metrics.
+  const stopObservingQueue = observeJobQueue(queue);
+  lifecycle.onStop('queue metrics', async () => stopObservingQueue());
   // Timers scheduled before a restart are still in Redis: the worker runs those whose time has come.
   const worker = startExpirationWorker({
     queueName: config.EXPIRATION_QUEUE,

@@ -28,9 +28,9 @@ COPY bench/package.json bench/
 
 FROM manifests AS build
 ENV NEXT_TELEMETRY_DISABLED=1
-# `npm install` with the committed lockfile, not `npm ci`: see .ci/run. The workspace root brings TypeScript,
-# which `next build` needs for a TypeScript project.
-RUN npm install --workspace client --include-workspace-root
+# `npm ci`: exactly the committed lockfile. The workspace root brings TypeScript, which `next build` needs for
+# a TypeScript project.
+RUN npm ci --workspace client --include-workspace-root
 # The client is type-checked against @ticketing/common/api (types only: nothing of common is bundled), whose
 # declarations are common's build output.
 COPY tsconfig.base.json ./

@@ -26,10 +26,8 @@ COPY e2e/package.json e2e/
 COPY bench/package.json bench/
 
 FROM manifests AS build
-# `npm install` with the committed lockfile, not `npm ci`: the lockfile lists only the Linux builds of the
-# platform packages (see .ci/run), which `npm ci` rejects as out of sync. The locked versions are installed.
-# The workspace root brings TypeScript (a root devDependency).
-RUN npm install --workspace infra/stripe-emulator --include-workspace-root
+# `npm ci`: exactly the committed lockfile. The workspace root brings TypeScript (a root devDependency).
+RUN npm ci --workspace infra/stripe-emulator --include-workspace-root
 COPY tsconfig.base.json ./
 COPY common/ common/
 COPY infra/stripe-emulator/ infra/stripe-emulator/
@@ -45,7 +43,7 @@ EXPOSE 12111
 CMD ["sh", "/usr/local/lib/dev-watch.sh", "infra/stripe-emulator"]
 
 FROM manifests AS prod-deps
-RUN npm install --omit=dev --workspace infra/stripe-emulator
+RUN npm ci --omit=dev --workspace infra/stripe-emulator
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production

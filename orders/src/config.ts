@@ -19,7 +19,7 @@ export const ordersEnvironment = serviceEnvironment(3003)
       .int()
       .min(1)
       .default(15 * 60),
-    /** How often the backstop sweep looks for overdue unpaid orders (DESIGN.md rule 7). */
+    /** How often the backstop sweep looks for overdue unpaid orders (docs/rules.md#rule-7). */
     ORDER_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(30),
     /**
      * How long past expiresAt the sweep waits before cancelling: the expiration service's timer is the
@@ -35,7 +35,7 @@ export const ordersEnvironment = serviceEnvironment(3003)
      * ticket.updated is still on its way) before answering 503.
      */
     TICKET_REPLICA_WAIT_MS: z.coerce.number().int().min(0).default(2_000),
-    /** How often the restatement job runs (DESIGN.md rule 7: replicas converge after any fault). */
+    /** How often the restatement job runs (docs/rules.md#rule-7: replicas converge after any fault). */
     ORDER_RESTATE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(30),
     /** How long after an order's last change it is restated: once the normal events have had their chance. */
     ORDER_RESTATE_AFTER_SECONDS: z.coerce.number().int().min(0).default(60),

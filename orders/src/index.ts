@@ -8,6 +8,7 @@ import {
   probeReadiness,
   SharedRateLimits,
   startListeners,
+  startServiceTracing,
 } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadOrdersConfig } from './config';
@@ -15,6 +16,7 @@ import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
 import { ORDERS_RETIRED_DURABLES, ordersListeners } from './events';
 import { createLiveOrders, startOrderFeed } from './orders/live-orders';
+import { reservationTermsOf } from './orders/reservation-terms';
 import { startOrderRestatement } from './orders/restate-settled-orders';
 import { startOrderSweep } from './orders/sweep-overdue-orders';
 
@@ -22,6 +24,9 @@ const config = loadOrdersConfig();
 const logger = createLogger({ service: 'orders', level: config.LOG_LEVEL });
 
 void runService(logger, async (lifecycle) => {
+  // First, so that it stops last and the spans of the shutdown are sent too.
+  startServiceTracing(lifecycle, config, 'orders', logger);
+
   const database = await connectDatabase({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
@@ -40,12 +45,16 @@ void runService(logger, async (lifecycle) => {
   lifecycle.onStop('outbox relay', () => outbox.stopRelay());
 
   // Stopped before the relay, so that events their last effects recorded still get published.
-  const listeners = await startListeners(bus, ordersListeners(outbox), { retiredDurables: ORDERS_RETIRED_DURABLES });
+  const terms = reservationTermsOf(config);
+  const listeners = await startListeners(bus, ordersListeners(outbox, terms), {
+    retiredDurables: ORDERS_RETIRED_DURABLES,
+  });
   lifecycle.onStop('listeners', () => listeners.stop());
 
   const sweep = startOrderSweep(outbox, {
     intervalSeconds: config.ORDER_SWEEP_INTERVAL_SECONDS,
     graceSeconds: config.ORDER_SWEEP_GRACE_SECONDS,
+    terms,
     logger,
   });
   lifecycle.onStop('order sweep', () => sweep.stop());

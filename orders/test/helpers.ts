@@ -23,12 +23,16 @@ import { createLiveOrders } from '../src/orders/live-orders';
 import { loadOrdersConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
 import * as schema from '../src/db/schema';
+import type { ReservationTerms } from '../src/orders/reservation-terms';
 import { orders, tickets, type TicketReplica } from '../src/db/schema';
 
 export type OrdersTestDatabase = TestDatabase<typeof schema>;
 
 /** The lock window tests run with: short enough to tell from the 900 s default. */
 export const TEST_EXPIRATION_SECONDS = 120;
+
+/** The terms of reservations a release hands to a waiting list, in tests that call the use cases directly. */
+export const TEST_TERMS: ReservationTerms = { expiresInSeconds: TEST_EXPIRATION_SECONDS, maxLiveOrders: 5 };
 
 /** A migrated database of its own for one test file. */
 export function createOrdersTestDatabase(): Promise<OrdersTestDatabase> {

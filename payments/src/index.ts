@@ -7,6 +7,7 @@ import {
   probeReadiness,
   runService,
   startListeners,
+  startServiceTracing,
 } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadPaymentsConfig } from './config';
@@ -20,6 +21,9 @@ const config = loadPaymentsConfig();
 const logger = createLogger({ service: 'payments', level: config.LOG_LEVEL });
 
 void runService(logger, async (lifecycle) => {
+  // First, so that it stops last and the spans of the shutdown are sent too.
+  startServiceTracing(lifecycle, config, 'payments', logger);
+
   const database = await connectDatabase({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,

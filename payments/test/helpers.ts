@@ -150,6 +150,7 @@ export async function givenOrder(
     status: 'created',
     price: 2050,
     version: 0,
+    traceContext: null,
     ...overrides,
   };
   await database.db.insert(schema.orders).values(order);

@@ -50,6 +50,8 @@ describe('order.created', () => {
         status: 'created',
         price: 12_345,
         version: 0,
+        // Tracing is off in these tests: no trace to continue when the order is paid.
+        traceContext: null,
       }),
     );
   });

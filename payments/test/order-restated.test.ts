@@ -57,6 +57,7 @@ describe('order.restated (a state transfer onto the order replica)', () => {
       status: 'cancelled',
       price: 4321,
       version: 1,
+      traceContext: null,
     });
   });
 

@@ -41,7 +41,7 @@ function cancellation(order: { id: string; ticket: { id: string } }): EventData<
   return { id: order.id, ticket: { id: order.ticket.id }, version: 1 };
 }
 
-describe('refunds (DESIGN.md rule 5)', () => {
+describe('refunds (docs/rules.md#rule-5)', () => {
   it('when a paid order is then cancelled, then the charge is refunded once, even if the cancellation comes twice', async () => {
     const order = await placeOrder(payments);
     const paid = await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_visa' });

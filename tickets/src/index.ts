@@ -7,6 +7,7 @@ import {
   probeReadiness,
   runService,
   startListeners,
+  startServiceTracing,
 } from '@ticketing/common';
 import { buildApp } from './app';
 import { loadTicketsConfig } from './config';
@@ -19,6 +20,9 @@ const config = loadTicketsConfig();
 const logger = createLogger({ service: 'tickets', level: config.LOG_LEVEL });
 
 void runService(logger, async (lifecycle) => {
+  // First, so that it stops last and the spans of the shutdown are sent too.
+  startServiceTracing(lifecycle, config, 'tickets', logger);
+
   const database = await connectDatabase({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,

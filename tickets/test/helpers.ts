@@ -104,8 +104,16 @@ export function handledBy(database: TicketsTestDatabase, durable: string, eventI
 }
 
 let counter = 0;
+/** A create or edit body as a client sends it; the venue and the start are optional. */
+export interface TicketBody {
+  title: unknown;
+  price: unknown;
+  venue?: unknown;
+  startsAt?: unknown;
+}
+
 /** A valid create or edit body. */
-export function buildTicket(overrides: Partial<{ title: unknown; price: unknown }> = {}) {
+export function buildTicket(overrides: Partial<TicketBody> = {}): TicketBody {
   counter += 1;
   return { title: `Concert #${counter}`, price: 20.5, ...overrides };
 }
@@ -114,7 +122,11 @@ export function buildTicket(overrides: Partial<{ title: unknown; price: unknown 
 export const signIn = () => sessionCookieFor();
 
 /** Lists a ticket through the API and returns it as the API answered. */
-export async function createTicket(app: Express, cookie = signIn().cookie, body = buildTicket()): Promise<TicketView> {
+export async function createTicket(
+  app: Express,
+  cookie = signIn().cookie,
+  body: TicketBody = buildTicket(),
+): Promise<TicketView> {
   const response = await request(app).post('/api/tickets').set('Cookie', cookie).send(body).expect(201);
   return response.body as TicketView;
 }

@@ -24,7 +24,7 @@ export async function insertUser(db: Executor, email: string, passwordHash: stri
 
 /**
  * Applies a change on top of `expectedVersion` and bumps the version; resolves to undefined when the row
- * changed meanwhile (optimistic concurrency, DESIGN.md rule 3).
+ * changed meanwhile (optimistic concurrency, docs/rules.md#rule-3).
  */
 export async function updateUser(
   db: Executor,

@@ -10,10 +10,10 @@ import { TicketCard } from './ticket-card';
  * browser opens only about six connections to a site, so not one per card): a ticket someone reserves or buys
  * says so on its card, a new price or title shows, without a reload.
  */
-export function LiveTicketCards({ rendered }: { rendered: Ticket[] }) {
+export function LiveTicketCards({ rendered, label }: { rendered: Ticket[]; label: string }) {
   const { views } = useLiveViews(rendered, ticketsStreamUrl(rendered.map((ticket) => ticket.id)), 'ticket');
   return (
-    <ul className="ticket-grid" aria-label="Tickets for sale">
+    <ul className="ticket-grid" aria-label={label}>
       {views.map((ticket) => (
         <li key={ticket.id}>
           <TicketCard ticket={ticket} />

@@ -1,3 +1,4 @@
+import { formatEventStart } from '@/lib/event-start';
 import { formatDate, formatPrice } from '@/lib/format';
 import { ticketState } from '@/lib/ticket-state';
 import type { Ticket } from '@ticketing/common/api';
@@ -20,6 +21,13 @@ export function TicketCard({ ticket }: { ticket: Ticket }) {
       {state !== 'for-sale' && (
         <p>
           <TicketStateBadge state={state} />
+        </p>
+      )}
+      {(ticket.startsAt || ticket.venue) && (
+        <p className="event">
+          {ticket.startsAt && <time dateTime={ticket.startsAt}>{formatEventStart(ticket.startsAt)}</time>}
+          {ticket.startsAt && ticket.venue && <br />}
+          {ticket.venue}
         </p>
       )}
       <p className="meta">

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -27,6 +27,19 @@ import { PermanentEventError } from './permanent-event-error';
 import { RetryTracker, type HeldEvent } from './retry-tracker';
 import { KeyedWorkQueue } from './keyed-work-queue';
 import type { ServiceConfig } from '../config';
+import {
+  activeSpan,
+  currentTraceCarrier,
+  eventsDeadLettered,
+  eventsHandled,
+  eventsRetried,
+  inSpan,
+  isTracing,
+  markSpanFailed,
+  observeConsumer,
+  SpanKind,
+  type TraceCarrier,
+} from '../observability';
 
 export interface EventBusOptions {
   /** NATS server URL(s), comma-separated. */
@@ -38,7 +51,7 @@ export interface EventBusOptions {
   /** Shown in the server's connection list: who is connected. */
   connectionName: string;
   logger: Logger;
-  /** Stream replicas: 1 on a laptop, 3 in production (DESIGN.md rule 7). */
+  /** Stream replicas: 1 on a laptop, 3 in production (docs/rules.md#rule-7). */
   replicas?: number;
   /** How long to keep retrying the first connection before giving up. */
   connectTimeoutMs?: number;
@@ -59,7 +72,7 @@ export interface EventBusOptions {
 export const DEFAULT_LISTENER_CONCURRENCY = 8;
 
 /**
- * How a listener retries an event whose handler failed for a transient reason (DESIGN.md rule 6): with
+ * How a listener retries an event whose handler failed for a transient reason (docs/rules.md#rule-6): with
  * capped backoff, for as long as the budget lasts, measured from when the event was stored. An outage of
  * a dependency must never turn into a lost event; only a payload that can never apply is given up early.
  */
@@ -136,6 +149,15 @@ export interface DeadLetter {
   /** The message's bytes as they were stored. */
   payload: string;
   deadAt: string;
+}
+
+/** Options of {@link EventBus.publishEnvelope}. */
+export interface PublishEnvelopeOptions {
+  /**
+   * The trace the event belongs to, as recorded with it (an outbox row): the publish span hangs under it and
+   * the message carries it on. `null`: recorded outside any trace. Absent: the active context's.
+   */
+  traceContext?: TraceCarrier | null;
 }
 
 export interface PublishResult {
@@ -300,10 +322,37 @@ export class EventBus {
     });
   }
 
-  /** Publishes an envelope as it is (the outbox relay re-publishes stored events with their ids). */
-  async publishEnvelope<S extends Subject>(envelope: EventEnvelope<S>): Promise<PublishResult> {
+  /**
+   * Publishes an envelope as it is (the outbox relay re-publishes stored events with their ids). The trace
+   * context travels in the message's `traceparent`/`tracestate` headers; with tracing on, the publish is a
+   * producer span of that trace, and the message carries that span's context.
+   */
+  async publishEnvelope<S extends Subject>(
+    envelope: EventEnvelope<S>,
+    options: PublishEnvelopeOptions = {},
+  ): Promise<PublishResult> {
+    if (!isTracing()) return this.send(envelope, options.traceContext ?? undefined);
+    const wireSubject = this.wireSubject(envelope.subject);
+    return inSpan(
+      `publish ${envelope.subject}`,
+      {
+        kind: SpanKind.PRODUCER,
+        parent: options.traceContext,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': wireSubject,
+          'messaging.message.id': envelope.id,
+        },
+      },
+      () => this.send(envelope, currentTraceCarrier()),
+    );
+  }
+
+  private async send(envelope: EventEnvelope, traceContext: TraceCarrier | undefined): Promise<PublishResult> {
     const ack = await this.js.publish(this.wireSubject(envelope.subject), JSON.stringify(envelope), {
       msgID: envelope.id,
+      ...(traceContext && { headers: traceHeaders(traceContext) }),
     });
     return { id: envelope.id, duplicate: ack.duplicate, sequence: ack.seq };
   }
@@ -339,10 +388,15 @@ export class EventBus {
     // A small batch: messages waiting in the client's buffer are already running their ack timer.
     const messages = await consumer.consume({ max_messages: Math.max(16, concurrency) });
     const done = this.handleMessages(definition, messages, new KeyedWorkQueue(concurrency));
+    const stopObserving = observeConsumer(definition.durable, async () => {
+      const info = await this.manager.consumers.info(this.options.stream, definition.durable);
+      return { pending: info.num_pending, ackPending: info.num_ack_pending };
+    });
     const listener: RunningListener = {
       durable: definition.durable,
       stop: async () => {
         this.listeners.delete(listener);
+        stopObserving();
         // Let the messages in hand finish, but never let a stuck handler (or a dead connection) hold
         // shutdown forever: an un-acked message is redelivered anyway.
         const settled = messages.close().then(() => done);
@@ -472,7 +526,38 @@ export class EventBus {
     }
   }
 
-  private async handleEvent<S extends Subject>(
+  /**
+   * Handles one delivery; with tracing on, inside a consumer span under the context the message carries in
+   * its headers (the publisher's), so the handler's own work and the events it records join that trace.
+   */
+  private handleEvent<S extends Subject>(
+    definition: ListenerDefinition<S>,
+    message: JsMsg,
+    event: AnyEnvelope<S>,
+    logger: Logger,
+  ): Promise<void> {
+    if (!isTracing()) return this.settleEvent(definition, message, event, logger);
+    return inSpan(
+      `process ${event.subject}`,
+      {
+        kind: SpanKind.CONSUMER,
+        // No headers: an event published outside any trace starts one here.
+        parent: traceContextOf(message.headers) ?? null,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': message.subject,
+          'messaging.consumer.group.name': definition.durable,
+          'messaging.message.id': event.id,
+          'messaging.nats.delivery_count': message.info.deliveryCount,
+        },
+      },
+      () => this.settleEvent(definition, message, event, logger),
+    );
+  }
+
+  /** Runs the handler, then acks, or retries or gives up on a failure. */
+  private async settleEvent<S extends Subject>(
     definition: ListenerDefinition<S>,
     message: JsMsg,
     event: AnyEnvelope<S>,
@@ -488,6 +573,7 @@ export class EventBus {
       return;
     }
     this.held.release(durable, message.seq);
+    eventsHandled.inc({ consumer: durable });
 
     try {
       // Not waiting for the server's word (a round trip and a request per event): an ack that is lost means
@@ -522,6 +608,8 @@ export class EventBus {
       policy.maxDelayMs,
     );
     const held = this.held.hold(durable, message.seq, ageMs, describe(error));
+    eventsRetried.inc({ consumer: durable });
+    markSpanFailed(activeSpan(), error, { 'ticketing.retry_in_ms': retryInMs });
     if (ageMs >= policy.stuckWarningMs) {
       // Said at every retry past the threshold: an operator sees which consumer is stuck, on what, how long.
       logger.warn(
@@ -555,6 +643,8 @@ export class EventBus {
   ): Promise<void> {
     if (await this.deadLetter(message, cause, logger)) {
       this.held.release(cause.durable, message.seq);
+      eventsDeadLettered.inc({ consumer: cause.durable, kind: cause.kind });
+      markSpanFailed(activeSpan(), new Error(cause.reason), { 'ticketing.dead_letter_kind': cause.kind });
       message.term();
     } else {
       message.nak(this.retryPolicy.maxDelayMs);
@@ -585,6 +675,21 @@ export class EventBus {
       return false;
     }
   }
+}
+
+/** NATS headers carrying a trace context (`traceparent`, `tracestate`). */
+function traceHeaders(traceContext: TraceCarrier): MsgHdrs {
+  const carried = headers();
+  for (const [key, value] of Object.entries(traceContext)) carried.set(key, value);
+  return carried;
+}
+
+/** The trace context a message carries in its headers, if any. */
+function traceContextOf(carried: MsgHdrs | undefined): TraceCarrier | undefined {
+  const traceparent = carried?.get('traceparent');
+  if (!traceparent) return undefined;
+  const tracestate = carried?.get('tracestate');
+  return tracestate ? { traceparent, tracestate } : { traceparent };
 }
 
 function subjectsOf<S extends Subject>(definition: ListenerDefinition<S>): readonly S[] {

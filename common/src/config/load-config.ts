@@ -63,10 +63,10 @@ export function serviceEnvironment(defaultPort: number) {
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
       .default('ticketing'),
-    /** Replicas of the stream: 1 on a laptop, 3 in a production cluster (DESIGN.md rule 7). */
+    /** Replicas of the stream: 1 on a laptop, 3 in a production cluster (docs/rules.md#rule-7). */
     NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
     /**
-     * How long a failing event is retried before it goes to the dead-letter subject (DESIGN.md rule 6):
+     * How long a failing event is retried before it goes to the dead-letter subject (docs/rules.md#rule-6):
      * long enough to outlast any outage of a dependency. A day by default.
      */
     EVENT_RETRY_BUDGET_SECONDS: z.coerce
@@ -91,6 +91,14 @@ export function serviceEnvironment(defaultPort: number) {
     HTTP_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(256),
     /** The longest a request waits to start before it is answered 503 with Retry-After. */
     HTTP_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
+    /**
+     * An OpenTelemetry collector's OTLP/HTTP endpoint (spans go to `<it>/v1/traces`). Unset or empty,
+     * tracing is off: no SDK starts and requests and events pay one check.
+     */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .union([z.literal(''), z.url({ protocol: /^https?$/ })])
+      .optional()
+      .transform((value) => value || undefined),
   });
 }
 

@@ -3,6 +3,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Logger } from 'pino';
+import { observeDatabasePool } from '../observability/metrics';
 
 /** A database handle or a transaction: what query functions accept, so they compose inside use cases. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -50,6 +51,8 @@ export async function connectDatabase<Schema extends Record<string, unknown> = R
     client.on('error', (error) => options.logger?.warn({ err: error }, 'database connection lost while in use'));
   });
   const db = drizzle(pool, { schema: options.schema ?? ({} as Schema) });
+  // Its connections in use, idle and waited for are read at each scrape of /metrics.
+  const stopObserving = observeDatabasePool(pool);
   return {
     db,
     pool,
@@ -61,7 +64,10 @@ export async function connectDatabase<Schema extends Record<string, unknown> = R
         return false;
       }
     },
-    close: () => pool.end(),
+    close: () => {
+      stopObserving();
+      return pool.end();
+    },
   };
 }
 

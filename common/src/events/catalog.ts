@@ -29,8 +29,21 @@ const cents = z.number().int().positive();
 
 /** A user as auth publishes it, on creation and on every change. */
 const user = z.object({ id, email: z.email(), version });
-/** A ticket as the tickets service publishes it; `orderId` is the order holding the lock, if any. */
-const ticket = z.object({ id, title: z.string().min(1), price: cents, userId: id, orderId: id.nullable(), version });
+/**
+ * A ticket as the tickets service publishes it; `orderId` is the order holding the lock, if any. `venue` and
+ * `startsAt` (ISO 8601 with the seller's offset) are null when the seller gave none, and absent from events
+ * stored before tickets had them: orders reads `startsAt` to refuse a ticket whose event has started.
+ */
+const ticket = z.object({
+  id,
+  title: z.string().min(1),
+  price: cents,
+  userId: id,
+  orderId: id.nullable(),
+  venue: z.string().min(1).nullable().optional(),
+  startsAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  version,
+});
 /**
  * An order's whole state as orders holds it: `ticket.price` is the price the order was reserved at (what
  * the buyer is charged), `ticket.version` the ticket version it was reserved at.
@@ -61,7 +74,7 @@ export const eventSchemas = {
   'order.expired': z.object({ orderId: id }),
   /**
    * A backstop, not a change: orders restates an order's current state a while after it last changed, so
-   * that a replica which missed or dead-lettered one of its events converges anyway (DESIGN.md rule 7).
+   * that a replica which missed or dead-lettered one of its events converges anyway (docs/rules.md#rule-7).
    * Listeners apply it as a state transfer: the whole state at `version`, over whatever they hold below it.
    */
   'order.restated': orderState,

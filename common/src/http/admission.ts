@@ -12,10 +12,13 @@ export interface AdmissionOptions {
    */
   queueTimeoutMs: number;
   logger: Logger;
-  /** Paths never queued nor refused: the probes, which must answer while the service is busy. */
+  /** Paths never queued nor refused; default {@link PROBE_PATHS}. */
   exempt?: readonly string[];
   now?: () => number;
 }
+
+/** Never queued nor refused: the probes and the metrics scrape, which must answer while the service is busy. */
+export const PROBE_PATHS: readonly string[] = ['/healthz', '/readyz', '/metrics'];
 
 const BUSY = JSON.stringify({ errors: [{ message: 'The service is busy; please try again in a moment' }] });
 /** Seconds a refused client is asked to wait: the backlog's own horizon is about that. */
@@ -48,7 +51,7 @@ export function leaveAdmission(res: ServerResponse): void {
  */
 export function admissionControl(options: AdmissionOptions): RequestHandler {
   const now = options.now ?? Date.now;
-  const exempt = new Set(options.exempt ?? ['/healthz', '/readyz']);
+  const exempt = new Set(options.exempt ?? PROBE_PATHS);
   const queue: Waiter[] = [];
   let inFlight = 0;
   // The pace the service finishes requests at, smoothed: what a new arrival's wait is estimated from.

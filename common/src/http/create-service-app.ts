@@ -4,7 +4,8 @@ import cookieSession from 'cookie-session';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { currentUser, errorHandler, notFoundHandler, rejectUnsafeText } from '../middleware';
-import { admissionControl } from './admission';
+import { collectProcessMetrics, measureRequests, serveMetrics, traceRequests } from '../observability';
+import { admissionControl, PROBE_PATHS } from './admission';
 import { noStoreByDefault } from './cache-control';
 import type { ReadinessProbe } from './readiness';
 
@@ -35,8 +36,8 @@ export interface ServiceAppOptions {
 
 /**
  * The Express app every service shares: request ids and one log line per request, `Cache-Control: no-store`
- * unless a route allows shared caching ({@link allowSharedCaching}), JSON bodies with a size limit, the cookie-session cookie holding the JWT, `currentUser`, `/healthz` and `/readyz`, the
- * service's routes, then the envelope for unknown paths and errors. It never listens.
+ * unless a route allows shared caching ({@link allowSharedCaching}), JSON bodies with a size limit, the cookie-session cookie holding the JWT, `currentUser`, `/healthz`, `/readyz` and
+ * `/metrics`, a duration histogram and (with tracing on) a span per request, the service's routes, then the envelope for unknown paths and errors. It never listens.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
@@ -44,7 +45,11 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   // to X-Forwarded-*, so Secure cookies and client IPs work, but not hops a client could forge.
   app.set('trust proxy', options.trustProxyHops ?? 1);
   app.disable('x-powered-by');
+  collectProcessMetrics();
+  app.use(measureRequests());
   if (options.admission) app.use(admissionControl({ ...options.admission, logger: options.logger }));
+  const tracing = traceRequests();
+  if (tracing) app.use(tracing);
 
   app.use(
     pinoHttp({
@@ -61,8 +66,8 @@ export function createServiceApp(options: ServiceAppOptions): Express {
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-      // Probes are polled every few seconds; logging them drowns everything else.
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // Probes and scrapes come every few seconds; logging them drowns everything else.
+      autoLogging: { ignore: (req) => PROBE_PATHS.includes(req.url ?? '') },
     }),
   );
   app.use(noStoreByDefault);
@@ -103,6 +108,8 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks, ...(details && { details }) });
   });
+  // On the service's own port for Prometheus; the edge (gateway, ingress) routes only /api/… and the web app.
+  app.get('/metrics', serveMetrics());
 
   app.use(options.routes);
   app.use(notFoundHandler);

@@ -21,7 +21,7 @@ export interface InboxListenerDefinition<S extends Subject> extends Omit<Listene
 }
 
 /**
- * A listener whose effect runs at most once per event (DESIGN.md rule 2): the event id is recorded in
+ * A listener whose effect runs at most once per event (docs/rules.md#rule-2): the event id is recorded in
  * `processed_events` in the same transaction as the effect, and the bus acks only after that commit.
  * A redelivery is acked without touching anything.
  */

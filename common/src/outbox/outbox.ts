@@ -4,6 +4,8 @@ import type { PgInsertValue, PgTable } from 'drizzle-orm/pg-core';
 import type { Logger } from 'pino';
 import { eventSchemas, type EventData, type EventEnvelope, type Subject } from '../events';
 import type { Executor } from '../database';
+import { currentTraceCarrier, inSpan, isTracing, type TraceCarrier } from '../observability/tracing';
+import { observeOutboxAge, type StopObserving } from '../observability/metrics';
 import { outbox } from './tables';
 
 /** Records the events a use case owes, inside its transaction. */
@@ -22,11 +24,12 @@ interface ClaimedRow {
   subject: string;
   data: unknown;
   occurred_at: string | Date;
+  trace_context: TraceCarrier | string | null;
 }
 
-/** What the relay needs from the bus: publish an envelope with its id as msgID. */
+/** What the relay needs from the bus: publish an envelope with its id as msgID, in the trace it was recorded in. */
 export interface EnvelopePublisher {
-  publishEnvelope(envelope: EventEnvelope): Promise<unknown>;
+  publishEnvelope(envelope: EventEnvelope, options?: { traceContext?: TraceCarrier | null }): Promise<unknown>;
 }
 
 export interface OutboxOptions {
@@ -39,7 +42,7 @@ export interface OutboxOptions {
 }
 
 /**
- * The transactional outbox (DESIGN.md rule 1) and inbox (rule 2) of one service's database.
+ * The transactional outbox (docs/rules.md#rule-1) and inbox (rule 2) of one service's database.
  *
  * `transaction` runs a use case's writes and records the events it owes in the same transaction; the
  * relay publishes unsent rows in insertion order with `msgID` = event id and marks them sent. A crash
@@ -53,6 +56,7 @@ export class Outbox {
   /** A commit happened since the relay last looked: it must look again before sleeping. */
   private wakeRequested = false;
   private lastPurge = 0;
+  private stopObservingAge: StopObserving | undefined;
 
   constructor(
     /** The service's database; use cases read through it outside their write transaction. */
@@ -60,9 +64,14 @@ export class Outbox {
     private readonly options: OutboxOptions,
   ) {}
 
-  /** Runs `work` in one transaction with an event recorder; wakes the relay after commit. */
+  /**
+   * Runs `work` in one transaction with an event recorder; wakes the relay after commit. With tracing on,
+   * the transaction is a span, and the events it records keep its context for the relay.
+   */
   async transaction<T>(work: (tx: Executor, events: EventRecorder) => Promise<T>): Promise<T> {
-    const result = await this.db.transaction((tx) => work(tx, recorderFor(tx)));
+    const result = isTracing()
+      ? await inSpan('transaction', {}, () => this.db.transaction((tx) => work(tx, recorderFor(tx))))
+      : await this.db.transaction((tx) => work(tx, recorderFor(tx)));
     // Remembered, not only signalled: a commit landing while the relay is mid-pass (not waiting) must not
     // be left for the next poll.
     this.wakeRequested = true;
@@ -82,11 +91,22 @@ export class Outbox {
     values: PgInsertValue<TTable>,
     events: readonly OwedEvent[],
   ): Promise<InferSelectModel<TTable>> {
+    if (isTracing()) return inSpan('transaction', {}, () => this.insertRowWithEvents(table, values, events));
+    return this.insertRowWithEvents(table, values, events);
+  }
+
+  private async insertRowWithEvents<TTable extends PgTable>(
+    table: TTable,
+    values: PgInsertValue<TTable>,
+    events: readonly OwedEvent[],
+  ): Promise<InferSelectModel<TTable>> {
+    const traceContext = currentTraceCarrier();
     const rows = events.map(({ subject, data }) => ({
       eventId: randomUUID(),
       subject,
       // A wrong payload is a bug in this service: fail the use case before anything is written.
       data: eventSchemas[subject].parse(data),
+      ...(traceContext && { traceContext }),
     }));
     if (rows.length === 0) throw new Error('insertWithEvents needs the events the row owes');
     const recorded = this.db.$with('recorded_events').as(this.db.insert(outbox).values(rows));
@@ -142,34 +162,43 @@ export class Outbox {
           select sequence from outbox where sent_at is null order by sequence limit ${batchSize}
           for update skip locked
         )
-        returning sequence, event_id, subject, data, occurred_at`)) as { rows: ClaimedRow[] };
+        returning sequence, event_id, subject, data, occurred_at, trace_context`)) as { rows: ClaimedRow[] };
       // RETURNING has no order of its own: publish in insertion order.
       const rows = claimed.rows.sort((a, b) => Number(a.sequence) - Number(b.sequence));
       // Sent one after another on one connection without waiting for each ack, so JetStream stores them in
       // sequence order; the transaction commits the mark only once every ack is in.
       await Promise.all(
         rows.map((row) =>
-          publisher.publishEnvelope({
-            id: row.event_id,
-            subject: row.subject as Subject,
-            occurredAt: new Date(row.occurred_at).toISOString(),
-            data: (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as EventData<Subject>,
-          }),
+          publisher.publishEnvelope(
+            {
+              id: row.event_id,
+              subject: row.subject as Subject,
+              occurredAt: new Date(row.occurred_at).toISOString(),
+              data: (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as EventData<Subject>,
+            },
+            { traceContext: parseTraceContext(row.trace_context) },
+          ),
         ),
       );
       return rows.length;
     });
   }
 
-  /** Starts the background relay: publishes after every local commit, and polls for the rest. */
+  /**
+   * Starts the background relay: publishes after every local commit, and polls for the rest. While it runs,
+   * `ticketing_outbox_oldest_unsent_age_seconds` reports how far behind it is.
+   */
   startRelay(publisher: EnvelopePublisher): void {
     if (this.running) return;
     this.running = true;
     this.relayLoop = this.runRelay(publisher);
+    this.stopObservingAge = observeOutboxAge(() => this.oldestUnsentAgeSeconds());
   }
 
   /** Stops the relay after the batch in hand. */
   async stopRelay(): Promise<void> {
+    this.stopObservingAge?.();
+    this.stopObservingAge = undefined;
     this.running = false;
     this.wakeRelay?.();
     await this.relayLoop;
@@ -204,6 +233,15 @@ export class Outbox {
     }
   }
 
+  /** Seconds since the oldest unsent row was recorded; 0 when every row is sent. One read of the unsent index. */
+  async oldestUnsentAgeSeconds(): Promise<number> {
+    const oldest = (await this.db.execute(sql`
+      select extract(epoch from now() - occurred_at)::float8 as age
+      from outbox where sent_at is null order by sequence limit 1`)) as { rows: { age: number | string }[] };
+    const age = oldest.rows[0]?.age;
+    return age === undefined ? 0 : Math.max(0, Number(age));
+  }
+
   private async purgeSentRows(): Promise<void> {
     const retainSentMs = this.options.retainSentMs ?? 24 * 60 * 60_000;
     if (Date.now() - this.lastPurge < 60_000) return;
@@ -221,13 +259,22 @@ function recorderFor(tx: Executor): EventRecorder {
       // A wrong payload is a bug in this service: fail the use case now rather than poison a listener later.
       const parsed = eventSchemas[subject].parse(data);
       const eventId = randomUUID();
+      const traceContext = currentTraceCarrier();
       // Plain SQL for the same reason as the inbox's insert: every use case and listener records events.
       await tx.execute(
-        sql`insert into outbox (event_id, subject, data) values (${eventId}, ${subject}, ${JSON.stringify(parsed)}::jsonb)`,
+        traceContext
+          ? sql`insert into outbox (event_id, subject, data, trace_context) values (${eventId}, ${subject}, ${JSON.stringify(parsed)}::jsonb, ${JSON.stringify(traceContext)}::jsonb)`
+          : sql`insert into outbox (event_id, subject, data) values (${eventId}, ${subject}, ${JSON.stringify(parsed)}::jsonb)`,
       );
       return eventId;
     },
   };
+}
+
+/** A stored trace context as node-postgres returns the jsonb (parsed, or text from a plain query). */
+function parseTraceContext(stored: TraceCarrier | string | null): TraceCarrier | null {
+  if (stored === null) return null;
+  return typeof stored === 'string' ? (JSON.parse(stored) as TraceCarrier) : stored;
 }
 
 /** Unsent events of this database, oldest first (for diagnostics and tests). */

@@ -6,3 +6,4 @@ export * from './session';
 export * from './test-rate-limits';
 export * from './event-stream-reader';
 export * from './tcp-proxy';
+export * from './telemetry';

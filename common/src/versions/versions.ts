@@ -1,6 +1,6 @@
 /**
  * What a replica should do with version `incoming` of an entity it holds at `current` (undefined when it
- * has none yet), DESIGN.md rule 3:
+ * has none yet), docs/rules.md#rule-3:
  * - `apply`: incoming is exactly the next version (or the first one, version 0, for an unknown entity);
  * - `duplicate`: already applied (incoming ≤ current): ack and change nothing;
  * - `early`: a version in between has not arrived yet: retry later (RetryLaterError).

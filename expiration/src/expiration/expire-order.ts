@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { EventBus, Logger } from '@ticketing/common';
+import { inSpan, type EventBus, type Logger } from '@ticketing/common';
 import { DEFAULT_WORKER_CONCURRENCY } from '../config';
 import {
   EXPIRE_ORDER,
@@ -25,7 +25,9 @@ export async function expireOrder(
   { publisher, logger }: { publisher: EventPublisher; logger: Logger },
 ): Promise<void> {
   const { orderId } = job.data;
-  const published = await publisher.publish('order.expired', { orderId }, { id: orderExpiredEventId(orderId) });
+  const published = await inSpan('expire order', { parent: job.data.traceContext ?? null }, () =>
+    publisher.publish('order.expired', { orderId }, { id: orderExpiredEventId(orderId) }),
+  );
   logger.info(
     { orderId, eventId: published.id, duplicate: published.duplicate, attempt: job.attemptsMade + 1 },
     published.duplicate ? 'order.expired already published' : 'order expired',
@@ -61,7 +63,7 @@ export function startExpirationWorker({
   worker.on('failed', (job, error) => {
     const context = { err: error, orderId: job?.data.orderId, attemptsMade: job?.attemptsMade };
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-      // Kept as a failed job for a week; orders' sweep of overdue orders is the backstop (DESIGN.md rule 7).
+      // Kept as a failed job for a week; orders' sweep of overdue orders is the backstop (docs/rules.md#rule-7).
       logger.error(context, 'publishing order.expired failed on every attempt: giving up');
     } else {
       logger.warn(context, 'publishing order.expired failed, retrying with backoff');

@@ -1,3 +1,4 @@
+import { currentTraceCarrier } from '@ticketing/common';
 import { EXPIRE_ORDER, type ExpirationJob, type ExpirationQueue } from '../queue/expiration-queue';
 
 /** How often a timer whose publish fails is retried, and how the waits grow: 1 s, 2 s, 4 s … (~8.5 min in all). */
@@ -19,9 +20,10 @@ export async function scheduleExpiry(
   now: number = Date.now(),
 ): Promise<ExpirationJob> {
   const delay = Math.max(0, Date.parse(order.expiresAt) - now);
+  const traceContext = currentTraceCarrier();
   return queue.add(
     EXPIRE_ORDER,
-    { orderId: order.orderId },
+    { orderId: order.orderId, ...(traceContext && { traceContext }) },
     {
       jobId: order.orderId,
       delay,

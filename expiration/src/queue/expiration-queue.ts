@@ -1,11 +1,14 @@
 import { Queue, type Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { TraceCarrier } from '@ticketing/common';
 
 /** The one kind of job on the queue: an order's timer. */
 export const EXPIRE_ORDER = 'expire-order';
 
 export interface ExpireOrderData {
   orderId: string;
+  /** The trace the order was scheduled in (tracing on): its expiry, minutes later, continues it. */
+  traceContext?: TraceCarrier;
 }
 
 export type ExpirationQueue = Queue<ExpireOrderData, void, typeof EXPIRE_ORDER>;

@@ -338,6 +338,28 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
     });
   }
 
+  it('exposes only /api/… paths of the services (their /metrics, /healthz and /readyz stay inside the cluster)', () => {
+    const ingressPaths = objectsOfKind<IIngress>(objects(), 'Ingress').flatMap((ingress) =>
+      (ingress.spec?.rules ?? []).flatMap((rule) =>
+        (rule.http?.paths ?? []).map((path) => ({ path: path.path, backend: path.backend.service?.name })),
+      ),
+    );
+    const routePaths = objectsOfKind<HttpRoute>(objects(), 'HTTPRoute').flatMap((route) =>
+      (route.spec.rules ?? []).flatMap((rule) =>
+        (rule.matches ?? []).flatMap((match) =>
+          (rule.backendRefs ?? []).map((ref) => ({ path: match.path?.value, backend: ref.name })),
+        ),
+      ),
+    );
+    const exposed = [...ingressPaths, ...routePaths];
+    expect(exposed.length).toBeGreaterThan(0);
+    for (const { path, backend } of exposed) {
+      // The web app serves `/` and the API reference (`/api/docs`); a service only its own /api/<name>.
+      const allowed = backend === 'client' ? /^\/(api\/docs)?$/ : /^\/api\/[a-z]+$/;
+      expect([backend, path]).toEqual([backend, expect.stringMatching(allowed)]);
+    }
+  });
+
   it('every Service selects exactly one workload, and every targetPort is a containerPort of it', () => {
     for (const service of objectsOfKind<ServiceObject>(objects(), 'Service')) {
       const selected = selectedWorkloads(objects(), service);

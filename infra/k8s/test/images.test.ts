@@ -230,7 +230,7 @@ describe.each(Object.entries(IMAGES))('%s Dockerfile', (image, workspace) => {
       expect(commands).toContain('npm run build --workspace client');
     } else {
       expect(commands).toContain(`npx tsc -b ${workspace}`);
-      expect(commands).toContain(`npm install --omit=dev --workspace ${workspace}`);
+      expect(commands).toContain(`npm ci --omit=dev --workspace ${workspace}`);
     }
   });
 

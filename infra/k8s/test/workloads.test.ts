@@ -17,7 +17,8 @@ function mountedConfigMap(objects: K8sObject[], workload: Workload, mountPath: s
   return (found as K8sObject & { data: Record<string, string> }).data;
 }
 
-const APPS = ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'];
+const SERVICES = ['auth', 'tickets', 'orders', 'payments', 'expiration'];
+const APPS = [...SERVICES, 'client'];
 
 describe.each(OVERLAYS)('overlays/%s', (overlay) => {
   const objects = () => render(overlay);
@@ -55,6 +56,24 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
         expect([workload.metadata.name, probeTarget(container, container.startupProbe)]).toEqual([
           workload.metadata.name,
           { path: '/healthz', port },
+        ]);
+      });
+    });
+
+    it('is scraped by Prometheus at /metrics on the port it listens on when it is a service (the five; not the client or the emulator)', () => {
+      each((workload, container) => {
+        const annotations = workload.spec.template.metadata?.annotations ?? {};
+        const scraped = {
+          scrape: annotations['prometheus.io/scrape'],
+          port: annotations['prometheus.io/port'],
+          path: annotations['prometheus.io/path'],
+        };
+        const port = container.env?.find((variable) => variable.name === 'PORT')?.value;
+        expect([workload.metadata.name, scraped]).toEqual([
+          workload.metadata.name,
+          SERVICES.includes(workload.metadata.name)
+            ? { scrape: 'true', port, path: '/metrics' }
+            : { scrape: undefined, port: undefined, path: undefined },
         ]);
       });
     });
@@ -276,11 +295,12 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
   });
 });
 
-it('every service and the client answer /healthz and /readyz (the routes the probes hit exist)', () => {
+it('every service and the client answer /healthz and /readyz, and every service /metrics (the routes the probes and scrapes hit exist)', () => {
   const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
   const shared = read('common/src/http/create-service-app.ts');
   expect(shared).toMatch(/app\.get\('\/healthz'/);
   expect(shared).toMatch(/app\.get\('\/readyz'/);
+  expect(shared).toMatch(/app\.get\('\/metrics'/);
   for (const service of ['auth', 'tickets', 'orders', 'payments', 'expiration']) {
     expect([service, /createServiceApp\(/.test(read(`${service}/src/app.ts`))]).toEqual([service, true]);
   }

@@ -1,7 +1,7 @@
 /**
  * `npm run dead-letters -- list [durable]` and `npm run dead-letters -- replay <durable> [sequence]`:
  * what a person uses to see the events a listener gave up on, and to send them through again once the
- * cause is fixed (DESIGN.md rule 6). Replaying is safe: every listener is idempotent.
+ * cause is fixed (docs/rules.md#rule-6). Replaying is safe: every listener is idempotent.
  *
  * Reads NATS_URL, NATS_STREAM and NATS_SUBJECT_PREFIX like the services do (defaults: the stack that
  * `npm start` runs).

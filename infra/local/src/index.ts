@@ -18,14 +18,7 @@ export {
 } from './infrastructure';
 export { createGateway, type GatewayOptions, type GatewayRoute } from './gateway';
 export { DEFAULT_MICRO_CACHE_LIMITS, type MicroCacheLimits } from './micro-cache';
-export {
-  DEFAULT_NAMESPACE,
-  databaseNameOf,
-  findPresentServices,
-  SERVICES,
-  type ServiceDefinition,
-  type ServiceName,
-} from './services';
+export { DEFAULT_NAMESPACE, databaseNameOf, SERVICES, type ServiceDefinition, type ServiceName } from './services';
 export {
   DEFAULT_GATEWAY_PORT,
   prefixedLineWriter,

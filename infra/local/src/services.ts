@@ -1,6 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-
 /** The components the launcher knows, by name. */
 export type ServiceName = 'auth' | 'tickets' | 'orders' | 'stripe-emulator' | 'payments' | 'expiration' | 'client';
 
@@ -16,16 +13,8 @@ export interface ServiceDefinition {
   readonly routes: readonly string[];
   /** Whether it owns a PostgreSQL database, `<namespace>_<name>`. */
   readonly database: boolean;
-  /**
-   * The built entry point, relative to `dir`, run with `node`. Absent while undecided: the client is a
-   * Next.js app whose standalone server lives elsewhere than `dist/`.
-   */
-  readonly entry?: string;
-  /**
-   * The file, relative to `dir`, whose presence means the component has been written. A workspace is
-   * scaffolded (package.json, empty src/) before its code exists, and an empty scaffold is not a service.
-   */
-  readonly marker: string;
+  /** The built entry point, relative to `dir`, run with `node` (the client's is its standalone server). */
+  readonly entry: string;
   /**
    * Runs only while `STRIPE_SECRET_KEY` is unset: the Stripe-API emulator stands in for Stripe on a
    * laptop and in tests, never next to the real thing.
@@ -45,7 +34,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
     routes: ['/api/users'],
     database: true,
     entry: 'dist/index.js',
-    marker: 'src/index.ts',
   },
   {
     name: 'tickets',
@@ -54,7 +42,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
     routes: ['/api/tickets'],
     database: true,
     entry: 'dist/index.js',
-    marker: 'src/index.ts',
   },
   {
     name: 'orders',
@@ -63,7 +50,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
     routes: ['/api/orders'],
     database: true,
     entry: 'dist/index.js',
-    marker: 'src/index.ts',
   },
   // The local stand-in for the Stripe API: no routes (only payments talks to it), no database.
   {
@@ -73,7 +59,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
     routes: [],
     database: false,
     entry: 'dist/index.js',
-    marker: 'src/index.ts',
     onlyWithoutStripeKey: true,
   },
   {
@@ -83,7 +68,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
     routes: ['/api/payments'],
     database: true,
     entry: 'dist/index.js',
-    marker: 'src/index.ts',
   },
   // Expiration only schedules timers in Redis and publishes order.expired: no routes, no database.
   {
@@ -93,7 +77,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
     routes: [],
     database: false,
     entry: 'dist/index.js',
-    marker: 'src/index.ts',
   },
   // The Next.js app: its standalone server (built by `npm run build -w client`) renders every page; its
   // server-side fetches go back through the gateway (API_URL), as in the cluster they go through the edge.
@@ -105,7 +88,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
     routes: ['/', '/api/docs'],
     database: false,
     entry: '.next/standalone/client/server.js',
-    marker: 'src/app/layout.tsx',
   },
 ];
 
@@ -115,19 +97,4 @@ export const DEFAULT_NAMESPACE = 'ticketing';
 /** The database a service owns: `ticketing_auth`, or `<namespace>_auth` for a test run. */
 export function databaseNameOf(service: ServiceDefinition, namespace: string = DEFAULT_NAMESPACE): string {
   return `${namespace}_${service.name}`;
-}
-
-/**
- * The services written so far: those whose workspace folder holds a package.json and its marker file.
- * The repository grows one service at a time, and the launcher runs whatever is there.
- */
-export function findPresentServices(
-  repoRoot: string,
-  services: readonly ServiceDefinition[] = SERVICES,
-): ServiceDefinition[] {
-  return services.filter(
-    (service) =>
-      fs.existsSync(path.join(repoRoot, service.dir, 'package.json')) &&
-      fs.existsSync(path.join(repoRoot, service.dir, service.marker)),
-  );
 }

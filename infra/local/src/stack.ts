@@ -1,5 +1,5 @@
 /**
- * The whole marketplace as a value: every service built so far, each in its own process with its own
+ * The whole marketplace as a value: every service, each in its own process with its own
  * database, side by side behind the gateway. `npm start` (start.ts) and the cross-service tests (e2e/) both
  * run it through {@link startStack}, so what the tests exercise is what a laptop runs.
  */
@@ -17,14 +17,7 @@ import { EMULATOR_WEBHOOK_SECRET } from '@ticketing/stripe-emulator';
 import { formatLogLine } from './log-format';
 import { findFreePort, isPortTaken } from './ports';
 import { delay, describeExit, hasExited, stopChildProcess, terminateOnExit, waitForExit } from './processes';
-import {
-  DEFAULT_NAMESPACE,
-  databaseNameOf,
-  findPresentServices,
-  SERVICES,
-  type ServiceDefinition,
-  type ServiceName,
-} from './services';
+import { DEFAULT_NAMESPACE, databaseNameOf, SERVICES, type ServiceDefinition, type ServiceName } from './services';
 
 /** The gateway's port when neither `gatewayPort` nor ephemeral ports are asked for. */
 export const DEFAULT_GATEWAY_PORT = 3000;
@@ -73,7 +66,7 @@ export interface StackOptions {
    * stack's own.
    */
   env?: Record<string, string | undefined>;
-  /** The services to run; default every one present. The Stripe emulator comes with payments. */
+  /** The services to run; default every one. The Stripe emulator comes with payments. */
   services?: readonly ServiceName[];
   /** Receives every line a service prints; default: readable lines prefixed with its name on our stdout/stderr. */
   onServiceOutput?: (service: ServiceName, line: string, stream: 'stdout' | 'stderr') => void;
@@ -115,11 +108,9 @@ export interface RunningStack {
   dropExpirationQueue(): Promise<void>;
 }
 
-type RunnableService = ServiceDefinition & { entry: string };
-
 /** One service of the stack and the process currently running it, if any. */
 interface Component {
-  definition: RunnableService;
+  definition: ServiceDefinition;
   port: number;
   env: NodeJS.ProcessEnv;
   databaseName?: string;
@@ -353,41 +344,27 @@ function buildSharedEnv(options: StackOptions, namespace: string): NodeJS.Proces
   return env;
 }
 
-/** The services to run, in registry order, each known, present and (the client aside) runnable. */
-function selectServices(options: StackOptions, env: NodeJS.ProcessEnv): RunnableService[] {
-  const present = findPresentServices(options.repoRoot);
-  const isPresent = (name: ServiceName): boolean => present.some((service) => service.name === name);
-  let wanted: ServiceDefinition[];
-  if (options.services === undefined) {
-    wanted = present;
-  } else {
+/** The services to run, in registry order: the ones asked for (every one by default), all known. */
+function selectServices(options: StackOptions, env: NodeJS.ProcessEnv): ServiceDefinition[] {
+  let wanted: readonly ServiceDefinition[] = SERVICES;
+  if (options.services !== undefined) {
     const names = new Set<string>(options.services);
     for (const name of names) {
-      const definition = SERVICES.find((service) => service.name === name);
-      if (definition === undefined) throw new StackError(`there is no service named ${name}`);
-      if (!isPresent(definition.name)) {
-        throw new StackError(
-          `${name} is not in this repository yet (${definition.dir}/${definition.marker} is missing)`,
-        );
-      }
+      if (!SERVICES.some((service) => service.name === name)) throw new StackError(`there is no service named ${name}`);
     }
-    wanted = present.filter(
+    wanted = SERVICES.filter(
       (service) => names.has(service.name) || (service.onlyWithoutStripeKey === true && names.has('payments')),
     );
   }
   const stripeKeySet = Boolean(env.STRIPE_SECRET_KEY);
-  return wanted.filter((service): service is RunnableService => {
-    if (service.onlyWithoutStripeKey && stripeKeySet) {
-      options.log(`${label(service.name)} not started: STRIPE_SECRET_KEY is set, so payments talks to Stripe`);
-      return false;
-    }
-    if (service.entry !== undefined) return true;
-    options.log(`${label(service.name)} not started: its entry point is not decided yet`);
+  return wanted.filter((service) => {
+    if (!service.onlyWithoutStripeKey || !stripeKeySet) return true;
+    options.log(`${label(service.name)} not started: STRIPE_SECRET_KEY is set, so payments talks to Stripe`);
     return false;
   });
 }
 
-function assertBuilt(repoRoot: string, services: readonly RunnableService[]): void {
+function assertBuilt(repoRoot: string, services: readonly ServiceDefinition[]): void {
   const missing = services
     .map((service) => path.join(repoRoot, service.dir, service.entry))
     .filter((entry) => !fs.existsSync(entry));
@@ -404,7 +381,7 @@ function assertBuilt(repoRoot: string, services: readonly RunnableService[]): vo
 }
 
 async function resolvePorts(
-  services: readonly RunnableService[],
+  services: readonly ServiceDefinition[],
   ports: StackOptions['ports'],
 ): Promise<Map<ServiceName, number>> {
   const resolved = new Map<ServiceName, number>();

@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole marketplace on one machine. PostgreSQL, NATS and Redis are reused or started, every
- * service built so far runs with its own database, and the gateway serves it all at http://localhost:PORT.
+ * service runs with its own database, and the gateway serves it all at http://localhost:PORT.
  * Ctrl-C stops, in reverse order, exactly what this run started.
  */
 import * as fs from 'node:fs';

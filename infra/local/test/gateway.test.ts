@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { createGateway } from '../src/gateway';
+import { SERVICES } from '../src/services';
 
 interface Reply {
   status: number;
@@ -272,6 +273,49 @@ describe('gateway own pages', () => {
       expect(reply.url).toBe('/tickets/new');
     } finally {
       await close(client);
+    }
+  });
+});
+
+describe('what the edge exposes', () => {
+  it('routes only /api/… prefixes to the services and / to the web app, so /metrics reaches no service', async () => {
+    for (const service of SERVICES) {
+      for (const prefix of service.routes) {
+        expect([service.name, prefix]).toEqual([
+          service.name,
+          // The web app serves `/` and the API reference (`/api/docs`); a service only its own /api/<name>.
+          service.name === 'client'
+            ? expect.stringMatching(/^\/(api\/docs)?$/)
+            : expect.stringMatching(/^\/api\/[a-z]+$/),
+        ]);
+      }
+    }
+    // The stack's own routing, with an echo upstream per service and one for the web app.
+    const upstreams = await Promise.all(SERVICES.map((service) => startEchoUpstream(service.name)));
+    const edge = createGateway(
+      SERVICES.flatMap((service, index) =>
+        service.routes.map((prefix) => ({ prefix, target: originOf(upstreams[index] as http.Server) })),
+      ),
+      () => undefined,
+    );
+    await listenOnEphemeralPort(edge);
+    try {
+      for (const path of ['/metrics', '/api/../metrics', '/healthz/../metrics']) {
+        const reply = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const { port } = edge.address() as AddressInfo;
+          http
+            .get({ host: '127.0.0.1', port, path, agent: false }, (response) => {
+              let body = '';
+              response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+              response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+            })
+            .on('error', reject);
+        });
+        expect([path, (JSON.parse(reply.body) as Echo).upstream]).toEqual([path, 'client']);
+      }
+    } finally {
+      await close(edge);
+      await Promise.all(upstreams.map(close));
     }
   });
 });

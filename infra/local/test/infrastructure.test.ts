@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 
 import {
@@ -54,13 +55,15 @@ async function natsInfo(port: number): Promise<{ jetstream?: boolean }> {
   return JSON.parse(line.slice('INFO '.length, line.indexOf('\r\n'))) as { jetstream?: boolean };
 }
 
-/** Redis commands as inline commands, one reply line each (enough for PING, SET, CONFIG GET of one key). */
-async function redis(port: number, ...commands: string[]): Promise<string> {
-  return talk(port, commands.map((command) => `${command}\r\n`).join(''), (text) => {
-    // CONFIG GET answers a 2-element array: 5 lines.
-    const expected = commands.reduce((lines, command) => lines + (command.startsWith('CONFIG GET') ? 5 : 1), 0);
-    return text.split('\r\n').length > expected;
-  });
+/** Runs `use` on a connection to the Redis on `port` of this machine, and closes it. */
+async function withRedis<T>(port: number, use: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await redis.connect();
+    return await use(redis);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function queryOne<T>(url: string, sql: string): Promise<T> {
@@ -129,10 +132,12 @@ describe('ensureInfrastructure when nothing answers on this machine', () => {
     expect(infrastructure.redisUrl).toBe(env.REDIS_URL);
 
     expect((await natsInfo(ports.nats)).jetstream).toBe(true);
-    expect(await redis(ports.redis, 'PING')).toBe('+PONG\r\n');
-    const redisConfig = await redis(ports.redis, 'CONFIG GET maxmemory-policy', 'CONFIG GET appendonly');
-    expect(redisConfig).toContain('noeviction');
-    expect(redisConfig).toMatch(/appendonly\r\n\$3\r\nyes/);
+    expect(await withRedis(ports.redis, (redis) => redis.ping())).toBe('PONG');
+    expect(await withRedis(ports.redis, (redis) => redis.config('GET', 'maxmemory-policy'))).toEqual([
+      'maxmemory-policy',
+      'noeviction',
+    ]);
+    expect(await withRedis(ports.redis, (redis) => redis.config('GET', 'appendonly'))).toEqual(['appendonly', 'yes']);
     const row = await queryOne<{ answer: number }>(infrastructure.databaseUrl, 'SELECT 1 AS answer');
     expect(row.answer).toBe(1);
 
@@ -160,7 +165,7 @@ describe('ensureInfrastructure when nothing answers on this machine', () => {
     await admin.connect();
     await admin.query('CREATE TABLE kept (value text); INSERT INTO kept VALUES ($$still here$$)');
     await admin.end();
-    await redis(ports.redis, 'SET kept still-here');
+    await withRedis(ports.redis, (redis) => redis.set('kept', 'still-here'));
     await first.stop();
 
     const second = await ensure({ env });
@@ -170,7 +175,7 @@ describe('ensureInfrastructure when nothing answers on this machine', () => {
     expect(await queryOne<{ value: string }>(second.databaseUrl, 'SELECT value FROM kept')).toEqual({
       value: 'still here',
     });
-    expect(await redis(ports.redis, 'GET kept')).toBe('$10\r\nstill-here\r\n');
+    expect(await withRedis(ports.redis, (redis) => redis.get('kept'))).toBe('still-here');
     await second.stop();
   });
 

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 
 import { dropDatabase, type RunningInfrastructure } from '../src/infrastructure';
@@ -51,15 +52,10 @@ const infrastructure: RunningInfrastructure = {
 function makeFakeRepo(options: { unbuilt?: ServiceName[] } = {}): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-test-'));
   for (const service of SERVICES) {
-    const dir = path.join(root, service.dir);
-    fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: service.name }));
-    fs.mkdirSync(path.dirname(path.join(dir, service.marker)), { recursive: true });
-    fs.writeFileSync(path.join(dir, service.marker), '');
-    if (service.entry !== undefined && !options.unbuilt?.includes(service.name)) {
-      fs.mkdirSync(path.dirname(path.join(dir, service.entry)), { recursive: true });
-      fs.writeFileSync(path.join(dir, service.entry), FAKE_SERVICE);
-    }
+    if (options.unbuilt?.includes(service.name)) continue;
+    const entry = path.join(root, service.dir, service.entry);
+    fs.mkdirSync(path.dirname(entry), { recursive: true });
+    fs.writeFileSync(entry, FAKE_SERVICE);
   }
   return root;
 }
@@ -110,22 +106,6 @@ async function databasesNamed(prefix: string): Promise<string[]> {
   }
 }
 
-/** One command to the test Redis, answering its first reply line (`+OK`, `:1`). */
-function redis(command: string[]): Promise<string> {
-  const url = new URL(infrastructure.redisUrl);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: url.hostname, port: Number(url.port || 6379) });
-    socket.once('error', reject);
-    socket.once('data', (chunk) => {
-      socket.destroy();
-      resolve(String(chunk).split('\r\n')[0] ?? '');
-    });
-    socket.write(
-      `*${command.length}\r\n${command.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('')}`,
-    );
-  });
-}
-
 function readyPorts(lines: readonly string[]): number[] {
   return lines.flatMap((line) => {
     const match = / ready on http:\/\/127\.0\.0\.1:(\d+) /.exec(line);
@@ -133,17 +113,18 @@ function readyPorts(lines: readonly string[]): number[] {
   });
 }
 
+// A dozen stacks and their databases: side by side, and with room for a loaded machine (each stop may wait
+// for seven processes to exit).
 afterAll(async () => {
-  for (const stack of stacks) await stack.stop();
+  await Promise.all(stacks.map((stack) => stack.stop()));
   // Also the databases of stacks that failed to start, which returned no handle.
-  for (const namespace of namespaces) {
-    for (const name of await databasesNamed(namespace)) await dropDatabase(infrastructure.databaseUrl, name);
-  }
+  const names = (await Promise.all(namespaces.map((namespace) => databasesNamed(namespace)))).flat();
+  await Promise.all(names.map((name) => dropDatabase(infrastructure.databaseUrl, name)));
   fs.rmSync(repoRoot, { recursive: true, force: true });
-});
+}, 120_000);
 
 describe('startStack', () => {
-  it('runs every present service on its own port behind the gateway, which routes by path prefix', async () => {
+  it('runs every service on its own port behind the gateway, which routes by path prefix', async () => {
     const lines: string[] = [];
     const stack = await start({}, lines);
 
@@ -274,19 +255,24 @@ describe('startStack', () => {
     const stack = await start({ namespace }, lines);
     const queueKey = `bull:${namespace}-order-expiration:delayed`;
     const otherKey = `bull:${namespace}-order-expirations:delayed`;
-    expect(await redis(['SET', queueKey, '1'])).toBe('+OK');
-    expect(await redis(['SET', otherKey, '1'])).toBe('+OK');
-    const ports = [...readyPorts(lines), stack.gatewayPort];
-    expect(ports).toHaveLength(8);
+    const redis = new Redis(infrastructure.redisUrl);
+    try {
+      await redis.set(queueKey, '1');
+      await redis.set(otherKey, '1');
+      const ports = [...readyPorts(lines), stack.gatewayPort];
+      expect(ports).toHaveLength(8);
 
-    await stack.stop();
-    await stack.stop();
-    for (const port of ports) expect(await isPortTaken(port)).toBe(false);
-    await stack.dropDatabases();
-    expect(await databasesNamed(namespace)).toEqual([]);
-    await stack.dropExpirationQueue();
-    expect(await redis(['EXISTS', queueKey])).toBe(':0');
-    expect(await redis(['DEL', otherKey])).toBe(':1');
+      await stack.stop();
+      await stack.stop();
+      for (const port of ports) expect(await isPortTaken(port)).toBe(false);
+      await stack.dropDatabases();
+      expect(await databasesNamed(namespace)).toEqual([]);
+      await stack.dropExpirationQueue();
+      expect(await redis.exists(queueKey)).toBe(0);
+      expect(await redis.del(otherKey)).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('without a namespace, dropExpirationQueue() refuses to touch the shared queue', async () => {

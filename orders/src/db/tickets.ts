@@ -20,7 +20,7 @@ export async function insertTicket(db: Executor, ticket: TicketReplica): Promise
 export async function updateTicket(
   db: Executor,
   id: string,
-  changes: Pick<TicketReplica, 'title' | 'price' | 'version'>,
+  changes: Pick<TicketReplica, 'title' | 'price' | 'startsAt' | 'version'>,
 ): Promise<TicketReplica | undefined> {
   const [updated] = await db
     .update(tickets)

@@ -7,7 +7,7 @@ export const RETIRED_TICKET_DURABLES = ['orders-ticket-created', 'orders-ticket-
 
 /**
  * Keeps the ticket replica, applying `ticket.created` and `ticket.updated` from ONE consumer, in the order
- * the tickets service stored them, and each version only on top of the one before it (DESIGN.md rule 3):
+ * the tickets service stored them, and each version only on top of the one before it (docs/rules.md#rule-3):
  * an update can no longer overtake its ticket's creation and wait out a retry delay while a buyer orders
  * at the old price. After each commit, buyers of this process waiting for the ticket are woken.
  */

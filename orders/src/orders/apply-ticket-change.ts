@@ -17,10 +17,12 @@ export async function applyTicketChange(
   switch (decideVersion(replica?.version, ticket.version)) {
     case 'apply': {
       const { id, title, price, userId, version } = ticket;
+      // An event from before tickets had a start carries none: the ticket had none then.
+      const startsAt = ticket.startsAt ? new Date(ticket.startsAt) : null;
       // ON CONFLICT DO NOTHING / WHERE version = N−1: another instance may have applied it since the read.
       const applied = replica
-        ? await updateTicket(tx, id, { title, price, version })
-        : await insertTicket(tx, { id, title, price, userId, version });
+        ? await updateTicket(tx, id, { title, price, startsAt, version })
+        : await insertTicket(tx, { id, title, price, userId, startsAt, version });
       if (!applied) throw new RetryLaterError(`ticket ${id} changed while applying version ${version}`);
       return { result: 'applied' };
     }

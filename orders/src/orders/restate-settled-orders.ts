@@ -13,7 +13,7 @@ export interface RestateOptions {
 }
 
 /**
- * The reconciliation backstop (DESIGN.md rule 7): restates every order once, `settleSeconds` after it last
+ * The reconciliation backstop (docs/rules.md#rule-7): restates every order once, `settleSeconds` after it last
  * changed, as `order.restated` carrying its whole state. Tickets and payments apply it as a state transfer,
  * so a replica that missed one of the order's events (dead-lettered, or a bug) converges without a person.
  *

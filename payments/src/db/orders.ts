@@ -21,7 +21,7 @@ export async function insertOrder(tx: Executor, order: OrderReplica): Promise<vo
   await tx.insert(orders).values(order).onConflictDoNothing({ target: orders.id });
 }
 
-/** Applies the owner's version `version` on top of `previousVersion` (DESIGN.md rule 3). */
+/** Applies the owner's version `version` on top of `previousVersion` (docs/rules.md#rule-3). */
 export async function updateOrder(
   tx: Executor,
   id: string,

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { ChargeStatus, OrderStatus } from '@ticketing/common';
+import { check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { ChargeStatus, OrderStatus, type TraceCarrier } from '@ticketing/common';
 
 // The outbox and inbox tables live in every service's database; re-exported so drizzle-kit migrates them.
 export { outbox, processedEvents } from '@ticketing/common';
@@ -36,6 +36,11 @@ export const orders = pgTable('orders', {
   /** Integer cents: what the buyer is charged. */
   price: integer('price').notNull(),
   version: integer('version').notNull(),
+  /**
+   * The trace the order's creation was heard in (`traceparent`), when tracing is on: paying it later, in
+   * another request, joins that trace, so one purchase is one trace (see inTraceOf in common).
+   */
+  traceContext: jsonb('trace_context').$type<TraceCarrier>(),
 });
 
 export type OrderReplica = typeof orders.$inferSelect;
@@ -81,7 +86,7 @@ export const charges = pgTable(
   },
   (table) => [
     /**
-     * No double payment (DESIGN.md rule 5): at most one charge per order that is not failed, whatever the
+     * No double payment (docs/rules.md#rule-5): at most one charge per order that is not failed, whatever the
      * timing. A declined attempt may be followed by another one.
      */
     uniqueIndex('charges_one_live_per_order_idx')

@@ -5,7 +5,7 @@ import { logRefunds } from './log-refunds';
 
 /**
  * order.cancelled → the replica is cancelled (on version N−1 only), and a completed charge of the order is
- * refunded in the same transaction (DESIGN.md rule 5: a payment that raced the expiry, or a cancel that
+ * refunded in the same transaction (docs/rules.md#rule-5: a payment that raced the expiry, or a cancel that
  * crossed it). A cancellation before its order.created is retried until the order is known.
  */
 export function orderCancelledListener(outbox: Outbox, stripe: Stripe): ListenerDefinition<'order.cancelled'> {

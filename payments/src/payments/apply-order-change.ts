@@ -1,5 +1,12 @@
 import type Stripe from 'stripe';
-import { OrderStatus, RetryLaterError, decideVersion, type EventData, type Executor } from '@ticketing/common';
+import {
+  OrderStatus,
+  RetryLaterError,
+  currentTraceCarrier,
+  decideVersion,
+  type EventData,
+  type Executor,
+} from '@ticketing/common';
 import { insertOrder, lockOrder, saveOrderState, updateOrder } from '../db/orders';
 import type { Charge, OrderReplica } from '../db/schema';
 import { refundCancelledOrder } from './refund-cancelled-orders';
@@ -83,6 +90,8 @@ function replicaOf(order: OrderState): OrderReplica {
     status: order.status,
     price: order.ticket.price,
     version: order.version,
+    // Where the order was heard, under its reservation's trace (tracing on): paying it continues that trace.
+    traceContext: currentTraceCarrier() ?? null,
   };
 }
 

@@ -3,7 +3,7 @@ import { lockCustomer, saveCustomerVersion } from '../db/customers';
 
 /**
  * user.created and user.updated carry the same payload: the customer at one version. Applied only on top
- * of the version before it (DESIGN.md rule 3); an early one is retried, a replayed one ignored.
+ * of the version before it (docs/rules.md#rule-3); an early one is retried, a replayed one ignored.
  */
 export async function applyUserVersion(tx: Executor, user: EventData<'user.created' | 'user.updated'>): Promise<void> {
   const current = await lockCustomer(tx, user.id);

@@ -11,7 +11,7 @@ export interface ChargeReconciliationOptions {
 }
 
 /**
- * Starts payments' two backstops (DESIGN.md rule 7), each on its own schedule: settling charges whose
+ * Starts payments' two backstops (docs/rules.md#rule-7), each on its own schedule: settling charges whose
  * outcome is unknown, and refunding completed charges of cancelled orders. Either one finding work means
  * the normal path missed something, so what they do is logged as a warning. Stopping waits for a run in
  * progress.

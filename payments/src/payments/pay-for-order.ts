@@ -10,7 +10,9 @@ import {
   OrderStatus,
   PaymentDeclinedError,
   ServiceUnavailableError,
+  inTraceOf,
   isChargeableAmount,
+  type TraceCarrier,
 } from '@ticketing/common';
 import { findLiveCharge, hasDeclinedCharge, insertCharge, setAttemptExpiry, settleCharge } from '../db/charges';
 import { findCustomer } from '../db/customers';
@@ -38,7 +40,7 @@ export interface PaymentRequest {
 }
 
 /**
- * Takes payment for an order with a Stripe PaymentIntent (DESIGN.md rule 5).
+ * Takes payment for an order with a Stripe PaymentIntent (docs/rules.md#rule-5).
  *
  * 1. In a transaction holding the order's row lock: check the order (the buyer's, never declined, not
  *    cancelled, a price Stripe can charge), then start a charge, or resume the one whose earlier attempt
@@ -51,8 +53,14 @@ export interface PaymentRequest {
  *    the charge stays `created` for the next attempt, the webhook, or the settlement backstop).
  */
 export async function payForOrder(deps: PaymentDependencies, request: PaymentRequest): Promise<ChargeView> {
-  const charge = await startAttempt(deps, request);
+  const { charge, orderTrace } = await startAttempt(deps, request);
+  // Steps 2 and 3 join the trace the order's reservation began (one purchase, one trace), linked to this
+  // request's own; so do charge.created and what orders and tickets do on hearing it.
+  return inTraceOf('pay for order', orderTrace, () => chargeCard(deps, charge));
+}
 
+/** Steps 2 and 3: asks Stripe, and records what it answered. */
+async function chargeCard(deps: PaymentDependencies, charge: Charge): Promise<ChargeView> {
   let intent: Stripe.PaymentIntent;
   try {
     intent = await deps.stripe.paymentIntents.create(
@@ -105,8 +113,11 @@ export async function payForOrder(deps: PaymentDependencies, request: PaymentReq
   }
 }
 
-/** Step 1: checks the order under its row lock and returns the charge to send to Stripe. */
-async function startAttempt(deps: PaymentDependencies, request: PaymentRequest): Promise<Charge> {
+/** Step 1: checks the order under its row lock and returns the charge to send to Stripe, and the order's trace. */
+async function startAttempt(
+  deps: PaymentDependencies,
+  request: PaymentRequest,
+): Promise<{ charge: Charge; orderTrace: TraceCarrier | null }> {
   return deps.outbox.transaction(async (tx) => {
     const order = await lockOrder(tx, request.orderId);
     if (!order) throw new NotFoundError('Order not found');
@@ -129,16 +140,17 @@ async function startAttempt(deps: PaymentDependencies, request: PaymentRequest):
       // An earlier attempt whose outcome we never learnt: resume it with its own parameters (Stripe
       // refuses a reused idempotency key with different ones), even if this request names another card.
       await setAttemptExpiry(tx, live.id, attemptExpiresAt);
-      return live;
+      return { charge: live, orderTrace: order.traceContext };
     }
     const customer = await findCustomer(tx, request.userId);
-    return insertCharge(tx, {
+    const charge = await insertCharge(tx, {
       orderId: order.id,
       amount: order.price,
       paymentMethodId: request.paymentMethodId,
       receiptEmail: customer?.email ?? null,
       attemptExpiresAt,
     });
+    return { charge, orderTrace: order.traceContext };
   });
 }
 

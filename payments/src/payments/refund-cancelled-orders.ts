@@ -8,7 +8,7 @@ import type { BackstopDependencies } from './dependencies';
 import { refundCharge } from './refund-charge';
 
 /**
- * The refund decision (DESIGN.md rule 5), made in one place: a cancelled order keeps no money. When the
+ * The refund decision (docs/rules.md#rule-5), made in one place: a cancelled order keeps no money. When the
  * order's replica is cancelled, every completed charge of it without a refund is refunded; otherwise
  * nothing happens. Resolves to the charges refunded now.
  *
@@ -35,7 +35,7 @@ export interface RefundSummary {
 }
 
 /**
- * The backstop for money kept on a cancelled order (DESIGN.md rules 5 and 7). The listeners and the
+ * The backstop for money kept on a cancelled order (docs/rules.md rules 5 and 7). The listeners and the
  * payment path refund in the same transaction as the change that calls for it, so this finds something
  * only after a fault nothing else repaired. Each order whose replica is cancelled while it has a
  * completed charge without a refund goes through the same decision the listeners make

@@ -4,7 +4,7 @@ import { setRefund } from '../db/charges';
 import type { Charge } from '../db/schema';
 
 /**
- * Refunds a charge's payment in full and stores the refund's id (DESIGN.md rule 5).
+ * Refunds a charge's payment in full and stores the refund's id (docs/rules.md#rule-5).
  *
  * Called inside the transaction that decided the refund, while it holds the order's row lock: if Stripe
  * fails, that transaction rolls back and whatever decided it (an event, a webhook, a payment, a backstop

@@ -27,7 +27,7 @@ export type SettlementSummary = Record<Settlement, number> & {
 };
 
 /**
- * The backstop for charges whose outcome is unknown (DESIGN.md rule 7): a payment request that got no
+ * The backstop for charges whose outcome is unknown (docs/rules.md#rule-7): a payment request that got no
  * answer, whose webhook was lost too, and whose buyer did not retry. Each charge still `created`, older
  * than `settleAfterMs`, with no attempt in flight, is looked up at Stripe by our charge id (the
  * PaymentIntent's `metadata.chargeId`) and settled the way the payment's own answer would have been:

@@ -1,7 +1,7 @@
 import { RetryLaterError, inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
 import { lockTicket } from '../tickets/lock-ticket';
 
-/** `order.created` → lock the ticket for the order (DESIGN.md rule 4: tickets mirrors what orders decided). */
+/** `order.created` → lock the ticket for the order (docs/rules.md#rule-4: tickets mirrors what orders decided). */
 export function orderCreatedListener(outbox: Outbox): ListenerDefinition<'order.created'> {
   return inboxListener(outbox, {
     subject: 'order.created',

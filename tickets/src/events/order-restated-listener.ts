@@ -2,7 +2,7 @@ import { RetryLaterError, inboxListener, type ListenerDefinition, type Outbox } 
 import { reconcileTicketWithOrder } from '../tickets/reconcile-ticket-with-order';
 
 /**
- * `order.restated` → make the ticket show what orders decided for that order (DESIGN.md rule 7), whatever
+ * `order.restated` → make the ticket show what orders decided for that order (docs/rules.md#rule-7), whatever
  * this service missed: locked while the order is unpaid, free once it is cancelled, sold once it is
  * complete. Applied with the same rules as the order's own events, so a stale restatement cannot undo a
  * newer one.

@@ -4,7 +4,7 @@ import { isOrderReleased } from '../db/released-orders';
 import { toTicketPayload } from './ticket-payload';
 
 /**
- * The tickets service mirrors the lock that orders decides (DESIGN.md rule 4). `order.created` and
+ * The tickets service mirrors the lock that orders decides (docs/rules.md#rule-4). `order.created` and
  * `order.cancelled` arrive on different consumers in no guaranteed order, so lockTicket and unlockTicket
  * (unlock-ticket.ts) both first take the ticket's row lock: whichever runs second waits, then sees the
  * first one's committed work (the lock it must clear, or the released order it must not lock for).

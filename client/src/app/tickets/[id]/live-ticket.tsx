@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import { TicketStateBadge } from '@/components/badges';
+import { formatEventStart } from '@/lib/event-start';
 import { formatDate, formatPrice } from '@/lib/format';
 import { TICKET_STATE_LABEL, ticketState } from '@/lib/ticket-state';
 import type { Ticket } from '@ticketing/common/api';
@@ -35,6 +36,13 @@ export function LiveTicket({ rendered }: { rendered: Ticket }) {
         <p>
           <TicketStateBadge state={state} />
         </p>
+        {(ticket.startsAt || ticket.venue) && (
+          <p className="event" data-testid="ticket-event">
+            {ticket.startsAt && <time dateTime={ticket.startsAt}>{formatEventStart(ticket.startsAt)}</time>}
+            {ticket.startsAt && ticket.venue && ' · '}
+            {ticket.venue}
+          </p>
+        )}
         <p className="price">{formatPrice(ticket.price)}</p>
         <dl className="facts">
           <dt>Listed</dt>

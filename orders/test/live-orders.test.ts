@@ -13,7 +13,14 @@ import {
 import { ORDERS_RETIRED_DURABLES, ordersListeners } from '../src/events';
 import { startOrderFeed } from '../src/orders/live-orders';
 import type { OrderView } from '../src/orders/order-view';
-import { buildTestApp, createOrdersTestDatabase, seedTicket, signIn, type OrdersTestDatabase } from './helpers';
+import {
+  buildTestApp,
+  createOrdersTestDatabase,
+  seedTicket,
+  signIn,
+  TEST_TERMS,
+  type OrdersTestDatabase,
+} from './helpers';
 
 let database: OrdersTestDatabase;
 let bus: TestBus;
@@ -30,7 +37,9 @@ beforeAll(async () => {
   // hears it and the buyer's stream gets the order.
   built = buildTestApp(database);
   built.outbox.startRelay(bus);
-  listeners = await startListeners(bus, ordersListeners(built.outbox), { retiredDurables: ORDERS_RETIRED_DURABLES });
+  listeners = await startListeners(bus, ordersListeners(built.outbox, TEST_TERMS), {
+    retiredDurables: ORDERS_RETIRED_DURABLES,
+  });
   feed = startOrderFeed(bus, built.liveOrders, createTestLogger());
   server = http.createServer(built.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

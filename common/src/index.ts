@@ -15,4 +15,5 @@ export * from './http';
 export * from './service';
 export * from './money';
 export * from './versions';
+export * from './live';
 export * from './observability';

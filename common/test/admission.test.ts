@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { admissionControl, type AdmissionOptions } from '../src';
+import { admissionControl, leaveAdmission, type AdmissionOptions } from '../src';
 import { createTestLogger } from '../src/testing';
 
 /**
@@ -15,6 +15,13 @@ async function startServer(options: Omit<AdmissionOptions, 'logger'>) {
   app.use(admissionControl({ ...options, logger: createTestLogger() }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  // A long-lived answer (an event stream): it gives its slot back once its headers are out.
+  app.get('/stream', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.write('open\n');
+    leaveAdmission(res);
+    leaveAdmission(res);
   });
   app.get('/work/:name', (req, res) => {
     const name = String(req.params.name);
@@ -148,5 +155,26 @@ describe('admissionControl', () => {
 
     expect((await next).status).toBe(200);
     expect(server.started).toEqual(['a', 'next']);
+  });
+
+  it('when a long-lived answer has left admission, then it no longer counts as work in flight, once only', async () => {
+    server = await startServer({ maxInFlight: 1, queueTimeoutMs: 10_000 });
+    const abandon = new AbortController();
+    const stream = await server.get('/stream', { signal: abandon.signal });
+    expect(stream.status).toBe(200);
+
+    const first = server.get('/work/a');
+    await server.waitUntilStarted('a');
+    // Closing the stream must not give back a slot it gave back already: b waits for a.
+    abandon.abort();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = server.get('/work/b');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.started).toEqual(['a']);
+
+    await server.finish('a');
+    await server.finish('b');
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
   });
 });

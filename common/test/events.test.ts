@@ -29,6 +29,8 @@ function buildSamples(): { [S in Subject]: EventData<S> } {
       price: 2000,
       userId: randomUUID(),
       orderId: null,
+      venue: 'Olympia, Paris',
+      startsAt: '2031-06-12T20:00:00+02:00',
       version: 0,
     },
     'ticket.updated': {
@@ -37,6 +39,8 @@ function buildSamples(): { [S in Subject]: EventData<S> } {
       price: 2500,
       userId: randomUUID(),
       orderId: randomUUID(),
+      venue: null,
+      startsAt: null,
       version: 1,
     },
     'order.created': {
@@ -136,6 +140,22 @@ describe('parseEnvelope', () => {
   ])('when a ticket price is %s, then it is rejected', (_name, price) => {
     const data = { ...buildSamples()['ticket.created'], price };
     malformed(() => parseEnvelope('ticket.created', buildEnvelope('ticket.created', data)));
+  });
+
+  it('when a ticket event was stored before tickets had a venue and a start, then it is still accepted', () => {
+    const { venue: _venue, startsAt: _startsAt, ...older } = buildSamples()['ticket.created'];
+    const parsed = parseEnvelope('ticket.created', buildEnvelope('ticket.created', older)).data;
+    expect(parsed.venue).toBeUndefined();
+    expect(parsed.startsAt).toBeUndefined();
+  });
+
+  it.each([
+    ['an empty venue', { venue: '' }],
+    ['a start without an offset', { startsAt: '2031-06-12T20:00:00' }],
+    ['a start that is not a time', { startsAt: 'next Friday' }],
+  ])('when a ticket event has %s, then it is rejected', (_case, change) => {
+    const data = { ...buildSamples()['ticket.updated'], ...change };
+    malformed(() => parseEnvelope('ticket.updated', buildEnvelope('ticket.updated', data)));
   });
 
   it('when a charge amount is fractional, then it is rejected', () => {

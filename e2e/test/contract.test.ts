@@ -10,7 +10,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 
-import type { Charge, ErrorEnvelope, Order, OwnedTicket, Ticket, User } from '@ticketing/common/api';
+import type {
+  Charge,
+  ErrorEnvelope,
+  Order,
+  OwnedTicket,
+  Ticket,
+  User,
+  WaitingListEntry,
+  WaitingPlace,
+} from '@ticketing/common/api';
 import { refuseConnections, waitFor } from '@ticketing/common/testing';
 import { SERVICES } from '@ticketing/local-stack';
 import { EMULATOR_WEBHOOK_SECRET, signWebhookPayload } from '@ticketing/stripe-emulator';
@@ -132,6 +141,20 @@ describe('tickets', () => {
     expect(ticket).toMatchObject({ price: 25.5, orderId: null, sold: false, version: 0 });
 
     expectStatus(await seller.post('/api/tickets', { title: '', price: 0.1 }), 400);
+    const dated = expectStatus(
+      await seller.post<Ticket>('/api/tickets', {
+        title: 'Contract opera',
+        price: 60,
+        venue: 'Palais Garnier',
+        startsAt: '2031-06-12T20:00:00+02:00',
+      }),
+      201,
+    );
+    expect(dated.body).toMatchObject({ venue: 'Palais Garnier', startsAt: '2031-06-12T20:00:00+02:00' });
+    expectStatus(
+      await seller.post('/api/tickets', { title: 'Past', price: 10, startsAt: '2001-01-01T20:00:00Z' }),
+      400,
+    );
     expectStatus(await visitor().post('/api/tickets', { title: 'Anonymous', price: 10 }), 401);
 
     const edited = expectStatus(
@@ -162,6 +185,17 @@ describe('tickets', () => {
     expectStatus(await visitor().get(next!), 200);
     expectStatus(await visitor().get('/api/tickets?limit=0'), 400);
     expectStatus(await visitor().get('/api/tickets?cursor=forged'), 400);
+
+    // A search: its next page repeats it before the page's own parameters.
+    const searched = expectStatus(
+      await visitor().get<Ticket[]>('/api/tickets?q=contract&minPrice=0&maxPrice=999999.99&sort=price&limit=1'),
+      200,
+    );
+    expect(searched.headers.get('link')).toMatch(
+      /^<\/api\/tickets\?q=contract&minPrice=0&maxPrice=999999\.99&sort=price&limit=1&cursor=[A-Za-z0-9_-]+>; rel="next"$/,
+    );
+    expectStatus(await visitor().get('/api/tickets?from=2031-06-01&to=2031-06-30T23:59:59Z&sort=date'), 200);
+    expectStatus(await visitor().get('/api/tickets?sort=oldest'), 400);
 
     const mine = expectStatus(await seller.get<Ticket[]>('/api/tickets/mine'), 200);
     expect(mine.body.map((ticket) => ticket.userId)).toEqual([first.userId, first.userId]);
@@ -289,6 +323,47 @@ describe('orders and payments', () => {
     expectStatus(await buyer.delete(`/api/orders/${cancelled.id}`), 204);
   });
 
+  it('when a buyer queues for a reserved ticket, lists their places and leaves, then every answer is as documented', async () => {
+    const seller = await signUp('seller');
+    const holder = await signUp('holder');
+    const waiter = await signUp('waiter');
+    const ticket = await listTicket(seller, 25);
+
+    // For sale: buy it instead (409), once orders knows the ticket (404 until then).
+    expectStatus(await waitForReply(() => waiter.post('/api/orders/waitlist', { ticketId: ticket.id }), [404]), 409);
+    const order = await buyTicket(holder, ticket);
+    const joined = expectStatus(
+      await waiter.post<WaitingListEntry>('/api/orders/waitlist', { ticketId: ticket.id }),
+      201,
+    );
+    expect(joined.body).toEqual({ ticketId: ticket.id, position: 1 });
+    expectStatus(await seller.post('/api/orders/waitlist', { ticketId: ticket.id }), 403);
+    expectStatus(await waiter.post('/api/orders/waitlist', { ticketId: 'not-an-id' }), 400);
+    expectStatus(await waiter.post('/api/orders/waitlist', { ticketId: randomUUID() }), 404);
+    expectStatus(await visitor().post('/api/orders/waitlist', { ticketId: ticket.id }), 401);
+
+    expect(expectStatus(await waiter.get<WaitingPlace[]>('/api/orders/waitlist'), 200).body).toEqual([
+      {
+        ticketId: ticket.id,
+        position: 1,
+        ticket: { id: ticket.id, title: 'Contract concert', price: 25 },
+        joinedAt: expect.any(String),
+      },
+    ]);
+    expectStatus(await visitor().get('/api/orders/waitlist'), 401);
+
+    expectStatus(await waiter.delete(`/api/orders/waitlist/${ticket.id}`), 204);
+    expectStatus(await waiter.delete('/api/orders/waitlist/not-an-id'), 404);
+    expectStatus(await visitor().delete(`/api/orders/waitlist/${ticket.id}`), 401);
+
+    // Back in line when the holder cancels: the ticket is reserved for the waiter at once.
+    expectStatus(await waiter.post('/api/orders/waitlist', { ticketId: ticket.id }), 201);
+    expectStatus(await holder.delete(`/api/orders/${order.id}`), 204);
+    expect(expectStatus(await waiter.get<Order[]>('/api/orders'), 200).body).toMatchObject([
+      { status: 'created', ticket: { id: ticket.id, price: 25 } },
+    ]);
+  });
+
   it('when Stripe delivers a signed event, then 200; an unsigned or forged one is 400', async () => {
     const payload = {
       id: `evt_contract_${randomBytes(6).toString('hex')}`,
@@ -337,6 +412,52 @@ describe('what every operation refuses', () => {
   );
 });
 
+describe('live updates', () => {
+  it('when anyone watches a ticket, or several, then each stream starts with the ticket as GET shows it; refusals are as documented', async () => {
+    const seller = await signUp('streamer');
+    const ticket = await listTicket(seller);
+    const shown = expectStatus(await visitor().get<Ticket>(`/api/tickets/${ticket.id}`), 200).body;
+
+    const one = await visitor().openStream(`/api/tickets/${ticket.id}/stream`);
+    const many = await visitor().openStream(`/api/tickets/stream?ids=${ticket.id},${randomUUID()}`);
+    try {
+      const snapshot = await one.nextEvent();
+      expect([snapshot.name, snapshot.id, JSON.parse(snapshot.data)]).toEqual(['ticket', String(shown.version), shown]);
+      const first = await many.nextEvent();
+      expect([first.name, first.id, JSON.parse(first.data)]).toEqual(['ticket', undefined, shown]);
+    } finally {
+      one.close();
+      many.close();
+    }
+
+    expect((await visitor().openStream(`/api/tickets/${randomUUID()}/stream`)).status).toBe(404);
+    const refused = await visitor().openStream('/api/tickets/stream?ids=not-an-id');
+    expect([refused.status, JSON.parse(refused.text())]).toEqual([
+      400,
+      { errors: [{ message: 'ids must be 1 to 100 ticket ids separated by commas', field: 'ids' }] },
+    ]);
+  });
+
+  it('when a buyer watches their order, then the stream starts with the order as GET shows it; others are refused as documented', async () => {
+    const seller = await signUp('stream-seller');
+    const buyer = await signUp('stream-buyer');
+    const order = await buyTicket(buyer, await listTicket(seller));
+    const shown = expectStatus(await buyer.get<Order>(`/api/orders/${order.id}`), 200).body;
+
+    const stream = await buyer.openStream(`/api/orders/${order.id}/stream`);
+    try {
+      const snapshot = await stream.nextEvent();
+      expect([snapshot.name, snapshot.id, JSON.parse(snapshot.data)]).toEqual(['order', String(shown.version), shown]);
+    } finally {
+      stream.close();
+    }
+
+    expect((await visitor().openStream(`/api/orders/${order.id}/stream`)).status).toBe(401);
+    expect((await (await signUp('stream-stranger')).openStream(`/api/orders/${order.id}/stream`)).status).toBe(403);
+    expect((await buyer.openStream(`/api/orders/${randomUUID()}/stream`)).status).toBe(404);
+  });
+});
+
 describe('a service whose database is unreachable', () => {
   const outages = [
     {
@@ -379,6 +500,15 @@ describe('limits (last: they leave their counters spent)', () => {
       await sendUntil(429, ORDER_LIMIT + 1, () => buyer.post('/api/orders', { ticketId: 'not-an-id' })),
       429,
     );
+  });
+
+  it('when a buyer joins and leaves waiting lists too often, then 429 for each', async () => {
+    const buyer = await signUp('fickle');
+    expectStatus(
+      await sendUntil(429, ORDER_LIMIT + 1, () => buyer.post('/api/orders/waitlist', { ticketId: 'not-an-id' })),
+      429,
+    );
+    expectStatus(await buyer.delete(`/api/orders/waitlist/${randomUUID()}`), 429);
   });
 
   it('when a buyer tries to pay too often, then 429', async () => {

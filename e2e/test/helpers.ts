@@ -64,6 +64,13 @@ export class ApiClient {
     return { method, path, requestBody, status: response.status, headers: response.headers, body: body as Body, text };
   }
 
+  /** The `Cookie` header this client sends (its session), or undefined before any cookie was set. */
+  cookieHeader(): string | undefined {
+    return this.cookies.size === 0
+      ? undefined
+      : [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
   get<Body = unknown>(path: string): Promise<Reply<Body>> {
     return this.request<Body>('GET', path);
   }

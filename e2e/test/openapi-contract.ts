@@ -5,6 +5,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 
+import { readEventStream, type EventStreamReader } from '@ticketing/common/testing';
 import { ApiClient, type Reply } from './helpers';
 
 /** docs/openapi.yaml: the document every answer of the real services is held to. */
@@ -156,6 +157,11 @@ export class ApiContract {
   }
 
   private checkBody(key: string, where: string, response: Response, exchange: Exchange): string[] {
+    if (response.content?.['text/event-stream']) {
+      // A stream never ends: its type is checked here, its events by the test that reads them.
+      const type = exchange.headers.get('content-type') ?? '';
+      return /^text\/event-stream\b/.test(type) ? [] : [`${where}: content-type ${type}, not text/event-stream`];
+    }
     const schema = response.content?.['application/json']?.schema;
     if (!schema) {
       return exchange.text === '' ? [] : [`${where}: documented without a body, but answered ${exchange.text}`];
@@ -230,10 +236,33 @@ export function expectToKeepTheContract(contract: ApiContract, exchange: Exchang
 export class ContractClient extends ApiClient {
   constructor(
     private readonly contract: ApiContract,
-    baseUrl: string,
+    private readonly streamBaseUrl: string,
     email?: string,
   ) {
-    super(baseUrl, email);
+    super(streamBaseUrl, email);
+  }
+
+  /**
+   * Opens a stream of server-sent events with this client's session, as a browser's EventSource would, and
+   * holds its answer to the contract: a stream once its headers are in, an error once its body is. Close it.
+   */
+  async openStream(path: string, headers: Record<string, string> = {}): Promise<EventStreamReader> {
+    const cookie = this.cookieHeader();
+    const reader = await readEventStream(`${this.streamBaseUrl}${path}`, { ...(cookie ? { cookie } : {}), ...headers });
+    if (reader.status !== 200) await reader.ended;
+    const exchange: Exchange = { method: 'GET', path, status: reader.status, headers: new Headers(), text: '' };
+    for (const [name, value] of Object.entries(reader.headers)) {
+      for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value])
+        exchange.headers.append(name, one);
+    }
+    exchange.text = reader.status === 200 ? '' : reader.text();
+    try {
+      expectToKeepTheContract(this.contract, exchange);
+    } catch (error) {
+      reader.close();
+      throw error;
+    }
+    return reader;
   }
 
   override async request<Body = unknown>(

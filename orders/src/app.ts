@@ -10,6 +10,7 @@ import {
 } from '@ticketing/common';
 import { type OrdersConfig } from './config';
 import { ordersRoutes } from './routes';
+import type { LiveOrders } from './orders/live-orders';
 
 export interface OrdersAppDependencies {
   config: OrdersConfig;
@@ -17,15 +18,24 @@ export interface OrdersAppDependencies {
   logger: Logger;
   readiness: ReadinessProbe;
   rateLimits: SharedRateLimits;
+  /** The live streams of this process (fed from the bus by index.ts). */
+  liveOrders: LiveOrders;
 }
 
 /** The orders service's HTTP app; it never listens (index.ts does, tests use supertest). */
-export function buildApp({ config, outbox, logger, readiness, rateLimits }: OrdersAppDependencies): Express {
+export function buildApp({
+  config,
+  outbox,
+  logger,
+  readiness,
+  rateLimits,
+  liveOrders,
+}: OrdersAppDependencies): Express {
   return createServiceApp({
     logger,
     session: sessionSettings(config),
     admission: admissionSettings(config),
     readiness,
-    routes: ordersRoutes(outbox, config, rateLimits),
+    routes: ordersRoutes(outbox, config, rateLimits, liveOrders),
   });
 }

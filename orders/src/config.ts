@@ -1,10 +1,17 @@
 import { z } from 'zod';
-import { loadConfig, rateLimitEnvironment, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
+import {
+  liveStreamEnvironment,
+  loadConfig,
+  rateLimitEnvironment,
+  serviceEnvironment,
+  sessionEnvironment,
+} from '@ticketing/common';
 
-/** The orders service's environment: the shared variables, the session, the lock window and the sweep. */
+/** The orders service's environment: the shared variables, the session, live streams, the lock window and the sweep. */
 export const ordersEnvironment = serviceEnvironment(3003)
   .extend(sessionEnvironment.shape)
   .extend(rateLimitEnvironment.shape)
+  .extend(liveStreamEnvironment.shape)
   .extend({
     /** How long a buyer holds the ticket while paying: expiresAt = creation + this. */
     ORDER_EXPIRATION_SECONDS: z.coerce

@@ -3,6 +3,7 @@ import {
   Outbox,
   connectDatabase,
   createLogger,
+  liveStreamSettings,
   runService,
   probeReadiness,
   SharedRateLimits,
@@ -14,6 +15,8 @@ import { loadOrdersConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
 import { ORDERS_RETIRED_DURABLES, ordersListeners } from './events';
+import { createLiveOrders, startOrderFeed } from './orders/live-orders';
+import { reservationTermsOf } from './orders/reservation-terms';
 import { startOrderRestatement } from './orders/restate-settled-orders';
 import { startOrderSweep } from './orders/sweep-overdue-orders';
 
@@ -42,12 +45,16 @@ void runService(logger, async (lifecycle) => {
   lifecycle.onStop('outbox relay', () => outbox.stopRelay());
 
   // Stopped before the relay, so that events their last effects recorded still get published.
-  const listeners = await startListeners(bus, ordersListeners(outbox), { retiredDurables: ORDERS_RETIRED_DURABLES });
+  const terms = reservationTermsOf(config);
+  const listeners = await startListeners(bus, ordersListeners(outbox, terms), {
+    retiredDurables: ORDERS_RETIRED_DURABLES,
+  });
   lifecycle.onStop('listeners', () => listeners.stop());
 
   const sweep = startOrderSweep(outbox, {
     intervalSeconds: config.ORDER_SWEEP_INTERVAL_SECONDS,
     graceSeconds: config.ORDER_SWEEP_GRACE_SECONDS,
+    terms,
     logger,
   });
   lifecycle.onStop('order sweep', () => sweep.stop());
@@ -62,6 +69,15 @@ void runService(logger, async (lifecycle) => {
   // Abuse limits shared with the other replicas; they stay open (and say so) while Redis is away.
   const rateLimits = await SharedRateLimits.startFor(lifecycle, config, logger);
 
+  // One subscription per process hands order changes to the streams its buyers hold open.
+  const liveOrders = createLiveOrders(database.db, liveStreamSettings(config), logger);
+  const feed = startOrderFeed(bus, liveOrders, logger);
+
   const readiness = probeReadiness({ database, bus });
-  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, rateLimits }), config.PORT);
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, rateLimits, liveOrders }), config.PORT);
+  // Registered after the server, so stopped before it: open streams would hold its close() for ever.
+  lifecycle.onStop('live streams', async () => {
+    feed.stop();
+    liveOrders.close();
+  });
 });

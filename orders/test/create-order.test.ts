@@ -83,6 +83,19 @@ describe('POST /api/orders', () => {
     expect(response.body).toEqual({ errors: [{ message: 'You cannot buy your own ticket' }] });
   });
 
+  it('when the ticket’s event has started, then it answers 409 and records nothing', async () => {
+    const ticket = await seedTicket(context.database, { startsAt: new Date(Date.now() - 1_000) });
+    const before = (await recordedPayloads(context.database, 'order.created')).length;
+    const response = await post({ ticketId: ticket.id, ticketVersion: 0 }, signIn().cookie).expect(409);
+    expect(response.body).toEqual({ errors: [{ message: 'The event has already started' }] });
+    expect(await recordedPayloads(context.database, 'order.created')).toHaveLength(before);
+  });
+
+  it('when the ticket’s event starts later, then it is reserved as any other', async () => {
+    const ticket = await seedTicket(context.database, { startsAt: new Date(Date.now() + 60_000) });
+    await post({ ticketId: ticket.id }, signIn().cookie).expect(201);
+  });
+
   it('when another buyer already holds the ticket, then it answers 409 and records nothing', async () => {
     const ticket = await seedTicket(context.database);
     await post({ ticketId: ticket.id }, signIn().cookie).expect(201);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import {
   Outbox,
+  liveStreamSettings,
   listRecordedEvents,
   processedEvents,
   type EventData,
@@ -18,15 +19,20 @@ import {
   type TestDatabase,
 } from '@ticketing/common/testing';
 import { buildApp } from '../src/app';
+import { createLiveOrders } from '../src/orders/live-orders';
 import { loadOrdersConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
 import * as schema from '../src/db/schema';
+import type { ReservationTerms } from '../src/orders/reservation-terms';
 import { orders, tickets, type TicketReplica } from '../src/db/schema';
 
 export type OrdersTestDatabase = TestDatabase<typeof schema>;
 
 /** The lock window tests run with: short enough to tell from the 900 s default. */
 export const TEST_EXPIRATION_SECONDS = 120;
+
+/** The terms of reservations a release hands to a waiting list, in tests that call the use cases directly. */
+export const TEST_TERMS: ReservationTerms = { expiresInSeconds: TEST_EXPIRATION_SECONDS, maxLiveOrders: 5 };
 
 /** A migrated database of its own for one test file. */
 export function createOrdersTestDatabase(): Promise<OrdersTestDatabase> {
@@ -54,14 +60,16 @@ export function buildTestApp(database: OrdersTestDatabase, env: NodeJS.ProcessEn
   const config = testConfig(database, env);
   const logger = createTestLogger();
   const outbox = new Outbox(database.db, { logger });
+  const liveOrders = createLiveOrders(database.db, liveStreamSettings(config), logger);
   const app = buildApp({
     config,
     outbox,
     logger,
     readiness: probeReadiness({ database }),
     rateLimits: rateLimitsForNewApp(),
+    liveOrders,
   });
-  return { app, outbox, config };
+  return { app, outbox, config, liveOrders };
 }
 
 /** A signed-in caller: the `Cookie` header value and who it is. */

@@ -22,6 +22,7 @@ import { cancelOrder } from '../src/orders/cancel-order';
 import { completeOrder } from '../src/orders/complete-order';
 import { createOrder } from '../src/orders/create-order';
 import {
+  TEST_TERMS,
   cancellationsOf,
   recordedPayloads,
   createOrdersTestDatabase,
@@ -41,7 +42,7 @@ beforeAll(async () => {
   database = await createOrdersTestDatabase();
   bus = await createTestBus();
   outbox = new Outbox(database.db, { logger: createTestLogger() });
-  listeners = await startListeners(bus, ordersListeners(outbox));
+  listeners = await startListeners(bus, ordersListeners(outbox, TEST_TERMS));
 });
 afterAll(async () => {
   await listeners.stop();
@@ -92,6 +93,7 @@ describe('ticket.created', () => {
         price: 4550,
         userId: ticket.userId,
         withdrawn: false,
+        startsAt: null,
         version: 0,
       }),
     );
@@ -110,6 +112,28 @@ describe('ticket.created', () => {
     });
     await bus.publish('ticket.created', ticket);
     await expect(placing).resolves.toMatchObject({ ticket: { id: ticket.id, title: 'Just listed', price: 30 } });
+  });
+
+  it('when a ticket has a start, then the replica keeps it, and once the event has started the ticket cannot be ordered', async () => {
+    const startsAt = new Date(Date.now() + 60 * 60_000);
+    const ticket = ticketEvent({ venue: 'Olympia', startsAt: startsAt.toISOString().replace('Z', '+00:00') });
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', ticket);
+    expect(await findTicketRow(database, ticket.id)).toMatchObject({ startsAt });
+
+    const buyer = randomUUID();
+    const afterStart = new Date(startsAt.getTime() + 1);
+    await expect(
+      createOrder(outbox, buyer, ticket.id, { expiresInSeconds: 900, now: afterStart }),
+    ).rejects.toMatchObject({ statusCode: 409, message: 'The event has already started' });
+    await expect(createOrder(outbox, buyer, ticket.id, { expiresInSeconds: 900 })).resolves.toMatchObject({
+      status: 'created',
+    });
+  });
+
+  it('when a ticket event from before tickets had a start arrives, then the replica holds it without one', async () => {
+    const { venue: _venue, startsAt: _startsAt, ...older } = ticketEvent({ title: 'Older' });
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', older);
+    expect(await findTicketRow(database, older.id)).toMatchObject({ title: 'Older', startsAt: null });
   });
 
   it('when ticket.created is published again under a new event id, then the replica keeps what it has', async () => {
@@ -149,6 +173,7 @@ describe('ticket.updated withdrawn (the seller took the ticket off sale)', () =>
     if (!replica) throw new Error('no replica');
     await publishAndWaitProcessed('orders-ticket-events', 'ticket.updated', {
       ...replica,
+      startsAt: replica.startsAt?.toISOString() ?? null,
       orderId: null,
       withdrawn: true,
       version: replica.version + 1,
@@ -211,6 +236,19 @@ describe('ticket.updated', () => {
     );
   });
 
+  it('when an edit moves the start or removes it, then the replica follows', async () => {
+    const ticket = ticketEvent({ startsAt: '2031-06-12T20:00:00+02:00' });
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', ticket);
+    expect(await findTicketRow(database, ticket.id)).toMatchObject({ startsAt: new Date('2031-06-12T18:00:00Z') });
+
+    const moved = { ...ticket, startsAt: '2031-06-13T21:30:00-04:00', version: 1 };
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.updated', moved);
+    expect(await findTicketRow(database, ticket.id)).toMatchObject({ startsAt: new Date('2031-06-14T01:30:00Z') });
+
+    await publishAndWaitProcessed('orders-ticket-events', 'ticket.updated', { ...moved, startsAt: null, version: 2 });
+    expect(await findTicketRow(database, ticket.id)).toMatchObject({ startsAt: null, version: 2 });
+  });
+
   it('when a version already applied arrives again, then it changes nothing', async () => {
     const ticket = ticketEvent({ title: 'v0' });
     await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', ticket);
@@ -247,7 +285,7 @@ describe('order.expired', () => {
 
   it('when an order the buyer already cancelled expires, then no second order.cancelled is recorded', async () => {
     const order = await placeOrder();
-    await cancelOrder(outbox, order.id);
+    await cancelOrder(outbox, order.id, TEST_TERMS);
     await publishAndWaitProcessed('orders-order-expired', 'order.expired', { orderId: order.id });
     expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
     expect(await cancellationsOf(database, order.id)).toHaveLength(1);
@@ -255,7 +293,7 @@ describe('order.expired', () => {
 
   it('when the same event is delivered twice, then the order is cancelled once', async () => {
     const order = await placeOrder();
-    const listener = orderExpiredListener(outbox);
+    const listener = orderExpiredListener(outbox, TEST_TERMS);
     const event = envelope('order.expired', { orderId: order.id });
     const context = { deliveryCount: 1, logger: createTestLogger() };
     await listener.handle(event, context);
@@ -299,7 +337,7 @@ describe('charge.created', () => {
 
   it('when a charge completes for an order already cancelled, then the order stays cancelled', async () => {
     const order = await placeOrder();
-    await cancelOrder(outbox, order.id);
+    await cancelOrder(outbox, order.id, TEST_TERMS);
     await publishAndWaitProcessed('orders-charge-created', 'charge.created', chargeEvent(order.id, 'completed'));
     expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
     expect(await cancellationsOf(database, order.id)).toHaveLength(1);
@@ -315,7 +353,7 @@ describe('charge.created', () => {
 
   it('when the same failed charge is delivered twice, then the order is cancelled once', async () => {
     const order = await placeOrder();
-    const listener = chargeCreatedListener(outbox);
+    const listener = chargeCreatedListener(outbox, TEST_TERMS);
     const event = envelope('charge.created', chargeEvent(order.id, 'failed'));
     const context = { deliveryCount: 1, logger: createTestLogger() };
     await listener.handle(event, context);

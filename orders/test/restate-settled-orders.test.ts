@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { cancelOrder } from '../src/orders/cancel-order';
 import { createOrder } from '../src/orders/create-order';
 import { restateSettledOrders } from '../src/orders/restate-settled-orders';
-import { recordedPayloads, seedTicket, useOrdersApp } from './helpers';
+import { TEST_TERMS, recordedPayloads, seedTicket, useOrdersApp } from './helpers';
 
 const context = useOrdersApp();
 
@@ -22,7 +22,7 @@ describe('restating settled orders (the reconciliation backstop)', () => {
   it('when orders have been quiet for the settle time, then each is restated once with its whole state', async () => {
     const first = await placeOrder(4200);
     const second = await placeOrder();
-    await cancelOrder(context.outbox, second.id);
+    await cancelOrder(context.outbox, second.id, TEST_TERMS);
 
     // Not settled yet: nothing is restated while the order's own events may still be on their way.
     expect(await restateSettledOrders(context.outbox, { settleSeconds: SETTLE_SECONDS })).toBe(0);
@@ -51,7 +51,7 @@ describe('restating settled orders (the reconciliation backstop)', () => {
     await restateSettledOrders(context.outbox, { settleSeconds: SETTLE_SECONDS, now: secondsFromNow(61) });
     expect((await restatedIds()).filter((id) => id === order.id)).toHaveLength(1);
 
-    await cancelOrder(context.outbox, order.id);
+    await cancelOrder(context.outbox, order.id, TEST_TERMS);
     await restateSettledOrders(context.outbox, { settleSeconds: SETTLE_SECONDS, now: secondsFromNow(61) });
     const restated = (await recordedPayloads(context.database, 'order.restated')).filter(
       (payload) => payload.id === order.id,

@@ -5,7 +5,7 @@ import { orders } from '../src/db/schema';
 import { completeOrder } from '../src/orders/complete-order';
 import { createOrder } from '../src/orders/create-order';
 import { startOrderSweep, sweepOverdueOrders } from '../src/orders/sweep-overdue-orders';
-import { cancellationsOf, findOrderRow, seedTicket, useOrdersApp } from './helpers';
+import { TEST_TERMS, cancellationsOf, findOrderRow, seedTicket, useOrdersApp } from './helpers';
 
 const context = useOrdersApp();
 
@@ -27,7 +27,7 @@ const OVERDUE_AGE = LOCK_SECONDS + GRACE_SECONDS + 5;
 describe('sweepOverdueOrders', () => {
   it('when an unpaid order is past its deadline plus grace, then it is cancelled and order.cancelled recorded', async () => {
     const overdue = await orderPlacedAgo(OVERDUE_AGE);
-    const cancelled = await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS });
+    const cancelled = await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS, terms: TEST_TERMS });
     expect(cancelled).toBeGreaterThanOrEqual(1);
     expect(await findOrderRow(context.database, overdue.id)).toMatchObject({ status: 'cancelled', version: 1 });
     expect(await cancellationsOf(context.database, overdue.id)).toEqual([
@@ -38,7 +38,7 @@ describe('sweepOverdueOrders', () => {
   it('when an order awaiting payment is overdue, then it is cancelled too', async () => {
     const overdue = await orderPlacedAgo(OVERDUE_AGE);
     await context.database.db.update(orders).set({ status: 'awaiting:payment' }).where(eq(orders.id, overdue.id));
-    await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS });
+    await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS, terms: TEST_TERMS });
     expect((await findOrderRow(context.database, overdue.id))?.status).toBe('cancelled');
     expect(await cancellationsOf(context.database, overdue.id)).toHaveLength(1);
   });
@@ -50,7 +50,7 @@ describe('sweepOverdueOrders', () => {
     await completeOrder(context.outbox, complete.id);
     const overdue = await orderPlacedAgo(OVERDUE_AGE);
 
-    await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS });
+    await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS, terms: TEST_TERMS });
 
     expect((await findOrderRow(context.database, overdue.id))?.status).toBe('cancelled');
     for (const untouched of [fresh, withinGrace]) {
@@ -63,15 +63,15 @@ describe('sweepOverdueOrders', () => {
 
   it('when more orders are overdue than one batch holds, then one sweep cancels them all', async () => {
     const overdue = await Promise.all(Array.from({ length: 5 }, () => orderPlacedAgo(OVERDUE_AGE)));
-    await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS, batchSize: 2 });
+    await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS, terms: TEST_TERMS, batchSize: 2 });
     for (const order of overdue) expect((await findOrderRow(context.database, order.id))?.status).toBe('cancelled');
   });
 
   it('when two replicas sweep at the same time, then each overdue order is cancelled once', async () => {
     const overdue = await Promise.all(Array.from({ length: 6 }, () => orderPlacedAgo(OVERDUE_AGE)));
     const [first, second] = await Promise.all([
-      sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS }),
-      sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS }),
+      sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS, terms: TEST_TERMS }),
+      sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS, terms: TEST_TERMS }),
     ]);
     expect((first ?? 0) + (second ?? 0)).toBe(overdue.length);
     for (const order of overdue) {
@@ -82,7 +82,7 @@ describe('sweepOverdueOrders', () => {
 
   it('when the sweep runs, then the cancelled ticket can be ordered again', async () => {
     const overdue = await orderPlacedAgo(OVERDUE_AGE);
-    await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS });
+    await sweepOverdueOrders(context.outbox, { graceSeconds: GRACE_SECONDS, terms: TEST_TERMS });
     const again = await createOrder(context.outbox, randomUUID(), overdue.ticket.id, {
       expiresInSeconds: LOCK_SECONDS,
     });
@@ -96,6 +96,7 @@ describe('the sweep schedule', () => {
     const sweep = startOrderSweep(context.outbox, {
       intervalSeconds: 1,
       graceSeconds: GRACE_SECONDS,
+      terms: TEST_TERMS,
       logger: createTestLogger(),
     });
     try {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { loadConfig, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
+import { liveStreamEnvironment, loadConfig, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
 
-/** The tickets service's environment: the shared variables and the session it reads. */
+/** The tickets service's environment: the shared variables, the session it reads, its live streams and the resale cap. */
 export const ticketsEnvironment = serviceEnvironment(3002)
   .extend(sessionEnvironment.shape)
+  .extend(liveStreamEnvironment.shape)
   .extend({
     /**
      * A resale is capped at the price paid times this: 1 is face value (the law in Ireland and France);

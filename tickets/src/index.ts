@@ -3,6 +3,7 @@ import {
   Outbox,
   connectDatabase,
   createLogger,
+  liveStreamSettings,
   probeReadiness,
   runService,
   startListeners,
@@ -13,6 +14,7 @@ import { loadTicketsConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
 import { ticketsListeners } from './events';
+import { createLiveTickets, startTicketFeed } from './tickets/live-tickets';
 
 const config = loadTicketsConfig();
 const logger = createLogger({ service: 'tickets', level: config.LOG_LEVEL });
@@ -42,6 +44,16 @@ void runService(logger, async (lifecycle) => {
   const listeners = await startListeners(bus, ticketsListeners(outbox));
   lifecycle.onStop('listeners', () => listeners.stop());
 
+  // One subscription per process hands ticket changes to the streams its clients hold open.
+  const liveTickets = createLiveTickets(database.db, liveStreamSettings(config), logger);
+  const feed = startTicketFeed(bus, liveTickets, logger);
+
   const readiness = probeReadiness({ database, bus });
-  await lifecycle.listen(buildApp({ config, outbox, logger, readiness }), config.PORT);
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, liveTickets }), config.PORT);
+  // Registered after the server, so stopped before it: open streams would hold its close() for ever.
+  // Browsers reconnect to another replica.
+  lifecycle.onStop('live streams', async () => {
+    feed.stop();
+    liveTickets.close();
+  });
 });

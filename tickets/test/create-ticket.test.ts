@@ -32,6 +32,8 @@ describe('POST /api/tickets', () => {
       userId: user.id,
       orderId: null,
       sold: false,
+      venue: null,
+      startsAt: null,
       resaleOf: null,
       withdrawn: false,
       version: 0,
@@ -53,7 +55,16 @@ describe('POST /api/tickets', () => {
     const { cookie, user } = signIn();
     const response = await post(cookie).send({ title: 'Opera', price: 99.99 }).expect(201);
     expect(await recordedFor(context.database, 'ticket.created', response.body.id)).toEqual([
-      { id: response.body.id, title: 'Opera', price: 9999, userId: user.id, orderId: null, version: 0 },
+      {
+        id: response.body.id,
+        title: 'Opera',
+        price: 9999,
+        userId: user.id,
+        orderId: null,
+        venue: null,
+        startsAt: null,
+        version: 0,
+      },
     ]);
   });
 

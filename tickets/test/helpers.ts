@@ -1,7 +1,14 @@
 import { and, eq } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import { Outbox, listRecordedEvents, type EventData, type Subject, probeReadiness } from '@ticketing/common';
+import {
+  Outbox,
+  liveStreamSettings,
+  listRecordedEvents,
+  probeReadiness,
+  type EventData,
+  type Subject,
+} from '@ticketing/common';
 import { startListeners, type RetryPolicy, type RunningListeners } from '@ticketing/common';
 import {
   TEST_JWT_KEY,
@@ -22,6 +29,7 @@ import * as schema from '../src/db/schema';
 import { lockTicket } from '../src/tickets/lock-ticket';
 import { markTicketSold } from '../src/tickets/mark-ticket-sold';
 import type { TicketView } from '../src/tickets/ticket-view';
+import { createLiveTickets } from '../src/tickets/live-tickets';
 
 export type TicketsTestDatabase = TestDatabase<typeof schema>;
 
@@ -41,8 +49,9 @@ export function buildTestApp(database: TicketsTestDatabase, env: NodeJS.ProcessE
   });
   const logger = createTestLogger();
   const outbox = new Outbox(database.db, { logger });
-  const app = buildApp({ config, outbox, logger, readiness: probeReadiness({ database }) });
-  return { app, outbox, config };
+  const liveTickets = createLiveTickets(database.db, liveStreamSettings(config), logger);
+  const app = buildApp({ config, outbox, logger, readiness: probeReadiness({ database }), liveTickets });
+  return { app, outbox, config, liveTickets };
 }
 
 /**
@@ -96,8 +105,16 @@ export function handledBy(database: TicketsTestDatabase, durable: string, eventI
 }
 
 let counter = 0;
+/** A create or edit body as a client sends it; the venue and the start are optional. */
+export interface TicketBody {
+  title: unknown;
+  price: unknown;
+  venue?: unknown;
+  startsAt?: unknown;
+}
+
 /** A valid create or edit body. */
-export function buildTicket(overrides: Partial<{ title: unknown; price: unknown }> = {}) {
+export function buildTicket(overrides: Partial<TicketBody> = {}): TicketBody {
   counter += 1;
   return { title: `Concert #${counter}`, price: 20.5, ...overrides };
 }
@@ -106,7 +123,11 @@ export function buildTicket(overrides: Partial<{ title: unknown; price: unknown 
 export const signIn = () => sessionCookieFor();
 
 /** Lists a ticket through the API and returns it as the API answered. */
-export async function createTicket(app: Express, cookie = signIn().cookie, body = buildTicket()): Promise<TicketView> {
+export async function createTicket(
+  app: Express,
+  cookie = signIn().cookie,
+  body: TicketBody = buildTicket(),
+): Promise<TicketView> {
   const response = await request(app).post('/api/tickets').set('Cookie', cookie).send(body).expect(201);
   return response.body as TicketView;
 }

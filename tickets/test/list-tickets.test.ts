@@ -104,6 +104,8 @@ describe('GET /api/tickets', () => {
         userId: user.id,
         orderId: null,
         sold: false,
+        venue: null,
+        startsAt: null,
         resaleOf: null,
         withdrawn: false,
         version: 0,
@@ -126,10 +128,16 @@ describe('GET /api/tickets', () => {
   it.each([
     ['not base64url', 'not a cursor!'],
     ['random base64url', encode('hello world')],
-    ['a time without an id', encode('2024-05-01T10:00:00.123456Z')],
-    ['a malformed id', encode('2024-05-01T10:00:00.123456Z not-a-uuid')],
-    ['a day that does not exist', encode('2024-02-30T10:00:00.123456Z 6f1c1f9e-3b7a-4c1e-9a37-2a8f3d2b9c10')],
-    ['an hour that does not exist', encode('2024-05-01T25:00:00.123456Z 6f1c1f9e-3b7a-4c1e-9a37-2a8f3d2b9c10')],
+    ['a time without an id', encode('newest 2024-05-01T10:00:00.123456Z')],
+    [
+      'a time without its sort (written before sorts)',
+      encode('2024-05-01T10:00:00.123456Z 6f1c1f9e-3b7a-4c1e-9a37-2a8f3d2b9c10'),
+    ],
+    ['an unknown sort', encode('oldest 2024-05-01T10:00:00.123456Z 6f1c1f9e-3b7a-4c1e-9a37-2a8f3d2b9c10')],
+    ['a price that is not whole cents', encode('price 20.5 6f1c1f9e-3b7a-4c1e-9a37-2a8f3d2b9c10')],
+    ['a malformed id', encode('newest 2024-05-01T10:00:00.123456Z not-a-uuid')],
+    ['a day that does not exist', encode('newest 2024-02-30T10:00:00.123456Z 6f1c1f9e-3b7a-4c1e-9a37-2a8f3d2b9c10')],
+    ['an hour that does not exist', encode('newest 2024-05-01T25:00:00.123456Z 6f1c1f9e-3b7a-4c1e-9a37-2a8f3d2b9c10')],
     ['an empty value', ''],
   ])('when the cursor is %s, then it answers 400 naming cursor', async (_case, cursor) => {
     const response = await request(context.app)
@@ -141,7 +149,8 @@ describe('GET /api/tickets', () => {
 
   it('when a well-formed cursor points past every ticket, then the page is empty and has no Link', async () => {
     const cursor = encodeCursor({
-      createdAt: '1999-01-01T00:00:00.000000Z',
+      sort: 'newest',
+      key: '1999-01-01T00:00:00.000000Z',
       id: '6f1c1f9e-3b7a-4c1e-9a37-2a8f3d2b9c10',
     });
     const response = await request(context.app).get(`/api/tickets?cursor=${cursor}`).expect(200);

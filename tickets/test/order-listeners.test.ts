@@ -71,7 +71,7 @@ describe('order.created → lock (tickets-order-created)', () => {
 
     await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId, version: 1 }));
     expect(await recordedFor(context.database, 'ticket.updated', ticket.id)).toEqual([
-      { id: ticket.id, title: 'Rock', price: 2050, userId: user.id, orderId, version: 1 },
+      { id: ticket.id, title: 'Rock', price: 2050, userId: user.id, orderId, venue: null, startsAt: null, version: 1 },
     ]);
     const list = await request(context.app).get('/api/tickets?limit=100').expect(200);
     expect(list.body.map((listed: TicketView) => listed.id)).not.toContain(ticket.id);
@@ -145,6 +145,26 @@ describe('order.created → lock (tickets-order-created)', () => {
       [orderB, 3],
     ]);
   });
+
+  it('when a waiting list hands the ticket over (A’s order.cancelled, then B’s order.created, back to back), then the ticket ends held by B, each version once', async () => {
+    const ticket = await createTicket(context.app);
+    const orderA = await lockThroughBus(ticket);
+    const orderB = randomUUID();
+    // As the outbox relay of orders publishes one hand-over: both at once, on their two consumers.
+    await Promise.all([
+      bus.publish('order.cancelled', orderCancelled(ticket.id, orderA)),
+      bus.publish('order.created', orderCreated(ticket, orderB)),
+    ]);
+
+    await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId: orderB, version: 3 }));
+    expect(
+      (await recordedFor(context.database, 'ticket.updated', ticket.id)).map((p) => [p.orderId, p.version]),
+    ).toEqual([
+      [orderA, 1],
+      [null, 2],
+      [orderB, 3],
+    ]);
+  });
 });
 
 describe('order.cancelled → unlock (tickets-order-cancelled)', () => {
@@ -161,6 +181,8 @@ describe('order.cancelled → unlock (tickets-order-cancelled)', () => {
       price: 3000,
       userId: user.id,
       orderId: null,
+      venue: null,
+      startsAt: null,
       version: 2,
     });
     const list = await request(context.app).get('/api/tickets?limit=100').expect(200);

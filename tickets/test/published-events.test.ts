@@ -31,12 +31,30 @@ describe('events tickets publishes', () => {
 
       await waitFor(() =>
         expect(created.events.map((event) => event.data)).toEqual([
-          { id: ticket.id, title: 'Symphony', price: 2050, userId: user.id, orderId: null, version: 0 },
+          {
+            id: ticket.id,
+            title: 'Symphony',
+            price: 2050,
+            userId: user.id,
+            orderId: null,
+            venue: null,
+            startsAt: null,
+            version: 0,
+          },
         ]),
       );
       await waitFor(() =>
         expect(updated.events.map((event) => event.data)).toEqual([
-          { id: ticket.id, title: 'Symphony, balcony', price: 1800, userId: user.id, orderId: null, version: 1 },
+          {
+            id: ticket.id,
+            title: 'Symphony, balcony',
+            price: 1800,
+            userId: user.id,
+            orderId: null,
+            venue: null,
+            startsAt: null,
+            version: 1,
+          },
         ]),
       );
     } finally {

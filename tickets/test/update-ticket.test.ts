@@ -25,8 +25,26 @@ describe('PUT /api/tickets/:id', () => {
     await put(ticket.id, cookie).send({ title: 'First', price: 10.1 }).expect(200);
     await put(ticket.id, cookie).send({ title: 'Second', price: 10.25 }).expect(200);
     expect(await recordedFor(context.database, 'ticket.updated', ticket.id)).toEqual([
-      { id: ticket.id, title: 'First', price: 1010, userId: user.id, orderId: null, version: 1 },
-      { id: ticket.id, title: 'Second', price: 1025, userId: user.id, orderId: null, version: 2 },
+      {
+        id: ticket.id,
+        title: 'First',
+        price: 1010,
+        userId: user.id,
+        orderId: null,
+        venue: null,
+        startsAt: null,
+        version: 1,
+      },
+      {
+        id: ticket.id,
+        title: 'Second',
+        price: 1025,
+        userId: user.id,
+        orderId: null,
+        venue: null,
+        startsAt: null,
+        version: 2,
+      },
     ]);
   });
 

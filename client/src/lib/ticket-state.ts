@@ -1,10 +1,15 @@
 import type { Order, OrderStatus, Ticket } from '@ticketing/common/api';
+import { hasEventStarted } from './event-start';
 
-export type TicketState = 'for-sale' | 'reserved' | 'sold';
+export type TicketState = 'for-sale' | 'reserved' | 'sold' | 'started';
 
-/** For sale = no order holds it; reserved = an order holds it; sold = that order completed. */
-export function ticketState(ticket: Pick<Ticket, 'orderId' | 'sold'>): TicketState {
+/**
+ * For sale = no order holds it; reserved = an order holds it; sold = that order completed; started = its event
+ * has begun, so nobody can buy or edit it any more (the API refuses both from that instant).
+ */
+export function ticketState(ticket: Pick<Ticket, 'orderId' | 'sold' | 'startsAt'>, now = Date.now()): TicketState {
   if (ticket.sold) return 'sold';
+  if (hasEventStarted(ticket.startsAt, now)) return 'started';
   return ticket.orderId ? 'reserved' : 'for-sale';
 }
 
@@ -12,6 +17,7 @@ export const TICKET_STATE_LABEL: Record<TicketState, string> = {
   'for-sale': 'For sale',
   reserved: 'Reserved',
   sold: 'Sold',
+  started: 'Event started',
 };
 
 // Labels keep the API's status word (tests and support staff match on it), only capitalised.

@@ -49,6 +49,11 @@ export type OrderStatus = Schemas['OrderStatus'];
 /** An order as its buyer sees it; `ticket.price` is the price it was placed at, never the ticket's current one. */
 export type Order = Schemas['Order'];
 export type CreateOrderRequest = Schemas['CreateOrderRequest'];
+export type JoinWaitingListRequest = Schemas['JoinWaitingListRequest'];
+/** A buyer's place in a ticket's waiting list (`POST /api/orders/waitlist`); `position` is 1 for the first in line. */
+export type WaitingListEntry = Schemas['WaitingListEntry'];
+/** One of the buyer's places (`GET /api/orders/waitlist`); `ticket.price` is the price they joined at. */
+export type WaitingPlace = Schemas['WaitingPlace'];
 
 export type ChargeStatus = Schemas['ChargeStatus'];
 /** One payment attempt; `amount` in integer cents, `stripeId` null while the outcome is not known. */

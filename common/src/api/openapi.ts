@@ -98,9 +98,10 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Tickets for sale, newest first, one page at a time.
-     * @description Only tickets no order holds. The next page, if any, is in the `Link` header (see Paging above).
-     *     The same for every visitor: the edge may share it for a second.
+     * Tickets for sale matching a search, newest first by default, one page at a time.
+     * @description Only tickets no order holds and whose event has not started. Every search parameter is optional, and
+     *     they all combine. The next page, if any, is in the `Link` header (see Paging above). The same for every
+     *     visitor: the edge may share it for a second (each search is its own URL).
      */
     get: operations['listTickets'];
     put?: never;
@@ -178,6 +179,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/tickets/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Several tickets, live, in one stream of server-sent events.
+     * @description What a page showing many tickets watches (the landing page's cards), in one connection: browsers open
+     *     only about six per site. On connect each known ticket is sent once (unknown ids are skipped), then each
+     *     ticket again on every change, as `event: ticket` with the ticket as `GET /api/tickets/{id}` shows it.
+     *     Several tickets have no one position to resume from, so events carry no `id:`, and a reconnect gets
+     *     every snapshot again. See `streamTicket` for the stream itself (heartbeats, `retry:`, limits).
+     */
+    get: operations['streamTickets'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/tickets/{id}': {
     parameters: {
       query?: never;
@@ -194,8 +219,9 @@ export interface paths {
      */
     get: operations['showTicket'];
     /**
-     * Change the title and price of one's own ticket.
-     * @description Only the seller, and only while no order holds the ticket (the buyer pays what they saw).
+     * Change the title, price, venue and start of one's own ticket.
+     * @description Only the seller, only while no order holds the ticket (the buyer pays what they saw), and only until its
+     *     event starts. A `venue` or `startsAt` left out stays as it is; null removes it.
      */
     put: operations['updateTicket'];
     post?: never;
@@ -205,6 +231,35 @@ export interface paths {
      *     longer listed or buyable, for good; withdrawing it again changes nothing.
      */
     delete: operations['withdrawTicket'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tickets/{id}/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The ticket's id. Anything that is not a UUID is answered 404, like an unknown ticket. */
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    /**
+     * One ticket, live, as server-sent events.
+     * @description The ticket as `GET /api/tickets/{id}` shows it, sent once on connect and again on every change
+     *     (reserved, released, sold, edited), within a second of it, as `event: ticket` with `id:` the ticket's
+     *     version. A browser reconnecting with `Last-Event-ID` at the current version is sent nothing it has;
+     *     otherwise it gets the ticket at once. The stream starts with `retry:` (2 to 4 s) and is sent a
+     *     `: keep-alive` comment every 15 s. A service holds a bounded number of streams (`SSE_MAX_CLIENTS`):
+     *     past it, and while its database is unreachable, a new stream is answered 503 before any event. Open
+     *     streams end when the service stops; browsers reconnect. Anyone may watch.
+     */
+    get: operations['streamTicket'];
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -234,6 +289,55 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/orders/waitlist': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The signed-in buyer's places in waiting lists, the one taken first first. */
+    get: operations['listWaitingList'];
+    put?: never;
+    /**
+     * Queue for a ticket another buyer has reserved.
+     * @description The buyer joins the ticket's line at its current price. When the order holding the ticket is cancelled
+     *     or expires, the first buyer in line who can take it gets a reservation of their own (an order, as from
+     *     `POST /api/orders`, with a fresh `expiresAt`) in the same step, and leaves the line. A buyer who already
+     *     holds as many unpaid reservations as allowed is passed over and keeps their place; a place taken at
+     *     another price than the ticket's at that moment is dropped. Joining again changes nothing and answers
+     *     the same place. Joining and leaving count against one limit per user.
+     */
+    post: operations['joinWaitingList'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orders/waitlist/{ticketId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The ticket's id. Anything that is not a UUID is answered 404. */
+        ticketId: string;
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Leave a ticket's waiting list.
+     * @description Leaving a line the buyer is not in (again, or after being handed the ticket) changes nothing and is not an error.
+     */
+    delete: operations['leaveWaitingList'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/orders/{id}': {
     parameters: {
       query?: never;
@@ -250,9 +354,35 @@ export interface paths {
     post?: never;
     /**
      * Cancel one of the buyer's orders.
-     * @description The ticket is for sale again. Cancelling an order already cancelled (or expired) changes nothing and is not an error.
+     * @description The ticket is for sale again, or reserved for the first buyer in its waiting list who can take it. Cancelling an order already cancelled (or expired) changes nothing and is not an error.
      */
     delete: operations['cancelOrder'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orders/{id}/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The order's id. Anything that is not a UUID is answered 404, like an unknown order. */
+        id: components['parameters']['OrderId'];
+      };
+      cookie?: never;
+    };
+    /**
+     * One of the buyer's orders, live, as server-sent events.
+     * @description The order as `GET /api/orders/{id}` shows it, sent once on connect and again on every change (paid:
+     *     `complete`; expired, declined or cancelled: `cancelled`), as `event: order` with `id:` the order's
+     *     version; `Last-Event-ID`, `retry:`, heartbeats and limits as for `streamTicket`. Only its buyer may
+     *     watch it, checked before any event.
+     */
+    get: operations['streamOrder'];
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -311,6 +441,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /**
+     * @description Server-sent events (the WHATWG `text/event-stream` format, as `EventSource` reads it), never ending: a
+     *     `retry:` line first, then events (`event:`, `id:` where the operation says, one `data:` line of JSON)
+     *     and `: keep-alive` comments every 15 s.
+     */
+    EventStream: string;
     /** @description The body of every error answer. */
     ErrorEnvelope: {
       errors: components['schemas']['ErrorItem'][];
@@ -368,6 +504,14 @@ export interface components {
       orderId: string | null;
       /** @description Paid for; the ticket is gone for good, and `orderId` is the order that bought it. */
       sold: boolean;
+      /** @description Where the event takes place; null when the seller gave none. */
+      venue: string | null;
+      /**
+       * Format: date-time
+       * @description When the event starts, at the UTC offset the seller gave (the venue's clock,
+       *     `2031-06-12T20:00:00+02:00`); null when the seller gave none.
+       */
+      startsAt: string | null;
       /**
        * Format: uuid
        * @description A resale listing names the bought ticket it lists again; null for a first listing.
@@ -412,7 +556,19 @@ export interface components {
       /** @description 1 to 120 characters once trimmed. */
       title: string;
       price: components['schemas']['PriceInput'];
+      /** @description 1 to 120 characters once trimmed; optional, and null removes it from a listing. */
+      venue?: string | null;
+      /**
+       * Format: date-time
+       * @description ISO 8601 date and time with an offset (the venue's clock, `2031-06-12T20:00:00+02:00`), in the
+       *     future; optional, and null removes it from a listing.
+       */
+      startsAt?: string | null;
     };
+    /** @description Dollars with at most two decimals, from 0 to 999,999.99 (`20`, `20.5`). */
+    PriceBound: string;
+    /** @description A day (`2031-06-12`) or a date and time with an offset (`2031-06-12T20:00:00+02:00`). */
+    DateBound: string;
     /** @description Dollars with at most two decimals, from 0.50 to 999,999.99 (what Stripe can charge); a number or a numeric string ("20.50"). */
     PriceInput: number | string;
     /**
@@ -461,6 +617,31 @@ export interface components {
       ticketId: string;
       /** @description The version of the ticket the buyer saw; the order is placed at exactly it or refused (409). */
       ticketVersion?: number;
+    };
+    JoinWaitingListRequest: {
+      /** Format: uuid */
+      ticketId: string;
+    };
+    /** @description A buyer's place in a ticket's waiting list. */
+    WaitingListEntry: {
+      /** Format: uuid */
+      ticketId: string;
+      /** @description 1 for the first in line, among the ticket's current waiters. */
+      position: number;
+    };
+    /** @description A place as the buyer's list of waiting lists shows it. */
+    WaitingPlace: {
+      /** Format: uuid */
+      ticketId: string;
+      /** @description 1 for the first in line, among the ticket's current waiters. */
+      position: number;
+      /** @description The ticket; `price` is the price the buyer joined at, the one a reservation would be placed at. */
+      ticket: components['schemas']['OrderTicket'];
+      /**
+       * Format: date-time
+       * @description When the buyer joined.
+       */
+      joinedAt: string;
     };
     /**
      * @description `created`: the attempt is under way or its outcome is not known yet. `failed`: declined or refused. `completed`: paid.
@@ -564,12 +745,31 @@ export interface components {
         'application/json': components['schemas']['ErrorEnvelope'];
       };
     };
+    /**
+     * @description The ticket's events: `event: ticket`, `data:` a `Ticket` as JSON on one line (and `id:` its version, in
+     *     a stream of one ticket).
+     */
+    TicketEvents: {
+      headers: {
+        'Cache-Control': components['headers']['NoStore'];
+        'X-Accel-Buffering': components['headers']['NoBuffering'];
+        [name: string]: unknown;
+      };
+      content: {
+        'text/event-stream': components['schemas']['EventStream'];
+      };
+    };
   };
   parameters: {
     /** @description The ticket's id. Anything that is not a UUID is answered 404, like an unknown ticket. */
     TicketId: string;
     /** @description The order's id. Anything that is not a UUID is answered 404, like an unknown order. */
     OrderId: string;
+    /**
+     * @description The `id:` of the last event received, which a browser's EventSource sends by itself when it reconnects:
+     *     the version the client has. At the current version, nothing is sent until the next change.
+     */
+    LastEventId: string;
     /** @description Tickets per page. */
     Limit: number;
     /** @description Where the page starts, from the previous page's `Link` header. Opaque. */
@@ -581,6 +781,10 @@ export interface components {
     SetSessionCookie: string;
     /** @description The edge may share this answer for a second; browsers keep nothing. */
     SharedCacheControl: 'public, max-age=0, s-maxage=1';
+    /** @description No cache keeps any of it. */
+    NoStore: 'no-store';
+    /** @description Proxies pass each event on as it comes (nginx honours it per response). */
+    NoBuffering: 'no';
     /** @description Seconds to wait before sending the same request again. */
     RetryAfter: string;
     /** @description Seconds to wait before trying again, when the limit knows (a rate limit's window). */
@@ -763,6 +967,28 @@ export interface operations {
   listTickets: {
     parameters: {
       query?: {
+        /**
+         * @description Words matched against the title and the venue, ignoring case and accents (`zenith` finds "Zénith");
+         *     a ticket must have every word, the last one as a prefix (`zenith philh` finds "Zénith
+         *     Philharmonic"). Operators and punctuation are plain text; without a letter or digit, no filter.
+         */
+        q?: string;
+        /** @description The lowest price, in dollars, inclusive. */
+        minPrice?: components['schemas']['PriceBound'];
+        /** @description The highest price, in dollars, inclusive. */
+        maxPrice?: components['schemas']['PriceBound'];
+        /**
+         * @description The earliest start, inclusive: a day (`2031-06-12`), the day the event starts on at its venue, or a
+         *     date and time with an offset, compared with `startsAt`. Leaves out tickets without a start.
+         */
+        from?: components['schemas']['DateBound'];
+        /** @description The latest start, inclusive, as for `from`. */
+        to?: components['schemas']['DateBound'];
+        /**
+         * @description `newest` listed first (the default), `price` cheapest first, or `date` soonest event first (tickets
+         *     without a start last). Ties go by id.
+         */
+        sort?: 'newest' | 'price' | 'date';
         /** @description Tickets per page. */
         limit?: components['parameters']['Limit'];
         /** @description Where the page starts, from the previous page's `Link` header. Opaque. */
@@ -777,7 +1003,10 @@ export interface operations {
       /** @description One page of tickets (empty when none are for sale). */
       200: {
         headers: {
-          /** @description The next page, `</api/tickets?limit=N&cursor=C>; rel="next"`; absent on the last page. */
+          /**
+           * @description The next page of the same search, `</api/tickets?…&limit=N&cursor=C>; rel="next"`; absent on the
+           *     last page.
+           */
           Link?: string;
           'Cache-Control': components['headers']['SharedCacheControl'];
           [name: string]: unknown;
@@ -786,7 +1015,10 @@ export interface operations {
           'application/json': components['schemas']['Ticket'][];
         };
       };
-      /** @description `limit` is not an integer from 1 to 100, or `cursor` is not one this API gave. */
+      /**
+       * @description A search parameter is not as described (each error names it), `limit` is not an integer from 1 to
+       *     100, or `cursor` is not one this API gave for this sort.
+       */
       400: {
         headers: {
           [name: string]: unknown;
@@ -933,6 +1165,22 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+    };
+  };
+  streamTickets: {
+    parameters: {
+      query: {
+        /** @description 1 to 100 ticket ids (UUIDs) separated by commas, given once. Duplicates count once. */
+        ids: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: components['responses']['TicketEvents'];
+      400: components['responses']['BadRequest'];
       413: components['responses']['PayloadTooLarge'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -1004,7 +1252,10 @@ export interface operations {
         };
       };
       404: components['responses']['NotFound'];
-      /** @description An order holds the ticket, or it changed at the same time. */
+      /**
+       * @description An order holds the ticket, its event has started ("The event has already started; the ticket can no
+       *     longer be edited"), or it changed at the same time.
+       */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1058,6 +1309,29 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+    };
+  };
+  streamTicket: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description The `id:` of the last event received, which a browser's EventSource sends by itself when it reconnects:
+         *     the version the client has. At the current version, nothing is sent until the next change.
+         */
+        'Last-Event-ID'?: components['parameters']['LastEventId'];
+      };
+      path: {
+        /** @description The ticket's id. Anything that is not a UUID is answered 404, like an unknown ticket. */
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: components['responses']['TicketEvents'];
+      400: components['responses']['BadRequest'];
+      404: components['responses']['NotFound'];
       413: components['responses']['PayloadTooLarge'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
@@ -1132,8 +1406,8 @@ export interface operations {
       };
       /**
        * @description Another order holds the ticket ("Ticket is already reserved"), its seller withdrew it ("The ticket was
-       *     withdrawn by its seller"), or the ticket moved past `ticketVersion` ("The ticket changed; review the
-       *     new price").
+       *     withdrawn by its seller"), its event has started ("The event has already started"), or the ticket moved
+       *     past `ticketVersion` ("The ticket changed; review the new price").
        */
       409: {
         headers: {
@@ -1171,6 +1445,119 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+    };
+  };
+  listWaitingList: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The buyer's places, each with its current position and ticket. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WaitingPlace'][];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  joinWaitingList: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['JoinWaitingListRequest'];
+      };
+    };
+    responses: {
+      /** @description The buyer's place in the line. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WaitingListEntry'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      /** @description The ticket is the buyer's own. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description No such ticket (or not known to orders yet). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /**
+       * @description No order holds the ticket ("The ticket is for sale; buy it instead"), it is sold ("The ticket is
+       *     sold"), or the buyer holds it ("You already hold this ticket").
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  leaveWaitingList: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The ticket's id. Anything that is not a UUID is answered 404. */
+        ticketId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Out of the line. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   showOrder: {
@@ -1251,6 +1638,52 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  streamOrder: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description The `id:` of the last event received, which a browser's EventSource sends by itself when it reconnects:
+         *     the version the client has. At the current version, nothing is sent until the next change.
+         */
+        'Last-Event-ID'?: components['parameters']['LastEventId'];
+      };
+      path: {
+        /** @description The order's id. Anything that is not a UUID is answered 404, like an unknown order. */
+        id: components['parameters']['OrderId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The order's events: `event: order`, `id:` its version, `data:` an `Order` as JSON on one line. */
+      200: {
+        headers: {
+          'Cache-Control': components['headers']['NoStore'];
+          'X-Accel-Buffering': components['headers']['NoBuffering'];
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': components['schemas']['EventStream'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      /** @description The order is someone else's. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      404: components['responses']['NotFound'];
       413: components['responses']['PayloadTooLarge'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];

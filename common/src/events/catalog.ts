@@ -30,7 +30,9 @@ const cents = z.number().int().positive();
 /** A user as auth publishes it, on creation and on every change. */
 const user = z.object({ id, email: z.email(), version });
 /**
- * A ticket as the tickets service publishes it; `orderId` is the order holding the lock, if any.
+ * A ticket as the tickets service publishes it; `orderId` is the order holding the lock, if any. `venue` and
+ * `startsAt` (ISO 8601 with the seller's offset) are null when the seller gave none, and absent from events
+ * stored before tickets had them: orders reads `startsAt` to refuse a ticket whose event has started.
  * `withdrawn: true` once its seller took it off sale, for good; absent (older events, and every ticket still
  * listed) means listed.
  */
@@ -41,6 +43,8 @@ const ticket = z.object({
   userId: id,
   orderId: id.nullable(),
   withdrawn: z.boolean().optional(),
+  venue: z.string().min(1).nullable().optional(),
+  startsAt: z.iso.datetime({ offset: true }).nullable().optional(),
   version,
 });
 /**

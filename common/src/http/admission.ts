@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
@@ -28,6 +29,18 @@ const REPORT_EVERY_MS = 10_000;
 interface Waiter {
   start: () => void;
   timer: NodeJS.Timeout;
+}
+
+/** How each admitted response gives its slot back early (see {@link leaveAdmission}). */
+const earlyExits = new WeakMap<ServerResponse, () => void>();
+
+/**
+ * Gives the request's slot back before its response ends: for a long-lived answer (an event stream) once
+ * its headers are sent. Its setup (a snapshot read) was bounded like any request; the hours it then stays
+ * open are not work in flight, and must not shut out buyers. Does nothing for a request not admitted here.
+ */
+export function leaveAdmission(res: ServerResponse): void {
+  earlyExits.get(res)?.();
 }
 
 /**
@@ -93,7 +106,15 @@ export function admissionControl(options: AdmissionOptions): RequestHandler {
     }
     const start = () => {
       inFlight += 1;
-      res.once('close', finished);
+      let left = false;
+      const leave = () => {
+        if (left) return;
+        left = true;
+        earlyExits.delete(res);
+        finished();
+      };
+      earlyExits.set(res, leave);
+      res.once('close', leave);
       next();
     };
     if (inFlight < options.maxInFlight) {

@@ -4,4 +4,6 @@ export * from './test-bus';
 export * from './wait-for';
 export * from './session';
 export * from './test-rate-limits';
+export * from './event-stream-reader';
+export * from './tcp-proxy';
 export * from './telemetry';

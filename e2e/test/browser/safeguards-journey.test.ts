@@ -54,6 +54,11 @@ function recordHosts(page: Page): Set<string> {
   return hosts;
 }
 
+/** Cuts the page's live updates (every `…/stream` request fails), so it shows only what was rendered. */
+async function blockLiveUpdates(page: Page): Promise<void> {
+  await page.route(/\/api\/.+\/stream(\?.*)?$/, (route) => route.abort());
+}
+
 /**
  * The page's next call of a server action: the form's fields, posted to the page itself (the action talks to
  * the service on the server, so the browser never sees the service's answer, only what the page shows).
@@ -151,13 +156,19 @@ describe('sign-in only ever returns to this site', () => {
 });
 
 describe('the buyer pays the price they saw', () => {
-  it('when the seller changes the price while B looks at the ticket, then B reads the refusal next to the new price, and buys at the new price', async () => {
+  it('when the seller changes the price while B looks at the ticket without live updates, then B reads the refusal next to the new price, and buys at the new price', async () => {
     const seller = await signUpInBrowser(browser, context.stack.url, 'seller-price');
     const title = `Repriced ${Date.now()}`;
     const ticketPath = await sellTicket(seller, title, '500');
     const buyer = await signUpInBrowser(browser, context.stack.url, 'buyer-price');
+    // A page whose stream does not get through (refused when the service is full, cut by a proxy) shows what
+    // it rendered: the version it sends is the buyer's protection then. A live page shows the new price.
+    await blockLiveUpdates(buyer.page);
+    const livePage = await (await browser.newContext({ baseURL: context.stack.url })).newPage();
 
     const seen = await step(buyer, 'look at the ticket at $500', async () => {
+      await livePage.goto(ticketPath);
+      await visible(livePage.getByText('$500.00'));
       await buyer.page.goto(ticketPath);
       await visible(buyer.page.getByText('$500.00'));
       return (await (await buyer.page.request.get(`/api${ticketPath}`)).json()) as Ticket;
@@ -168,6 +179,11 @@ describe('the buyer pays the price they saw', () => {
       await seller.page.getByLabel('Price', { exact: true }).fill('10');
       await seller.page.getByRole('button', { name: 'Save changes' }).click();
       await visible(seller.page.getByText('Your changes are saved.'));
+    });
+
+    await step(buyer, 'see the new price on a live page without a reload', async () => {
+      await visible(livePage.locator('.price').getByText('$10.00'));
+      expect(await buyer.page.getByText('$500.00').count()).toBeGreaterThan(0);
     });
 
     await step(seller, 'wait until orders knows the new price', () =>
@@ -235,8 +251,10 @@ describe('refusals are shown in the API’s words', () => {
       }
     });
 
-    // The held order stays open in a second tab of the same browser, as it was before the decline.
+    // The held order stays open in a second tab of the same browser, as it was before the decline: a tab whose
+    // live updates do not get through (a live tab turns cancelled on its own, as the first tab's stream says).
     const secondTab: Visitor = { ...buyer, name: 'buyer-refusals-second-tab', page: await page.context().newPage() };
+    await blockLiveUpdates(secondTab.page);
     await step(secondTab, 'open the held order in a second tab', async () => {
       await secondTab.page.goto(heldOrderPath);
       await visible(secondTab.page.getByRole('button', { name: 'Pay $30.00' }));

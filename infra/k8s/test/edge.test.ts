@@ -30,6 +30,34 @@ const directivesOf = (snippet: string | undefined): string[] =>
     .map((line) => line.replace(/#.*$/, '').trim())
     .filter((line) => line !== '');
 
+/**
+ * The live updates' paths (server-sent events), with the service each belongs to, and paths they must not
+ * take: the stream routes need their own timeouts and no cache, and nothing else may get them.
+ */
+const SAMPLE_ID = '0b6f3c1e-8f5a-4c1e-9d2b-3f4a5b6c7d8e';
+const STREAM_PATHS: [string, string][] = [
+  ['/api/tickets/stream', 'tickets'],
+  [`/api/tickets/${SAMPLE_ID}/stream`, 'tickets'],
+  [`/api/orders/${SAMPLE_ID}/stream`, 'orders'],
+];
+const NOT_STREAM_PATHS = [
+  '/api/tickets',
+  '/api/tickets/mine',
+  `/api/tickets/${SAMPLE_ID}`,
+  `/api/tickets/${SAMPLE_ID}/streamx`,
+  `/api/orders/${SAMPLE_ID}`,
+  `/api/users/${SAMPLE_ID}/stream`,
+  `/${SAMPLE_ID}/stream`,
+];
+const serviceOf = (name: string) => SERVICES.find((service) => service.name === name)!;
+/** A duration of the Gateway API (`1h`, `90m`, `3600s`) in seconds. */
+const durationSeconds = (duration: string | undefined) =>
+  [...(duration ?? '').matchAll(/(\d+)(h|ms|m|s)/g)].reduce(
+    (total, [, amount, unit]) =>
+      total + Number(amount) * { h: 3600, m: 60, s: 1, ms: 0.001 }[unit as 'h' | 'm' | 's' | 'ms'],
+    0,
+  );
+
 const SITE_HOST: Record<'dev' | 'prod', string> = { dev: 'ticketing.dev', prod: 'ticketing.example.com' };
 const siteHost = (overlay: Overlay) => SITE_HOST[isProd(overlay) ? 'prod' : 'dev'];
 
@@ -68,6 +96,7 @@ interface HttpRoute extends K8sObject {
     rules?: {
       matches?: { path?: { type?: string; value?: string } }[];
       backendRefs?: { name: string; port?: number; kind?: string; group?: string }[];
+      timeouts?: { request?: string; backendRequest?: string };
     }[];
   };
 }
@@ -82,8 +111,8 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
     describe('the Ingress', () => {
       const ingress = () => {
         const ingresses = objectsOfKind<IIngress>(objects(), 'Ingress');
-        expect(ingresses.map(describeObject)).toEqual(['Ingress/ticketing']);
-        return ingresses[0]!;
+        expect(ingresses.map(describeObject).sort()).toEqual(['Ingress/ticketing', 'Ingress/ticketing-streams']);
+        return ingresses.find((candidate) => candidate.metadata.name === 'ticketing')!;
       };
 
       it('is ingress-nginx (networking.k8s.io/v1, ingressClassName nginx)', () => {
@@ -139,6 +168,65 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
         expect(directives.join('\n')).not.toMatch(/["'{}]|\blocation\b|\broot\b|proxy_pass/);
       });
 
+      describe('its live updates (ticketing-streams)', () => {
+        const streams = () =>
+          objectsOfKind<IIngress>(objects(), 'Ingress').find((i) => i.metadata.name === 'ticketing-streams')!;
+        const annotations = () => (streams().metadata.annotations ?? {}) as Record<string, string>;
+        /** The stream paths as nginx matches them under use-regex: `~* "^<path>"`. */
+        const streamPaths = () =>
+          (streams().spec?.rules ?? []).flatMap((rule) =>
+            (rule.http?.paths ?? []).map((path) => ({
+              pattern: new RegExp(`^${path.path}`, 'i'),
+              service: path.backend.service?.name,
+              port: path.backend.service?.port?.number,
+              path,
+            })),
+          );
+
+        it('streams unbuffered, waits an hour for a quiet stream, and is not cached', () => {
+          expect(annotations()['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('off');
+          expect(Number(annotations()['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThanOrEqual(3600);
+          expect(Number(annotations()['nginx.ingress.kubernetes.io/proxy-send-timeout'])).toBeGreaterThanOrEqual(3600);
+          // The edge cache lives in a snippet of the Ingress `ticketing` only.
+          expect(annotations()[CONFIGURATION_SNIPPET]).toBeUndefined();
+          expect(JSON.stringify(annotations())).not.toMatch(/proxy_cache/);
+          expect(streams().spec?.ingressClassName).toBe('nginx');
+        });
+
+        it('takes every stream path to its service, and nothing else', () => {
+          expect(annotations()['nginx.ingress.kubernetes.io/use-regex']).toBe('true');
+          expect((streams().spec?.rules ?? []).map((rule) => rule.host)).toEqual([siteHost(overlay)]);
+          for (const [path, service] of STREAM_PATHS) {
+            const taken = streamPaths().filter((candidate) => candidate.pattern.test(path));
+            expect([path, taken.map((candidate) => [candidate.service, candidate.port])]).toEqual([
+              path,
+              [[service, serviceOf(service).port]],
+            ]);
+          }
+          for (const path of NOT_STREAM_PATHS) {
+            expect([path, streamPaths().filter((candidate) => candidate.pattern.test(path)).length]).toEqual([path, 0]);
+          }
+          for (const { path } of streamPaths()) {
+            expect(path.pathType).toBe('ImplementationSpecific');
+            const backend = path.backend.service;
+            expect([path.path, followBackend(objects(), backend?.name ?? '', backend?.port?.number)]).toEqual([
+              path.path,
+              expect.any(Number),
+            ]);
+          }
+        });
+
+        it('comes before the prefixes it lies under (ingress-nginx tries the longest path first)', () => {
+          const prefixes = (ingress().spec?.rules ?? []).flatMap((rule) => rule.http?.paths ?? []);
+          const shortestStream = Math.min(...streamPaths().map(({ path }) => path.path?.length ?? 0));
+          for (const prefix of prefixes) expect(prefix.path!.length).toBeLessThan(shortestStream);
+        });
+
+        it('has the same TLS as the site', () => {
+          expect(streams().spec?.tls).toEqual(ingress().spec?.tls);
+        });
+      });
+
       it(
         isProd(overlay) ? 'terminates TLS for the production host' : 'needs no certificate (ingress-nginx default)',
         () => {
@@ -160,7 +248,11 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
       it('are gateway.networking.k8s.io/v1 objects attached to a Gateway of the render', () => {
         expect(gateways().map((gateway) => gateway.apiVersion)).toEqual(['gateway.networking.k8s.io/v1']);
         const gatewayNames = gateways().map((gateway) => gateway.metadata.name);
-        expect(routes().length).toBe(2);
+        expect(routes().map(describeObject).sort()).toEqual([
+          'HTTPRoute/ticketing',
+          'HTTPRoute/ticketing-internal-api',
+          'HTTPRoute/ticketing-streams',
+        ]);
         for (const route of routes()) {
           expect(route.apiVersion).toBe('gateway.networking.k8s.io/v1');
           expect(route.spec.parentRefs?.length).toBeGreaterThan(0);
@@ -201,11 +293,29 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
             .sort();
         const expected = (list: typeof ROUTES) =>
           list.map(({ prefix, service }) => [prefix, 'PathPrefix', service.name, service.port]).sort();
-        const site = routes().find((route) => route.spec.hostnames !== undefined);
-        const anyHost = routes().find((route) => route.spec.hostnames === undefined);
+        const site = routes().find((route) => route.metadata.name === 'ticketing');
+        const anyHost = routes().find((route) => route.metadata.name === 'ticketing-internal-api');
+        expect(anyHost?.spec.hostnames).toBeUndefined();
         expect(site?.spec.hostnames).toEqual([siteHost(overlay)]);
         expect(table(site!)).toEqual(expected(ROUTES));
         expect(table(anyHost!)).toEqual(expected(API_ROUTES));
+      });
+
+      it('route the live updates on the site host by regular expression, with an hour before a stream is cut', () => {
+        const streams = routes().find((route) => route.metadata.name === 'ticketing-streams')!;
+        expect(streams.spec.hostnames).toEqual([siteHost(overlay)]);
+        const rules = streams.spec.rules ?? [];
+        for (const rule of rules) expect(durationSeconds(rule.timeouts?.request)).toBeGreaterThanOrEqual(3600);
+        const matching = (path: string) =>
+          rules.flatMap((rule) =>
+            (rule.matches ?? [])
+              .filter((match) => match.path?.type === 'RegularExpression' && new RegExp(match.path.value!).test(path))
+              .map(() => (rule.backendRefs ?? []).map((ref) => [ref.name, ref.port])),
+          );
+        for (const [path, service] of STREAM_PATHS) {
+          expect([path, matching(path)]).toEqual([path, [[[service, serviceOf(service).port]]]]);
+        }
+        for (const path of NOT_STREAM_PATHS) expect([path, matching(path)]).toEqual([path, []]);
       });
 
       it('every backendRef names an existing Service and a port that reaches the pod on its PORT', () => {
@@ -244,7 +354,12 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
     const exposed = [...ingressPaths, ...routePaths];
     expect(exposed.length).toBeGreaterThan(0);
     for (const { path, backend } of exposed) {
-      expect([backend, path]).toEqual([backend, backend === 'client' ? '/' : expect.stringMatching(/^\/api\/[a-z]+$/)]);
+      // The web app serves `/` and the API reference (`/api/docs`); a service only its own /api/<name>, or a
+      // path under it (the live streams' own routes with their long timeouts; a Gateway API regex starts with ^),
+      // never a probe or /metrics.
+      const allowed = backend === 'client' ? /^\/(api\/docs)?$/ : /^\^?\/api\/[a-z]+(\/|$)/;
+      expect([backend, path]).toEqual([backend, expect.stringMatching(allowed)]);
+      expect([backend, path]).not.toEqual([backend, expect.stringMatching(/metrics|healthz|readyz/)]);
     }
   });
 
@@ -302,7 +417,7 @@ describe('the ingress-nginx controller settings the edge cache needs (ingress-ng
 });
 
 function findIngress(overlay: Overlay): K8sObject & IIngress {
-  const [ingress] = objectsOfKind<IIngress>(render(overlay), 'Ingress');
+  const ingress = objectsOfKind<IIngress>(render(overlay), 'Ingress').find((i) => i.metadata.name === 'ticketing');
   if (!ingress) throw new Error(`overlays/${overlay} renders no Ingress`);
   return ingress;
 }

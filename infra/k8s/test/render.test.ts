@@ -28,6 +28,7 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
         'Gateway/ticketing',
         'HTTPRoute/ticketing',
         'HTTPRoute/ticketing-internal-api',
+        'HTTPRoute/ticketing-streams',
       ]);
     } else {
       expect(structural).toEqual([]);

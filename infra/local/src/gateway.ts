@@ -36,10 +36,20 @@ const NOT_FOUND = JSON.stringify({ errors: [{ message: 'Not found' }] });
 const UNAVAILABLE = JSON.stringify({ errors: [{ message: 'Service unavailable' }] });
 
 /** Requests in flight to one service at a time: its own bound on work in flight (HTTP_MAX_IN_FLIGHT). */
-const UPSTREAM_MAX_SOCKETS = 256;
+export const UPSTREAM_MAX_SOCKETS = 256;
 
 /** The longest an idle upstream socket is kept when the upstream announces no shorter keep-alive. */
 const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
+
+/**
+ * A request for an event stream (server-sent events): EventSource always asks with `Accept: text/event-stream`.
+ * Such a request is never answered from the cache nor made to wait for another's answer (it would wait for an
+ * answer that never ends), and its upstream socket is its own for as long as it stays open: in the pool, 256
+ * pages left open would take every socket to their service, and API requests would queue behind them.
+ */
+export function isEventStreamRequest(req: http.IncomingMessage): boolean {
+  return req.method === 'GET' && /(?:^|,)\s*text\/event-stream\s*(?:[;,]|$)/i.test(req.headers.accept ?? '');
+}
 
 /** How the gateway is set up besides its routes. */
 export interface GatewayOptions {
@@ -94,6 +104,9 @@ export function createGateway(
     maxFreeSockets: UPSTREAM_MAX_SOCKETS,
     scheduling: 'fifo',
   });
+  // Event streams: a socket each, for as long as the stream lasts, outside the bound above; no idle timeout
+  // (the services send a heartbeat comment every 15 s, and a stream that says nothing is still a stream).
+  const streamAgent = new http.Agent({ keepAlive: false });
   const cache =
     options.cache === false ? undefined : new MicroCache({ ...DEFAULT_MICRO_CACHE_LIMITS, ...options.cache });
 
@@ -118,7 +131,9 @@ export function createGateway(
     }
     const route = compiled.find((candidate) => matches(candidate.prefix, pathname));
     if (route) {
-      if (cache !== undefined && req.method === 'GET' && req.headers.range === undefined) {
+      if (isEventStreamRequest(req)) {
+        proxy(req, res, route, pathname + search, streamAgent, log);
+      } else if (cache !== undefined && req.method === 'GET' && req.headers.range === undefined) {
         readThrough(cache, req, res, (recording) => proxy(req, res, route, pathname + search, agent, log, recording));
       } else {
         proxy(req, res, route, pathname + search, agent, log);
@@ -131,13 +146,21 @@ export function createGateway(
     }
     sendText(res, 404, 'application/json', NOT_FOUND);
   });
-  server.on('close', () => agent.destroy());
+  server.on('close', () => {
+    agent.destroy();
+    streamAgent.destroy();
+  });
   return server;
 }
 
-/** A GET or HEAD that may be answered from the cache: no `Range`, no `Cache-Control: no-cache`. */
+/** A GET or HEAD that may be answered from the cache: no `Range`, no `Cache-Control: no-cache`, not a stream. */
 function isCacheableRead(req: http.IncomingMessage): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD') && req.headers.range === undefined && !asksForFreshAnswer(req);
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    req.headers.range === undefined &&
+    !asksForFreshAnswer(req) &&
+    !isEventStreamRequest(req)
+  );
 }
 
 /**
@@ -231,6 +254,11 @@ function proxy(
     if (recording) record(recording, req, upstreamRes, requestTime);
     // Raw headers keep every Set-Cookie as its own header, byte for byte, in the upstream's order.
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, withoutHopByHop(upstreamRes.rawHeaders));
+    if (/^text\/event-stream/i.test(upstreamRes.headers['content-type'] ?? '')) {
+      // Each event goes on as it comes: headers now, every chunk without waiting to fill a packet.
+      res.socket?.setNoDelay(true);
+      res.flushHeaders();
+    }
     upstreamRes.pipe(res);
     upstreamRes.on('error', () => res.destroy());
   });
@@ -276,6 +304,9 @@ function record(
     Number(upstreamRes.headers['content-length'] ?? 0) > maxEntryBytes
   ) {
     cannotKeep();
+    // Known from the headers: those waiting go upstream now rather than when this body ends, which for a
+    // stream asked for without `Accept: text/event-stream` would be never.
+    recording.land?.(undefined);
     return;
   }
   const chunks: Buffer[] = [];

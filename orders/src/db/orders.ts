@@ -1,5 +1,5 @@
-import { and, asc, count, desc, eq, inArray, lt, sql } from 'drizzle-orm';
-import type { Executor, OrderStatus } from '@ticketing/common';
+import { and, asc, count, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
+import { OrderStatus, type Executor } from '@ticketing/common';
 import { orders, tickets, type Order, type TicketReplica } from './schema';
 
 export interface OrderWithTicket {
@@ -57,6 +57,7 @@ function prepareReservationRead(db: Executor) {
       price: tickets.price,
       userId: tickets.userId,
       withdrawn: tickets.withdrawn,
+      startsAt: tickets.startsAt,
       version: tickets.version,
       // Spelled out: in a one-table select Drizzle leaves columns unqualified, and an unqualified "id" inside
       // the subquery would be the order's, not the ticket's.
@@ -145,6 +146,26 @@ export async function listOrderIdsDueBefore(
  */
 export async function lockBuyer(db: Executor, buyerId: string): Promise<void> {
   await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${buyerId}, 0))`);
+}
+
+/**
+ * The same lock as {@link lockBuyer}, only if no other transaction holds it: false, at once, when one does
+ * (that buyer is placing an order, or being handed a ticket, right now).
+ */
+export async function tryLockBuyer(db: Executor, buyerId: string): Promise<boolean> {
+  const result = (await db.execute(
+    sql`SELECT pg_try_advisory_xact_lock(hashtextextended(${buyerId}, 0)) AS locked`,
+  )) as { rows: { locked: boolean }[] };
+  return result.rows[0]?.locked === true;
+}
+
+/** The order holding the ticket (unpaid or complete: the one the unique index lets exist), if any. */
+export async function findHolderOfTicket(db: Executor, ticketId: string): Promise<Order | undefined> {
+  const [order] = await db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.ticketId, ticketId), ne(orders.status, OrderStatus.Cancelled)));
+  return order;
 }
 
 /** How many of the buyer's orders are in one of `statuses`. */

@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { OrderStatus } from '@ticketing/common';
 
 // The outbox and inbox tables live in every service's database; re-exported so drizzle-kit migrates them.
@@ -17,6 +29,8 @@ export const tickets = pgTable('tickets', {
   price: integer('price').notNull(),
   /** The seller: a user may not buy their own ticket. */
   userId: uuid('user_id').notNull(),
+  /** When the ticket's event starts (null: not said, or an event from before tickets had it); no sale from then on. */
+  startsAt: timestamp('starts_at', { withTimezone: true }),
   /** Its seller withdrew it: no longer buyable, for good (ticket.updated with `withdrawn: true`). */
   withdrawn: boolean('withdrawn').notNull().default(false),
   version: integer('version').notNull(),
@@ -78,6 +92,42 @@ export const orders = pgTable(
 );
 
 export type Order = typeof orders.$inferSelect;
+
+/**
+ * The waiting list: buyers queued for a ticket another buyer holds. When the holding order is cancelled or
+ * expires, the first eligible place becomes a reservation in the same transaction (hand-over-ticket.ts).
+ */
+export const waitingListPlaces = pgTable(
+  'waiting_list_places',
+  {
+    /**
+     * The line's order. Joins of one ticket take its replica row's lock first (join-waiting-list.ts), so
+     * within a ticket ids are taken, and committed, in the order people joined.
+     */
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id),
+    /** The waiting buyer. */
+    userId: uuid('user_id').notNull(),
+    /**
+     * Integer cents: the ticket's price when the buyer joined, the one they accepted. A place whose price is
+     * not the ticket's price at the hand-over is stale and dropped, never turned into a reservation.
+     */
+    price: integer('price').notNull(),
+    joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    /** One place per buyer and ticket: joining twice changes nothing. */
+    unique('waiting_list_places_ticket_user_key').on(table.ticketId, table.userId),
+    /** A ticket's line, first in line first. */
+    index('waiting_list_places_ticket_idx').on(table.ticketId, table.id),
+    /** "My places". */
+    index('waiting_list_places_user_idx').on(table.userId),
+  ],
+);
+
+export type WaitingListPlace = typeof waitingListPlaces.$inferSelect;
 
 /**
  * How far the restatement job (restate-settled-orders.ts) has gone: the last change it restated, by

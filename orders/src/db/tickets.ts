@@ -30,7 +30,7 @@ export async function insertTicket(db: Executor, ticket: TicketReplica): Promise
 export async function updateTicket(
   db: Executor,
   id: string,
-  changes: Pick<TicketReplica, 'title' | 'price' | 'withdrawn' | 'version'>,
+  changes: Pick<TicketReplica, 'title' | 'price' | 'startsAt' | 'withdrawn' | 'version'>,
 ): Promise<TicketReplica | undefined> {
   const [updated] = await db
     .update(tickets)

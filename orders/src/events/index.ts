@@ -1,11 +1,19 @@
 import type { ListenerDefinition, Outbox, Subject } from '@ticketing/common';
+import type { ReservationTerms } from '../orders/reservation-terms';
 import { chargeCreatedListener } from './charge-created-listener';
 import { orderExpiredListener } from './order-expired-listener';
 import { RETIRED_TICKET_DURABLES, ticketEventsListener } from './ticket-events-listener';
 
-/** Every listener of the orders service, for `startListeners` (common). */
-export function ordersListeners(outbox: Outbox): ListenerDefinition<Subject>[] {
-  return [ticketEventsListener(outbox), orderExpiredListener(outbox), chargeCreatedListener(outbox)];
+/**
+ * Every listener of the orders service, for `startListeners` (common); `terms` are those of the reservations
+ * handed to waiting lists when an expiry or a declined payment releases a ticket.
+ */
+export function ordersListeners(outbox: Outbox, terms: ReservationTerms): ListenerDefinition<Subject>[] {
+  return [
+    ticketEventsListener(outbox, terms),
+    orderExpiredListener(outbox, terms),
+    chargeCreatedListener(outbox, terms),
+  ];
 }
 
 /** Durables orders no longer binds, deleted at start (see `startListeners`). */

@@ -1,16 +1,41 @@
 import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
 import { expireOrder } from '../orders/expire-order';
+import type { ReservationTerms } from '../orders/reservation-terms';
 
-/** The buyer's time is up: cancel the order and free the ticket, unless it was paid in time. */
-export function orderExpiredListener(outbox: Outbox): ListenerDefinition<'order.expired'> {
+/**
+ * The buyer's time is up: cancel the order and free the ticket (or hand it to the first eligible buyer in its
+ * waiting list, under `terms`), unless it was paid in time.
+ */
+export function orderExpiredListener(outbox: Outbox, terms: ReservationTerms): ListenerDefinition<'order.expired'> {
   return inboxListener(outbox, {
     subject: 'order.expired',
     durable: 'orders-order-expired',
     orderingKey: (event) => event.data.orderId,
     async apply(data, { tx, events, logger }) {
-      const outcome = await expireOrder({ tx, events }, data.orderId);
-      if (outcome.result === 'not-found') logger.warn({ orderId: data.orderId }, 'expiry for an unknown order ignored');
-      else logger.info({ orderId: data.orderId, result: outcome.result }, 'order expiry handled');
+      const outcome = await expireOrder({ tx, events }, data.orderId, terms);
+      switch (outcome.result) {
+        case 'not-found':
+          logger.warn({ orderId: data.orderId }, 'expiry for an unknown order ignored');
+          return;
+        case 'cancelled': {
+          const { order, placesDropped, waitersPassedOver } = outcome.handOver;
+          logger.info(
+            {
+              orderId: data.orderId,
+              result: outcome.result,
+              handedOverTo: order?.id,
+              placesDropped,
+              waitersPassedOver,
+            },
+            'order expiry handled',
+          );
+          return;
+        }
+        case 'already-cancelled':
+        case 'complete':
+          logger.info({ orderId: data.orderId, result: outcome.result }, 'order expiry handled');
+          return;
+      }
     },
   });
 }

@@ -1,5 +1,6 @@
 import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
 import { applyTicketChange } from '../orders/apply-ticket-change';
+import type { ReservationTerms } from '../orders/reservation-terms';
 import { ticketReplicaChanges } from '../orders/ticket-replica-changes';
 
 /** The durables that heard ticket.created and ticket.updated apart before this one consumer replaced them. */
@@ -11,7 +12,10 @@ export const RETIRED_TICKET_DURABLES = ['orders-ticket-created', 'orders-ticket-
  * an update can no longer overtake its ticket's creation and wait out a retry delay while a buyer orders
  * at the old price. After each commit, buyers of this process waiting for the ticket are woken.
  */
-export function ticketEventsListener(outbox: Outbox): ListenerDefinition<'ticket.created' | 'ticket.updated'> {
+export function ticketEventsListener(
+  outbox: Outbox,
+  terms: ReservationTerms,
+): ListenerDefinition<'ticket.created' | 'ticket.updated'> {
   return inboxListener(outbox, {
     subject: ['ticket.created', 'ticket.updated'],
     durable: 'orders-ticket-events',
@@ -19,7 +23,7 @@ export function ticketEventsListener(outbox: Outbox): ListenerDefinition<'ticket
     // different tickets side by side.
     orderingKey: (event) => event.data.id,
     async apply(data, { tx, events, logger }) {
-      const outcome = await applyTicketChange(tx, events, data);
+      const outcome = await applyTicketChange(tx, events, data, terms);
       if (outcome.result === 'applied' && outcome.cancelledOrderIds.length > 0) {
         logger.info(
           { ticketId: data.id, orderIds: outcome.cancelledOrderIds },

@@ -1,6 +1,7 @@
 import { ChargeStatus, assertNever, type EventData } from '@ticketing/common';
 import { cancelOrder, type CancelOutcome } from './cancel-order';
 import { completeOrder, type CompleteOutcome } from './complete-order';
+import type { ReservationTerms } from './reservation-terms';
 import type { WriteScope } from './write-scope';
 
 /** What a payment attempt's outcome did to its order. */
@@ -12,18 +13,20 @@ export type PaymentOutcome =
 
 /**
  * A payment attempt ended: a completed charge makes the order complete (the ticket is sold); a failed one
- * cancels it and frees the ticket. A charge completed for an order cancelled meanwhile leaves it cancelled:
- * the payments service refunds that charge (docs/rules.md#rule-5).
+ * cancels it and frees the ticket (or hands it to the first eligible buyer in its waiting list, under
+ * `terms`). A charge completed for an order cancelled meanwhile leaves it cancelled: the payments service
+ * refunds that charge (docs/rules.md#rule-5).
  */
 export async function applyPaymentOutcome(
   scope: WriteScope,
   charge: EventData<'charge.created'>,
+  terms: ReservationTerms,
 ): Promise<PaymentOutcome> {
   switch (charge.status) {
     case ChargeStatus.Completed:
       return { status: charge.status, order: await completeOrder(scope, charge.orderId) };
     case ChargeStatus.Failed:
-      return { status: charge.status, order: await cancelOrder(scope, charge.orderId) };
+      return { status: charge.status, order: await cancelOrder(scope, charge.orderId, terms) };
     case ChargeStatus.Created:
       return { status: charge.status };
     default:

@@ -3,6 +3,7 @@ import { listOrderIdsOfTicket } from '../db/orders';
 import { findTicket, insertTicket, updateTicket } from '../db/tickets';
 import { cancelOrder } from './cancel-order';
 import { UNPAID } from './order-transitions';
+import type { ReservationTerms } from './reservation-terms';
 
 /** What a ticket's version did to the replica. */
 export type TicketChangeOutcome =
@@ -23,21 +24,24 @@ export async function applyTicketChange(
   tx: Executor,
   events: EventRecorder,
   ticket: EventData<'ticket.created' | 'ticket.updated'>,
+  terms: ReservationTerms,
 ): Promise<TicketChangeOutcome> {
   const replica = await findTicket(tx, ticket.id);
   switch (decideVersion(replica?.version, ticket.version)) {
     case 'apply': {
       const { id, title, price, userId, version } = ticket;
       const withdrawn = ticket.withdrawn ?? false;
+      // An event from before tickets had a start carries none: the ticket had none then.
+      const startsAt = ticket.startsAt ? new Date(ticket.startsAt) : null;
       // ON CONFLICT DO NOTHING / WHERE version = N−1: another instance may have applied it since the read.
       const applied = replica
-        ? await updateTicket(tx, id, { title, price, withdrawn, version })
-        : await insertTicket(tx, { id, title, price, userId, withdrawn, version });
+        ? await updateTicket(tx, id, { title, price, startsAt, withdrawn, version })
+        : await insertTicket(tx, { id, title, price, userId, startsAt, withdrawn, version });
       if (!applied) throw new RetryLaterError(`ticket ${id} changed while applying version ${version}`);
       const cancelledOrderIds: string[] = [];
       if (withdrawn) {
         for (const orderId of await listOrderIdsOfTicket(tx, id, UNPAID)) {
-          const outcome = await cancelOrder({ tx, events }, orderId);
+          const outcome = await cancelOrder({ tx, events }, orderId, terms);
           if (outcome.result === 'cancelled') cancelledOrderIds.push(orderId);
         }
       }

@@ -1,6 +1,7 @@
 import { OrderStatus } from '@ticketing/common';
 import { transitionOrder } from '../db/orders';
 import type { Order } from '../db/schema';
+import { deletePlacesOfTicket } from '../db/waiting-list';
 import { UNPAID, whyNotTransitioned } from './order-transitions';
 import { within, type WriteScope } from './write-scope';
 
@@ -11,14 +12,16 @@ export type CompleteOutcome =
   | { result: 'not-found' };
 
 /**
- * Marks an unpaid order paid and records `order.completed`: the ticket is sold to its buyer for good.
- * Terminal. An order cancelled meanwhile stays cancelled: the payments service refunds that charge
- * (docs/rules.md#rule-5), because the ticket may already be someone else's.
+ * Marks an unpaid order paid and records `order.completed`: the ticket is sold to its buyer for good, and
+ * its waiting list is closed (nobody in it can ever be handed the ticket). Terminal. An order cancelled
+ * meanwhile stays cancelled: the payments service refunds that charge (docs/rules.md#rule-5), because the
+ * ticket may already be someone else's.
  */
 export async function completeOrder(scope: WriteScope, orderId: string): Promise<CompleteOutcome> {
   return within(scope, async (tx, events) => {
     const completed = await transitionOrder(tx, orderId, UNPAID, OrderStatus.Complete);
     if (completed) {
+      await deletePlacesOfTicket(tx, completed.ticketId);
       await events.record('order.completed', {
         id: completed.id,
         // Who owns the ticket now and what they paid: tickets caps a resale at that price.

@@ -4,23 +4,17 @@ import {
   NotFoundError,
   OrderStatus,
   ServiceUnavailableError,
-  TooManyRequestsError,
   isUniqueViolation,
   type Executor,
   type Outbox,
 } from '@ticketing/common';
-import {
-  LIVE_ORDER_PER_TICKET_INDEX,
-  countLiveOrdersOfBuyer,
-  insertOrder,
-  lockBuyer,
-  readTicketForReservation,
-} from '../db/orders';
+import { LIVE_ORDER_PER_TICKET_INDEX, insertOrder, lockBuyer, readTicketForReservation } from '../db/orders';
 import { findTicket, findTicketForShare } from '../db/tickets';
+import { EVENT_STARTED_MESSAGE, eventHasStarted } from './event-start';
 import { ALREADY_RESERVED_MESSAGE, heldTickets } from './held-tickets';
-import { UNPAID } from './order-transitions';
 import { toOrderState } from './order-payload';
 import { toOrderView, type OrderView } from './order-view';
+import { holdsMaxReservations, tooManyReservations } from './reservation-terms';
 import { ticketReplicaChanges } from './ticket-replica-changes';
 
 /** The message a buyer gets when the ticket moved past the version they saw. */
@@ -51,8 +45,9 @@ export interface CreateOrderOptions {
  * cancelled or expired, and stores the price and ticket version it was placed at (what payments charges).
  *
  * 404 for a ticket this service does not know, 403 for the buyer's own ticket, 409 when another live order
- * holds it, its seller withdrew it, or the ticket moved past `ticketVersion`, 429 when the buyer already holds `maxLiveOrders`
- * unpaid orders. Records `order.created`, which tickets mirrors as the lock and expiration schedules.
+ * holds it, its seller withdrew it, its event has started or the ticket moved past `ticketVersion`, 429 when the
+ * buyer already holds `maxLiveOrders` unpaid orders. Records `order.created`, which tickets mirrors as the lock
+ * and expiration schedules.
  */
 export async function createOrder(
   outbox: Outbox,
@@ -123,17 +118,15 @@ async function attemptReservation(
     if (!ticket) throw new NotFoundError('Ticket not found');
     if (ticket.userId === buyerId) throw new ForbiddenError('You cannot buy your own ticket');
     if (ticket.withdrawn) throw new ConflictError(TICKET_WITHDRAWN_MESSAGE);
+    // By the clock of this request: a replica that has the start refuses from that instant on, whatever the list showed.
+    if (eventHasStarted(ticket, now)) throw new ConflictError(EVENT_STARTED_MESSAGE);
     if (ticketVersion !== undefined && ticket.version !== ticketVersion)
       throw new ConflictError(TICKET_CHANGED_MESSAGE);
 
     if (maxLiveOrders !== undefined) {
       // One buyer's orders are placed one at a time (on any replica), so the count cannot be outrun.
       await lockBuyer(tx, buyerId);
-      if ((await countLiveOrdersOfBuyer(tx, buyerId, UNPAID)) >= maxLiveOrders) {
-        throw new TooManyRequestsError(
-          `You already hold ${maxLiveOrders} reservation${maxLiveOrders === 1 ? '' : 's'}`,
-        );
-      }
+      if (await holdsMaxReservations(tx, buyerId, maxLiveOrders)) throw tooManyReservations(maxLiveOrders);
     }
 
     // No "is it free?" read first: that would race. The partial unique index decides, atomically.

@@ -1,10 +1,12 @@
 import { cancelOrder, type CancelOutcome } from './cancel-order';
+import type { ReservationTerms } from './reservation-terms';
 import type { WriteScope } from './write-scope';
 
 /**
- * The buyer's time is up (expiration's `order.expired`): cancel the order and free the ticket, unless it
- * was paid in time. An order cancelled already changes nothing.
+ * The buyer's time is up (expiration's `order.expired`): cancel the order and free the ticket, or hand it to
+ * the first eligible buyer in its waiting list, unless it was paid in time. An order cancelled already
+ * changes nothing.
  */
-export function expireOrder(scope: WriteScope, orderId: string): Promise<CancelOutcome> {
-  return cancelOrder(scope, orderId);
+export function expireOrder(scope: WriteScope, orderId: string, terms: ReservationTerms): Promise<CancelOutcome> {
+  return cancelOrder(scope, orderId, terms);
 }

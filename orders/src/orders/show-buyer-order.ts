@@ -12,6 +12,6 @@ export async function showBuyerOrder(db: Executor, buyerId: string, orderId: str
 }
 
 /** 403 unless the order is the buyer's: reading and cancelling it alike. */
-export function assertBuyerOwns(order: Order, buyerId: string): void {
+export function assertBuyerOwns(order: Pick<Order, 'userId'>, buyerId: string): void {
   if (order.userId !== buyerId) throw new ForbiddenError('You do not own this order');
 }

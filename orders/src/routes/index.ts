@@ -1,16 +1,39 @@
 import { Router } from 'express';
-import type { Outbox, SharedRateLimits } from '@ticketing/common';
+import { perUser, type Outbox, type SharedRateLimits } from '@ticketing/common';
 import type { OrdersConfig } from '../config';
 import { createOrderRouter } from './create-order';
 import { listOrdersRouter } from './list-orders';
 import { showOrderRouter } from './show-order';
 import { cancelOrderRouter } from './cancel-order';
+import { streamOrderRouter } from './stream-order';
+import type { LiveOrders } from '../orders/live-orders';
+import { joinWaitingListRouter } from './join-waiting-list';
+import { listWaitingListRouter } from './list-waiting-list';
+import { leaveWaitingListRouter } from './leave-waiting-list';
 
-export function ordersRoutes(outbox: Outbox, config: OrdersConfig, rateLimits: SharedRateLimits): Router {
+export function ordersRoutes(
+  outbox: Outbox,
+  config: OrdersConfig,
+  rateLimits: SharedRateLimits,
+  liveOrders: LiveOrders,
+): Router {
+  // Joining and leaving count together, like reservation attempts: toggling a place is no way around it.
+  const waitingListLimit = rateLimits.limit({
+    name: 'orders-waitlist',
+    points: config.ORDER_RATE_LIMIT_PER_MINUTE,
+    windowSeconds: 60,
+    key: perUser,
+    message: 'Too many waiting list changes; please wait a minute',
+  });
   return Router().use(
     createOrderRouter(outbox, config, rateLimits),
     listOrdersRouter(outbox),
+    // Before GET /api/orders/:id, which would take "waitlist" for a malformed order id.
+    joinWaitingListRouter(outbox, waitingListLimit),
+    listWaitingListRouter(outbox),
+    leaveWaitingListRouter(outbox, waitingListLimit),
     showOrderRouter(outbox),
-    cancelOrderRouter(outbox),
+    streamOrderRouter(liveOrders),
+    cancelOrderRouter(outbox, config),
   );
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 // The outbox and inbox tables live in every service's database; re-exported so drizzle-kit migrates them.
 export { outbox, processedEvents } from '@ticketing/common';
@@ -18,6 +18,15 @@ export const tickets = pgTable(
     orderId: uuid('order_id'),
     /** When the order holding the lock was paid (`order.completed`): the ticket is sold for good. */
     soldAt: timestamp('sold_at', { withTimezone: true }),
+    /** Where the event takes place, 1–120 characters; null when the seller gave none. */
+    venue: text('venue'),
+    /** When the event starts; null when the seller gave none. From then on the ticket is no longer for sale. */
+    startsAt: timestamp('starts_at', { withTimezone: true }),
+    /**
+     * The UTC offset, in minutes, the seller gave with `startsAt` (the venue's local time): the API shows the
+     * start as it was given, and a date filter reads the event's own calendar day. Set exactly when startsAt is.
+     */
+    startsAtOffset: smallint('starts_at_offset'),
     /** Who bought it, from the completed order; null until sold (and for sales recorded before resale existed). */
     buyerId: uuid('buyer_id'),
     /** Integer cents the buyer paid: the order's price, not the listing's. What a resale is capped by. */
@@ -38,6 +47,17 @@ export const tickets = pgTable(
       .where(sql`${table.orderId} is null`),
     // Serves "my listings": a seller's tickets in any state, newest first.
     index('tickets_seller_idx').on(table.userId, table.createdAt.desc().nullsFirst()),
+    // Serve the for-sale list sorted by price (and a price range): cheapest first, the id as tie-breaker.
+    index('tickets_for_sale_price_idx')
+      .on(table.price, table.id)
+      .where(sql`${table.orderId} is null`),
+    // Serves the for-sale list sorted by date (and a date range): soonest first, tickets without a start
+    // last. One expression keeps the order total, so the keyset is a plain row comparison on it, and "not
+    // started yet" (`> now()`) is a range on this index too.
+    index('tickets_for_sale_date_idx')
+      .on(sql`coalesce(${table.startsAt}, 'infinity'::timestamptz)`, table.id)
+      .where(sql`${table.orderId} is null`),
+    check('tickets_starts_at_offset_check', sql`(${table.startsAt} is null) = (${table.startsAtOffset} is null)`),
     // Serves "my tickets": what a buyer bought, latest purchase first.
     index('tickets_buyer_idx')
       .on(table.buyerId, table.soldAt.desc().nullsFirst())

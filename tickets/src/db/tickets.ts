@@ -2,12 +2,6 @@ import { and, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '@ticketing/common';
 import { tickets, type Ticket } from './schema';
 
-/** Where a ticket sits in the for-sale list: its creation time to the microsecond (UTC, ISO 8601) and id. */
-export interface ListPosition {
-  createdAt: string;
-  id: string;
-}
-
 export async function findTicketById(db: Executor, id: string): Promise<Ticket | undefined> {
   const [ticket] = await db.select().from(tickets).where(eq(tickets.id, id));
   return ticket;
@@ -31,7 +25,21 @@ export async function updateTicket(
   db: Executor,
   id: string,
   expectedVersion: number,
-  changes: Partial<Pick<Ticket, 'title' | 'price' | 'orderId' | 'soldAt' | 'buyerId' | 'pricePaid' | 'withdrawnAt'>>,
+  changes: Partial<
+    Pick<
+      Ticket,
+      | 'title'
+      | 'price'
+      | 'venue'
+      | 'startsAt'
+      | 'startsAtOffset'
+      | 'orderId'
+      | 'soldAt'
+      | 'buyerId'
+      | 'pricePaid'
+      | 'withdrawnAt'
+    >
+  >,
 ): Promise<Ticket | undefined> {
   const [ticket] = await db
     .update(tickets)
@@ -39,35 +47,6 @@ export async function updateTicket(
     .where(and(eq(tickets.id, id), eq(tickets.version, expectedVersion)))
     .returning();
   return ticket;
-}
-
-/**
- * Up to `limit` tickets for sale, newest first, strictly after `after` (keyset pagination: a ticket added
- * meanwhile lands before the cursor and shifts nothing). Each row carries its exact list position: a JS
- * Date keeps milliseconds while PostgreSQL keeps microseconds, so the position is read as text.
- */
-export async function selectTicketsForSale(
-  db: Executor,
-  { limit, after }: { limit: number; after?: ListPosition },
-): Promise<{ ticket: Ticket; position: ListPosition }[]> {
-  const rows = await db
-    .select({
-      ticket: tickets,
-      createdAtExact: sql<string>`to_char(${tickets.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
-    })
-    .from(tickets)
-    .where(
-      and(
-        isNull(tickets.orderId),
-        isNull(tickets.withdrawnAt),
-        after
-          ? sql`(${tickets.createdAt}, ${tickets.id}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`
-          : undefined,
-      ),
-    )
-    .orderBy(desc(tickets.createdAt), desc(tickets.id))
-    .limit(limit);
-  return rows.map(({ ticket, createdAtExact }) => ({ ticket, position: { createdAt: createdAtExact, id: ticket.id } }));
 }
 
 /** A seller's tickets in any state (for sale, reserved, sold), newest first. */

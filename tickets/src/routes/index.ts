@@ -5,6 +5,9 @@ import { listTicketsRouter } from './list-tickets';
 import { listMyTicketsRouter } from './list-my-tickets';
 import { showTicketRouter } from './show-ticket';
 import { updateTicketRouter } from './update-ticket';
+import { streamTicketRouter } from './stream-ticket';
+import { streamTicketsRouter } from './stream-tickets';
+import type { LiveTickets } from '../tickets/live-tickets';
 import { listOwnedTicketsRouter } from './list-owned-tickets';
 import { resellTicketRouter } from './resell-ticket';
 import { withdrawTicketRouter } from './withdraw-ticket';
@@ -15,13 +18,15 @@ export interface TicketsRouteSettings {
   resalePriceCap: number;
 }
 
-export function ticketsRoutes(outbox: Outbox, settings: TicketsRouteSettings): Router {
+export function ticketsRoutes(outbox: Outbox, liveTickets: LiveTickets, settings: TicketsRouteSettings): Router {
   return Router().use(
     createTicketRouter(outbox),
     listTicketsRouter(outbox.db),
-    // Before /api/tickets/:id, which would answer 404 for the ids 'mine' and 'owned'.
+    // Before /api/tickets/:id, which would answer 404 for the ids 'mine', 'owned' and 'stream'.
     listMyTicketsRouter(outbox.db),
     listOwnedTicketsRouter(outbox.db, settings),
+    streamTicketsRouter(liveTickets),
+    streamTicketRouter(liveTickets),
     showTicketRouter(outbox.db),
     updateTicketRouter(outbox, settings),
     resellTicketRouter(outbox, settings),

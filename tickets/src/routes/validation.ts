@@ -1,16 +1,30 @@
 import type { Request } from 'express';
 import { body, query } from 'express-validator';
 import { MAX_PRICE_CENTS, MIN_PRICE_CENTS, centsFromDecimal, decimalFromCents } from '@ticketing/common';
-import { decodeCursor } from '../tickets/cursor';
+import { parseEventStart } from '../tickets/event-start';
+import {
+  TICKET_SORTS,
+  cursorProblem,
+  hasSearchWords,
+  parseDateBound,
+  parsePriceBound,
+  type TicketSearch,
+  type TicketSort,
+} from '../tickets/ticket-search';
 import type { TicketInput } from '../tickets/ticket-view';
 
 export const TITLE_MAX = 120;
+export const VENUE_MAX = 120;
+export const SEARCH_TEXT_MAX = 200;
 export const PAGE_SIZE_DEFAULT = 20;
 export const PAGE_SIZE_MAX = 100;
 
 const TITLE_MESSAGE = `Title must be 1 to ${TITLE_MAX} characters`;
 export const PRICE_MESSAGE = `Price must be from ${decimalFromCents(MIN_PRICE_CENTS).toFixed(2)} to ${decimalFromCents(MAX_PRICE_CENTS).toFixed(2)} with at most 2 decimals`;
 const LIMIT_MESSAGE = `Limit must be an integer from 1 to ${PAGE_SIZE_MAX}`;
+const VENUE_MESSAGE = `Venue must be 1 to ${VENUE_MAX} characters`;
+const SORT_MESSAGE = `sort must be one of ${TICKET_SORTS.join(', ')}`;
+const STARTS_AT_MESSAGE = 'Start must be an ISO 8601 date and time with an offset, e.g. 2031-06-12T20:00:00+02:00';
 
 export const titleField = () =>
   body('title')
@@ -34,9 +48,40 @@ export function priceInCents(req: Request): number {
   return price;
 }
 
-/** The validated body of a create or edit: trimmed title, price in cents. */
+/** Optional (older clients send none); null removes it from an edit. Trimmed, 1–120 characters. */
+export const venueField = () =>
+  body('venue')
+    .optional({ values: 'null' })
+    .isString()
+    .withMessage(VENUE_MESSAGE)
+    .bail()
+    .trim()
+    .isLength({ min: 1, max: VENUE_MAX })
+    .withMessage(VENUE_MESSAGE);
+
+/**
+ * Optional, or null to remove it; when given, an ISO 8601 date and time with an offset (the venue's clock),
+ * later than now: nobody can sell a ticket to an event that has begun.
+ */
+export const startsAtField = () =>
+  body('startsAt')
+    .optional({ values: 'null' })
+    .custom((value: unknown) => parseEventStart(value) !== undefined)
+    .withMessage(STARTS_AT_MESSAGE)
+    .bail()
+    .custom((value: unknown) => (parseEventStart(value)?.at.getTime() ?? 0) > Date.now())
+    .withMessage('Start must be in the future');
+
+/** The validated body of a create or edit: trimmed title and venue, price in cents, the start. */
 export function ticketInput(req: Request): TicketInput {
-  return { title: req.body.title as string, price: priceInCents(req) };
+  const price = priceInCents(req);
+  const { venue, startsAt } = req.body as { venue?: string | null; startsAt?: string | null };
+  return {
+    title: req.body.title as string,
+    price,
+    venue,
+    startsAt: startsAt === undefined || startsAt === null ? startsAt : parseEventStart(startsAt),
+  };
 }
 
 // One value each: `?limit=1&limit=2` arrives as an array and is refused like any other bad value.
@@ -49,8 +94,63 @@ export const limitParameter = () =>
     .isInt({ min: 1, max: PAGE_SIZE_MAX, allow_leading_zeroes: false })
     .withMessage(LIMIT_MESSAGE);
 
+/** The sort a request asked for; the default when it asked for none (or for one that is refused anyway). */
+function requestedSort(req: Request): TicketSort {
+  const sort: unknown = req.query.sort;
+  return TICKET_SORTS.find((known) => known === sort) ?? 'newest';
+}
+
+// A cursor belongs to one sort: its key means nothing in another.
 export const cursorParameter = () =>
   query('cursor')
     .optional()
-    .custom((value: unknown) => decodeCursor(value) !== undefined)
-    .withMessage('Cursor is not valid');
+    .custom((value: unknown, { req }) => {
+      const problem = cursorProblem(value, requestedSort(req as Request));
+      if (problem) throw new Error(problem);
+      return true;
+    });
+
+const priceBoundParameter = (name: 'minPrice' | 'maxPrice') =>
+  query(name)
+    .optional()
+    .custom((value: unknown) => parsePriceBound(value) !== undefined)
+    .withMessage(`${name} must be a decimal from 0 to 999999.99 with at most 2 decimals`);
+
+const dateBoundParameter = (name: 'from' | 'to') =>
+  query(name)
+    .optional()
+    .custom((value: unknown) => parseDateBound(value) !== undefined)
+    .withMessage(`${name} must be a date (2031-06-12) or an ISO 8601 date and time with an offset`);
+
+/** The search and sort of the for-sale list; each refused value is a 400 naming its parameter. */
+export const searchParameters = () => [
+  query('q')
+    .optional()
+    .isString()
+    .withMessage(`q must be one text of at most ${SEARCH_TEXT_MAX} characters`)
+    .bail()
+    .isLength({ max: SEARCH_TEXT_MAX })
+    .withMessage(`q must be one text of at most ${SEARCH_TEXT_MAX} characters`),
+  priceBoundParameter('minPrice'),
+  priceBoundParameter('maxPrice'),
+  dateBoundParameter('from'),
+  dateBoundParameter('to'),
+  // isIn alone would pass `?sort=price&sort=date`, checking each value of the array.
+  query('sort').optional().isString().withMessage(SORT_MESSAGE).bail().isIn(TICKET_SORTS).withMessage(SORT_MESSAGE),
+];
+
+/** The parameters of the search a request made, by name, as it spelled them: what its next page repeats. */
+export const SEARCH_PARAMETER_NAMES = ['q', 'minPrice', 'maxPrice', 'from', 'to', 'sort'] as const;
+
+/** The validated search of a request (after searchParameters). */
+export function ticketSearch(req: Request): TicketSearch {
+  const { q, minPrice, maxPrice, from, to } = req.query as Partial<Record<string, string>>;
+  return {
+    text: q !== undefined && hasSearchWords(q) ? q : undefined,
+    minPrice: parsePriceBound(minPrice),
+    maxPrice: parsePriceBound(maxPrice),
+    from: parseDateBound(from),
+    to: parseDateBound(to),
+    sort: requestedSort(req),
+  };
+}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventData, Outbox } from '@ticketing/common';
 import { tickets } from '../db/schema';
+import { formatEventStart, startColumns } from './event-start';
 import { toTicketView, type TicketInput, type TicketView } from './ticket-view';
 
 /**
@@ -10,9 +11,18 @@ import { toTicketView, type TicketInput, type TicketView } from './ticket-view';
  */
 export async function createTicket(outbox: Outbox, sellerId: string, input: TicketInput): Promise<TicketView> {
   const id = randomUUID();
-  const created: EventData<'ticket.created'> = { id, ...input, userId: sellerId, orderId: null, version: 0 };
-  const ticket = await outbox.insertWithEvents(tickets, { id, ...input, userId: sellerId, version: 0 }, [
-    { subject: 'ticket.created', data: created },
-  ]);
+  const { title, price, venue = null, startsAt = null } = input;
+  const created: EventData<'ticket.created'> = {
+    id,
+    title,
+    price,
+    userId: sellerId,
+    orderId: null,
+    venue,
+    startsAt: startsAt && formatEventStart(startsAt),
+    version: 0,
+  };
+  const row = { id, title, price, venue, ...startColumns(startsAt), userId: sellerId, version: 0 };
+  const ticket = await outbox.insertWithEvents(tickets, row, [{ subject: 'ticket.created', data: created }]);
   return toTicketView(ticket);
 }

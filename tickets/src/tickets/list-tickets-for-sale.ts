@@ -1,6 +1,7 @@
 import { BadRequestError, type Executor } from '@ticketing/common';
-import { selectTicketsForSale } from '../db/tickets';
+import { selectTicketsForSale } from '../db/ticket-search';
 import { decodeCursor, encodeCursor } from './cursor';
+import { cursorProblem, type TicketSearch } from './ticket-search';
 import { toTicketView, type TicketView } from './ticket-view';
 
 export interface TicketsPage {
@@ -9,12 +10,24 @@ export interface TicketsPage {
   nextCursor?: string;
 }
 
-/** One page of the tickets for sale (not locked), newest first, after `cursor` (from a previous page). */
-export async function listTicketsForSale(db: Executor, limit: number, cursor?: string): Promise<TicketsPage> {
+/**
+ * One page of the tickets for sale that match `search`: not held by an order and whose event has not started
+ * by `now`, in the search's sort, after `cursor` (from a previous page of the same sort; keyset paging, so a
+ * ticket listed meanwhile shifts nothing).
+ */
+export async function listTicketsForSale(
+  db: Executor,
+  search: TicketSearch,
+  { limit, cursor }: { limit: number; cursor?: string },
+  now = new Date(),
+): Promise<TicketsPage> {
+  if (cursor !== undefined) {
+    const problem = cursorProblem(cursor, search.sort);
+    if (problem) throw new BadRequestError(problem, 'cursor');
+  }
   const after = cursor === undefined ? undefined : decodeCursor(cursor);
-  if (cursor !== undefined && !after) throw new BadRequestError('Cursor is not valid', 'cursor');
   // One row more than asked says whether a next page exists without a count.
-  const rows = await selectTicketsForSale(db, { limit: limit + 1, after });
+  const rows = await selectTicketsForSale(db, { search, limit: limit + 1, after, now });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {

@@ -10,6 +10,7 @@ import {
 } from '@ticketing/common';
 import { findTicketForUpdate } from '../db/tickets';
 import { tickets, type Ticket } from '../db/schema';
+import { hasStarted } from './event-start';
 import { maxResalePriceCents } from './resale-price-cap';
 import { toTicketPayload } from './ticket-payload';
 import { toTicketView, type TicketView } from './ticket-view';
@@ -18,6 +19,9 @@ import { toTicketView, type TicketView } from './ticket-view';
 export const ONE_RESALE_INDEX = 'tickets_one_resale_idx';
 
 export const ALREADY_RESOLD_MESSAGE = 'This ticket is already listed again';
+
+/** Nobody can buy a ticket to an event that has begun, so it is not listed again either. */
+export const EVENT_STARTED_MESSAGE = 'The event has already started';
 
 /** The 400 of a resale price above the cap: names `price` and says the maximum. */
 export function assertWithinResaleCap(priceCents: number, pricePaidCents: number, cap: number): void {
@@ -28,8 +32,9 @@ export function assertWithinResaleCap(priceCents: number, pricePaidCents: number
 }
 
 /**
- * Lists a bought ticket again for its owner: a new ticket with the same title, the owner as seller and
- * `resaleOf` naming the bought one, at most at the price paid × the cap. The bought ticket's row lock
+ * Lists a bought ticket again for its owner: a new ticket with the same title, venue and start, the owner as
+ * seller and `resaleOf` naming the bought one, at most at the price paid × the cap; 409 once its event has
+ * started. The bought ticket's row lock
  * serializes two requests of one owner, and the partial unique index on `resale_of` would refuse the second
  * in any case: exactly one wins, the other is a 409.
  */
@@ -38,16 +43,29 @@ export async function resellTicket(
   ownerId: string,
   boughtTicketId: string,
   { price, resalePriceCap }: { price: number; resalePriceCap: number },
+  now = new Date(),
 ): Promise<TicketView> {
   return outbox
     .transaction(async (tx, events) => {
       const bought = await findTicketForUpdate(tx, boughtTicketId);
       if (!bought) throw new NotFoundError();
       const pricePaid = ownedBy(bought, ownerId);
+      if (hasStarted(bought.startsAt, now)) throw new ConflictError(EVENT_STARTED_MESSAGE);
       assertWithinResaleCap(price, pricePaid, resalePriceCap);
       const [resale] = await tx
         .insert(tickets)
-        .values({ id: randomUUID(), title: bought.title, price, userId: ownerId, resaleOf: bought.id, version: 0 })
+        .values({
+          id: randomUUID(),
+          title: bought.title,
+          price,
+          userId: ownerId,
+          // The same event: where and when it takes place, at the offset its first seller gave.
+          venue: bought.venue,
+          startsAt: bought.startsAt,
+          startsAtOffset: bought.startsAtOffset,
+          resaleOf: bought.id,
+          version: 0,
+        })
         .returning();
       if (!resale) throw new Error('INSERT … RETURNING returned no row');
       await events.record('ticket.created', toTicketPayload(resale));

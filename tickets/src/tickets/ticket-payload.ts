@@ -1,5 +1,6 @@
 import type { EventData } from '@ticketing/common';
 import type { Ticket } from '../db/schema';
+import { startOfRow } from './event-start';
 
 /**
  * A ticket as `ticket.created` / `ticket.updated` carry it: cents, and the lock's order id. `withdrawn` is
@@ -12,6 +13,8 @@ export function toTicketPayload(ticket: Ticket): EventData<'ticket.updated'> {
     price: ticket.price,
     userId: ticket.userId,
     orderId: ticket.orderId,
+    venue: ticket.venue,
+    startsAt: startOfRow(ticket),
     ...(ticket.withdrawnAt !== null && { withdrawn: true }),
     version: ticket.version,
   };

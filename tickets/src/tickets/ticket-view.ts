@@ -1,14 +1,21 @@
 import { decimalFromCents } from '@ticketing/common';
 import type { Ticket as ApiTicket } from '@ticketing/common/api';
 import type { Ticket } from '../db/schema';
+import { startOfRow, type EventStart } from './event-start';
 
 /** A ticket as the API shows it (docs/openapi.yaml): the price as a decimal (20.5), the time as ISO 8601. */
 export type TicketView = ApiTicket;
 
-/** What a seller writes: a trimmed title and the price in cents. */
+/**
+ * What a seller writes: a trimmed title, the price in cents, and optionally the venue and the start. In an
+ * edit, a venue or start left out (undefined) stays as it is, so a client that predates them changes neither;
+ * null removes it.
+ */
 export interface TicketInput {
   title: string;
   price: number;
+  venue?: string | null;
+  startsAt?: EventStart | null;
 }
 
 export function toTicketView(ticket: Ticket): TicketView {
@@ -19,6 +26,8 @@ export function toTicketView(ticket: Ticket): TicketView {
     userId: ticket.userId,
     orderId: ticket.orderId,
     sold: ticket.soldAt !== null,
+    venue: ticket.venue,
+    startsAt: startOfRow(ticket),
     resaleOf: ticket.resaleOf,
     withdrawn: ticket.withdrawnAt !== null,
     version: ticket.version,

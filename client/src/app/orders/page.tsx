@@ -6,17 +6,22 @@ import { OrderStatusBadge } from '@/components/badges';
 import { api } from '@/lib/api';
 import { formatDateTime, formatPrice } from '@/lib/format';
 import { isOrderOpen } from '@/lib/ticket-state';
-import type { Order } from '@ticketing/common/api';
+import type { Order, WaitingPlace } from '@ticketing/common/api';
 
 export const metadata: Metadata = { title: 'My orders' };
 
 export default async function OrdersPage() {
-  const result = await api<Order[]>('/api/orders');
+  const [result, places] = await Promise.all([
+    api<Order[]>('/api/orders'),
+    api<WaitingPlace[]>('/api/orders/waitlist'),
+  ]);
   if (!result.ok) {
     if (result.status === 401) redirect('/auth/signin?next=%2Forders');
     return <ApiProblem failure={result} title="Your orders are unavailable right now" retryHref="/orders" />;
   }
   const orders = result.data ?? [];
+  // A side list: when it cannot be read, the orders still show.
+  const waiting = places.ok ? (places.data ?? []) : [];
 
   return (
     <>
@@ -59,6 +64,29 @@ export default async function OrdersPage() {
             </li>
           ))}
         </ul>
+      )}
+      {waiting.length > 0 && (
+        <section aria-labelledby="waiting-heading" style={{ marginTop: '2rem' }}>
+          <h2 id="waiting-heading">Waiting lists</h2>
+          <p className="lead">
+            Reserved tickets you are queued for: when a reservation ends, the ticket is reserved for the first person in
+            line and appears in your orders above.
+          </p>
+          <ul className="item-list" aria-label="Waiting lists">
+            {waiting.map((place) => (
+              <li key={place.ticketId}>
+                <div>
+                  <Link href={`/tickets/${place.ticketId}`} className="item-title">
+                    {place.ticket.title}
+                  </Link>
+                  <p className="meta" style={{ margin: 0 }}>
+                    {formatPrice(place.ticket.price)} · number {place.position} in line
+                  </p>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
       )}
     </>
   );

@@ -3,10 +3,12 @@
 import { refresh } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { api } from '@/lib/api';
+import { eventFieldsOf } from '@/lib/event-start';
 import { formText, nextAttempt, refusedFormState, type FormState } from '@/lib/form-state';
 import type { Order, Ticket } from '@ticketing/common/api';
 
-export type TicketField = 'title' | 'price';
+/** The API's fields, and the inputs the venue and start are typed in (`eventFieldsOf` makes them `startsAt`). */
+export type TicketField = 'title' | 'price' | 'venue' | 'startsAt' | 'startsAtLocal' | 'startsAtOffset';
 export type TicketFormState = FormState<TicketField> & {
   /** The last attempt saved the changes (editing only: a new listing goes to its page instead). */
   saved: boolean;
@@ -18,11 +20,23 @@ export interface ReserveState {
   attempt: number;
 }
 
-const FIELDS: readonly TicketField[] = ['title', 'price'];
+/** The fields the API names in its messages. */
+const FIELDS: readonly TicketField[] = ['title', 'price', 'venue', 'startsAt'];
 
 /** The price stays the text typed: the API parses the decimal and is the one judge of the range. */
-function ticketValues(formData: FormData): Record<TicketField, string> {
-  return { title: formText(formData, 'title').trim(), price: formText(formData, 'price').trim() };
+function ticketValues(formData: FormData): Partial<Record<TicketField, string>> {
+  return {
+    title: formText(formData, 'title').trim(),
+    price: formText(formData, 'price').trim(),
+    venue: formText(formData, 'venue'),
+    startsAtLocal: formText(formData, 'startsAtLocal'),
+    startsAtOffset: formText(formData, 'startsAtOffset'),
+  };
+}
+
+/** What the API is sent: the title and price as typed, the venue and the start as `eventFieldsOf` reads them. */
+function ticketBody(formData: FormData, values: Partial<Record<TicketField, string>>) {
+  return { title: values.title, price: values.price, ...eventFieldsOf(formData) };
 }
 
 function signInThenReturnTo(path: string): never {
@@ -32,7 +46,7 @@ function signInThenReturnTo(path: string): never {
 /** Lists a ticket (POST /api/tickets) and goes to its page; the API's messages appear under their fields. */
 export async function createTicket(previous: TicketFormState, formData: FormData): Promise<TicketFormState> {
   const values = ticketValues(formData);
-  const result = await api<Ticket>('/api/tickets', { method: 'POST', body: values });
+  const result = await api<Ticket>('/api/tickets', { method: 'POST', body: ticketBody(formData, values) });
   if (result.ok) redirect(`/tickets/${encodeURIComponent(result.data.id)}`);
   if (result.status === 401) signInThenReturnTo('/tickets/new');
   return { ...refusedFormState(previous, result.errors, FIELDS, values), saved: false };
@@ -46,7 +60,10 @@ export async function createTicket(previous: TicketFormState, formData: FormData
 export async function updateTicket(previous: TicketFormState, formData: FormData): Promise<TicketFormState> {
   const ticketId = formText(formData, 'ticketId');
   const values = ticketValues(formData);
-  const result = await api<Ticket>(`/api/tickets/${encodeURIComponent(ticketId)}`, { method: 'PUT', body: values });
+  const result = await api<Ticket>(`/api/tickets/${encodeURIComponent(ticketId)}`, {
+    method: 'PUT',
+    body: ticketBody(formData, values),
+  });
   if (result.ok) {
     refresh();
     return { values, fieldErrors: {}, formErrors: [], attempt: 0, saved: true };

@@ -2,8 +2,10 @@
 
 import { useActionState, useRef } from 'react';
 import { ErrorAlert } from '@/components/alert';
+import { EventFields } from '@/components/event-fields';
 import { Field } from '@/components/field';
 import { submitKeepingValues, useFocusFirstInvalid } from '@/components/action-form';
+import { eventInputValues } from '@/lib/event-start';
 import { formatPrice } from '@/lib/format';
 import { initialFormState } from '@/lib/form-state';
 import { MAX_PRICE, MIN_PRICE } from '@/lib/price-range';
@@ -16,7 +18,7 @@ const INITIAL_STATE: TicketFormState = { ...initialFormState(), saved: false };
 
 type Props =
   | { mode: 'create'; ticket?: undefined; warning?: undefined }
-  | { mode: 'edit'; ticket: Pick<Ticket, 'id' | 'title' | 'price'>; warning?: string };
+  | { mode: 'edit'; ticket: Pick<Ticket, 'id' | 'title' | 'price' | 'venue' | 'startsAt'>; warning?: string };
 
 /** "$20.5" → "20.50" for the input; the API accepts the decimal as a string and validates it. */
 function priceForInput(price: number): string {
@@ -26,7 +28,7 @@ function priceForInput(price: number): string {
 /**
  * Lists a new ticket (then its page) or changes one, through the `createTicket` and `updateTicket` server
  * actions: a POST with or without JavaScript. The API is the single judge of what is valid: its envelope's
- * messages appear next to the title and price fields, with what was typed kept.
+ * messages appear next to the fields they name, with what was typed kept.
  */
 export function TicketForm({ mode, ticket, warning }: Props) {
   const [state, formAction, pending] = useActionState(mode === 'create' ? createTicket : updateTicket, INITIAL_STATE);
@@ -36,7 +38,10 @@ export function TicketForm({ mode, ticket, warning }: Props) {
   // What was typed after a refusal; otherwise the listing as the page shows it (after a save, the page is
   // rendered again, so that is what was saved).
   const refused = state.attempt > 0 && !state.saved;
-  const values = refused || !ticket ? state.values : { title: ticket.title, price: priceForInput(ticket.price) };
+  const values =
+    refused || !ticket
+      ? state.values
+      : { title: ticket.title, price: priceForInput(ticket.price), ...eventInputValues(ticket) };
 
   return (
     <form
@@ -64,7 +69,7 @@ export function TicketForm({ mode, ticket, warning }: Props) {
         maxLength={120}
         autoComplete="off"
         defaultValue={values.title}
-        hint={mode === 'create' ? 'The event, date and seat, e.g. "Arctic Monkeys, 12 June, Row F".' : undefined}
+        hint={mode === 'create' ? 'The event and the seat, e.g. "Arctic Monkeys, Row F".' : undefined}
         error={state.fieldErrors.title}
       />
       <Field
@@ -84,6 +89,11 @@ export function TicketForm({ mode, ticket, warning }: Props) {
         defaultValue={values.price}
         hint={PRICE_HINT}
         error={state.fieldErrors.price}
+      />
+      <EventFields
+        idPrefix={idPrefix}
+        values={values}
+        errors={{ venue: state.fieldErrors.venue, startsAt: state.fieldErrors.startsAt }}
       />
       <div className="button-row">
         <button type="submit" className="button button-primary" disabled={pending}>

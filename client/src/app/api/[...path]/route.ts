@@ -8,8 +8,22 @@ import { UNAVAILABLE_MESSAGE } from '@/lib/envelope';
  * because rewrites are frozen into the standalone build, while this reads the flag at run time.
  */
 
-const FORWARDED_REQUEST_HEADERS = ['accept', 'content-type', 'cookie', 'user-agent', 'x-forwarded-for'];
-const RETURNED_RESPONSE_HEADERS = ['content-type', 'link', 'location', 'retry-after', 'cache-control'];
+const FORWARDED_REQUEST_HEADERS = [
+  'accept',
+  'content-type',
+  'cookie',
+  'last-event-id',
+  'user-agent',
+  'x-forwarded-for',
+];
+const RETURNED_RESPONSE_HEADERS = [
+  'content-type',
+  'link',
+  'location',
+  'retry-after',
+  'cache-control',
+  'x-accel-buffering',
+];
 
 function envelope(status: number, message: string): Response {
   return Response.json({ errors: [{ message }] }, { status });
@@ -38,6 +52,8 @@ async function forward(request: Request): Promise<Response> {
       body: hasBody ? await request.arrayBuffer() : undefined,
       redirect: 'manual',
       cache: 'no-store',
+      // A live update's stream ends when the browser leaves.
+      signal: request.signal,
     });
   } catch {
     return envelope(502, UNAVAILABLE_MESSAGE);
@@ -49,6 +65,10 @@ async function forward(request: Request): Promise<Response> {
     if (value) responseHeaders.set(name, value);
   }
   for (const cookie of upstream.headers.getSetCookie()) responseHeaders.append('set-cookie', cookie);
+  // A stream of live updates passes through as it comes; everything else is read whole.
+  if (upstream.headers.get('content-type')?.startsWith('text/event-stream')) {
+    return new Response(upstream.body, { status: upstream.status, headers: responseHeaders });
+  }
   const bodyless = upstream.status === 204 || upstream.status === 304 || request.method === 'HEAD';
   return new Response(bodyless ? null : await upstream.arrayBuffer(), {
     status: upstream.status,

@@ -3,12 +3,13 @@
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { startTransition, useActionState, useEffect, useState } from 'react';
+import { startTransition, useActionState, useEffect, useRef, useState } from 'react';
 import { ErrorAlert, Notice } from '@/components/alert';
 import { OrderStatusBadge } from '@/components/badges';
 import { formatDateTime, formatPrice } from '@/lib/format';
 import { isOrderOpen } from '@/lib/ticket-state';
 import type { Charge, Order } from '@ticketing/common/api';
+import { useLiveView } from '@/lib/use-live-view';
 import { cancelOrder, payForOrder, type CancelState, type PayState } from './actions';
 import { Countdown, countdownAnnouncement, useNow } from './countdown';
 import { Receipt } from './receipt';
@@ -43,9 +44,12 @@ interface Props {
   serverNow: number;
 }
 
-// Orders learns about a payment or an expiry from an event, a moment after the API call that caused it.
+// Orders learns about a payment or an expiry from an event, a moment after the API call that caused it: the
+// order's stream says so when it happens; while the stream is not open, the page asks again every so often.
 const REFRESH_EVERY_MS = 1500;
 const REFRESH_ATTEMPTS = 20;
+/** How far this browser's clock may be behind the server's for a cancellation at the deadline to read "expired". */
+const EXPIRY_SKEW_MS = 1_000;
 
 /**
  * Everything on the order that changes while the buyer looks at it: countdown, payment, cancellation, receipt.
@@ -53,8 +57,15 @@ const REFRESH_ATTEMPTS = 20;
  * server sends back shows the outcome). It stays mounted across the actions' re-renders and `router.refresh()`,
  * so a decline message survives the refresh that shows the order as cancelled.
  */
-export function OrderPanel({ order, charges, chargesKnown, stripePublishableKey, serverNow }: Props) {
+export function OrderPanel({ order: rendered, charges, chargesKnown, stripePublishableKey, serverNow }: Props) {
   const router = useRouter();
+  // Orders owns the status, so the page follows the order itself (paid → complete, expired or declined →
+  // cancelled), not the ticket another service mirrors from it.
+  const { view: order, status: live } = useLiveView(
+    rendered,
+    `/api/orders/${encodeURIComponent(rendered.id)}/stream`,
+    'order',
+  );
   const now = useNow(serverNow);
   const [payState, payAction, paying] = useActionState(payForOrder, INITIAL_PAY_STATE);
   const [cancelState, cancelAction, cancelling] = useActionState(cancelOrder, INITIAL_CANCEL_STATE);
@@ -76,8 +87,8 @@ export function OrderPanel({ order, charges, chargesKnown, stripePublishableKey,
   const open = isOrderOpen(order);
   const expired = now >= new Date(order.expiresAt).getTime();
   const payable = open && !completedCharge && !expired && !declined && !refused;
-  // The order's status lags the payment or the expiry by an event; poll until it catches up.
-  const waitingForServer = open && (Boolean(completedCharge) || expired || declined || refused);
+  // The order's status lags the payment or the expiry by an event; without the stream, poll until it catches up.
+  const waitingForServer = open && (Boolean(completedCharge) || expired || declined || refused) && live !== 'open';
 
   // Speak the countdown's coarse changes (not its first value: the page shows it). This region lives here,
   // not in the countdown, so "expired" is still heard when the countdown gives way to the cancelled state.
@@ -90,6 +101,21 @@ export function OrderPanel({ order, charges, chargesKnown, stripePublishableKey,
   useEffect(() => {
     if (open && expired && !completedCharge) setSawExpiry(true);
   }, [open, expired, completedCharge]);
+
+  // The stream may say "cancelled" before the countdown's next tick shows the deadline passed: an order that
+  // was open on this screen and turned cancelled once its deadline had come (by this clock, give or take a
+  // second of skew) ran out. One cancelled here, or declined, says so first (see the reasons below).
+  const wasOpen = useRef(isOrderOpen(rendered));
+  useEffect(() => {
+    const deadline = new Date(order.expiresAt).getTime();
+    if (wasOpen.current && order.status === 'cancelled' && Date.now() >= deadline - EXPIRY_SKEW_MS) setSawExpiry(true);
+    wasOpen.current = isOrderOpen(order);
+  }, [order]);
+
+  // Settled on screen by the stream: the receipt (payments' charges) is read again with the page, once.
+  useEffect(() => {
+    if (order.version > rendered.version && !isOrderOpen(order)) router.refresh();
+  }, [order, rendered.version, router]);
 
   useEffect(() => {
     if (!waitingForServer) return;

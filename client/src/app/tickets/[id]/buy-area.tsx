@@ -6,6 +6,7 @@ import { isKnownSeller, purchaseOffer } from '@/lib/purchase-offer';
 import type { TicketState } from '@/lib/ticket-state';
 import type { Ticket } from '@ticketing/common/api';
 import { PurchaseButton } from './purchase-button';
+import { WaitingList } from './waiting-list';
 
 /** Purchase, or why not ({@link purchaseOffer}), once the browser knows who is looking. */
 export function BuyArea({ ticket, state }: { ticket: Pick<Ticket, 'id' | 'version' | 'userId'>; state: TicketState }) {
@@ -19,14 +20,25 @@ export function BuyArea({ ticket, state }: { ticket: Pick<Ticket, 'id' | 'versio
     );
   }
   // The button stays visible but disabled, with the reason read out alongside it.
-  return (
-    <div className="form">
+  const refusal = (
+    <>
       <p id="purchase-reason" className="lead">
         {offer.reason}
       </p>
       <button type="button" className="button button-primary" disabled aria-describedby="purchase-reason">
         Purchase
       </button>
+    </>
+  );
+  return (
+    <div className="form">
+      {state === 'reserved' ? (
+        <WaitingList ticketId={ticket.id} sellerId={ticket.userId}>
+          {refusal}
+        </WaitingList>
+      ) : (
+        refusal
+      )}
       {offer.offerSignIn && (
         // Named unlike the header's "Sign in" link so each link's name stays unique on the page. Not prefetched:
         // the sign-in page is rendered for each visitor.

@@ -1,15 +1,10 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { cache } from 'react';
 import { ApiProblem } from '@/components/api-problem';
-import { TicketStateBadge } from '@/components/badges';
 import { publicApi } from '@/lib/api';
-import { formatDate, formatPrice } from '@/lib/format';
-import { ticketState } from '@/lib/ticket-state';
 import type { Ticket } from '@ticketing/common/api';
-import { BuyArea, SellerName } from './buy-area';
-import { SellerEdit } from './seller-edit';
+import { LiveTicket } from './live-ticket';
 
 type Params = { params: Promise<{ id: string }> };
 
@@ -25,7 +20,8 @@ export async function generateMetadata({ params }: Params): Promise<Metadata> {
 
 /**
  * The same HTML for everyone, so the edge can share it for a second (next.config.ts): what depends on who is
- * looking (Purchase or why not, "You" as seller, the seller's edit form) is filled in by the browser.
+ * looking (Purchase or why not, "You" as seller, the seller's edit form) is filled in by the browser, and the
+ * ticket's stream keeps the page live from there (live-ticket.tsx).
  */
 export default async function TicketPage({ params }: Params) {
   const { id } = await params;
@@ -35,40 +31,5 @@ export default async function TicketPage({ params }: Params) {
     return <ApiProblem failure={result} title="This ticket cannot be shown right now" retryHref={`/tickets/${id}`} />;
   }
 
-  const ticket = result.data;
-  const state = ticketState(ticket);
-
-  return (
-    <div className="detail-grid">
-      <section className="panel" aria-labelledby="ticket-heading">
-        <p className="meta">
-          <Link href="/">← All tickets</Link>
-        </p>
-        <h1 id="ticket-heading" style={{ overflowWrap: 'anywhere' }}>
-          {ticket.title}
-        </h1>
-        <p>
-          <TicketStateBadge state={state} />
-        </p>
-        <p className="price">{formatPrice(ticket.price)}</p>
-        <dl className="facts">
-          <dt>Listed</dt>
-          <dd>
-            <time dateTime={ticket.createdAt}>{formatDate(ticket.createdAt)}</time>
-          </dd>
-          <dt>Seller</dt>
-          <dd>
-            <SellerName sellerId={ticket.userId} />
-          </dd>
-        </dl>
-      </section>
-
-      <section className="panel" aria-labelledby="buy-heading">
-        <h2 id="buy-heading">Buy this ticket</h2>
-        <BuyArea ticket={ticket} state={state} />
-      </section>
-
-      <SellerEdit ticket={ticket} state={state} />
-    </div>
-  );
+  return <LiveTicket rendered={result.data} />;
 }

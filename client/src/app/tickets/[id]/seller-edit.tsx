@@ -16,10 +16,11 @@ export function SellerEdit({
   ticket,
   state,
 }: {
-  ticket: Pick<Ticket, 'id' | 'title' | 'price' | 'userId'>;
+  ticket: Pick<Ticket, 'id' | 'title' | 'price' | 'userId' | 'venue' | 'startsAt'>;
   state: TicketState;
 }) {
-  const shown = isKnownSeller(useVisitor(), ticket.userId) && state !== 'sold';
+  // Sold, or its event has begun: nothing is left to edit (the API refuses it with a 409).
+  const shown = isKnownSeller(useVisitor(), ticket.userId) && state !== 'sold' && state !== 'started';
   if (!shown) return null;
   return (
     <section className="panel" id="edit" aria-labelledby="edit-heading" style={{ gridColumn: '1 / -1' }}>

@@ -54,6 +54,8 @@ export default async function EditTicketPage({ params }: { params: Promise<{ id:
       </p>
       {state === 'sold' ? (
         <p className="lead">This ticket has been sold, so it can no longer be changed.</p>
+      ) : state === 'started' ? (
+        <p className="lead">This event has already started, so the ticket can no longer be changed.</p>
       ) : (
         <TicketForm mode="edit" ticket={ticket} warning={editWarning(state)} />
       )}

@@ -1,0 +1,4 @@
+export * from './event-stream';
+export * from './live-views';
+export * from './live-feed';
+export * from './live-stream-config';

@@ -1,0 +1,54 @@
+import {
+  LiveViews,
+  NotFoundError,
+  startLiveFeed,
+  type EventBus,
+  type Executor,
+  type LiveFeed,
+  type Logger,
+} from '@ticketing/common';
+import { selectOrdersWithTicketsByIds } from '../db/orders-by-id';
+import { toOrderView, type OrderView } from './order-view';
+import { assertBuyerOwns } from './show-buyer-order';
+
+/** This process's live orders: the streams its buyers hold open, by order id. */
+export type LiveOrders = LiveViews<OrderView>;
+
+/**
+ * Live orders read from this service's database, as `GET /api/orders/:id` shows them: orders owns an
+ * order's status, so the order page follows the order itself (created → complete once paid, cancelled on
+ * expiry or decline), not the ticket mirrored from it in another service.
+ */
+export function createLiveOrders(
+  db: Executor,
+  settings: { maxStreams: number; heartbeatMs: number },
+  logger: Logger,
+): LiveOrders {
+  return new LiveViews<OrderView>({
+    eventName: 'order',
+    load: async (ids) => (await selectOrdersWithTicketsByIds(db, ids)).map((row) => toOrderView(row.order, row.ticket)),
+    ...settings,
+    logger,
+  });
+}
+
+/**
+ * Every change of an order is one of these, with its new version (orders publishes them from its outbox);
+ * `order.restated` repeats a version already seen, unless this process missed one.
+ */
+export function startOrderFeed(bus: EventBus, orders: LiveOrders, logger: Logger): LiveFeed {
+  return startLiveFeed({
+    bus,
+    subjects: ['order.created', 'order.cancelled', 'order.completed', 'order.restated'],
+    changeOf: (event) => ({ id: event.data.id, version: event.data.version }),
+    views: orders,
+    logger,
+  });
+}
+
+/** Only its buyer may watch an order: 404 when unknown, 403 when it is someone else's, as for reading it. */
+export function assertBuyerCanWatch(views: ReadonlyMap<string, OrderView>, orderId: string, buyerId: string): void {
+  const order = views.get(orderId);
+  if (!order) throw new NotFoundError('Order not found');
+  assertBuyerOwns(order, buyerId);
+}

@@ -296,6 +296,19 @@ describe('the hand-over when the holder cancels', () => {
     expect(await myOrders(waiter)).toEqual([]);
   });
 
+  it('when the seller withdrew the ticket while it was reserved, then nobody in line is handed it', async () => {
+    const { ticket, holder, order } = await reservedTicket();
+    const waiter = signIn();
+    await join({ ticketId: ticket.id }, waiter).expect(201);
+    await context.database.db.update(tickets).set({ withdrawn: true }).where(eq(tickets.id, ticket.id));
+
+    await cancel(order.id, holder).expect(204);
+    expect(await liveOrdersOf(ticket.id)).toEqual([]);
+    expect(await myOrders(waiter)).toEqual([]);
+    const refused = await join({ ticketId: ticket.id }, signIn()).expect(409);
+    expect(refused.body).toEqual({ errors: [{ message: 'The ticket was withdrawn by its seller' }] });
+  });
+
   it('when nobody is in line, then the ticket is simply for sale again', async () => {
     const { ticket, holder, order } = await reservedTicket();
     await cancel(order.id, holder).expect(204);

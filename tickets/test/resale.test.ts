@@ -64,6 +64,8 @@ describe('POST /api/tickets/:id/resale', () => {
       userId: buyer.user.id,
       orderId: null,
       sold: false,
+      venue: null,
+      startsAt: null,
       resaleOf: ticket.id,
       withdrawn: false,
       version: 0,
@@ -76,8 +78,48 @@ describe('POST /api/tickets/:id/resale', () => {
       { id: ticket.id, title: ticket.title, pricePaid: 20.5, maxResalePrice: 20.5, orderId, resale: response.body },
     ]);
     expect(await recordedFor(context.database, 'ticket.created', response.body.id)).toEqual([
-      { id: response.body.id, title: ticket.title, price: 1999, userId: buyer.user.id, orderId: null, version: 0 },
+      {
+        id: response.body.id,
+        title: ticket.title,
+        price: 1999,
+        userId: buyer.user.id,
+        orderId: null,
+        venue: null,
+        startsAt: null,
+        version: 0,
+      },
     ]);
+  });
+
+  it('when the bought ticket has a venue and a start, then the resale lists the same event, at the same offset', async () => {
+    const startsAt = '2031-06-12T20:00:00+02:00';
+    const ticket = await createTicket(
+      context.app,
+      signIn().cookie,
+      buildTicket({ price: 20.5, venue: 'Zénith Paris', startsAt }),
+    );
+    const buyer = signIn();
+    await sellTo(context.outbox, ticket.id, buyer.user.id, 2050);
+    const response = await resell(ticket.id, buyer.cookie, 20).expect(201);
+    expect(response.body).toMatchObject({ title: ticket.title, venue: 'Zénith Paris', startsAt, resaleOf: ticket.id });
+    const [created] = await recordedFor(context.database, 'ticket.created', response.body.id);
+    expect(created).toMatchObject({ venue: 'Zénith Paris', startsAt });
+  });
+
+  it('when the event has started, then the ticket cannot be listed again: 409', async () => {
+    const ticket = await createTicket(
+      context.app,
+      signIn().cookie,
+      buildTicket({ startsAt: new Date(Date.now() + 60_000).toISOString() }),
+    );
+    const buyer = signIn();
+    await sellTo(context.outbox, ticket.id, buyer.user.id, 2050);
+    await context.database.pool.query(`UPDATE tickets SET starts_at = now() - interval '1 minute' WHERE id = $1`, [
+      ticket.id,
+    ]);
+    const response = await resell(ticket.id, buyer.cookie, 10).expect(409);
+    expect(response.body).toEqual({ errors: [{ message: 'The event has already started' }] });
+    expect(await owned(buyer.cookie)).toMatchObject([{ id: ticket.id, resale: null }]);
   });
 
   it('when the price is the price paid exactly, then it is accepted; one cent more is a 400 naming price and the maximum', async () => {
@@ -184,7 +226,17 @@ describe('DELETE /api/tickets/:id', () => {
     const listed = (await request(context.app).get('/api/tickets?limit=100').expect(200)).body as { id: string }[];
     expect(listed.map((listing) => listing.id)).not.toContain(ticket.id);
     expect(await recordedFor(context.database, 'ticket.updated', ticket.id)).toEqual([
-      { id: ticket.id, title: ticket.title, price: 2050, userId: user.id, orderId: null, withdrawn: true, version: 1 },
+      {
+        id: ticket.id,
+        title: ticket.title,
+        price: 2050,
+        userId: user.id,
+        orderId: null,
+        venue: null,
+        startsAt: null,
+        withdrawn: true,
+        version: 1,
+      },
     ]);
   });
 

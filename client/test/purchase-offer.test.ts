@@ -1,3 +1,4 @@
+import { ticketState } from '@/lib/ticket-state';
 import { isKnownSeller, purchaseOffer, type Visitor } from '@/lib/purchase-offer';
 
 const SELLER = { id: 'seller-id', email: 'seller@example.com' };
@@ -33,7 +34,7 @@ describe('what the ticket page offers, filled in by the browser', () => {
   });
 
   it.each([notKnownYet, signedOut, seller, buyer])(
-    'when the ticket is reserved or sold, then everyone reads why it cannot be bought (%j)',
+    'when the ticket is reserved, sold or withdrawn, then everyone reads why it cannot be bought (%j)',
     (visitor) => {
       expect(purchaseOffer('reserved', SELLER.id, visitor)).toMatchObject({
         kind: 'refused',
@@ -43,8 +44,18 @@ describe('what the ticket page offers, filled in by the browser', () => {
         kind: 'refused',
         reason: 'This ticket has been sold.',
       });
+      expect(purchaseOffer('withdrawn', SELLER.id, visitor)).toMatchObject({
+        kind: 'refused',
+        reason: 'The seller withdrew this ticket, so it is no longer for sale.',
+      });
     },
   );
+
+  it('when a ticket is withdrawn, then its state is withdrawn even if its event is still to come', () => {
+    const ticket = { orderId: null, sold: false, startsAt: '2099-01-01T20:00:00+01:00', withdrawn: true };
+    expect(ticketState(ticket)).toBe('withdrawn');
+    expect(ticketState({ ...ticket, withdrawn: false })).toBe('for-sale');
+  });
 
   it('when the visitor is known to be the seller, and only then, the page says "You" and shows the edit form', () => {
     expect([notKnownYet, signedOut, seller, buyer].map((visitor) => isKnownSeller(visitor, SELLER.id))).toEqual([

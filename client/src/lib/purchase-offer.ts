@@ -11,10 +11,11 @@ const UNAVAILABLE_REASON: Record<Exclude<TicketState, 'for-sale'>, string> = {
   reserved: 'Someone is buying this ticket right now. If they do not pay in time it goes back on sale.',
   sold: 'This ticket has been sold.',
   started: 'This event has already started, so the ticket is no longer for sale.',
+  withdrawn: 'The seller withdrew this ticket, so it is no longer for sale.',
 };
 
 /**
- * A reserved or sold ticket, or one whose event has started, is refused to everyone. A ticket on sale is offered while the visitor is not known
+ * A reserved, sold or withdrawn ticket, or one whose event has started, is refused to everyone. A ticket on sale is offered while the visitor is not known
  * yet (the page is the same for everyone, and the API's 401 sends a signed-out buyer to sign in), and to any
  * signed-in user but its seller; a signed-out visitor is asked to sign in.
  */

@@ -1,14 +1,19 @@
 import type { Order, OrderStatus, Ticket } from '@ticketing/common/api';
 import { hasEventStarted } from './event-start';
 
-export type TicketState = 'for-sale' | 'reserved' | 'sold' | 'started';
+export type TicketState = 'for-sale' | 'reserved' | 'sold' | 'started' | 'withdrawn';
 
 /**
  * For sale = no order holds it; reserved = an order holds it; sold = that order completed; started = its event
- * has begun, so nobody can buy or edit it any more (the API refuses both from that instant).
+ * has begun, so nobody can buy or edit it any more (the API refuses both from that instant); withdrawn = its
+ * seller took it off sale, for good.
  */
-export function ticketState(ticket: Pick<Ticket, 'orderId' | 'sold' | 'startsAt'>, now = Date.now()): TicketState {
+export function ticketState(
+  ticket: Pick<Ticket, 'orderId' | 'sold' | 'startsAt' | 'withdrawn'>,
+  now = Date.now(),
+): TicketState {
   if (ticket.sold) return 'sold';
+  if (ticket.withdrawn) return 'withdrawn';
   if (hasEventStarted(ticket.startsAt, now)) return 'started';
   return ticket.orderId ? 'reserved' : 'for-sale';
 }
@@ -18,6 +23,7 @@ export const TICKET_STATE_LABEL: Record<TicketState, string> = {
   reserved: 'Reserved',
   sold: 'Sold',
   started: 'Event started',
+  withdrawn: 'Withdrawn',
 };
 
 // Labels keep the API's status word (tests and support staff match on it), only capitalised.

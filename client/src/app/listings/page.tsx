@@ -35,13 +35,13 @@ export default async function ListingsPage() {
       {tickets.length === 0 ? (
         <section className="panel empty-state">
           <h2>You have not listed any tickets</h2>
-          <p>Tickets you list appear here with their state: for sale, reserved or sold.</p>
+          <p>Tickets you list appear here with their state: for sale, reserved, sold or withdrawn.</p>
         </section>
       ) : (
         <ul className="item-list" aria-label="Your tickets">
           {tickets.map((ticket) => {
             const state = ticketState(ticket);
-            const listed = state === 'for-sale' && !ticket.withdrawn;
+            const listed = state === 'for-sale';
             return (
               <li key={ticket.id} data-testid="ticket-card">
                 <div>
@@ -54,7 +54,7 @@ export default async function ListingsPage() {
                   </p>
                 </div>
                 <div className="item-actions">
-                  {ticket.withdrawn ? <span className="badge">Withdrawn</span> : <TicketStateBadge state={state} />}
+                  <TicketStateBadge state={state} />
                   {listed && (
                     <>
                       <Link href={`/tickets/${ticket.id}/edit`}>

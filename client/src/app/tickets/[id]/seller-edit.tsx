@@ -20,7 +20,8 @@ export function SellerEdit({
   state: TicketState;
 }) {
   // Sold, or its event has begun: nothing is left to edit (the API refuses it with a 409).
-  const shown = isKnownSeller(useVisitor(), ticket.userId) && state !== 'sold' && state !== 'started';
+  const shown =
+    isKnownSeller(useVisitor(), ticket.userId) && state !== 'sold' && state !== 'started' && state !== 'withdrawn';
   if (!shown) return null;
   return (
     <section className="panel" id="edit" aria-labelledby="edit-heading" style={{ gridColumn: '1 / -1' }}>

@@ -56,6 +56,8 @@ export default async function EditTicketPage({ params }: { params: Promise<{ id:
         <p className="lead">This ticket has been sold, so it can no longer be changed.</p>
       ) : state === 'started' ? (
         <p className="lead">This event has already started, so the ticket can no longer be changed.</p>
+      ) : state === 'withdrawn' ? (
+        <p className="lead">You withdrew this ticket, so it can no longer be changed.</p>
       ) : (
         <TicketForm mode="edit" ticket={ticket} warning={editWarning(state)} />
       )}

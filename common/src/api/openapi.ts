@@ -169,8 +169,8 @@ export interface paths {
     put?: never;
     /**
      * List a bought ticket again, at most at the capped price.
-     * @description Only its owner (the buyer). The new listing has the bought ticket's title, the owner as seller and
-     *     `resaleOf` = the bought ticket's id. At most one resale listing at a time that is not withdrawn.
+     * @description Only its owner (the buyer). The new listing has the bought ticket's title, venue and start, the owner as
+     *     seller and `resaleOf` = the bought ticket's id. At most one resale listing at a time that is not withdrawn.
      */
     post: operations['resellTicket'];
     delete?: never;
@@ -1156,7 +1156,10 @@ export interface operations {
         };
       };
       404: components['responses']['NotFound'];
-      /** @description The ticket is already listed again (a listing that is not withdrawn). */
+      /**
+       * @description The ticket is already listed again (a listing that is not withdrawn), or its event has started ("The
+       *     event has already started").
+       */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1165,6 +1168,9 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   streamTickets: {
@@ -1309,6 +1315,9 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
     };
   };
   streamTicket: {

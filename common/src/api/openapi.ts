@@ -1525,7 +1525,8 @@ export interface operations {
       };
       /**
        * @description No order holds the ticket ("The ticket is for sale; buy it instead"), it is sold ("The ticket is
-       *     sold"), or the buyer holds it ("You already hold this ticket").
+       *     sold"), its seller withdrew it ("The ticket was withdrawn by its seller"), its event has started
+       *     ("The event has already started"), or the buyer holds it ("You already hold this ticket").
        */
       409: {
         headers: {

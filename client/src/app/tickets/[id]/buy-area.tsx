@@ -33,7 +33,7 @@ export function BuyArea({ ticket, state }: { ticket: Pick<Ticket, 'id' | 'versio
   return (
     <div className="form">
       {state === 'reserved' ? (
-        <WaitingList ticketId={ticket.id} sellerId={ticket.userId}>
+        <WaitingList ticketId={ticket.id} ticketVersion={ticket.version} sellerId={ticket.userId}>
           {refusal}
         </WaitingList>
       ) : (

@@ -17,10 +17,11 @@ type Standing = { kind: 'holder'; orderId: string } | { kind: 'queued'; position
 const INITIAL_STATE: WaitingListState = { place: null, errors: [], attempt: 0 };
 
 /**
- * While the visitor is in line, how often their place is read again: the hand-over happens on the server when
- * the holder's reservation ends, and this is how the page learns of it without a reload.
+ * While the visitor is in line, how often their position is read again even when the ticket has not changed:
+ * people ahead of them leaving the line is not a change of the ticket. The hand-over itself is a change of the
+ * ticket (its lock moves to the new holder's order), which the page hears from the ticket's stream at once.
  */
-const CHECK_EVERY_MS = 3_000;
+const POSITION_CHECK_EVERY_MS = 30_000;
 
 /** Their open order for the ticket, else their place in its line (both lists are the visitor's own). */
 async function readStanding(ticketId: string): Promise<Standing | undefined> {
@@ -52,14 +53,17 @@ function standingAfter(state: WaitingListState): Standing {
  * over to them, or their own purchase), a link to their order instead. The forms post to a server action, so
  * they work before hydration and without JavaScript; like Purchase, joining is offered until the browser knows
  * who is looking (the API's 401 sends a signed-out visitor to sign in), then only to a signed-in buyer who is not
- * the seller, with where they stand read from their own orders and places.
+ * the seller, with where they stand read from their own orders and places, again each time the ticket changes.
  */
 export function WaitingList({
   ticketId,
+  ticketVersion,
   sellerId,
   children,
 }: {
   ticketId: string;
+  /** The version on screen, kept live by the ticket's stream: each new one is a reason to read again. */
+  ticketVersion: number;
   sellerId: string;
   children: ReactNode;
 }) {
@@ -82,9 +86,11 @@ export function WaitingList({
     [ticketId],
   );
 
+  // On showing, after each join or leave, and whenever the ticket changes: a release that hands the ticket over
+  // moves its lock to the new holder's order, so the ticket's stream tells every waiter within a second.
   useEffect(() => {
     if (signedInBuyer) void check(state.attempt);
-  }, [signedInBuyer, check, state.attempt]);
+  }, [signedInBuyer, check, state.attempt, ticketVersion]);
 
   const standing = read !== undefined && readAfterAttempt >= state.attempt ? read : standingAfter(state);
 
@@ -97,7 +103,7 @@ export function WaitingList({
 
   useEffect(() => {
     if (!signedInBuyer || standing.kind !== 'queued') return;
-    const timer = setInterval(() => void check(state.attempt), CHECK_EVERY_MS);
+    const timer = setInterval(() => void check(state.attempt), POSITION_CHECK_EVERY_MS);
     return () => clearInterval(timer);
   }, [signedInBuyer, standing.kind, check, state.attempt]);
 

@@ -1,4 +1,4 @@
-import { newerView, reopenDelayMs, ticketsStreamUrl, withNewerViews } from '@/lib/live-views';
+import { isChangeSinceSeen, newerView, reopenDelayMs, ticketsStreamUrl, withNewerViews } from '@/lib/live-views';
 
 const ticket = (version: number, title = `v${version}`) => ({ id: 'ticket-1', version, title });
 
@@ -51,5 +51,21 @@ describe('opening a refused stream again', () => {
     ]);
     expect(reopenDelayMs(1, 0)).toBe(2_500);
     expect(reopenDelayMs(1, 0.999)).toBeLessThan(7_500);
+  });
+});
+
+describe('what a page that follows its tickets counts as a change', () => {
+  it('when a ticket’s first copy arrives (the snapshot on connect), then it is not a change; a higher version is, once', () => {
+    const seen = new Map<string, number>();
+    expect(isChangeSinceSeen(seen, ticket(3))).toBe(false);
+    expect(isChangeSinceSeen(seen, ticket(3))).toBe(false);
+    expect(isChangeSinceSeen(seen, ticket(4))).toBe(true);
+    expect(isChangeSinceSeen(seen, ticket(4))).toBe(false);
+  });
+
+  it('when an older copy arrives after a newer one (a reconnect’s late snapshot), then it is not a change', () => {
+    const seen = new Map<string, number>([['ticket-1', 5]]);
+    expect(isChangeSinceSeen(seen, ticket(4))).toBe(false);
+    expect(seen.get('ticket-1')).toBe(5);
   });
 });

@@ -35,6 +35,18 @@ export function withNewerViews<T extends Versioned>(
   return next ?? views;
 }
 
+/**
+ * Whether `view` is a change since the versions `seen` (which it then records): the first copy of a view is
+ * the stream's snapshot on connect, not a change; a later, higher version is. For a page that shows what
+ * follows from its views rather than the views themselves, and renders again on a change.
+ */
+export function isChangeSinceSeen(seen: Map<string, number>, view: Versioned): boolean {
+  const before = seen.get(view.id);
+  if (before !== undefined && view.version <= before) return false;
+  seen.set(view.id, view.version);
+  return before !== undefined;
+}
+
 /** Tickets one landing-page stream may watch (the API's bound). */
 export const MAX_TICKETS_PER_STREAM = 100;
 

@@ -50,21 +50,29 @@ describe('the waiting list', () => {
       await visible(waiter.page.getByRole('button', { name: 'Leave the waiting list' }));
     });
 
+    // Left open: My orders follows the tickets it lists, and shows the hand-over without a reload too.
+    const ordersTab = await waiter.page.context().newPage();
     await step(waiter, 'see their place under Waiting lists in My orders, in another tab', async () => {
-      const tab = await waiter.page.context().newPage();
-      try {
-        await tab.goto('/orders');
-        const places = tab.getByRole('list', { name: 'Waiting lists' });
-        await visible(places.getByRole('link', { name: title }));
-        expect(await places.textContent()).toContain('$31.00 · number 1 in line');
-      } finally {
-        await tab.close();
-      }
+      await ordersTab.goto('/orders');
+      const places = ordersTab.getByRole('list', { name: 'Waiting lists' });
+      await visible(places.getByRole('link', { name: title }));
+      expect(await places.textContent()).toContain('$31.00 · number 1 in line');
     });
 
     await step(waiter, 'see the ticket reserved for them when A’s reservation runs out, without reloading', () =>
       visible(waiter.page.getByText('This ticket is reserved for you.'), 60_000),
     );
+
+    await step(waiter, 'see the order in the My orders tab they left open, and no longer a place in line', async () => {
+      try {
+        const orders = ordersTab.getByRole('list', { name: 'Orders' });
+        await visible(orders.getByRole('link', { name: title }));
+        expect(await orders.getByTestId('order-status').first().getAttribute('data-status')).toBe('created');
+        expect(await ordersTab.getByRole('list', { name: 'Waiting lists' }).count()).toBe(0);
+      } finally {
+        await ordersTab.close();
+      }
+    });
 
     await step(waiter, 'find the order in My orders', async () => {
       await waiter.page.getByRole('link', { name: 'My orders' }).first().click();

@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import { ApiProblem } from '@/components/api-problem';
 import { OrderStatusBadge } from '@/components/badges';
+import { RefreshOnTicketChanges } from '@/components/refresh-on-ticket-changes';
 import { api } from '@/lib/api';
 import { formatDateTime, formatPrice } from '@/lib/format';
 import { isOrderOpen } from '@/lib/ticket-state';
@@ -23,8 +24,16 @@ export default async function OrdersPage() {
   // A side list: when it cannot be read, the orders still show.
   const waiting = places.ok ? (places.data ?? []) : [];
 
+  // The tickets whose changes change this page: an open order's (paid, cancelled, expired) and each waiting
+  // list's (handed over to this buyer, or to someone else).
+  const followed = [
+    ...orders.filter((order) => isOrderOpen(order)).map((order) => order.ticket.id),
+    ...waiting.map((place) => place.ticketId),
+  ];
+
   return (
     <>
+      <RefreshOnTicketChanges ticketIds={followed} />
       <div className="page-head">
         <div>
           <h1>My orders</h1>

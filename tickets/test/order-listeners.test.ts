@@ -410,6 +410,66 @@ describe('ownership and withdrawal (resale)', () => {
     expect(await showTicket(ticket.id)).toMatchObject({ sold: true, version: 2 });
   });
 
+  it('when an order of a withdrawn ticket was paid before orders applied the withdrawal, then the sale stands: sold to its buyer, no longer withdrawn', async () => {
+    const { cookie } = signIn();
+    const ticket = await createTicket(context.app, cookie, { title: 'Late withdrawal', price: 25 });
+    await request(context.app).delete(`/api/tickets/${ticket.id}`).set('Cookie', cookie).expect(204);
+    const buyer = signIn();
+    const orderId = randomUUID();
+    const created = await bus.publish('order.created', { ...orderCreated(ticket, orderId), userId: buyer.user.id });
+    await handled('tickets-order-created', created.id);
+    const completed = await bus.publish('order.completed', {
+      id: orderId,
+      userId: buyer.user.id,
+      ticket: { id: ticket.id, price: 2500 },
+      version: 1,
+    });
+    await handled('tickets-order-completed', completed.id);
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId, sold: true, withdrawn: false, version: 2 });
+    expect(await owned(buyer.cookie)).toMatchObject([{ id: ticket.id, pricePaid: 25, orderId }]);
+    const [, sale] = await recordedFor(context.database, 'ticket.updated', ticket.id);
+    expect(sale).toMatchObject({ orderId, version: 2 });
+    expect(sale).not.toHaveProperty('withdrawn');
+  });
+
+  it('when a withdrawn resale is paid for after its owner listed the ticket again, then the newer listing is withdrawn in its place', async () => {
+    const seller = signIn();
+    const bought = await createTicket(context.app, seller.cookie, { title: 'Resold twice', price: 30 });
+    const owner = signIn();
+    const purchase = await lockThroughBus(bought);
+    await handled(
+      'tickets-order-completed',
+      (
+        await bus.publish('order.completed', {
+          id: purchase,
+          userId: owner.user.id,
+          ticket: { id: bought.id, price: 3000 },
+          version: 1,
+        })
+      ).id,
+    );
+    const resell = (price: number) =>
+      request(context.app).post(`/api/tickets/${bought.id}/resale`).set('Cookie', owner.cookie).send({ price });
+    const first = (await resell(30).expect(201)).body as TicketView;
+    await request(context.app).delete(`/api/tickets/${first.id}`).set('Cookie', owner.cookie).expect(204);
+    const second = (await resell(29).expect(201)).body as TicketView;
+
+    // A buyer reserved and paid for the first listing in orders before its withdrawal got there.
+    const orderId = randomUUID();
+    await bus.publish('order.created', orderCreated(first, orderId));
+    const completed = await bus.publish('order.completed', {
+      id: orderId,
+      userId: randomUUID(),
+      ticket: { id: first.id, price: 3000 },
+      version: 1,
+    });
+    await handled('tickets-order-completed', completed.id);
+    expect(await showTicket(first.id)).toMatchObject({ orderId, sold: true, withdrawn: false });
+    expect(await showTicket(second.id)).toMatchObject({ orderId: null, withdrawn: true });
+    const listed = (await request(context.app).get('/api/tickets?limit=100').expect(200)).body as TicketView[];
+    expect(listed.map((listing) => listing.id)).not.toContain(second.id);
+  });
+
   it('when order.created arrives for a ticket its seller withdrew, then the ticket stays withdrawn and unlocked (orders cancels the order)', async () => {
     const { cookie } = signIn();
     const ticket = await createTicket(context.app, cookie);

@@ -25,6 +25,12 @@ export function orderCompletedListener(outbox: Outbox): ListenerDefinition<'orde
         case 'already-sold':
           logger.info({ orderId: order.id, ticketId: order.ticket.id, outcome }, 'order.completed applied');
           return;
+        case 'sold-over-withdrawal':
+          logger.warn(
+            { orderId: order.id, ticketId: order.ticket.id, outcome },
+            'order.completed applied: paid before orders applied the seller’s withdrawal, so the sale stands',
+          );
+          return;
         // order.created travels on another consumer and may not have locked the ticket yet.
         case 'not-locked-by-order-yet':
         case 'unknown-ticket':

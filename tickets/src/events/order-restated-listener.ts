@@ -29,6 +29,7 @@ export function orderRestatedListener(outbox: Outbox): ListenerDefinition<'order
         case 'not-held-by-order':
         case 'sold':
         case 'already-sold':
+        case 'sold-over-withdrawal':
         case 'not-locked-by-order-yet':
           logger.info(
             { orderId: order.id, ticketId: order.ticket.id, status: order.status, outcome },

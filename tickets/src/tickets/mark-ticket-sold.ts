@@ -1,11 +1,17 @@
-import type { EventRecorder, Executor } from '@ticketing/common';
-import { findTicketForUpdate, recordBuyer, updateTicket } from '../db/tickets';
+import { PermanentEventError, type EventRecorder, type Executor } from '@ticketing/common';
+import type { Ticket } from '../db/schema';
+import { findTicketForUpdate, recordBuyer, selectLiveResalesOf, updateTicket } from '../db/tickets';
 import { toTicketPayload } from './ticket-payload';
 
 /** What `order.completed` did to the ticket. */
 export type SaleOutcome =
   /** Marked sold: version+1 and `ticket.updated` recorded. */
   | 'sold'
+  /**
+   * Marked sold although its seller had withdrawn it: orders completed the order before it applied the
+   * withdrawal, and orders decides who holds a ticket (docs/rules.md#rule-4), so the sale stands.
+   */
+  | 'sold-over-withdrawal'
   /** Already sold to this order (a repeated event): nothing changed. */
   | 'already-sold'
   /** The ticket does not show this order's lock yet: its `order.created` is still on its way. */
@@ -30,7 +36,12 @@ export async function markTicketSold(
 ): Promise<SaleOutcome> {
   const ticket = await findTicketForUpdate(tx, order.ticketId);
   if (!ticket) return 'unknown-ticket';
-  if (ticket.orderId !== order.id) return 'not-locked-by-order-yet';
+  if (ticket.orderId !== order.id) {
+    if (ticket.withdrawnAt !== null && ticket.orderId === null && ticket.soldAt === null) {
+      return sellOverWithdrawal(tx, events, ticket, order);
+    }
+    return 'not-locked-by-order-yet';
+  }
   if (ticket.soldAt !== null) {
     if (ticket.buyerId === null && order.buyer) await recordBuyer(tx, ticket.id, order.buyer);
     return 'already-sold';
@@ -39,4 +50,46 @@ export async function markTicketSold(
   if (!sold) throw new Error(`ticket ${ticket.id} changed under its row lock`);
   await events.record('ticket.updated', toTicketPayload(sold));
   return 'sold';
+}
+
+/**
+ * The seller withdrew the ticket while an order of it was on its way: a buyer reserved it in orders before the
+ * withdrawal reached orders, and paid before it did, so orders kept the order complete (a withdrawal only
+ * cancels unpaid orders). The buyer paid; the withdrawal lost the race. The ticket is sold to them and is no
+ * longer withdrawn.
+ *
+ * A withdrawn resale freed its bought ticket to be listed again: a newer listing of the same bought ticket
+ * that nobody holds is withdrawn in its place, so one ticket is never for sale twice. One that an order
+ * already holds cannot be taken back here: the event is dead-lettered for a person (two buyers of one ticket;
+ * one must be refunded), never applied by half.
+ */
+async function sellOverWithdrawal(
+  tx: Executor,
+  events: EventRecorder,
+  ticket: Ticket,
+  order: { id: string; buyer: Buyer | undefined },
+): Promise<SaleOutcome> {
+  if (ticket.resaleOf !== null) {
+    for (const { id } of await selectLiveResalesOf(tx, [ticket.resaleOf])) {
+      const newer = await findTicketForUpdate(tx, id);
+      if (!newer || newer.withdrawnAt !== null) continue;
+      if (newer.orderId !== null || newer.soldAt !== null) {
+        throw new PermanentEventError(
+          `resale ${ticket.id} was paid for after its withdrawal, and resale ${newer.id} of the same bought ticket ${ticket.resaleOf} is held by order ${newer.orderId}: refund one buyer`,
+        );
+      }
+      const withdrawn = await updateTicket(tx, newer.id, newer.version, { withdrawnAt: new Date() });
+      if (!withdrawn) throw new Error(`ticket ${newer.id} changed under its row lock`);
+      await events.record('ticket.updated', toTicketPayload(withdrawn));
+    }
+  }
+  const sold = await updateTicket(tx, ticket.id, ticket.version, {
+    orderId: order.id,
+    soldAt: new Date(),
+    withdrawnAt: null,
+    ...order.buyer,
+  });
+  if (!sold) throw new Error(`ticket ${ticket.id} changed under its row lock`);
+  await events.record('ticket.updated', toTicketPayload(sold));
+  return 'sold-over-withdrawal';
 }

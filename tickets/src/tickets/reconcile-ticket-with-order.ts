@@ -25,11 +25,10 @@ export async function reconcileTicketWithOrder(
     case OrderStatus.Cancelled:
       return unlockTicket(tx, events, order);
     case OrderStatus.Complete: {
-      // A sale whose order.created never arrived: the paid order holds the ticket first, then buys it.
+      // A sale whose order.created never arrived: the paid order holds the ticket first, then buys it. A
+      // withdrawn ticket is not locked, but a paid order buys it all the same (see markTicketSold).
       const locked = await lockTicket(tx, events, order);
-      if (locked === 'held-by-another-order' || locked === 'unknown-ticket' || locked === 'ticket-withdrawn') {
-        return locked;
-      }
+      if (locked === 'held-by-another-order' || locked === 'unknown-ticket') return locked;
       return markTicketSold(tx, events, order);
     }
     default:

@@ -2,7 +2,8 @@
  * The purchase flows: what the harness's users do while faults happen. Every flow is a small story with its
  * own users (signed up for it, each with their own session), told through the gateway only: list a ticket,
  * maybe edit its price, buy it, pay with a good or a declined card, cancel, or walk away and let the
- * reservation expire while someone else waits for the ticket. A flow never checks consistency itself (the
+ * reservation expire while someone else waits for the ticket (trying again, or in its waiting list); resell a
+ * bought ticket; withdraw a listing while someone buys it. A flow never checks consistency itself (the
  * invariants do, from the databases, once everything is quiet); it records how far it got and why it stopped.
  */
 import { randomBytes } from 'node:crypto';
@@ -28,6 +29,12 @@ export const FLOW_WEIGHTS = {
   'price-race': 12,
   /** The buyer pays and cancels at the same moment (two tabs). */
   'pay-cancel-race': 8,
+  /** Buy and walk away; a second buyer joins the waiting list and is handed the ticket when it runs out, then pays. */
+  waitlist: 10,
+  /** Buy and pay; the buyer lists it again under the cap; a third user buys the resale and pays. */
+  resale: 8,
+  /** The seller withdraws the listing while a buyer orders it; whoever wins, the buyer pays for what they got. */
+  'withdraw-race': 8,
 } as const;
 
 export type FlowKind = keyof typeof FLOW_WEIGHTS;
@@ -214,6 +221,54 @@ const STORIES: Record<FlowKind, Story> = {
     return describePayment(await buyer.pay(order, GOOD_CARD));
   },
 
+  async waitlist(plan, users, environment) {
+    const seller = await users.signUp('seller');
+    const ticket = await seller.list(plan.priceCents);
+    const first = await users.signUp('buyer');
+    if ((await first.buy(ticket)) === undefined) return 'ticket taken by someone else';
+    // The first buyer walks away; the second joins the line and waits to be handed the ticket.
+    const second = await users.signUp('buyer');
+    const joined = await second.joinWaitingList(ticket);
+    if (joined.status === 409) {
+      // Released before the join (the reservation ran out, or a fault's restart delayed the join): buy it.
+      const order = await second.buyWhenFree(ticket, environment.patienceMs);
+      if (order === undefined) return `join 409, then the ticket stayed reserved`;
+      return `released before the join, then ${describePayment(await second.pay(order, GOOD_CARD))}`;
+    }
+    const waitMs = environment.reservationMs + environment.releaseSlackMs + environment.patienceMs;
+    const handedOver = await second.waitForOrderOf(ticket, waitMs);
+    if (handedOver === undefined) return 'in line, but never handed the ticket';
+    return `handed over, then ${describePayment(await second.pay(handedOver, GOOD_CARD))}`;
+  },
+
+  async resale(plan, users) {
+    const seller = await users.signUp('seller');
+    const ticket = await seller.list(plan.priceCents);
+    const owner = await users.signUp('buyer');
+    const order = await owner.buy(ticket);
+    if (order === undefined) return 'ticket taken by someone else';
+    const payment = await owner.pay(order, GOOD_CARD);
+    if (payment.status !== 201) return `first sale ${describePayment(payment)}`;
+    // At the cap exactly: the price the order was placed at (RESALE_PRICE_CAP is 1 by default).
+    const resale = await owner.resell(ticket, Math.round(order.ticket.price * 100));
+    if (resale === undefined) return 'paid, but never owned the ticket';
+    const next = await users.signUp('buyer');
+    const second = await next.buy(resale);
+    if (second === undefined) return 'resale taken by someone else';
+    return `resold, then ${describePayment(await next.pay(second, GOOD_CARD))}`;
+  },
+
+  async 'withdraw-race'(plan, users) {
+    const seller = await users.signUp('seller');
+    const ticket = await seller.list(plan.priceCents);
+    const buyer = await users.signUp('buyer');
+    // Orders learns of the listing from an event: the buyer waits until it can be bought, as a page shows it.
+    await buyer.waitUntilOrderable(ticket);
+    const [withdrawal, order] = await Promise.all([seller.withdraw(ticket), buyer.buy(ticket)]);
+    if (order === undefined) return `withdraw ${withdrawal.status}, buy refused`;
+    return `withdraw ${withdrawal.status}, buy 201, then ${describePayment(await buyer.pay(order, GOOD_CARD))}`;
+  },
+
   async 'pay-cancel-race'(plan, users) {
     const seller = await users.signUp('seller');
     const ticket = await seller.list(plan.priceCents);
@@ -377,6 +432,58 @@ class User {
     const reply = await this.persist('cancel', () => this.session.send('DELETE', `/api/orders/${order.id}`));
     if (reply.status === 204 || reply.status === 409) return reply;
     throw new UnexpectedAnswer('cancel', reply);
+  }
+
+  /** Joins the ticket's waiting list: 201, or 409 when the ticket is no longer reserved (or is sold). */
+  async joinWaitingList(ticket: Ticket): Promise<Reply> {
+    const reply = await this.persist(
+      'join the waiting list',
+      () => this.session.send('POST', '/api/orders/waitlist', { ticketId: ticket.id }),
+      (attempt) => attempt.status === 404,
+    );
+    if (reply.status === 201 || reply.status === 409) return reply;
+    throw new UnexpectedAnswer('join the waiting list', reply);
+  }
+
+  /** Waits, looking at "my orders" every 2 s, until an open order of the ticket is there (a hand-over). */
+  async waitForOrderOf(ticket: Ticket, waitMs: number): Promise<Order | undefined> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const order = await this.findLiveOrder(ticket);
+      if (order !== undefined || Date.now() > deadline || this.environment.signal.aborted) return order;
+      await sleep(2_000, undefined, { signal: this.environment.signal }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Lists a bought ticket again at `priceCents`; undefined when it never becomes theirs. Tickets learns of the
+   * sale from an event, so "you do not own this ticket" (403) at first means "not yet" and is retried.
+   */
+  async resell(ticket: Ticket, priceCents: number): Promise<Ticket | undefined> {
+    const reply = await this.persist(
+      'resell',
+      () => this.session.send<Ticket>('POST', `/api/tickets/${ticket.id}/resale`, { price: priceCents / 100 }),
+      (attempt) => attempt.status === 403,
+    );
+    if (reply.status === 201) return reply.body;
+    if (reply.status === 403) return undefined;
+    throw new UnexpectedAnswer('resell', reply);
+  }
+
+  /** Withdraws one's listing: 204, or 409 when an order holds it by then. */
+  async withdraw(ticket: Ticket): Promise<Reply> {
+    const reply = await this.persist('withdraw', () => this.session.send('DELETE', `/api/tickets/${ticket.id}`));
+    if (reply.status === 204 || reply.status === 409) return reply;
+    throw new UnexpectedAnswer('withdraw', reply);
+  }
+
+  /** Waits until orders knows the ticket (its waiting list answers "for sale" instead of 404). */
+  async waitUntilOrderable(ticket: Ticket): Promise<void> {
+    await this.persist(
+      'wait for orders',
+      () => this.session.send('POST', '/api/orders/waitlist', { ticketId: ticket.id }),
+      (reply) => reply.status === 404,
+    );
   }
 
   private async findLiveOrder(ticket: Ticket): Promise<Order | undefined> {

@@ -30,6 +30,7 @@ export const INVARIANT_TITLES: Readonly<Record<number, string>> = {
   5: "tickets' view (orderId, sold) equals orders' truth",
   6: "payments' order replica (status, version) equals orders",
   7: 'no dead letter but poison messages',
+  8: 'a bought ticket listed again at most once at a time, and a withdrawn one held by no order',
 };
 
 /** A dead letter of this kind is a poison message, dead-lettered on purpose; every other kind is a lost event. */
@@ -51,6 +52,9 @@ interface TicketRow {
   id: string;
   order_id: string | null;
   sold: boolean;
+  /** The bought ticket a resale lists again (null for a first listing, or before resale existed). */
+  resale_of?: string | null;
+  withdrawn?: boolean;
 }
 
 interface ChargeRow {
@@ -94,6 +98,7 @@ export async function checkInvariants(
     result(5, checkTicketsView(snapshot)),
     result(6, checkPaymentsReplica(snapshot)),
     result(7, checkDeadLetters(deadLetters), `${deadLetters.length} dead letters read`),
+    result(8, checkResalesAndWithdrawals(snapshot)),
   ];
 }
 
@@ -116,7 +121,10 @@ async function takeSnapshot(databases: ServiceDatabases): Promise<Snapshot> {
     orders = await databases.query<OrderRow>('orders', 'SELECT id, ticket_id, status, version, expires_at FROM orders');
   }
   const [tickets, charges, paymentsOrders] = await Promise.all([
-    databases.query<TicketRow>('tickets', 'SELECT id, order_id, sold_at IS NOT NULL AS sold FROM tickets'),
+    databases.query<TicketRow>(
+      'tickets',
+      'SELECT id, order_id, sold_at IS NOT NULL AS sold, resale_of, withdrawn_at IS NOT NULL AS withdrawn FROM tickets',
+    ),
     databases.query<ChargeRow>('payments', 'SELECT id, order_id, status, amount, stripe_refund_id FROM charges'),
     databases.query<ReplicaRow>('payments', 'SELECT id, status, version FROM orders'),
   ]);
@@ -211,6 +219,34 @@ function checkTicketsView({ orders, tickets }: Snapshot): string[] {
   }
   for (const [ticketId, holder] of holderOf) {
     if (!ticketIds.has(ticketId)) violations.push(`ticket ${ticketId} held by order ${holder.id}, unknown to tickets`);
+  }
+  return violations;
+}
+
+/**
+ * 8. One physical ticket is never for sale twice: a bought ticket has at most one resale listing that is not
+ * withdrawn. And a withdrawn ticket is held by no live or complete order in orders (a withdrawal cancels an
+ * unpaid order; a paid one wins and the ticket is sold over the withdrawal).
+ */
+function checkResalesAndWithdrawals({ orders, tickets }: Snapshot): string[] {
+  const violations: string[] = [];
+  const listings = groupBy(
+    tickets.filter((ticket) => ticket.resale_of && !ticket.withdrawn),
+    (ticket) => ticket.resale_of ?? '',
+  );
+  for (const [bought, resales] of listings) {
+    if (resales.length > 1) {
+      violations.push(
+        `bought ticket ${bought} listed again ${resales.length} times: ${resales.map((t) => t.id).join(', ')}`,
+      );
+    }
+  }
+  const held = new Map(
+    orders.filter((order) => order.status !== OrderStatus.Cancelled).map((order) => [order.ticket_id, order]),
+  );
+  for (const ticket of tickets.filter((candidate) => candidate.withdrawn)) {
+    const holder = held.get(ticket.id);
+    if (holder) violations.push(`ticket ${ticket.id} is withdrawn, but order ${holder.id} is ${holder.status}`);
   }
   return violations;
 }

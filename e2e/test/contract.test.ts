@@ -276,7 +276,16 @@ describe('orders and payments', () => {
     const owned = await waitFor(async () => {
       const reply = expectStatus(await owner.get<OwnedTicket[]>('/api/tickets/owned'), 200);
       expect(reply.body).toEqual([
-        { id: ticket.id, title: ticket.title, pricePaid: 30, maxResalePrice: 30, orderId: order.id, resale: null },
+        {
+          id: ticket.id,
+          title: ticket.title,
+          venue: null,
+          startsAt: null,
+          pricePaid: 30,
+          maxResalePrice: 30,
+          orderId: order.id,
+          resale: null,
+        },
       ]);
       return reply.body;
     });

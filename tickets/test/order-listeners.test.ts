@@ -384,7 +384,16 @@ describe('ownership and withdrawal (resale)', () => {
     });
     await handled('tickets-order-completed', completed.id);
     expect(await owned(buyer.cookie)).toEqual([
-      { id: ticket.id, title: 'Opera', pricePaid: 35, maxResalePrice: 35, orderId, resale: null },
+      {
+        id: ticket.id,
+        title: 'Opera',
+        venue: null,
+        startsAt: null,
+        pricePaid: 35,
+        maxResalePrice: 35,
+        orderId,
+        resale: null,
+      },
     ]);
   });
 
@@ -405,7 +414,16 @@ describe('ownership and withdrawal (resale)', () => {
     });
     await handled('tickets-order-restated', restated.id);
     expect(await owned(buyer.cookie)).toEqual([
-      { id: ticket.id, title: 'Ballet', pricePaid: 30, maxResalePrice: 30, orderId, resale: null },
+      {
+        id: ticket.id,
+        title: 'Ballet',
+        venue: null,
+        startsAt: null,
+        pricePaid: 30,
+        maxResalePrice: 30,
+        orderId,
+        resale: null,
+      },
     ]);
     expect(await showTicket(ticket.id)).toMatchObject({ sold: true, version: 2 });
   });

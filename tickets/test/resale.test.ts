@@ -36,7 +36,16 @@ describe('GET /api/tickets/owned', () => {
     // The listing says 30.00 but the order was placed at 25.00: the buyer paid 25.00.
     const { ticket, buyer, orderId } = await boughtTicket(2500, 30);
     expect(await owned(buyer.cookie)).toEqual([
-      { id: ticket.id, title: ticket.title, pricePaid: 25, maxResalePrice: 25, orderId, resale: null },
+      {
+        id: ticket.id,
+        title: ticket.title,
+        venue: null,
+        startsAt: null,
+        pricePaid: 25,
+        maxResalePrice: 25,
+        orderId,
+        resale: null,
+      },
     ]);
   });
 
@@ -75,7 +84,16 @@ describe('POST /api/tickets/:id/resale', () => {
     const listed = (await request(context.app).get('/api/tickets?limit=100').expect(200)).body;
     expect(listed).toContainEqual(response.body);
     expect(await owned(buyer.cookie)).toEqual([
-      { id: ticket.id, title: ticket.title, pricePaid: 20.5, maxResalePrice: 20.5, orderId, resale: response.body },
+      {
+        id: ticket.id,
+        title: ticket.title,
+        venue: null,
+        startsAt: null,
+        pricePaid: 20.5,
+        maxResalePrice: 20.5,
+        orderId,
+        resale: response.body,
+      },
     ]);
     expect(await recordedFor(context.database, 'ticket.created', response.body.id)).toEqual([
       {
@@ -91,7 +109,7 @@ describe('POST /api/tickets/:id/resale', () => {
     ]);
   });
 
-  it('when the bought ticket has a venue and a start, then the resale lists the same event, at the same offset', async () => {
+  it('when the bought ticket has a venue and a start, then My tickets shows them and the resale lists the same event, at the same offset', async () => {
     const startsAt = '2031-06-12T20:00:00+02:00';
     const ticket = await createTicket(
       context.app,
@@ -100,6 +118,7 @@ describe('POST /api/tickets/:id/resale', () => {
     );
     const buyer = signIn();
     await sellTo(context.outbox, ticket.id, buyer.user.id, 2050);
+    expect(await owned(buyer.cookie)).toMatchObject([{ id: ticket.id, venue: 'Zénith Paris', startsAt, resale: null }]);
     const response = await resell(ticket.id, buyer.cookie, 20).expect(201);
     expect(response.body).toMatchObject({ title: ticket.title, venue: 'Zénith Paris', startsAt, resaleOf: ticket.id });
     const [created] = await recordedFor(context.database, 'ticket.created', response.body.id);

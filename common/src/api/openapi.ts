@@ -535,6 +535,14 @@ export interface components {
        */
       id: string;
       title: string;
+      /** @description Where the event takes place; null when its seller gave none. */
+      venue: string | null;
+      /**
+       * Format: date-time
+       * @description When the event starts, at the offset its seller gave; null when none was given. Once it has started
+       *     the ticket can no longer be listed again.
+       */
+      startsAt: string | null;
       /** @description Dollars, what the order charged. */
       pricePaid: number;
       /** @description The most it may be listed again for, in dollars (price paid × the cap, rounded down to the cent). */

@@ -1,6 +1,7 @@
 import { decimalFromCents, type Executor } from '@ticketing/common';
 import type { OwnedTicket } from '@ticketing/common/api';
 import { selectLiveResalesOf, selectTicketsBoughtBy } from '../db/tickets';
+import { startOfRow } from './event-start';
 import { maxResalePriceCents } from './resale-price-cap';
 import { toTicketView } from './ticket-view';
 
@@ -8,7 +9,7 @@ import { toTicketView } from './ticket-view';
 export const MY_TICKETS_LIMIT = 200;
 
 /**
- * What a buyer owns: each ticket they bought, the price they paid, the most they may list it again for,
+ * What a buyer owns: each ticket they bought (its event's venue and start), the price they paid, the most they may list it again for,
  * and its resale listing unless that was withdrawn.
  */
 export async function listOwnedTickets(db: Executor, buyerId: string, resalePriceCap: number): Promise<OwnedTicket[]> {
@@ -29,6 +30,8 @@ export async function listOwnedTickets(db: Executor, buyerId: string, resalePric
       {
         id: ticket.id,
         title: ticket.title,
+        venue: ticket.venue,
+        startsAt: startOfRow(ticket),
         pricePaid: decimalFromCents(ticket.pricePaid),
         maxResalePrice: decimalFromCents(maxResalePriceCents(ticket.pricePaid, resalePriceCap)),
         orderId: ticket.orderId,

@@ -4,6 +4,7 @@ import { redirect } from 'next/navigation';
 import { ApiProblem } from '@/components/api-problem';
 import { TicketStateBadge } from '@/components/badges';
 import { api } from '@/lib/api';
+import { formatEventStart, hasEventStarted } from '@/lib/event-start';
 import { formatPrice } from '@/lib/format';
 import { ticketState } from '@/lib/ticket-state';
 import type { OwnedTicket } from '@ticketing/common/api';
@@ -42,6 +43,13 @@ export default async function MyTicketsPage() {
                   {ticket.title}
                 </Link>
                 <p className="meta" style={{ margin: 0 }}>
+                  {ticket.startsAt && (
+                    <>
+                      <time dateTime={ticket.startsAt}>{formatEventStart(ticket.startsAt)}</time>
+                      {' · '}
+                    </>
+                  )}
+                  {ticket.venue && `${ticket.venue} · `}
                   Paid {formatPrice(ticket.pricePaid)}
                 </p>
               </div>
@@ -53,6 +61,9 @@ export default async function MyTicketsPage() {
                     </Link>
                     <TicketStateBadge state={ticketState(ticket.resale)} />
                   </>
+                ) : hasEventStarted(ticket.startsAt) ? (
+                  // The API refuses a resale from the start on (409); the page does not offer one.
+                  <TicketStateBadge state="started" />
                 ) : (
                   <SellAgainForm ticketId={ticket.id} title={ticket.title} maxPrice={ticket.maxResalePrice} />
                 )}

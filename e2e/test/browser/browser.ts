@@ -32,6 +32,26 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * One Chromium for a test file: launched before its tests and closed after them. Call it at the top of the file
+ * and read `.browser` inside the tests.
+ */
+export function useChromium(): { readonly browser: Browser } {
+  const launched: { browser?: Browser } = {};
+  beforeAll(async () => {
+    launched.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await launched.browser?.close();
+  });
+  return {
+    get browser(): Browser {
+      if (!launched.browser) throw new Error('useChromium: Chromium is launched in beforeAll; read .browser in a test');
+      return launched.browser;
+    },
+  };
+}
+
 /** A person using the site in a browser window of their own (own cookies). */
 export interface Visitor {
   name: string;

@@ -1,33 +1,25 @@
-import type { Browser } from 'playwright-core';
 import { useTestStack } from '../helpers';
 import {
   buyFromLandingPage,
   eventually,
-  launchChromium,
   payWith,
   sellTicket,
   signUpInBrowser,
   step,
+  useChromium,
   visible,
 } from './browser';
 
 const context = useTestStack({ services: ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'] });
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = useChromium();
 
 describe('buying and selling in a browser', () => {
   it('when A sells and B buys and pays with the test Visa, then B sees the order complete and A sees the ticket sold, no longer editable', async () => {
-    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-a');
+    const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'seller-a');
     const title = `Front row ${Date.now()}`;
     const ticketPath = await sellTicket(seller, title, '25');
 
-    const buyer = await signUpInBrowser(browser, context.stack.url, 'buyer-b');
+    const buyer = await signUpInBrowser(chromium.browser, context.stack.url, 'buyer-b');
     await buyFromLandingPage(buyer, title);
     await step(buyer, 'see the price to pay', () => visible(buyer.page.getByRole('button', { name: 'Pay $25.00' })));
     await payWith(buyer, 'Visa (succeeds)');
@@ -59,11 +51,11 @@ describe('buying and selling in a browser', () => {
   });
 
   it('when B pays with a declined card, then B sees the card’s message and the ticket is for sale again', async () => {
-    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-a');
+    const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'seller-a');
     const title = `Balcony ${Date.now()}`;
     const ticketPath = await sellTicket(seller, title, '18.50');
 
-    const buyer = await signUpInBrowser(browser, context.stack.url, 'buyer-b');
+    const buyer = await signUpInBrowser(chromium.browser, context.stack.url, 'buyer-b');
     await buyFromLandingPage(buyer, title);
     await payWith(buyer, 'Declined');
     await step(buyer, 'see the decline message and the order cancelled', async () => {

@@ -1,16 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { useTestStack } from '../helpers';
-import { launchChromium, sellTicket, signUpInBrowser, step, visible, type Visitor } from './browser';
+import { sellTicket, signUpInBrowser, step, useChromium, visible, type Visitor } from './browser';
 
 const context = useTestStack({ services: ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'] });
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = useChromium();
 
 /** Marks the document: a reload or a navigation would lose the mark, a live update keeps it. */
 const markDocument = (page: Page) =>
@@ -41,12 +34,12 @@ async function postAsVisitor<T>(visitor: Visitor, path: string, data: unknown): 
 
 describe('pages that stay true while they are open', () => {
   it('when B reserves the ticket A is looking at, then A’s ticket page and landing page show it reserved without a reload, then sold, and B’s order page turns complete once paid', async () => {
-    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-live');
+    const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'seller-live');
     const title = `Live ${Date.now()}`;
     const ticketPath = await sellTicket(seller, title, '30');
     const ticketId = ticketPath.split('/').pop()!;
 
-    const watcher = await signUpInBrowser(browser, context.stack.url, 'watcher-live');
+    const watcher = await signUpInBrowser(chromium.browser, context.stack.url, 'watcher-live');
     const landing = await watcher.page.context().newPage();
     await step(watcher, 'open the ticket page and the landing page', async () => {
       // Each page has its stream open before anything happens (the landing page: one for all its cards).
@@ -62,7 +55,7 @@ describe('pages that stay true while they are open', () => {
       await Promise.all([markDocument(watcher.page), markDocument(landing)]);
     });
 
-    const buyer = await signUpInBrowser(browser, context.stack.url, 'buyer-live');
+    const buyer = await signUpInBrowser(chromium.browser, context.stack.url, 'buyer-live');
     const order = await step(buyer, 'reserve the ticket through the API', async () => {
       const ticket = (await (await buyer.page.request.get(`/api/tickets/${ticketId}`)).json()) as { version: number };
       return postAsVisitor<{ id: string }>(buyer, '/api/orders', { ticketId, ticketVersion: ticket.version });

@@ -1,33 +1,25 @@
-import type { Browser } from 'playwright-core';
 import { useTestStack } from '../helpers';
 import {
   buyFromLandingPage,
   eventually,
-  launchChromium,
   payWith,
   sellTicket,
   signUpInBrowser,
   step,
+  useChromium,
   visible,
 } from './browser';
 
 const context = useTestStack({ services: ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'] });
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = useChromium();
 
 describe('selling a bought ticket again in a browser', () => {
   it('when B bought a ticket, then B sells it again under the cap (above it is refused naming the cap) and C sees it listed', async () => {
-    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-a');
+    const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'seller-a');
     const title = `Resold stalls ${Date.now()}`;
     await sellTicket(seller, title, '40');
 
-    const owner = await signUpInBrowser(browser, context.stack.url, 'owner-b');
+    const owner = await signUpInBrowser(chromium.browser, context.stack.url, 'owner-b');
     await buyFromLandingPage(owner, title);
     await payWith(owner, 'Visa (succeeds)');
     await visible(owner.page.getByTestId('receipt'), 30_000);
@@ -62,7 +54,7 @@ describe('selling a bought ticket again in a browser', () => {
       await visible(owner.page.getByRole('link', { name: 'Listed again at $35.00' }));
     });
 
-    const third = await signUpInBrowser(browser, context.stack.url, 'buyer-c');
+    const third = await signUpInBrowser(chromium.browser, context.stack.url, 'buyer-c');
     await step(third, 'see the resale listed on the landing page', async () => {
       await eventually(async () => {
         await third.page.goto('/');

@@ -1,13 +1,13 @@
-import type { Browser, Page, Request } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { refuseConnections } from '@ticketing/common/testing';
 import { useTestStack, type Charge, type Ticket } from '../helpers';
 import {
   buyFromLandingPage,
   eventually,
-  launchChromium,
   sellTicket,
   signUpInBrowser,
   step,
+  useChromium,
   visible,
   type Visitor,
 } from './browser';
@@ -21,14 +21,7 @@ const context = useTestStack({
     PAYMENT_RATE_LIMIT_PER_MINUTE: '2',
   },
 });
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = useChromium();
 
 const PASSWORD = 'correct horse battery';
 
@@ -104,7 +97,7 @@ function alertSaying(page: Page, text: string | RegExp) {
 describe('sign-in only ever returns to this site', () => {
   it('when a visitor signs in from a link with a hostile next (/%09/evil.example), then they land on the home page of this site', async () => {
     const origin = new URL(context.stack.url).origin;
-    const visitor = await signUpInBrowser(browser, context.stack.url, 'redirected');
+    const visitor = await signUpInBrowser(chromium.browser, context.stack.url, 'redirected');
     const { page } = visitor;
     const hosts = recordHosts(page);
 
@@ -138,7 +131,7 @@ describe('sign-in only ever returns to this site', () => {
 
   it('when a visitor signs up from a link with next=//evil.example, then they land on the home page of this site', async () => {
     const origin = new URL(context.stack.url).origin;
-    const page = await (await browser.newContext({ baseURL: context.stack.url })).newPage();
+    const page = await (await chromium.browser.newContext({ baseURL: context.stack.url })).newPage();
     const visitor = { name: 'signup-redirected', page, email: `signup-redirected-${Date.now()}@example.com` };
     const hosts = recordHosts(page);
     await step(visitor, 'sign up from the hostile link', async () => {
@@ -157,14 +150,14 @@ describe('sign-in only ever returns to this site', () => {
 
 describe('the buyer pays the price they saw', () => {
   it('when the seller changes the price while B looks at the ticket without live updates, then B reads the refusal next to the new price, and buys at the new price', async () => {
-    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-price');
+    const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'seller-price');
     const title = `Repriced ${Date.now()}`;
     const ticketPath = await sellTicket(seller, title, '500');
-    const buyer = await signUpInBrowser(browser, context.stack.url, 'buyer-price');
+    const buyer = await signUpInBrowser(chromium.browser, context.stack.url, 'buyer-price');
     // A page whose stream does not get through (refused when the service is full, cut by a proxy) shows what
     // it rendered: the version it sends is the buyer's protection then. A live page shows the new price.
     await blockLiveUpdates(buyer.page);
-    const livePage = await (await browser.newContext({ baseURL: context.stack.url })).newPage();
+    const livePage = await (await chromium.browser.newContext({ baseURL: context.stack.url })).newPage();
 
     const seen = await step(buyer, 'look at the ticket at $500', async () => {
       await livePage.goto(ticketPath);
@@ -216,14 +209,14 @@ describe('the buyer pays the price they saw', () => {
 
 describe('refusals are shown in the API’s words', () => {
   it('when reserving or paying is refused (too many reservations, orders down, paying after a decline, too many payment attempts), then the buyer reads why', async () => {
-    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-refusals');
+    const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'seller-refusals');
     const held = `Held ${Date.now()}`;
     const wanted = `Wanted ${Date.now()}`;
     await sellTicket(seller, held, '30');
     // From the home page: the ticket page just reached has an edit form of its own, with a Title field.
     await seller.page.goto('/');
     const wantedPath = await sellTicket(seller, wanted, '40');
-    const buyer = await signUpInBrowser(browser, context.stack.url, 'buyer-refusals');
+    const buyer = await signUpInBrowser(chromium.browser, context.stack.url, 'buyer-refusals');
     const { page } = buyer;
 
     // The one reservation MAX_LIVE_ORDERS_PER_BUYER allows in this file.
@@ -301,7 +294,7 @@ describe('refusals are shown in the API’s words', () => {
 
 describe('selling at a price that can be paid', () => {
   it('when a seller lists below $0.50 or above $999,999.99, then the API’s message shows under Price, and $0.50 lists', async () => {
-    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-range');
+    const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'seller-range');
     const { page } = seller;
     await step(seller, 'read the price range on the sell form', async () => {
       await page.getByRole('link', { name: 'Sell a ticket' }).click();

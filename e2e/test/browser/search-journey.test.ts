@@ -1,17 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { useTestStack } from '../helpers';
-import { eventually, launchChromium, signUpInBrowser, step, visible, type Visitor } from './browser';
+import { eventually, signUpInBrowser, step, useChromium, visible, type Visitor } from './browser';
 
 // Searching needs the tickets service and the web app; auth for the seller who lists the tickets.
 const context = useTestStack({ services: ['auth', 'tickets', 'client'] });
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = useChromium();
 
 /** A day this many days ahead, as the date input and the datetime-local input take it. */
 function dayIn(days: number): string {
@@ -96,13 +89,13 @@ const ROCK = {
 describe('searching the tickets for sale in a browser', () => {
   /** A visitor in a browser context of their own, with or without JavaScript. */
   async function newVisitor(name: string, javaScriptEnabled = true): Promise<Visitor> {
-    const page = await (await browser.newContext({ baseURL: context.stack.url, javaScriptEnabled })).newPage();
+    const page = await (await chromium.browser.newContext({ baseURL: context.stack.url, javaScriptEnabled })).newPage();
     return { name, page, email: '' };
   }
 
   // Listed through the sell form, venue and start included: what the searches below find.
   beforeAll(async () => {
-    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-search');
+    const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'seller-search');
     for (const listing of [PHILHARMONIC, JAZZ, ROCK]) await sellThroughForm(seller, listing);
   }, 120_000);
 
@@ -199,7 +192,7 @@ describe('searching the tickets for sale in a browser', () => {
   });
 
   it('when more tickets match than fit on a page, then the next page link keeps the search', async () => {
-    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-pages');
+    const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'seller-pages');
     const { page } = seller;
     // Listed through the API from the seller's browser session: the form is covered above, and 13 is one page and one card.
     for (let index = 1; index <= 13; index += 1) {

@@ -1,16 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { useTestStack } from '../helpers';
-import { eventually, launchChromium, sellTicket, signUpInBrowser, step, visible } from './browser';
+import { eventually, sellTicket, signUpInBrowser, step, useChromium, visible } from './browser';
 
 const context = useTestStack({ services: ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'] });
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = useChromium();
 
 /** The page's HTML as the edge would share it: what the server sent, before any script ran. */
 async function documentOf(page: Page, path: string) {
@@ -23,11 +16,11 @@ const buyPanel = (page: Page) => page.locator('section[aria-labelledby="buy-head
 
 describe('the public pages are the same for everyone, and the browser makes them personal', () => {
   it('when the seller, a buyer and a signed-out visitor open one ticket, then each gets the same shared HTML and sees what fits them', async () => {
-    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-shared');
+    const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'seller-shared');
     const title = `Shared ${Date.now()}`;
     const ticketPath = await sellTicket(seller, title, '42');
-    const buyer = await signUpInBrowser(browser, context.stack.url, 'buyer-shared');
-    const stranger = await (await browser.newContext({ baseURL: context.stack.url })).newPage();
+    const buyer = await signUpInBrowser(chromium.browser, context.stack.url, 'buyer-shared');
+    const stranger = await (await chromium.browser.newContext({ baseURL: context.stack.url })).newPage();
 
     await step(buyer, 'compare the HTML each visitor is sent', async () => {
       const documents = await Promise.all(
@@ -79,10 +72,10 @@ describe('the public pages are the same for everyone, and the browser makes them
   });
 
   it('when the seller changes the price, then another visitor’s reload shows it within about a second', async () => {
-    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-reprice');
+    const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'seller-reprice');
     const title = `Repriced shared ${Date.now()}`;
     const ticketPath = await sellTicket(seller, title, '70');
-    const visitor = await (await browser.newContext({ baseURL: context.stack.url })).newPage();
+    const visitor = await (await chromium.browser.newContext({ baseURL: context.stack.url })).newPage();
     await visitor.goto(ticketPath);
     await visible(visitor.getByText('$70.00'));
 
@@ -103,9 +96,9 @@ describe('the public pages are the same for everyone, and the browser makes them
   });
 
   it('when the header is filled in, then nothing below it moves; without JavaScript it offers links that work for anyone', async () => {
-    const visitor = await signUpInBrowser(browser, context.stack.url, 'header-shared');
+    const visitor = await signUpInBrowser(chromium.browser, context.stack.url, 'header-shared');
     const withoutScripts = await (
-      await browser.newContext({ baseURL: context.stack.url, javaScriptEnabled: false })
+      await chromium.browser.newContext({ baseURL: context.stack.url, javaScriptEnabled: false })
     ).newPage();
 
     await withoutScripts.goto('/');

@@ -1,13 +1,12 @@
-import type { Browser } from 'playwright-core';
 import { useTestStack } from '../helpers';
 import {
   buyFromLandingPage,
   eventually,
-  launchChromium,
   payWith,
   sellTicket,
   signUpInBrowser,
   step,
+  useChromium,
   visible,
 } from './browser';
 
@@ -16,22 +15,15 @@ const context = useTestStack({
   services: ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'],
   env: { ORDER_EXPIRATION_SECONDS: '20' },
 });
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = useChromium();
 
 describe('the waiting list', () => {
   it('when A’s reservation runs out while B waits in line, then B sees it reserved for them, finds it in My orders and pays', async () => {
-    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-s');
+    const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'seller-s');
     const title = `Waiting list ${Date.now()}`;
     const ticketPath = await sellTicket(seller, title, '31');
-    const waiter = await signUpInBrowser(browser, context.stack.url, 'waiter-b');
-    const holder = await signUpInBrowser(browser, context.stack.url, 'holder-a');
+    const waiter = await signUpInBrowser(chromium.browser, context.stack.url, 'waiter-b');
+    const holder = await signUpInBrowser(chromium.browser, context.stack.url, 'holder-a');
 
     await buyFromLandingPage(holder, title);
 
@@ -100,13 +92,15 @@ describe('the waiting list', () => {
   });
 
   it('when a buyer without JavaScript joins a reserved ticket’s waiting list, then they read their position and can leave it', async () => {
-    const seller = await signUpInBrowser(browser, context.stack.url, 'seller-t');
+    const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'seller-t');
     const title = `No scripts in line ${Date.now()}`;
     const ticketPath = await sellTicket(seller, title, '12');
-    const holder = await signUpInBrowser(browser, context.stack.url, 'holder-c');
+    const holder = await signUpInBrowser(chromium.browser, context.stack.url, 'holder-c');
     await buyFromLandingPage(holder, title);
 
-    const page = await (await browser.newContext({ baseURL: context.stack.url, javaScriptEnabled: false })).newPage();
+    const page = await (
+      await chromium.browser.newContext({ baseURL: context.stack.url, javaScriptEnabled: false })
+    ).newPage();
     const waiter = { name: 'scriptless-waiter', page, email: `scriptless-waiter-${Date.now()}@example.com` };
     await step(waiter, 'sign up without JavaScript', async () => {
       await page.goto('/auth/signup');

@@ -1,20 +1,13 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { useTestStack } from '../helpers';
-import { eventually, launchChromium, step, visible, type Visitor } from './browser';
+import { eventually, step, useChromium, visible, type Visitor } from './browser';
 
 // Services at `info`, so each request's line (method and URL) is in the logs, where a password must never be.
 const context = useTestStack({
   services: ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'],
   env: { LOG_LEVEL: 'info' },
 });
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = useChromium();
 
 const PASSWORD = 'correct horse battery';
 /** The password as a query string or a log line would spell it. */
@@ -29,7 +22,9 @@ interface ScriptlessVisitor extends Visitor {
 let visitors = 0;
 
 async function openWithoutJavaScript(name: string): Promise<ScriptlessVisitor> {
-  const page = await (await browser.newContext({ baseURL: context.stack.url, javaScriptEnabled: false })).newPage();
+  const page = await (
+    await chromium.browser.newContext({ baseURL: context.stack.url, javaScriptEnabled: false })
+  ).newPage();
   visitors += 1;
   const visitor: ScriptlessVisitor = {
     name,

@@ -233,7 +233,7 @@ describe('the hand-over when the holder cancels', () => {
     expect((await listPlaces(second).expect(200)).body).toMatchObject([{ ticketId: ticket.id, position: 1 }]);
   });
 
-  it('when the ticket is released, then order.cancelled and the new holder’s order.created are recorded in that order, in one transaction', async () => {
+  it('when the ticket is released, then order.cancelled (naming the new holder’s order) and that order’s order.created are recorded in that order, in one transaction', async () => {
     const { ticket, holder, order } = await reservedTicket({ price: 3000 });
     const waiter = signIn();
     await join({ ticketId: ticket.id }, waiter).expect(201);
@@ -249,6 +249,15 @@ describe('the hand-over when the holder cancels', () => {
       ['order.cancelled', order.id],
       ['order.created', handedOver!.id],
     ]);
+    // The release names the new holder: tickets moves its lock from one order to the other in one step.
+    expect(
+      rows.find((row) => row.subject === 'order.cancelled' && (row.data as { id: string }).id === order.id)?.data,
+    ).toEqual({
+      id: order.id,
+      ticket: { id: ticket.id },
+      version: 1,
+      handedOverTo: { id: handedOver!.id },
+    });
   });
 
   it('when the first in line already holds the maximum of reservations, then they are passed over, keep their place, and the next one gets the ticket', async () => {

@@ -1,9 +1,8 @@
-import { OrderStatus, type EventRecorder, type Executor } from '@ticketing/common';
+import { OrderStatus, type Executor } from '@ticketing/common';
 import { insertOrder, tryLockBuyer } from '../db/orders';
-import type { Order } from '../db/schema';
-import { deletePlaceById, lockNextPlaces, lockTicketLine } from '../db/waiting-list';
+import type { Order, TicketReplica } from '../db/schema';
+import { deletePlaceById, lockNextPlaces } from '../db/waiting-list';
 import { eventHasStarted } from './event-start';
-import { toOrderState } from './order-payload';
 import { holdsMaxReservations, type ReservationTerms } from './reservation-terms';
 
 /** What releasing a ticket did to its waiting list. */
@@ -21,9 +20,9 @@ const PLACES_PER_READ = 20;
 
 /**
  * Hands a ticket that has just been released (its order cancelled or expired, in this transaction) to the
- * first eligible buyer in its waiting list: a new order with a fresh `expiresAt`, their place removed, and
- * `order.created` recorded after the caller's `order.cancelled`, all committed with the release or not at
- * all. So the ticket is never free while someone eligible waits for it, and no stampede of buyers follows
+ * first eligible buyer in its waiting list: a new order with a fresh `expiresAt` and their place removed,
+ * committed with the release or not at all (the caller records `order.cancelled` naming the new order, then
+ * its `order.created`). So the ticket is never free while someone eligible waits for it, and no stampede of buyers follows
  * a release. Each reservation still passes the partial unique index like any other.
  *
  * Nobody is handed a withdrawn ticket, or the ticket of an event that has started (orders refuses to reserve
@@ -39,20 +38,18 @@ const PLACES_PER_READ = 20;
  *   ticket, right now): waiting for that lock could close a cycle (their own reservation of this very ticket
  *   waits on this transaction at the unique index), so it is only tried.
  *
- * Joins and other hand-overs of the ticket wait for its line's lock, taken first: a join either committed
+ * `ticket` is the replica's row, which the caller locked with lockTicketLine before it cancelled the order
+ * (the lock order). Joins and other hand-overs of the ticket wait for that lock: a join either committed
  * before this reads the line, or reads the new holder after this commits. A place being left right now is
  * skipped, not waited for.
  */
 export async function handOverTicket(
   tx: Executor,
-  events: EventRecorder,
   released: Order,
+  ticket: TicketReplica,
   terms: ReservationTerms,
 ): Promise<HandOver> {
   const handOver: HandOver = { order: undefined, placesDropped: 0, waitersPassedOver: 0 };
-  const ticket = await lockTicketLine(tx, released.ticketId);
-  // The order's foreign key keeps its ticket; a miss would be a bug, not a race.
-  if (!ticket) throw new Error(`ticket ${released.ticketId} of order ${released.id} is not in the replica`);
   // Nobody can use a reservation of an event that has begun, nor of a ticket its seller withdrew: the line
   // stays as it is, and nobody is handed it.
   if (ticket.withdrawn || eventHasStarted(ticket)) return handOver;
@@ -84,7 +81,6 @@ export async function handOverTicket(
         expiresAt: new Date(Date.now() + terms.expiresInSeconds * 1000),
       });
       await deletePlaceById(tx, place.id);
-      await events.record('order.created', toOrderState(handOver.order));
       return handOver;
     }
     if (places.length < PLACES_PER_READ) return handOver;

@@ -30,9 +30,11 @@ const PLACES_PER_READ = 20;
  *
  * Going down the line, first in line first:
  * - the place of the buyer whose order was just released is dropped: they let the ticket go;
- * - a place taken at another price than the ticket's now is dropped: that buyer never accepted this price
- *   (the seller edited the ticket while it was free between two holders, or while its lock was on its way),
- *   so they are not handed a reservation at it, and may join again at the new price;
+ * - a place taken at a lower price than the ticket's now is dropped: that buyer never accepted this price
+ *   (the seller raised it while its lock was on its way to tickets), so they are passed over, never handed a
+ *   reservation at it, and the next in line is served; they may join again at the new price. A place taken
+ *   at this price or a higher one is honoured, at the ticket's price now: nobody pays more than they saw
+ *   (docs/rules.md#rule-5);
  * - a waiter who already holds MAX_LIVE_ORDERS_PER_BUYER reservations is passed over and keeps their place;
  * - so is one whose buyer lock another transaction holds (they are placing an order, or being handed another
  *   ticket, right now): waiting for that lock could close a cycle (their own reservation of this very ticket
@@ -58,7 +60,7 @@ export async function handOverTicket(
     const places = await lockNextPlaces(tx, ticket.id, after, PLACES_PER_READ);
     for (const place of places) {
       after = place.id;
-      if (place.userId === released.userId || place.price !== ticket.price) {
+      if (place.userId === released.userId || ticket.price > place.price) {
         await deletePlaceById(tx, place.id);
         handOver.placesDropped += 1;
         continue;

@@ -18,9 +18,10 @@ export type CancelOutcome =
 /**
  * Cancels an unpaid order, which releases its ticket, and records `order.cancelled` with the new version;
  * in the same transaction the ticket goes to the first eligible buyer in its waiting list, under `terms`
- * (see handOverTicket): `order.cancelled` names that buyer's new order, whose `order.created` follows. Safe to call any number of times and from anywhere at once (buyer, expiry, declined
- * payment, sweep): only the call whose conditional update wins changes the order and records the events. A
- * complete order is sold and stays complete; the caller decides whether that is an error.
+ * (see handOverTicket): `order.cancelled` names that buyer's new order, whose `order.created` follows. Safe
+ * to call any number of times and from anywhere at once (buyer, expiry, declined payment, sweep): only the call
+ * whose conditional update wins changes the order and records the events. A complete order is sold and stays
+ * complete; the caller decides whether that is an error.
  */
 export async function cancelOrder(scope: WriteScope, orderId: string, terms: ReservationTerms): Promise<CancelOutcome> {
   return within(scope, async (tx, events) => {

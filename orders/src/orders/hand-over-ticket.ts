@@ -22,8 +22,8 @@ const PLACES_PER_READ = 20;
  * Hands a ticket that has just been released (its order cancelled or expired, in this transaction) to the
  * first eligible buyer in its waiting list: a new order with a fresh `expiresAt` and their place removed,
  * committed with the release or not at all (the caller records `order.cancelled` naming the new order, then
- * its `order.created`). So the ticket is never free while someone eligible waits for it, and no stampede of buyers follows
- * a release. Each reservation still passes the partial unique index like any other.
+ * its `order.created`). So the ticket is never free while someone eligible waits for it, and no stampede of
+ * buyers follows a release. Each reservation still passes the partial unique index like any other.
  *
  * Nobody is handed a withdrawn ticket, or the ticket of an event that has started (orders refuses to reserve
  * either).

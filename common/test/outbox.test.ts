@@ -1,7 +1,16 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { Outbox, inboxListener, listUnsentEvents, type EnvelopePublisher, type EventEnvelope } from '../src';
+import {
+  Outbox,
+  ServiceUnavailableError,
+  TRANSIENT_CONFLICT_ATTEMPTS,
+  inboxListener,
+  listUnsentEvents,
+  type EnvelopePublisher,
+  type EventEnvelope,
+  type Executor,
+} from '../src';
 import {
   createTestBus,
   createTestDatabase,
@@ -232,6 +241,59 @@ describe('transactional outbox', () => {
     await waitFor(async () => expect(await listUnsentEvents(database.db)).toHaveLength(0));
     await Promise.all([first.stopRelay(), second.stopRelay()]);
     expect(await storedCount('user.created')).toBe(30);
+  });
+});
+
+/** Makes the transaction fail as PostgreSQL's deadlock detector or serialisable isolation would. */
+async function abortAs(tx: Executor, code: '40P01' | '40001') {
+  await tx.execute(sql.raw(`do $$ begin raise exception 'aborted by a conflict' using errcode = '${code}'; end $$`));
+}
+
+describe('a transaction aborted by another one (deadlock, serialisation failure)', () => {
+  it.each(['40P01', '40001'] as const)(
+    'when a use case is aborted with %s once, then it runs again and commits once, with its events',
+    async (code) => {
+      let attempts = 0;
+      const eventId = await outbox.transaction(async (tx, events) => {
+        attempts += 1;
+        await tx.insert(schema.notes).values({ id: randomUUID(), body: `attempt ${attempts}` });
+        const recorded = await events.record('user.created', userEvent());
+        if (attempts === 1) await abortAs(tx, code);
+        return recorded;
+      });
+      expect(attempts).toBe(2);
+      expect(await database.db.select({ body: schema.notes.body }).from(schema.notes)).toEqual([{ body: 'attempt 2' }]);
+      expect((await listUnsentEvents(database.db)).map((row) => row.eventId)).toEqual([eventId]);
+    },
+  );
+
+  it('when it keeps being aborted, then after the last attempt it is a 503 with Retry-After, and nothing is kept', async () => {
+    let attempts = 0;
+    const failure = await outbox
+      .transaction(async (tx, events) => {
+        attempts += 1;
+        await tx.insert(schema.notes).values({ id: randomUUID(), body: 'never' });
+        await events.record('user.created', userEvent());
+        await abortAs(tx, '40P01');
+      })
+      .catch((error: unknown) => error);
+    expect(attempts).toBe(TRANSIENT_CONFLICT_ATTEMPTS);
+    expect(failure).toBeInstanceOf(ServiceUnavailableError);
+    expect((failure as ServiceUnavailableError).statusCode).toBe(503);
+    expect((failure as ServiceUnavailableError).headers()).toEqual({ 'Retry-After': '1' });
+    expect(await database.db.select().from(schema.notes)).toHaveLength(0);
+    expect(await listUnsentEvents(database.db)).toHaveLength(0);
+  });
+
+  it('when a use case fails otherwise, then it is not run again', async () => {
+    let attempts = 0;
+    await expect(
+      outbox.transaction(async () => {
+        attempts += 1;
+        throw new Error('a bug, not a conflict');
+      }),
+    ).rejects.toThrow('a bug, not a conflict');
+    expect(attempts).toBe(1);
   });
 });
 

@@ -60,6 +60,51 @@ describe('POST /api/orders/waitlist', () => {
     expect(second.body).toEqual({ ticketId: ticket.id, position: 2 });
   });
 
+  it('when the seller’s edit reached orders after the buyer’s page showed the old price, then the join is 409 "review the new price", and the release hands them nothing at a price they never saw', async () => {
+    const { ticket, holder, order } = await reservedTicket({ price: 3000 });
+    // The page showed $30 at version 0; meanwhile the seller's edit to $90 (in the gap before tickets locked
+    // the ticket for the holder) reached orders.
+    await context.database.db.update(tickets).set({ price: 9000, version: 1 }).where(eq(tickets.id, ticket.id));
+    const waiter = signIn();
+    const refused = await join({ ticketId: ticket.id, ticketVersion: 0 }, waiter).expect(409);
+    expect(refused.body).toEqual({ errors: [{ message: 'The ticket changed; review the new price' }] });
+    expect(await placesOf(ticket.id)).toEqual([]);
+
+    await cancel(order.id, holder).expect(204);
+    expect(await myOrders(waiter)).toEqual([]);
+  });
+
+  it('when the buyer joins at the version their page showed, then the place records its price and that version', async () => {
+    const { ticket } = await reservedTicket({ price: 4500 });
+    const waiter = signIn();
+    await join({ ticketId: ticket.id, ticketVersion: 0 }, waiter).expect(201, { ticketId: ticket.id, position: 1 });
+    expect(await placesOf(ticket.id)).toMatchObject([{ userId: waiter.user.id, price: 4500, ticketVersion: 0 }]);
+  });
+
+  it('when orders never hears of the version the page showed, then 503 with Retry-After once the replica wait is over, and no place', async () => {
+    const { app } = buildTestApp(context.database, { TICKET_REPLICA_WAIT_MS: '200' });
+    const { ticket } = await reservedTicket({ price: 3000 });
+    const response = await request(app)
+      .post('/api/orders/waitlist')
+      .set('Cookie', signIn().cookie)
+      .send({ ticketId: ticket.id, ticketVersion: 1 })
+      .expect(503);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.body).toEqual({ errors: [{ message: 'The ticket is being updated; please try again' }] });
+    expect(await placesOf(ticket.id)).toEqual([]);
+  });
+
+  it('when ticketVersion is not a whole number from 0, then 400 naming the field and no place', async () => {
+    const { ticket } = await reservedTicket();
+    for (const ticketVersion of [-1, 1.5, '0', null]) {
+      const response = await join({ ticketId: ticket.id, ticketVersion }, signIn()).expect(400);
+      expect(response.body).toEqual({
+        errors: [{ message: 'ticketVersion must be a whole number from 0', field: 'ticketVersion' }],
+      });
+    }
+    expect(await placesOf(ticket.id)).toEqual([]);
+  });
+
   it('when the buyer joins twice, then the second answer is the same place and nothing changes', async () => {
     const { ticket } = await reservedTicket();
     const buyer = signIn();
@@ -233,7 +278,7 @@ describe('the hand-over when the holder cancels', () => {
     expect((await listPlaces(second).expect(200)).body).toMatchObject([{ ticketId: ticket.id, position: 1 }]);
   });
 
-  it('when the ticket is released, then order.cancelled and the new holder’s order.created are recorded in that order, in one transaction', async () => {
+  it('when the ticket is released, then order.cancelled (naming the new holder’s order) and that order’s order.created are recorded in that order, in one transaction', async () => {
     const { ticket, holder, order } = await reservedTicket({ price: 3000 });
     const waiter = signIn();
     await join({ ticketId: ticket.id }, waiter).expect(201);
@@ -249,6 +294,15 @@ describe('the hand-over when the holder cancels', () => {
       ['order.cancelled', order.id],
       ['order.created', handedOver!.id],
     ]);
+    // The release names the new holder: tickets moves its lock from one order to the other in one step.
+    expect(
+      rows.find((row) => row.subject === 'order.cancelled' && (row.data as { id: string }).id === order.id)?.data,
+    ).toEqual({
+      id: order.id,
+      ticket: { id: ticket.id },
+      version: 1,
+      handedOverTo: { id: handedOver!.id },
+    });
   });
 
   it('when the first in line already holds the maximum of reservations, then they are passed over, keep their place, and the next one gets the ticket', async () => {
@@ -279,6 +333,17 @@ describe('the hand-over when the holder cancels', () => {
     expect(await liveOrdersOf(ticket.id)).toMatchObject([{ userId: current.user.id, price: 9000, ticketVersion: 1 }]);
     expect((await listPlaces(stale).expect(200)).body).toEqual([]);
     expect(await myOrders(stale)).toEqual([]);
+  });
+
+  it('when the ticket’s price went down since a buyer joined, then they are handed it at the lower price', async () => {
+    const { ticket, holder, order } = await reservedTicket({ price: 3000 });
+    const waiter = signIn();
+    await join({ ticketId: ticket.id, ticketVersion: 0 }, waiter).expect(201);
+    // The seller's cut reached orders while the ticket's lock was on its way to tickets.
+    await context.database.db.update(tickets).set({ price: 2000, version: 1 }).where(eq(tickets.id, ticket.id));
+
+    await cancel(order.id, holder).expect(204);
+    expect(await liveOrdersOf(ticket.id)).toMatchObject([{ userId: waiter.user.id, price: 2000, ticketVersion: 1 }]);
   });
 
   it('when the ticket’s event has started by the time it is released, then nobody is handed it', async () => {

@@ -45,10 +45,11 @@ const orderCreated = (ticket: TicketView, orderId = randomUUID()): EventData<'or
   version: 0,
 });
 
-const orderCancelled = (ticketId: string, orderId: string): EventData<'order.cancelled'> => ({
+const orderCancelled = (ticketId: string, orderId: string, handedOverTo?: string): EventData<'order.cancelled'> => ({
   id: orderId,
   ticket: { id: ticketId },
   version: 1,
+  ...(handedOverTo && { handedOverTo: { id: handedOverTo } }),
 });
 
 const showTicket = (id: string) => showTicketThroughApi(context.app, id);
@@ -146,24 +147,112 @@ describe('order.created → lock (tickets-order-created)', () => {
     ]);
   });
 
-  it('when a waiting list hands the ticket over (A’s order.cancelled, then B’s order.created, back to back), then the ticket ends held by B, each version once', async () => {
+  it('when a waiting list hands the ticket over (A’s order.cancelled naming B, and B’s order.created, back to back), then the lock moves from A to B in one step', async () => {
     const ticket = await createTicket(context.app);
     const orderA = await lockThroughBus(ticket);
     const orderB = randomUUID();
     // As the outbox relay of orders publishes one hand-over: both at once, on their two consumers.
-    await Promise.all([
-      bus.publish('order.cancelled', orderCancelled(ticket.id, orderA)),
+    const [cancelledA, createdB] = await Promise.all([
+      bus.publish('order.cancelled', orderCancelled(ticket.id, orderA, orderB)),
       bus.publish('order.created', orderCreated(ticket, orderB)),
     ]);
+    await handled('tickets-order-cancelled', cancelledA.id);
+    await handled('tickets-order-created', createdB.id);
 
-    await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId: orderB, version: 3 }));
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: orderB, version: 2 });
     expect(
       (await recordedFor(context.database, 'ticket.updated', ticket.id)).map((p) => [p.orderId, p.version]),
     ).toEqual([
       [orderA, 1],
-      [null, 2],
-      [orderB, 3],
+      [orderB, 2],
     ]);
+  });
+});
+
+describe('a release that hands the ticket on (waiting list)', () => {
+  const withdraw = (ticketId: string, cookie: string) =>
+    request(context.app).delete(`/api/tickets/${ticketId}`).set('Cookie', cookie);
+  const edit = (ticketId: string, cookie: string) =>
+    request(context.app).put(`/api/tickets/${ticketId}`).set('Cookie', cookie).send({ title: 'Repriced', price: 99 });
+
+  it('when the release arrives before the new holder’s order.created, then the seller cannot withdraw the ticket in between, and the new holder keeps it', async () => {
+    const seller = signIn();
+    const ticket = await createTicket(context.app, seller.cookie);
+    const orderA = await lockThroughBus(ticket);
+    const orderB = randomUUID();
+    const cancelledA = await bus.publish('order.cancelled', orderCancelled(ticket.id, orderA, orderB));
+    await handled('tickets-order-cancelled', cancelledA.id);
+
+    // The gap: B's order.created is still on its way (its consumer is behind).
+    const refused = await withdraw(ticket.id, seller.cookie).expect(409);
+    expect(refused.body).toEqual({ errors: [{ message: 'Ticket is reserved and cannot be withdrawn' }] });
+    const createdB = await bus.publish('order.created', orderCreated(ticket, orderB));
+    await handled('tickets-order-created', createdB.id);
+
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: orderB, withdrawn: false, version: 2 });
+  });
+
+  it('when the release arrives before the new holder’s order.created, then the seller cannot edit the ticket in between (the new holder pays what they saw)', async () => {
+    const seller = signIn();
+    const ticket = await createTicket(context.app, seller.cookie, { title: 'Jazz', price: 25 });
+    const orderA = await lockThroughBus(ticket);
+    const orderB = randomUUID();
+    const cancelledA = await bus.publish('order.cancelled', orderCancelled(ticket.id, orderA, orderB));
+    await handled('tickets-order-cancelled', cancelledA.id);
+
+    await edit(ticket.id, seller.cookie).expect(409, {
+      errors: [{ message: 'Ticket is reserved and cannot be edited' }],
+    });
+    const createdB = await bus.publish('order.created', orderCreated(ticket, orderB));
+    await handled('tickets-order-created', createdB.id);
+
+    expect(await showTicket(ticket.id)).toMatchObject({ title: 'Jazz', price: 25, orderId: orderB, version: 2 });
+  });
+
+  it('when the new holder’s own release (naming the next one) arrives first, then the lock follows the hand-overs to the order holding the ticket now', async () => {
+    const ticket = await createTicket(context.app);
+    const orderA = await lockThroughBus(ticket);
+    const [orderB, orderC] = [randomUUID(), randomUUID()];
+    // B was handed the ticket, cancelled in turn and the ticket handed to C; B's release overtook A's.
+    const cancelledB = await bus.publish('order.cancelled', orderCancelled(ticket.id, orderB, orderC));
+    await handled('tickets-order-cancelled', cancelledB.id);
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: orderA, version: 1 });
+    const cancelledA = await bus.publish('order.cancelled', orderCancelled(ticket.id, orderA, orderB));
+    await handled('tickets-order-cancelled', cancelledA.id);
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: orderC, version: 2 });
+
+    const createdB = await bus.publish('order.created', orderCreated(ticket, orderB));
+    const createdC = await bus.publish('order.created', orderCreated(ticket, orderC));
+    await handled('tickets-order-created', createdB.id);
+    await handled('tickets-order-created', createdC.id);
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: orderC, version: 2 });
+  });
+
+  it('when the release arrives before the released order’s own order.created, then the ticket is locked for the new holder at once', async () => {
+    const ticket = await createTicket(context.app);
+    const [orderA, orderB] = [randomUUID(), randomUUID()];
+    const cancelledA = await bus.publish('order.cancelled', orderCancelled(ticket.id, orderA, orderB));
+    await handled('tickets-order-cancelled', cancelledA.id);
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: orderB, version: 1 });
+
+    const createdA = await bus.publish('order.created', orderCreated(ticket, orderA));
+    await handled('tickets-order-created', createdA.id);
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: orderB, version: 1 });
+  });
+
+  it('when a restatement of the released order comes later (naming no hand-over), then the ticket stays with the new holder', async () => {
+    const ticket = await createTicket(context.app);
+    const orderA = await lockThroughBus(ticket);
+    const orderB = randomUUID();
+    const cancelledA = await bus.publish('order.cancelled', orderCancelled(ticket.id, orderA, orderB));
+    await handled('tickets-order-cancelled', cancelledA.id);
+    const restated = await bus.publish('order.restated', {
+      ...orderCreated(ticket, orderA),
+      status: 'cancelled',
+      version: 1,
+    });
+    await handled('tickets-order-restated', restated.id);
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: orderB, version: 2 });
   });
 });
 

@@ -301,12 +301,17 @@ export interface paths {
     put?: never;
     /**
      * Queue for a ticket another buyer has reserved.
-     * @description The buyer joins the ticket's line at its current price. When the order holding the ticket is cancelled
-     *     or expires, the first buyer in line who can take it gets a reservation of their own (an order, as from
-     *     `POST /api/orders`, with a fresh `expiresAt`) in the same step, and leaves the line. A buyer who already
-     *     holds as many unpaid reservations as allowed is passed over and keeps their place; a place taken at
-     *     another price than the ticket's at that moment is dropped. Joining again changes nothing and answers
-     *     the same place. Joining and leaving count against one limit per user.
+     * @description The buyer joins the ticket's line at the price they saw: the client sends the `ticketVersion` its page
+     *     showed, and the place records the ticket's price at exactly that version (a ticket that moved past it
+     *     is a 409, "review the new price"; a version orders has not heard of yet is waited for, as for
+     *     `POST /api/orders`). When the order holding the ticket is cancelled or expires, the first buyer in line
+     *     who can take it gets a reservation of their own (an order, as from `POST /api/orders`, with a fresh
+     *     `expiresAt`) in the same step, at the ticket's price then, and leaves the line. Nobody is handed a
+     *     price above the one they joined at: such a place is passed over and dropped (the next in line is
+     *     served; that buyer may join again at the new price); at the same or a lower price the buyer is handed
+     *     it. A buyer who already holds as many unpaid reservations as allowed is passed over and keeps their
+     *     place. Joining again changes nothing and answers the same place. Joining and leaving count against
+     *     one limit per user.
      */
     post: operations['joinWaitingList'];
     delete?: never;
@@ -629,6 +634,11 @@ export interface components {
     JoinWaitingListRequest: {
       /** Format: uuid */
       ticketId: string;
+      /**
+       * @description The version of the ticket the buyer saw; the place records the price at exactly it or the join is
+       *     refused (409). Optional for older clients (then the ticket's price when the join is applied).
+       */
+      ticketVersion?: number;
     };
     /** @description A buyer's place in a ticket's waiting list. */
     WaitingListEntry: {
@@ -1534,7 +1544,8 @@ export interface operations {
       /**
        * @description No order holds the ticket ("The ticket is for sale; buy it instead"), it is sold ("The ticket is
        *     sold"), its seller withdrew it ("The ticket was withdrawn by its seller"), its event has started
-       *     ("The event has already started"), or the buyer holds it ("You already hold this ticket").
+       *     ("The event has already started"), the buyer holds it ("You already hold this ticket"), or the
+       *     ticket moved past `ticketVersion` ("The ticket changed; review the new price").
        */
       409: {
         headers: {

@@ -126,6 +126,16 @@ export function isDataException(error: unknown): boolean {
   return postgresErrorCode(error)?.startsWith('22') ?? false;
 }
 
+/**
+ * True for a transaction PostgreSQL aborted because of another one, not because of what it did: a deadlock
+ * victim (40P01) or a serialisation failure (40001). Nothing was committed, and the same transaction run
+ * again normally succeeds (Outbox.transaction does so).
+ */
+export function isTransientConflict(error: unknown): boolean {
+  const code = postgresErrorCode(error);
+  return code === '40P01' || code === '40001';
+}
+
 /** Socket-level failures of the connection to the database. */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',

@@ -71,7 +71,14 @@ export const eventSchemas = {
   'ticket.created': ticket,
   'ticket.updated': ticket,
   'order.created': orderState,
-  'order.cancelled': z.object({ id, ticket: z.object({ id }), version }),
+  /**
+   * The order was cancelled (by its buyer, on expiry, on a declined payment, by the sweep, or because its
+   * seller withdrew the ticket). `handedOverTo` is the order of the first eligible buyer in the ticket's
+   * waiting list, placed in the same transaction: tickets moves its lock from this order to that one in one
+   * step, so the ticket is never free (nor editable, nor withdrawable) in between. Absent when nobody was
+   * handed it, and from events published before hand-overs were announced.
+   */
+  'order.cancelled': z.object({ id, ticket: z.object({ id }), version, handedOverTo: z.object({ id }).optional() }),
   /**
    * The order was paid: its ticket is sold for good (tickets shows it as sold, and owned by `userId`, who
    * paid `ticket.price`). Both are absent from events published before resale existed.

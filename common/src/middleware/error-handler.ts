@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ErrorEnvelope } from '../api';
-import { isDataException, isDatabaseUnavailable } from '../database';
+import { isDataException, isDatabaseUnavailable, isTransientConflict } from '../database';
 import { BadRequestError, CustomError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from '../errors';
 
 /** Errors thrown by express.json() (body-parser) carry a `type` and a client status. */
@@ -37,13 +37,17 @@ const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * What a database error means to the caller: a value PostgreSQL cannot take is their mistake (400); a
- * database that is unreachable is ours and passing (503 with Retry-After). The transaction rolled back
+ * database that is unreachable, or a transaction aborted by another one's timing (a deadlock), is ours
+ * and passing (503 with Retry-After). The transaction rolled back
  * either way, so nothing the caller sent was half-applied.
  */
 function fromDatabase(error: unknown): CustomError | undefined {
   if (isDatabaseUnavailable(error)) {
     return new ServiceUnavailableError('Service unavailable, please try again', DATABASE_RETRY_AFTER_SECONDS);
   }
+  // A deadlock or serialisation failure outside Outbox.transaction (which runs such a transaction again):
+  // another request's timing, not this one's fault, and the same request will likely pass.
+  if (isTransientConflict(error)) return new ServiceUnavailableError('The service is busy; please try again', 1);
   if (isDataException(error)) return new BadRequestError('Request contains a value that cannot be stored');
   return undefined;
 }

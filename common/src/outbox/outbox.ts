@@ -3,7 +3,8 @@ import { and, asc, eq, isNull, lt, isNotNull, sql, type InferSelectModel } from 
 import type { PgInsertValue, PgTable } from 'drizzle-orm/pg-core';
 import type { Logger } from 'pino';
 import { eventSchemas, type EventData, type EventEnvelope, type Subject } from '../events';
-import type { Executor } from '../database';
+import { isTransientConflict, postgresErrorCode, type Executor } from '../database';
+import { ServiceUnavailableError } from '../errors';
 import { currentTraceCarrier, inSpan, isTracing, type TraceCarrier } from '../observability/tracing';
 import { observeOutboxAge, type StopObserving } from '../observability/metrics';
 import { outbox } from './tables';
@@ -67,11 +68,21 @@ export class Outbox {
   /**
    * Runs `work` in one transaction with an event recorder; wakes the relay after commit. With tracing on,
    * the transaction is a span, and the events it records keep its context for the relay.
+   *
+   * A transaction PostgreSQL aborts as a deadlock victim (40P01) or a serialisation failure (40001) left
+   * nothing behind and may simply run again: `work` is run afresh, up to {@link TRANSIENT_CONFLICT_ATTEMPTS}
+   * times in all, after a short random pause (so two victims do not collide again in step). Still failing,
+   * it is a 503 with Retry-After, never a 500. So `work` must be safe to run again: database work, and only
+   * idempotent calls outside (Stripe with an idempotency key).
    */
   async transaction<T>(work: (tx: Executor, events: EventRecorder) => Promise<T>): Promise<T> {
-    const result = isTracing()
-      ? await inSpan('transaction', {}, () => this.db.transaction((tx) => work(tx, recorderFor(tx))))
-      : await this.db.transaction((tx) => work(tx, recorderFor(tx)));
+    const result = await retryTransientConflicts(
+      () =>
+        isTracing()
+          ? inSpan('transaction', {}, () => this.db.transaction((tx) => work(tx, recorderFor(tx))))
+          : this.db.transaction((tx) => work(tx, recorderFor(tx))),
+      this.options.logger,
+    );
     // Remembered, not only signalled: a commit landing while the relay is mid-pass (not waiting) must not
     // be left for the next poll.
     this.wakeRequested = true;
@@ -250,6 +261,36 @@ export class Outbox {
     await this.db.transaction((tx) =>
       tx.delete(outbox).where(and(isNotNull(outbox.sentAt), lt(outbox.sentAt, cutoff))),
     );
+  }
+}
+
+/** How many times in all a transaction aborted by a deadlock or a serialisation failure is run. */
+export const TRANSIENT_CONFLICT_ATTEMPTS = 4;
+
+/** The longest random pause before running such a transaction again, doubled after each failed attempt. */
+const TRANSIENT_CONFLICT_PAUSE_MS = 25;
+
+/**
+ * Runs `attempt`, and again after a random pause while it fails with a deadlock or a serialisation
+ * failure; after the last attempt, a 503 (the caller may send the request again), whose cause is the
+ * database's error.
+ */
+async function retryTransientConflicts<T>(attempt: () => Promise<T>, logger: Logger): Promise<T> {
+  for (let attempts = 1; ; attempts += 1) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isTransientConflict(error)) throw error;
+      if (attempts >= TRANSIENT_CONFLICT_ATTEMPTS) {
+        logger.warn({ err: error, attempts }, 'transaction kept conflicting; answered 503');
+        throw Object.assign(new ServiceUnavailableError('The service is busy; please try again', 1), {
+          cause: error,
+        });
+      }
+      logger.info({ code: postgresErrorCode(error), attempts }, 'transaction aborted by a conflict; running it again');
+      const pause = Math.random() * TRANSIENT_CONFLICT_PAUSE_MS * 2 ** (attempts - 1);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 }
 

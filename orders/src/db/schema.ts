@@ -111,10 +111,16 @@ export const waitingListPlaces = pgTable(
     /** The waiting buyer. */
     userId: uuid('user_id').notNull(),
     /**
-     * Integer cents: the ticket's price when the buyer joined, the one they accepted. A place whose price is
-     * not the ticket's price at the hand-over is stale and dropped, never turned into a reservation.
+     * Integer cents: the price the buyer saw and accepted when they joined (the ticket's price at
+     * `ticketVersion`, the version their page showed). A hand-over at a higher price passes them over and drops
+     * the place, never a reservation at a price they did not accept; at this price or lower they are handed it.
      */
     price: integer('price').notNull(),
+    /**
+     * The ticket version the buyer's page showed when they joined (the join is refused when the ticket has
+     * moved past it); null for places taken before joins carried it, or by a client that sent none.
+     */
+    ticketVersion: integer('ticket_version'),
     joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [

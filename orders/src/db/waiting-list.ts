@@ -17,7 +17,7 @@ export async function lockTicketLine(db: Executor, ticketId: string): Promise<Ti
 /** Adds the buyer to the ticket's line; nothing when they are in it already. */
 export async function insertPlace(
   db: Executor,
-  place: Pick<WaitingListPlace, 'ticketId' | 'userId' | 'price'>,
+  place: Pick<WaitingListPlace, 'ticketId' | 'userId' | 'price' | 'ticketVersion'>,
 ): Promise<void> {
   await db
     .insert(waitingListPlaces)
@@ -43,6 +43,7 @@ export async function findPlace(
       ticketId: waitingListPlaces.ticketId,
       userId: waitingListPlaces.userId,
       price: waitingListPlaces.price,
+      ticketVersion: waitingListPlaces.ticketVersion,
       joinedAt: waitingListPlaces.joinedAt,
       position,
     })

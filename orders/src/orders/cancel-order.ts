@@ -1,8 +1,10 @@
 import { OrderStatus } from '@ticketing/common';
-import { transitionOrder } from '../db/orders';
+import { findOrder, transitionOrder } from '../db/orders';
+import { lockTicketLine } from '../db/waiting-list';
 import type { Order } from '../db/schema';
 import { handOverTicket, type HandOver } from './hand-over-ticket';
 import { heldTickets } from './held-tickets';
+import { toOrderState } from './order-payload';
 import { UNPAID, whyNotTransitioned } from './order-transitions';
 import type { ReservationTerms } from './reservation-terms';
 import { within, type WriteScope } from './write-scope';
@@ -16,22 +18,38 @@ export type CancelOutcome =
 /**
  * Cancels an unpaid order, which releases its ticket, and records `order.cancelled` with the new version;
  * in the same transaction the ticket goes to the first eligible buyer in its waiting list, under `terms`
- * (see handOverTicket). Safe to call any number of times and from anywhere at once (buyer, expiry, declined
- * payment, sweep): only the call whose conditional update wins changes the order and records the events. A
- * complete order is sold and stays complete; the caller decides whether that is an error.
+ * (see handOverTicket): `order.cancelled` names that buyer's new order, whose `order.created` follows. Safe
+ * to call any number of times and from anywhere at once (buyer, expiry, declined payment, sweep): only the call
+ * whose conditional update wins changes the order and records the events. A complete order is sold and stays
+ * complete; the caller decides whether that is an error.
  */
 export async function cancelOrder(scope: WriteScope, orderId: string, terms: ReservationTerms): Promise<CancelOutcome> {
   return within(scope, async (tx, events) => {
+    // The lock order (docs/rules.md#lock-order): the ticket's row before its order's. Applying a withdrawal
+    // holds the ticket's row and then cancels its order; a cancel taking the order first and the ticket
+    // second (for the hand-over) would close a cycle with it, a deadlock. An order's ticket never changes,
+    // so it is read without a lock.
+    const order = await findOrder(tx, orderId);
+    if (!order) return { result: 'not-found' };
+    const ticket = await lockTicketLine(tx, order.ticketId);
     const cancelled = await transitionOrder(tx, orderId, UNPAID, OrderStatus.Cancelled);
     if (cancelled) {
       heldTickets.forget(cancelled.ticketId);
+      // The order's foreign key keeps its ticket; a miss would be a bug, not a race.
+      if (!ticket) throw new Error(`ticket ${cancelled.ticketId} of order ${cancelled.id} is not in the replica`);
+      const handOver = await handOverTicket(tx, cancelled, ticket, terms);
+      // The release names the order it hands the ticket to: tickets moves its lock from one to the other in
+      // one step (docs/rules.md#rule-4), and the new order's own order.created follows it.
       await events.record('order.cancelled', {
         id: cancelled.id,
         ticket: { id: cancelled.ticketId },
         version: cancelled.version,
+        ...(handOver.order && { handedOverTo: { id: handOver.order.id } }),
       });
-      const handOver = await handOverTicket(tx, events, cancelled, terms);
-      if (handOver.order) heldTickets.remember(cancelled.ticketId);
+      if (handOver.order) {
+        await events.record('order.created', toOrderState(handOver.order));
+        heldTickets.remember(cancelled.ticketId);
+      }
       return { result: 'cancelled', order: cancelled, handOver };
     }
     return whyNotTransitioned(tx, orderId, {

@@ -1,7 +1,7 @@
 import { OrderStatus } from '@ticketing/common';
-import { transitionOrder } from '../db/orders';
+import { findOrder, transitionOrder } from '../db/orders';
 import type { Order } from '../db/schema';
-import { deletePlacesOfTicket } from '../db/waiting-list';
+import { deletePlacesOfTicket, lockTicketLine } from '../db/waiting-list';
 import { UNPAID, whyNotTransitioned } from './order-transitions';
 import { within, type WriteScope } from './write-scope';
 
@@ -19,6 +19,11 @@ export type CompleteOutcome =
  */
 export async function completeOrder(scope: WriteScope, orderId: string): Promise<CompleteOutcome> {
   return within(scope, async (tx, events) => {
+    // The lock order (docs/rules.md#lock-order): the ticket's row before its order's, as a cancel takes them.
+    // Holding the line's lock also keeps a join from slipping a place into the line this closes.
+    const order = await findOrder(tx, orderId);
+    if (!order) return { result: 'not-found' };
+    await lockTicketLine(tx, order.ticketId);
     const completed = await transitionOrder(tx, orderId, UNPAID, OrderStatus.Complete);
     if (completed) {
       await deletePlacesOfTicket(tx, completed.ticketId);

@@ -153,7 +153,7 @@ async function attemptReservation(
 }
 
 /** How often the replica is read again while a buyer waits for a change this process is not told of. */
-const REPLICA_POLL_MS = 50;
+export const REPLICA_POLL_MS = 50;
 
 /**
  * Waits (briefly) until the replica holds at least version `ticketVersion` of the ticket: the buyer saw a
@@ -161,7 +161,7 @@ const REPLICA_POLL_MS = 50;
  * listener applies a change of the ticket, and every `pollMs` in any case. A replica still behind after
  * `waitMs` is a 503 (try again), never an order at a price the buyer did not see.
  */
-async function waitForReplica(
+export async function waitForReplica(
   db: Executor,
   ticketId: string,
   ticketVersion: number,

@@ -1,9 +1,8 @@
-import { OrderStatus, type EventRecorder, type Executor } from '@ticketing/common';
+import { OrderStatus, type Executor } from '@ticketing/common';
 import { insertOrder, tryLockBuyer } from '../db/orders';
-import type { Order } from '../db/schema';
-import { deletePlaceById, lockNextPlaces, lockTicketLine } from '../db/waiting-list';
+import type { Order, TicketReplica } from '../db/schema';
+import { deletePlaceById, lockNextPlaces } from '../db/waiting-list';
 import { eventHasStarted } from './event-start';
-import { toOrderState } from './order-payload';
 import { holdsMaxReservations, type ReservationTerms } from './reservation-terms';
 
 /** What releasing a ticket did to its waiting list. */
@@ -21,38 +20,38 @@ const PLACES_PER_READ = 20;
 
 /**
  * Hands a ticket that has just been released (its order cancelled or expired, in this transaction) to the
- * first eligible buyer in its waiting list: a new order with a fresh `expiresAt`, their place removed, and
- * `order.created` recorded after the caller's `order.cancelled`, all committed with the release or not at
- * all. So the ticket is never free while someone eligible waits for it, and no stampede of buyers follows
- * a release. Each reservation still passes the partial unique index like any other.
+ * first eligible buyer in its waiting list: a new order with a fresh `expiresAt` and their place removed,
+ * committed with the release or not at all (the caller records `order.cancelled` naming the new order, then
+ * its `order.created`). So the ticket is never free while someone eligible waits for it, and no stampede of
+ * buyers follows a release. Each reservation still passes the partial unique index like any other.
  *
  * Nobody is handed a withdrawn ticket, or the ticket of an event that has started (orders refuses to reserve
  * either).
  *
  * Going down the line, first in line first:
  * - the place of the buyer whose order was just released is dropped: they let the ticket go;
- * - a place taken at another price than the ticket's now is dropped: that buyer never accepted this price
- *   (the seller edited the ticket while it was free between two holders, or while its lock was on its way),
- *   so they are not handed a reservation at it, and may join again at the new price;
+ * - a place taken at a lower price than the ticket's now is dropped: that buyer never accepted this price
+ *   (the seller raised it while its lock was on its way to tickets), so they are passed over, never handed a
+ *   reservation at it, and the next in line is served; they may join again at the new price. A place taken
+ *   at this price or a higher one is honoured, at the ticket's price now: nobody pays more than they saw
+ *   (docs/rules.md#rule-5);
  * - a waiter who already holds MAX_LIVE_ORDERS_PER_BUYER reservations is passed over and keeps their place;
  * - so is one whose buyer lock another transaction holds (they are placing an order, or being handed another
  *   ticket, right now): waiting for that lock could close a cycle (their own reservation of this very ticket
  *   waits on this transaction at the unique index), so it is only tried.
  *
- * Joins and other hand-overs of the ticket wait for its line's lock, taken first: a join either committed
+ * `ticket` is the replica's row, which the caller locked with lockTicketLine before it cancelled the order
+ * (the lock order). Joins and other hand-overs of the ticket wait for that lock: a join either committed
  * before this reads the line, or reads the new holder after this commits. A place being left right now is
  * skipped, not waited for.
  */
 export async function handOverTicket(
   tx: Executor,
-  events: EventRecorder,
   released: Order,
+  ticket: TicketReplica,
   terms: ReservationTerms,
 ): Promise<HandOver> {
   const handOver: HandOver = { order: undefined, placesDropped: 0, waitersPassedOver: 0 };
-  const ticket = await lockTicketLine(tx, released.ticketId);
-  // The order's foreign key keeps its ticket; a miss would be a bug, not a race.
-  if (!ticket) throw new Error(`ticket ${released.ticketId} of order ${released.id} is not in the replica`);
   // Nobody can use a reservation of an event that has begun, nor of a ticket its seller withdrew: the line
   // stays as it is, and nobody is handed it.
   if (ticket.withdrawn || eventHasStarted(ticket)) return handOver;
@@ -61,7 +60,7 @@ export async function handOverTicket(
     const places = await lockNextPlaces(tx, ticket.id, after, PLACES_PER_READ);
     for (const place of places) {
       after = place.id;
-      if (place.userId === released.userId || place.price !== ticket.price) {
+      if (place.userId === released.userId || ticket.price > place.price) {
         await deletePlaceById(tx, place.id);
         handOver.placesDropped += 1;
         continue;
@@ -84,7 +83,6 @@ export async function handOverTicket(
         expiresAt: new Date(Date.now() + terms.expiresInSeconds * 1000),
       });
       await deletePlaceById(tx, place.id);
-      await events.record('order.created', toOrderState(handOver.order));
       return handOver;
     }
     if (places.length < PLACES_PER_READ) return handOver;

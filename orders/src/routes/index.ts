@@ -29,7 +29,7 @@ export function ordersRoutes(
     createOrderRouter(outbox, config, rateLimits),
     listOrdersRouter(outbox),
     // Before GET /api/orders/:id, which would take "waitlist" for a malformed order id.
-    joinWaitingListRouter(outbox, waitingListLimit),
+    joinWaitingListRouter(outbox, config, waitingListLimit),
     listWaitingListRouter(outbox),
     leaveWaitingListRouter(outbox, waitingListLimit),
     showOrderRouter(outbox),

@@ -1,18 +1,28 @@
 import { Router, type RequestHandler } from 'express';
 import { body } from 'express-validator';
 import { isUuid, requireAuth, signedInUser, validateRequest, type Outbox } from '@ticketing/common';
+import type { OrdersConfig } from '../config';
 import { joinWaitingList } from '../orders/join-waiting-list';
 
-export function joinWaitingListRouter(outbox: Outbox, rateLimit: RequestHandler): Router {
+export function joinWaitingListRouter(outbox: Outbox, config: OrdersConfig, rateLimit: RequestHandler): Router {
   return Router().post(
     '/api/orders/waitlist',
     requireAuth,
     rateLimit,
     // Checked here so that a malformed id is a 400 naming the field, never a database error.
     body('ticketId').custom(isUuid).withMessage('ticketId must be a valid id'),
+    // The version of the ticket the buyer saw (optional for older clients): the place records its price or none.
+    body('ticketVersion')
+      .optional()
+      .custom((value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0)
+      .withMessage('ticketVersion must be a whole number from 0'),
     validateRequest,
     async (req, res) => {
-      res.status(201).json(await joinWaitingList(outbox, signedInUser(req).id, req.body.ticketId as string));
+      const place = await joinWaitingList(outbox, signedInUser(req).id, req.body.ticketId as string, {
+        ticketVersion: req.body.ticketVersion as number | undefined,
+        replicaWaitMs: config.TICKET_REPLICA_WAIT_MS,
+      });
+      res.status(201).json(place);
     },
   );
 }

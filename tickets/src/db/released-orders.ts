@@ -1,16 +1,41 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '@ticketing/common';
 import { releasedOrders } from './schema';
 
-/** Remembers that an order was cancelled; recording it twice is harmless. */
-export async function recordReleasedOrder(db: Executor, orderId: string): Promise<void> {
-  await db.insert(releasedOrders).values({ orderId }).onConflictDoNothing();
+/**
+ * Remembers that an order was cancelled, and the order it handed the ticket to when the release says so;
+ * recording it again is harmless, and a later record without a hand-over (a restatement) keeps the one
+ * known. Resolves to the hand-over known for the order after this record.
+ */
+export async function recordReleasedOrder(
+  db: Executor,
+  orderId: string,
+  handedOverTo?: string,
+): Promise<{ handedOverTo: string | null }> {
+  const [row] = await db
+    .insert(releasedOrders)
+    .values({ orderId, handedOverTo: handedOverTo ?? null })
+    .onConflictDoUpdate({
+      target: releasedOrders.orderId,
+      set: { handedOverTo: sql`coalesce(${releasedOrders.handedOverTo}, excluded.handed_over_to)` },
+    })
+    .returning({ handedOverTo: releasedOrders.handedOverTo });
+  if (!row) throw new Error(`recording released order ${orderId} returned no row`);
+  return row;
 }
 
 export async function isOrderReleased(db: Executor, orderId: string): Promise<boolean> {
+  return (await findReleasedOrder(db, orderId)) !== undefined;
+}
+
+/** The release of an order, if this service has seen it, with the order it handed the ticket to. */
+export async function findReleasedOrder(
+  db: Executor,
+  orderId: string,
+): Promise<{ handedOverTo: string | null } | undefined> {
   const [row] = await db
-    .select({ orderId: releasedOrders.orderId })
+    .select({ handedOverTo: releasedOrders.handedOverTo })
     .from(releasedOrders)
     .where(eq(releasedOrders.orderId, orderId));
-  return row !== undefined;
+  return row;
 }

@@ -78,6 +78,12 @@ export const tickets = pgTable(
 export const releasedOrders = pgTable('released_orders', {
   orderId: uuid('order_id').primaryKey(),
   releasedAt: timestamp('released_at', { withTimezone: true }).notNull().defaultNow(),
+  /**
+   * The order orders handed the ticket to when it released this one (the next buyer in its waiting list), as
+   * `order.cancelled` named it; null when nobody was handed it (or the release came by restatement). What a
+   * later release follows when this order was released before its ticket learned of it.
+   */
+  handedOverTo: uuid('handed_over_to'),
 });
 
 export type Ticket = typeof tickets.$inferSelect;

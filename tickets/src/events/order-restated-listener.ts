@@ -26,6 +26,7 @@ export function orderRestatedListener(outbox: Outbox): ListenerDefinition<'order
         case 'order-released':
         case 'ticket-withdrawn':
         case 'unlocked':
+        case 'handed-over':
         case 'not-held-by-order':
         case 'sold':
         case 'already-sold':

@@ -79,7 +79,8 @@ export default async function OrdersPage() {
           <h2 id="waiting-heading">Waiting lists</h2>
           <p className="lead">
             Reserved tickets you are queued for: when a reservation ends, the ticket is reserved for the first person in
-            line and appears in your orders above.
+            line and appears in your orders above, at the price you joined at or lower, never higher. If its seller
+            raises the price, you are passed over and leave the line; you may join again at the new price.
           </p>
           <ul className="item-list" aria-label="Waiting lists">
             {waiting.map((place) => (

@@ -19,8 +19,10 @@ function ticketPath(ticketId: string): string {
 
 /**
  * Joins (POST /api/orders/waitlist) or leaves (DELETE /api/orders/waitlist/:ticketId) the ticket's waiting
- * list, as the form's `intent` says. A 409 on joining (the ticket was freed, sold or handed to this visitor
- * meanwhile) renders the page again, so its state shows beside the message.
+ * list, as the form's `intent` says. A join sends the ticket version the page showed (`ticketVersion`), so the
+ * place records the price the visitor saw and nothing else. A 409 on joining (the ticket was freed, sold,
+ * repriced or handed to this visitor meanwhile) renders the page again, so its state and its price show beside
+ * the message.
  */
 export async function changeWaitingList(previous: WaitingListState, formData: FormData): Promise<WaitingListState> {
   const ticketId = formText(formData, 'ticketId');
@@ -31,9 +33,10 @@ export async function changeWaitingList(previous: WaitingListState, formData: Fo
     if (left.status === 401) redirect(`/auth/signin?next=${encodeURIComponent(ticketPath(ticketId))}`);
     return { place: previous.place, errors: left.errors.map((error) => error.message), attempt };
   }
+  const version = formText(formData, 'ticketVersion');
   const joined = await api<{ ticketId: string; position: number }>('/api/orders/waitlist', {
     method: 'POST',
-    body: { ticketId },
+    body: /^\d{1,9}$/.test(version) ? { ticketId, ticketVersion: Number(version) } : { ticketId },
   });
   if (joined.ok) return { place: { position: joined.data.position }, errors: [], attempt };
   if (joined.status === 401) redirect(`/auth/signin?next=${encodeURIComponent(ticketPath(ticketId))}`);

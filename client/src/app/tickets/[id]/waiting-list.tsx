@@ -62,7 +62,10 @@ export function WaitingList({
   children,
 }: {
   ticketId: string;
-  /** The version on screen, kept live by the ticket's stream: each new one is a reason to read again. */
+  /**
+   * The version on screen, kept live by the ticket's stream: each new one is a reason to read again, and a join
+   * sends it, so that the place records the price shown beside it.
+   */
   ticketVersion: number;
   sellerId: string;
   children: ReactNode;
@@ -139,6 +142,8 @@ export function WaitingList({
       <form className="form" action={formAction} aria-busy={pending}>
         <input type="hidden" name="ticketId" value={ticketId} />
         <input type="hidden" name="intent" value={intent} />
+        {/* The version on screen, with the price beside it: the place records that price or the join is refused. */}
+        <input type="hidden" name="ticketVersion" value={ticketVersion} />
         {!pending && <ErrorAlert messages={state.errors} />}
         <button type="submit" className="button button-secondary" disabled={pending}>
           {BUTTON_LABELS[intent][pending ? 'pending' : 'idle']}

@@ -1,0 +1,1 @@
+ALTER TABLE "waiting_list_places" ADD COLUMN "ticket_version" integer;

@@ -1,0 +1,1 @@
+ALTER TABLE "released_orders" ADD COLUMN "handed_over_to" uuid;

@@ -240,3 +240,31 @@ describe('a consumer whose database goes away', () => {
     expect(readiness.calls).toBe(0);
   });
 });
+
+describe('a paused consumer that stops', () => {
+  it('when it stops while paused, then the deliveries it holds go back at once and another process takes them', async () => {
+    const durable = 'test-outage-stop';
+    const downFor: number[] = [];
+    const neverReady = countedReadiness(async (): Promise<Readiness> => ({ checks: { database: false } }));
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const failing = async () => {
+      downFor.push(1);
+      throw refused;
+    };
+    // The server's default ack wait (30 s): only giving the delivery back brings it to another process sooner.
+    const { ackWaitMs: _short, ...holding } = notingListener(durable, new Map(), failing);
+    listeners = await startListeners(bus, [holding], { readiness: neverReady.probe });
+    const { id } = await bus.publish('ticket.created', ticketData());
+    await waitFor(async () => expect(await pausedConsumers()).toEqual([expect.objectContaining({ durable })]));
+
+    await listeners.stop();
+    listeners = undefined;
+    expect(await pausedConsumers()).toEqual([]);
+
+    // Another process binding the same durable gets it now, not after the ack wait.
+    const { ackWaitMs: _alsoShort, ...taking } = notingListener(durable, new Map());
+    listeners = await startListeners(bus, [taking]);
+    await waitFor(async () => expect(await notesWritten([id])).toEqual([id]));
+    expect(downFor).toEqual([1]);
+  });
+});

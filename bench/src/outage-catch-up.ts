@@ -8,7 +8,7 @@
  * `--outage-seconds`; then reads the tickets every 20 ms until each shows its order. Prints, per ticket, the
  * seconds from the database accepting connections again to the lock being visible.
  *
- *   npm run build && node bench/dist/outage-catch-up.js [--outage-seconds 25] [--tickets 5]
+ *   npx tsc -b && node bench/dist/outage-catch-up.js [--outage-seconds 25] [--tickets 5]
  *
  * The services' retry settings are their defaults (EVENT_RETRY_BASE_DELAY_MS 250, EVENT_RETRY_MAX_DELAY_MS
  * 30000) unless set in the shell. Nothing of it outlives the run: the process is stopped, the database

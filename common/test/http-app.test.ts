@@ -249,7 +249,7 @@ describe('probes', () => {
     });
   });
 
-  it('when a consumer holds a failing event, then /readyz stays ready and lists it in its details', async () => {
+  it('when a consumer holds a failing event or is paused, then /readyz lists them in its details', async () => {
     const held = [
       {
         durable: 'orders-ticket-events',
@@ -259,9 +259,17 @@ describe('probes', () => {
         lastError: 'connect ECONNREFUSED',
       },
     ];
+    const paused = [
+      {
+        durable: 'tickets-order-created',
+        since: new Date().toISOString(),
+        reason: 'database "tickets" is not currently accepting connections',
+        eventsInHand: 3,
+      },
+    ];
     const probe = probeReadiness({
       database: { isReachable: async () => true },
-      bus: { isConnected: () => true, heldEvents: () => held },
+      bus: { isConnected: () => true, heldEvents: () => held, pausedConsumers: () => paused },
       checks: { redis: async () => false },
     });
     const response = await request(
@@ -271,7 +279,7 @@ describe('probes', () => {
     expect(response.body).toEqual({
       status: 'not ready',
       checks: { database: true, bus: true, redis: false },
-      details: { heldEvents: held },
+      details: { heldEvents: held, pausedConsumers: paused },
     });
   });
 

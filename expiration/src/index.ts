@@ -51,9 +51,10 @@ void runService(logger, async (lifecycle) => {
   });
   lifecycle.onStop('worker', () => worker.close());
 
-  const listeners = await startListeners(bus, expirationListeners(queue));
+  // Before the listeners: a listener whose dependency is down pauses until this passes (Redis; docs/rules.md#rule-6).
+  const readiness = probeReadiness({ bus, checks: { redis: () => isRedisReachable(redis) } });
+  const listeners = await startListeners(bus, expirationListeners(queue), { readiness });
   lifecycle.onStop('listeners', () => listeners.stop());
 
-  const readiness = probeReadiness({ bus, checks: { redis: () => isRedisReachable(redis) } });
   await lifecycle.listen(buildApp({ logger, readiness }), config.PORT);
 });

@@ -35,7 +35,11 @@ describe('health probes', () => {
     await request(app).get('/healthz').expect(200, { status: 'ok' });
     await request(app)
       .get('/readyz')
-      .expect(200, { status: 'ready', checks: { redis: true, bus: true }, details: { heldEvents: [] } });
+      .expect(200, {
+        status: 'ready',
+        checks: { redis: true, bus: true },
+        details: { heldEvents: [], pausedConsumers: [] },
+      });
   });
 
   it('when the Redis connection is gone, then /readyz answers 503 naming Redis, and /healthz stays alive', async () => {
@@ -43,7 +47,11 @@ describe('health probes', () => {
     await closeRedis(redis);
     await request(app)
       .get('/readyz')
-      .expect(503, { status: 'not ready', checks: { redis: false, bus: true }, details: { heldEvents: [] } });
+      .expect(503, {
+        status: 'not ready',
+        checks: { redis: false, bus: true },
+        details: { heldEvents: [], pausedConsumers: [] },
+      });
     await request(app).get('/healthz').expect(200, { status: 'ok' });
   });
 
@@ -52,7 +60,11 @@ describe('health probes', () => {
     await bus.close();
     await request(app)
       .get('/readyz')
-      .expect(503, { status: 'not ready', checks: { redis: true, bus: false }, details: { heldEvents: [] } });
+      .expect(503, {
+        status: 'not ready',
+        checks: { redis: true, bus: false },
+        details: { heldEvents: [], pausedConsumers: [] },
+      });
   });
 
   it('when a path does not exist, then it answers 404 with the error envelope', async () => {

@@ -44,10 +44,13 @@ void runService(logger, async (lifecycle) => {
   outbox.startRelay(bus);
   lifecycle.onStop('outbox relay', () => outbox.stopRelay());
 
+  // Before the listeners: a listener whose dependency is down pauses until this passes (docs/rules.md#rule-6).
+  const readiness = probeReadiness({ database, bus });
   // Stopped before the relay, so that events their last effects recorded still get published.
   const terms = reservationTermsOf(config);
   const listeners = await startListeners(bus, ordersListeners(outbox, terms), {
     retiredDurables: ORDERS_RETIRED_DURABLES,
+    readiness,
   });
   lifecycle.onStop('listeners', () => listeners.stop());
 
@@ -73,7 +76,6 @@ void runService(logger, async (lifecycle) => {
   const liveOrders = createLiveOrders(database.db, liveStreamSettings(config), logger);
   const feed = startOrderFeed(bus, liveOrders, logger);
 
-  const readiness = probeReadiness({ database, bus });
   await lifecycle.listen(buildApp({ config, outbox, logger, readiness, rateLimits, liveOrders }), config.PORT);
   // Registered after the server, so stopped before it: open streams would hold its close() for ever.
   lifecycle.onStop('live streams', async () => {

@@ -45,8 +45,10 @@ void runService(logger, async (lifecycle) => {
     { stripe: config.STRIPE_SECRET_KEY ? 'api.stripe.com' : config.STRIPE_API_URL, currency: config.STRIPE_CURRENCY },
     'Stripe client ready',
   );
+  // Before the listeners: a listener whose dependency is down pauses until this passes (docs/rules.md#rule-6).
+  const readiness = probeReadiness({ database, bus });
   // Stopped before the relay (last registered, first stopped), so events they record still get relayed.
-  const listeners = await startListeners(bus, paymentsListeners(outbox, stripe));
+  const listeners = await startListeners(bus, paymentsListeners(outbox, stripe), { readiness });
   lifecycle.onStop('listeners', () => listeners.stop());
 
   const reconciliation = startChargeReconciliation(
@@ -61,6 +63,5 @@ void runService(logger, async (lifecycle) => {
   // Abuse limits shared with the other replicas; they stay open (and say so) while Redis is away.
   const rateLimits = await SharedRateLimits.startFor(lifecycle, config, logger);
 
-  const readiness = probeReadiness({ database, bus });
   await lifecycle.listen(buildApp({ config, outbox, stripe, logger, readiness, rateLimits }), config.PORT);
 });

@@ -40,15 +40,16 @@ void runService(logger, async (lifecycle) => {
   outbox.startRelay(bus);
   lifecycle.onStop('outbox relay', () => outbox.stopRelay());
 
+  // Before the listeners: a listener whose dependency is down pauses until this passes (docs/rules.md#rule-6).
+  const readiness = probeReadiness({ database, bus });
   // Stopped before the relay (last registered, first stopped), so events they record still get relayed.
-  const listeners = await startListeners(bus, ticketsListeners(outbox));
+  const listeners = await startListeners(bus, ticketsListeners(outbox), { readiness });
   lifecycle.onStop('listeners', () => listeners.stop());
 
   // One subscription per process hands ticket changes to the streams its clients hold open.
   const liveTickets = createLiveTickets(database.db, liveStreamSettings(config), logger);
   const feed = startTicketFeed(bus, liveTickets, logger);
 
-  const readiness = probeReadiness({ database, bus });
   await lifecycle.listen(buildApp({ config, outbox, logger, readiness, liveTickets }), config.PORT);
   // Registered after the server, so stopped before it: open streams would hold its close() for ever.
   // Browsers reconnect to another replica.

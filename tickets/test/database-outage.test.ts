@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
-import { connectDatabase, Outbox, type EventData } from '@ticketing/common';
+import { connectDatabase, Outbox, probeReadiness, type EventData } from '@ticketing/common';
 import { collectDeadLetters, createTestLogger, refuseConnections, waitFor } from '@ticketing/common/testing';
 import * as schema from '../src/db/schema';
 import { createTicket, signIn, useTicketListeners, useTicketsApp } from './helpers';
@@ -57,6 +57,43 @@ describe('the tickets database goes away for a few seconds', () => {
     });
     const [row] = await context.database.db.select().from(schema.tickets).where(eq(schema.tickets.id, ticket.id));
     expect(row?.orderId).toBe(orderId);
+    expect(dead.received).toEqual([]);
+    dead.stop();
+  });
+});
+
+describe('the tickets database goes away, with the listeners wired to the readiness probe as src/index.ts does', () => {
+  const paused = useTicketListeners(context, {
+    retry: FAST_RETRIES,
+    outbox: () => new Outbox(listenerDatabase.db, { logger: createTestLogger() }),
+    readiness: (bus) => probeReadiness({ database: listenerDatabase, bus }),
+  });
+
+  it('when an order is created during the outage, then its consumer pauses holding it, and locks the ticket once the database is back', async () => {
+    const ticket = await createTicket(context.app, signIn().cookie);
+    const dead = collectDeadLetters(paused.bus, 'tickets-order-created');
+    const orderId = randomUUID();
+
+    const restore = await refuseConnections(context.database.name);
+    try {
+      await paused.bus.publish('order.created', orderCreated(ticket.id, orderId));
+      await waitFor(() =>
+        expect(paused.bus.pausedConsumers()).toEqual([
+          expect.objectContaining({ durable: 'tickets-order-created', eventsInHand: 1 }),
+        ]),
+      );
+      // Held, not retried: nothing goes back to the server while the consumer is paused.
+      const consumer = await paused.bus.manager.consumers.info(paused.bus.options.stream, 'tickets-order-created');
+      expect(consumer).toMatchObject({ num_ack_pending: 1, num_redelivered: 0 });
+    } finally {
+      await restore();
+    }
+
+    await waitFor(async () => {
+      const response = await request(context.app).get(`/api/tickets/${ticket.id}`).expect(200);
+      expect(response.body).toMatchObject({ orderId, version: 1 });
+    });
+    expect(paused.bus.pausedConsumers()).toEqual([]);
     expect(dead.received).toEqual([]);
     dead.stop();
   });

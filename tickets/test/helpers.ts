@@ -9,7 +9,7 @@ import {
   type EventData,
   type Subject,
 } from '@ticketing/common';
-import { startListeners, type RetryPolicy, type RunningListeners } from '@ticketing/common';
+import { startListeners, type ReadinessProbe, type RetryPolicy, type RunningListeners } from '@ticketing/common';
 import {
   TEST_JWT_KEY,
   createTestBus,
@@ -70,16 +70,20 @@ export function useTicketsApp() {
 
 /**
  * For a listener test file: a test bus of its own (with `retry` over the defaults) and every tickets
- * listener running on it against `outbox` (by default the app's), stopped and removed after the file.
+ * listener running on it against `outbox` (by default the app's), stopped and removed after the file. With
+ * `readiness`, the listeners pause while a dependency is down and resume when it passes, as src/index.ts
+ * wires them.
  */
 export function useTicketListeners(
   context: { outbox: Outbox },
-  options: { retry?: Partial<RetryPolicy>; outbox?: () => Outbox } = {},
+  options: { retry?: Partial<RetryPolicy>; outbox?: () => Outbox; readiness?: (bus: TestBus) => ReadinessProbe } = {},
 ) {
   const running = {} as { bus: TestBus; listeners: RunningListeners };
   beforeAll(async () => {
     running.bus = await createTestBus({ retry: options.retry });
-    running.listeners = await startListeners(running.bus, ticketsListeners(options.outbox?.() ?? context.outbox));
+    running.listeners = await startListeners(running.bus, ticketsListeners(options.outbox?.() ?? context.outbox), {
+      readiness: options.readiness?.(running.bus),
+    });
   });
   afterAll(async () => {
     await running.listeners.stop();

@@ -26,6 +26,7 @@ import { RetryLaterError } from './retry-later-error';
 import { PermanentEventError } from './permanent-event-error';
 import { RetryTracker, type HeldEvent } from './retry-tracker';
 import { KeyedWorkQueue } from './keyed-work-queue';
+import { ConsumerPause, type OutagePolicy, type PausedConsumer } from './consumer-pause';
 import type { ServiceConfig } from '../config';
 import {
   activeSpan,
@@ -167,6 +168,15 @@ export interface PublishResult {
   sequence: number;
 }
 
+/** Options of {@link EventBus.listen}. */
+export interface ListenOptions {
+  /**
+   * Pause the whole consumer while a dependency is down, instead of backing each event off on its own (see
+   * {@link ConsumerPause}). Without it, every failure is retried per event.
+   */
+  outage?: OutagePolicy;
+}
+
 export interface RunningListener {
   durable: string;
   /** Stops pulling; resolves once the messages in hand (if any) are settled. */
@@ -200,6 +210,7 @@ export function retryDelayMs(deliveryCount: number, baseDelayMs: number, maxDela
 export class EventBus {
   private readonly listeners = new Set<RunningListener>();
   private readonly held = new RetryTracker();
+  private readonly pauses = new Set<ConsumerPause>();
   readonly retryPolicy: RetryPolicy;
   readonly listenerConcurrency: number;
 
@@ -288,6 +299,14 @@ export class EventBus {
     return this.held.list();
   }
 
+  /**
+   * The consumers of this process paused because a dependency is down (docs/rules.md#rule-6): what `/readyz`
+   * shows in its details. Empty while every consumer runs.
+   */
+  pausedConsumers(): PausedConsumer[] {
+    return [...this.pauses].flatMap((pause) => pause.status() ?? []);
+  }
+
   /** Creates the stream, or brings an existing one to this configuration. */
   async ensureStream(): Promise<void> {
     const config = {
@@ -371,7 +390,10 @@ export class EventBus {
    * one at a time in order. Several processes binding the same durable share its messages (each goes to one
    * of them), so across processes only versions keep order.
    */
-  async listen<S extends Subject>(definition: ListenerDefinition<S>): Promise<RunningListener> {
+  async listen<S extends Subject>(
+    definition: ListenerDefinition<S>,
+    options: ListenOptions = {},
+  ): Promise<RunningListener> {
     const ackWaitMs = definition.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
     await this.ensureConsumer({
       durable_name: definition.durable,
@@ -386,8 +408,42 @@ export class EventBus {
     const consumer = await this.js.consumers.get(this.options.stream, definition.durable);
     const concurrency = definition.orderingKey ? (definition.concurrency ?? this.listenerConcurrency) : 1;
     // A small batch: messages waiting in the client's buffer are already running their ack timer.
-    const messages = await consumer.consume({ max_messages: Math.max(16, concurrency) });
-    const done = this.handleMessages(definition, messages, new KeyedWorkQueue(concurrency));
+    const pull = () => consumer.consume({ max_messages: Math.max(16, concurrency) });
+    let messages = await pull();
+    let stopping = false;
+    // Set when a pause closed the pull: it is opened again on resuming, not on stopping.
+    let closedByPause = false;
+    const pause = new ConsumerPause({
+      durable: definition.durable,
+      policy: options.outage,
+      ackWaitMs,
+      logger: this.options.logger,
+      onPause: () => {
+        closedByPause = true;
+        void messages.close();
+      },
+    });
+    this.pauses.add(pause);
+    const work = new KeyedWorkQueue(concurrency);
+    const done = (async () => {
+      for (;;) {
+        await this.handleMessages(definition, messages, work, pause);
+        // The pull ended: stopped, or the connection closed for good, unless a pause closed it.
+        if (stopping || !closedByPause) break;
+        closedByPause = false;
+        if (!(await pause.whenRunning()) || stopping) break;
+        const reopened = await this.pullAgain(pull, () => stopping, definition.durable);
+        if (!reopened) break;
+        messages = reopened;
+        // Stopped, or paused again, while the pull was opening: close it as stop() and pause would have.
+        if (stopping) void messages.close();
+        else if (pause.paused) {
+          closedByPause = true;
+          void messages.close();
+        }
+      }
+      await work.idle();
+    })();
     const stopObserving = observeConsumer(definition.durable, async () => {
       const info = await this.manager.consumers.info(this.options.stream, definition.durable);
       return { pending: info.num_pending, ackPending: info.num_ack_pending };
@@ -395,8 +451,12 @@ export class EventBus {
     const listener: RunningListener = {
       durable: definition.durable,
       stop: async () => {
+        stopping = true;
         this.listeners.delete(listener);
+        this.pauses.delete(pause);
         stopObserving();
+        // Paused: the deliveries in hand go back to the server at once, for whichever process runs next.
+        pause.stop();
         // Let the messages in hand finish, but never let a stuck handler (or a dead connection) hold
         // shutdown forever: an un-acked message is redelivered anyway.
         const settled = messages.close().then(() => done);
@@ -405,6 +465,23 @@ export class EventBus {
     };
     this.listeners.add(listener);
     return listener;
+  }
+
+  /** Opens the pull again after a pause, retrying while NATS does not answer; undefined once stopping. */
+  private async pullAgain(
+    pull: () => Promise<ConsumerMessages>,
+    stopping: () => boolean,
+    durable: string,
+  ): Promise<ConsumerMessages | undefined> {
+    for (let attempt = 1; !stopping(); attempt += 1) {
+      try {
+        return await pull();
+      } catch (error) {
+        this.options.logger.warn({ err: error, durable, attempt }, 'could not pull again after a pause, retrying');
+        await sleep(Math.min(2_000, 250 * attempt), { unref: true });
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -466,28 +543,81 @@ export class EventBus {
 
   /**
    * Takes messages in delivery order and hands each to the work queue under its ordering key, waiting for a
-   * free slot before taking the next; once the messages end (stop), waits for those in hand.
+   * free slot before taking the next, until the messages end (stop, or a pause).
+   *
+   * The messages are read off the pull as they arrive, so that each one received is in hand and, during a
+   * pause, kept from redelivery (see {@link ConsumerPause}) even while the work queue is full; a paused
+   * consumer hands no more work to the queue until it resumes.
    */
   private async handleMessages<S extends Subject>(
     definition: ListenerDefinition<S>,
     messages: ConsumerMessages,
     work: KeyedWorkQueue,
+    pause: ConsumerPause,
   ): Promise<void> {
-    for await (const message of messages) {
+    const received: JsMsg[] = [];
+    let ended = false;
+    let arrived: (() => void) | undefined;
+    const wake = () => {
+      const resolve = arrived;
+      arrived = undefined;
+      resolve?.();
+    };
+    const reading = (async () => {
+      try {
+        for await (const message of messages) {
+          pause.take(message);
+          received.push(message);
+          wake();
+        }
+      } finally {
+        ended = true;
+        wake();
+      }
+    })();
+
+    for (;;) {
+      if (received.length === 0 && !ended) await new Promise<void>((resolve) => (arrived = resolve));
+      const message = received.shift();
+      if (!message) {
+        if (ended) break;
+        continue;
+      }
+      if (!(await pause.whenRunning())) {
+        // Stopped while paused: back to the server at once, for whichever process runs next.
+        this.release(message, pause);
+        continue;
+      }
       const logger = this.options.logger.child({
         durable: definition.durable,
         deliveryCount: message.info.deliveryCount,
       });
       const parsed = await this.parseMessage(definition, message, logger);
-      if (!parsed) continue;
+      if (!parsed) {
+        pause.settled(message);
+        continue;
+      }
       await work.add(this.orderingKeyOf(definition, parsed, logger), () =>
-        this.handleEvent(definition, message, parsed, logger).catch((error: unknown) => {
-          // Settling a message failed (the connection is gone): it is redelivered after its ack wait.
-          logger.error({ err: error, sequence: message.seq }, 'could not settle a message; it will be redelivered');
-        }),
+        this.handleEvent(definition, message, parsed, logger, pause)
+          .catch((error: unknown) => {
+            // Settling a message failed (the connection is gone): it is redelivered after its ack wait.
+            logger.error({ err: error, sequence: message.seq }, 'could not settle a message; it will be redelivered');
+          })
+          .finally(() => pause.settled(message)),
       );
     }
-    await work.idle();
+    // What was admitted runs on; after a pause the pull opens again meanwhile, its messages queued behind.
+    await reading;
+  }
+
+  /** Gives a delivery back to the server unhandled: a stopping listener's, while it was paused. */
+  private release(message: JsMsg, pause: ConsumerPause): void {
+    try {
+      message.nak();
+    } catch {
+      // The connection is gone: redelivered after its ack wait.
+    }
+    pause.settled(message);
   }
 
   /** The event a message carries, or undefined when it was settled here (a sibling subject, a malformed payload). */
@@ -535,8 +665,9 @@ export class EventBus {
     message: JsMsg,
     event: AnyEnvelope<S>,
     logger: Logger,
+    pause: ConsumerPause,
   ): Promise<void> {
-    if (!isTracing()) return this.settleEvent(definition, message, event, logger);
+    if (!isTracing()) return this.settleEvent(definition, message, event, logger, pause);
     return inSpan(
       `process ${event.subject}`,
       {
@@ -552,25 +683,38 @@ export class EventBus {
           'messaging.nats.delivery_count': message.info.deliveryCount,
         },
       },
-      () => this.settleEvent(definition, message, event, logger),
+      () => this.settleEvent(definition, message, event, logger, pause),
     );
   }
 
-  /** Runs the handler, then acks, or retries or gives up on a failure. */
+  /**
+   * Runs the handler, then acks, or retries or gives up on a failure. A failure because a dependency is down
+   * pauses the consumer (see {@link ConsumerPause}): the same delivery is tried again once it resumes, and
+   * no handler runs while it is paused.
+   */
   private async settleEvent<S extends Subject>(
     definition: ListenerDefinition<S>,
     message: JsMsg,
     event: AnyEnvelope<S>,
     logger: Logger,
+    pause: ConsumerPause,
   ): Promise<void> {
     const deliveryCount = message.info.deliveryCount;
     const { durable } = definition;
     const eventLogger = logger.child({ subject: event.subject, eventId: event.id });
-    try {
-      await definition.handle(event, { deliveryCount, logger: eventLogger });
-    } catch (error) {
-      await this.retryOrGiveUp(message, durable, error, eventLogger);
-      return;
+    for (;;) {
+      if (!(await pause.whenRunning())) {
+        this.release(message, pause);
+        return;
+      }
+      try {
+        await definition.handle(event, { deliveryCount, logger: eventLogger });
+        break;
+      } catch (error) {
+        if (await pause.pausesFor(error)) continue;
+        await this.retryOrGiveUp(message, durable, error, eventLogger, pause);
+        return;
+      }
     }
     this.held.release(durable, message.seq);
     eventsHandled.inc({ consumer: durable });
@@ -590,11 +734,20 @@ export class EventBus {
    * A handler failed: retry with capped backoff while the event is younger than the budget, else (or when
    * the handler said it can never apply) move it to the dead-letter subject.
    */
-  private async retryOrGiveUp(message: JsMsg, durable: string, error: unknown, logger: Logger): Promise<void> {
+  private async retryOrGiveUp(
+    message: JsMsg,
+    durable: string,
+    error: unknown,
+    logger: Logger,
+    pause: ConsumerPause,
+  ): Promise<void> {
     const policy = this.retryPolicy;
-    const ageMs = Math.max(0, Date.now() - message.info.timestampNanos / 1_000_000);
+    const storedAt = message.info.timestampNanos / 1_000_000;
+    const ageMs = Math.max(0, Date.now() - storedAt);
+    // An outage the consumer sat out paused is not charged to the event: the budget is for its own failures.
+    const spentMs = ageMs - pause.pausedMsSince(storedAt);
     const permanent = error instanceof PermanentEventError;
-    if (permanent || ageMs >= policy.budgetMs) {
+    if (permanent || spentMs >= policy.budgetMs) {
       const kind: DeadLetterKind = permanent ? 'permanent' : 'retry-budget-exhausted';
       logger.error({ err: error, kind, ageMs }, 'event given up, moved to the dead-letter subject');
       await this.giveUp(message, { durable, kind, reason: describe(error) }, logger);

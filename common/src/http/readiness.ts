@@ -12,8 +12,11 @@ export type ReadinessProbe = () => Promise<Readiness>;
 export interface ReadinessParts {
   /** Checked with `SELECT 1`. */
   database?: Pick<Database, 'isReachable'>;
-  /** Connected; its held events (a consumer stuck on a failing event) are shown as details. */
-  bus?: Pick<EventBus, 'isConnected' | 'heldEvents'>;
+  /**
+   * Connected; its held events (a consumer stuck on a failing event) and its paused consumers (a dependency
+   * down) are shown as details.
+   */
+  bus?: Pick<EventBus, 'isConnected' | 'heldEvents' | 'pausedConsumers'>;
   /** Any other dependency, by name. */
   checks?: Record<string, () => Promise<boolean>>;
 }
@@ -21,7 +24,8 @@ export interface ReadinessParts {
 /**
  * The readiness probe of a service from its dependencies. A consumer holding an event that keeps failing
  * does not make the service unready (taking it out of rotation would not help the dependency it waits
- * for), but it is listed under `details.heldEvents`, oldest first.
+ * for), but it is listed under `details.heldEvents`, oldest first; a consumer paused because a dependency is
+ * down (docs/rules.md#rule-6) is listed under `details.pausedConsumers`, and resumes once this probe passes.
  */
 export function probeReadiness({ database, bus, checks = {} }: ReadinessParts): ReadinessProbe {
   return async () => {
@@ -29,6 +33,7 @@ export function probeReadiness({ database, bus, checks = {} }: ReadinessParts): 
     if (database) results.database = await database.isReachable();
     if (bus) results.bus = bus.isConnected();
     for (const [name, check] of Object.entries(checks)) results[name] = await check().catch(() => false);
-    return bus ? { checks: results, details: { heldEvents: bus.heldEvents() } } : { checks: results };
+    if (!bus) return { checks: results };
+    return { checks: results, details: { heldEvents: bus.heldEvents(), pausedConsumers: bus.pausedConsumers() } };
   };
 }

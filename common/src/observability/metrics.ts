@@ -52,6 +52,17 @@ export const eventsDeadLettered = new Counter({
   registers: [metricsRegistry],
 });
 
+/**
+ * 1 while a consumer of this process is paused because a dependency is down (docs/rules.md#rule-6): it pulls
+ * nothing and holds the events in hand until the service is ready again; 0 otherwise.
+ */
+export const consumerPaused = new Gauge({
+  name: 'ticketing_consumer_paused',
+  help: 'Whether a durable consumer of this process is paused (1) until the service is ready again, its dependency being down, or running (0).',
+  labelNames: ['consumer'] as const,
+  registers: [metricsRegistry],
+});
+
 /** How long a scrape waits for one backlog reading (NATS, PostgreSQL, Redis) before leaving it out. */
 const READING_TIMEOUT_MS = 2_000;
 
@@ -186,6 +197,7 @@ export function observeConsumer(consumer: string, read: () => Promise<ConsumerBa
   eventsHandled.inc({ consumer }, 0);
   eventsRetried.inc({ consumer }, 0);
   for (const kind of DEAD_LETTER_KINDS) eventsDeadLettered.inc({ consumer, kind }, 0);
+  consumerPaused.set({ consumer }, 0);
   return () => {
     if (consumerBacklogs.get(consumer) === read) consumerBacklogs.delete(consumer);
   };

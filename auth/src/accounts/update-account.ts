@@ -5,10 +5,10 @@ import {
   isUniqueViolation,
   type Outbox,
   type UserPayload,
+  normalizeEmailAddress,
 } from '@ticketing/common';
 import { findUserByEmail, findUserById, updateUser } from '../db/users';
 import { toUserPayload } from './account-view';
-import { normalizeEmail } from './emails';
 import { hashPassword, verifyPassword } from './passwords';
 
 export interface AccountChanges {
@@ -28,7 +28,7 @@ export async function updateAccount(outbox: Outbox, userId: string, changes: Acc
   if (!(await verifyPassword(changes.currentPassword, user.passwordHash))) {
     throw new BadRequestError('Current password is incorrect', 'currentPassword');
   }
-  const email = changes.email === undefined ? undefined : normalizeEmail(changes.email);
+  const email = changes.email === undefined ? undefined : normalizeEmailAddress(changes.email);
   const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
 
   return outbox.transaction(async (tx, events) => {

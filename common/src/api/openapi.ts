@@ -471,7 +471,7 @@ export interface components {
     /** @description An empty object. */
     SignOutResponse: Record<string, never>;
     SignUpRequest: {
-      /** @description A valid email address, at most 254 characters; compared trimmed and lower-cased. */
+      /** @description A valid email address: the `<input type=email>` rule (RFC 5322 atext, dot-separated, in the local part; letters, digits and inner hyphens in each domain label) plus Unicode letters, marks and numbers in the local part (RFC 6531, `josé@example.com`); the domain needs a dot; at most 254 octets in all and 64 in the local part; no quoted local parts, IP literals or Unicode domains (send those as punycode). Stored and compared trimmed, NFC-normalised and lower-cased, and checked in that form. 400 "Email must be valid" otherwise. */
       email: string;
       password: string;
     };
@@ -482,6 +482,7 @@ export interface components {
     /** @description The current password, and at least one of `email` and `password` (else 400). */
     UpdateCurrentUserRequest: {
       currentPassword: string;
+      /** @description The new email */
       email?: string;
       password?: string;
     };

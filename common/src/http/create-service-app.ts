@@ -7,6 +7,7 @@ import { currentUser, errorHandler, notFoundHandler, rejectUnsafeText } from '..
 import { collectProcessMetrics, measureRequests, serveMetrics, traceRequests } from '../observability';
 import { admissionControl, PROBE_PATHS } from './admission';
 import { noStoreByDefault } from './cache-control';
+import { protocolFromTrustedHops } from './forwarded-protocol';
 import type { ReadinessProbe } from './readiness';
 
 /** The session cookie's name, the same in every service so one sign-in works across all of them. */
@@ -26,7 +27,10 @@ export interface ServiceAppOptions {
   readiness: ReadinessProbe;
   /** The service's routes, mounted after the shared middleware and before the error handler. */
   routes: Router;
-  /** Proxies in front of the service whose X-Forwarded-For entries are believed. */
+  /**
+   * Proxies in front of the service whose X-Forwarded-For and X-Forwarded-Proto entries are believed (1: the
+   * edge, or the web app's server calling on a visitor's behalf, which forwards the edge's X-Forwarded-Proto).
+   */
   trustProxyHops?: number;
   /** Largest JSON body accepted. */
   bodyLimit?: string;
@@ -43,8 +47,11 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   // Behind exactly one proxy (the local gateway, or ingress-nginx in the cluster): trust the hop it adds
   // to X-Forwarded-*, so Secure cookies and client IPs work, but not hops a client could forge.
-  app.set('trust proxy', options.trustProxyHops ?? 1);
+  const trustedHops = options.trustProxyHops ?? 1;
+  app.set('trust proxy', trustedHops);
   app.disable('x-powered-by');
+  // The scheme for Secure cookies from the trusted hop's own X-Forwarded-Proto entry, never a client's.
+  app.use(protocolFromTrustedHops(trustedHops));
   collectProcessMetrics();
   app.use(measureRequests());
   if (options.admission) app.use(admissionControl({ ...options.admission, logger: options.logger }));

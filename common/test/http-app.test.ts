@@ -17,7 +17,7 @@ import {
   signUserToken,
   validateRequest,
 } from '../src';
-import { createTestLogger, sessionCookieFor, TEST_JWT_KEY } from '../src/testing';
+import { createTestLogger, sessionCookieFor, TEST_JWT_KEY, noRevokedSessions } from '../src/testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -78,7 +78,7 @@ let readinessChecks: Record<string, boolean>;
 function buildApp({ cookieSecure = false }: { cookieSecure?: boolean } = {}) {
   return createServiceApp({
     logger: createTestLogger(),
-    session: { jwtKey: TEST_JWT_KEY, cookieSecure, maxAgeMs: 15 * 60 * 1000 },
+    session: { jwtKey: TEST_JWT_KEY, cookieSecure, maxAgeMs: 15 * 60 * 1000, versions: noRevokedSessions },
     readiness: async () => ({ checks: readinessChecks }),
     routes: buildTestRoutes(),
   });

@@ -55,8 +55,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Sign out.
-     * @description Clears the session cookie. Signed in or not, the answer is the same.
+     * Sign out, here or everywhere.
+     * @description Clears the session cookie. Signed in or not, the answer is the same. With `{ "everywhere": true }` it also revokes every session of the account (other browsers, a copied cookie): the user's session version goes up, and every service refuses a session signed before it within `SESSION_VERSION_CACHE_MS` (5 s by default). A password change does the same for every session but the one that made it. That needs a session (401 without one).
      */
     post: operations['signOut'];
     delete?: never;
@@ -85,7 +85,9 @@ export interface paths {
     /**
      * Change the signed-in user's email or password.
      * @description Needs the current password and at least one of `email` and `password`. The session cookie is issued
-     *     again with the new email. Limited per user: every attempt checks the current password.
+     *     again with the new email. Limited per user: every attempt checks the current password. A new
+     *     password signs every other session of the account out (as sign-out everywhere does); this one gets a
+     *     fresh cookie and stays signed in.
      */
     patch: operations['updateCurrentUser'];
     trace?: never;
@@ -467,6 +469,10 @@ export interface components {
     CurrentUserResponse: {
       /** @description The signed-in user, or null for a visitor. */
       currentUser: components['schemas']['User'] | null;
+    };
+    SignOutRequest: {
+      /** @description Also end every other session of the account, copied cookies included. */
+      everywhere?: boolean;
     };
     /** @description An empty object. */
     SignOutResponse: Record<string, never>;
@@ -879,7 +885,11 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['SignOutRequest'];
+      };
+    };
     responses: {
       /** @description Signed out. */
       200: {
@@ -893,6 +903,7 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       413: components['responses']['PayloadTooLarge'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];

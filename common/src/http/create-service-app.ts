@@ -3,7 +3,7 @@ import express, { type Express, type Router } from 'express';
 import cookieSession from 'cookie-session';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { currentUser, errorHandler, notFoundHandler, rejectUnsafeText } from '../middleware';
+import { currentUser, errorHandler, notFoundHandler, rejectUnsafeText, type SessionVersionCheck } from '../middleware';
 import { collectProcessMetrics, measureRequests, serveMetrics, traceRequests } from '../observability';
 import { admissionControl, PROBE_PATHS } from './admission';
 import { noStoreByDefault } from './cache-control';
@@ -22,6 +22,8 @@ export interface ServiceAppOptions {
     cookieSecure: boolean;
     /** Lifetime of the session cookie; the JWT inside expires at the same time. */
     maxAgeMs: number;
+    /** The users' current session versions: a token below its user's is refused (revoked sessions). */
+    versions: SessionVersionCheck;
   };
   /** What `/readyz` checks: each named dependency reachable (see {@link probeReadiness}). */
   readiness: ReadinessProbe;
@@ -100,7 +102,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
         maxAge: options.session.maxAgeMs,
       }),
     );
-    app.use(currentUser(options.session.jwtKey));
+    app.use(currentUser(options.session.jwtKey, options.session.versions));
   }
 
   app.get('/healthz', (_req, res) => {

@@ -138,7 +138,9 @@ export class SessionVersions implements SessionVersionCheck {
   private async fetch(userId: string): Promise<number | undefined> {
     try {
       const stored = await this.redis.get(this.key(userId));
-      const minimum = stored === null ? undefined : Number(stored);
+      // Only auth writes these keys; anything but a whole number is treated as no revocation known.
+      const parsed = stored === null ? undefined : Number(stored);
+      const minimum = parsed !== undefined && Number.isSafeInteger(parsed) ? parsed : undefined;
       this.remember(userId, minimum);
       return minimum;
     } catch (error) {

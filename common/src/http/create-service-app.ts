@@ -30,8 +30,8 @@ export interface ServiceAppOptions {
   /** The service's routes, mounted after the shared middleware and before the error handler. */
   routes: Router;
   /**
-   * Proxies in front of the service whose X-Forwarded-For and X-Forwarded-Proto entries are believed (1: the
-   * edge, or the web app's server calling on a visitor's behalf, which forwards the edge's X-Forwarded-Proto).
+   * Proxies in front of the service whose X-Forwarded-For and X-Forwarded-Proto entries are believed: 1, the
+   * edge (the web app's server-side calls come through it too, passing on the scheme the edge told the web app).
    */
   trustProxyHops?: number;
   /** Largest JSON body accepted. */

@@ -6,8 +6,8 @@ import type { RequestHandler } from 'express';
  *
  * Express believes the leftmost entry whenever the peer is trusted; a proxy that appends to the header leaves
  * there what the client claimed. Each hop speaks for the connection it received, so with one trusted hop
- * (the edge, or the web app calling on a visitor's behalf) the rightmost entry is its word and anything left
- * of it came from beyond. With no trusted hop, or no usable entry, the socket decides.
+ * (the edge) the rightmost entry is its word and anything left of it came from beyond. With no trusted hop,
+ * or no usable entry, the socket decides.
  */
 export function protocolFromTrustedHops(trustedHops: number): RequestHandler {
   return (req, _res, next) => {

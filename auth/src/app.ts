@@ -6,26 +6,40 @@ import {
   type Logger,
   type Outbox,
   type ReadinessProbe,
+  type SessionVersionCheck,
   type SharedRateLimits,
 } from '@ticketing/common';
 import { type AuthConfig } from './config';
 import { authRoutes } from './routes';
+import type { SessionVersionMirror } from './accounts/session-version-mirror';
 
 export interface AuthAppDependencies {
   config: AuthConfig;
   outbox: Outbox;
   logger: Logger;
   readiness: ReadinessProbe;
+  /** Users' current session versions (Redis, through a short cache named in index.ts). */
+  sessionVersions: SessionVersionCheck;
+  /** Where a raised session version goes (Redis), made good every few seconds by index.ts. */
+  sessionMirror: SessionVersionMirror;
   rateLimits: SharedRateLimits;
 }
 
 /** The auth service's HTTP app; it never listens (index.ts does, tests use supertest). */
-export function buildApp({ config, outbox, logger, readiness, rateLimits }: AuthAppDependencies): Express {
+export function buildApp({
+  config,
+  outbox,
+  logger,
+  readiness,
+  sessionVersions,
+  sessionMirror,
+  rateLimits,
+}: AuthAppDependencies): Express {
   return createServiceApp({
     logger,
-    session: sessionSettings(config),
+    session: { ...sessionSettings(config), versions: sessionVersions },
     admission: admissionSettings(config),
     readiness,
-    routes: authRoutes(outbox, config, rateLimits),
+    routes: authRoutes(outbox, sessionMirror, config, rateLimits),
   });
 }

@@ -5,15 +5,20 @@ import {
   connectDatabase,
   createLogger,
   probeReadiness,
+  runPeriodically,
   runService,
+  SessionVersions,
   startServiceTracing,
 } from '@ticketing/common';
 import { buildApp } from './app';
+import { SessionVersionMirror } from './accounts/session-version-mirror';
 import { loadAuthConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
 
 const config = loadAuthConfig();
+/** How often auth checks that Redis still holds the session versions (its marker key) and writes them again if not. */
+const SESSION_MIRROR_CHECK_MS = 5_000;
 const logger = createLogger({ service: 'auth', level: config.LOG_LEVEL });
 
 void runService(logger, async (lifecycle) => {
@@ -40,6 +45,24 @@ void runService(logger, async (lifecycle) => {
   // Abuse limits shared with the other replicas; they stay open (and say so) while Redis is away.
   const rateLimits = await SharedRateLimits.startFor(lifecycle, config, logger);
 
+  // Each user's session version, read through a cache of SESSION_VERSION_CACHE_MS per process (a revoked
+  // cookie works here at most that long); believed as last known while Redis is away.
+  const sessionVersions = await SessionVersions.startFor(lifecycle, config, logger);
+  // Redis's copy of the session versions, made good every few seconds after a failed write or a Redis that
+  // lost its data (this process's own "behind" flag; see SessionVersionMirror).
+  const sessionMirror = new SessionVersionMirror(database.db, sessionVersions, config.SESSION_TTL_SECONDS, logger);
+  await sessionMirror.syncIfNeeded();
+  const mirrorSync = runPeriodically(
+    'session version mirror',
+    SESSION_MIRROR_CHECK_MS,
+    () => sessionMirror.syncIfNeeded(),
+    logger,
+  );
+  lifecycle.onStop('session version mirror', () => mirrorSync.stop());
+
   const readiness = probeReadiness({ database, bus });
-  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, rateLimits }), config.PORT);
+  await lifecycle.listen(
+    buildApp({ config, outbox, logger, readiness, sessionVersions, sessionMirror, rateLimits }),
+    config.PORT,
+  );
 });

@@ -6,10 +6,12 @@ import {
   createTestLogger,
   redisUrl,
   useTestRateLimits,
+  useTestSessionVersions,
   type TestDatabase,
 } from '@ticketing/common/testing';
 import request from 'supertest';
 import { buildApp } from '../src/app';
+import { SessionVersionMirror } from '../src/accounts/session-version-mirror';
 import { loadAuthConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
 import * as schema from '../src/db/schema';
@@ -24,8 +26,18 @@ export function createAuthTestDatabase(): Promise<AuthTestDatabase> {
 /** Rate limits on the real Redis, counted apart for every app this file builds. */
 const rateLimitsForNewApp = useTestRateLimits();
 
-/** The auth app on a test database, configured as in production but for the given variables. */
-export function buildTestApp(database: AuthTestDatabase, env: NodeJS.ProcessEnv = {}) {
+/** Session versions on the real Redis, apart for every app this file builds unless it names a prefix. */
+const sessionVersionsForNewApp = useTestSessionVersions();
+
+/**
+ * The auth app on a test database, configured as in production but for the given variables; its session
+ * versions under `sessions.keyPrefix` when another app of the test must see them.
+ */
+export function buildTestApp(
+  database: AuthTestDatabase,
+  env: NodeJS.ProcessEnv = {},
+  sessions: { keyPrefix?: string; cacheMs?: number } = {},
+) {
   const config = loadAuthConfig({
     DATABASE_URL: database.url,
     NATS_URL: 'nats://unused-in-http-tests',
@@ -37,9 +49,19 @@ export function buildTestApp(database: AuthTestDatabase, env: NodeJS.ProcessEnv 
   });
   const logger = createTestLogger();
   const outbox = new Outbox(database.db, { logger });
-  const deps = { config, outbox, logger, readiness: probeReadiness({ database }), rateLimits: rateLimitsForNewApp() };
+  const sessionVersions = sessionVersionsForNewApp(sessions);
+  const sessionMirror = new SessionVersionMirror(database.db, sessionVersions, config.SESSION_TTL_SECONDS, logger);
+  const deps = {
+    config,
+    outbox,
+    logger,
+    readiness: probeReadiness({ database }),
+    sessionVersions,
+    sessionMirror,
+    rateLimits: rateLimitsForNewApp(),
+  };
   const app = buildApp(deps);
-  return { app, outbox, config, deps, rateLimits: deps.rateLimits };
+  return { app, outbox, config, deps, rateLimits: deps.rateLimits, sessionVersions, sessionMirror };
 }
 
 let counter = 0;

@@ -4,6 +4,7 @@
  * logging, metrics and traces. Test helpers live in `@ticketing/common/testing`.
  */
 export * from './errors';
+export * from './email';
 export * from './events';
 export * from './logging';
 export * from './config';

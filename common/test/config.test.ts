@@ -8,6 +8,7 @@ function buildEnv(overrides: Record<string, string | undefined> = {}): NodeJS.Pr
     DATABASE_URL: 'postgres://ticketing:secret@localhost:5432/auth',
     NATS_URL: 'nats://localhost:4222',
     JWT_KEY: 'a-jwt-key-of-at-least-16-chars',
+    REDIS_URL: 'redis://localhost:6379',
     ...overrides,
   };
 }
@@ -35,8 +36,18 @@ describe('loadConfig', () => {
       NATS_STREAM: 'TICKETING',
       NATS_SUBJECT_PREFIX: 'ticketing',
       JWT_KEY: 'a-jwt-key-of-at-least-16-chars',
+      SESSION_VERSION_CACHE_MS: 5_000,
     });
     expect(config.COOKIE_SECURE).toBeUndefined();
+  });
+
+  it('when REDIS_URL is missing or SESSION_VERSION_CACHE_MS is not a few seconds, then start fails naming it', () => {
+    expect(configErrorOf(() => loadConfig(schema, buildEnv({ REDIS_URL: undefined }))).problems).toEqual([
+      'REDIS_URL is required',
+    ]);
+    expect(configErrorOf(() => loadConfig(schema, buildEnv({ SESSION_VERSION_CACHE_MS: '3600000' }))).problems).toEqual(
+      [expect.stringMatching(/^SESSION_VERSION_CACHE_MS is invalid/)],
+    );
   });
 
   it('when the environment sets PORT and NODE_ENV, then they win over the defaults', () => {

@@ -17,7 +17,7 @@ import {
   signUserToken,
   validateRequest,
 } from '../src';
-import { createTestLogger, sessionCookieFor, TEST_JWT_KEY } from '../src/testing';
+import { createTestLogger, sessionCookieFor, TEST_JWT_KEY, noRevokedSessions } from '../src/testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -78,7 +78,7 @@ let readinessChecks: Record<string, boolean>;
 function buildApp({ cookieSecure = false }: { cookieSecure?: boolean } = {}) {
   return createServiceApp({
     logger: createTestLogger(),
-    session: { jwtKey: TEST_JWT_KEY, cookieSecure, maxAgeMs: 15 * 60 * 1000 },
+    session: { jwtKey: TEST_JWT_KEY, cookieSecure, maxAgeMs: 15 * 60 * 1000, versions: noRevokedSessions },
     readiness: async () => ({ checks: readinessChecks }),
     routes: buildTestRoutes(),
   });
@@ -396,7 +396,36 @@ describe('session', () => {
     const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
     expect(setCookie.find((line) => line.startsWith('session='))).toMatch(/;\s*secure/i);
   });
+
+  it('when cookies are Secure and the one trusted hop said plain http, then no session cookie is written', async () => {
+    const response = await request(buildApp({ cookieSecure: true }))
+      .post('/test/sign-in')
+      .set('X-Forwarded-Proto', 'http');
+    expect(response.status).toBe(200);
+    expect(sessionCookieOf(response)).toBeUndefined();
+  });
+
+  it('when a client beyond the trusted hop claims https and the hop appended http, then the claim is not believed', async () => {
+    // The hop next to the service (the edge) speaks for the connection it received; what came before it is
+    // the client's word. Express itself believes the leftmost entry, which a client writes.
+    const response = await request(buildApp({ cookieSecure: true }))
+      .post('/test/sign-in')
+      .set('X-Forwarded-Proto', 'https, http');
+    expect(response.status).toBe(200);
+    expect(sessionCookieOf(response)).toBeUndefined();
+  });
+
+  it('when the trusted hop appended https to what a client claimed, then the session cookie is Secure', async () => {
+    const response = await request(buildApp({ cookieSecure: true }))
+      .post('/test/sign-in')
+      .set('X-Forwarded-Proto', 'http, https');
+    expect(sessionCookieOf(response)).toMatch(/;\s*secure/i);
+  });
 });
+
+function sessionCookieOf(response: request.Response): string | undefined {
+  return ([] as string[]).concat(response.headers['set-cookie'] ?? []).find((line) => line.startsWith('session='));
+}
 
 describe('what caches may keep', () => {
   it('when a route says nothing, then its answer says no-store, errors included', async () => {

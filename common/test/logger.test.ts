@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { Router } from 'express';
 import request from 'supertest';
 import { createLogger, createServiceApp } from '../src';
-import { sessionCookieFor, TEST_JWT_KEY } from '../src/testing';
+import { sessionCookieFor, TEST_JWT_KEY, noRevokedSessions } from '../src/testing';
 
 /** A destination that keeps every line the logger writes, parsed. */
 function collectLines() {
@@ -98,7 +98,7 @@ describe('createLogger', () => {
     const { cookie } = sessionCookieFor();
     const app = createServiceApp({
       logger: createLogger({ service: 'x', destination }),
-      session: { jwtKey: TEST_JWT_KEY, cookieSecure: false, maxAgeMs: 60_000 },
+      session: { jwtKey: TEST_JWT_KEY, cookieSecure: false, maxAgeMs: 60_000, versions: noRevokedSessions },
       readiness: async () => ({ checks: {} }),
       routes: Router().get('/anything', (_req, res) => void res.json({})),
     });

@@ -6,6 +6,7 @@ import {
   type Logger,
   type Outbox,
   type ReadinessProbe,
+  type SessionVersionCheck,
   type SharedRateLimits,
 } from '@ticketing/common';
 import { type OrdersConfig } from './config';
@@ -17,6 +18,8 @@ export interface OrdersAppDependencies {
   outbox: Outbox;
   logger: Logger;
   readiness: ReadinessProbe;
+  /** Users' current session versions (Redis, through a short cache named in index.ts). */
+  sessionVersions: SessionVersionCheck;
   rateLimits: SharedRateLimits;
   /** The live streams of this process (fed from the bus by index.ts). */
   liveOrders: LiveOrders;
@@ -28,12 +31,13 @@ export function buildApp({
   outbox,
   logger,
   readiness,
+  sessionVersions,
   rateLimits,
   liveOrders,
 }: OrdersAppDependencies): Express {
   return createServiceApp({
     logger,
-    session: sessionSettings(config),
+    session: { ...sessionSettings(config), versions: sessionVersions },
     admission: admissionSettings(config),
     readiness,
     routes: ordersRoutes(outbox, config, rateLimits, liveOrders),

@@ -5,6 +5,7 @@ import {
   createLogger,
   liveStreamSettings,
   runService,
+  SessionVersions,
   probeReadiness,
   SharedRateLimits,
   startListeners,
@@ -76,7 +77,14 @@ void runService(logger, async (lifecycle) => {
   const liveOrders = createLiveOrders(database.db, liveStreamSettings(config), logger);
   const feed = startOrderFeed(bus, liveOrders, logger);
 
-  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, rateLimits, liveOrders }), config.PORT);
+  // Each user's session version, read through a cache of SESSION_VERSION_CACHE_MS per process (a revoked
+  // cookie works here at most that long); believed as last known while Redis is away.
+  const sessionVersions = await SessionVersions.startFor(lifecycle, config, logger);
+
+  await lifecycle.listen(
+    buildApp({ config, outbox, logger, readiness, sessionVersions, rateLimits, liveOrders }),
+    config.PORT,
+  );
   // Registered after the server, so stopped before it: open streams would hold its close() for ever.
   lifecycle.onStop('live streams', async () => {
     feed.stop();

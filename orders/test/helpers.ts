@@ -16,6 +16,7 @@ import {
   redisUrl,
   sessionCookieFor,
   useTestRateLimits,
+  useTestSessionVersions,
   type TestDatabase,
 } from '@ticketing/common/testing';
 import { buildApp } from '../src/app';
@@ -54,6 +55,8 @@ export function testConfig(database: OrdersTestDatabase, env: NodeJS.ProcessEnv 
 
 /** Rate limits on the real Redis, counted apart for every app this file builds. */
 const rateLimitsForNewApp = useTestRateLimits();
+/** Session versions on the real Redis, apart for every app this file builds. */
+const sessionVersionsForNewApp = useTestSessionVersions();
 
 /** The orders app on a test database. */
 export function buildTestApp(database: OrdersTestDatabase, env: NodeJS.ProcessEnv = {}) {
@@ -66,6 +69,7 @@ export function buildTestApp(database: OrdersTestDatabase, env: NodeJS.ProcessEn
     outbox,
     logger,
     readiness: probeReadiness({ database }),
+    sessionVersions: sessionVersionsForNewApp(),
     rateLimits: rateLimitsForNewApp(),
     liveOrders,
   });

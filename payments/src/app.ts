@@ -8,6 +8,7 @@ import {
   type Logger,
   type Outbox,
   type ReadinessProbe,
+  type SessionVersionCheck,
   type SharedRateLimits,
 } from '@ticketing/common';
 import { webhookSecret, type PaymentsConfig } from './config';
@@ -19,14 +20,24 @@ export interface PaymentsAppDependencies {
   stripe: Stripe;
   logger: Logger;
   readiness: ReadinessProbe;
+  /** Users' current session versions (Redis, through a short cache named in index.ts). */
+  sessionVersions: SessionVersionCheck;
   rateLimits: SharedRateLimits;
 }
 
 /** The payments service's HTTP app; it never listens (index.ts does, tests use supertest). */
-export function buildApp({ config, outbox, stripe, logger, readiness, rateLimits }: PaymentsAppDependencies): Express {
+export function buildApp({
+  config,
+  outbox,
+  stripe,
+  logger,
+  readiness,
+  sessionVersions,
+  rateLimits,
+}: PaymentsAppDependencies): Express {
   return createServiceApp({
     logger,
-    session: sessionSettings(config),
+    session: { ...sessionSettings(config), versions: sessionVersions },
     admission: admissionSettings(config),
     readiness,
     routes: paymentsRoutes(

@@ -6,6 +6,7 @@ import {
   createLogger,
   probeReadiness,
   runService,
+  SessionVersions,
   startListeners,
   startServiceTracing,
 } from '@ticketing/common';
@@ -63,5 +64,12 @@ void runService(logger, async (lifecycle) => {
   // Abuse limits shared with the other replicas; they stay open (and say so) while Redis is away.
   const rateLimits = await SharedRateLimits.startFor(lifecycle, config, logger);
 
-  await lifecycle.listen(buildApp({ config, outbox, stripe, logger, readiness, rateLimits }), config.PORT);
+  // Each user's session version, read through a cache of SESSION_VERSION_CACHE_MS per process (a revoked
+  // cookie works here at most that long); believed as last known while Redis is away.
+  const sessionVersions = await SessionVersions.startFor(lifecycle, config, logger);
+
+  await lifecycle.listen(
+    buildApp({ config, outbox, stripe, logger, readiness, sessionVersions, rateLimits }),
+    config.PORT,
+  );
 });

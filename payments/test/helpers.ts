@@ -24,6 +24,7 @@ import {
   redisUrl,
   sessionCookieFor,
   useTestRateLimits,
+  useTestSessionVersions,
   type TestBus,
   type TestDatabase,
 } from '@ticketing/common/testing';
@@ -83,6 +84,8 @@ export interface HarnessOptions {
 
 /** Rate limits on the real Redis, counted apart for every app this file builds. */
 const rateLimitsForNewApp = useTestRateLimits();
+/** Session versions on the real Redis, apart for every app this file builds. */
+const sessionVersionsForNewApp = useTestSessionVersions();
 
 /**
  * For a test file: a database of its own, a Stripe emulator (in this process, on a free port), the
@@ -114,6 +117,7 @@ export function usePayments(options: HarnessOptions = {}): PaymentsHarness {
       stripe: harness.stripe,
       logger,
       readiness: probeReadiness({ database: harness.database }),
+      sessionVersions: sessionVersionsForNewApp(),
       rateLimits: rateLimitsForNewApp(),
     });
     harness.server?.on('request', harness.app);

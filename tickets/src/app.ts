@@ -6,6 +6,7 @@ import {
   type Logger,
   type Outbox,
   type ReadinessProbe,
+  type SessionVersionCheck,
 } from '@ticketing/common';
 import { type TicketsConfig } from './config';
 import { ticketsRoutes } from './routes';
@@ -16,15 +17,24 @@ export interface TicketsAppDependencies {
   outbox: Outbox;
   logger: Logger;
   readiness: ReadinessProbe;
+  /** Users' current session versions (Redis, through a short cache named in index.ts). */
+  sessionVersions: SessionVersionCheck;
   /** The live streams of this process (fed from the bus by index.ts). */
   liveTickets: LiveTickets;
 }
 
 /** The tickets service's HTTP app; it never listens (index.ts does, tests use supertest). */
-export function buildApp({ config, outbox, logger, readiness, liveTickets }: TicketsAppDependencies): Express {
+export function buildApp({
+  config,
+  outbox,
+  logger,
+  readiness,
+  sessionVersions,
+  liveTickets,
+}: TicketsAppDependencies): Express {
   return createServiceApp({
     logger,
-    session: sessionSettings(config),
+    session: { ...sessionSettings(config), versions: sessionVersions },
     admission: admissionSettings(config),
     readiness,
     routes: ticketsRoutes(outbox, liveTickets, { resalePriceCap: config.RESALE_PRICE_CAP }),

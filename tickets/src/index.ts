@@ -6,6 +6,7 @@ import {
   liveStreamSettings,
   probeReadiness,
   runService,
+  SessionVersions,
   startListeners,
   startServiceTracing,
 } from '@ticketing/common';
@@ -50,7 +51,11 @@ void runService(logger, async (lifecycle) => {
   const liveTickets = createLiveTickets(database.db, liveStreamSettings(config), logger);
   const feed = startTicketFeed(bus, liveTickets, logger);
 
-  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, liveTickets }), config.PORT);
+  // Each user's session version, read through a cache of SESSION_VERSION_CACHE_MS per process (a revoked
+  // cookie works here at most that long); believed as last known while Redis is away.
+  const sessionVersions = await SessionVersions.startFor(lifecycle, config, logger);
+
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, sessionVersions, liveTickets }), config.PORT);
   // Registered after the server, so stopped before it: open streams would hold its close() for ever.
   // Browsers reconnect to another replica.
   lifecycle.onStop('live streams', async () => {

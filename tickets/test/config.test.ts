@@ -6,6 +6,7 @@ const valid = {
   DATABASE_URL: 'postgres://localhost/tickets',
   NATS_URL: 'nats://localhost:4222',
   JWT_KEY: 'k'.repeat(32),
+  REDIS_URL: 'redis://localhost:6379',
 };
 
 describe('tickets configuration', () => {

@@ -15,7 +15,9 @@ import {
   createTestBus,
   createTestDatabase,
   createTestLogger,
+  redisUrl,
   sessionCookieFor,
+  useTestSessionVersions,
   type TestBus,
   type TestDatabase,
   waitFor,
@@ -38,11 +40,22 @@ export function createTicketsTestDatabase(): Promise<TicketsTestDatabase> {
   return createTestDatabase(migrationsFolder, schema);
 }
 
-/** The tickets app on a test database, configured as in production but for the given variables. */
-export function buildTestApp(database: TicketsTestDatabase, env: NodeJS.ProcessEnv = {}) {
+/** Session versions on the real Redis, apart for every app this file builds unless it names a prefix. */
+const sessionVersionsForNewApp = useTestSessionVersions();
+
+/**
+ * The tickets app on a test database, configured as in production but for the given variables; its session
+ * versions under `sessions.keyPrefix` when the test revokes sessions there.
+ */
+export function buildTestApp(
+  database: TicketsTestDatabase,
+  env: NodeJS.ProcessEnv = {},
+  sessions: { keyPrefix?: string; cacheMs?: number } = {},
+) {
   const config = loadTicketsConfig({
     DATABASE_URL: database.url,
     NATS_URL: 'nats://unused-in-http-tests',
+    REDIS_URL: redisUrl(),
     JWT_KEY: TEST_JWT_KEY,
     NODE_ENV: 'test',
     ...env,
@@ -50,8 +63,16 @@ export function buildTestApp(database: TicketsTestDatabase, env: NodeJS.ProcessE
   const logger = createTestLogger();
   const outbox = new Outbox(database.db, { logger });
   const liveTickets = createLiveTickets(database.db, liveStreamSettings(config), logger);
-  const app = buildApp({ config, outbox, logger, readiness: probeReadiness({ database }), liveTickets });
-  return { app, outbox, config, liveTickets };
+  const sessionVersions = sessionVersionsForNewApp(sessions);
+  const app = buildApp({
+    config,
+    outbox,
+    logger,
+    readiness: probeReadiness({ database }),
+    sessionVersions,
+    liveTickets,
+  });
+  return { app, outbox, config, liveTickets, sessionVersions };
 }
 
 /**

@@ -1,16 +1,15 @@
-import { ConflictError, type Outbox, type UserPayload } from '@ticketing/common';
+import { ConflictError, type Outbox, normalizeEmailAddress } from '@ticketing/common';
 import { insertUser } from '../db/users';
-import { toUserPayload } from './account-view';
-import { normalizeEmail } from './emails';
+import { toSignedInAccount, type SignedInAccount } from './account-view';
 import { hashPassword } from './passwords';
 
 /** Creates an account and records `user.created`; 409 when the email is taken. */
-export async function signUp(outbox: Outbox, email: string, password: string): Promise<UserPayload> {
+export async function signUp(outbox: Outbox, email: string, password: string): Promise<SignedInAccount> {
   const passwordHash = await hashPassword(password);
   return outbox.transaction(async (tx, events) => {
-    const user = await insertUser(tx, normalizeEmail(email), passwordHash);
+    const user = await insertUser(tx, normalizeEmailAddress(email), passwordHash);
     if (!user) throw new ConflictError('Email in use', 'email');
     await events.record('user.created', { id: user.id, email: user.email, version: user.version });
-    return toUserPayload(user);
+    return toSignedInAccount(user);
   });
 }

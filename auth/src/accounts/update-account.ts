@@ -4,11 +4,11 @@ import {
   NotAuthorizedError,
   isUniqueViolation,
   type Outbox,
-  type UserPayload,
+  normalizeEmailAddress,
 } from '@ticketing/common';
 import { findUserByEmail, findUserById, updateUser } from '../db/users';
-import { toUserPayload } from './account-view';
-import { normalizeEmail } from './emails';
+import { toSignedInAccount, type SignedInAccount } from './account-view';
+import type { SessionVersionMirror } from './session-version-mirror';
 import { hashPassword, verifyPassword } from './passwords';
 
 export interface AccountChanges {
@@ -19,19 +19,26 @@ export interface AccountChanges {
 
 /**
  * Changes the signed-in user's email and/or password after checking the current password, and records
- * `user.updated` with the new version. 409 when the new email is taken or the account changed meanwhile.
+ * `user.updated` with the new version. A new password also raises the session version, so every other
+ * session of the account is refused within the middleware's cache window; the caller's own gets a cookie at
+ * the new version. 409 when the new email is taken or the account changed meanwhile.
  */
-export async function updateAccount(outbox: Outbox, userId: string, changes: AccountChanges): Promise<UserPayload> {
+export async function updateAccount(
+  outbox: Outbox,
+  sessions: SessionVersionMirror,
+  userId: string,
+  changes: AccountChanges,
+): Promise<SignedInAccount> {
   const user = await findUserById(outbox.db, userId);
   // A valid token for an account that no longer exists: treat as signed out.
   if (!user) throw new NotAuthorizedError();
   if (!(await verifyPassword(changes.currentPassword, user.passwordHash))) {
     throw new BadRequestError('Current password is incorrect', 'currentPassword');
   }
-  const email = changes.email === undefined ? undefined : normalizeEmail(changes.email);
+  const email = changes.email === undefined ? undefined : normalizeEmailAddress(changes.email);
   const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
 
-  return outbox.transaction(async (tx, events) => {
+  const updated = await outbox.transaction(async (tx, events) => {
     if (email !== undefined && email !== user.email) {
       const owner = await findUserByEmail(tx, email);
       if (owner) throw new ConflictError('Email in use', 'email');
@@ -43,6 +50,8 @@ export async function updateAccount(outbox: Outbox, userId: string, changes: Acc
     });
     if (!updated) throw new ConflictError('Your account was changed at the same time; please try again');
     await events.record('user.updated', { id: updated.id, email: updated.email, version: updated.version });
-    return toUserPayload(updated);
+    return updated;
   });
+  if (updated.sessionVersion !== user.sessionVersion) await sessions.publish(updated.id, updated.sessionVersion);
+  return toSignedInAccount(updated);
 }

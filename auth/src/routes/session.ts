@@ -1,8 +1,11 @@
 import type { Request } from 'express';
-import { signUserToken, type UserPayload } from '@ticketing/common';
+import { signUserToken } from '@ticketing/common';
+import type { SignedInAccount } from '../accounts/account-view';
 import type { AuthConfig } from '../config';
 
-/** Signs the user in for this browser: the JWT goes into the cookie-session cookie. */
-export function startSession(req: Request, user: UserPayload, config: AuthConfig): void {
-  req.session = { jwt: signUserToken(user, config.JWT_KEY, config.SESSION_TTL_SECONDS) };
+/** Signs the user in for this browser: the JWT, at the account's session version, goes into the cookie. */
+export function startSession(req: Request, account: SignedInAccount, config: AuthConfig): void {
+  req.session = {
+    jwt: signUserToken(account.user, config.JWT_KEY, config.SESSION_TTL_SECONDS, account.sessionVersion),
+  };
 }

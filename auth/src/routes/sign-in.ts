@@ -19,9 +19,9 @@ export function signInRouter(outbox: Outbox, config: AuthConfig, rateLimits: Sha
     suppliedPasswordField(),
     validateRequest,
     async (req, res) => {
-      const user = await signIn(outbox, req.body.email, req.body.password);
-      startSession(req, user, config);
-      res.status(200).json(user satisfies User);
+      const account = await signIn(outbox, req.body.email, req.body.password);
+      startSession(req, account, config);
+      res.status(200).json(account.user satisfies User);
     },
   );
 }

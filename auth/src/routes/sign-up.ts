@@ -19,9 +19,9 @@ export function signUpRouter(outbox: Outbox, config: AuthConfig, rateLimits: Sha
     newPasswordField(),
     validateRequest,
     async (req, res) => {
-      const user = await signUp(outbox, req.body.email, req.body.password);
-      startSession(req, user, config);
-      res.status(201).json(user satisfies User);
+      const account = await signUp(outbox, req.body.email, req.body.password);
+      startSession(req, account, config);
+      res.status(201).json(account.user satisfies User);
     },
   );
 }

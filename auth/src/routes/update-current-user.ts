@@ -10,11 +10,17 @@ import {
 } from '@ticketing/common';
 import type { User } from '@ticketing/common/api';
 import { updateAccount } from '../accounts/update-account';
+import type { SessionVersionMirror } from '../accounts/session-version-mirror';
 import type { AuthConfig } from '../config';
 import { emailField, newPasswordField, suppliedPasswordField } from './validation';
 import { startSession } from './session';
 
-export function updateCurrentUserRouter(outbox: Outbox, config: AuthConfig, rateLimits: SharedRateLimits): Router {
+export function updateCurrentUserRouter(
+  outbox: Outbox,
+  sessions: SessionVersionMirror,
+  config: AuthConfig,
+  rateLimits: SharedRateLimits,
+): Router {
   return Router().patch(
     '/api/users/currentuser',
     requireAuth,
@@ -37,14 +43,15 @@ export function updateCurrentUserRouter(outbox: Outbox, config: AuthConfig, rate
     }),
     validateRequest,
     async (req, res) => {
-      const user = await updateAccount(outbox, signedInUser(req).id, {
+      const account = await updateAccount(outbox, sessions, signedInUser(req).id, {
         currentPassword: req.body.currentPassword,
         email: req.body.email,
         password: req.body.password,
       });
-      // The cookie carries the email: re-issue it so the session shows the new one.
-      startSession(req, user, config);
-      res.status(200).json(user satisfies User);
+      // The cookie carries the email and the session version: re-issue it so this session shows the new
+      // email and, after a new password (which revokes every other session), stays signed in.
+      startSession(req, account, config);
+      res.status(200).json(account.user satisfies User);
     },
   );
 }

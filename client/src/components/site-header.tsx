@@ -36,6 +36,9 @@ export function SiteHeader() {
                   <a href="/orders">My orders</a>
                 </li>
                 <li>
+                  <a href="/account">Account</a>
+                </li>
+                <li>
                   <a href="/auth/signin">Sign in</a>
                 </li>
                 <li>
@@ -69,6 +72,11 @@ export function SiteHeader() {
                   <li>
                     <Link href="/orders" prefetch={false}>
                       My orders
+                    </Link>
+                  </li>
+                  <li>
+                    <Link href="/account" prefetch={false}>
+                      Account
                     </Link>
                   </li>
                   <li>

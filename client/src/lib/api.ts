@@ -24,6 +24,10 @@ export async function api<T>(path: string, init: ApiInit = {}): Promise<ApiResul
   const outgoing = new Headers({ accept: 'application/json' });
   const cookie = requestHeaders.get('cookie');
   if (cookie) outgoing.set('cookie', cookieHeaderForServices(cookie));
+  // The scheme the visitor used, as the edge stated it: the services believe one hop, and without it a session
+  // started here (a sign-in without JavaScript) would be a Secure cookie refused over this plain-http call.
+  const visitorProtocol = edgeStatedProtocol(requestHeaders.get('x-forwarded-proto'));
+  if (visitorProtocol) outgoing.set('x-forwarded-proto', visitorProtocol);
   if (init.body !== undefined) outgoing.set('content-type', 'application/json');
 
   const response = await send(path, outgoing, init);
@@ -41,6 +45,15 @@ export async function api<T>(path: string, init: ApiInit = {}): Promise<ApiResul
 export async function publicApi<T>(path: string): Promise<ApiResult<T>> {
   const response = await send(path, new Headers({ accept: 'application/json', 'cache-control': 'no-cache' }));
   return response ? readApiResponse<T>(response) : unreachable();
+}
+
+/**
+ * The edge's own entry of the visitor's X-Forwarded-Proto (the last: an edge that appends leaves what the
+ * visitor claimed before it), or undefined when there is none to pass on.
+ */
+function edgeStatedProtocol(header: string | null): 'http' | 'https' | undefined {
+  const stated = header?.split(',').pop()?.trim().toLowerCase();
+  return stated === 'http' || stated === 'https' ? stated : undefined;
 }
 
 /** The request itself; undefined when no HTTP answer came back (connection refused, timeout). */

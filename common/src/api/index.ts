@@ -24,6 +24,7 @@ export type User = Schemas['User'];
 /** `GET /api/users/currentuser`: the signed-in user, or null for a visitor (never an error). */
 export type CurrentUserResponse = Schemas['CurrentUserResponse'];
 /** `POST /api/users/signout`: an empty object. */
+export type SignOutRequest = Schemas['SignOutRequest'];
 export type SignOutResponse = Schemas['SignOutResponse'];
 export type SignUpRequest = Schemas['SignUpRequest'];
 export type SignInRequest = Schemas['SignInRequest'];

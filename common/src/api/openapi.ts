@@ -55,8 +55,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Sign out.
-     * @description Clears the session cookie. Signed in or not, the answer is the same.
+     * Sign out, here or everywhere.
+     * @description Clears the session cookie. Signed in or not, the answer is the same. With `{ "everywhere": true }` it also revokes every session of the account (other browsers, a copied cookie): the user's session version goes up, and every service refuses a session signed before it within `SESSION_VERSION_CACHE_MS` (5 s by default). A password change does the same for every session but the one that made it. That needs a session (401 without one).
      */
     post: operations['signOut'];
     delete?: never;
@@ -85,7 +85,9 @@ export interface paths {
     /**
      * Change the signed-in user's email or password.
      * @description Needs the current password and at least one of `email` and `password`. The session cookie is issued
-     *     again with the new email. Limited per user: every attempt checks the current password.
+     *     again with the new email. Limited per user: every attempt checks the current password. A new
+     *     password signs every other session of the account out (as sign-out everywhere does); this one gets a
+     *     fresh cookie and stays signed in.
      */
     patch: operations['updateCurrentUser'];
     trace?: never;
@@ -473,10 +475,14 @@ export interface components {
       /** @description The signed-in user, or null for a visitor. */
       currentUser: components['schemas']['User'] | null;
     };
+    SignOutRequest: {
+      /** @description Also end every other session of the account, copied cookies included. */
+      everywhere?: boolean;
+    };
     /** @description An empty object. */
     SignOutResponse: Record<string, never>;
     SignUpRequest: {
-      /** @description A valid email address, at most 254 characters; compared trimmed and lower-cased. */
+      /** @description A valid email address: the `<input type=email>` rule (RFC 5322 atext, dot-separated, in the local part; letters, digits and inner hyphens in each domain label) plus Unicode letters, marks and numbers in the local part (RFC 6531, `josé@example.com`); the domain needs a dot; at most 254 octets in all and 64 in the local part; no quoted local parts, IP literals or Unicode domains (send those as punycode). Stored and compared trimmed, NFC-normalised and lower-cased, and checked in that form. 400 "Email must be valid" otherwise. */
       email: string;
       password: string;
     };
@@ -487,6 +493,7 @@ export interface components {
     /** @description The current password, and at least one of `email` and `password` (else 400). */
     UpdateCurrentUserRequest: {
       currentPassword: string;
+      /** @description The new email */
       email?: string;
       password?: string;
     };
@@ -888,7 +895,11 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['SignOutRequest'];
+      };
+    };
     responses: {
       /** @description Signed out. */
       200: {
@@ -902,6 +913,7 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       413: components['responses']['PayloadTooLarge'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];

@@ -119,6 +119,16 @@ export const sessionEnvironment = z.object({
     .int()
     .min(60)
     .default(24 * 60 * 60),
+  /**
+   * The Redis every service shares: where auth mirrors each user's session version and every service reads
+   * it (SessionVersions), and where abuse limits count.
+   */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  /**
+   * How long a process believes a user's session version before asking Redis again: how long a revoked
+   * cookie ("sign out everywhere", a password change) may still work here. A few seconds.
+   */
+  SESSION_VERSION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   /** Secure cookies; defaults to on in production, where the edge terminates TLS. */
   COOKIE_SECURE: z
     .enum(['true', 'false'])
@@ -126,7 +136,10 @@ export const sessionEnvironment = z.object({
     .transform((value) => (value === undefined ? undefined : value === 'true')),
 });
 
-/** The session settings `createServiceApp` takes, from a service's parsed config. */
+/**
+ * The session settings `createServiceApp` takes, from a service's parsed config; the app adds its session
+ * versions (`{ ...sessionSettings(config), versions }`).
+ */
 export function sessionSettings(config: z.output<typeof sessionEnvironment> & Pick<ServiceConfig, 'NODE_ENV'>) {
   return {
     jwtKey: config.JWT_KEY,

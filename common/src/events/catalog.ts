@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailAddressSchema } from '../email';
 
 /** Status of an order, as the orders service owns it. */
 export const OrderStatus = {
@@ -27,8 +28,11 @@ const version = z.number().int().min(0);
 /** Money is integer cents inside the system. */
 const cents = z.number().int().positive();
 
-/** A user as auth publishes it, on creation and on every change. */
-const user = z.object({ id, email: z.email(), version });
+/**
+ * A user as auth publishes it, on creation and on every change. The email follows the one rule auth's routes
+ * check too (`isValidEmailAddress`), so no address a route accepted can fail here.
+ */
+const user = z.object({ id, email: emailAddressSchema, version });
 /**
  * A ticket as the tickets service publishes it; `orderId` is the order holding the lock, if any. `venue` and
  * `startsAt` (ISO 8601 with the seller's offset) are null when the seller gave none, and absent from events

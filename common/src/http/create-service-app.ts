@@ -3,10 +3,11 @@ import express, { type Express, type Router } from 'express';
 import cookieSession from 'cookie-session';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { currentUser, errorHandler, notFoundHandler, rejectUnsafeText } from '../middleware';
+import { currentUser, errorHandler, notFoundHandler, rejectUnsafeText, type SessionVersionCheck } from '../middleware';
 import { collectProcessMetrics, measureRequests, serveMetrics, traceRequests } from '../observability';
 import { admissionControl, PROBE_PATHS } from './admission';
 import { noStoreByDefault } from './cache-control';
+import { protocolFromTrustedHops } from './forwarded-protocol';
 import type { ReadinessProbe } from './readiness';
 
 /** The session cookie's name, the same in every service so one sign-in works across all of them. */
@@ -21,12 +22,17 @@ export interface ServiceAppOptions {
     cookieSecure: boolean;
     /** Lifetime of the session cookie; the JWT inside expires at the same time. */
     maxAgeMs: number;
+    /** The users' current session versions: a token below its user's is refused (revoked sessions). */
+    versions: SessionVersionCheck;
   };
   /** What `/readyz` checks: each named dependency reachable (see {@link probeReadiness}). */
   readiness: ReadinessProbe;
   /** The service's routes, mounted after the shared middleware and before the error handler. */
   routes: Router;
-  /** Proxies in front of the service whose X-Forwarded-For entries are believed. */
+  /**
+   * Proxies in front of the service whose X-Forwarded-For and X-Forwarded-Proto entries are believed: 1, the
+   * edge (the web app's server-side calls come through it too, passing on the scheme the edge told the web app).
+   */
   trustProxyHops?: number;
   /** Largest JSON body accepted. */
   bodyLimit?: string;
@@ -43,8 +49,11 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   // Behind exactly one proxy (the local gateway, or ingress-nginx in the cluster): trust the hop it adds
   // to X-Forwarded-*, so Secure cookies and client IPs work, but not hops a client could forge.
-  app.set('trust proxy', options.trustProxyHops ?? 1);
+  const trustedHops = options.trustProxyHops ?? 1;
+  app.set('trust proxy', trustedHops);
   app.disable('x-powered-by');
+  // The scheme for Secure cookies from the trusted hop's own X-Forwarded-Proto entry, never a client's.
+  app.use(protocolFromTrustedHops(trustedHops));
   collectProcessMetrics();
   app.use(measureRequests());
   if (options.admission) app.use(admissionControl({ ...options.admission, logger: options.logger }));
@@ -93,7 +102,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
         maxAge: options.session.maxAgeMs,
       }),
     );
-    app.use(currentUser(options.session.jwtKey));
+    app.use(currentUser(options.session.jwtKey, options.session.versions));
   }
 
   app.get('/healthz', (_req, res) => {

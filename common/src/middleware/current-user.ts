@@ -4,6 +4,7 @@ import type { RequestHandler } from 'express';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { NotAuthorizedError } from '../errors';
+import type { SessionVersionCheck } from './session-versions';
 
 /** Who is signed in, as carried in the session JWT. */
 export interface UserPayload {
@@ -23,7 +24,18 @@ declare global {
   }
 }
 
-const userPayloadSchema = z.object({ id: z.uuid(), email: z.string().min(1) });
+/** `sv`, the session version, is absent from tokens signed before sessions had versions: those count as 0. */
+const tokenSchema = z.object({
+  id: z.uuid(),
+  email: z.string().min(1),
+  sv: z.number().int().min(0).optional(),
+});
+
+/** A verified session token: who, and the session version it was issued at. */
+export interface SessionToken {
+  user: UserPayload;
+  sessionVersion: number;
+}
 
 /**
  * The key as a KeyObject, made once per key. Given a string, jsonwebtoken builds a KeyObject on every call
@@ -39,34 +51,56 @@ function secretKeyOf(jwtKey: string): KeyObject {
   return key;
 }
 
-/** Reads the user from a token; undefined for a missing, tampered, expired or foreign token. */
-export function verifyUserToken(token: unknown, jwtKey: string): UserPayload | undefined {
+/** Reads a session token; undefined for a missing, tampered, expired or foreign token. */
+export function verifySessionToken(token: unknown, jwtKey: string): SessionToken | undefined {
   if (typeof token !== 'string') return undefined;
   try {
     const payload = jwt.verify(token, secretKeyOf(jwtKey), { algorithms: ['HS256'] });
-    const user = userPayloadSchema.safeParse(payload);
-    return user.success ? { id: user.data.id, email: user.data.email } : undefined;
+    const parsed = tokenSchema.safeParse(payload);
+    if (!parsed.success) return undefined;
+    return { user: { id: parsed.data.id, email: parsed.data.email }, sessionVersion: parsed.data.sv ?? 0 };
   } catch {
     return undefined;
   }
 }
 
-/** Signs the session token for `user`, valid for `expiresInSeconds`. */
-export function signUserToken(user: UserPayload, jwtKey: string, expiresInSeconds: number): string {
-  return jwt.sign({ id: user.id, email: user.email }, secretKeyOf(jwtKey), {
+/** Reads the user from a token; undefined for a missing, tampered, expired or foreign token. */
+export function verifyUserToken(token: unknown, jwtKey: string): UserPayload | undefined {
+  return verifySessionToken(token, jwtKey)?.user;
+}
+
+/**
+ * Signs the session token for `user`, valid for `expiresInSeconds`, at the user's current session version
+ * (auth's `users.session_version`): raising that version revokes every token signed before.
+ */
+export function signUserToken(user: UserPayload, jwtKey: string, expiresInSeconds: number, sessionVersion = 0): string {
+  return jwt.sign({ id: user.id, email: user.email, sv: sessionVersion }, secretKeyOf(jwtKey), {
     algorithm: 'HS256',
     expiresIn: expiresInSeconds,
   });
 }
 
 /**
- * Sets `req.currentUser` from the session cookie's JWT. A bad, tampered or expired token means
- * "signed out", never an error: the visitor simply is not signed in.
+ * Sets `req.currentUser` from the session cookie's JWT. A bad, tampered, expired or revoked token (its
+ * session version below the user's current one, from `versions`) means "signed out", never an error: the
+ * visitor simply is not signed in.
  */
-export function currentUser(jwtKey: string): RequestHandler {
+export function currentUser(jwtKey: string, versions: SessionVersionCheck): RequestHandler {
   return (req, _res, next) => {
-    req.currentUser = verifyUserToken(req.session?.jwt, jwtKey);
-    next();
+    const token = verifySessionToken(req.session?.jwt, jwtKey);
+    if (token === undefined) {
+      req.currentUser = undefined;
+      next();
+      return;
+    }
+    const admit = (minimum: number | undefined) => {
+      req.currentUser = minimum === undefined || token.sessionVersion >= minimum ? token.user : undefined;
+      next();
+    };
+    // Most requests are answered from this process's cache without a promise in between.
+    const fresh = versions.freshMinimumVersion(token.user.id);
+    if (fresh) admit(fresh.minimum);
+    else versions.minimumVersion(token.user.id).then(admit, next);
   };
 }
 

@@ -7,3 +7,4 @@ export * from './test-rate-limits';
 export * from './event-stream-reader';
 export * from './tcp-proxy';
 export * from './telemetry';
+export * from './test-session-versions';

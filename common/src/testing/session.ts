@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { signUserToken, type UserPayload } from '../middleware';
+import { signUserToken, type SessionVersionCheck, type UserPayload } from '../middleware';
 import { SESSION_COOKIE } from '../http';
 
 /** The JWT key tests sign with; services under test are built with the same. */
@@ -18,3 +18,12 @@ export function sessionCookieFor(
   const value = Buffer.from(JSON.stringify({ jwt })).toString('base64');
   return { cookie: `${SESSION_COOKIE}=${value}`, user: signedIn };
 }
+
+/**
+ * Session versions for an app whose test revokes no session: every token is current. Apps that must see
+ * revocations use real ones on Redis ({@link useTestSessionVersions}).
+ */
+export const noRevokedSessions: SessionVersionCheck = {
+  minimumVersion: () => Promise.resolve(undefined),
+  freshMinimumVersion: () => ({ minimum: undefined }),
+};

@@ -84,6 +84,8 @@ export function AuthForm({ mode, next }: { mode: Mode; next: string }) {
     <form ref={formRef} className="form" action={serverAction} onSubmit={onSubmit} noValidate aria-busy={pending}>
       <input type="hidden" name="next" value={next} />
       <ErrorAlert messages={state.formErrors} />
+      {/* type=email for the keyboard and autofill only: the form is noValidate because Chromium's own check
+          refuses a non-ASCII local part (josé@example.com) that auth accepts; auth's answer decides. */}
       <Field
         id="email"
         name="email"

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { SessionVersions } from '@ticketing/common';
+import { createTestLogger, redisUrl, sessionCookieFor, waitFor } from '@ticketing/common/testing';
+import { buildTestApp, buildTicket, createTicketsTestDatabase, type TicketsTestDatabase } from './helpers';
+
+/**
+ * Tickets refuses a session auth has revoked ("sign out everywhere", a password change): auth raises the
+ * user's session version in the Redis every service shares, and tickets' middleware refuses a token below it
+ * once its cache window has passed (auth's own tests drive the revocation through auth's routes).
+ */
+const keyPrefix = `test_${randomBytes(5).toString('hex')}`;
+let database: TicketsTestDatabase;
+let auth: SessionVersions;
+
+beforeAll(async () => {
+  database = await createTicketsTestDatabase();
+  // Auth's side of the mirror, on the same prefix: what SessionVersionMirror.publish writes.
+  auth = SessionVersions.connect({ url: redisUrl(), keyPrefix, logger: createTestLogger(), cacheMs: 0 });
+  await auth.waitUntilReady();
+});
+afterAll(async () => {
+  await auth.close();
+  await database.drop();
+});
+
+describe('a revoked session in tickets', () => {
+  it('when auth raised the user’s session version, then POST /api/tickets with the older cookie answers 401', async () => {
+    const { app } = buildTestApp(database, {}, { keyPrefix, cacheMs: 200 });
+    const copied = sessionCookieFor(); // signed at session version 0, as before any revocation
+    await request(app).post('/api/tickets').set('Cookie', copied.cookie).send(buildTicket()).expect(201);
+
+    await auth.publish(copied.user.id, 1, 60);
+
+    await waitFor(async () => {
+      const response = await request(app).post('/api/tickets').set('Cookie', copied.cookie).send(buildTicket());
+      expect(response.status).toBe(401);
+      expect(response.body).toEqual({ errors: [{ message: 'Not signed in' }] });
+    });
+  });
+
+  it('when another user’s version was raised, then this user’s session goes on working', async () => {
+    const { app } = buildTestApp(database, {}, { keyPrefix, cacheMs: 200 });
+    const revoked = sessionCookieFor();
+    const unaffected = sessionCookieFor();
+
+    await auth.publish(revoked.user.id, 1, 60);
+
+    await request(app).post('/api/tickets').set('Cookie', unaffected.cookie).send(buildTicket()).expect(201);
+  });
+});

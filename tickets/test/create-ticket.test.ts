@@ -30,7 +30,7 @@ describe('POST /api/tickets', () => {
       title: 'Cats, front row',
       price: 20.5,
       userId: user.id,
-      orderId: null,
+      status: 'available',
       sold: false,
       venue: null,
       startsAt: null,

@@ -20,7 +20,7 @@ import {
   signIn,
   useTicketsApp,
   handledBy,
-  showTicket as showTicketThroughApi,
+  showTicketWithHolder,
 } from './helpers';
 
 const context = useTicketsApp();
@@ -51,7 +51,7 @@ const orderCancelled = (ticketId: string, orderId: string): EventData<'order.can
   version: 1,
 });
 
-const showTicket = (id: string) => showTicketThroughApi(context.app, id);
+const showTicket = (id: string) => showTicketWithHolder(context.app, context.database, id);
 
 /** Resolves once the listener has committed the event, whatever its effect (nothing included). */
 const handled = (durable: string, eventId: string) => handledBy(context.database, durable, eventId);

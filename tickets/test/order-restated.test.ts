@@ -7,7 +7,7 @@ import {
   useTicketListeners,
   useTicketsApp,
   handledBy,
-  showTicket as showTicketThroughApi,
+  showTicketWithHolder,
 } from './helpers';
 
 const context = useTicketsApp();
@@ -23,7 +23,7 @@ const restated = (ticket: TicketView, orderId: string, status: OrderStatus, vers
     version,
   }) satisfies EventData<'order.restated'>;
 
-const showTicket = (id: string) => showTicketThroughApi(context.app, id);
+const showTicket = (id: string) => showTicketWithHolder(context.app, context.database, id);
 
 /** Resolves once the listener has committed the event, whatever its effect (nothing included). */
 const handled = (durable: string, eventId: string) => handledBy(context.database, durable, eventId);

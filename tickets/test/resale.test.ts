@@ -71,7 +71,7 @@ describe('POST /api/tickets/:id/resale', () => {
       title: ticket.title,
       price: 19.99,
       userId: buyer.user.id,
-      orderId: null,
+      status: 'available',
       sold: false,
       venue: null,
       startsAt: null,
@@ -239,6 +239,7 @@ describe('DELETE /api/tickets/:id', () => {
     expect(response.text).toBe('');
     expect((await request(context.app).get(`/api/tickets/${ticket.id}`).expect(200)).body).toEqual({
       ...ticket,
+      status: 'withdrawn',
       withdrawn: true,
       version: 1,
     });

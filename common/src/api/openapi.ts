@@ -122,7 +122,7 @@ export interface paths {
     };
     /**
      * The signed-in seller's tickets, in every state.
-     * @description Newest first, the newest 200 at most. For sale, reserved (`orderId` set) and sold alike.
+     * @description Newest first, the newest 200 at most. For sale, reserved and sold alike (`status`).
      */
     get: operations['listMyTickets'];
     put?: never;
@@ -498,11 +498,14 @@ export interface components {
        */
       userId: string;
       /**
-       * Format: uuid
-       * @description The order that holds the ticket (reserved, or bought when `sold`); null while it is for sale.
+       * @description What anyone may know of who holds it, never which order does (an order is its buyer's to show):
+       *     `available` no order holds it (for sale unless its event has started: compare `startsAt`),
+       *     `reserved` an order holds it until paid or released, `sold` paid for, for good, `withdrawn` its
+       *     seller took it off sale, for good.
+       * @enum {string}
        */
-      orderId: string | null;
-      /** @description Paid for; the ticket is gone for good, and `orderId` is the order that bought it. */
+      status: 'available' | 'reserved' | 'sold' | 'withdrawn';
+      /** @description Paid for; the ticket is gone for good (`status` is `sold`). */
       sold: boolean;
       /** @description Where the event takes place; null when the seller gave none. */
       venue: string | null;
@@ -517,7 +520,7 @@ export interface components {
        * @description A resale listing names the bought ticket it lists again; null for a first listing.
        */
       resaleOf: string | null;
-      /** @description Its seller withdrew it; no longer listed or buyable, for good. */
+      /** @description Its seller withdrew it; no longer listed or buyable, for good (`status` is `withdrawn`). */
       withdrawn: boolean;
       /** @description 0 when listed, one more on every change (an edit, a reservation, its release, the sale). */
       version: number;

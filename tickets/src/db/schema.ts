@@ -56,6 +56,11 @@ export const tickets = pgTable(
      * start as it was given, and a date filter reads the event's own calendar day. Set exactly when startsAt is.
      */
     startsAtOffset: smallint('starts_at_offset'),
+    /**
+     * The venue's IANA time zone (`Europe/Paris`), as `Intl` spells it; null when the seller named none. When set,
+     * `startsAtOffset` is this zone's offset at `startsAt`, so the start is shown on the venue's clock.
+     */
+    timeZone: text('time_zone'),
     /** Who bought it, from the completed order; null until sold (and for sales recorded before resale existed). */
     buyerId: uuid('buyer_id'),
     /** Integer cents the buyer paid: the order's price, not the listing's. What a resale is capped by. */

@@ -16,6 +16,8 @@ export interface TicketInput {
   price: number;
   venue?: string | null;
   startsAt?: EventStart | null;
+  /** The venue's IANA zone, as the zone database spells it; the same undefined / null rule. */
+  timeZone?: string | null;
 }
 
 /**
@@ -38,6 +40,7 @@ export function toTicketView(ticket: Ticket): TicketView {
     sold: ticket.soldAt !== null,
     venue: ticket.venue,
     startsAt: startOfRow(ticket),
+    timeZone: ticket.timeZone,
     resaleOf: ticket.resaleOf,
     withdrawn: ticket.withdrawnAt !== null,
     version: ticket.version,

@@ -34,6 +34,7 @@ describe('POST /api/tickets', () => {
       sold: false,
       venue: null,
       startsAt: null,
+      timeZone: null,
       resaleOf: null,
       withdrawn: false,
       version: 0,
@@ -63,6 +64,7 @@ describe('POST /api/tickets', () => {
         orderId: null,
         venue: null,
         startsAt: null,
+        timeZone: null,
         version: 0,
       },
     ]);

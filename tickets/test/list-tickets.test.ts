@@ -106,6 +106,7 @@ describe('GET /api/tickets', () => {
         sold: false,
         venue: null,
         startsAt: null,
+        timeZone: null,
         resaleOf: null,
         withdrawn: false,
         version: 0,

@@ -14,14 +14,7 @@ import { processedEvents, releasedOrders } from '../src/db/schema';
 import { ticketsListeners } from '../src/events';
 import { orderCreatedListener } from '../src/events/order-created-listener';
 import type { TicketView } from '../src/tickets/ticket-view';
-import {
-  createTicket,
-  recordedFor,
-  signIn,
-  useTicketsApp,
-  handledBy,
-  showTicketWithHolder,
-} from './helpers';
+import { createTicket, recordedFor, signIn, useTicketsApp, handledBy, showTicketWithHolder } from './helpers';
 
 const context = useTicketsApp();
 let bus: TestBus;
@@ -71,7 +64,17 @@ describe('order.created → lock (tickets-order-created)', () => {
 
     await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId, version: 1 }));
     expect(await recordedFor(context.database, 'ticket.updated', ticket.id)).toEqual([
-      { id: ticket.id, title: 'Rock', price: 2050, userId: user.id, orderId, venue: null, startsAt: null, version: 1 },
+      {
+        id: ticket.id,
+        title: 'Rock',
+        price: 2050,
+        userId: user.id,
+        orderId,
+        venue: null,
+        startsAt: null,
+        timeZone: null,
+        version: 1,
+      },
     ]);
     const list = await request(context.app).get('/api/tickets?limit=100').expect(200);
     expect(list.body.map((listed: TicketView) => listed.id)).not.toContain(ticket.id);
@@ -183,6 +186,7 @@ describe('order.cancelled → unlock (tickets-order-cancelled)', () => {
       orderId: null,
       venue: null,
       startsAt: null,
+      timeZone: null,
       version: 2,
     });
     const list = await request(context.app).get('/api/tickets?limit=100').expect(200);
@@ -389,6 +393,7 @@ describe('ownership and withdrawal (resale)', () => {
         title: 'Opera',
         venue: null,
         startsAt: null,
+        timeZone: null,
         pricePaid: 35,
         maxResalePrice: 35,
         orderId,
@@ -419,6 +424,7 @@ describe('ownership and withdrawal (resale)', () => {
         title: 'Ballet',
         venue: null,
         startsAt: null,
+        timeZone: null,
         pricePaid: 30,
         maxResalePrice: 30,
         orderId,

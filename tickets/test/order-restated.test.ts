@@ -2,13 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { waitFor } from '@ticketing/common/testing';
 import type { EventData, OrderStatus } from '@ticketing/common';
 import type { TicketView } from '../src/tickets/ticket-view';
-import {
-  createTicket,
-  useTicketListeners,
-  useTicketsApp,
-  handledBy,
-  showTicketWithHolder,
-} from './helpers';
+import { createTicket, useTicketListeners, useTicketsApp, handledBy, showTicketWithHolder } from './helpers';
 
 const context = useTicketsApp();
 const running = useTicketListeners(context);

@@ -33,6 +33,7 @@ describe('PUT /api/tickets/:id', () => {
         orderId: null,
         venue: null,
         startsAt: null,
+        timeZone: null,
         version: 1,
       },
       {
@@ -43,6 +44,7 @@ describe('PUT /api/tickets/:id', () => {
         orderId: null,
         venue: null,
         startsAt: null,
+        timeZone: null,
         version: 2,
       },
     ]);

@@ -55,6 +55,8 @@ describe('checkout across every service, through the gateway', () => {
     await waitFor(async () => expect(await ticketIdsForSale(seller)).toContain(ticket.id));
     const next = await buyTicket(other, ticket);
     await waitFor(async () => expect((await showTicket(seller, ticket.id)).status).toBe('reserved'));
+    // Whose reservation it is, only its buyer sees.
+    expect(await showOrder(other, next.id)).toMatchObject({ status: 'created', ticket: { id: ticket.id } });
   });
 
   it('when twenty buyers race for one ticket, then exactly one order is created and the ticket holds it', async () => {
@@ -70,6 +72,7 @@ describe('checkout across every service, through the gateway', () => {
     const statuses = replies.map((reply) => reply.status).sort();
     expect(statuses).toEqual([201, ...Array<number>(19).fill(409)]);
     const winner = replies.find((reply) => reply.status === 201)?.body as Order;
+    expect(winner).toMatchObject({ status: 'created', ticket: { id: ticket.id } });
     await waitFor(async () => expect((await showTicket(seller, ticket.id)).status).toBe('reserved'));
     for (const reply of replies.filter((candidate) => candidate.status === 409)) {
       expect((reply.body as unknown as ErrorEnvelope).errors).toHaveLength(1);

@@ -31,6 +31,7 @@ describe('restarting one service in the middle of a flow', () => {
       await context.stack.startService('tickets');
 
       await waitFor(async () => expect((await showTicket(seller, ticket.id)).status).toBe('reserved'));
+      expect(order.ticket.id).toBe(ticket.id);
     } finally {
       await restartIfStopped('tickets');
     }

@@ -52,9 +52,11 @@ describe('what the ticket page offers, filled in by the browser', () => {
   );
 
   it('when a ticket is withdrawn, then its state is withdrawn even if its event is still to come', () => {
-    const ticket = { orderId: null, sold: false, startsAt: '2099-01-01T20:00:00+01:00', withdrawn: true };
+    const ticket = { status: 'withdrawn', startsAt: '2099-01-01T20:00:00+01:00' } as const;
     expect(ticketState(ticket)).toBe('withdrawn');
-    expect(ticketState({ ...ticket, withdrawn: false })).toBe('for-sale');
+    expect(ticketState({ ...ticket, status: 'available' })).toBe('for-sale');
+    expect(ticketState({ ...ticket, status: 'reserved' })).toBe('reserved');
+    expect(ticketState({ ...ticket, status: 'available', startsAt: '2001-01-01T20:00:00+01:00' })).toBe('started');
   });
 
   it('when the visitor is known to be the seller, and only then, the page says "You" and shows the edit form', () => {

@@ -26,13 +26,13 @@ describe('checkout across every service, through the gateway', () => {
     const buyer = await context.stack.signUp('buyer');
     const ticket = await sellTicket(seller, 35.5);
     const order = await buyTicket(buyer, ticket);
-    await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBe(order.id));
+    await waitFor(async () => expect((await showTicket(seller, ticket.id)).status).toBe('reserved'));
 
     const declined = expectStatus(await pay(buyer, order, 'pm_card_chargeDeclined'), 402);
 
     expect(declined.body).toEqual({ errors: [{ message: 'Your card was declined.' }] });
     await waitFor(async () => expect((await showOrder(buyer, order.id)).status).toBe('cancelled'));
-    await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBeNull());
+    await waitFor(async () => expect((await showTicket(seller, ticket.id)).status).toBe('available'));
     await waitFor(async () => expect(await ticketIdsForSale(seller)).toContain(ticket.id));
     expect(await listCharges(buyer, order.id)).toEqual([
       expect.objectContaining({ orderId: order.id, status: 'failed', amount: 3550, stripeRefundId: null }),
@@ -45,16 +45,18 @@ describe('checkout across every service, through the gateway', () => {
     const other = await context.stack.signUp('other');
     const ticket = await sellTicket(seller);
     const order = await buyTicket(buyer, ticket);
-    await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBe(order.id));
+    await waitFor(async () => expect((await showTicket(seller, ticket.id)).status).toBe('reserved'));
 
     const cancelled = expectStatus(await buyer.delete(`/api/orders/${order.id}`), 204);
 
     expect(cancelled.text).toBe('');
     expect((await showOrder(buyer, order.id)).status).toBe('cancelled');
-    await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBeNull());
+    await waitFor(async () => expect((await showTicket(seller, ticket.id)).status).toBe('available'));
     await waitFor(async () => expect(await ticketIdsForSale(seller)).toContain(ticket.id));
     const next = await buyTicket(other, ticket);
-    await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBe(next.id));
+    await waitFor(async () => expect((await showTicket(seller, ticket.id)).status).toBe('reserved'));
+    // Whose reservation it is, only its buyer sees.
+    expect(await showOrder(other, next.id)).toMatchObject({ status: 'created', ticket: { id: ticket.id } });
   });
 
   it('when twenty buyers race for one ticket, then exactly one order is created and the ticket holds it', async () => {
@@ -70,7 +72,8 @@ describe('checkout across every service, through the gateway', () => {
     const statuses = replies.map((reply) => reply.status).sort();
     expect(statuses).toEqual([201, ...Array<number>(19).fill(409)]);
     const winner = replies.find((reply) => reply.status === 201)?.body as Order;
-    await waitFor(async () => expect((await showTicket(seller, ticket.id)).orderId).toBe(winner.id));
+    expect(winner).toMatchObject({ status: 'created', ticket: { id: ticket.id } });
+    await waitFor(async () => expect((await showTicket(seller, ticket.id)).status).toBe('reserved'));
     for (const reply of replies.filter((candidate) => candidate.status === 409)) {
       expect((reply.body as unknown as ErrorEnvelope).errors).toHaveLength(1);
     }

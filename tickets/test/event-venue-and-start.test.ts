@@ -51,6 +51,7 @@ describe('POST /api/tickets with a venue and a start', () => {
         orderId: null,
         venue: 'Blue Note',
         startsAt,
+        timeZone: null,
         version: 0,
       },
     ]);
@@ -124,9 +125,9 @@ describe('PUT /api/tickets/:id with a venue and a start', () => {
 
     const base = { id: ticket.id, price: 5000, userId: user.id, orderId: null };
     expect(await recordedFor(context.database, 'ticket.updated', ticket.id)).toEqual([
-      { ...base, title: 'Opera', venue: 'La Scala', startsAt, version: 1 },
-      { ...base, title: 'Opera, stalls', venue: 'La Scala', startsAt, version: 2 },
-      { ...base, title: 'Opera, stalls', venue: null, startsAt: null, version: 3 },
+      { ...base, title: 'Opera', venue: 'La Scala', startsAt, timeZone: null, version: 1 },
+      { ...base, title: 'Opera, stalls', venue: 'La Scala', startsAt, timeZone: null, version: 2 },
+      { ...base, title: 'Opera, stalls', venue: null, startsAt: null, timeZone: null, version: 3 },
     ]);
   });
 

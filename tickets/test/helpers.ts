@@ -118,6 +118,22 @@ export async function showTicket(app: Express, id: string): Promise<TicketView> 
   return (await request(app).get(`/api/tickets/${id}`).expect(200)).body;
 }
 
+/**
+ * A ticket as GET /api/tickets/:id shows it, with the order holding it read from its row: the API shows only a
+ * status, and a listener test must tell which order holds the ticket.
+ */
+export async function showTicketWithHolder(
+  app: Express,
+  database: TicketsTestDatabase,
+  id: string,
+): Promise<TicketView & { orderId: string | null }> {
+  const [row] = await database.db
+    .select({ orderId: schema.tickets.orderId })
+    .from(schema.tickets)
+    .where(eq(schema.tickets.id, id));
+  return { ...(await showTicket(app, id)), orderId: row?.orderId ?? null };
+}
+
 /** Resolves once the listener `durable` has committed event `eventId`, whatever its effect (nothing included). */
 export function handledBy(database: TicketsTestDatabase, durable: string, eventId: string): Promise<void> {
   return waitFor(async () => {

@@ -14,14 +14,7 @@ import { processedEvents, releasedOrders } from '../src/db/schema';
 import { ticketsListeners } from '../src/events';
 import { orderCreatedListener } from '../src/events/order-created-listener';
 import type { TicketView } from '../src/tickets/ticket-view';
-import {
-  createTicket,
-  recordedFor,
-  signIn,
-  useTicketsApp,
-  handledBy,
-  showTicket as showTicketThroughApi,
-} from './helpers';
+import { createTicket, recordedFor, signIn, useTicketsApp, handledBy, showTicketWithHolder } from './helpers';
 
 const context = useTicketsApp();
 let bus: TestBus;
@@ -52,7 +45,7 @@ const orderCancelled = (ticketId: string, orderId: string, handedOverTo?: string
   ...(handedOverTo && { handedOverTo: { id: handedOverTo } }),
 });
 
-const showTicket = (id: string) => showTicketThroughApi(context.app, id);
+const showTicket = (id: string) => showTicketWithHolder(context.app, context.database, id);
 
 /** Resolves once the listener has committed the event, whatever its effect (nothing included). */
 const handled = (durable: string, eventId: string) => handledBy(context.database, durable, eventId);
@@ -72,7 +65,17 @@ describe('order.created → lock (tickets-order-created)', () => {
 
     await waitFor(async () => expect(await showTicket(ticket.id)).toMatchObject({ orderId, version: 1 }));
     expect(await recordedFor(context.database, 'ticket.updated', ticket.id)).toEqual([
-      { id: ticket.id, title: 'Rock', price: 2050, userId: user.id, orderId, venue: null, startsAt: null, version: 1 },
+      {
+        id: ticket.id,
+        title: 'Rock',
+        price: 2050,
+        userId: user.id,
+        orderId,
+        venue: null,
+        startsAt: null,
+        timeZone: null,
+        version: 1,
+      },
     ]);
     const list = await request(context.app).get('/api/tickets?limit=100').expect(200);
     expect(list.body.map((listed: TicketView) => listed.id)).not.toContain(ticket.id);
@@ -272,6 +275,7 @@ describe('order.cancelled → unlock (tickets-order-cancelled)', () => {
       orderId: null,
       venue: null,
       startsAt: null,
+      timeZone: null,
       version: 2,
     });
     const list = await request(context.app).get('/api/tickets?limit=100').expect(200);
@@ -478,6 +482,7 @@ describe('ownership and withdrawal (resale)', () => {
         title: 'Opera',
         venue: null,
         startsAt: null,
+        timeZone: null,
         pricePaid: 35,
         maxResalePrice: 35,
         orderId,
@@ -508,6 +513,7 @@ describe('ownership and withdrawal (resale)', () => {
         title: 'Ballet',
         venue: null,
         startsAt: null,
+        timeZone: null,
         pricePaid: 30,
         maxResalePrice: 30,
         orderId,

@@ -2,13 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { waitFor } from '@ticketing/common/testing';
 import type { EventData, OrderStatus } from '@ticketing/common';
 import type { TicketView } from '../src/tickets/ticket-view';
-import {
-  createTicket,
-  useTicketListeners,
-  useTicketsApp,
-  handledBy,
-  showTicket as showTicketThroughApi,
-} from './helpers';
+import { createTicket, useTicketListeners, useTicketsApp, handledBy, showTicketWithHolder } from './helpers';
 
 const context = useTicketsApp();
 const running = useTicketListeners(context);
@@ -23,7 +17,7 @@ const restated = (ticket: TicketView, orderId: string, status: OrderStatus, vers
     version,
   }) satisfies EventData<'order.restated'>;
 
-const showTicket = (id: string) => showTicketThroughApi(context.app, id);
+const showTicket = (id: string) => showTicketWithHolder(context.app, context.database, id);
 
 /** Resolves once the listener has committed the event, whatever its effect (nothing included). */
 const handled = (durable: string, eventId: string) => handledBy(context.database, durable, eventId);

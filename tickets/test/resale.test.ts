@@ -41,6 +41,7 @@ describe('GET /api/tickets/owned', () => {
         title: ticket.title,
         venue: null,
         startsAt: null,
+        timeZone: null,
         pricePaid: 25,
         maxResalePrice: 25,
         orderId,
@@ -71,10 +72,11 @@ describe('POST /api/tickets/:id/resale', () => {
       title: ticket.title,
       price: 19.99,
       userId: buyer.user.id,
-      orderId: null,
+      status: 'available',
       sold: false,
       venue: null,
       startsAt: null,
+      timeZone: null,
       resaleOf: ticket.id,
       withdrawn: false,
       version: 0,
@@ -89,6 +91,7 @@ describe('POST /api/tickets/:id/resale', () => {
         title: ticket.title,
         venue: null,
         startsAt: null,
+        timeZone: null,
         pricePaid: 20.5,
         maxResalePrice: 20.5,
         orderId,
@@ -104,6 +107,7 @@ describe('POST /api/tickets/:id/resale', () => {
         orderId: null,
         venue: null,
         startsAt: null,
+        timeZone: null,
         version: 0,
       },
     ]);
@@ -239,6 +243,7 @@ describe('DELETE /api/tickets/:id', () => {
     expect(response.text).toBe('');
     expect((await request(context.app).get(`/api/tickets/${ticket.id}`).expect(200)).body).toEqual({
       ...ticket,
+      status: 'withdrawn',
       withdrawn: true,
       version: 1,
     });
@@ -253,6 +258,7 @@ describe('DELETE /api/tickets/:id', () => {
         orderId: null,
         venue: null,
         startsAt: null,
+        timeZone: null,
         withdrawn: true,
         version: 1,
       },

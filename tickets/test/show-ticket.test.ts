@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { createTicket, lockForOrder, signIn, useTicketsApp } from './helpers';
+import { createTicket, lockForOrder, sellTo, signIn, useTicketsApp } from './helpers';
 
 const context = useTicketsApp();
 
@@ -24,11 +24,26 @@ describe('GET /api/tickets/:id', () => {
     }
   });
 
-  it('when the ticket is locked, then it is shown with the order holding it', async () => {
+  it('when the ticket is reserved, then it is shown reserved, without the id of the order holding it', async () => {
     const ticket = await createTicket(context.app);
     const orderId = await lockForOrder(context.outbox, ticket.id);
     const response = await request(context.app).get(`/api/tickets/${ticket.id}`).expect(200);
-    expect(response.body).toEqual({ ...ticket, orderId, version: 1 });
+    expect(response.body).toEqual({ ...ticket, status: 'reserved', version: 1 });
+    // A stranger learns that someone holds it, never which order: an order id is its buyer's to show.
+    expect(JSON.stringify(response.body)).not.toContain(orderId);
+    expect(response.body).not.toHaveProperty('orderId');
+  });
+
+  it('when the ticket is sold, then every view of it says sold, and none names the order that bought it', async () => {
+    const { cookie, user } = signIn();
+    const ticket = await createTicket(context.app, cookie);
+    const orderId = await sellTo(context.outbox, ticket.id, randomUUID(), 2050);
+
+    const shown = await request(context.app).get(`/api/tickets/${ticket.id}`).expect(200);
+    const mine = await request(context.app).get('/api/tickets/mine').set('Cookie', cookie).expect(200);
+    expect(shown.body).toMatchObject({ status: 'sold', sold: true, userId: user.id });
+    expect(mine.body).toEqual([shown.body]);
+    for (const body of [shown.body, mine.body]) expect(JSON.stringify(body)).not.toContain(orderId);
   });
 
   it.each([

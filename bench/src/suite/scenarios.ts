@@ -316,14 +316,14 @@ interface Watcher {
   /** Resolves with the first event's data (the snapshot on connect). */
   snapshot: Promise<unknown>;
   /** Resolves with the moment (performance.now) an event's data first satisfies `until`. */
-  changeSeen(until: (ticket: { orderId: string | null; version: number }) => boolean): Promise<number>;
+  changeSeen(until: (ticket: { status: string; version: number }) => boolean): Promise<number>;
   close(): void;
 }
 
 function watchTicket(baseUrl: string, ticketId: string): Watcher {
-  const events: { at: number; data: { orderId: string | null; version: number } }[] = [];
+  const events: { at: number; data: { status: string; version: number } }[] = [];
   const waiting: {
-    until: (ticket: { orderId: string | null; version: number }) => boolean;
+    until: (ticket: { status: string; version: number }) => boolean;
     resolve: (at: number) => void;
   }[] = [];
   let resolveSnapshot: (data: unknown) => void = () => undefined;
@@ -351,7 +351,7 @@ function watchTicket(baseUrl: string, ticketId: string): Watcher {
           buffered = buffered.slice(end + 2);
           const dataLine = block.split('\n').find((line) => line.startsWith('data: '));
           if (!block.split('\n').includes('event: ticket') || dataLine === undefined) continue;
-          const data = JSON.parse(dataLine.slice('data: '.length)) as { orderId: string | null; version: number };
+          const data = JSON.parse(dataLine.slice('data: '.length)) as { status: string; version: number };
           if (events.length === 0) resolveSnapshot(data);
           events.push({ at, data });
           for (const waiter of waiting.filter((candidate) => candidate.until(data))) {
@@ -396,13 +396,13 @@ async function liveWatchers(context: Context): Promise<void> {
       await Promise.all(batch.map((watcher) => watcher.snapshot));
     }
     const buyer = person();
-    const reservedSeen = watchers.map((watcher) => watcher.changeSeen((ticket) => ticket.orderId !== null));
+    const reservedSeen = watchers.map((watcher) => watcher.changeSeen((ticket) => ticket.status === 'reserved'));
     const order = expectJson<{ id: string }>(await reserve(context.api, buyer, listing), 201, 'reserving');
     const reservedAt = performance.now();
     const toReserved = (await withTimeout(Promise.all(reservedSeen), 30_000)).map((at) => Math.max(0, at - reservedAt));
 
     const releasedSeen = watchers.map((watcher) =>
-      watcher.changeSeen((ticket) => ticket.orderId === null && ticket.version > listing.version + 1),
+      watcher.changeSeen((ticket) => ticket.status === 'available' && ticket.version > listing.version + 1),
     );
     await cancel(context.api, buyer, order.id);
     const cancelledAt = performance.now();

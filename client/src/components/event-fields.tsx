@@ -1,32 +1,36 @@
 'use client';
 
-import { useEffect, useRef } from 'react';
+import { useEffect, useState } from 'react';
 import { Field } from '@/components/field';
-import { UTC_OFFSETS, offsetLabel, offsetText } from '@/lib/event-start';
+import { TIME_ZONES } from '@/lib/time-zones';
 
 interface EventFieldsProps {
   /** Prefixes the inputs' ids, so two forms on one page keep them unique. */
   idPrefix?: string;
   /** What the inputs hold: the listing's (`eventInputValues`), or what was typed before a refusal. */
-  values?: { venue?: string; startsAtLocal?: string; startsAtOffset?: string };
-  /** The envelope's messages for `venue` and `startsAt`. */
-  errors?: { venue?: string; startsAt?: string };
+  values?: { venue?: string; startsAtLocal?: string; timeZone?: string };
+  /** The envelope's messages for `venue`, `startsAt` and `timeZone`. */
+  errors?: { venue?: string; startsAt?: string; timeZone?: string };
 }
 
 /**
- * The venue and the start of a ticket form: plain named inputs (`venue`, `startsAtLocal`, `startsAtOffset`) that
- * `eventFieldsOf` turns into the API's `venue` and `startsAt`, however the form is sent. Both are optional.
+ * The venue, the start and the venue's time zone of a ticket form: plain named inputs (`venue`, `startsAtLocal`,
+ * `timeZone`) that `eventFieldsOf` turns into the API's `venue`, `startsAt` and `timeZone`, however the form is
+ * sent. The start is typed on the venue's clock and converted with the zone chosen here.
  */
 export function EventFields({ idPrefix = '', values = {}, errors = {} }: EventFieldsProps) {
-  const offset = useRef<HTMLSelectElement>(null);
-  const chosenOffset = values.startsAtOffset || undefined;
-
+  const chosen = values.timeZone || undefined;
+  // The server renders UTC (it cannot know the seller's zone; without JavaScript UTC stays the default, in
+  // plain sight); once hydrated, a new listing defaults to the zone of the seller's browser.
+  const [zone, setZone] = useState(chosen ?? 'UTC');
   useEffect(() => {
-    // A new start is on the seller's own clock unless they chose another; the server, which rendered the form,
-    // cannot know it, and without JavaScript the choice starts at UTC.
-    const own = offsetText(-new Date().getTimezoneOffset());
-    if (!chosenOffset && offset.current && UTC_OFFSETS.some((known) => known === own)) offset.current.value = own;
-  }, [chosenOffset]);
+    if (chosen) return;
+    const own = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (own) setZone(own);
+  }, [chosen]);
+  // A zone the list lacks (a browser's, or one the API spells otherwise) is offered first, so it can be chosen.
+  const zones = TIME_ZONES.includes(zone) ? TIME_ZONES : [zone, ...TIME_ZONES];
+  const errorId = `${idPrefix}time-zone-error`;
 
   return (
     <>
@@ -51,20 +55,27 @@ export function EventFields({ idPrefix = '', values = {}, errors = {} }: EventFi
         error={errors.startsAt}
       />
       <div className="field">
-        <label htmlFor={`${idPrefix}starts-at-offset`}>Time zone of the venue</label>
+        <label htmlFor={`${idPrefix}time-zone`}>Time zone of the venue</label>
         <select
-          ref={offset}
-          id={`${idPrefix}starts-at-offset`}
-          name="startsAtOffset"
+          id={`${idPrefix}time-zone`}
+          name="timeZone"
           className="input"
-          defaultValue={chosenOffset ?? '+00:00'}
+          value={zone}
+          onChange={(event) => setZone(event.target.value)}
+          aria-invalid={errors.timeZone ? true : undefined}
+          aria-describedby={errors.timeZone ? errorId : undefined}
         >
-          {UTC_OFFSETS.map((choice) => (
+          {zones.map((choice) => (
             <option key={choice} value={choice}>
-              {offsetLabel(choice)}
+              {choice.replaceAll('_', ' ')}
             </option>
           ))}
         </select>
+        {errors.timeZone && (
+          <p id={errorId} className="field-error" role="alert">
+            {errors.timeZone}
+          </p>
+        )}
       </div>
     </>
   );

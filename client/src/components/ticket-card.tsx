@@ -25,7 +25,9 @@ export function TicketCard({ ticket }: { ticket: Ticket }) {
       )}
       {(ticket.startsAt || ticket.venue) && (
         <p className="event">
-          {ticket.startsAt && <time dateTime={ticket.startsAt}>{formatEventStart(ticket.startsAt)}</time>}
+          {ticket.startsAt && (
+            <time dateTime={ticket.startsAt}>{formatEventStart(ticket.startsAt, ticket.timeZone)}</time>
+          )}
           {ticket.startsAt && ticket.venue && <br />}
           {ticket.venue}
         </p>

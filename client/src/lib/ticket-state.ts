@@ -4,18 +4,14 @@ import { hasEventStarted } from './event-start';
 export type TicketState = 'for-sale' | 'reserved' | 'sold' | 'started' | 'withdrawn';
 
 /**
- * For sale = no order holds it; reserved = an order holds it; sold = that order completed; started = its event
- * has begun, so nobody can buy or edit it any more (the API refuses both from that instant); withdrawn = its
- * seller took it off sale, for good.
+ * The API's `status` with the clock: for sale = no order holds it (`available`) and its event has not begun;
+ * reserved = an order holds it; sold = that order completed; started = its event has begun, so nobody can buy
+ * or edit it any more (the API refuses both from that instant); withdrawn = its seller took it off sale, for good.
  */
-export function ticketState(
-  ticket: Pick<Ticket, 'orderId' | 'sold' | 'startsAt' | 'withdrawn'>,
-  now = Date.now(),
-): TicketState {
-  if (ticket.sold) return 'sold';
-  if (ticket.withdrawn) return 'withdrawn';
+export function ticketState(ticket: Pick<Ticket, 'status' | 'startsAt'>, now = Date.now()): TicketState {
+  if (ticket.status === 'sold' || ticket.status === 'withdrawn') return ticket.status;
   if (hasEventStarted(ticket.startsAt, now)) return 'started';
-  return ticket.orderId ? 'reserved' : 'for-sale';
+  return ticket.status === 'reserved' ? 'reserved' : 'for-sale';
 }
 
 export const TICKET_STATE_LABEL: Record<TicketState, string> = {

@@ -31,8 +31,13 @@ export type SignInRequest = Schemas['SignInRequest'];
 /** The current password, and at least one of `email` and `password`. */
 export type UpdateCurrentUserRequest = Schemas['UpdateCurrentUserRequest'];
 
-/** A ticket as anyone sees it; `sold` once paid for, `orderId` while an order holds it (and after the sale). */
+/**
+ * A ticket as anyone sees it: `status` says whether an order holds it (`reserved`) or bought it (`sold`), never
+ * which order.
+ */
 export type Ticket = Schemas['Ticket'];
+/** `available`, `reserved`, `sold` or `withdrawn`: what anyone may know of a ticket's holder. */
+export type TicketStatus = Ticket['status'];
 /** What a seller sends to list (`POST /api/tickets`) or edit (`PUT /api/tickets/{id}`) a ticket. */
 export type TicketInput = Schemas['TicketInput'];
 /** `GET /api/tickets/owned`: a ticket the user bought, the price paid, the resale cap and its resale listing. */

@@ -124,7 +124,7 @@ export interface paths {
     };
     /**
      * The signed-in seller's tickets, in every state.
-     * @description Newest first, the newest 200 at most. For sale, reserved (`orderId` set) and sold alike.
+     * @description Newest first, the newest 200 at most. For sale, reserved and sold alike (`status`).
      */
     get: operations['listMyTickets'];
     put?: never;
@@ -510,26 +510,31 @@ export interface components {
        */
       userId: string;
       /**
-       * Format: uuid
-       * @description The order that holds the ticket (reserved, or bought when `sold`); null while it is for sale.
+       * @description What anyone may know of who holds it, never which order does (an order is its buyer's to show):
+       *     `available` no order holds it (for sale unless its event has started: compare `startsAt`),
+       *     `reserved` an order holds it until paid or released, `sold` paid for, for good, `withdrawn` its
+       *     seller took it off sale, for good.
+       * @enum {string}
        */
-      orderId: string | null;
-      /** @description Paid for; the ticket is gone for good, and `orderId` is the order that bought it. */
+      status: 'available' | 'reserved' | 'sold' | 'withdrawn';
+      /** @description Paid for; the ticket is gone for good (`status` is `sold`). */
       sold: boolean;
       /** @description Where the event takes place; null when the seller gave none. */
       venue: string | null;
       /**
        * Format: date-time
-       * @description When the event starts, at the UTC offset the seller gave (the venue's clock,
-       *     `2031-06-12T20:00:00+02:00`); null when the seller gave none.
+       * @description When the event starts, on the venue's clock (`2031-06-12T20:00:00+02:00`): at the offset of
+       *     `timeZone` on that date when the ticket has one, else at the offset the seller gave; null when the
+       *     seller gave none.
        */
       startsAt: string | null;
+      timeZone: components['schemas']['TimeZone'];
       /**
        * Format: uuid
        * @description A resale listing names the bought ticket it lists again; null for a first listing.
        */
       resaleOf: string | null;
-      /** @description Its seller withdrew it; no longer listed or buyable, for good. */
+      /** @description Its seller withdrew it; no longer listed or buyable, for good (`status` is `withdrawn`). */
       withdrawn: boolean;
       /** @description 0 when listed, one more on every change (an edit, a reservation, its release, the sale). */
       version: number;
@@ -551,10 +556,11 @@ export interface components {
       venue: string | null;
       /**
        * Format: date-time
-       * @description When the event starts, at the offset its seller gave; null when none was given. Once it has started
-       *     the ticket can no longer be listed again.
+       * @description When the event starts, on the venue's clock as for a ticket; null when none was given. Once it has
+       *     started the ticket can no longer be listed again.
        */
       startsAt: string | null;
+      timeZone: components['schemas']['TimeZone'];
       /** @description Dollars, what the order charged. */
       pricePaid: number;
       /** @description The most it may be listed again for, in dollars (price paid × the cap, rounded down to the cent). */
@@ -581,10 +587,24 @@ export interface components {
       /**
        * Format: date-time
        * @description ISO 8601 date and time with an offset (the venue's clock, `2031-06-12T20:00:00+02:00`), in the
-       *     future; optional, and null removes it from a listing.
+       *     future; optional, and null removes it from a listing. With a `timeZone`, the instant counts and is
+       *     shown at the zone's offset on that date.
        */
       startsAt?: string | null;
+      /**
+       * @description The venue's IANA time zone (`Europe/Paris`), which pages show the start in, with the zone's
+       *     short name ("Sat, 12 Dec 2026, 20:00 CET"); kept as the zone database spells it. Optional: left
+       *     out of a new ticket it is null (the start is shown at the offset it was given), left out of an
+       *     edit it stays as it is, and null removes it. Anything `Intl` does not know as a zone is a 400.
+       */
+      timeZone?: string | null;
     };
+    /**
+     * @description The venue's IANA time zone (`Europe/Paris`): pages show the start in it, with its short name ("20:00
+     *     CET"). Null when the seller named none (a ticket listed before zones existed, or through a client that
+     *     sends none): the start is shown at its own offset.
+     */
+    TimeZone: string | null;
     /** @description Dollars with at most two decimals, from 0 to 999,999.99 (`20`, `20.5`). */
     PriceBound: string;
     /** @description A day (`2031-06-12`) or a date and time with an offset (`2031-06-12T20:00:00+02:00`). */

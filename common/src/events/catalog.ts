@@ -37,6 +37,8 @@ const user = z.object({ id, email: emailAddressSchema, version });
  * A ticket as the tickets service publishes it; `orderId` is the order holding the lock, if any. `venue` and
  * `startsAt` (ISO 8601 with the seller's offset) are null when the seller gave none, and absent from events
  * stored before tickets had them: orders reads `startsAt` to refuse a ticket whose event has started.
+ * `timeZone` is the venue's IANA zone (`Europe/Paris`), null when the seller named none, absent from events
+ * stored before tickets had it; `startsAt` is then at that zone's offset.
  * `withdrawn: true` once its seller took it off sale, for good; absent (older events, and every ticket still
  * listed) means listed.
  */
@@ -49,6 +51,7 @@ const ticket = z.object({
   withdrawn: z.boolean().optional(),
   venue: z.string().min(1).nullable().optional(),
   startsAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  timeZone: z.string().min(1).nullable().optional(),
   version,
 });
 /**

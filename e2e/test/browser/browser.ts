@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { waitFor } from '@ticketing/common/testing';
 
 /** Debian's Chromium: the browser tests never download one. */
@@ -88,8 +88,14 @@ export function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Prom
 let visitors = 0;
 
 /** Opens a fresh browser context and signs a new user up through the sign-up page. */
-export async function signUpInBrowser(browser: Browser, baseURL: string, name: string): Promise<Visitor> {
-  const context = await browser.newContext({ baseURL });
+export async function signUpInBrowser(
+  browser: Browser,
+  baseURL: string,
+  name: string,
+  /** The browser's own settings, e.g. `timezoneId`: the sell form defaults to the browser's time zone. */
+  options: BrowserContextOptions = {},
+): Promise<Visitor> {
+  const context = await browser.newContext({ ...options, baseURL });
   const page = await context.newPage();
   visitors += 1;
   const visitor: Visitor = { name, page, email: `${name}-${visitors}-${Date.now()}@example.com` };

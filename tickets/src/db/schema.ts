@@ -1,8 +1,37 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  check,
+  index,
+  type AnyPgColumn,
+  integer,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 // The outbox and inbox tables live in every service's database; re-exported so drizzle-kit migrates them.
 export { outbox, processedEvents } from '@ticketing/common';
+
+/** The columns the for-sale indexes are defined on. */
+interface ForSaleColumns {
+  orderId: AnyPgColumn;
+  soldAt: AnyPgColumn;
+  withdrawnAt: AnyPgColumn;
+  startsAt: AnyPgColumn;
+}
+
+/**
+ * The part of "for sale" that does not depend on the clock, as the for-sale indexes' predicate: a query reads
+ * them only when its WHERE implies it, so the for-sale list (db/ticket-search.ts) says each of the three.
+ */
+const forSale = (table: ForSaleColumns) =>
+  sql`${table.orderId} is null and ${table.soldAt} is null and ${table.withdrawnAt} is null`;
+
+/** The start as the for-sale indexes hold it: a ticket without one sorts after every date. */
+const startKeyOf = (table: ForSaleColumns) => sql`coalesce(${table.startsAt}, 'infinity'::timestamptz)`;
 
 export const tickets = pgTable(
   'tickets',
@@ -27,6 +56,11 @@ export const tickets = pgTable(
      * start as it was given, and a date filter reads the event's own calendar day. Set exactly when startsAt is.
      */
     startsAtOffset: smallint('starts_at_offset'),
+    /**
+     * The venue's IANA time zone (`Europe/Paris`), as `Intl` spells it; null when the seller named none. When set,
+     * `startsAtOffset` is this zone's offset at `startsAt`, so the start is shown on the venue's clock.
+     */
+    timeZone: text('time_zone'),
     /** Who bought it, from the completed order; null until sold (and for sales recorded before resale existed). */
     buyerId: uuid('buyer_id'),
     /** Integer cents the buyer paid: the order's price, not the listing's. What a resale is capped by. */
@@ -40,23 +74,26 @@ export const tickets = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
+    // The for-sale indexes hold exactly the tickets that can be for sale: not held by an order, not sold, not
+    // withdrawn (FOR_SALE below). Withdrawn and sold tickets pile up for good and are never read by the list.
+    // "Not started yet" depends on the clock, which no index predicate may name; each index therefore holds
+    // the start key (coalesce(starts_at, 'infinity')) as a key column, so `start key > now` is an index
+    // condition: the date index skips started tickets as a range, the others check it on the index entry
+    // without fetching the ticket.
+    //
     // Serves the for-sale list: newest first with the id as tie-breaker, the keyset the cursor walks.
     // NULLS FIRST is what a plain DESC sorts by, so ORDER BY … DESC can read this index as it is.
     index('tickets_for_sale_idx')
-      .on(table.createdAt.desc().nullsFirst(), table.id.desc().nullsFirst())
-      .where(sql`${table.orderId} is null`),
+      .on(table.createdAt.desc().nullsFirst(), table.id.desc().nullsFirst(), startKeyOf(table))
+      .where(forSale(table)),
     // Serves "my listings": a seller's tickets in any state, newest first.
     index('tickets_seller_idx').on(table.userId, table.createdAt.desc().nullsFirst()),
     // Serve the for-sale list sorted by price (and a price range): cheapest first, the id as tie-breaker.
-    index('tickets_for_sale_price_idx')
-      .on(table.price, table.id)
-      .where(sql`${table.orderId} is null`),
+    index('tickets_for_sale_price_idx').on(table.price, table.id, startKeyOf(table)).where(forSale(table)),
     // Serves the for-sale list sorted by date (and a date range): soonest first, tickets without a start
     // last. One expression keeps the order total, so the keyset is a plain row comparison on it, and "not
     // started yet" (`> now()`) is a range on this index too.
-    index('tickets_for_sale_date_idx')
-      .on(sql`coalesce(${table.startsAt}, 'infinity'::timestamptz)`, table.id)
-      .where(sql`${table.orderId} is null`),
+    index('tickets_for_sale_date_idx').on(startKeyOf(table), table.id).where(forSale(table)),
     check('tickets_starts_at_offset_check', sql`(${table.startsAt} is null) = (${table.startsAtOffset} is null)`),
     // Serves "my tickets": what a buyer bought, latest purchase first.
     index('tickets_buyer_idx')

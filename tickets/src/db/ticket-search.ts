@@ -82,10 +82,11 @@ export function ticketsForSaleQuery(db: Executor, { search, limit, after, now }:
     .from(tickets)
     .where(
       and(
+        // The for-sale indexes' predicate, each condition of it: the planner reads them only when it is implied.
         isNull(tickets.orderId),
-        // Withdrawn by its seller: never for sale again (few rows, filtered as the index is read).
+        isNull(tickets.soldAt),
         isNull(tickets.withdrawnAt),
-        // Not started yet, said so that the date index can read it as a range.
+        // Not started yet: a range on the date index, a condition on the start key the other indexes hold.
         sql`${startKey} > ${now}`,
         search.text === undefined ? undefined : matchesWords(search.text),
         search.minPrice === undefined ? undefined : gte(tickets.price, search.minPrice),

@@ -33,6 +33,7 @@ export async function updateTicket(
       | 'venue'
       | 'startsAt'
       | 'startsAtOffset'
+      | 'timeZone'
       | 'orderId'
       | 'soldAt'
       | 'buyerId'

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { requireAuth, signedInUser, validateRequest, type Outbox } from '@ticketing/common';
 import { createTicket } from '../tickets/create-ticket';
-import { priceField, startsAtField, ticketInput, titleField, venueField } from './validation';
+import { priceField, startsAtField, ticketInput, timeZoneField, titleField, venueField } from './validation';
 
 export function createTicketRouter(outbox: Outbox): Router {
   return Router().post(
@@ -11,6 +11,7 @@ export function createTicketRouter(outbox: Outbox): Router {
     priceField(),
     venueField(),
     startsAtField(),
+    timeZoneField(),
     validateRequest,
     async (req, res) => {
       const ticket = await createTicket(outbox, signedInUser(req).id, ticketInput(req));

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { requireAuth, requireUuidParam, signedInUser, validateRequest, type Outbox } from '@ticketing/common';
 import { editTicket } from '../tickets/edit-ticket';
-import { priceField, startsAtField, ticketInput, titleField, venueField } from './validation';
+import { priceField, startsAtField, ticketInput, timeZoneField, titleField, venueField } from './validation';
 
 export function updateTicketRouter(outbox: Outbox, { resalePriceCap }: { resalePriceCap: number }): Router {
   return Router().put(
@@ -12,6 +12,7 @@ export function updateTicketRouter(outbox: Outbox, { resalePriceCap }: { resaleP
     priceField(),
     venueField(),
     startsAtField(),
+    timeZoneField(),
     validateRequest,
     async (req, res) => {
       const ticket = await editTicket(outbox, signedInUser(req).id, req.params.id as string, ticketInput(req), {

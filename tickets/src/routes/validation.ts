@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { body, query } from 'express-validator';
 import { MAX_PRICE_CENTS, MIN_PRICE_CENTS, centsFromDecimal, decimalFromCents } from '@ticketing/common';
-import { parseEventStart } from '../tickets/event-start';
+import { canonicalTimeZone, parseEventStart } from '../tickets/event-start';
 import {
   TICKET_SORTS,
   cursorProblem,
@@ -72,15 +72,29 @@ export const startsAtField = () =>
     .custom((value: unknown) => (parseEventStart(value)?.at.getTime() ?? 0) > Date.now())
     .withMessage('Start must be in the future');
 
-/** The validated body of a create or edit: trimmed title and venue, price in cents, the start. */
+const TIME_ZONE_MESSAGE = 'Time zone must be an IANA time zone name, e.g. Europe/Paris';
+
+/** Optional, or null to remove it; when given, a zone `Intl` knows by its IANA name (`Europe/Paris`). */
+export const timeZoneField = () =>
+  body('timeZone')
+    .optional({ values: 'null' })
+    .custom((value: unknown) => canonicalTimeZone(value) !== undefined)
+    .withMessage(TIME_ZONE_MESSAGE);
+
+/** The validated body of a create or edit: trimmed title and venue, price in cents, the start, the zone. */
 export function ticketInput(req: Request): TicketInput {
   const price = priceInCents(req);
-  const { venue, startsAt } = req.body as { venue?: string | null; startsAt?: string | null };
+  const { venue, startsAt, timeZone } = req.body as {
+    venue?: string | null;
+    startsAt?: string | null;
+    timeZone?: string | null;
+  };
   return {
     title: req.body.title as string,
     price,
     venue,
     startsAt: startsAt === undefined || startsAt === null ? startsAt : parseEventStart(startsAt),
+    timeZone: timeZone === undefined || timeZone === null ? timeZone : canonicalTimeZone(timeZone),
   };
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventData, Outbox } from '@ticketing/common';
 import { tickets } from '../db/schema';
-import { formatEventStart, startColumns } from './event-start';
+import { formatEventStart, startColumns, startInZone } from './event-start';
 import { toTicketView, type TicketInput, type TicketView } from './ticket-view';
 
 /**
@@ -11,7 +11,9 @@ import { toTicketView, type TicketInput, type TicketView } from './ticket-view';
  */
 export async function createTicket(outbox: Outbox, sellerId: string, input: TicketInput): Promise<TicketView> {
   const id = randomUUID();
-  const { title, price, venue = null, startsAt = null } = input;
+  const { title, price, venue = null, timeZone = null } = input;
+  // On the venue's clock: at the zone's offset on that date, when the seller named the zone.
+  const startsAt = input.startsAt ? startInZone(input.startsAt, timeZone) : null;
   const created: EventData<'ticket.created'> = {
     id,
     title,
@@ -20,9 +22,10 @@ export async function createTicket(outbox: Outbox, sellerId: string, input: Tick
     orderId: null,
     venue,
     startsAt: startsAt && formatEventStart(startsAt),
+    timeZone,
     version: 0,
   };
-  const row = { id, title, price, venue, ...startColumns(startsAt), userId: sellerId, version: 0 };
+  const row = { id, title, price, venue, ...startColumns(startsAt), timeZone, userId: sellerId, version: 0 };
   const ticket = await outbox.insertWithEvents(tickets, row, [{ subject: 'ticket.created', data: created }]);
   return toTicketView(ticket);
 }

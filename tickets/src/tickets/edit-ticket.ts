@@ -2,7 +2,7 @@ import { ConflictError, ForbiddenError, NotFoundError, type Outbox } from '@tick
 import { findTicketById, updateTicket } from '../db/tickets';
 import type { Ticket } from '../db/schema';
 import { assertWithinResaleCap } from './resell-ticket';
-import { hasStarted, startColumns } from './event-start';
+import { hasStarted, startAndZoneChanges } from './event-start';
 import { toTicketPayload } from './ticket-payload';
 import { toTicketView, type TicketInput, type TicketView } from './ticket-view';
 
@@ -42,12 +42,12 @@ export async function editTicket(
     if (bought?.pricePaid == null) throw new Error(`resale ${ticket.id} lists a ticket with no price paid`);
     assertWithinResaleCap(input.price, bought.pricePaid, resalePriceCap);
   }
-  const { title, price, venue, startsAt } = input;
+  const { title, price, venue } = input;
   const changes = {
     title,
     price,
     ...(venue !== undefined && { venue }),
-    ...(startsAt !== undefined && startColumns(startsAt)),
+    ...startAndZoneChanges(ticket, input),
   };
   return outbox.transaction(async (tx, events) => {
     const updated = await updateTicket(tx, ticket.id, ticket.version, changes);

@@ -81,3 +81,61 @@ export function startOfRow(row: StartColumns): string | null {
 export function hasStarted(startsAt: Date | null, now: Date): boolean {
   return startsAt !== null && startsAt.getTime() <= now.getTime();
 }
+
+/** The longest zone name we take: the zone database's longest is 32 characters. */
+export const TIME_ZONE_MAX = 64;
+
+/**
+ * The zone database's spelling of an IANA time zone name (`europe/paris` → `Europe/Paris`), or undefined when it
+ * is not one. `Intl` is the judge (it throws on a zone it does not know); a name must start with a letter, so
+ * the UTC offsets that newer engines also accept (`+02:00`) are refused: an offset is not a venue's zone.
+ */
+export function canonicalTimeZone(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > TIME_ZONE_MAX || !/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(value)) {
+    return undefined;
+  }
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The UTC offset of `timeZone` at the instant `at`, in minutes east of UTC (Paris in December: 60). */
+export function zoneOffsetMinutes(timeZone: string, at: Date): number {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+    .formatToParts(at)
+    .find((part) => part.type === 'timeZoneName')?.value;
+  // "GMT+01:00", "GMT-05:30", or "GMT" for zero.
+  const match = /^GMT([+-])(\d{2}):(\d{2})$/.exec(name ?? '');
+  if (!match) return 0;
+  return (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3]));
+}
+
+/** The start on the venue's clock: the same instant, at `timeZone`'s offset then (unchanged without a zone). */
+export function startInZone(start: EventStart, timeZone: string | null): EventStart {
+  return timeZone === null ? start : { at: start.at, offsetMinutes: zoneOffsetMinutes(timeZone, start.at) };
+}
+
+/**
+ * The columns an edit writes for the start and the zone: what it gives (undefined: keep what the row holds), the
+ * start always at the zone's offset. Changing only the zone keeps the instant and moves the offset to the new
+ * zone's; changing only the start shows it at the kept zone's offset.
+ */
+export function startAndZoneChanges(
+  row: StartColumns & { timeZone: string | null },
+  input: { startsAt?: EventStart | null; timeZone?: string | null },
+): Partial<StartColumns & { timeZone: string | null }> {
+  if (input.startsAt === undefined && input.timeZone === undefined) return {};
+  const timeZone = input.timeZone === undefined ? row.timeZone : input.timeZone;
+  const start =
+    input.startsAt !== undefined
+      ? input.startsAt
+      : row.startsAt === null || row.startsAtOffset === null
+        ? null
+        : { at: row.startsAt, offsetMinutes: row.startsAtOffset };
+  return {
+    ...(input.timeZone !== undefined && { timeZone }),
+    ...startColumns(start && startInZone(start, timeZone)),
+  };
+}

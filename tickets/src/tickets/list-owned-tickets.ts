@@ -32,6 +32,7 @@ export async function listOwnedTickets(db: Executor, buyerId: string, resalePric
         title: ticket.title,
         venue: ticket.venue,
         startsAt: startOfRow(ticket),
+        timeZone: ticket.timeZone,
         pricePaid: decimalFromCents(ticket.pricePaid),
         maxResalePrice: decimalFromCents(maxResalePriceCents(ticket.pricePaid, resalePriceCap)),
         orderId: ticket.orderId,

@@ -59,10 +59,11 @@ export async function resellTicket(
           title: bought.title,
           price,
           userId: ownerId,
-          // The same event: where and when it takes place, at the offset its first seller gave.
+          // The same event: where and when it takes place, in its venue's zone, as its first seller gave them.
           venue: bought.venue,
           startsAt: bought.startsAt,
           startsAtOffset: bought.startsAtOffset,
+          timeZone: bought.timeZone,
           resaleOf: bought.id,
           version: 0,
         })

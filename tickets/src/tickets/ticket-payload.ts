@@ -15,6 +15,7 @@ export function toTicketPayload(ticket: Ticket): EventData<'ticket.updated'> {
     orderId: ticket.orderId,
     venue: ticket.venue,
     startsAt: startOfRow(ticket),
+    timeZone: ticket.timeZone,
     ...(ticket.withdrawnAt !== null && { withdrawn: true }),
     version: ticket.version,
   };

@@ -1,5 +1,5 @@
 import { decimalFromCents } from '@ticketing/common';
-import type { Ticket as ApiTicket } from '@ticketing/common/api';
+import type { Ticket as ApiTicket, TicketStatus } from '@ticketing/common/api';
 import type { Ticket } from '../db/schema';
 import { startOfRow, type EventStart } from './event-start';
 
@@ -16,6 +16,18 @@ export interface TicketInput {
   price: number;
   venue?: string | null;
   startsAt?: EventStart | null;
+  /** The venue's IANA zone, as the zone database spells it; the same undefined / null rule. */
+  timeZone?: string | null;
+}
+
+/**
+ * What anyone may know of who holds a ticket. Never the order's id: the views are public (and shared by the
+ * edge), and an order id is its buyer's to show. The events on the bus keep it: the services need it.
+ */
+export function statusOf(ticket: Pick<Ticket, 'orderId' | 'soldAt' | 'withdrawnAt'>): TicketStatus {
+  if (ticket.soldAt !== null) return 'sold';
+  if (ticket.withdrawnAt !== null) return 'withdrawn';
+  return ticket.orderId === null ? 'available' : 'reserved';
 }
 
 export function toTicketView(ticket: Ticket): TicketView {
@@ -24,10 +36,11 @@ export function toTicketView(ticket: Ticket): TicketView {
     title: ticket.title,
     price: decimalFromCents(ticket.price),
     userId: ticket.userId,
-    orderId: ticket.orderId,
+    status: statusOf(ticket),
     sold: ticket.soldAt !== null,
     venue: ticket.venue,
     startsAt: startOfRow(ticket),
+    timeZone: ticket.timeZone,
     resaleOf: ticket.resaleOf,
     withdrawn: ticket.withdrawnAt !== null,
     version: ticket.version,

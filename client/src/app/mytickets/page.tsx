@@ -45,7 +45,7 @@ export default async function MyTicketsPage() {
                 <p className="meta" style={{ margin: 0 }}>
                   {ticket.startsAt && (
                     <>
-                      <time dateTime={ticket.startsAt}>{formatEventStart(ticket.startsAt)}</time>
+                      <time dateTime={ticket.startsAt}>{formatEventStart(ticket.startsAt, ticket.timeZone)}</time>
                       {' · '}
                     </>
                   )}

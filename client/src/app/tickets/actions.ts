@@ -7,8 +7,8 @@ import { eventFieldsOf } from '@/lib/event-start';
 import { formText, nextAttempt, refusedFormState, type FormState } from '@/lib/form-state';
 import type { Order, Ticket } from '@ticketing/common/api';
 
-/** The API's fields, and the inputs the venue and start are typed in (`eventFieldsOf` makes them `startsAt`). */
-export type TicketField = 'title' | 'price' | 'venue' | 'startsAt' | 'startsAtLocal' | 'startsAtOffset';
+/** The API's fields, and the input the start is typed in (`eventFieldsOf` makes it `startsAt`). */
+export type TicketField = 'title' | 'price' | 'venue' | 'startsAt' | 'startsAtLocal' | 'timeZone';
 export type TicketFormState = FormState<TicketField> & {
   /** The last attempt saved the changes (editing only: a new listing goes to its page instead). */
   saved: boolean;
@@ -21,7 +21,7 @@ export interface ReserveState {
 }
 
 /** The fields the API names in its messages. */
-const FIELDS: readonly TicketField[] = ['title', 'price', 'venue', 'startsAt'];
+const FIELDS: readonly TicketField[] = ['title', 'price', 'venue', 'startsAt', 'timeZone'];
 
 /** The price stays the text typed: the API parses the decimal and is the one judge of the range. */
 function ticketValues(formData: FormData): Partial<Record<TicketField, string>> {
@@ -30,11 +30,11 @@ function ticketValues(formData: FormData): Partial<Record<TicketField, string>> 
     price: formText(formData, 'price').trim(),
     venue: formText(formData, 'venue'),
     startsAtLocal: formText(formData, 'startsAtLocal'),
-    startsAtOffset: formText(formData, 'startsAtOffset'),
+    timeZone: formText(formData, 'timeZone'),
   };
 }
 
-/** What the API is sent: the title and price as typed, the venue and the start as `eventFieldsOf` reads them. */
+/** What the API is sent: the title and price as typed, the venue, start and zone as `eventFieldsOf` reads them. */
 function ticketBody(formData: FormData, values: Partial<Record<TicketField, string>>) {
   return { title: values.title, price: values.price, ...eventFieldsOf(formData) };
 }

@@ -18,7 +18,11 @@ const INITIAL_STATE: TicketFormState = { ...initialFormState(), saved: false };
 
 type Props =
   | { mode: 'create'; ticket?: undefined; warning?: undefined }
-  | { mode: 'edit'; ticket: Pick<Ticket, 'id' | 'title' | 'price' | 'venue' | 'startsAt'>; warning?: string };
+  | {
+      mode: 'edit';
+      ticket: Pick<Ticket, 'id' | 'title' | 'price' | 'venue' | 'startsAt' | 'timeZone'>;
+      warning?: string;
+    };
 
 /** "$20.5" → "20.50" for the input; the API accepts the decimal as a string and validates it. */
 function priceForInput(price: number): string {
@@ -93,7 +97,11 @@ export function TicketForm({ mode, ticket, warning }: Props) {
       <EventFields
         idPrefix={idPrefix}
         values={values}
-        errors={{ venue: state.fieldErrors.venue, startsAt: state.fieldErrors.startsAt }}
+        errors={{
+          venue: state.fieldErrors.venue,
+          startsAt: state.fieldErrors.startsAt,
+          timeZone: state.fieldErrors.timeZone,
+        }}
       />
       <div className="button-row">
         <button type="submit" className="button button-primary" disabled={pending}>

@@ -38,7 +38,9 @@ export function LiveTicket({ rendered }: { rendered: Ticket }) {
         </p>
         {(ticket.startsAt || ticket.venue) && (
           <p className="event" data-testid="ticket-event">
-            {ticket.startsAt && <time dateTime={ticket.startsAt}>{formatEventStart(ticket.startsAt)}</time>}
+            {ticket.startsAt && (
+              <time dateTime={ticket.startsAt}>{formatEventStart(ticket.startsAt, ticket.timeZone)}</time>
+            )}
             {ticket.startsAt && ticket.venue && ' · '}
             {ticket.venue}
           </p>

@@ -16,7 +16,7 @@ export function SellerEdit({
   ticket,
   state,
 }: {
-  ticket: Pick<Ticket, 'id' | 'title' | 'price' | 'userId' | 'venue' | 'startsAt'>;
+  ticket: Pick<Ticket, 'id' | 'title' | 'price' | 'userId' | 'venue' | 'startsAt' | 'timeZone'>;
   state: TicketState;
 }) {
   // Sold, or its event has begun: nothing is left to edit (the API refuses it with a 409).

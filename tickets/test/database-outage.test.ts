@@ -91,8 +91,10 @@ describe('the tickets database goes away, with the listeners wired to the readin
 
     await waitFor(async () => {
       const response = await request(context.app).get(`/api/tickets/${ticket.id}`).expect(200);
-      expect(response.body).toMatchObject({ orderId, version: 1 });
+      expect(response.body).toMatchObject({ status: 'reserved', version: 1 });
     });
+    const [row] = await context.database.db.select().from(schema.tickets).where(eq(schema.tickets.id, ticket.id));
+    expect(row?.orderId).toBe(orderId);
     expect(paused.bus.pausedConsumers()).toEqual([]);
     expect(dead.received).toEqual([]);
     dead.stop();

@@ -41,5 +41,8 @@ void runService(logger, async (lifecycle) => {
   const rateLimits = await SharedRateLimits.startFor(lifecycle, config, logger);
 
   const readiness = probeReadiness({ database, bus });
-  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, rateLimits }), config.PORT);
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, rateLimits }), {
+    host: config.HOST,
+    port: config.PORT,
+  });
 });

@@ -55,5 +55,5 @@ void runService(logger, async (lifecycle) => {
   lifecycle.onStop('listeners', () => listeners.stop());
 
   const readiness = probeReadiness({ bus, checks: { redis: () => isRedisReachable(redis) } });
-  await lifecycle.listen(buildApp({ logger, readiness }), config.PORT);
+  await lifecycle.listen(buildApp({ logger, readiness }), { host: config.HOST, port: config.PORT });
 });

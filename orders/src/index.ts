@@ -74,7 +74,10 @@ void runService(logger, async (lifecycle) => {
   const feed = startOrderFeed(bus, liveOrders, logger);
 
   const readiness = probeReadiness({ database, bus });
-  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, rateLimits, liveOrders }), config.PORT);
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, rateLimits, liveOrders }), {
+    host: config.HOST,
+    port: config.PORT,
+  });
   // Registered after the server, so stopped before it: open streams would hold its close() for ever.
   lifecycle.onStop('live streams', async () => {
     feed.stop();

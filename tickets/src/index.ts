@@ -49,7 +49,10 @@ void runService(logger, async (lifecycle) => {
   const feed = startTicketFeed(bus, liveTickets, logger);
 
   const readiness = probeReadiness({ database, bus });
-  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, liveTickets }), config.PORT);
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, liveTickets }), {
+    host: config.HOST,
+    port: config.PORT,
+  });
   // Registered after the server, so stopped before it: open streams would hold its close() for ever.
   // Browsers reconnect to another replica.
   lifecycle.onStop('live streams', async () => {

@@ -61,8 +61,8 @@ void runService(logger, async (lifecycle) => {
   lifecycle.onStop('session version mirror', () => mirrorSync.stop());
 
   const readiness = probeReadiness({ database, bus });
-  await lifecycle.listen(
-    buildApp({ config, outbox, logger, readiness, sessionVersions, sessionMirror, rateLimits }),
-    config.PORT,
-  );
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, sessionVersions, sessionMirror, rateLimits }), {
+    host: config.HOST,
+    port: config.PORT,
+  });
 });

@@ -29,6 +29,7 @@ async function startNotes(options: { maxStreams?: number } = {}) {
       return found;
     },
     maxStreams: options.maxStreams ?? 1_000,
+    maxStreamsPerAddress: 1_000,
     heartbeatMs: 60_000,
     logger: createTestLogger(),
   });

@@ -34,6 +34,8 @@ const AUTH_LIMIT = 40;
 const ORDER_LIMIT = 30;
 const PAYMENT_LIMIT = 10;
 const ACCOUNT_UPDATE_LIMIT = 5;
+/** Live streams one address may hold in a process: every visitor of this file is the gateway's 127.0.0.1. */
+const STREAM_SHARE = 3;
 
 const context = useTestStack({
   services: ['auth', 'tickets', 'orders', 'payments', 'expiration', 'client'],
@@ -42,6 +44,7 @@ const context = useTestStack({
     ORDER_RATE_LIMIT_PER_MINUTE: String(ORDER_LIMIT),
     PAYMENT_RATE_LIMIT_PER_MINUTE: String(PAYMENT_LIMIT),
     ACCOUNT_UPDATE_RATE_LIMIT_PER_MINUTE: String(ACCOUNT_UPDATE_LIMIT),
+    SSE_MAX_CLIENTS_PER_ADDRESS: String(STREAM_SHARE),
   },
 });
 
@@ -465,6 +468,36 @@ describe('live updates', () => {
     expect((await visitor().openStream(`/api/orders/${order.id}/stream`)).status).toBe(401);
     expect((await (await signUp('stream-stranger')).openStream(`/api/orders/${order.id}/stream`)).status).toBe(403);
     expect((await buyer.openStream(`/api/orders/${randomUUID()}/stream`)).status).toBe(404);
+  });
+
+  it("when one address holds its share of a service's streams, then its next is refused 429 with Retry-After, on every stream route", async () => {
+    const seller = await signUp('share-seller');
+    const buyer = await signUp('share-buyer');
+    const ticket = await listTicket(seller);
+    const order = await buyTicket(buyer, await listTicket(seller));
+    const held: { close(): void }[] = [];
+    /** Opens `path` until it is refused (streams other tests just closed may still count a moment). */
+    const openUntilRefused = async (client: ContractClient, path: string) => {
+      for (;;) {
+        const stream = await client.openStream(path);
+        if (stream.status !== 200) return stream;
+        held.push(stream);
+        expect(held.length).toBeLessThanOrEqual(2 * STREAM_SHARE);
+      }
+    };
+    try {
+      const refused = await openUntilRefused(visitor(), `/api/tickets/${ticket.id}/stream`);
+      expect([refused.status, refused.headers['retry-after'], JSON.parse(refused.text())]).toEqual([
+        429,
+        '5',
+        { errors: [{ message: 'Too many live updates are open from your address; close some or try again shortly' }] },
+      ]);
+      // The share is the address's in the whole service: a stream of several tickets too.
+      expect((await visitor().openStream(`/api/tickets/stream?ids=${ticket.id}`)).status).toBe(429);
+      expect((await openUntilRefused(buyer, `/api/orders/${order.id}/stream`)).status).toBe(429);
+    } finally {
+      for (const stream of held) stream.close();
+    }
   });
 });
 

@@ -56,5 +56,5 @@ void runService(logger, async (lifecycle) => {
   const listeners = await startListeners(bus, expirationListeners(queue), { readiness });
   lifecycle.onStop('listeners', () => listeners.stop());
 
-  await lifecycle.listen(buildApp({ logger, readiness }), config.PORT);
+  await lifecycle.listen(buildApp({ logger, readiness }), { host: config.HOST, port: config.PORT });
 });

@@ -36,6 +36,8 @@ RUN npx tsc -b orders
 # seeds a writable /work (an emptyDir, so the root filesystem stays read-only), recompiles what skaffold syncs
 # there and restarts the service on each change.
 FROM build AS dev
+# As the runtime stage: every interface, not a laptop's 127.0.0.1.
+ENV HOST=0.0.0.0
 COPY infra/docker/dev-watch.sh /usr/local/lib/dev-watch.sh
 USER node
 EXPOSE 3003
@@ -45,7 +47,9 @@ FROM manifests AS prod-deps
 RUN npm ci --omit=dev --workspace orders
 
 FROM node:24-bookworm-slim AS runtime
-ENV NODE_ENV=production
+# HOST: its default is 127.0.0.1 (a laptop, behind the local gateway); in a container it must listen on every
+# interface, for the probes and its Service (the Deployment sets it too).
+ENV NODE_ENV=production HOST=0.0.0.0
 WORKDIR /app
 COPY --from=prod-deps /app ./
 COPY --from=build /app/common/dist common/dist

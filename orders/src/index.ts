@@ -81,10 +81,10 @@ void runService(logger, async (lifecycle) => {
   // cookie works here at most that long); believed as last known while Redis is away.
   const sessionVersions = await SessionVersions.startFor(lifecycle, config, logger);
 
-  await lifecycle.listen(
-    buildApp({ config, outbox, logger, readiness, sessionVersions, rateLimits, liveOrders }),
-    config.PORT,
-  );
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, sessionVersions, rateLimits, liveOrders }), {
+    host: config.HOST,
+    port: config.PORT,
+  });
   // Registered after the server, so stopped before it: open streams would hold its close() for ever.
   lifecycle.onStop('live streams', async () => {
     feed.stop();

@@ -68,8 +68,8 @@ void runService(logger, async (lifecycle) => {
   // cookie works here at most that long); believed as last known while Redis is away.
   const sessionVersions = await SessionVersions.startFor(lifecycle, config, logger);
 
-  await lifecycle.listen(
-    buildApp({ config, outbox, stripe, logger, readiness, sessionVersions, rateLimits }),
-    config.PORT,
-  );
+  await lifecycle.listen(buildApp({ config, outbox, stripe, logger, readiness, sessionVersions, rateLimits }), {
+    host: config.HOST,
+    port: config.PORT,
+  });
 });

@@ -1,4 +1,4 @@
-import { sessionSettings } from '@ticketing/common';
+import { liveStreamSettings, sessionSettings } from '@ticketing/common';
 import { ConfigError } from '@ticketing/common';
 import { loadTicketsConfig } from '../src/config';
 
@@ -22,6 +22,33 @@ describe('tickets configuration', () => {
     expect(config).toMatchObject({ PORT: 3002, SESSION_TTL_SECONDS: 86_400, NODE_ENV: 'development' });
     expect(sessionSettings(config).cookieSecure).toBe(false);
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('when the live stream limits are unset, then each address gets a twentieth of the streams, and each stream and the process a bounded buffer', () => {
+    expect(liveStreamSettings(loadTicketsConfig(valid))).toMatchObject({
+      maxStreams: 2_000,
+      maxStreamsPerAddress: 100,
+      maxBufferedBytesPerStream: 64 * 1024,
+      maxBufferedBytes: 16 * 1024 * 1024,
+    });
+    expect(liveStreamSettings(loadTicketsConfig({ ...valid, SSE_MAX_CLIENTS: '10' })).maxStreamsPerAddress).toBe(1);
+    expect(
+      liveStreamSettings(
+        loadTicketsConfig({
+          ...valid,
+          SSE_MAX_CLIENTS_PER_ADDRESS: '7',
+          SSE_MAX_BUFFER_KB_PER_STREAM: '32',
+          SSE_MAX_BUFFER_MB: '8',
+        }),
+      ),
+    ).toMatchObject({
+      maxStreamsPerAddress: 7,
+      maxBufferedBytesPerStream: 32 * 1024,
+      maxBufferedBytes: 8 * 1024 * 1024,
+    });
+    expect(() => loadTicketsConfig({ ...valid, SSE_MAX_CLIENTS_PER_ADDRESS: '0' })).toThrow(
+      /SSE_MAX_CLIENTS_PER_ADDRESS is invalid/,
+    );
   });
 
   it('when running in production, then cookies are Secure unless COOKIE_SECURE says otherwise', () => {

@@ -244,7 +244,12 @@ describe('GET /api/tickets/stream?ids=', () => {
 describe('bounds', () => {
   let small: Served;
   beforeAll(async () => {
-    const built = buildTestApp(database, { SSE_MAX_CLIENTS: '2', HTTP_MAX_IN_FLIGHT: '1' });
+    // Every stream here comes from 127.0.0.1: its share is the whole process, unless a test names others.
+    const built = buildTestApp(database, {
+      SSE_MAX_CLIENTS: '2',
+      SSE_MAX_CLIENTS_PER_ADDRESS: '2',
+      HTTP_MAX_IN_FLIGHT: '1',
+    });
     small = await serve(built.app, built.liveTickets);
   });
   afterAll(() => small.close());
@@ -273,6 +278,37 @@ describe('bounds', () => {
     const started = Date.now();
     await request(small.url('')).get(`/api/tickets/${ticket.id}`).expect(200);
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('each address its share', () => {
+  let shared: Served;
+  beforeAll(async () => {
+    const built = buildTestApp(database, { SSE_MAX_CLIENTS: '10', SSE_MAX_CLIENTS_PER_ADDRESS: '1' });
+    shared = await serve(built.app, built.liveTickets);
+  });
+  afterAll(() => shared.close());
+
+  it('when one client address holds its share of the streams, then its next is answered 429 with Retry-After; another address still gets one', async () => {
+    const ticket = await createTicket(shared.app);
+    const path = `/api/tickets/${ticket.id}/stream`;
+    // As the edge names each client (one trusted hop): curl's Accept, as anyone may send.
+    const from = (address: string) => ({ 'x-forwarded-for': address, accept: '*/*' });
+    const first = await open(shared, path, from('198.51.100.7'));
+    expect(first.status).toBe(200);
+
+    const refused = await request(shared.app).get(path).set(from('198.51.100.7')).expect(429);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.body).toEqual({
+      errors: [{ message: 'Too many live updates are open from your address; close some or try again shortly' }],
+    });
+    // Another page of the same address, a stream of several tickets: the same share.
+    await request(shared.app).get(`/api/tickets/stream?ids=${ticket.id}`).set(from('198.51.100.7')).expect(429);
+
+    expect((await open(shared, path, from('203.0.113.20'))).status).toBe(200);
+    first.close();
+    await waitFor(() => expect(shared.liveTickets.streamCount).toBe(1));
+    expect((await open(shared, path, from('198.51.100.7'))).status).toBe(200);
   });
 });
 

@@ -255,8 +255,11 @@ export interface paths {
      *     version. A browser reconnecting with `Last-Event-ID` at the current version is sent nothing it has;
      *     otherwise it gets the ticket at once. The stream starts with `retry:` (2 to 4 s) and is sent a
      *     `: keep-alive` comment every 15 s. A service holds a bounded number of streams (`SSE_MAX_CLIENTS`):
-     *     past it, and while its database is unreachable, a new stream is answered 503 before any event. Open
-     *     streams end when the service stops; browsers reconnect. Anyone may watch.
+     *     past it, and while its database is unreachable, a new stream is answered 503 before any event. One
+     *     client address holds at most its share of them (`SSE_MAX_CLIENTS_PER_ADDRESS`): past it, 429. A
+     *     client that does not read what it is sent is closed once it has too much unsent (`EventSource`
+     *     reconnects and gets the snapshot). Open streams end when the service stops; browsers reconnect.
+     *     Anyone may watch.
      */
     get: operations['streamTicket'];
     put?: never;
@@ -758,6 +761,21 @@ export interface components {
         'application/json': components['schemas']['ErrorEnvelope'];
       };
     };
+    /**
+     * @description The client's address holds its share of this service's live streams already
+     *     (`SSE_MAX_CLIENTS_PER_ADDRESS`, by default a twentieth of `SSE_MAX_CLIENTS`): close one, or try again after
+     *     `Retry-After` seconds. 429 rather than 503: the limit is this client's, and other clients still get
+     *     streams.
+     */
+    TooManyStreams: {
+      headers: {
+        'Retry-After': components['headers']['RetryAfter'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['ErrorEnvelope'];
+      };
+    };
     /** @description Too many attempts this minute; try again after `Retry-After` seconds. */
     TooManyRequests: {
       headers: {
@@ -1238,6 +1256,7 @@ export interface operations {
       200: components['responses']['TicketEvents'];
       400: components['responses']['BadRequest'];
       413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyStreams'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
     };
@@ -1392,6 +1411,7 @@ export interface operations {
       400: components['responses']['BadRequest'];
       404: components['responses']['NotFound'];
       413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyStreams'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
     };
@@ -1746,6 +1766,7 @@ export interface operations {
       };
       404: components['responses']['NotFound'];
       413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyStreams'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
     };

@@ -44,6 +44,12 @@ export function serviceEnvironment(defaultPort: number) {
   return z.object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: port(defaultPort),
+    /**
+     * The address it listens on: 127.0.0.1 on a laptop, behind the local gateway, so that nothing else on the
+     * network reaches it (its /metrics, or a forged X-Forwarded-For that only the edge may set). A pod must
+     * listen on every interface for its probes and its Service: the images and the manifests set 0.0.0.0.
+     */
+    HOST: z.string().trim().min(1).default('127.0.0.1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
     /**

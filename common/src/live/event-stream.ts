@@ -1,12 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { leaveAdmission } from '../http/admission';
-
-/**
- * Bytes a stream may have queued for a client that does not read them (a stalled phone, a dead link that
- * TCP has not noticed yet) before it is dropped. Dropped, a live browser reconnects and gets a snapshot;
- * kept, ten thousand stalled clients would hold every change in memory.
- */
-export const MAX_UNSENT_BYTES = 256 * 1024;
+import type { BufferedStream, StreamBuffers } from './stream-buffers';
 
 /** One event of a stream: `event:` name, optional `id:`, and `data:` (JSON on one line). */
 export interface StreamEvent {
@@ -20,13 +14,21 @@ export interface StreamEvent {
  * One `text/event-stream` response (server-sent events, as `EventSource` reads them). Opening it sends the
  * headers at once, with what every proxy on the way needs to pass it through as it comes: no caching
  * (`no-store`), no buffering (`X-Accel-Buffering: no`, which nginx honours per response), and gives the
- * request's admission slot back (see {@link leaveAdmission}).
+ * request's admission slot back (see {@link leaveAdmission}). What its client has not read counts against
+ * the process's {@link StreamBuffers}: too much, and the stream is dropped.
  */
-export class EventStream {
-  private constructor(private readonly res: ServerResponse) {}
+export class EventStream implements BufferedStream {
+  private constructor(
+    private readonly res: ServerResponse,
+    private readonly buffers: StreamBuffers,
+  ) {}
 
   /** Sends the headers and the reconnection delay the browser should use (`retry:`). */
-  static open(req: IncomingMessage, res: ServerResponse, { retryMs }: { retryMs: number }): EventStream {
+  static open(
+    req: IncomingMessage,
+    res: ServerResponse,
+    { retryMs, buffers }: { retryMs: number; buffers: StreamBuffers },
+  ): EventStream {
     res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
@@ -36,7 +38,9 @@ export class EventStream {
     // TCP keepalives let the kernel notice a peer that vanished without a word, where no write is pending.
     req.socket.setKeepAlive(true, 30_000);
     res.flushHeaders();
-    const stream = new EventStream(res);
+    const stream = new EventStream(res, buffers);
+    res.on('drain', () => buffers.drained(stream));
+    res.once('close', () => buffers.forget(stream));
     stream.write(`retry: ${Math.round(retryMs)}\n\n`);
     leaveAdmission(res);
     return stream;
@@ -47,10 +51,15 @@ export class EventStream {
     return this.res.destroyed || this.res.writableEnded;
   }
 
-  send(event: StreamEvent): void {
-    const id = event.id === undefined ? '' : `id: ${event.id}\n`;
-    // JSON.stringify escapes line breaks inside strings, so the data is always one `data:` line.
-    this.write(`event: ${event.name}\n${id}data: ${JSON.stringify(event.data)}\n\n`);
+  /** Bytes written that the client's socket has not taken yet (the response's buffer and the socket's). */
+  get unsentBytes(): number {
+    return this.res.writableLength;
+  }
+
+  /** Sends `events` in one write: a snapshot counts against the bound as one piece, never cut in the middle. */
+  send(...events: StreamEvent[]): void {
+    if (events.length === 0) return;
+    this.write(events.map(formatEvent).join(''));
   }
 
   /** A comment line: EventSource ignores it, proxies see traffic. */
@@ -62,12 +71,20 @@ export class EventStream {
     if (!this.closed) this.res.end();
   }
 
-  private write(chunk: string): void {
-    if (this.closed) return;
-    if (this.res.writableLength > MAX_UNSENT_BYTES) {
-      this.res.destroy();
-      return;
-    }
-    this.res.write(chunk);
+  /** Ends the response at once, unsent bytes and all: the browser reconnects and gets a snapshot. */
+  drop(): void {
+    this.res.destroy();
   }
+
+  private write(chunk: string): void {
+    if (this.closed || !this.buffers.admits(this)) return;
+    this.res.write(chunk);
+    this.buffers.wrote(this);
+  }
+}
+
+function formatEvent(event: StreamEvent): string {
+  const id = event.id === undefined ? '' : `id: ${event.id}\n`;
+  // JSON.stringify escapes line breaks inside strings, so the data is always one `data:` line.
+  return `event: ${event.name}\n${id}data: ${JSON.stringify(event.data)}\n\n`;
 }

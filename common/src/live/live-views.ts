@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { ServiceUnavailableError } from '../errors';
+import { ServiceUnavailableError, TooManyRequestsError } from '../errors';
 import { EventStream } from './event-stream';
+import { DEFAULT_PROCESS_STREAM_BUFFER_MB, DEFAULT_STREAM_BUFFER_KB } from './live-stream-config';
+import { StreamBuffers } from './stream-buffers';
 
 /** What a live view must carry: its id, and the version its owner bumps on every change. */
 export interface LiveView {
@@ -16,6 +18,18 @@ export interface LiveViewsOptions<V extends LiveView> {
   load(ids: readonly string[]): Promise<V[]>;
   /** Streams open at once, at most; the next one is refused with 503 (SSE_MAX_CLIENTS). */
   maxStreams: number;
+  /**
+   * Streams one client address holds at once, at most; its next one is refused with 429
+   * (SSE_MAX_CLIENTS_PER_ADDRESS). The address is Express's `req.ip`, as seen through `trust proxy`.
+   */
+  maxStreamsPerAddress: number;
+  /**
+   * Unsent bytes a stream may hold: with more when its next write is due, it is dropped
+   * (SSE_MAX_BUFFER_KB_PER_STREAM; default 64 KiB).
+   */
+  maxBufferedBytesPerStream?: number;
+  /** Unsent bytes of all the streams together; past it, the slowest readers are dropped first (SSE_MAX_BUFFER_MB; default 16 MiB). */
+  maxBufferedBytes?: number;
   /** How often an idle stream is sent a comment (SSE_HEARTBEAT_SECONDS). */
   heartbeatMs: number;
   logger: Logger;
@@ -33,6 +47,11 @@ export interface ServeOptions<V extends LiveView> {
   ids: readonly string[];
   /** Throws to refuse the stream (404 for an unknown id, 403 for someone else's order) with the envelope. */
   check?(views: ReadonlyMap<string, V>): void;
+}
+
+/** The client's address as Express sees it through `trust proxy` (`req.ip`), else the socket's peer. */
+function clientAddressOf(req: IncomingMessage): string {
+  return (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
 const DEFAULT_RETRY_MS = 2_000;
@@ -72,6 +91,10 @@ interface Watched<V extends LiveView> {
 export class LiveViews<V extends LiveView> {
   private readonly watched = new Map<string, Watched<V>>();
   private readonly streams = new Set<LiveStream<V>>();
+  /** Streams open or opening, per client address: each address gets its share of `maxStreams`. */
+  private readonly streamsByAddress = new Map<string, number>();
+  /** What this process holds for clients that have not read it, bounded per stream and in all. */
+  private readonly buffers: StreamBuffers;
   private readonly due = new Set<string>();
   private readonly retrying = new Set<string>();
   private readonly heartbeat: NodeJS.Timeout;
@@ -83,6 +106,13 @@ export class LiveViews<V extends LiveView> {
   private closed = false;
 
   constructor(private readonly options: LiveViewsOptions<V>) {
+    this.buffers = new StreamBuffers(
+      {
+        maxBytesPerStream: options.maxBufferedBytesPerStream ?? DEFAULT_STREAM_BUFFER_KB * 1024,
+        maxBytesPerProcess: options.maxBufferedBytes ?? DEFAULT_PROCESS_STREAM_BUFFER_MB * 1024 * 1024,
+      },
+      options.logger,
+    );
     this.heartbeat = setInterval(() => {
       for (const stream of this.streams) stream.beat();
     }, options.heartbeatMs);
@@ -94,18 +124,27 @@ export class LiveViews<V extends LiveView> {
     return this.streams.size;
   }
 
+  /**
+   * Bytes this process holds for its streams' clients that have not read them yet, as last counted (at most
+   * an overstatement): bounded by `maxBufferedBytes`.
+   */
+  get unsentBytes(): number {
+    return this.buffers.countedBytes;
+  }
+
   /** Ids watched by at least one stream of this process. */
   watchedIds(): string[] {
     return [...this.watched.keys()];
   }
 
   /**
-   * Serves a stream of `ids` on this request: 503 when the process holds its most streams already, the
-   * snapshot read and `check` passed (its errors answer with the envelope, headers not sent yet), then the
-   * stream, open until the client goes or the process stops.
+   * Serves a stream of `ids` on this request: 503 when the process holds its most streams already, 429 when
+   * its client's address holds its share of them, the snapshot read and `check` passed (its errors answer with
+   * the envelope, headers not sent yet), then the stream, open until the client goes (or reads too slowly:
+   * see {@link StreamBuffers}) or the process stops.
    */
   async serve(req: IncomingMessage, res: ServerResponse, { ids, check }: ServeOptions<V>): Promise<void> {
-    const stream = this.watch(ids);
+    const stream = this.watch(ids, clientAddressOf(req));
     res.once('close', () => stream.cancel());
     let views: ReadonlyMap<string, V>;
     try {
@@ -127,6 +166,7 @@ export class LiveViews<V extends LiveView> {
     const lastEventId = req.headers['last-event-id'];
     stream.open(req, res, {
       retryMs: this.retryHint(),
+      buffers: this.buffers,
       lastEventId: typeof lastEventId === 'string' ? lastEventId : undefined,
     });
   }
@@ -152,8 +192,11 @@ export class LiveViews<V extends LiveView> {
     for (const stream of [...this.streams]) stream.cancel();
   }
 
-  /** Starts watching `ids` for a new stream; 503 when full or closing. */
-  watch(ids: readonly string[]): LiveStream<V> {
+  /**
+   * Starts watching `ids` for a new stream of a client at `address`; 503 when the process is full or closing,
+   * 429 when that address holds its share of the streams.
+   */
+  watch(ids: readonly string[], address = ''): LiveStream<V> {
     if (this.closed) throw new ServiceUnavailableError('The service is restarting; please reconnect', 1);
     if (this.streams.size >= this.options.maxStreams) {
       throw new ServiceUnavailableError(
@@ -161,9 +204,18 @@ export class LiveViews<V extends LiveView> {
         FULL_RETRY_AFTER_SECONDS,
       );
     }
+    const fromAddress = this.streamsByAddress.get(address) ?? 0;
+    if (fromAddress >= this.options.maxStreamsPerAddress) {
+      // 429, not 503: the limit is this client's own share, not the service's; other clients still get streams.
+      throw new TooManyRequestsError(
+        'Too many live updates are open from your address; close some or try again shortly',
+        FULL_RETRY_AFTER_SECONDS,
+      );
+    }
     const unique = [...new Set(ids)];
-    const stream = new LiveStream<V>(this, this.options.eventName, unique, this.loadsStarted);
+    const stream = new LiveStream<V>(this, this.options.eventName, unique, this.loadsStarted, address);
     this.streams.add(stream);
+    this.streamsByAddress.set(address, fromAddress + 1);
     for (const id of unique) {
       let entry = this.watched.get(id);
       if (!entry) {
@@ -179,6 +231,9 @@ export class LiveViews<V extends LiveView> {
   /** @internal A stream ended: forget it, and the ids nobody watches any more. */
   release(stream: LiveStream<V>): void {
     if (!this.streams.delete(stream)) return;
+    const fromAddress = (this.streamsByAddress.get(stream.address) ?? 1) - 1;
+    if (fromAddress > 0) this.streamsByAddress.set(stream.address, fromAddress);
+    else this.streamsByAddress.delete(stream.address);
     for (const id of stream.ids) {
       const entry = this.watched.get(id);
       if (!entry) continue;
@@ -318,6 +373,8 @@ export class LiveStream<V extends LiveView> {
     readonly ids: readonly string[],
     /** Loads started before this stream watched: those may have read a view before a change it must see. */
     private readonly loadsStartedBefore: number,
+    /** Its client's address: what its share of the streams is counted by. */
+    readonly address: string,
   ) {
     this.readiness = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
@@ -336,7 +393,11 @@ export class LiveStream<V extends LiveView> {
    * Sends the headers and the snapshot: every view it has, except (for a stream of one view) the version the
    * browser says it has already (`Last-Event-ID`). Then each newer version as it is read.
    */
-  open(req: IncomingMessage, res: ServerResponse, options: { retryMs: number; lastEventId?: string }): void {
+  open(
+    req: IncomingMessage,
+    res: ServerResponse,
+    options: { retryMs: number; buffers: StreamBuffers; lastEventId?: string },
+  ): void {
     if (this.done) return;
     const [only] = this.ids;
     if (this.ids.length === 1 && only !== undefined && options.lastEventId !== undefined) {
@@ -344,8 +405,9 @@ export class LiveStream<V extends LiveView> {
       // Only the version it has exactly: an id from elsewhere (or the future) gets the snapshot.
       if (view && options.lastEventId === String(view.version)) this.sent.set(only, view.version);
     }
-    this.stream = EventStream.open(req, res, { retryMs: options.retryMs });
-    for (const [id, view] of this.views) this.write(id, view);
+    this.stream = EventStream.open(req, res, { retryMs: options.retryMs, buffers: options.buffers });
+    // The snapshot in one write: counted against the stream's bound as a whole, never cut in the middle.
+    this.write([...this.views.values()]);
   }
 
   /** Stops watching and ends the response, if any. Safe to call more than once. */
@@ -362,7 +424,7 @@ export class LiveStream<V extends LiveView> {
     if (this.done) return;
     if (view && view.version > (this.views.get(id)?.version ?? -1)) {
       this.views.set(id, view);
-      if (this.stream) this.write(id, view);
+      if (this.stream) this.write([view]);
     }
     if (generation > this.loadsStartedBefore) this.settled.add(id);
     if (!this.stream && this.ids.every((watched) => this.settled.has(watched))) this.resolveReady(this.views);
@@ -383,15 +445,19 @@ export class LiveStream<V extends LiveView> {
     this.stream.comment('keep-alive');
   }
 
-  private write(id: string, view: V): void {
-    if (!this.stream || view.version <= (this.sent.get(id) ?? -1)) return;
-    this.sent.set(id, view.version);
-    this.stream.send({
-      name: this.eventName,
-      // A stream of several views has no one position to resume from: it reconnects to a fresh snapshot.
-      id: this.ids.length === 1 ? String(view.version) : undefined,
-      data: view,
-    });
+  /** Sends those of `views` newer than what this stream has sent, in one write. */
+  private write(views: readonly V[]): void {
+    if (!this.stream) return;
+    const newer = views.filter((view) => view.version > (this.sent.get(view.id) ?? -1));
+    for (const view of newer) this.sent.set(view.id, view.version);
+    this.stream.send(
+      ...newer.map((view) => ({
+        name: this.eventName,
+        // A stream of several views has no one position to resume from: it reconnects to a fresh snapshot.
+        id: this.ids.length === 1 ? String(view.version) : undefined,
+        data: view,
+      })),
+    );
     if (this.stream.closed) this.cancel();
   }
 }

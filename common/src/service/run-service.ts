@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 
@@ -9,8 +10,31 @@ const SHUTDOWN_GRACE_MS = 20_000;
 export interface ServiceLifecycle {
   /** Closes `resource` on shutdown (last registered, first closed). */
   onStop(name: string, stop: () => Promise<void>): void;
-  /** Listens on `port`; on shutdown stops accepting and waits for requests in flight. */
-  listen(app: Express, port: number): Promise<Server>;
+  /** Listens on `host`:`port` (HOST, PORT); on shutdown stops accepting and waits for requests in flight. */
+  listen(app: Express, address: ListenAddress): Promise<Server>;
+}
+
+/** Where a service listens: its config's HOST and PORT. */
+export interface ListenAddress {
+  /** 127.0.0.1 on a laptop (loopback only); 0.0.0.0 in a pod. */
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+}
+
+/**
+ * Listens on `host`:`port` with the timeouts every service needs, and resolves once it does. Only `host`
+ * answers: on 127.0.0.1, nothing from another machine reaches the service.
+ */
+export function listenHttp(app: Express, { host, port }: ListenAddress): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    // Longer than the proxies' idle timeouts (ingress-nginx keeps upstream sockets 60 s, the local
+    // gateway drops them before this hint runs out): the proxy, never the service, closes an idle socket,
+    // so a request is never sent on a socket the service is closing (ECONNRESET, a 502).
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+  });
 }
 
 /**
@@ -38,28 +62,19 @@ export async function runService(logger: Logger, start: (lifecycle: ServiceLifec
     onStop(name, stop) {
       stops.push({ name, stop });
     },
-    listen(app, port) {
-      return new Promise((resolve, reject) => {
-        const server = app.listen(port, (error?: Error) => {
-          if (error) return reject(error);
-          logger.info({ port }, 'listening');
-          resolve(server);
-        });
-        // Longer than the proxies' idle timeouts (ingress-nginx keeps upstream sockets 60 s, the local
-        // gateway drops them before this hint runs out): the proxy, never the service, closes an idle socket,
-        // so a request is never sent on a socket the service is closing (ECONNRESET, a 502).
-        server.keepAliveTimeout = 65_000;
-        server.headersTimeout = 66_000;
-        stops.push({
-          name: 'http',
-          stop: () =>
-            new Promise<void>((done) => {
-              server.close(() => done());
-              // Keep-alive sockets would hold close() open until their timeout.
-              server.closeIdleConnections();
-            }),
-        });
+    async listen(app, address) {
+      const server = await listenHttp(app, address);
+      logger.info({ host: address.host, port: (server.address() as AddressInfo).port }, 'listening');
+      stops.push({
+        name: 'http',
+        stop: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            // Keep-alive sockets would hold close() open until their timeout.
+            server.closeIdleConnections();
+          }),
       });
+      return server;
     },
   };
 

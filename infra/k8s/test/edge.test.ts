@@ -1,8 +1,10 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { parse } from 'yaml';
 import { SERVICES } from '../../local/src/services';
-import { isProd, K8S_DIR, OVERLAYS, usesGatewayApi, type Overlay } from './support/paths';
+import { isProd, K8S_DIR, OVERLAYS, REPO_ROOT, usesGatewayApi, type Overlay } from './support/paths';
 import { describeObject, kustomize, objectsOfKind, parseObjects, render, type K8sObject } from './support/render';
 import { findUnknownFields, validateWithModels } from './support/schema';
 import {
@@ -35,11 +37,12 @@ const directivesOf = (snippet: string | undefined): string[] =>
  * take: the stream routes need their own timeouts and no cache, and nothing else may get them.
  */
 const SAMPLE_ID = '0b6f3c1e-8f5a-4c1e-9d2b-3f4a5b6c7d8e';
-const STREAM_PATHS: [string, string][] = [
-  ['/api/tickets/stream', 'tickets'],
-  [`/api/tickets/${SAMPLE_ID}/stream`, 'tickets'],
-  [`/api/orders/${SAMPLE_ID}/stream`, 'orders'],
-];
+const STREAM_ROUTES = SERVICES.flatMap((service) => (service.streams ?? []).map((route) => ({ route, service })));
+/** The stream routes the services declare (infra/local/src/services.ts), each with a sample id. */
+const STREAM_PATHS: [string, string][] = STREAM_ROUTES.map(({ route, service }) => [
+  route.replace(':id', SAMPLE_ID),
+  service.name,
+]);
 const NOT_STREAM_PATHS = [
   '/api/tickets',
   '/api/tickets/mine',
@@ -433,4 +436,18 @@ it('the local gateway still has the routes the edge mirrors', () => {
   expect(ROUTES.find((route) => route.prefix === '/')?.service.name).toBe('client');
   // The API's reference (docs/openapi.yaml) is the web app's, by a rule of its own.
   expect(ROUTES.find((route) => route.prefix === '/api/docs')?.service.name).toBe('client');
+});
+
+it('every stream route of the API (docs/openapi.yaml) is declared in the routing table the edge is checked against', () => {
+  const document = parse(fs.readFileSync(path.join(REPO_ROOT, 'docs', 'openapi.yaml'), 'utf8')) as {
+    paths: Record<string, unknown>;
+  };
+  const documented = Object.keys(document.paths)
+    .filter((route) => /\/stream$/.test(route))
+    .map((route) => route.replace(/\{[^}]+\}/g, ':id'));
+  expect(STREAM_ROUTES.map(({ route }) => route).sort()).toEqual(documented.sort());
+  // Each under its own service's prefix, which the gateway and the Ingress `ticketing` send to that service.
+  for (const { route, service } of STREAM_ROUTES) {
+    expect([route, service.routes.some((prefix) => route.startsWith(`${prefix}/`))]).toEqual([route, true]);
+  }
 });

@@ -67,9 +67,11 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
       expect(result.success ? [] : result.error.issues).toEqual([]);
     });
 
-    it('runs in production mode, with PORT = its port in the local stack', () => {
+    it('runs in production mode, on every interface of the pod (its probes reach it), with PORT = its port in the local stack', () => {
       const { env } = environmentOf(overlay, name);
       expect(env.NODE_ENV).toBe('production');
+      // The schema's default, 127.0.0.1, is a laptop's: a pod listening there would fail every probe.
+      expect((schema.parse(env) as { HOST?: string }).HOST).toBe('0.0.0.0');
       expect(Number(env.PORT)).toBe(SERVICES.find((service) => service.name === name)?.port);
     });
 

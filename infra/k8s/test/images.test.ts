@@ -2,7 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { DOCKER_DIR, OVERLAYS, REPO_ROOT, type Overlay } from './support/paths';
-import { copiesOf, execForm, last, lastWorkdir, readDockerfile, runs, type Stage } from './support/dockerfile';
+import {
+  copiesOf,
+  environmentOf,
+  execForm,
+  last,
+  lastWorkdir,
+  readDockerfile,
+  runs,
+  type Stage,
+} from './support/dockerfile';
 import { render } from './support/render';
 import { workloads } from './support/workloads';
 
@@ -201,6 +210,15 @@ describe.each(Object.entries(IMAGES))('%s Dockerfile', (image, workspace) => {
       (copy) => entry === copy.destination || entry.startsWith(`${copy.destination}/`),
     );
     expect([entry, copied]).toEqual([entry, true]);
+  });
+
+  it('listens on every interface in a container (its default, for a laptop, is 127.0.0.1): the probes reach it', () => {
+    // The client's standalone Next.js server listens on HOSTNAME; every other image's config reads HOST.
+    const variable = workspace === 'client' ? 'HOSTNAME' : 'HOST';
+    const running = [final(), stageNamed('dev')].filter((stage): stage is Stage => stage !== undefined);
+    for (const stage of running) {
+      expect([stage.name, environmentOf(stages(), stage)[variable]]).toEqual([stage.name, '0.0.0.0']);
+    }
   });
 
   it('installs from every workspace manifest and the lockfile (npm resolves the whole workspace map)', () => {

@@ -42,13 +42,22 @@ export const UPSTREAM_MAX_SOCKETS = 256;
 const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
 
 /**
- * A request for an event stream (server-sent events): EventSource always asks with `Accept: text/event-stream`.
- * Such a request is never answered from the cache nor made to wait for another's answer (it would wait for an
- * answer that never ends), and its upstream socket is its own for as long as it stays open: in the pool, 256
- * pages left open would take every socket to their service, and API requests would queue behind them.
+ * The path of an event stream (server-sent events): an API path whose last segment is `stream`
+ * (`/api/tickets/:id/stream`, `/api/tickets/stream`, `/api/orders/:id/stream`, and any later `…/stream` route of a
+ * service; services.ts lists today's, which the cluster's stream routes must cover). A stream is known by its
+ * path, never by `Accept`: EventSource asks with `Accept: text/event-stream`, but curl and scripts ask with
+ * `Accept: *\/*` (curl's default), and 256 of those in the shared pool took every socket to their service.
  */
-export function isEventStreamRequest(req: http.IncomingMessage): boolean {
-  return req.method === 'GET' && /(?:^|,)\s*text\/event-stream\s*(?:[;,]|$)/i.test(req.headers.accept ?? '');
+const EVENT_STREAM_PATH = /^\/api\/(?:[^/]+\/)+stream\/?$/;
+
+/**
+ * A request to an event stream's path (see {@link EVENT_STREAM_PATH}), whatever its method and `Accept`. Such a
+ * request is never answered from the cache nor made to wait for another's answer (it would wait for an answer
+ * that never ends), and its upstream socket is its own for as long as it stays open: in the pool, 256 pages
+ * left open would take every socket to their service, and API requests would queue behind them.
+ */
+export function isEventStreamPath(pathname: string): boolean {
+  return EVENT_STREAM_PATH.test(pathname);
 }
 
 /** How the gateway is set up besides its routes. */
@@ -131,7 +140,7 @@ export function createGateway(
     }
     const route = compiled.find((candidate) => matches(candidate.prefix, pathname));
     if (route) {
-      if (isEventStreamRequest(req)) {
+      if (isEventStreamPath(pathname)) {
         proxy(req, res, route, pathname + search, streamAgent, log);
       } else if (cache !== undefined && req.method === 'GET' && req.headers.range === undefined) {
         readThrough(cache, req, res, (recording) => proxy(req, res, route, pathname + search, agent, log, recording));
@@ -153,14 +162,13 @@ export function createGateway(
   return server;
 }
 
-/** A GET or HEAD that may be answered from the cache: no `Range`, no `Cache-Control: no-cache`, not a stream. */
+/**
+ * A GET or HEAD that may be answered from the cache: no `Range`, no `Cache-Control: no-cache`. A stream's path
+ * is looked up too (the hit path parses no URL), but never found: streams never go through {@link readThrough},
+ * the only way into the cache.
+ */
 function isCacheableRead(req: http.IncomingMessage): boolean {
-  return (
-    (req.method === 'GET' || req.method === 'HEAD') &&
-    req.headers.range === undefined &&
-    !asksForFreshAnswer(req) &&
-    !isEventStreamRequest(req)
-  );
+  return (req.method === 'GET' || req.method === 'HEAD') && req.headers.range === undefined && !asksForFreshAnswer(req);
 }
 
 /**
@@ -304,8 +312,8 @@ function record(
     Number(upstreamRes.headers['content-length'] ?? 0) > maxEntryBytes
   ) {
     cannotKeep();
-    // Known from the headers: those waiting go upstream now rather than when this body ends, which for a
-    // stream asked for without `Accept: text/event-stream` would be never.
+    // Known from the headers: those waiting go upstream now rather than when this body ends, which for an
+    // endless answer on a path not named as a stream would be never.
     recording.land?.(undefined);
     return;
   }

@@ -11,6 +11,11 @@ export interface ServiceDefinition {
   readonly port: number;
   /** Path prefixes the gateway sends to it; the same rules as the Kubernetes ingress. */
   readonly routes: readonly string[];
+  /**
+   * Its event streams (server-sent events), as route templates (`:id` for a UUID): the gateway takes any
+   * `/api/…/stream` path for a stream (gateway.ts), and the cluster's stream routes (infra/k8s) must cover these.
+   */
+  readonly streams?: readonly string[];
   /** Whether it owns a PostgreSQL database, `<namespace>_<name>`. */
   readonly database: boolean;
   /** The built entry point, relative to `dir`, run with `node` (the client's is its standalone server). */
@@ -40,6 +45,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     dir: 'tickets',
     port: 3002,
     routes: ['/api/tickets'],
+    streams: ['/api/tickets/stream', '/api/tickets/:id/stream'],
     database: true,
     entry: 'dist/index.js',
   },
@@ -48,6 +54,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     dir: 'orders',
     port: 3003,
     routes: ['/api/orders'],
+    streams: ['/api/orders/:id/stream'],
     database: true,
     entry: 'dist/index.js',
   },

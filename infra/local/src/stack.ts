@@ -55,6 +55,13 @@ export interface StackOptions {
   /** The gateway's port; 0 picks a free one. Default 3000, or 0 with ephemeral ports. */
   gatewayPort?: number;
   /**
+   * Where the gateway listens (`HOST` of `npm start`). Default: the loopback addresses only, 127.0.0.1 and ::1
+   * where the machine has IPv6 (`localhost` resolves to either), so the site is at http://localhost:<port> for
+   * this machine and for no other. `0.0.0.0` opens it to the network (to try it from a phone). The services
+   * listen on 127.0.0.1 whatever this says: only the gateway reaches them.
+   */
+  gatewayHost?: string;
+  /**
    * Keeps one run apart from every other on the same servers: databases `<namespace>_<service>`, and when
    * given, stream `<NAMESPACE>`, subject prefix `<namespace>` and BullMQ queue `<namespace>-order-expiration`.
    * Lower case letters, digits and `_`. Default `ticketing` (databases `ticketing_auth`…, stream TICKETING).
@@ -62,8 +69,8 @@ export interface StackOptions {
   namespace?: string;
   /**
    * Extra environment for every service, over the inherited one (e.g. `ORDER_EXPIRATION_SECONDS: '2'`,
-   * `LOG_LEVEL`); an `undefined` value removes an inherited variable. `PORT` and `DATABASE_URL` are the
-   * stack's own.
+   * `LOG_LEVEL`); an `undefined` value removes an inherited variable. `PORT`, `HOST` and `DATABASE_URL` are
+   * the stack's own.
    */
   env?: Record<string, string | undefined>;
   /** The services to run; default every one. The Stripe emulator comes with payments. */
@@ -161,7 +168,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const webhookSecret = sharedEnv.STRIPE_WEBHOOK_SECRET || EMULATOR_WEBHOOK_SECRET;
   const components: Component[] = selected.map((definition) => {
     const port = ports.get(definition.name) as number;
-    const env: NodeJS.ProcessEnv = { ...sharedEnv, PORT: String(port) };
+    // 127.0.0.1: behind the gateway, a service is for this machine only (its /metrics, and X-Forwarded-For,
+    // which only the gateway may set), whatever HOST the launcher itself was given.
+    const env: NodeJS.ProcessEnv = { ...sharedEnv, PORT: String(port), HOST: '127.0.0.1' };
     // The inherited value would be the server's admin URL: better no database than the wrong one.
     delete env.DATABASE_URL;
     if (definition.name === 'stripe-emulator') {
@@ -193,7 +202,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   );
   const requestedPort = options.gatewayPort ?? (options.ports === 'ephemeral' ? 0 : DEFAULT_GATEWAY_PORT);
   const gateway = createGateway(routes, log);
-  const gatewayPort = await listen(gateway, requestedPort);
+  const gatewayPort = await listen(gateway, requestedPort, options.gatewayHost, log);
   const routeList = routes.map((route) => route.prefix).join(', ');
   log(`${label('gateway')} listening on port ${gatewayPort}${routeList === '' ? '' : ` (${routeList})`}`);
   for (const component of components) {
@@ -549,17 +558,47 @@ function getStatus(url: string): Promise<number | undefined> {
   });
 }
 
-/** Listens on every interface (as before: `localhost` may resolve to ::1 or 127.0.0.1) and returns the port. */
-function listen(server: http.Server, port: number): Promise<number> {
+/**
+ * Listens on `host`, or by default on the loopback addresses only: 127.0.0.1, and ::1 on the same port where
+ * the machine has IPv6 (`localhost` may resolve to either; a browser tries both). Returns the port.
+ */
+async function listen(
+  server: http.Server,
+  port: number,
+  host: string | undefined,
+  log: (line: string) => void,
+): Promise<number> {
+  const bound = await listenOn(server, port, host ?? '127.0.0.1');
+  if (host !== undefined) return bound;
+  // The same gateway on ::1: its connections handed to the one HTTP server (which then tracks and closes them).
+  const loopbackV6 = net.createServer((socket) => server.emit('connection', socket));
+  try {
+    await listenOn(loopbackV6, bound, '::1');
+    server.once('close', () => loopbackV6.close());
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // No IPv6 here: `localhost` is 127.0.0.1 alone.
+    if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') return bound;
+    log(
+      `gateway    cannot listen on [::1]:${bound} (${code ?? String(error)}): use http://127.0.0.1:${bound} if localhost does not answer`,
+    );
+  }
+  return bound;
+}
+
+function listenOn(server: net.Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
+    const onError = (error: NodeJS.ErrnoException) =>
       reject(
-        error.code === 'EADDRINUSE'
+        error.code === 'EADDRINUSE' && host !== '::1'
           ? new StackError(`the gateway cannot listen: port ${port} is already in use (set PORT to use another)`)
           : error,
       );
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as net.AddressInfo).port);
     });
-    server.listen(port, () => resolve((server.address() as net.AddressInfo).port));
   });
 }
 

@@ -45,6 +45,8 @@ async function main(): Promise<void> {
     log: say,
     infrastructure,
     gatewayPort: port,
+    // Unset: this machine only (127.0.0.1 and ::1). The services listen on 127.0.0.1 whatever it says.
+    gatewayHost: process.env.HOST || undefined,
     signal: startup.signal,
     onServiceOutput: prefixedLineWriter(process.env.LOG_FORMAT === 'json' ? 'json' : 'pretty'),
     onUnexpectedExit: () => {

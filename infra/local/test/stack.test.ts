@@ -92,6 +92,33 @@ async function echo(url: string): Promise<Echo> {
   return (await response.json()) as Echo;
 }
 
+/** An address of this machine other than loopback (its LAN or container address), if it has one. */
+function nonLoopbackAddress(): string | undefined {
+  const addresses = Object.values(os.networkInterfaces()).flatMap((entries) => entries ?? []);
+  return addresses.find((entry) => !entry.internal && entry.family === 'IPv4')?.address;
+}
+
+/** Whether this machine has the IPv6 loopback address (some containers have no IPv6 at all). */
+async function hasLoopbackV6(): Promise<boolean> {
+  const probe = net.createServer();
+  return new Promise((resolve) => {
+    probe.once('error', () => resolve(false));
+    probe.listen(0, '::1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/** Whether a TCP connection to `host`:`port` is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 async function databasesNamed(prefix: string): Promise<string[]> {
   const client = new Client({ connectionString: infrastructure.databaseUrl });
   await client.connect();
@@ -146,6 +173,31 @@ describe('startStack', () => {
     expect(page).toMatchObject({ service: 'client', url: '/tickets/abc' });
     expect(page.env.API_URL).toBe(`http://127.0.0.1:${stack.gatewayPort}`);
     expect(lines).toContainEqual(expect.stringMatching(/^gateway {4}listening on port \d+ \(\/api\/users, /));
+  });
+
+  it('listens for this machine only: the gateway on its loopback addresses, every service told HOST=127.0.0.1', async () => {
+    // The launcher's own HOST (here, as if exported in the shell) is the gateway's business, never a service's.
+    const stack = await start({ env: { HOST: '0.0.0.0' } });
+    const port = stack.gatewayPort;
+
+    expect(await accepts('127.0.0.1', port)).toBe(true);
+    if (await hasLoopbackV6()) expect(await accepts('::1', port)).toBe(true);
+    const elsewhere = nonLoopbackAddress();
+    if (elsewhere !== undefined) expect([elsewhere, await accepts(elsewhere, port)]).toEqual([elsewhere, false]);
+
+    for (const name of ['auth', 'tickets', 'orders', 'payments', 'expiration', 'stripe-emulator'] as const) {
+      expect([name, (await echo(`${stack.serviceUrl(name)}/env`)).env.HOST]).toEqual([name, '127.0.0.1']);
+    }
+    // Next.js's standalone server listens on HOSTNAME.
+    expect((await echo(`${stack.url}/env`)).env.HOSTNAME).toBe('127.0.0.1');
+  });
+
+  it('with a gateway host (HOST of npm start), listens there: 0.0.0.0 opens the gateway, and only it, to the network', async () => {
+    const stack = await start({ gatewayHost: '0.0.0.0' });
+    const elsewhere = nonLoopbackAddress();
+    if (elsewhere !== undefined) expect(await accepts(elsewhere, stack.gatewayPort)).toBe(true);
+    expect(await accepts('127.0.0.1', stack.gatewayPort)).toBe(true);
+    expect((await echo(`${stack.serviceUrl('tickets')}/env`)).env.HOST).toBe('127.0.0.1');
   });
 
   it('gives each service its namespace: database <namespace>_<service>, stream, subject prefix and queue', async () => {

@@ -5,6 +5,7 @@ import {
   type EventBus,
   type Executor,
   type LiveFeed,
+  type LiveStreamSettings,
   type Logger,
 } from '@ticketing/common';
 import { selectOrdersWithTicketsByIds } from '../db/orders-by-id';
@@ -19,11 +20,7 @@ export type LiveOrders = LiveViews<OrderView>;
  * order's status, so the order page follows the order itself (created → complete once paid, cancelled on
  * expiry or decline), not the ticket mirrored from it in another service.
  */
-export function createLiveOrders(
-  db: Executor,
-  settings: { maxStreams: number; heartbeatMs: number },
-  logger: Logger,
-): LiveOrders {
+export function createLiveOrders(db: Executor, settings: LiveStreamSettings, logger: Logger): LiveOrders {
   return new LiveViews<OrderView>({
     eventName: 'order',
     load: async (ids) => (await selectOrdersWithTicketsByIds(db, ids)).map((row) => toOrderView(row.order, row.ticket)),

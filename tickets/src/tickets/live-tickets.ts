@@ -5,6 +5,7 @@ import {
   type EventBus,
   type Executor,
   type LiveFeed,
+  type LiveStreamSettings,
   type Logger,
 } from '@ticketing/common';
 import { selectTicketsByIds } from '../db/tickets-by-id';
@@ -20,11 +21,7 @@ export type LiveTickets = LiveViews<TicketView>;
  * Live tickets read from this service's database, as `GET /api/tickets/:id` shows them (the events lack
  * `sold` and `createdAt`, so each change is read once per process, whatever the number of streams).
  */
-export function createLiveTickets(
-  db: Executor,
-  settings: { maxStreams: number; heartbeatMs: number },
-  logger: Logger,
-): LiveTickets {
+export function createLiveTickets(db: Executor, settings: LiveStreamSettings, logger: Logger): LiveTickets {
   return new LiveViews<TicketView>({
     eventName: 'ticket',
     load: async (ids) => (await selectTicketsByIds(db, ids)).map(toTicketView),

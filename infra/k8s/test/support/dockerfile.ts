@@ -97,3 +97,19 @@ export const last = (stage: Stage, keyword: string): Instruction | undefined =>
 
 export const runs = (stage: Stage): string[] =>
   stage.instructions.filter((instruction) => instruction.keyword === 'RUN').map((instruction) => instruction.args);
+
+/**
+ * The variables a stage's ENV instructions set (`ENV A=1 B=2` form, unquoted values), the stages it is built
+ * on first: what a container of it starts with.
+ */
+export function environmentOf(stages: readonly Stage[], stage: Stage): Record<string, string> {
+  const parent = stages.find((candidate) => candidate.name === stage.base);
+  const env: Record<string, string> = parent ? environmentOf(stages, parent) : {};
+  for (const instruction of stage.instructions.filter((candidate) => candidate.keyword === 'ENV')) {
+    for (const pair of instruction.args.split(/\s+/)) {
+      const equals = pair.indexOf('=');
+      if (equals > 0) env[pair.slice(0, equals)] = pair.slice(equals + 1);
+    }
+  }
+  return env;
+}

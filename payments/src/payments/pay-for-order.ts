@@ -14,7 +14,14 @@ import {
   isChargeableAmount,
   type TraceCarrier,
 } from '@ticketing/common';
-import { findLiveCharge, hasDeclinedCharge, insertCharge, setAttemptExpiry, settleCharge } from '../db/charges';
+import {
+  findLiveCharge,
+  hasDeclinedCharge,
+  insertCharge,
+  releaseAttemptLease,
+  resumeAttempt,
+  settleCharge,
+} from '../db/charges';
 import { findCustomer } from '../db/customers';
 import { lockOrder } from '../db/orders';
 import { ChargeFailureKind, type Charge } from '../db/schema';
@@ -139,7 +146,7 @@ async function startAttempt(
       }
       // An earlier attempt whose outcome we never learnt: resume it with its own parameters (Stripe
       // refuses a reused idempotency key with different ones), even if this request names another card.
-      await setAttemptExpiry(tx, live.id, attemptExpiresAt);
+      await resumeAttempt(tx, live.id, attemptExpiresAt);
       return { charge: live, orderTrace: order.traceContext };
     }
     const customer = await findCustomer(tx, request.userId);
@@ -196,7 +203,7 @@ async function recordStripeFailure(deps: PaymentDependencies, charge: Charge, er
 /** The request to Stripe is over: a next attempt may resume the charge at once. */
 async function releaseAttempt(deps: PaymentDependencies, charge: Charge): Promise<void> {
   // Best effort: if this write fails too, the lease simply runs out.
-  await setAttemptExpiry(deps.outbox.db, charge.id, null).catch((error: unknown) =>
+  await releaseAttemptLease(deps.outbox.db, charge.id).catch((error: unknown) =>
     deps.logger.warn({ err: error, chargeId: charge.id }, 'could not release the payment attempt'),
   );
 }

@@ -150,6 +150,7 @@ export async function givenOrder(
     status: 'created',
     price: 2050,
     version: 0,
+    startsAt: null,
     traceContext: null,
     ...overrides,
   };

@@ -50,10 +50,19 @@ describe('order.created', () => {
         status: 'created',
         price: 12_345,
         version: 0,
+        startsAt: null,
         // Tracing is off in these tests: no trace to continue when the order is paid.
         traceContext: null,
       }),
     );
+  });
+
+  it('when the order’s event has a start, then the replica keeps it (no payment is taken from then on)', async () => {
+    const order = orderCreated({ ticket: { id: randomUUID(), price: 1500, startsAt: '2031-06-12T20:00:00+02:00' } });
+    await publishAndWaitProcessed('payments-order-created', 'order.created', order);
+    expect(await findOrderRow(payments.database, order.id)).toMatchObject({
+      startsAt: new Date('2031-06-12T18:00:00Z'),
+    });
   });
 
   it('when the same event is handled twice, then the replica is written once', async () => {

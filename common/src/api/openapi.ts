@@ -1817,7 +1817,8 @@ export interface operations {
       };
       /**
        * @description The order is cancelled or expired, already paid, was declined before, has a payment in progress,
-       *     or its price is outside what a card can be charged.
+       *     its event has started ("The event has already started": nothing is charged after the start, and the
+       *     reservation ends at the start), or its price is outside what a card can be charged.
        */
       409: {
         headers: {

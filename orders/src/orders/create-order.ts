@@ -14,7 +14,7 @@ import { EVENT_STARTED_MESSAGE, eventHasStarted } from './event-start';
 import { ALREADY_RESERVED_MESSAGE, heldTickets } from './held-tickets';
 import { toOrderState } from './order-payload';
 import { toOrderView, type OrderView } from './order-view';
-import { holdsMaxReservations, tooManyReservations } from './reservation-terms';
+import { holdsMaxReservations, reservationExpiry, tooManyReservations } from './reservation-terms';
 import { ticketReplicaChanges } from './ticket-replica-changes';
 
 /** The message a buyer gets when the ticket moved past the version they saw. */
@@ -136,7 +136,7 @@ async function attemptReservation(
       status: OrderStatus.Created,
       price: ticket.price,
       ticketVersion: ticket.version,
-      expiresAt: new Date(now.getTime() + expiresInSeconds * 1000),
+      expiresAt: reservationExpiry(now, expiresInSeconds, ticket),
     }).catch((error: unknown) => {
       if (isUniqueViolation(error, LIVE_ORDER_PER_TICKET_INDEX)) {
         heldTickets.remember(ticketId);
@@ -145,7 +145,7 @@ async function attemptReservation(
       throw error;
     });
 
-    await events.record('order.created', toOrderState(order));
+    await events.record('order.created', toOrderState(order, ticket));
     return toOrderView(order, ticket);
   });
   heldTickets.remember(ticketId);

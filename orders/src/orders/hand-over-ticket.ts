@@ -4,7 +4,7 @@ import type { Order } from '../db/schema';
 import { deletePlaceById, lockNextPlaces, lockTicketLine } from '../db/waiting-list';
 import { eventHasStarted } from './event-start';
 import { toOrderState } from './order-payload';
-import { holdsMaxReservations, type ReservationTerms } from './reservation-terms';
+import { holdsMaxReservations, reservationExpiry, type ReservationTerms } from './reservation-terms';
 
 /** What releasing a ticket did to its waiting list. */
 export interface HandOver {
@@ -81,10 +81,10 @@ export async function handOverTicket(
         status: OrderStatus.Created,
         price: ticket.price,
         ticketVersion: ticket.version,
-        expiresAt: new Date(Date.now() + terms.expiresInSeconds * 1000),
+        expiresAt: reservationExpiry(new Date(), terms.expiresInSeconds, ticket),
       });
       await deletePlaceById(tx, place.id);
-      await events.record('order.created', toOrderState(handOver.order));
+      await events.record('order.created', toOrderState(handOver.order, ticket));
       return handOver;
     }
     if (places.length < PLACES_PER_READ) return handOver;

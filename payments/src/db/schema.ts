@@ -37,6 +37,11 @@ export const orders = pgTable('orders', {
   price: integer('price').notNull(),
   version: integer('version').notNull(),
   /**
+   * When the ticket's event starts (order.created's `ticket.startsAt`): no payment is taken from then on.
+   * Null when its seller gave no start, or the order was heard before orders carried it.
+   */
+  startsAt: timestamp('starts_at', { withTimezone: true }),
+  /**
    * The trace the order's creation was heard in (`traceparent`), when tracing is on: paying it later, in
    * another request, joins that trace, so one purchase is one trace (see inTraceOf in common).
    */

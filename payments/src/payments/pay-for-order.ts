@@ -24,7 +24,7 @@ import {
 } from '../db/charges';
 import { findCustomer } from '../db/customers';
 import { lockOrder } from '../db/orders';
-import { ChargeFailureKind, type Charge } from '../db/schema';
+import { ChargeFailureKind, type Charge, type OrderReplica } from '../db/schema';
 import { toChargeView, type ChargeView } from './charge-view';
 import type { PaymentDependencies } from './dependencies';
 import { outcomeOfPaymentIntent } from './payment-intent-outcome';
@@ -39,6 +39,12 @@ export const ATTEMPT_LEASE_MS = 2 * 60_000;
 
 export const UNAVAILABLE_MESSAGE = 'Payment could not be completed, please try again';
 export const DECLINED_ORDER_MESSAGE = 'Payment was declined; this order is cancelled';
+export const EVENT_STARTED_MESSAGE = 'The event has already started';
+
+/** Whether the order's event has begun by `now` (an order whose start is not known never has). */
+function eventHasStarted(order: Pick<OrderReplica, 'startsAt'>, now = new Date()): boolean {
+  return order.startsAt !== null && order.startsAt.getTime() <= now.getTime();
+}
 
 export interface PaymentRequest {
   userId: string;
@@ -50,7 +56,7 @@ export interface PaymentRequest {
  * Takes payment for an order with a Stripe PaymentIntent (docs/rules.md#rule-5).
  *
  * 1. In a transaction holding the order's row lock: check the order (the buyer's, never declined, not
- *    cancelled, a price Stripe can charge), then start a charge, or resume the one whose earlier attempt
+ *    cancelled, a price Stripe can charge, its event not started), then start a charge, or resume the one whose earlier attempt
  *    ended without an answer. The charge is committed before Stripe is called, so that whatever Stripe
  *    does, a webhook, a retry or the settlement backstop finds it.
  * 2. Ask Stripe to create and confirm a PaymentIntent with the idempotency key `charge-<id>`: a resumed
@@ -140,6 +146,10 @@ async function startAttempt(
     const attemptExpiresAt = new Date(Date.now() + ATTEMPT_LEASE_MS);
     const live = await findLiveCharge(tx, order.id);
     if (live?.status === ChargeStatus.Completed) throw new ConflictError('Order is already paid');
+    // A ticket is worth nothing once its event has begun: no money is taken from then on, by this process's
+    // clock, whatever the order's status says. Orders cancels the order at the start (its reservation never
+    // outlives the event), so this only closes the gap until that cancellation arrives.
+    if (eventHasStarted(order)) throw new ConflictError(EVENT_STARTED_MESSAGE);
     if (live) {
       if (live.attemptExpiresAt && live.attemptExpiresAt > new Date()) {
         throw new ConflictError('A payment for this order is already in progress');

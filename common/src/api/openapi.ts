@@ -1423,8 +1423,10 @@ export interface operations {
       };
       /**
        * @description Another order holds the ticket ("Ticket is already reserved"), its seller withdrew it ("The ticket was
-       *     withdrawn by its seller"), its event has started ("The event has already started"), or the ticket moved
-       *     past `ticketVersion` ("The ticket changed; review the new price").
+       *     withdrawn by its seller"), its event has started ("The event has already started"), the ticket moved
+       *     past `ticketVersion` ("The ticket changed; review the new price"), or `ticketVersion` is further ahead
+       *     of the version orders knows than any change on its way can be ("No such version of this ticket; reload
+       *     it and try again", `field` `ticketVersion`, answered at once).
        */
       409: {
         headers: {

@@ -8,9 +8,11 @@ import {
   type Logger,
   type Outbox,
   type ReadinessProbe,
+  type ReplicaChanges,
   type SharedRateLimits,
 } from '@ticketing/common';
 import { webhookSecret, type PaymentsConfig } from './config';
+import { ORDER_REPLICA_POLL_MS } from './payments/pay-for-order';
 import { paymentsRoutes } from './routes';
 
 export interface PaymentsAppDependencies {
@@ -20,17 +22,41 @@ export interface PaymentsAppDependencies {
   logger: Logger;
   readiness: ReadinessProbe;
   rateLimits: SharedRateLimits;
+  /** This process's wake-ups for payments waiting on the order replica (its order listeners share it). */
+  orderReplicaChanges: ReplicaChanges;
+  /** How often such a payment reads the replica again; ORDER_REPLICA_POLL_MS unless a test says otherwise. */
+  orderReplicaPollMs?: number;
 }
 
 /** The payments service's HTTP app; it never listens (index.ts does, tests use supertest). */
-export function buildApp({ config, outbox, stripe, logger, readiness, rateLimits }: PaymentsAppDependencies): Express {
+export function buildApp({
+  config,
+  outbox,
+  stripe,
+  logger,
+  readiness,
+  rateLimits,
+  orderReplicaChanges,
+  orderReplicaPollMs = ORDER_REPLICA_POLL_MS,
+}: PaymentsAppDependencies): Express {
   return createServiceApp({
     logger,
     session: sessionSettings(config),
     admission: admissionSettings(config),
     readiness,
     routes: paymentsRoutes(
-      { outbox, stripe, logger, currency: config.STRIPE_CURRENCY, webhookSecret: webhookSecret(config) },
+      {
+        outbox,
+        stripe,
+        logger,
+        currency: config.STRIPE_CURRENCY,
+        webhookSecret: webhookSecret(config),
+        orderReplica: {
+          changes: orderReplicaChanges,
+          waitMs: config.ORDER_REPLICA_WAIT_MS,
+          pollMs: orderReplicaPollMs,
+        },
+      },
       rateLimits.limit({
         name: 'payments-create',
         points: config.PAYMENT_RATE_LIMIT_PER_MINUTE,

@@ -1,6 +1,7 @@
 import {
   EventBus,
   Outbox,
+  ReplicaChanges,
   SharedRateLimits,
   connectDatabase,
   createLogger,
@@ -45,8 +46,11 @@ void runService(logger, async (lifecycle) => {
     { stripe: config.STRIPE_SECRET_KEY ? 'api.stripe.com' : config.STRIPE_API_URL, currency: config.STRIPE_CURRENCY },
     'Stripe client ready',
   );
+  // Per process: payments waiting for an order this process's listeners have not applied yet are woken by
+  // their commits; an order another replica applied is found by the waiting payment's own poll.
+  const orderReplicaChanges = new ReplicaChanges();
   // Stopped before the relay (last registered, first stopped), so events they record still get relayed.
-  const listeners = await startListeners(bus, paymentsListeners(outbox, stripe));
+  const listeners = await startListeners(bus, paymentsListeners(outbox, stripe, orderReplicaChanges));
   lifecycle.onStop('listeners', () => listeners.stop());
 
   const reconciliation = startChargeReconciliation(
@@ -62,5 +66,8 @@ void runService(logger, async (lifecycle) => {
   const rateLimits = await SharedRateLimits.startFor(lifecycle, config, logger);
 
   const readiness = probeReadiness({ database, bus });
-  await lifecycle.listen(buildApp({ config, outbox, stripe, logger, readiness, rateLimits }), config.PORT);
+  await lifecycle.listen(
+    buildApp({ config, outbox, stripe, logger, readiness, rateLimits, orderReplicaChanges }),
+    config.PORT,
+  );
 });

@@ -13,7 +13,8 @@ import {
   usePayments,
 } from './helpers';
 
-const payments = usePayments();
+// A short wait for an order payments never hears of, so the unknown-order case stays quick.
+const payments = usePayments({ env: { ORDER_REPLICA_WAIT_MS: '50' } });
 
 afterEach(() => jest.restoreAllMocks());
 
@@ -55,11 +56,14 @@ describe('POST /api/payments', () => {
     ]);
   });
 
-  it('when the order is unknown, then it answers 404', async () => {
+  it('when the order is unknown (payments has not heard of it within ORDER_REPLICA_WAIT_MS), then it answers 503 with Retry-After', async () => {
     const { cookie } = sessionCookieFor();
     const response = await pay(payments.app, cookie, { orderId: randomUUID(), paymentMethodId: 'pm_card_visa' });
-    expect(response.status).toBe(404);
-    expect(response.body).toEqual({ errors: [{ message: 'Order not found' }] });
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.body).toEqual({
+      errors: [{ message: 'Your order is still being set up for payment; please try again in a moment' }],
+    });
   });
 
   it('when someone else placed the order, then it answers 403 and charges nothing', async () => {

@@ -67,7 +67,7 @@ describe('order.created', () => {
 
   it('when the same event is handled twice, then the replica is written once', async () => {
     const order = orderCreated();
-    const listener = orderCreatedListener(payments.outbox, payments.stripe);
+    const listener = orderCreatedListener(payments.outbox, payments.stripe, payments.orderReplicaChanges);
     const event = envelope('order.created', order);
     await listener.handle(event, context);
     await payments.database.pool.query('UPDATE orders SET price = 1 WHERE id = $1', [order.id]);

@@ -1741,7 +1741,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description No such order (or not known to payments yet). */
+      /** @description No such order (a guard; an order payments has not heard of is waited for, then 503). */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1834,8 +1834,10 @@ export interface operations {
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       /**
-       * @description The service is busy, its database is unreachable, or Stripe gave no answer. Nothing was decided:
-       *     send the same request again after `Retry-After` seconds; it resumes the same attempt.
+       * @description The service is busy, its database is unreachable, Stripe gave no answer, or payments has not heard of
+       *     the order yet (it was placed a moment ago; "Your order is still being set up for payment; please try
+       *     again in a moment", after waiting up to 2 s for it). Nothing was decided: send the same request again
+       *     after `Retry-After` seconds; it resumes the same attempt.
        */
       503: {
         headers: {

@@ -7,6 +7,12 @@ export async function findOrder(db: Executor, id: string): Promise<OrderReplica 
   return order;
 }
 
+/** Whether the replica holds the order (a lookup by primary key). */
+export async function orderIsKnown(db: Executor, id: string): Promise<boolean> {
+  const [row] = await db.select({ id: orders.id }).from(orders).where(eq(orders.id, id));
+  return row !== undefined;
+}
+
 /**
  * Reads an order and locks its row until the transaction ends. Every path that decides about money for an
  * order (a payment, its completion, a cancellation) takes this lock first, so they run one after another.

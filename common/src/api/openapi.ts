@@ -278,7 +278,8 @@ export interface paths {
     /**
      * Reserve a ticket.
      * @description The order holds the ticket until it is paid, cancelled, or its `expiresAt` passes (15 minutes by
-     *     default), and keeps the price it was placed at. With `ticketVersion`, the order is placed at exactly
+     *     default, or the event's start if that comes first: a reservation never outlives its event), and keeps
+     *     the price it was placed at. With `ticketVersion`, the order is placed at exactly
      *     that version of the ticket or not at all. Orders learns of a new ticket from an event: right after
      *     listing, the ticket may be unknown here for a moment (404). Limited per user.
      */
@@ -597,7 +598,7 @@ export interface components {
       status: components['schemas']['OrderStatus'];
       /**
        * Format: date-time
-       * @description When an unpaid order stops holding the ticket and is cancelled.
+       * @description When an unpaid order stops holding the ticket and is cancelled; never after its event's start.
        */
       expiresAt: string;
       ticket: components['schemas']['OrderTicket'];

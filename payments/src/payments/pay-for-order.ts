@@ -58,8 +58,8 @@ export interface PaymentRequest {
  * 0. An order payments has not heard of yet (the buyer pays right after reserving, order.created is on its
  *    way) is waited for, briefly, outside any transaction; then 503, never a 404 for an order that exists.
  * 1. In a transaction holding the order's row lock: check the order (the buyer's, never declined, not
- *    cancelled, a price Stripe can charge, its event not started), then start a charge, or resume the one whose earlier attempt
- *    ended without an answer. The charge is committed before Stripe is called, so that whatever Stripe
+ *    cancelled, a price Stripe can charge, its event not started), then start a charge, or resume the one
+ *    whose earlier attempt ended without an answer. The charge is committed before Stripe is called, so that whatever Stripe
  *    does, a webhook, a retry or the settlement backstop finds it.
  * 2. Ask Stripe to create and confirm a PaymentIntent with the idempotency key `charge-<id>`: a resumed
  *    attempt sends the same key and the same parameters, so Stripe answers as it did the first time
@@ -178,8 +178,8 @@ async function startAttempt(
     const attemptExpiresAt = new Date(Date.now() + ATTEMPT_LEASE_MS);
     const live = await findLiveCharge(tx, order.id);
     if (live?.status === ChargeStatus.Completed) throw new ConflictError('Order is already paid');
-    // A ticket is worth nothing once its event has begun: no money is taken from then on, by this process's
-    // clock, whatever the order's status says. Orders cancels the order at the start (its reservation never
+    // Nobody pays for an event that has begun: no money is taken from its start on, by this process's clock,
+    // whatever the order's status says. Orders cancels the order at the start (its reservation never
     // outlives the event), so this only closes the gap until that cancellation arrives.
     if (eventHasStarted(order)) throw new ConflictError(EVENT_STARTED_MESSAGE);
     if (live) {

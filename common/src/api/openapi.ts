@@ -1742,7 +1742,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description No such order (a guard; an order payments has not heard of is waited for, then 503). */
+      /** @description No such order (or not known to payments yet). */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1802,15 +1802,6 @@ export interface operations {
       };
       /** @description The order is someone else's. */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelope'];
-        };
-      };
-      /** @description No such order (or not known to payments yet). */
-      404: {
         headers: {
           [name: string]: unknown;
         };

@@ -414,7 +414,8 @@ class User {
 
   /**
    * Pays; resolves to the answer that settled it: 201 paid, 402 declined, 409 refused (cancelled, expired,
-   * paid already, or an attempt in flight). Payments learns of an order from an event: 404 means "not yet".
+   * paid already, or an attempt in flight). Payments learns of an order from an event and waits for it up to
+   * 2 s, then answers 503 (retried like any fault); a 404 would mean "not yet" too.
    */
   async pay(order: Order, paymentMethodId: string): Promise<Reply> {
     const body = { orderId: order.id, paymentMethodId };

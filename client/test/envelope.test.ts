@@ -43,7 +43,7 @@ describe('reading an API answer', () => {
     expect(await readApiResponse(response(status, body))).toEqual({ ok: false, status, errors: [{ message }] });
   });
 
-  it.each([502, 503, 504])(
+  it.each([502, 504])(
     'when the gateway answers %i for a stopped service, then the visitor reads "unavailable", not its envelope',
     async (status) => {
       const body = JSON.stringify({ errors: [{ message: 'Bad gateway: orders is not answering' }] });
@@ -55,6 +55,26 @@ describe('reading an API answer', () => {
       });
     },
   );
+});
+
+describe('a 503 from a service', () => {
+  it('when a service answers 503 with its own envelope, then the visitor reads its message (what to wait for), not a generic one', async () => {
+    const envelope = {
+      errors: [{ message: 'Your order is still being set up for payment; please try again in a moment' }],
+    };
+
+    const result = await readApiResponse(response(503, JSON.stringify(envelope), { 'retry-after': '1' }));
+
+    expect(result).toEqual({ ok: false, status: 503, errors: envelope.errors });
+  });
+
+  it('when a 503 is not the envelope (an edge in front of a stopped service), then the visitor reads "unavailable"', async () => {
+    expect(await readApiResponse(response(503, 'no healthy upstream'))).toEqual({
+      ok: false,
+      status: 503,
+      errors: [{ message: UNAVAILABLE_MESSAGE }],
+    });
+  });
 });
 
 describe('placing envelope errors on a form', () => {

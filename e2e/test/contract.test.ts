@@ -249,7 +249,10 @@ describe('orders and payments', () => {
     expectStatus(await visitor().get(`/api/payments?orderId=${order.id}`), 401);
 
     expectStatus(await rival.post('/api/payments', { orderId: order.id, paymentMethodId: 'pm_card_visa' }), 403);
-    expectStatus(await buyer.post('/api/payments', { orderId: randomUUID(), paymentMethodId: 'pm_card_visa' }), 404);
+    // An order payments never hears of is waited for (ORDER_REPLICA_WAIT_MS): it may be on its way. Then 503.
+    const unknownOrder = { orderId: randomUUID(), paymentMethodId: 'pm_card_visa' };
+    const notYet = expectStatus(await buyer.post('/api/payments', unknownOrder), 503);
+    expect(notYet.headers.get('retry-after')).toBe('1');
     expectStatus(await buyer.post('/api/payments', { orderId: order.id }), 400);
     expectStatus(await visitor().post('/api/payments', { orderId: order.id, paymentMethodId: 'pm_card_visa' }), 401);
     const charge = expectStatus(await pay(buyer, order), 201).body;

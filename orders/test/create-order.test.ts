@@ -53,7 +53,7 @@ describe('POST /api/orders', () => {
         userId: user.id,
         status: 'created',
         expiresAt: response.body.expiresAt,
-        ticket: { id: ticket.id, price: 1999 },
+        ticket: { id: ticket.id, price: 1999, startsAt: null },
         version: 0,
       },
     ]);
@@ -67,6 +67,38 @@ describe('POST /api/orders', () => {
     const expiresAt = Date.parse(response.body.expiresAt);
     expect(expiresAt).toBeGreaterThanOrEqual(before + TEST_EXPIRATION_SECONDS * 1000);
     expect(expiresAt).toBeLessThanOrEqual(after + TEST_EXPIRATION_SECONDS * 1000);
+  });
+
+  it('when the ticket’s event starts before the reservation window ends, then the reservation ends at the start, and order.created carries the start', async () => {
+    // A reservation never outlives its event: the expiration job cancels it at the start, so it cannot be
+    // paid for an event that has begun.
+    const startsAt = new Date(Date.now() + 60_000); // the window is TEST_EXPIRATION_SECONDS (120 s)
+    const ticket = await seedTicket(context.database, { startsAt });
+
+    const response = await post({ ticketId: ticket.id }, signIn().cookie).expect(201);
+
+    expect(response.body.expiresAt).toBe(startsAt.toISOString());
+    expect(await findOrderRow(context.database, response.body.id)).toMatchObject({ expiresAt: startsAt });
+    const [created] = (await recordedPayloads(context.database, 'order.created')).filter(
+      (payload) => payload.id === response.body.id,
+    );
+    expect(created).toMatchObject({
+      expiresAt: startsAt.toISOString(),
+      ticket: { id: ticket.id, startsAt: startsAt.toISOString() },
+    });
+  });
+
+  it('when the ticket’s event starts after the reservation window, then the reservation ends with the window, and order.created carries the start', async () => {
+    const startsAt = new Date(Date.now() + 60 * 60_000);
+    const ticket = await seedTicket(context.database, { startsAt });
+
+    const response = await post({ ticketId: ticket.id }, signIn().cookie).expect(201);
+
+    expect(Date.parse(response.body.expiresAt)).toBeLessThanOrEqual(Date.now() + TEST_EXPIRATION_SECONDS * 1000);
+    const [created] = (await recordedPayloads(context.database, 'order.created')).filter(
+      (payload) => payload.id === response.body.id,
+    );
+    expect(created?.ticket.startsAt).toBe(startsAt.toISOString());
   });
 
   it('when the ticket is unknown, then it answers 404 and records nothing', async () => {

@@ -33,8 +33,8 @@ const leave = (ticketId: string, caller: Caller) =>
   request(context.app).delete(`/api/orders/waitlist/${ticketId}`).set('Cookie', caller.cookie);
 
 /** A ticket reserved by a buyer (placed `ageSeconds` ago), and `waiting` buyers in its line, in order. */
-async function reservedTicketWithLine(waiting: number, { ageSeconds = 0 } = {}) {
-  const ticket = await seedTicket(context.database);
+async function reservedTicketWithLine(waiting: number, { ageSeconds = 0, startsAt = null as Date | null } = {}) {
+  const ticket = await seedTicket(context.database, { startsAt });
   const holder = signIn();
   const created = await request(context.app)
     .post('/api/orders')
@@ -88,7 +88,7 @@ describe('on expiry (order.expired through JetStream)', () => {
         userId: waiters[0]!.user.id,
         status: 'created',
         expiresAt: live!.expiresAt.toISOString(),
-        ticket: { id: ticket.id, price: 2000 },
+        ticket: { id: ticket.id, price: 2000, startsAt: null },
         version: 0,
       } satisfies EventData<'order.created'>,
     ]);
@@ -105,6 +105,24 @@ describe('on expiry (order.expired through JetStream)', () => {
     expect(await liveOrdersOf(ticket.id)).toMatchObject([{ userId: waiters[0]!.user.id }]);
     expect(await creationsFor(ticket.id, waiters[1]!.user.id)).toEqual([]);
     expect(await placesOf(ticket.id)).toHaveLength(1);
+  });
+});
+
+describe('an event starting within the reservation window', () => {
+  it('when the ticket is handed over shortly before its event starts, then the new reservation ends at the start, and order.created carries it', async () => {
+    const startsAt = new Date(Date.now() + 60_000); // before the end of a 120 s window
+    const { ticket, orderId, waiters } = await reservedTicketWithLine(1, { startsAt });
+
+    await cancelOrder(context.outbox, orderId, TEST_TERMS);
+
+    const [live] = await liveOrdersOf(ticket.id);
+    expect(live).toMatchObject({ userId: waiters[0]!.user.id, expiresAt: startsAt });
+    expect(await creationsFor(ticket.id, waiters[0]!.user.id)).toEqual([
+      expect.objectContaining({
+        expiresAt: startsAt.toISOString(),
+        ticket: { id: ticket.id, price: 2000, startsAt: startsAt.toISOString() },
+      }),
+    ]);
   });
 });
 

@@ -2,6 +2,8 @@ import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import { tickets } from '../src/db/schema';
 import { randomUUID } from 'node:crypto';
+import { waitFor } from '@ticketing/common/testing';
+import { ticketReplicaChanges } from '../src/orders/ticket-replica-changes';
 import { buildTestApp, findOrderRow, recordedPayloads, seedTicket, signIn, useOrdersApp } from './helpers';
 
 // A short wait for a lagging replica, so the "never catches up" case stays quick.
@@ -74,6 +76,56 @@ describe('you pay what you saw', () => {
     expect(response.body).toEqual({
       errors: [{ message: 'ticketVersion must be a whole number from 0', field: 'ticketVersion' }],
     });
+  });
+});
+
+describe('a ticket version that cannot exist yet', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  /** Sends the request now (supertest sends on `then`) and says in which order the answers came. */
+  function sent(call: request.Test, name: string, answered: string[]) {
+    return call.then((response) => {
+      answered.push(name);
+      return response;
+    });
+  }
+
+  it('when the version is far beyond the replica’s, then it answers 409 at once, without waiting for the replica', async () => {
+    const ticket = await seedTicket(context.database, { version: 4 });
+    const waits = jest.spyOn(ticketReplicaChanges, 'next');
+
+    const bogus = await post({ ticketId: ticket.id, ticketVersion: 999_999_999 }, signIn().cookie);
+
+    expect(bogus.status).toBe(409);
+    expect(bogus.body).toEqual({
+      errors: [{ message: 'No such version of this ticket; reload it and try again', field: 'ticketVersion' }],
+    });
+    expect(waits).not.toHaveBeenCalled();
+    await post({ ticketId: ticket.id, ticketVersion: 4 }, signIn().cookie).expect(201);
+  });
+
+  it('when the ticket is unknown here and the version is far beyond a new ticket’s, then it answers 409 at once', async () => {
+    const waits = jest.spyOn(ticketReplicaChanges, 'next');
+    const bogus = await post({ ticketId: randomUUID(), ticketVersion: 1_000 }, signIn().cookie);
+    expect(bogus.status).toBe(409);
+    expect(waits).not.toHaveBeenCalled();
+  });
+
+  it('when a buyer waits for a version the replica never reaches, then another buyer of the ticket is served without waiting behind them', async () => {
+    const ticket = await seedTicket(context.database);
+    const answered: string[] = [];
+    // Within the margin, so it waits for the replica (TICKET_REPLICA_WAIT_MS, 400 ms here), then 503.
+    const waiting = sent(post({ ticketId: ticket.id, ticketVersion: 2 }, signIn().cookie), 'waiting', answered);
+    await waitFor(() => expect(ticketReplicaChanges.size).toBe(1));
+
+    const real = await sent(post({ ticketId: ticket.id, ticketVersion: 0 }, signIn().cookie), 'real', answered);
+
+    expect(real.status).toBe(201);
+    expect(answered).toEqual(['real']);
+    const waited = await waiting;
+    expect(answered).toEqual(['real', 'waiting']);
+    expect(waited.status).toBe(503);
+    expect(waited.body).toEqual({ errors: [{ message: 'The ticket is being updated; please try again' }] });
   });
 });
 

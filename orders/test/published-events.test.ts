@@ -34,7 +34,7 @@ describe('events orders publishes', () => {
             userId: user.id,
             status: 'created',
             expiresAt: order.body.expiresAt,
-            ticket: { id: ticket.id, price: 1500 },
+            ticket: { id: ticket.id, price: 1500, startsAt: null },
             version: 0,
           },
         ]),

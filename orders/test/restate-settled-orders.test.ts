@@ -9,8 +9,8 @@ const context = useOrdersApp();
 const SETTLE_SECONDS = 60;
 const secondsFromNow = (seconds: number) => new Date(Date.now() + seconds * 1000);
 
-async function placeOrder(price = 2000) {
-  const ticket = await seedTicket(context.database, { price });
+async function placeOrder(price = 2000, startsAt: Date | null = null) {
+  const ticket = await seedTicket(context.database, { price, startsAt });
   return createOrder(context.outbox, randomUUID(), ticket.id, { expiresInSeconds: 900 });
 }
 
@@ -20,7 +20,8 @@ async function restatedIds() {
 
 describe('restating settled orders (the reconciliation backstop)', () => {
   it('when orders have been quiet for the settle time, then each is restated once with its whole state', async () => {
-    const first = await placeOrder(4200);
+    const startsAt = new Date(Date.now() + 24 * 60 * 60_000);
+    const first = await placeOrder(4200, startsAt);
     const second = await placeOrder();
     await cancelOrder(context.outbox, second.id, TEST_TERMS);
 
@@ -36,7 +37,8 @@ describe('restating settled orders (the reconciliation backstop)', () => {
         userId: first.userId,
         status: 'created',
         expiresAt: first.expiresAt,
-        ticket: { id: first.ticket.id, price: 4200 },
+        // With the event's start, so a replica that never heard order.created still refuses to take money after it.
+        ticket: { id: first.ticket.id, price: 4200, startsAt: startsAt.toISOString() },
         version: 0,
       },
       expect.objectContaining({ id: second.id, status: 'cancelled', version: 1 }),

@@ -9,9 +9,11 @@ import {
   type Outbox,
   type ReadinessProbe,
   type SessionVersionCheck,
+  type ReplicaChanges,
   type SharedRateLimits,
 } from '@ticketing/common';
 import { webhookSecret, type PaymentsConfig } from './config';
+import { ORDER_REPLICA_POLL_MS } from './payments/pay-for-order';
 import { paymentsRoutes } from './routes';
 
 export interface PaymentsAppDependencies {
@@ -23,6 +25,10 @@ export interface PaymentsAppDependencies {
   /** Users' current session versions (Redis, through a short cache named in index.ts). */
   sessionVersions: SessionVersionCheck;
   rateLimits: SharedRateLimits;
+  /** This process's wake-ups for payments waiting on the order replica (its order listeners share it). */
+  orderReplicaChanges: ReplicaChanges;
+  /** How often such a payment reads the replica again; ORDER_REPLICA_POLL_MS unless a test says otherwise. */
+  orderReplicaPollMs?: number;
 }
 
 /** The payments service's HTTP app; it never listens (index.ts does, tests use supertest). */
@@ -34,6 +40,8 @@ export function buildApp({
   readiness,
   sessionVersions,
   rateLimits,
+  orderReplicaChanges,
+  orderReplicaPollMs = ORDER_REPLICA_POLL_MS,
 }: PaymentsAppDependencies): Express {
   return createServiceApp({
     logger,
@@ -41,7 +49,18 @@ export function buildApp({
     admission: admissionSettings(config),
     readiness,
     routes: paymentsRoutes(
-      { outbox, stripe, logger, currency: config.STRIPE_CURRENCY, webhookSecret: webhookSecret(config) },
+      {
+        outbox,
+        stripe,
+        logger,
+        currency: config.STRIPE_CURRENCY,
+        webhookSecret: webhookSecret(config),
+        orderReplica: {
+          changes: orderReplicaChanges,
+          waitMs: config.ORDER_REPLICA_WAIT_MS,
+          pollMs: orderReplicaPollMs,
+        },
+      },
       rateLimits.limit({
         name: 'payments-create',
         points: config.PAYMENT_RATE_LIMIT_PER_MINUTE,

@@ -35,6 +35,11 @@ export const paymentsEnvironment = serviceEnvironment(3004)
       .string()
       .regex(/^[a-z]{3}$/, 'must be a lower-case ISO currency code such as usd')
       .default('usd'),
+    /**
+     * How long a payment of an order payments has not heard of yet waits for order.created to reach its
+     * replica before answering 503: a buyer pays right after reserving.
+     */
+    ORDER_REPLICA_WAIT_MS: z.coerce.number().int().min(0).default(2_000),
     /** How often each charge backstop runs: settling unknown outcomes, refunding cancelled orders. */
     CHARGE_RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60),
     /**

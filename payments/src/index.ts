@@ -1,6 +1,7 @@
 import {
   EventBus,
   Outbox,
+  ReplicaChanges,
   SharedRateLimits,
   connectDatabase,
   createLogger,
@@ -46,10 +47,13 @@ void runService(logger, async (lifecycle) => {
     { stripe: config.STRIPE_SECRET_KEY ? 'api.stripe.com' : config.STRIPE_API_URL, currency: config.STRIPE_CURRENCY },
     'Stripe client ready',
   );
+  // Per process: payments waiting for an order this process's listeners have not applied yet are woken by
+  // their commits; an order another replica applied is found by the waiting payment's own poll.
+  const orderReplicaChanges = new ReplicaChanges();
   // Before the listeners: a listener whose dependency is down pauses until this passes (docs/rules.md#rule-6).
   const readiness = probeReadiness({ database, bus });
   // Stopped before the relay (last registered, first stopped), so events they record still get relayed.
-  const listeners = await startListeners(bus, paymentsListeners(outbox, stripe), { readiness });
+  const listeners = await startListeners(bus, paymentsListeners(outbox, stripe, orderReplicaChanges), { readiness });
   lifecycle.onStop('listeners', () => listeners.stop());
 
   const reconciliation = startChargeReconciliation(
@@ -68,8 +72,11 @@ void runService(logger, async (lifecycle) => {
   // cookie works here at most that long); believed as last known while Redis is away.
   const sessionVersions = await SessionVersions.startFor(lifecycle, config, logger);
 
-  await lifecycle.listen(buildApp({ config, outbox, stripe, logger, readiness, sessionVersions, rateLimits }), {
-    host: config.HOST,
-    port: config.PORT,
-  });
+  await lifecycle.listen(
+    buildApp({ config, outbox, stripe, logger, readiness, sessionVersions, rateLimits, orderReplicaChanges }),
+    {
+      host: config.HOST,
+      port: config.PORT,
+    },
+  );
 });

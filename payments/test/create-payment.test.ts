@@ -13,7 +13,8 @@ import {
   usePayments,
 } from './helpers';
 
-const payments = usePayments();
+// A short wait for an order payments never hears of, so the unknown-order case stays quick.
+const payments = usePayments({ env: { ORDER_REPLICA_WAIT_MS: '50' } });
 
 afterEach(() => jest.restoreAllMocks());
 
@@ -55,11 +56,14 @@ describe('POST /api/payments', () => {
     ]);
   });
 
-  it('when the order is unknown, then it answers 404', async () => {
+  it('when the order is unknown (payments has not heard of it within ORDER_REPLICA_WAIT_MS), then it answers 503 with Retry-After', async () => {
     const { cookie } = sessionCookieFor();
     const response = await pay(payments.app, cookie, { orderId: randomUUID(), paymentMethodId: 'pm_card_visa' });
-    expect(response.status).toBe(404);
-    expect(response.body).toEqual({ errors: [{ message: 'Order not found' }] });
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.body).toEqual({
+      errors: [{ message: 'Your order is still being set up for payment; please try again in a moment' }],
+    });
   });
 
   it('when someone else placed the order, then it answers 403 and charges nothing', async () => {
@@ -146,6 +150,45 @@ describe('POST /api/payments', () => {
       ]);
     },
   );
+
+  describe('an event that has started', () => {
+    it('when the order’s event has started, then it answers 409 "The event has already started" without asking Stripe', async () => {
+      // The reservation was placed in time, its event began a moment ago, and orders' cancellation at the
+      // start has not come back yet: the replica still says `created`.
+      const order = await givenOrder(payments.database, { startsAt: new Date(Date.now() - 1_000) });
+      const create = jest.spyOn(payments.stripe.paymentIntents, 'create');
+
+      const response = await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_visa' });
+
+      expect(response.status).toBe(409);
+      expect(response.body).toEqual({ errors: [{ message: 'The event has already started' }] });
+      expect(create).not.toHaveBeenCalled();
+      expect(await chargeRowsOf(payments.database, order.id)).toEqual([]);
+      expect(await chargeEventsOf(payments.database, order.id)).toEqual([]);
+    });
+
+    it('when the order’s event starts later, or its start is not known, then it is paid as any other', async () => {
+      const later = await givenOrder(payments.database, { startsAt: new Date(Date.now() + 60_000) });
+      const unknown = await givenOrder(payments.database, { startsAt: null });
+      for (const order of [later, unknown]) {
+        const response = await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_visa' });
+        expect(response.status).toBe(201);
+      }
+    });
+
+    it('when the order was already paid before the start, then it still answers "Order is already paid"', async () => {
+      const order = await givenOrder(payments.database, { startsAt: new Date(Date.now() + 60_000) });
+      await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_visa' }).expect(201);
+      await payments.database.pool.query(`UPDATE orders SET starts_at = now() - interval '1 second' WHERE id = $1`, [
+        order.id,
+      ]);
+
+      const again = await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_visa' });
+
+      expect(again.status).toBe(409);
+      expect(again.body).toEqual({ errors: [{ message: 'Order is already paid' }] });
+    });
+  });
 
   describe('after a decline (one attempt per order)', () => {
     it('when the buyer tries another card at once, before order.cancelled is back, then it answers 409 without asking Stripe', async () => {

@@ -7,6 +7,7 @@ import request from 'supertest';
 import type Stripe from 'stripe';
 import {
   Outbox,
+  ReplicaChanges,
   listRecordedEvents,
   processedEvents,
   type EventData,
@@ -29,7 +30,7 @@ import {
   type TestDatabase,
 } from '@ticketing/common/testing';
 import { startStripeEmulator, type RunningStripeEmulator } from '@ticketing/stripe-emulator';
-import { buildApp } from '../src/app';
+import { buildApp, type PaymentsAppDependencies } from '../src/app';
 import { loadPaymentsConfig, type PaymentsConfig } from '../src/config';
 import { findCharge, listChargesOfOrder } from '../src/db/charges';
 import { findCustomer } from '../src/db/customers';
@@ -67,6 +68,10 @@ export interface PaymentsHarness {
   /** The service's own Stripe client (tests may spy on it). */
   stripe: Stripe;
   app: Express;
+  /** What `app` was built with: build another app on the same database, emulator and configuration. */
+  appDependencies: PaymentsAppDependencies;
+  /** The wake-ups the app and the listeners (with `bus: true`) share, as in one process. */
+  orderReplicaChanges: ReplicaChanges;
   /** With `bus: true`: the test bus the service's listeners and outbox relay run on. */
   bus?: TestBus;
   /** With `listen: true`: where the app listens, for the emulator's webhook deliveries. */
@@ -111,7 +116,8 @@ export function usePayments(options: HarnessOptions = {}): PaymentsHarness {
     const logger = createTestLogger();
     harness.outbox = new Outbox(harness.database.db, { logger });
     harness.stripe = createStripeClient(harness.config);
-    harness.app = buildApp({
+    harness.orderReplicaChanges = new ReplicaChanges();
+    harness.appDependencies = {
       config: harness.config,
       outbox: harness.outbox,
       stripe: harness.stripe,
@@ -119,11 +125,16 @@ export function usePayments(options: HarnessOptions = {}): PaymentsHarness {
       readiness: probeReadiness({ database: harness.database }),
       sessionVersions: sessionVersionsForNewApp(),
       rateLimits: rateLimitsForNewApp(),
-    });
+      orderReplicaChanges: harness.orderReplicaChanges,
+    };
+    harness.app = buildApp(harness.appDependencies);
     harness.server?.on('request', harness.app);
     if (options.bus) {
       harness.bus = await createTestBus();
-      listeners = await startListeners(harness.bus, paymentsListeners(harness.outbox, harness.stripe));
+      listeners = await startListeners(
+        harness.bus,
+        paymentsListeners(harness.outbox, harness.stripe, harness.orderReplicaChanges),
+      );
       harness.outbox.startRelay(harness.bus);
     }
   });
@@ -154,6 +165,7 @@ export async function givenOrder(
     status: 'created',
     price: 2050,
     version: 0,
+    startsAt: null,
     traceContext: null,
     ...overrides,
   };

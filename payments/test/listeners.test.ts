@@ -50,15 +50,24 @@ describe('order.created', () => {
         status: 'created',
         price: 12_345,
         version: 0,
+        startsAt: null,
         // Tracing is off in these tests: no trace to continue when the order is paid.
         traceContext: null,
       }),
     );
   });
 
+  it('when the order’s event has a start, then the replica keeps it (no payment is taken from then on)', async () => {
+    const order = orderCreated({ ticket: { id: randomUUID(), price: 1500, startsAt: '2031-06-12T20:00:00+02:00' } });
+    await publishAndWaitProcessed('payments-order-created', 'order.created', order);
+    expect(await findOrderRow(payments.database, order.id)).toMatchObject({
+      startsAt: new Date('2031-06-12T18:00:00Z'),
+    });
+  });
+
   it('when the same event is handled twice, then the replica is written once', async () => {
     const order = orderCreated();
-    const listener = orderCreatedListener(payments.outbox, payments.stripe);
+    const listener = orderCreatedListener(payments.outbox, payments.stripe, payments.orderReplicaChanges);
     const event = envelope('order.created', order);
     await listener.handle(event, context);
     await payments.database.pool.query('UPDATE orders SET price = 1 WHERE id = $1', [order.id]);

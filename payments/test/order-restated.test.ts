@@ -57,8 +57,30 @@ describe('order.restated (a state transfer onto the order replica)', () => {
       status: 'cancelled',
       price: 4321,
       version: 1,
+      startsAt: null,
       traceContext: null,
     });
+  });
+
+  it('when the replica heard order.created before orders carried the event start, then a restatement with the start fills it in', async () => {
+    const startsAt = '2031-06-12T20:00:00.000Z';
+    const { ticket, ...order } = orderState();
+    await publishAndWaitProcessed('payments-order-created', 'order.created', { ...order, ticket });
+    expect(await findOrderRow(payments.database, order.id)).toMatchObject({ startsAt: null });
+
+    await restate({ ...order, ticket: { ...ticket, startsAt }, status: 'created', version: 1 });
+
+    expect(await findOrderRow(payments.database, order.id)).toMatchObject({ version: 1, startsAt: new Date(startsAt) });
+  });
+
+  it('when a restatement from before orders carried the start arrives, then the start the replica knows stays', async () => {
+    const startsAt = '2031-06-12T20:00:00.000Z';
+    const order = orderState({ ticket: { id: randomUUID(), price: 2500, startsAt } });
+    await publishAndWaitProcessed('payments-order-created', 'order.created', order);
+
+    await restate({ ...order, ticket: { id: order.ticket.id, price: 2500 }, version: 1 });
+
+    expect(await findOrderRow(payments.database, order.id)).toMatchObject({ version: 1, startsAt: new Date(startsAt) });
   });
 
   it('when the order is unknown and still open, then its buyer can pay it', async () => {
@@ -135,7 +157,7 @@ describe('order.restated (a state transfer onto the order replica)', () => {
 
   it('when the same restatement event is handled twice, then Stripe refunds once', async () => {
     const { order, charge } = await paidOrder();
-    const listener = orderRestatedListener(payments.outbox, payments.stripe);
+    const listener = orderRestatedListener(payments.outbox, payments.stripe, payments.orderReplicaChanges);
     const event = envelope('order.restated', { ...order, status: 'cancelled', version: 1 });
     const context = { deliveryCount: 1, logger: createTestLogger() };
 

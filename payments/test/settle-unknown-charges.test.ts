@@ -28,7 +28,7 @@ type LostRequest = 'reached Stripe' | 'never reached Stripe';
 
 /**
  * A payment attempt that got no answer (503), so its charge stays `created` with no attempt in flight,
- * made `ageMs` ago. With 'reached Stripe' the PaymentIntent was created and confirmed all the same.
+ * made (created and last sent to Stripe) `ageMs` ago. With 'reached Stripe' the PaymentIntent was created and confirmed all the same.
  */
 async function unansweredPayment(
   lost: LostRequest,
@@ -46,7 +46,8 @@ async function unansweredPayment(
   const [charge] = await chargeRowsOf(payments.database, order.id);
   if (!charge) throw new Error('the attempt left no charge');
   await payments.database.pool.query(
-    `UPDATE charges SET created_at = now() - make_interval(secs => $2::double precision / 1000) WHERE id = $1`,
+    `UPDATE charges SET created_at = now() - make_interval(secs => $2::double precision / 1000),
+       last_attempt_at = now() - make_interval(secs => $2::double precision / 1000) WHERE id = $1`,
     [charge.id, ageMs],
   );
   return { order, charge };
@@ -168,6 +169,39 @@ describe('settling charges whose outcome is unknown (backstop)', () => {
     );
     expect(await findChargeRow(payments.database, young.charge.id)).toMatchObject({ status: 'created' });
     expect(await findChargeRow(payments.database, inFlight.charge.id)).toMatchObject({ status: 'created' });
+  });
+
+  it('when an old charge was retried a moment ago and Stripe’s search does not show that attempt yet, then it is not judged never sent (aged from its last attempt, not its creation)', async () => {
+    // The first attempt never reached Stripe, long ago; the buyer came back a minute ago and that attempt
+    // did reach Stripe (it took the money), but its answer was lost too.
+    const { order, charge } = await unansweredPayment('never reached Stripe', { ageMs: 30 * 60_000 });
+    const paymentIntents = payments.stripe.paymentIntents;
+    const create = paymentIntents.create.bind(paymentIntents);
+    jest.spyOn(paymentIntents, 'create').mockImplementationOnce(async (...args: Parameters<typeof create>) => {
+      await create(...args);
+      throw new Stripe.errors.StripeConnectionError({ message: 'socket hang up', type: 'api_error' });
+    });
+    await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_visa' }).expect(503);
+    jest.restoreAllMocks();
+    expect(await paymentIntentIdsOf(payments.emulator, order.id)).toHaveLength(1);
+    // Stripe's search lags behind writes: a PaymentIntent created a minute ago may not be found yet.
+    jest.spyOn(payments.stripe.paymentIntents, 'search').mockResolvedValue({
+      object: 'search_result',
+      data: [],
+      has_more: false,
+      next_page: null,
+      url: '/v1/payment_intents/search',
+    } as never);
+
+    await settle();
+
+    expect(await findChargeRow(payments.database, charge.id)).toMatchObject({ status: 'created', failureKind: null });
+    // So the buyer's next attempt resumes that charge (Stripe answers with the payment it took), never a second one.
+    jest.restoreAllMocks();
+    const paid = await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_visa' });
+    expect(paid.status).toBe(201);
+    expect(paid.body.id).toBe(charge.id);
+    expect(await paymentIntentIdsOf(payments.emulator, order.id)).toHaveLength(1);
   });
 
   it('when the charge is already settled, then the backstop leaves it alone', async () => {

@@ -48,8 +48,11 @@ export async function readApiResponse<T>(response: Response): Promise<ApiResult<
   const list = (body as { errors?: unknown } | undefined)?.errors;
   const errors = Array.isArray(list) ? list.filter(isErrorItem) : [];
   if (errors.length === 0) errors.push({ message: fallbackMessage(response.status) });
-  // A gateway in front of a stopped service answers 502/503/504: say "unavailable", not a raw status.
-  if (response.status >= 502 && response.status <= 504) {
+  // A gateway in front of a stopped service answers 502/504: say "unavailable", not a raw status. A 503 with
+  // the envelope is a service's own answer, and its message says what to wait for ("the ticket is being
+  // updated", "your order is still being set up"): shown as it is. A 503 without it is an edge's, and the
+  // fallback above already says "unavailable".
+  if (response.status === 502 || response.status === 504) {
     return { ok: false, status: response.status, errors: [{ message: UNAVAILABLE_MESSAGE }] };
   }
   return { ok: false, status: response.status, errors };

@@ -283,7 +283,8 @@ export interface paths {
     /**
      * Reserve a ticket.
      * @description The order holds the ticket until it is paid, cancelled, or its `expiresAt` passes (15 minutes by
-     *     default), and keeps the price it was placed at. With `ticketVersion`, the order is placed at exactly
+     *     default, or the event's start if that comes first: a reservation never outlives its event), and keeps
+     *     the price it was placed at. With `ticketVersion`, the order is placed at exactly
      *     that version of the ticket or not at all. Orders learns of a new ticket from an event: right after
      *     listing, the ticket may be unknown here for a moment (404). Limited per user.
      */
@@ -632,7 +633,7 @@ export interface components {
       status: components['schemas']['OrderStatus'];
       /**
        * Format: date-time
-       * @description When an unpaid order stops holding the ticket and is cancelled.
+       * @description When an unpaid order stops holding the ticket and is cancelled; never after its event's start.
        */
       expiresAt: string;
       ticket: components['schemas']['OrderTicket'];
@@ -1485,8 +1486,10 @@ export interface operations {
       };
       /**
        * @description Another order holds the ticket ("Ticket is already reserved"), its seller withdrew it ("The ticket was
-       *     withdrawn by its seller"), its event has started ("The event has already started"), or the ticket moved
-       *     past `ticketVersion` ("The ticket changed; review the new price").
+       *     withdrawn by its seller"), its event has started ("The event has already started"), the ticket moved
+       *     past `ticketVersion` ("The ticket changed; review the new price"), or `ticketVersion` is further ahead
+       *     of the version orders knows than any change on its way can be ("No such version of this ticket; reload
+       *     it and try again", `field` `ticketVersion`, answered at once).
        */
       409: {
         headers: {
@@ -1870,18 +1873,10 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description No such order (or not known to payments yet). */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelope'];
-        };
-      };
       /**
        * @description The order is cancelled or expired, already paid, was declined before, has a payment in progress,
-       *     or its price is outside what a card can be charged.
+       *     its event has started ("The event has already started": nothing is charged after the start, and the
+       *     reservation ends at the start), or its price is outside what a card can be charged.
        */
       409: {
         headers: {
@@ -1895,8 +1890,10 @@ export interface operations {
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       /**
-       * @description The service is busy, its database is unreachable, or Stripe gave no answer. Nothing was decided:
-       *     send the same request again after `Retry-After` seconds; it resumes the same attempt.
+       * @description The service is busy, its database is unreachable, Stripe gave no answer, or payments has not heard of
+       *     the order yet (it was placed a moment ago; "Your order is still being set up for payment; please try
+       *     again in a moment", after waiting up to 2 s for it). Nothing was decided: send the same request again
+       *     after `Retry-After` seconds; it resumes the same attempt.
        */
       503: {
         headers: {

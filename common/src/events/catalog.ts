@@ -56,14 +56,16 @@ const ticket = z.object({
 });
 /**
  * An order's whole state as orders holds it: `ticket.price` is the price the order was reserved at (what
- * the buyer is charged), `ticket.version` the ticket version it was reserved at.
+ * the buyer is charged). `ticket.startsAt` is when the ticket's event starts (ISO 8601), null when its
+ * seller gave no start, and absent from events stored before orders carried it: payments refuses to take
+ * money from then on. It cannot change while the order is live (a seller edits only a ticket nobody holds).
  */
 const orderState = z.object({
   id,
   userId: id,
   status: z.enum(Object.values(OrderStatus) as [OrderStatus, ...OrderStatus[]]),
   expiresAt: z.iso.datetime({ offset: true }),
-  ticket: z.object({ id, price: cents }),
+  ticket: z.object({ id, price: cents, startsAt: z.iso.datetime({ offset: true }).nullable().optional() }),
   version,
 });
 

@@ -47,7 +47,7 @@ export async function cancelOrder(scope: WriteScope, orderId: string, terms: Res
         ...(handOver.order && { handedOverTo: { id: handOver.order.id } }),
       });
       if (handOver.order) {
-        await events.record('order.created', toOrderState(handOver.order));
+        await events.record('order.created', toOrderState(handOver.order, ticket));
         heldTickets.remember(cancelled.ticketId);
       }
       return { result: 'cancelled', order: cancelled, handOver };

@@ -14,7 +14,7 @@ import { EVENT_STARTED_MESSAGE, eventHasStarted } from './event-start';
 import { ALREADY_RESERVED_MESSAGE, heldTickets } from './held-tickets';
 import { toOrderState } from './order-payload';
 import { toOrderView, type OrderView } from './order-view';
-import { holdsMaxReservations, tooManyReservations } from './reservation-terms';
+import { holdsMaxReservations, reservationExpiry, tooManyReservations } from './reservation-terms';
 import { ticketReplicaChanges } from './ticket-replica-changes';
 
 /** The message a buyer gets when the ticket moved past the version they saw. */
@@ -45,7 +45,8 @@ export interface CreateOrderOptions {
  * cancelled or expired, and stores the price and ticket version it was placed at (what payments charges).
  *
  * 404 for a ticket this service does not know, 403 for the buyer's own ticket, 409 when another live order
- * holds it, its seller withdrew it, its event has started or the ticket moved past `ticketVersion`, 429 when the
+ * holds it, its seller withdrew it, its event has started, the ticket moved past `ticketVersion` or
+ * `ticketVersion` is further ahead of the replica than any version on its way can be, 429 when the
  * buyer already holds `maxLiveOrders` unpaid orders. Records `order.created`, which tickets mirrors as the lock
  * and expiration schedules.
  */
@@ -58,7 +59,10 @@ export async function createOrder(
   // Most buyers of a popular ticket lose: what this process has just seen, or one indexed read, answers
   // them without a transaction. Only a hint; the unique index below still decides every win.
   if (heldTickets.isHeld(ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
-  return oneAttemptAtATime(ticketId, () => attemptReservation(outbox, buyerId, ticketId, options));
+  // Outside the ticket's one-attempt slot: a buyer waiting for the replica to catch up (or asking for a
+  // version that may never come) holds up nobody else's reservation of the ticket.
+  await checkBeforeAttempt(outbox.db, ticketId, options);
+  return oneAttemptAtATime(ticketId, () => placeOrder(outbox, buyerId, ticketId, options));
 }
 
 /** Per ticket, the reservation attempt under way in this process (settles, never rejects, when it ends). */
@@ -69,6 +73,7 @@ const attemptsUnderWay = new Map<string, Promise<void>>();
  * ticket arriving together used to read "free" together and then each run a transaction to lose it on the
  * unique index; now the later ones wait for the first, and once it has won they are refused from memory.
  * Across replicas the index still decides; within one, at most one transaction per ticket runs at a time.
+ * Only the transaction runs in the slot: nothing in it waits for anything but the database.
  */
 async function oneAttemptAtATime<T>(ticketId: string, attempt: () => Promise<T>): Promise<T> {
   for (let earlier = attemptsUnderWay.get(ticketId); earlier !== undefined; earlier = attemptsUnderWay.get(ticketId)) {
@@ -88,30 +93,50 @@ async function oneAttemptAtATime<T>(ticketId: string, attempt: () => Promise<T>)
   }
 }
 
-/** One buyer's reservation: the read that refuses most losers, the replica wait, the transaction. */
-async function attemptReservation(
-  outbox: Outbox,
-  buyerId: string,
+/**
+ * How far beyond the replica's version a buyer's `ticketVersion` may be and still be waited for. The replica
+ * trails tickets by the events on their way, a few at most (an edit, a lock and its release); a version
+ * further ahead has not been published, and waiting for it would only keep the request (and its retries)
+ * busy for TICKET_REPLICA_WAIT_MS.
+ */
+export const MAX_VERSIONS_AHEAD_OF_REPLICA = 5;
+
+/** The message for a `ticketVersion` too far ahead of anything published. */
+export const NO_SUCH_VERSION_MESSAGE = 'No such version of this ticket; reload it and try again';
+
+/**
+ * Before the attempt, and outside its slot: the read that refuses most losers (held, withdrawn), a version
+ * that cannot exist yet (409 at once), and the wait for a replica behind the version the buyer saw.
+ */
+async function checkBeforeAttempt(
+  db: Executor,
   ticketId: string,
-  {
-    expiresInSeconds,
-    ticketVersion,
-    maxLiveOrders,
-    replicaWaitMs = 2_000,
-    replicaPollMs = REPLICA_POLL_MS,
-    now = new Date(),
-  }: CreateOrderOptions,
-): Promise<OrderView> {
-  const known = await readTicketForReservation(outbox.db, ticketId);
+  { ticketVersion, replicaWaitMs = 2_000, replicaPollMs = REPLICA_POLL_MS }: CreateOrderOptions,
+): Promise<void> {
+  const known = await readTicketForReservation(db, ticketId);
   if (known.ticket?.withdrawn) throw new ConflictError(TICKET_WITHDRAWN_MESSAGE);
   if (known.held) {
     heldTickets.remember(ticketId);
     throw new ConflictError(ALREADY_RESERVED_MESSAGE);
   }
-  const replicaBehind = known.ticket === undefined || known.ticket.version < (ticketVersion ?? 0);
-  if (ticketVersion !== undefined && replicaBehind) {
-    await waitForReplica(outbox.db, ticketId, ticketVersion, { waitMs: replicaWaitMs, pollMs: replicaPollMs });
+  if (ticketVersion === undefined) return;
+  // A ticket not known here yet counts from version 0 (its ticket.created is on its way).
+  const replicaVersion = known.ticket?.version ?? 0;
+  if (ticketVersion > replicaVersion + MAX_VERSIONS_AHEAD_OF_REPLICA) {
+    throw new ConflictError(NO_SUCH_VERSION_MESSAGE, 'ticketVersion');
   }
+  if (known.ticket === undefined || known.ticket.version < ticketVersion) {
+    await waitForReplica(db, ticketId, ticketVersion, { waitMs: replicaWaitMs, pollMs: replicaPollMs });
+  }
+}
+
+/** One buyer's reservation, in the ticket's slot: the transaction that places the order or refuses it. */
+async function placeOrder(
+  outbox: Outbox,
+  buyerId: string,
+  ticketId: string,
+  { expiresInSeconds, ticketVersion, maxLiveOrders, now = new Date() }: CreateOrderOptions,
+): Promise<OrderView> {
   const placed = await outbox.transaction(async (tx, events) => {
     // The order copies price and version from this one read: it is placed at exactly the version it shows.
     const ticket = await findTicketForShare(tx, ticketId);
@@ -136,7 +161,7 @@ async function attemptReservation(
       status: OrderStatus.Created,
       price: ticket.price,
       ticketVersion: ticket.version,
-      expiresAt: new Date(now.getTime() + expiresInSeconds * 1000),
+      expiresAt: reservationExpiry(now, expiresInSeconds, ticket),
     }).catch((error: unknown) => {
       if (isUniqueViolation(error, LIVE_ORDER_PER_TICKET_INDEX)) {
         heldTickets.remember(ticketId);
@@ -145,7 +170,7 @@ async function attemptReservation(
       throw error;
     });
 
-    await events.record('order.created', toOrderState(order));
+    await events.record('order.created', toOrderState(order, ticket));
     return toOrderView(order, ticket);
   });
   heldTickets.remember(ticketId);

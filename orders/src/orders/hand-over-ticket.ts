@@ -3,7 +3,7 @@ import { insertOrder, tryLockBuyer } from '../db/orders';
 import type { Order, TicketReplica } from '../db/schema';
 import { deletePlaceById, lockNextPlaces } from '../db/waiting-list';
 import { eventHasStarted } from './event-start';
-import { holdsMaxReservations, type ReservationTerms } from './reservation-terms';
+import { holdsMaxReservations, reservationExpiry, type ReservationTerms } from './reservation-terms';
 
 /** What releasing a ticket did to its waiting list. */
 export interface HandOver {
@@ -80,7 +80,7 @@ export async function handOverTicket(
         status: OrderStatus.Created,
         price: ticket.price,
         ticketVersion: ticket.version,
-        expiresAt: new Date(Date.now() + terms.expiresInSeconds * 1000),
+        expiresAt: reservationExpiry(new Date(), terms.expiresInSeconds, ticket),
       });
       await deletePlaceById(tx, place.id);
       return handOver;

@@ -1,6 +1,7 @@
 import { TooManyRequestsError, type Executor } from '@ticketing/common';
 import type { OrdersConfig } from '../config';
 import { countLiveOrdersOfBuyer } from '../db/orders';
+import type { TicketReplica } from '../db/schema';
 import { UNPAID } from './order-transitions';
 
 /** What every reservation is placed under, whether a buyer asks for it or the waiting list hands it over. */
@@ -15,6 +16,18 @@ export function reservationTermsOf(
   config: Pick<OrdersConfig, 'ORDER_EXPIRATION_SECONDS' | 'MAX_LIVE_ORDERS_PER_BUYER'>,
 ): ReservationTerms {
   return { expiresInSeconds: config.ORDER_EXPIRATION_SECONDS, maxLiveOrders: config.MAX_LIVE_ORDERS_PER_BUYER };
+}
+
+/**
+ * When a reservation placed at `now` ends: `expiresInSeconds` later, or when the ticket's event starts if
+ * that comes first. A reservation never outlives its event: the expiration job cancels it at the start, as
+ * it would at the end of the window, so no order stays payable for an event that has begun (payments
+ * refuses such a payment too, on its own clock).
+ */
+export function reservationExpiry(now: Date, expiresInSeconds: number, ticket: Pick<TicketReplica, 'startsAt'>): Date {
+  const windowEnd = now.getTime() + expiresInSeconds * 1000;
+  const start = ticket.startsAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  return new Date(Math.min(windowEnd, start));
 }
 
 /**

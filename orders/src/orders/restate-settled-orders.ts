@@ -1,6 +1,6 @@
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { runPeriodically, type Logger, type Outbox, type PeriodicTask } from '@ticketing/common';
-import { orders, restatementCursor } from '../db/schema';
+import { orders, restatementCursor, tickets } from '../db/schema';
 import { toOrderState } from './order-payload';
 
 const CURSOR = 'order.restated';
@@ -38,14 +38,18 @@ export async function restateSettledOrders(
       // microseconds, and orders sharing a millisecond would then be restated again and again.
       await tx.select().from(restatementCursor).where(eq(restatementCursor.name, CURSOR)).for('update');
       const position = sql`(SELECT ${restatementCursor.updatedAt}, ${restatementCursor.orderId} FROM ${restatementCursor} WHERE ${restatementCursor.name} = ${CURSOR})`;
+      // With its ticket's event start, which the order's state carries (the order's foreign key keeps the ticket).
       const changed = await tx
-        .select()
+        .select({ order: orders, startsAt: tickets.startsAt })
         .from(orders)
+        .innerJoin(tickets, eq(tickets.id, orders.ticketId))
         .where(and(sql`(${orders.updatedAt}, ${orders.id}) > ${position}`, lte(orders.updatedAt, settledBefore)))
         .orderBy(asc(orders.updatedAt), asc(orders.id))
         .limit(batchSize);
-      for (const order of changed) await events.record('order.restated', toOrderState(order));
-      const last = changed.at(-1);
+      for (const { order, startsAt } of changed) {
+        await events.record('order.restated', toOrderState(order, { startsAt }));
+      }
+      const last = changed.at(-1)?.order;
       if (last) {
         await tx
           .update(restatementCursor)

@@ -47,12 +47,13 @@ export async function lockUnrefundedCompletedCharges(tx: Executor, orderId: stri
 }
 
 /**
- * Ids of charges whose outcome is unknown: still `created`, created before `createdBefore`, and with no
- * attempt in flight at `now` (its lease ran out or was released). One page in id order, after `afterId`.
+ * Ids of charges whose outcome is unknown: still `created`, last sent to Stripe before `attemptedBefore`,
+ * and with no attempt in flight at `now` (its lease ran out or was released). One page in id order, after
+ * `afterId`.
  */
 export async function listChargesAwaitingOutcome(
   db: Executor,
-  { createdBefore, now, afterId, limit }: { createdBefore: Date; now: Date; afterId?: string; limit: number },
+  { attemptedBefore, now, afterId, limit }: { attemptedBefore: Date; now: Date; afterId?: string; limit: number },
 ): Promise<string[]> {
   const rows = await db
     .select({ id: charges.id })
@@ -60,7 +61,7 @@ export async function listChargesAwaitingOutcome(
     .where(
       and(
         eq(charges.status, ChargeStatus.Created),
-        lt(charges.createdAt, createdBefore),
+        lt(charges.lastAttemptAt, attemptedBefore),
         or(isNull(charges.attemptExpiresAt), lte(charges.attemptExpiresAt, now)),
         afterId ? gt(charges.id, afterId) : undefined,
       ),
@@ -107,9 +108,21 @@ export async function insertCharge(
   return charge;
 }
 
-/** Marks (or clears, with null) the time until which a request to Stripe for this charge is in flight. */
-export async function setAttemptExpiry(db: Executor, id: string, until: Date | null): Promise<void> {
-  await db.update(charges).set({ attemptExpiresAt: until, updatedAt: new Date() }).where(eq(charges.id, id));
+/**
+ * A new attempt resumes the charge: it is in flight until `until`, and its last attempt is now (the
+ * settlement backstop ages it from here).
+ */
+export async function resumeAttempt(tx: Executor, id: string, until: Date): Promise<void> {
+  const now = new Date();
+  await tx
+    .update(charges)
+    .set({ attemptExpiresAt: until, lastAttemptAt: now, updatedAt: now })
+    .where(eq(charges.id, id));
+}
+
+/** The request to Stripe for this charge is over: no attempt is in flight. */
+export async function releaseAttemptLease(db: Executor, id: string): Promise<void> {
+  await db.update(charges).set({ attemptExpiresAt: null, updatedAt: new Date() }).where(eq(charges.id, id));
 }
 
 /** What a charge settles to: completed with its PaymentIntent, or failed for a reason. */

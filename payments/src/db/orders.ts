@@ -7,6 +7,12 @@ export async function findOrder(db: Executor, id: string): Promise<OrderReplica 
   return order;
 }
 
+/** Whether the replica holds the order (a lookup by primary key). */
+export async function orderIsKnown(db: Executor, id: string): Promise<boolean> {
+  const [row] = await db.select({ id: orders.id }).from(orders).where(eq(orders.id, id));
+  return row !== undefined;
+}
+
 /**
  * Reads an order and locks its row until the transaction ends. Every path that decides about money for an
  * order (a payment, its completion, a cancellation) takes this lock first, so they run one after another.
@@ -41,7 +47,7 @@ export async function updateOrder(
  * not hold it yet or holds an older version, in one statement, so an order.created racing it can never
  * overwrite the newer state. Resolves to the row when it was written, undefined when the replica was
  * already at that version or past it. The buyer and price never change for an order: an existing row
- * keeps them.
+ * keeps them (and its event start, unless the replica did not know it yet).
  */
 export async function saveOrderState(tx: Executor, order: OrderReplica): Promise<OrderReplica | undefined> {
   const [saved] = await tx
@@ -49,7 +55,12 @@ export async function saveOrderState(tx: Executor, order: OrderReplica): Promise
     .values(order)
     .onConflictDoUpdate({
       target: orders.id,
-      set: { status: sql`excluded.status`, version: sql`excluded.version` },
+      // An event from before orders carried the start says nothing about it: the start already known stays.
+      set: {
+        status: sql`excluded.status`,
+        version: sql`excluded.version`,
+        startsAt: sql`coalesce(excluded.starts_at, ${orders.startsAt})`,
+      },
       setWhere: lt(orders.version, sql`excluded.version`),
     })
     .returning();

@@ -37,6 +37,11 @@ export const orders = pgTable('orders', {
   price: integer('price').notNull(),
   version: integer('version').notNull(),
   /**
+   * When the ticket's event starts (order.created's `ticket.startsAt`): no payment is taken from then on.
+   * Null when its seller gave no start, or the order was heard before orders carried it.
+   */
+  startsAt: timestamp('starts_at', { withTimezone: true }),
+  /**
    * The trace the order's creation was heard in (`traceparent`), when tracing is on: paying it later, in
    * another request, joins that trace, so one purchase is one trace (see inTraceOf in common).
    */
@@ -81,6 +86,12 @@ export const charges = pgTable(
      * order meanwhile answers 409 rather than racing it; a crashed attempt is resumable after this time.
      */
     attemptExpiresAt: timestamp('attempt_expires_at', { withTimezone: true }),
+    /**
+     * When the charge was last sent to Stripe (its first attempt, or the latest that resumed it). The
+     * settlement backstop ages a charge from here, not from `createdAt`: an attempt resumed minutes after
+     * the first may still be missing from Stripe's search, and must not be judged never sent.
+     */
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }).notNull().defaultNow(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -95,7 +106,7 @@ export const charges = pgTable(
     index('charges_order_idx').on(table.orderId, table.createdAt),
     /** The settlement backstop's candidates: charges whose outcome is not known yet. */
     index('charges_awaiting_outcome_idx')
-      .on(table.createdAt)
+      .on(table.lastAttemptAt)
       .where(sql`${table.status} = 'created'`),
     /** The refund backstop's candidates: money taken and not given back. */
     index('charges_unrefunded_idx')

@@ -1,17 +1,24 @@
 import type Stripe from 'stripe';
-import type { ListenerDefinition, Outbox, Subject } from '@ticketing/common';
+import type { ListenerDefinition, Outbox, ReplicaChanges, Subject } from '@ticketing/common';
 import { orderCancelledListener } from './order-cancelled-listener';
 import { orderCreatedListener } from './order-created-listener';
 import { orderRestatedListener } from './order-restated-listener';
 import { userCreatedListener } from './user-created-listener';
 import { userUpdatedListener } from './user-updated-listener';
 
-/** Every listener of the payments service, for `startListeners` (common). */
-export function paymentsListeners(outbox: Outbox, stripe: Stripe): ListenerDefinition<Subject>[] {
+/**
+ * Every listener of the payments service, for `startListeners` (common). The order listeners wake the
+ * payments of this process waiting for the order replica (`orderReplicaChanges`, shared with the app).
+ */
+export function paymentsListeners(
+  outbox: Outbox,
+  stripe: Stripe,
+  orderReplicaChanges: ReplicaChanges,
+): ListenerDefinition<Subject>[] {
   return [
-    orderCreatedListener(outbox, stripe),
+    orderCreatedListener(outbox, stripe, orderReplicaChanges),
     orderCancelledListener(outbox, stripe),
-    orderRestatedListener(outbox, stripe),
+    orderRestatedListener(outbox, stripe, orderReplicaChanges),
     userCreatedListener(outbox),
     userUpdatedListener(outbox),
   ];

@@ -1,9 +1,16 @@
 import type Stripe from 'stripe';
-import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { inboxListener, type ListenerDefinition, type Outbox, type ReplicaChanges } from '@ticketing/common';
 import { applyOrderChange } from '../payments/apply-order-change';
 
-/** order.created → the order replica a payment checks: buyer, price in cents, status. */
-export function orderCreatedListener(outbox: Outbox, stripe: Stripe): ListenerDefinition<'order.created'> {
+/**
+ * order.created → the order replica a payment checks: buyer, price in cents, event start, status. After each
+ * commit, payments of this process waiting for the order (the buyer paid right after reserving) are woken.
+ */
+export function orderCreatedListener(
+  outbox: Outbox,
+  stripe: Stripe,
+  orderReplicaChanges: ReplicaChanges,
+): ListenerDefinition<'order.created'> {
   return inboxListener(outbox, {
     subject: 'order.created',
     durable: 'payments-order-created',
@@ -11,5 +18,6 @@ export function orderCreatedListener(outbox: Outbox, stripe: Stripe): ListenerDe
     async apply(data, { tx }) {
       await applyOrderChange(tx, stripe, { kind: 'created', order: data });
     },
+    afterCommit: (data) => orderReplicaChanges.changed(data.id),
   });
 }

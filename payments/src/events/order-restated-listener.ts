@@ -1,14 +1,19 @@
 import type Stripe from 'stripe';
-import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { inboxListener, type ListenerDefinition, type Outbox, type ReplicaChanges } from '@ticketing/common';
 import { applyOrderChange } from '../payments/apply-order-change';
 import { logRefunds } from './log-refunds';
 
 /**
  * order.restated → a state transfer onto the replica: an unknown order is inserted at that state, an
  * older version is overwritten (gaps and all), a version already held changes nothing. A replica that
- * missed an order.cancelled converges this way, and the order's completed charges are refunded.
+ * missed an order.cancelled converges this way, and the order's completed charges are refunded. An order
+ * first heard this way wakes the payments of this process waiting for it, as order.created does.
  */
-export function orderRestatedListener(outbox: Outbox, stripe: Stripe): ListenerDefinition<'order.restated'> {
+export function orderRestatedListener(
+  outbox: Outbox,
+  stripe: Stripe,
+  orderReplicaChanges: ReplicaChanges,
+): ListenerDefinition<'order.restated'> {
   return inboxListener(outbox, {
     subject: 'order.restated',
     durable: 'payments-order-restated',
@@ -19,5 +24,6 @@ export function orderRestatedListener(outbox: Outbox, stripe: Stripe): ListenerD
       if (applied) logger.info({ orderId: data.id, status: data.status, version: data.version }, 'order restated');
       logRefunds(logger, refunded);
     },
+    afterCommit: (data) => orderReplicaChanges.changed(data.id),
   });
 }

@@ -90,6 +90,7 @@ function replicaOf(order: OrderState): OrderReplica {
     status: order.status,
     price: order.ticket.price,
     version: order.version,
+    startsAt: order.ticket.startsAt ? new Date(order.ticket.startsAt) : null,
     // Where the order was heard, under its reservation's trace (tracing on): paying it continues that trace.
     traceContext: currentTraceCarrier() ?? null,
   };

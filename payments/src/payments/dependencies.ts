@@ -1,5 +1,15 @@
 import type Stripe from 'stripe';
-import type { Logger, Outbox } from '@ticketing/common';
+import type { Logger, Outbox, ReplicaChanges } from '@ticketing/common';
+
+/** How a payment waits for the order replica to hear of an order placed a moment ago. */
+export interface OrderReplicaWait {
+  /** This process's wake-ups: its order listeners call `changed` after each commit. */
+  changes: ReplicaChanges;
+  /** The longest wait (ORDER_REPLICA_WAIT_MS), then 503. */
+  waitMs: number;
+  /** How often the replica is read again meanwhile, for an order another replica of payments applied. */
+  pollMs: number;
+}
 
 /** What the payment use cases work with: the database (through the outbox), Stripe, and a logger. */
 export interface PaymentDependencies {
@@ -11,6 +21,7 @@ export interface PaymentDependencies {
   /** Webhook signatures are checked with this secret. */
   webhookSecret: string;
   logger: Logger;
+  orderReplica: OrderReplicaWait;
 }
 
 /** What the periodic backstops work with: no HTTP request, so no currency or webhook secret. */

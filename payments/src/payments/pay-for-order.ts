@@ -14,10 +14,17 @@ import {
   isChargeableAmount,
   type TraceCarrier,
 } from '@ticketing/common';
-import { findLiveCharge, hasDeclinedCharge, insertCharge, setAttemptExpiry, settleCharge } from '../db/charges';
+import {
+  findLiveCharge,
+  hasDeclinedCharge,
+  insertCharge,
+  releaseAttemptLease,
+  resumeAttempt,
+  settleCharge,
+} from '../db/charges';
 import { findCustomer } from '../db/customers';
-import { lockOrder } from '../db/orders';
-import { ChargeFailureKind, type Charge } from '../db/schema';
+import { lockOrder, orderIsKnown } from '../db/orders';
+import { ChargeFailureKind, type Charge, type OrderReplica } from '../db/schema';
 import { toChargeView, type ChargeView } from './charge-view';
 import type { PaymentDependencies } from './dependencies';
 import { outcomeOfPaymentIntent } from './payment-intent-outcome';
@@ -32,6 +39,12 @@ export const ATTEMPT_LEASE_MS = 2 * 60_000;
 
 export const UNAVAILABLE_MESSAGE = 'Payment could not be completed, please try again';
 export const DECLINED_ORDER_MESSAGE = 'Payment was declined; this order is cancelled';
+export const EVENT_STARTED_MESSAGE = 'The event has already started';
+
+/** Whether the order's event has begun by `now` (an order whose start is not known never has). */
+function eventHasStarted(order: Pick<OrderReplica, 'startsAt'>, now = new Date()): boolean {
+  return order.startsAt !== null && order.startsAt.getTime() <= now.getTime();
+}
 
 export interface PaymentRequest {
   userId: string;
@@ -42,9 +55,11 @@ export interface PaymentRequest {
 /**
  * Takes payment for an order with a Stripe PaymentIntent (docs/rules.md#rule-5).
  *
+ * 0. An order payments has not heard of yet (the buyer pays right after reserving, order.created is on its
+ *    way) is waited for, briefly, outside any transaction; then 503, never a 404 for an order that exists.
  * 1. In a transaction holding the order's row lock: check the order (the buyer's, never declined, not
- *    cancelled, a price Stripe can charge), then start a charge, or resume the one whose earlier attempt
- *    ended without an answer. The charge is committed before Stripe is called, so that whatever Stripe
+ *    cancelled, a price Stripe can charge, its event not started), then start a charge, or resume the one
+ *    whose earlier attempt ended without an answer. The charge is committed before Stripe is called, so that whatever Stripe
  *    does, a webhook, a retry or the settlement backstop finds it.
  * 2. Ask Stripe to create and confirm a PaymentIntent with the idempotency key `charge-<id>`: a resumed
  *    attempt sends the same key and the same parameters, so Stripe answers as it did the first time
@@ -53,6 +68,7 @@ export interface PaymentRequest {
  *    the charge stays `created` for the next attempt, the webhook, or the settlement backstop).
  */
 export async function payForOrder(deps: PaymentDependencies, request: PaymentRequest): Promise<ChargeView> {
+  await waitForOrderReplica(deps, request.orderId);
   const { charge, orderTrace } = await startAttempt(deps, request);
   // Steps 2 and 3 join the trace the order's reservation began (one purchase, one trace), linked to this
   // request's own; so do charge.created and what orders and tickets do on hearing it.
@@ -113,6 +129,34 @@ async function chargeCard(deps: PaymentDependencies, charge: Charge): Promise<Ch
   }
 }
 
+/** How often a payment waiting for the order replica reads it again, for an order another replica of payments applied. */
+export const ORDER_REPLICA_POLL_MS = 100;
+
+export const ORDER_NOT_READY_MESSAGE = 'Your order is still being set up for payment; please try again in a moment';
+
+/**
+ * Step 0: waits (at most `orderReplica.waitMs`) until the replica holds the order. This process's order
+ * listeners wake the wait as soon as they commit it; another replica's commit is found by a read every
+ * `pollMs`. Still unknown after the wait: 503 with Retry-After, since payments cannot tell an order on its
+ * way from one that does not exist (the buyer's rate limit bounds how often anyone can make it wait).
+ * No transaction and no connection are held while waiting.
+ */
+async function waitForOrderReplica(deps: PaymentDependencies, orderId: string): Promise<void> {
+  const { changes, waitMs, pollMs } = deps.orderReplica;
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    // Taken before the read, so that an order committed while reading still wakes this payment.
+    const change = changes.next(orderId);
+    if (await orderIsKnown(deps.outbox.db, orderId)) return change.cancel();
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      change.cancel();
+      throw new ServiceUnavailableError(ORDER_NOT_READY_MESSAGE, 1);
+    }
+    await change.within(Math.min(pollMs, left));
+  }
+}
+
 /** Step 1: checks the order under its row lock and returns the charge to send to Stripe, and the order's trace. */
 async function startAttempt(
   deps: PaymentDependencies,
@@ -120,6 +164,7 @@ async function startAttempt(
 ): Promise<{ charge: Charge; orderTrace: TraceCarrier | null }> {
   return deps.outbox.transaction(async (tx) => {
     const order = await lockOrder(tx, request.orderId);
+    // Step 0 saw it: an order is never deleted, so this is only a guard.
     if (!order) throw new NotFoundError('Order not found');
     if (order.userId !== request.userId) throw new ForbiddenError('You did not place this order');
     // A decline cancels the order (orders does so on charge.created failed), but that news takes a while
@@ -133,13 +178,17 @@ async function startAttempt(
     const attemptExpiresAt = new Date(Date.now() + ATTEMPT_LEASE_MS);
     const live = await findLiveCharge(tx, order.id);
     if (live?.status === ChargeStatus.Completed) throw new ConflictError('Order is already paid');
+    // Nobody pays for an event that has begun: no money is taken from its start on, by this process's clock,
+    // whatever the order's status says. Orders cancels the order at the start (its reservation never
+    // outlives the event), so this only closes the gap until that cancellation arrives.
+    if (eventHasStarted(order)) throw new ConflictError(EVENT_STARTED_MESSAGE);
     if (live) {
       if (live.attemptExpiresAt && live.attemptExpiresAt > new Date()) {
         throw new ConflictError('A payment for this order is already in progress');
       }
       // An earlier attempt whose outcome we never learnt: resume it with its own parameters (Stripe
       // refuses a reused idempotency key with different ones), even if this request names another card.
-      await setAttemptExpiry(tx, live.id, attemptExpiresAt);
+      await resumeAttempt(tx, live.id, attemptExpiresAt);
       return { charge: live, orderTrace: order.traceContext };
     }
     const customer = await findCustomer(tx, request.userId);
@@ -196,7 +245,7 @@ async function recordStripeFailure(deps: PaymentDependencies, charge: Charge, er
 /** The request to Stripe is over: a next attempt may resume the charge at once. */
 async function releaseAttempt(deps: PaymentDependencies, charge: Charge): Promise<void> {
   // Best effort: if this write fails too, the lease simply runs out.
-  await setAttemptExpiry(deps.outbox.db, charge.id, null).catch((error: unknown) =>
+  await releaseAttemptLease(deps.outbox.db, charge.id).catch((error: unknown) =>
     deps.logger.warn({ err: error, chargeId: charge.id }, 'could not release the payment attempt'),
   );
 }

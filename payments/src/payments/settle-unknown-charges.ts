@@ -11,7 +11,11 @@ import { completeCharge, failCharge } from './settle-charge';
 export const NEVER_SENT_MESSAGE = 'The payment request never reached Stripe';
 
 export interface SettleUnknownChargesOptions {
-  /** Only charges created longer ago than this: their attempt is over, and Stripe's search shows it. */
+  /**
+   * Only charges last sent to Stripe longer ago than this (their latest attempt, not their creation: a
+   * charge resumed a minute ago may be missing from Stripe's search still): the attempt is over, and
+   * Stripe's search shows it.
+   */
   settleAfterMs: number;
   now?: Date;
   /** How many charges are read at a time. */
@@ -28,8 +32,8 @@ export type SettlementSummary = Record<Settlement, number> & {
 
 /**
  * The backstop for charges whose outcome is unknown (docs/rules.md#rule-7): a payment request that got no
- * answer, whose webhook was lost too, and whose buyer did not retry. Each charge still `created`, older
- * than `settleAfterMs`, with no attempt in flight, is looked up at Stripe by our charge id (the
+ * answer, whose webhook was lost too, and whose buyer did not retry. Each charge still `created`, last
+ * sent to Stripe longer than `settleAfterMs` ago, with no attempt in flight, is looked up at Stripe by our charge id (the
  * PaymentIntent's `metadata.chargeId`) and settled the way the payment's own answer would have been:
  *
  * - succeeded: the charge completes (and is refunded at once if the order was cancelled meanwhile);
@@ -52,10 +56,10 @@ export async function settleUnknownCharges(
     skipped: 0,
     stripeUnreachable: false,
   };
-  const createdBefore = new Date(now.getTime() - settleAfterMs);
+  const attemptedBefore = new Date(now.getTime() - settleAfterMs);
   let afterId: string | undefined;
   for (;;) {
-    const page = await listChargesAwaitingOutcome(deps.outbox.db, { createdBefore, now, afterId, limit: batchSize });
+    const page = await listChargesAwaitingOutcome(deps.outbox.db, { attemptedBefore, now, afterId, limit: batchSize });
     for (const chargeId of page) {
       try {
         summary[await settleUnknownCharge(deps, chargeId, now)] += 1;

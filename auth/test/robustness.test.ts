@@ -22,6 +22,21 @@ describe('auth under bad input and abuse', () => {
     await request(app).get('/api/users/currentuser').expect(200);
   });
 
+  it('when the one hop in front names the visitor (the edge, or the web app for a sign-in without JavaScript), then each visitor is counted on their own, whatever they wrote before that entry', async () => {
+    const { app } = buildTestApp(database, { AUTH_RATE_LIMIT_PER_MINUTE: '2' });
+    // All from one peer (as every sign-in the web app forwards comes from the web app), each naming its visitor.
+    const attempt = (forwardedFor: string) =>
+      request(app)
+        .post('/api/users/signin')
+        .set('X-Forwarded-For', forwardedFor)
+        .send({ email: 'a@example.com', password: 'guess1234' });
+    await attempt('203.0.113.1').expect(400);
+    await attempt('203.0.113.1').expect(400);
+    await attempt('203.0.113.1').expect(429);
+    await attempt('203.0.113.2').expect(400);
+    await attempt('198.51.100.9, 203.0.113.1').expect(429);
+  });
+
   it('when one user keeps guessing their current password on account update, then 429 after the limit, per user', async () => {
     const { app } = buildTestApp(database, { ACCOUNT_UPDATE_RATE_LIMIT_PER_MINUTE: '3' });
     const { cookie } = await signUp(app);

@@ -1,15 +1,17 @@
+import { isIP } from 'node:net';
 import { cache } from 'react';
 import { cookies, headers } from 'next/headers';
-import { apiBaseUrl } from './config';
+import { apiBaseUrl, authApiBaseUrl } from './config';
 import { readApiResponse, unreachable, type ApiResult } from './envelope';
 import type { CurrentUserResponse, User } from '@ticketing/common/api';
 import { cookieHeaderForServices, SESSION_COOKIE, sessionValueForBrowser } from './session-cookie';
 
 /**
- * The server side's way to the API, `${API_URL}/api/...`: `api` for server components and server actions that
- * act for the visitor (it forwards their cookie, so the services see the same session the browser holds), and
- * `publicApi` for the public pages, which must not depend on who is looking. Neither throws for HTTP or
- * network failures; a stopped service comes back as `{ ok: false, status: 503 }`.
+ * The server side's way to the API, `${API_URL}/api/...` (the edge), and `${AUTH_API_URL}/api/users/...` (auth
+ * itself, see `authApiBaseUrl`): `api` for server components and server actions that act for the visitor (it
+ * forwards their cookie, so the services see the same session the browser holds, and the edge's word on their
+ * scheme and address), and `publicApi` for the public pages, which must not depend on who is looking. Neither
+ * throws for HTTP or network failures; a stopped service comes back as `{ ok: false, status: 503 }`.
  */
 
 const TIMEOUT_MS = 10_000;
@@ -28,6 +30,10 @@ export async function api<T>(path: string, init: ApiInit = {}): Promise<ApiResul
   // started here (a sign-in without JavaScript) would be a Secure cookie refused over this plain-http call.
   const visitorProtocol = edgeStatedProtocol(requestHeaders.get('x-forwarded-proto'));
   if (visitorProtocol) outgoing.set('x-forwarded-proto', visitorProtocol);
+  // The address the visitor came from, as the edge saw it: auth's per-address limits on sign-in and sign-up
+  // then count visitors, not the web app (every visitor together).
+  const visitorAddress = edgeSeenAddress(requestHeaders.get('x-forwarded-for'));
+  if (visitorAddress) outgoing.set('x-forwarded-for', visitorAddress);
   if (init.body !== undefined) outgoing.set('content-type', 'application/json');
 
   const response = await send(path, outgoing, init);
@@ -56,10 +62,28 @@ function edgeStatedProtocol(header: string | null): 'http' | 'https' | undefined
   return stated === 'http' || stated === 'https' ? stated : undefined;
 }
 
+/**
+ * The edge's own entry of the visitor's X-Forwarded-For (the last: the address the edge saw, after whatever the
+ * visitor wrote), or undefined when it is not an address. Next fills the header with its peer's address when
+ * no proxy sent one, so the web app reached directly (a laptop) passes on its caller's address.
+ */
+function edgeSeenAddress(header: string | null): string | undefined {
+  const seen = header?.split(',').pop()?.trim();
+  return seen && isIP(seen) !== 0 ? seen : undefined;
+}
+
+/**
+ * Calls on the visitor's session go to auth itself, the rest to the edge (whose micro-cache stands between
+ * page renders and the services); a path under /api/users as the edge routes it, not /api/usersx.
+ */
+function baseUrlFor(path: string): string {
+  return /^\/api\/users(?:[/?#]|$)/.test(path) ? authApiBaseUrl() : apiBaseUrl();
+}
+
 /** The request itself; undefined when no HTTP answer came back (connection refused, timeout). */
 async function send(path: string, outgoing: Headers, init: ApiInit = {}): Promise<Response | undefined> {
   try {
-    return await fetch(new URL(path, apiBaseUrl()), {
+    return await fetch(new URL(path, baseUrlFor(path)), {
       method: init.method ?? 'GET',
       headers: outgoing,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),

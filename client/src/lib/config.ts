@@ -7,11 +7,24 @@ const DEFAULT_API_URL = 'http://127.0.0.1:3000';
 
 /** Internal base URL of the API (the gateway or ingress) that server components call. */
 export function apiBaseUrl(): string {
-  const value = process.env.API_URL?.trim() || DEFAULT_API_URL;
+  return originOf('API_URL', process.env.API_URL?.trim() || DEFAULT_API_URL);
+}
+
+/**
+ * Where the server side's calls on the visitor's session (`/api/users/...`) go: auth itself, so that the web
+ * app is the one hop auth trusts and its word on the visitor's scheme and address arrives as it was sent (an
+ * edge in between would restate both as the web app's own). Unset: the API_URL's origin, as every other call.
+ */
+export function authApiBaseUrl(): string {
+  const value = process.env.AUTH_API_URL?.trim();
+  return value ? originOf('AUTH_API_URL', value) : apiBaseUrl();
+}
+
+function originOf(name: string, value: string): string {
   try {
     return new URL(value).origin;
   } catch {
-    throw new Error(`API_URL must be an absolute http(s) URL, got "${value}"`);
+    throw new Error(`${name} must be an absolute http(s) URL, got "${value}"`);
   }
 }
 

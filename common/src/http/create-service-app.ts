@@ -31,7 +31,8 @@ export interface ServiceAppOptions {
   routes: Router;
   /**
    * Proxies in front of the service whose X-Forwarded-For and X-Forwarded-Proto entries are believed: 1, the
-   * edge (the web app's server-side calls come through it too, passing on the scheme the edge told the web app).
+   * edge, or for the web app's calls on a visitor's session (which go to auth directly, AUTH_API_URL) the web
+   * app, passing on the edge's entries of both.
    */
   trustProxyHops?: number;
   /** Largest JSON body accepted. */
@@ -47,8 +48,9 @@ export interface ServiceAppOptions {
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
-  // Behind exactly one proxy (the local gateway, or ingress-nginx in the cluster): trust the hop it adds
-  // to X-Forwarded-*, so Secure cookies and client IPs work, but not hops a client could forge.
+  // Behind exactly one proxy (the local gateway or the cluster's edge; for the web app's calls on a session,
+  // the web app): trust the hop it adds to X-Forwarded-*, so Secure cookies and client IPs work, but not hops
+  // a client could forge.
   const trustedHops = options.trustProxyHops ?? 1;
   app.set('trust proxy', trustedHops);
   app.disable('x-powered-by');

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { authEnvironment } from '../../../auth/src/config';
+import { sessionSettings } from '../../../common/src/config/load-config';
 import { expirationEnvironment } from '../../../expiration/src/config';
 import { ordersEnvironment } from '../../../orders/src/config';
 import { paymentsEnvironment } from '../../../payments/src/config';
@@ -9,12 +10,14 @@ import { ticketsEnvironment } from '../../../tickets/src/config';
 import { emulatorEnvironment } from '../../stripe-emulator/src/config';
 import { SERVICES } from '../../local/src/services';
 import { isProd, OVERLAYS, REPO_ROOT } from './support/paths';
-import { findObject, render } from './support/render';
+import { findObject, objectsOfKind, render, type K8sObject } from './support/render';
 import {
+  containerPortNumber,
   containersOf,
   documentedSecrets,
   referencedSecrets,
   resolveEnvironment,
+  selectedWorkloads,
   type ServiceObject,
   type Workload,
 } from './support/workloads';
@@ -147,6 +150,59 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
     else expect(env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY).toBeUndefined();
   });
 
+  it("the client's calls on the visitor's session go to auth's own Service and port (AUTH_API_URL), the one hop auth trusts", () => {
+    // Through the edge, a second proxy would restate the visitor's scheme and address as the client pod's: no
+    // Secure cookie for a sign-in without JavaScript, and every such visitor one address for auth's limit.
+    const { env, objects } = environmentOf(overlay, 'client');
+    expect(env.AUTH_API_URL).toBeDefined();
+    const authUrl = new URL(env.AUTH_API_URL!);
+    expect(authUrl.protocol).toBe('http:');
+    expect(authUrl.pathname).toBe('/');
+    const service = findObject<ServiceObject>(objects, 'Service', authUrl.hostname);
+    const servicePort = service.spec?.ports?.find((port) => port.port === Number(authUrl.port || 80));
+    expect(servicePort).toBeDefined();
+    const pods = selectedWorkloads(objects, service);
+    expect(pods.map((pod) => pod.metadata.name)).toEqual(['auth']);
+    const [container] = containersOf(pods[0]!);
+    const reached = containerPortNumber(container!, servicePort!.targetPort ?? servicePort!.port);
+    expect(reached).toBe(SERVICES.find((definition) => definition.name === 'auth')?.port);
+  });
+
+  it('no NetworkPolicy keeps the client from auth', () => {
+    const objects = render(overlay);
+    const labelsOf = (name: string) =>
+      findObject<Workload>(objects, 'Deployment', name).spec.template.metadata?.labels ?? {};
+    const selects = (selector: { matchLabels?: Record<string, string> } | undefined, labels: Record<string, string>) =>
+      Object.entries(selector?.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+    type Policy = K8sObject & {
+      spec: {
+        podSelector?: { matchLabels?: Record<string, string> };
+        policyTypes?: string[];
+        ingress?: Array<{ from?: Array<{ podSelector?: { matchLabels?: Record<string, string> } }> }>;
+      };
+    };
+    const guardingAuth = objectsOfKind<Policy>(objects, 'NetworkPolicy').filter(
+      (policy) =>
+        selects(policy.spec.podSelector, labelsOf('auth')) &&
+        (policy.spec.policyTypes ?? ['Ingress']).includes('Ingress'),
+    );
+    for (const policy of guardingAuth) {
+      const admitsClient = (policy.spec.ingress ?? []).some(
+        (rule) =>
+          !rule.from || rule.from.some((peer) => peer.podSelector && selects(peer.podSelector, labelsOf('client'))),
+      );
+      expect([policy.metadata.name, admitsClient]).toEqual([policy.metadata.name, true]);
+    }
+  });
+
+  it('every service that reads the session writes Secure cookies (the edge terminates TLS)', () => {
+    for (const name of ['auth', 'tickets', 'orders', 'payments']) {
+      const { env } = environmentOf(overlay, name);
+      const parsed = SCHEMAS[name]!.parse(env) as Parameters<typeof sessionSettings>[0];
+      expect([name, sessionSettings(parsed).cookieSecure]).toEqual([name, true]);
+    }
+  });
+
   if (!isProd(overlay)) {
     it('the Stripe emulator listens on the pod address and sends webhooks to payments', () => {
       const { env, objects } = environmentOf(overlay, 'stripe-emulator');
@@ -166,7 +222,8 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
   });
 });
 
-it('the client still reads API_URL (client/src/lib/config.ts)', () => {
+it('the client still reads API_URL and AUTH_API_URL (client/src/lib/config.ts)', () => {
   const source = fs.readFileSync(path.join(REPO_ROOT, 'client', 'src', 'lib', 'config.ts'), 'utf8');
   expect(source).toMatch(/process\.env\.API_URL/);
+  expect(source).toMatch(/process\.env\.AUTH_API_URL/);
 });

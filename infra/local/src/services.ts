@@ -86,7 +86,8 @@ export const SERVICES: readonly ServiceDefinition[] = [
     entry: 'dist/index.js',
   },
   // The Next.js app: its standalone server (built by `npm run build -w client`) renders every page; its
-  // server-side fetches go back through the gateway (API_URL), as in the cluster they go through the edge.
+  // server-side fetches go back through the gateway (API_URL), as in the cluster they go through the edge, but
+  // those on the visitor's session (/api/users/...) straight to auth (AUTH_API_URL), as in the cluster too.
   // It also serves the API's reference, /api/docs (docs/openapi.yaml), named so that no /api rule can take it.
   {
     name: 'client',

@@ -169,7 +169,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const components: Component[] = selected.map((definition) => {
     const port = ports.get(definition.name) as number;
     // 127.0.0.1: behind the gateway, a service is for this machine only (its /metrics, and X-Forwarded-For,
-    // which only the gateway may set), whatever HOST the launcher itself was given.
+    // which only the gateway and the web app may set), whatever HOST the launcher itself was given.
     const env: NodeJS.ProcessEnv = { ...sharedEnv, PORT: String(port), HOST: '127.0.0.1' };
     // The inherited value would be the server's admin URL: better no database than the wrong one.
     delete env.DATABASE_URL;
@@ -205,9 +205,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const gatewayPort = await listen(gateway, requestedPort, options.gatewayHost, log);
   const routeList = routes.map((route) => route.prefix).join(', ');
   log(`${label('gateway')} listening on port ${gatewayPort}${routeList === '' ? '' : ` (${routeList})`}`);
+  const auth = components.find((component) => component.definition.name === 'auth');
   for (const component of components) {
     if (component.definition.name !== 'client') continue;
     component.env.API_URL = `http://127.0.0.1:${gatewayPort}`;
+    // Calls on the visitor's session go to auth itself, as in the cluster: the web app is the one hop auth
+    // trusts, and passes on the address the gateway saw (a visitor's, with HOST=0.0.0.0), not its own. Without
+    // auth here, nothing inherited points elsewhere: they go through the gateway with every other call.
+    if (auth) component.env.AUTH_API_URL = `http://127.0.0.1:${auth.port}`;
+    else delete component.env.AUTH_API_URL;
     component.env.HOSTNAME = '127.0.0.1';
     component.env.NEXT_TELEMETRY_DISABLED = '1';
   }

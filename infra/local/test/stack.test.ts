@@ -172,6 +172,8 @@ describe('startStack', () => {
     const page = await echo(`${stack.url}/tickets/abc`);
     expect(page).toMatchObject({ service: 'client', url: '/tickets/abc' });
     expect(page.env.API_URL).toBe(`http://127.0.0.1:${stack.gatewayPort}`);
+    // Its calls on the visitor's session go to auth itself, as in the cluster: auth trusts one hop, the web app.
+    expect(page.env.AUTH_API_URL).toBe(stack.serviceUrl('auth'));
     expect(lines).toContainEqual(expect.stringMatching(/^gateway {4}listening on port \d+ \(\/api\/users, /));
   });
 
@@ -251,6 +253,14 @@ describe('startStack', () => {
     const response = await fetch(`${stack.url}/api/tickets`);
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ errors: [{ message: 'Not found' }] });
+  });
+
+  it('without auth in the stack, the client is given no AUTH_API_URL (its session calls go through the gateway), whatever the shell says', async () => {
+    const stack = await start({ services: ['client'], env: { AUTH_API_URL: 'http://127.0.0.1:1' } });
+
+    const page = await echo(`${stack.url}/tickets/abc`);
+    expect(page.env.API_URL).toBe(`http://127.0.0.1:${stack.gatewayPort}`);
+    expect(page.env.AUTH_API_URL).toBeUndefined();
   });
 
   it('when a service is stopped, then the gateway answers 502 for it; started again, it has the same port and environment', async () => {

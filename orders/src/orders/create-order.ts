@@ -80,6 +80,9 @@ async function oneAttemptAtATime<T>(ticketId: string, attempt: () => Promise<T>)
     await earlier;
     if (heldTickets.isHeld(ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
   }
+  // Checked again on entry too: the checks before the slot read the database, and an attempt that won while
+  // this buyer was reading has already left the slot, so there was nothing to wait for.
+  if (heldTickets.isHeld(ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
   const result = attempt();
   const underWay = result.then(
     () => undefined,

@@ -114,6 +114,13 @@ describe('users (auth)', () => {
     });
     expect(expectStatus(await signedIn.post('/api/users/signout', {}), 200).body).toEqual({});
     expect(expectStatus(await signedIn.get('/api/users/currentuser'), 200).body).toEqual({ currentUser: null });
+    // Signing out everywhere needs a session to know whose sessions to end.
+    expect(
+      expectStatus(await signedIn.post<ErrorEnvelope>('/api/users/signout', { everywhere: true }), 401).body.errors,
+    ).toEqual([{ message: expect.any(String) }]);
+    expectStatus(await signedIn.post('/api/users/signin', { email: user.email, password: PASSWORD }), 200);
+    expect(expectStatus(await signedIn.post('/api/users/signout', { everywhere: true }), 200).body).toEqual({});
+    expect(expectStatus(await signedIn.get('/api/users/currentuser'), 200).body).toEqual({ currentUser: null });
   });
 
   it('when a user changes their account, then 200 with the new email; a wrong current password or nothing to change is 400, a taken email 409, no session 401', async () => {
@@ -288,6 +295,7 @@ describe('orders and payments', () => {
           title: ticket.title,
           venue: null,
           startsAt: null,
+          timeZone: null,
           pricePaid: 30,
           maxResalePrice: 30,
           orderId: order.id,

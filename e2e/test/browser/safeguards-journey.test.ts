@@ -236,8 +236,8 @@ describe('refusals are shown in the API’s words', () => {
       const restore = await refuseConnections(context.stack.databaseName('orders'));
       try {
         await page.getByRole('button', { name: 'Purchase' }).click();
-        // Orders' 503; the web app says the same of any 502–504, whoever answered it.
-        await visible(alertSaying(page, 'The service is unavailable right now. Please try again in a moment.'));
+        // Orders' 503, in its own words (a 503 with the envelope is shown as the service wrote it).
+        await visible(alertSaying(page, 'Service unavailable, please try again'));
         expect(await page.getByRole('button', { name: 'Purchase' }).isEnabled()).toBe(true);
       } finally {
         await restore();

@@ -36,7 +36,7 @@ const sessionVersionsForNewApp = useTestSessionVersions();
 export function buildTestApp(
   database: AuthTestDatabase,
   env: NodeJS.ProcessEnv = {},
-  sessions: { keyPrefix?: string; cacheMs?: number } = {},
+  sessions: { keyPrefix?: string; pollMs?: number } = {},
 ) {
   const config = loadAuthConfig({
     DATABASE_URL: database.url,

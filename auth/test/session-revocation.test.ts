@@ -8,10 +8,11 @@ import { buildTestApp, createAuthTestDatabase, sessionCookie, signUp, type AuthT
 
 /**
  * A copied cookie stops working after "sign out everywhere" and after a password change (issue 17, item 12),
- * in every service: auth raises the user's session version and mirrors it to Redis, and another service's
- * middleware (its own process, its own cache) refuses older tokens once its cache window has passed.
+ * in every service: auth raises the user's session version and records it in Redis's revocation feed, and
+ * another service's middleware (its own process, its own copy of the feed) refuses older tokens once its
+ * next poll has read it.
  */
-const CACHE_MS = 300;
+const POLL_MS = 300;
 
 let database: AuthTestDatabase;
 let keyPrefix: string;
@@ -24,9 +25,10 @@ const opened: SessionVersions[] = [];
  * session versions of its own process under the same Redis prefix, and a route behind requireAuth.
  */
 async function buildOtherService(url = redisUrl()) {
-  const versions = SessionVersions.connect({ url, keyPrefix, logger: createTestLogger(), cacheMs: CACHE_MS });
+  const versions = SessionVersions.connect({ url, keyPrefix, logger: createTestLogger(), pollMs: POLL_MS });
   opened.push(versions);
   await versions.waitUntilReady();
+  await versions.start();
   const config = auth.config;
   const app = createServiceApp({
     logger: createTestLogger(),
@@ -45,7 +47,9 @@ const listTicket = (app: Awaited<ReturnType<typeof buildOtherService>>['app'], c
 beforeAll(async () => {
   database = await createAuthTestDatabase();
   keyPrefix = `test_${randomBytes(5).toString('hex')}`;
-  auth = buildTestApp(database, {}, { keyPrefix, cacheMs: CACHE_MS });
+  auth = buildTestApp(database, {}, { keyPrefix, pollMs: POLL_MS });
+  // What auth's index.ts runs at start: the feed is complete from here on.
+  await auth.sessionMirror.syncIfNeeded();
   redis = new Redis(redisUrl());
 });
 afterAll(async () => {
@@ -55,11 +59,11 @@ afterAll(async () => {
 });
 
 describe('sign out everywhere', () => {
-  it('when a user signs out everywhere, then a copied cookie is refused by another service once the cache window passes', async () => {
+  it('when a user signs out everywhere, then a copied cookie is refused by another service once it has polled', async () => {
     const tickets = await buildOtherService();
     const { cookie } = await signUp(auth.app);
     const copied = cookie;
-    // The other service knows the user already (its cache holds "no revocation").
+    // The other service has served the user already (it knows no revocation).
     await listTicket(tickets.app, copied).expect(201);
 
     const signedOut = await request(auth.app)
@@ -138,26 +142,46 @@ describe('a password change', () => {
       .send({ currentPassword: credentials.password, email: `renamed-${user.email}` })
       .expect(200);
 
-    expect(await auth.sessionVersions.minimumVersion(user.id)).toBeUndefined();
+    expect(await redis.get(`${keyPrefix}:session-version:${user.id}`)).toBeNull();
     await listTicket(tickets.app, otherDevice).expect(201);
   });
 });
 
 describe('when Redis misbehaves', () => {
-  it('when Redis lost the versions, then auth writes them again and a copied cookie stays refused', async () => {
-    const { cookie, user } = await signUp(auth.app);
-    await request(auth.app).post('/api/users/signout').set('Cookie', cookie).send({ everywhere: true }).expect(200);
-    await auth.sessionMirror.syncIfNeeded(); // the marker exists from here on
-    const keys = await redis.keys(`${keyPrefix}:session-version*`);
+  it('when Redis lost its data, then a running service keeps refusing what it knew and, once auth wrote the feed again, what it did not', async () => {
+    const tickets = await buildOtherService();
+    const before = await signUp(auth.app);
+    await request(auth.app)
+      .post('/api/users/signout')
+      .set('Cookie', before.cookie)
+      .send({ everywhere: true })
+      .expect(200);
+    await waitFor(async () => expect((await listTicket(tickets.app, before.cookie)).status).toBe(401));
+    const keys = await redis.keys(`${keyPrefix}:session-*`);
     expect(keys.length).toBeGreaterThan(0);
 
     await redis.del(...keys); // as a Redis restarted without its data
 
+    expect(await tickets.versions.refresh()).toBe('awaiting mirror');
+    await listTicket(tickets.app, before.cookie).expect(401);
+    // Revoked while the feed is incomplete: written now, believed once auth has written the whole feed again.
+    const during = await signUp(auth.app);
+    await listTicket(tickets.app, during.cookie).expect(201);
+    await request(auth.app)
+      .post('/api/users/signout')
+      .set('Cookie', during.cookie)
+      .send({ everywhere: true })
+      .expect(200);
+
     // What index.ts runs every few seconds: the missing marker says the mirror must be written again.
     await auth.sessionMirror.syncIfNeeded();
-    const tickets = await buildOtherService();
-    expect(await tickets.versions.minimumVersion(user.id)).toBe(1);
-    await listTicket(tickets.app, cookie).expect(401);
+    await waitFor(async () => expect((await listTicket(tickets.app, during.cookie)).status).toBe(401));
+    await listTicket(tickets.app, before.cookie).expect(401);
+    // And a process started after the loss loads it all.
+    const restarted = await buildOtherService();
+    expect(restarted.versions.minimumVersion(before.user.id)).toBe(1);
+    await listTicket(restarted.app, before.cookie).expect(401);
+    await listTicket(restarted.app, during.cookie).expect(401);
   });
 
   it('when Redis is unreachable, then a service goes on with the versions it knew: a revoked cookie stays refused, others work', async () => {
@@ -175,8 +199,8 @@ describe('when Redis misbehaves', () => {
 
       await proxy.cut();
 
-      // Past the cache window, Redis cannot answer: the last known versions decide, nobody is signed out.
-      await waitFor(() => expect(tickets.versions.freshMinimumVersion(revoked.user.id)).toBeUndefined());
+      // Its poll cannot read Redis: the last known versions decide, nobody is signed out.
+      expect(await tickets.versions.refresh()).toBe('unreachable');
       await listTicket(tickets.app, revoked.cookie).expect(401);
       await listTicket(tickets.app, unaffected.cookie).expect(201);
     } finally {

@@ -48,6 +48,10 @@ describe('loadConfig', () => {
     expect(configErrorOf(() => loadConfig(schema, buildEnv({ SESSION_VERSION_CACHE_MS: '3600000' }))).problems).toEqual(
       [expect.stringMatching(/^SESSION_VERSION_CACHE_MS is invalid/)],
     );
+    // It is a poll's interval: 0 would read Redis in a loop.
+    expect(configErrorOf(() => loadConfig(schema, buildEnv({ SESSION_VERSION_CACHE_MS: '0' }))).problems).toEqual([
+      expect.stringMatching(/^SESSION_VERSION_CACHE_MS is invalid/),
+    ]);
   });
 
   it('when the environment sets PORT and NODE_ENV, then they win over the defaults', () => {

@@ -68,8 +68,9 @@ void runService(logger, async (lifecycle) => {
   // Abuse limits shared with the other replicas; they stay open (and say so) while Redis is away.
   const rateLimits = await SharedRateLimits.startFor(lifecycle, config, logger);
 
-  // Each user's session version, read through a cache of SESSION_VERSION_CACHE_MS per process (a revoked
-  // cookie works here at most that long); believed as last known while Redis is away.
+  // Every session revocation of the last session lifetime, held in this process's memory (the middleware
+  // asks no one) and brought up to date from Redis every SESSION_VERSION_CACHE_MS, the longest a revoked
+  // cookie works here; the last known state stays while Redis is away. Polling stops on shutdown.
   const sessionVersions = await SessionVersions.startFor(lifecycle, config, logger);
 
   await lifecycle.listen(

@@ -51,8 +51,9 @@ void runService(logger, async (lifecycle) => {
   const liveTickets = createLiveTickets(database.db, liveStreamSettings(config), logger);
   const feed = startTicketFeed(bus, liveTickets, logger);
 
-  // Each user's session version, read through a cache of SESSION_VERSION_CACHE_MS per process (a revoked
-  // cookie works here at most that long); believed as last known while Redis is away.
+  // Every session revocation of the last session lifetime, held in this process's memory (the middleware
+  // asks no one) and brought up to date from Redis every SESSION_VERSION_CACHE_MS, the longest a revoked
+  // cookie works here; the last known state stays while Redis is away. Polling stops on shutdown.
   const sessionVersions = await SessionVersions.startFor(lifecycle, config, logger);
 
   await lifecycle.listen(buildApp({ config, outbox, logger, readiness, sessionVersions, liveTickets }), {

@@ -50,7 +50,7 @@ const sessionVersionsForNewApp = useTestSessionVersions();
 export function buildTestApp(
   database: TicketsTestDatabase,
   env: NodeJS.ProcessEnv = {},
-  sessions: { keyPrefix?: string; cacheMs?: number } = {},
+  sessions: { keyPrefix?: string; pollMs?: number } = {},
 ) {
   const config = loadTicketsConfig({
     DATABASE_URL: database.url,

@@ -2,12 +2,13 @@ import type { Executor, Logger, SessionVersions } from '@ticketing/common';
 import { listSessionVersionsRaisedSince } from '../db/users';
 
 /**
- * Keeps Redis's copy of the users' session versions (read by every service's middleware) in step with auth's
- * database, which is the truth. A version is written right after the change commits; a write that fails
- * (Redis away), or a Redis that lost its data (its marker key gone), is made good by {@link syncIfNeeded},
- * which index.ts runs every few seconds: it writes again every version raised within a session's lifetime.
- * Its one piece of state, `behind`, is this process's own: each replica makes good its own failed writes,
- * and the marker covers what any replica wrote before Redis lost it.
+ * Keeps Redis's copy of the users' session versions (the revocation feed every service's process holds in
+ * memory) in step with auth's database, which is the truth. A version is written right after the change
+ * commits; a write that fails (Redis away), or a Redis that lost its data (its marker key gone), is made good
+ * by {@link syncIfNeeded}, which index.ts runs every few seconds: it writes again every version raised within
+ * a session's lifetime, and the new marker tells every process to load the feed again. Its one piece of
+ * state, `behind`, is this process's own: each replica makes good its own failed writes, and the marker
+ * covers what any replica wrote before Redis lost it.
  */
 export class SessionVersionMirror {
   private behind = false;
@@ -30,9 +31,13 @@ export class SessionVersionMirror {
     }
   }
 
-  /** Writes every recent version again when a write failed or Redis lost them; quiet while Redis is away. */
+  /**
+   * Writes every recent version again when a write failed or Redis lost them, and lets revocations older than
+   * a session's lifetime leave the feed (also when nobody revokes anything); quiet while Redis is away.
+   */
   async syncIfNeeded(): Promise<void> {
     try {
+      await this.versions.forgetExpiredRevocations(this.sessionTtlSeconds);
       if (!this.behind && (await this.versions.isMirrorComplete())) return;
       // Cleared before reading: a write that fails from here on is after the read, and sets it again.
       this.behind = false;

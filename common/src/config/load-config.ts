@@ -131,10 +131,11 @@ export const sessionEnvironment = z.object({
    */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   /**
-   * How long a process believes a user's session version before asking Redis again: how long a revoked
-   * cookie ("sign out everywhere", a password change) may still work here. A few seconds.
+   * How often a process reads the session revocations it has not seen yet (one Redis read per process, the
+   * middleware itself asks no one): how long a revoked cookie ("sign out everywhere", a password change) may
+   * still work here. A few seconds.
    */
-  SESSION_VERSION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  SESSION_VERSION_CACHE_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** Secure cookies; defaults to on in production, where the edge terminates TLS. */
   COOKIE_SECURE: z
     .enum(['true', 'false'])

@@ -83,24 +83,16 @@ export function signUserToken(user: UserPayload, jwtKey: string, expiresInSecond
 /**
  * Sets `req.currentUser` from the session cookie's JWT. A bad, tampered, expired or revoked token (its
  * session version below the user's current one, from `versions`) means "signed out", never an error: the
- * visitor simply is not signed in.
+ * visitor simply is not signed in. `versions` answers from the process's memory, so this never waits on
+ * Redis (see SessionVersions).
  */
 export function currentUser(jwtKey: string, versions: SessionVersionCheck): RequestHandler {
   return (req, _res, next) => {
     const token = verifySessionToken(req.session?.jwt, jwtKey);
-    if (token === undefined) {
-      req.currentUser = undefined;
-      next();
-      return;
-    }
-    const admit = (minimum: number | undefined) => {
-      req.currentUser = minimum === undefined || token.sessionVersion >= minimum ? token.user : undefined;
-      next();
-    };
-    // Most requests are answered from this process's cache without a promise in between.
-    const fresh = versions.freshMinimumVersion(token.user.id);
-    if (fresh) admit(fresh.minimum);
-    else versions.minimumVersion(token.user.id).then(admit, next);
+    const minimum = token === undefined ? undefined : versions.minimumVersion(token.user.id);
+    req.currentUser =
+      token !== undefined && (minimum === undefined || token.sessionVersion >= minimum) ? token.user : undefined;
+    next();
   };
 }
 

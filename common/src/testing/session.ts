@@ -11,10 +11,14 @@ export const TEST_JWT_KEY = 'test-jwt-key-that-is-long-enough';
  */
 export function sessionCookieFor(
   user: Partial<UserPayload> = {},
-  { jwtKey = TEST_JWT_KEY, expiresInSeconds = 3600 }: { jwtKey?: string; expiresInSeconds?: number } = {},
+  {
+    jwtKey = TEST_JWT_KEY,
+    expiresInSeconds = 3600,
+    sessionVersion = 0,
+  }: { jwtKey?: string; expiresInSeconds?: number; sessionVersion?: number } = {},
 ): { cookie: string; user: UserPayload } {
   const signedIn: UserPayload = { id: user.id ?? randomUUID(), email: user.email ?? `${randomUUID()}@example.com` };
-  const jwt = signUserToken(signedIn, jwtKey, expiresInSeconds);
+  const jwt = signUserToken(signedIn, jwtKey, expiresInSeconds, sessionVersion);
   const value = Buffer.from(JSON.stringify({ jwt })).toString('base64');
   return { cookie: `${SESSION_COOKIE}=${value}`, user: signedIn };
 }
@@ -24,6 +28,5 @@ export function sessionCookieFor(
  * revocations use real ones on Redis ({@link useTestSessionVersions}).
  */
 export const noRevokedSessions: SessionVersionCheck = {
-  minimumVersion: () => Promise.resolve(undefined),
-  freshMinimumVersion: () => ({ minimum: undefined }),
+  minimumVersion: () => undefined,
 };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { waitUntilRedisReady } from './redis-ready';
 import type { Logger } from 'pino';
 import { runPeriodically, type PeriodicTask } from '../service/periodic-task';
 
@@ -318,18 +319,7 @@ export class SessionVersions implements SessionVersionCheck {
 
   /** Resolves true once connected, or false after `timeoutMs`. */
   async waitUntilReady(timeoutMs = 2_000): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
-    return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        this.redis.off('ready', onReady);
-        resolve(false);
-      }, timeoutMs);
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      this.redis.once('ready', onReady);
-    });
+    return waitUntilRedisReady(this.redis, timeoutMs);
   }
 
   /** Stops polling and closes the connection (on shutdown); a scoped copy leaves the shared connection open. */

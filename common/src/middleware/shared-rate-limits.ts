@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { waitUntilRedisReady } from './redis-ready';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -112,18 +113,7 @@ export class SharedRateLimits {
    * first requests are counted, but never fails to start for want of Redis (the limits are open meanwhile).
    */
   async waitUntilReady(timeoutMs = 2_000): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
-    return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        this.redis.off('ready', onReady);
-        resolve(false);
-      }, timeoutMs);
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      this.redis.once('ready', onReady);
-    });
+    return waitUntilRedisReady(this.redis, timeoutMs);
   }
 
   /** Closes the connection (on shutdown). */

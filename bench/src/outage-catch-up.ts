@@ -26,9 +26,11 @@ import {
   adminDatabaseUrl,
   createTestLogger,
   natsUrl,
+  redisUrl,
   refuseConnections,
   sessionCookieFor,
   TEST_JWT_KEY,
+  withAdminClient,
 } from '@ticketing/common/testing';
 
 const { values: args } = parseArgs({
@@ -44,16 +46,6 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const repo = path.resolve(__dirname, '..', '..');
 const name = `bench_outage_${randomBytes(4).toString('hex')}`;
-
-async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: adminDatabaseUrl() });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 function databaseUrl(): string {
   const url = new URL(adminDatabaseUrl());
@@ -85,7 +77,7 @@ async function waitUntil<T>(what: string, check: () => Promise<T | undefined>, t
 async function main(): Promise<void> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  await admin((client) => client.query(`CREATE DATABASE ${name}`));
+  await withAdminClient((client) => client.query(`CREATE DATABASE ${name}`));
   let service: ChildProcess | undefined;
   let bus: EventBus | undefined;
   let restore: (() => Promise<void>) | undefined;
@@ -98,6 +90,8 @@ async function main(): Promise<void> {
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
         DATABASE_URL: databaseUrl(),
         NATS_URL: natsUrl(),
+        // Tickets reads the session revocations from the Redis every service shares.
+        REDIS_URL: redisUrl(),
         NATS_STREAM: name.toUpperCase(),
         NATS_SUBJECT_PREFIX: name,
         JWT_KEY: TEST_JWT_KEY,
@@ -177,7 +171,7 @@ async function main(): Promise<void> {
       await bus.manager.streams.delete(name.toUpperCase()).catch(() => undefined);
       await bus.close();
     }
-    await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
   }
 }
 

@@ -15,7 +15,8 @@ function databaseUrl(adminUrl: string, name: string): string {
   return url.toString();
 }
 
-async function withAdminClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
+/** Runs `work` on a connection to the server's admin database (CREATE/DROP DATABASE, ALTER DATABASE). */
+export async function withAdminClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: adminDatabaseUrl() });
   await client.connect();
   try {

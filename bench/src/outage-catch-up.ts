@@ -30,6 +30,7 @@ import {
   refuseConnections,
   sessionCookieFor,
   TEST_JWT_KEY,
+  TEST_PASS_SIGNING_KEY,
   withAdminClient,
 } from '@ticketing/common/testing';
 
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
         NATS_STREAM: name.toUpperCase(),
         NATS_SUBJECT_PREFIX: name,
         JWT_KEY: TEST_JWT_KEY,
+        PASS_SIGNING_KEY: TEST_PASS_SIGNING_KEY,
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });

@@ -16,6 +16,17 @@ export const ticketsEnvironment = serviceEnvironment(3002)
       .max(10)
       .refine((cap) => Math.abs(cap * 1e4 - Math.round(cap * 1e4)) < 1e-6, { message: 'at most four decimals' })
       .default(1),
+    /**
+     * The marketplace's Ed25519 pass key: its 32-byte private key, base64 or base64url
+     * (`node -e "console.log(crypto.randomBytes(32).toString('base64url'))"`). Signs every pass code; the public
+     * half is published at `GET /api/checkins/key`. `npm start` keeps one in `.data/pass-signing-key`.
+     */
+    PASS_SIGNING_KEY: z
+      .string()
+      .trim()
+      .refine((key) => /^[A-Za-z0-9+/_-]{43}=?$/.test(key), { message: 'a 32-byte key, base64 or base64url' }),
+    /** The door admits a ticket until this many hours after its event's start; later scans are "expired". */
+    CHECKIN_WINDOW_HOURS: z.coerce.number().positive().max(24 * 14).default(12),
   });
 
 export type TicketsConfig = z.output<typeof ticketsEnvironment>;

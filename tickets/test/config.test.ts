@@ -1,5 +1,6 @@
 import { liveStreamSettings, sessionSettings } from '@ticketing/common';
 import { ConfigError } from '@ticketing/common';
+import { TEST_PASS_SIGNING_KEY } from '@ticketing/common/testing';
 import { loadTicketsConfig } from '../src/config';
 
 const valid = {
@@ -7,6 +8,7 @@ const valid = {
   NATS_URL: 'nats://localhost:4222',
   JWT_KEY: 'k'.repeat(32),
   REDIS_URL: 'redis://localhost:6379',
+  PASS_SIGNING_KEY: TEST_PASS_SIGNING_KEY,
 };
 
 describe('tickets configuration', () => {
@@ -62,6 +64,17 @@ describe('tickets configuration', () => {
     expect(() => loadTicketsConfig({ ...valid, SESSION_TTL_SECONDS: 'a day' })).toThrow(
       /SESSION_TTL_SECONDS is invalid/,
     );
+  });
+
+  it('when PASS_SIGNING_KEY is missing or not 32 bytes, then start fails naming it', () => {
+    const { PASS_SIGNING_KEY: _unset, ...withoutKey } = valid;
+    expect(() => loadTicketsConfig(withoutKey)).toThrow(/PASS_SIGNING_KEY is required/);
+    expect(() => loadTicketsConfig({ ...valid, PASS_SIGNING_KEY: 'c2hvcnQ' })).toThrow(/PASS_SIGNING_KEY/);
+  });
+
+  it('when CHECKIN_WINDOW_HOURS is unset, then the door admits until 12 hours after the start', () => {
+    expect(loadTicketsConfig(valid).CHECKIN_WINDOW_HOURS).toBe(12);
+    expect(loadTicketsConfig({ ...valid, CHECKIN_WINDOW_HOURS: '6' }).CHECKIN_WINDOW_HOURS).toBe(6);
   });
 
   it('when RESALE_PRICE_CAP is unset, then a resale is capped at face value (1)', () => {

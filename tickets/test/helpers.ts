@@ -12,6 +12,7 @@ import {
 import { startListeners, type ReadinessProbe, type RetryPolicy, type RunningListeners } from '@ticketing/common';
 import {
   TEST_JWT_KEY,
+  TEST_PASS_SIGNING_KEY,
   createTestBus,
   createTestDatabase,
   createTestLogger,
@@ -57,6 +58,7 @@ export function buildTestApp(
     NATS_URL: 'nats://unused-in-http-tests',
     REDIS_URL: redisUrl(),
     JWT_KEY: TEST_JWT_KEY,
+    PASS_SIGNING_KEY: TEST_PASS_SIGNING_KEY,
     NODE_ENV: 'test',
     ...env,
   });

@@ -100,6 +100,21 @@ export const eventSchemas = {
   }),
   'order.expired': z.object({ orderId: id }),
   /**
+   * A pass's code was issued to a new holder (tickets): the buyer of a paid sale (`bought`) or resale
+   * (`resold`), or the account its holder handed it on to (`transferred`). `ticket.id` is the ticket as its
+   * issuer listed it, which the code names; `heldTicketId` the listing the holder's pass came through (the ticket
+   * itself or its paid resale). Every code of a lower generation is void from this commit on; the previous
+   * holder (null for the first) no longer holds it.
+   */
+  'pass.issued': z.object({
+    ticket: z.object({ id }),
+    heldTicketId: id,
+    holderId: id,
+    previousHolderId: id.nullable(),
+    generation: z.number().int().min(1),
+    reason: z.enum(['bought', 'resold', 'transferred']),
+  }),
+  /**
    * A backstop, not a change: orders restates an order's current state a while after it last changed, so
    * that a replica which missed or dead-lettered one of its events converges anyway (docs/rules.md#rule-7).
    * Listeners apply it as a state transfer: the whole state at `version`, over whatever they hold below it.

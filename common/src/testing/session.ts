@@ -4,6 +4,8 @@ import { SESSION_COOKIE } from '../http';
 
 /** The JWT key tests sign with; services under test are built with the same. */
 export const TEST_JWT_KEY = 'test-jwt-key-that-is-long-enough';
+/** The Ed25519 pass key (32 bytes, base64url) tickets signs pass codes with under test: never a real one. */
+export const TEST_PASS_SIGNING_KEY = 'dGVzdC1wYXNzLXNpZ25pbmcta2V5LW5vdC1hLXJlYWw';
 
 /**
  * A `Cookie` header for a signed-in user, exactly as cookie-session writes it (base64 JSON holding the

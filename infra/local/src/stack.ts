@@ -44,7 +44,7 @@ export class StackStartAborted extends Error {
 export interface StackOptions {
   /** The repository root: services are found and run from here. */
   repoRoot: string;
-  /** Where the JWT key is kept when `JWT_KEY` is not given (`<repo>/.data`). */
+  /** Where the JWT and pass keys are kept when `JWT_KEY` or `PASS_SIGNING_KEY` is not given (`<repo>/.data`). */
   dataDir: string;
   /** One progress line per step: `auth       ready on http://127.0.0.1:3001 (…)`. */
   log: (line: string) => void;
@@ -355,7 +355,8 @@ function buildSharedEnv(options: StackOptions, namespace: string): NodeJS.Proces
     if (value === undefined) delete env[name];
     else env[name] = value;
   }
-  env.JWT_KEY ||= loadJwtKey(options.dataDir);
+  env.JWT_KEY ||= loadKey(options.dataDir, 'jwt-key', 'hex');
+  env.PASS_SIGNING_KEY ||= loadKey(options.dataDir, 'pass-signing-key', 'base64url');
   return env;
 }
 
@@ -615,11 +616,11 @@ function closeServer(server: http.Server): Promise<void> {
 }
 
 /**
- * JWT_KEY from the environment, else a random key kept in `<dataDir>/jwt-key` (mode 0600), so that sessions
- * signed before a restart stay valid after it.
+ * A random 32-byte key kept in `<dataDir>/<name>` (mode 0600), for a key the environment did not give
+ * (JWT_KEY, PASS_SIGNING_KEY), so that sessions signed and passes issued before a restart stay valid after it.
  */
-function loadJwtKey(dataDir: string): string {
-  const file = path.join(dataDir, 'jwt-key');
+function loadKey(dataDir: string, name: string, encoding: 'hex' | 'base64url'): string {
+  const file = path.join(dataDir, name);
   const read = (): string | undefined => {
     try {
       return fs.readFileSync(file, 'utf8').trim() || undefined;
@@ -629,7 +630,7 @@ function loadJwtKey(dataDir: string): string {
   };
   const existing = read();
   if (existing !== undefined) return existing;
-  const key = randomBytes(32).toString('hex');
+  const key = randomBytes(32).toString(encoding);
   try {
     fs.mkdirSync(dataDir, { recursive: true });
     // 'wx': if another launcher wrote it first, theirs wins and both use the same key.

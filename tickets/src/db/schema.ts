@@ -4,7 +4,9 @@ import {
   index,
   type AnyPgColumn,
   integer,
+  jsonb,
   pgTable,
+  primaryKey,
   smallint,
   text,
   timestamp,
@@ -124,3 +126,121 @@ export const releasedOrders = pgTable('released_orders', {
 });
 
 export type Ticket = typeof tickets.$inferSelect;
+
+/**
+ * Accounts as auth publishes them (`user.created`, `user.updated`, applied by version): whom a transfer names by
+ * email, and the email a pass and the door show. Auth stores the address normalised, so equal addresses are equal
+ * strings.
+ */
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey(),
+    email: text('email').notNull(),
+    version: integer('version').notNull(),
+  },
+  // Not unique: two accounts' changes of address can reach this replica in either order, so one address may
+  // name two rows for a moment (auth keeps it unique; a lookup that finds two answers as if it found none).
+  (table) => [index('users_email_idx').on(table.email)],
+);
+
+/**
+ * One pass per ticket as its issuer listed it (a first listing: `resale_of` null), whoever holds it now: the
+ * buyer of its latest paid sale (the ticket itself or a resale of it, `held_ticket_id`), or whoever that buyer
+ * handed it on to. `generation` is the current code's: 1 for the first holder, +1 on every change of holder, so
+ * every code of a lower generation is void. Changed only under this row's lock.
+ */
+export const passes = pgTable(
+  'passes',
+  {
+    /** The ticket as its issuer listed it: what a code names and the door admits, once. */
+    ticketId: uuid('ticket_id').primaryKey(),
+    /** Who listed it first, the one account that admits it at the door (resales keep it). */
+    issuerId: uuid('issuer_id').notNull(),
+    /** The listing the holder's pass came through: the ticket itself, or its latest paid resale. */
+    heldTicketId: uuid('held_ticket_id').notNull(),
+    holderId: uuid('holder_id').notNull(),
+    generation: integer('generation').notNull(),
+    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index('passes_holder_idx').on(table.holderId, table.issuedAt.desc().nullsFirst()),
+    uniqueIndex('passes_held_ticket_idx').on(table.heldTicketId),
+    check('passes_generation_check', sql`${table.generation} >= 1`),
+  ],
+);
+
+/** Why a code stopped being current. */
+export const PassVoidReason = {
+  /** A resale of the ticket was paid for: its buyer holds the new code. */
+  Resold: 'resold',
+  /** Its holder handed it on to another account. */
+  Transferred: 'transferred',
+} as const;
+export type PassVoidReason = (typeof PassVoidReason)[keyof typeof PassVoidReason];
+
+/**
+ * Every code a pass has had, current and void: what the door's revocation list (`GET /api/checkins/revoked`) is
+ * read from, per issuer and by the time it was voided.
+ */
+export const passCodes = pgTable(
+  'pass_codes',
+  {
+    ticketId: uuid('ticket_id').notNull(),
+    generation: integer('generation').notNull(),
+    issuerId: uuid('issuer_id').notNull(),
+    holderId: uuid('holder_id').notNull(),
+    heldTicketId: uuid('held_ticket_id').notNull(),
+    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Null while current. */
+    voidedAt: timestamp('voided_at', { withTimezone: true }),
+    voidReason: text('void_reason').$type<PassVoidReason>(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.ticketId, table.generation] }),
+    index('pass_codes_revoked_idx')
+      .on(table.issuerId, table.voidedAt)
+      .where(sql`${table.voidedAt} is not null`),
+    check('pass_codes_void_check', sql`(${table.voidedAt} is null) = (${table.voidReason} is null)`),
+  ],
+);
+
+/**
+ * Admissions at the door: at most one per ticket (the primary key), so two doors scanning one code at the same
+ * instant admit it once, whichever commits first.
+ */
+export const checkins = pgTable(
+  'checkins',
+  {
+    ticketId: uuid('ticket_id').primaryKey(),
+    issuerId: uuid('issuer_id').notNull(),
+    /** The code's generation that was admitted, and its holder then. */
+    generation: integer('generation').notNull(),
+    holderId: uuid('holder_id').notNull(),
+    /** The scan that admitted it. */
+    nonce: text('nonce').notNull(),
+    /** When the server admitted it. */
+    admittedAt: timestamp('admitted_at', { withTimezone: true }).notNull().defaultNow(),
+    /** When the door says it scanned the code (an offline door uploads later); null when it did not say. */
+    scannedAt: timestamp('scanned_at', { withTimezone: true }),
+  },
+  (table) => [index('checkins_issuer_idx').on(table.issuerId, table.admittedAt)],
+);
+
+/**
+ * Every answer the door was given for a scan that named a ticket, by the scan's nonce: the same scan sent again
+ * (a retry, an offline queue uploaded twice) gets the same answer and counts once.
+ */
+export const checkinScans = pgTable(
+  'checkin_scans',
+  {
+    issuerId: uuid('issuer_id').notNull(),
+    nonce: text('nonce').notNull(),
+    ticketId: uuid('ticket_id').notNull(),
+    /** The HTTP status and body answered. */
+    status: smallint('status').notNull(),
+    body: jsonb('body').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.issuerId, table.nonce] })],
+);

@@ -1,0 +1,47 @@
+import ical from 'ical-generator';
+import { assertPassHasStart, formatVenueStart, startInstant, type PassDocument } from './pass-document';
+import { generationText } from './pass-pdf';
+
+/**
+ * How long the calendar entry lasts. A ticket carries no end, and most concerts, plays and matches last two to
+ * three hours: three keeps the evening blocked rather than ending the entry while the show is still on.
+ */
+export const PASS_EVENT_DURATION_MS = 3 * 60 * 60 * 1000;
+
+/**
+ * The pass as an iCalendar file with one event: UID `<ticketId>@ticketing` (the ticket as its issuer listed it,
+ * the same through every code and holder, so a pass downloaded again replaces its entry instead of adding a
+ * second), the start, three hours, the title, the venue, the pass's URL. Throws the 409 of `assertPassHasStart` for a
+ * ticket without a start.
+ *
+ * The start is written as an instant in UTC (`DTSTART:20261212T190000Z`), not as `TZID=Europe/Paris` local
+ * time: RFC 5545 requires a VTIMEZONE for every TZID, which ical-generator cannot write without a zone-rules
+ * library, and a TZID without one is read as floating local time by some apps (or refused by Outlook). Every
+ * calendar app converts a UTC instant right and shows it in its owner's zone, which for one event (nothing
+ * repeats across a change of summer time) is all a zone would give. The venue's own clock is in the
+ * description ("Sat, 12 Dec 2026, 20:00 CET").
+ */
+export function renderPassCalendar(pass: PassDocument, { url }: { url?: string } = {}): string {
+  assertPassHasStart(pass);
+  const start = startInstant(pass.startsAt);
+  const issuedAt = new Date(pass.issuedAt);
+  const calendar = ical({ prodId: { company: 'Ticketing', product: 'Pass', language: 'EN' } });
+  calendar.createEvent({
+    id: `${pass.ticketId}@ticketing`,
+    // DTSTAMP: when this pass's code was issued, so the same pass gives the same file and a newer code stamps later.
+    stamp: issuedAt,
+    start,
+    end: new Date(start.getTime() + PASS_EVENT_DURATION_MS),
+    summary: pass.title,
+    location: pass.venue,
+    description: [
+      `Starts ${formatVenueStart(pass.startsAt, pass.timeZone)}${pass.timeZone ? ` (${pass.timeZone})` : ''}.`,
+      `${generationText(pass.generation)}: show your pass's QR code at the door.`,
+      ...(url ? [`Your pass: ${url}`] : []),
+    ].join('\n'),
+    url: url ?? null,
+  });
+  // RFC 5545 ends every content line with CRLF, the last one too; ical-generator leaves the last one off.
+  const text = calendar.toString();
+  return text.endsWith('\r\n') ? text : `${text}\r\n`;
+}

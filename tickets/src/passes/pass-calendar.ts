@@ -1,6 +1,5 @@
 import ical from 'ical-generator';
 import { assertPassHasStart, formatVenueStart, startInstant, type PassDocument } from './pass-document';
-import { generationText } from './pass-pdf';
 
 /**
  * How long the calendar entry lasts. A ticket carries no end, and most concerts, plays and matches last two to
@@ -34,9 +33,11 @@ export function renderPassCalendar(pass: PassDocument, { url }: { url?: string }
     end: new Date(start.getTime() + PASS_EVENT_DURATION_MS),
     summary: pass.title,
     location: pass.venue,
+    // Never the code: a calendar is synced, shared and shown on lock screens, and whoever reads a code holds the
+    // ticket. The entry links to the pass instead.
     description: [
       `Starts ${formatVenueStart(pass.startsAt, pass.timeZone)}${pass.timeZone ? ` (${pass.timeZone})` : ''}.`,
-      `${generationText(pass.generation)}: show your pass's QR code at the door.`,
+      "Show your pass's QR code at the door.",
       ...(url ? [`Your pass: ${url}`] : []),
     ].join('\n'),
     url: url ?? null,

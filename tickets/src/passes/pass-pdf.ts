@@ -89,7 +89,9 @@ export async function renderPassPdf(pass: PassDocument): Promise<Buffer> {
 
   writer.line(generationText(pass.generation), fonts.bold, 12, { centred: true });
   writer.gap(6);
-  writer.paragraph(`Holder: ${pass.holderEmail ?? 'unknown'}`, fonts.regular, 11, { maxLines: 2, centred: true });
+  if (pass.holderEmail !== null) {
+    writer.paragraph(`Holder: ${pass.holderEmail}`, fonts.regular, 11, { maxLines: 2, centred: true });
+  }
   writer.line(`Ticket ${pass.ticketId}`, fonts.regular, 9, { color: MUTED, centred: true });
   writer.line(`Issued ${formatIssuedAt(issuedAt)}`, fonts.regular, 9, { color: MUTED, centred: true });
   writer.gap(14);
@@ -225,8 +227,9 @@ const encodableCache = new WeakMap<PDFFont, Set<number>>();
  * The text with what the font cannot write replaced. The standard PDF fonts (no font file to ship, so no native
  * dependency and a small page) know only WinAnsi, Latin-1 and a few more: pdf-lib throws on anything else. A
  * character whose accent WinAnsi lacks (ő, ą) loses the accent; each other character it cannot write (emoji,
- * CJK, Cyrillic, ł) becomes one "?" per character as a reader sees it (a family emoji is one). Line breaks and
- * other control characters become spaces. The document's metadata title keeps the text whole.
+ * CJK, Cyrillic, ł) becomes one "?" per character as a reader sees it (a family emoji is one); invisible ones
+ * (joiners, direction marks) are dropped, and line breaks and other spaces become plain spaces. The document's
+ * metadata title, UTF-16, keeps the text whole.
  */
 export function encodableText(text: string, font: PDFFont): string {
   let encodable = encodableCache.get(font);
@@ -236,13 +239,13 @@ export function encodableText(text: string, font: PDFFont): string {
   }
   const canWrite = (value: string) => [...value].every((character) => encodable.has(character.codePointAt(0) ?? -1));
   let result = '';
-  for (const { segment } of segmenter.segment(text.normalize('NFC').replace(/\p{Cc}/gu, ' '))) {
+  for (const { segment } of segmenter.segment(text.normalize('NFC').replace(/[\p{Cc}\p{Z}]/gu, ' '))) {
     if (canWrite(segment)) {
       result += segment;
       continue;
     }
-    const unaccented = segment.normalize('NFD').replace(/\p{M}/gu, '');
-    result += unaccented !== '' && canWrite(unaccented) ? unaccented : '?';
+    const bare = segment.normalize('NFD').replace(/[\p{M}\p{Cf}]/gu, '');
+    if (bare !== '') result += canWrite(bare) ? bare : '?';
   }
   return result;
 }

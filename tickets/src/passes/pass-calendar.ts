@@ -9,16 +9,17 @@ export const PASS_EVENT_DURATION_MS = 3 * 60 * 60 * 1000;
 
 /**
  * The pass as an iCalendar file with one event: UID `<ticketId>@ticketing` (the ticket as its issuer listed it,
- * the same through every code and holder, so a pass downloaded again replaces its entry instead of adding a
- * second), the start, three hours, the title, the venue, the pass's URL. Throws the 409 of `assertPassHasStart` for a
- * ticket without a start.
+ * the same through every code and holder, so a calendar that matches events by UID takes a pass downloaded again
+ * for the same event), the start, three hours, the title, the venue, the pass's URL. A ticket without a start
+ * throws the 409 of `assertPassHasStart`.
  *
  * The start is written as an instant in UTC (`DTSTART:20261212T190000Z`), not as `TZID=Europe/Paris` local
- * time: RFC 5545 requires a VTIMEZONE for every TZID, which ical-generator cannot write without a zone-rules
- * library, and a TZID without one is read as floating local time by some apps (or refused by Outlook). Every
- * calendar app converts a UTC instant right and shows it in its owner's zone, which for one event (nothing
- * repeats across a change of summer time) is all a zone would give. The venue's own clock is in the
- * description ("Sat, 12 Dec 2026, 20:00 CET").
+ * time. RFC 5545 requires a VTIMEZONE for every TZID, and apps that meet a TZID without one guess (some take it as
+ * floating local time); ical-generator writes one only through a zone-rules package (the one it suggests,
+ * @touch4it/ical-timezones, ships the rules of 2018), which could disagree with the instant we computed with
+ * Node's own, current ones. Every calendar app converts a UTC instant right and shows it in its owner's zone,
+ * which for one event (nothing repeats across a change of summer time) is all a zone would give. The venue's
+ * own clock is in the description ("Sat, 12 Dec 2026, 20:00 CET (Europe/Paris)").
  */
 export function renderPassCalendar(pass: PassDocument, { url }: { url?: string } = {}): string {
   assertPassHasStart(pass);

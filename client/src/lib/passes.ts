@@ -17,7 +17,8 @@ export interface Pass {
   /** 1 for the first holder, +1 at each change of holder; every lower generation is void. */
   generation: number;
   holderId: string;
-  holderEmail: string;
+  /** Null while the tickets service's copy of the accounts has not heard of the holder yet. */
+  holderEmail: string | null;
   title: string;
   venue: string | null;
   startsAt: string | null;
@@ -28,7 +29,7 @@ export interface Pass {
 }
 
 /** `POST /api/tickets/:id/transfer` → 200. */
-export interface PassTransfer {
+export interface TransferResponse {
   ticketId: string;
   heldTicketId: string;
   /** The recipient, the new holder. */

@@ -16,7 +16,7 @@ export interface PassCopy {
   heldTicketId: string;
   code: string;
   generation: number;
-  holderEmail: string;
+  holderEmail: string | null;
   title: string;
   venue: string | null;
   startsAt: string | null;
@@ -134,14 +134,14 @@ export function readStoredPass(id: string, text: string | null): PassCopy | unde
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const copy = value as Partial<PassCopy>;
-  const strings = [copy.id, copy.ticketId, copy.heldTicketId, copy.code, copy.holderEmail, copy.title, copy.checkedAt];
+  const strings = [copy.id, copy.ticketId, copy.heldTicketId, copy.code, copy.title, copy.checkedAt];
   if (strings.some((field) => typeof field !== 'string') || copy.id !== id) return undefined;
   if (typeof copy.generation !== 'number' || Number.isNaN(Date.parse(copy.checkedAt as string))) return undefined;
   const qr = copy.qr as Partial<QrDrawing> | undefined;
   if (typeof qr?.side !== 'number' || typeof qr.path !== 'string' || !/^[0-9MhvzHVZ\s-]*$/.test(qr.path)) {
     return undefined;
   }
-  for (const optional of [copy.venue, copy.startsAt, copy.timeZone, copy.admittedAt]) {
+  for (const optional of [copy.holderEmail, copy.venue, copy.startsAt, copy.timeZone, copy.admittedAt]) {
     if (optional !== null && typeof optional !== 'string') return undefined;
   }
   return copy as PassCopy;

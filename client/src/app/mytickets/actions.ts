@@ -4,7 +4,7 @@ import { refresh } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { api } from '@/lib/api';
 import { formText, nextAttempt, refusedFormState, type FormState } from '@/lib/form-state';
-import type { PassTransfer } from '@/lib/passes';
+import type { TransferResponse } from '@/lib/passes';
 import type { Ticket } from '@ticketing/common/api';
 
 export type ResaleFormState = FormState<'price'> & {
@@ -58,7 +58,7 @@ export async function transferTicket(previous: TransferFormState, formData: Form
     return { ...unchanged, confirming: true };
   }
 
-  const result = await api<PassTransfer>(`/api/tickets/${encodeURIComponent(ticketId)}/transfer`, {
+  const result = await api<TransferResponse>(`/api/tickets/${encodeURIComponent(ticketId)}/transfer`, {
     method: 'POST',
     body: values,
   });

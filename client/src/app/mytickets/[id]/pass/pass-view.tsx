@@ -122,7 +122,7 @@ export function PassView({ id, rendered, problem }: { id: string; rendered?: Pas
         <RefreshOnOwnedChanges
           shown={[[copy.ticketId, copy.generation]]}
           onChange={(change) => {
-            if (change.ticketId === copy.ticketId) setChecks((count) => count + 1);
+            if (!change || change.ticketId === copy.ticketId) setChecks((count) => count + 1);
           }}
         />
       )}
@@ -193,7 +193,7 @@ function PassDetails({ copy }: { copy: PassCopy }) {
             </>
           )}
           <dt>Holder</dt>
-          <dd data-testid="pass-holder">{copy.holderEmail}</dd>
+          <dd data-testid="pass-holder">{copy.holderEmail ?? 'You'}</dd>
           <dt>Code</dt>
           <dd data-testid="pass-generation" data-generation={copy.generation}>
             Generation {copy.generation}

@@ -1,4 +1,5 @@
 import {
+  copiesNoLongerHeld,
   newerPassCopy,
   passCheckFrom,
   passCopy,
@@ -134,5 +135,22 @@ describe('a copy read back from the device', () => {
       readStoredPass('held-1', JSON.stringify({ ...kept, qr: { side: 49, path: '"/><script>' } })),
     ).toBeUndefined();
     expect(readStoredPass('held-1', JSON.stringify({ ...kept, venue: 7 }))).toBeUndefined();
+  });
+});
+
+describe('the copies My tickets removes from the device', () => {
+  const mine = (id: string) => ({ ...copy(), id, holderId: 'user-1' });
+
+  it('when the visitor no longer holds a kept pass (given or sold away), then its copy is removed, the others stay', () => {
+    const copies = [mine('held-1'), mine('held-2'), { ...mine('held-3'), holderId: 'user-2' }];
+    expect(copiesNoLongerHeld(copies, 'user-1', new Set(['held-1']), true)).toEqual(['held-2']);
+  });
+
+  it("when another account's copies are on the device, then they are left alone", () => {
+    expect(copiesNoLongerHeld([{ ...mine('held-9'), holderId: 'user-2' }], 'user-1', new Set(), true)).toEqual([]);
+  });
+
+  it('when the list of held tickets may be cut short, then nothing is removed', () => {
+    expect(copiesNoLongerHeld([mine('held-2')], 'user-1', new Set(['held-1']), false)).toEqual([]);
   });
 });

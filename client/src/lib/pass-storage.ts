@@ -1,4 +1,4 @@
-import { readStoredPass, storedPassKey, type PassCopy } from './stored-pass';
+import { readStoredPass, STORED_PASS_PREFIX, storedPassKey, type PassCopy } from './stored-pass';
 
 /*
  * The pass pages' copies on this device, in localStorage (small: a few kilobytes a pass, and a holder has few).
@@ -28,4 +28,20 @@ export function forgetStoredPass(id: string): void {
   } catch {
     // Nothing kept, nothing to remove.
   }
+}
+
+/** Every copy kept on this device (of any account). */
+export function loadStoredPasses(): PassCopy[] {
+  const copies: PassCopy[] = [];
+  try {
+    for (let index = 0; index < window.localStorage.length; index++) {
+      const key = window.localStorage.key(index);
+      if (!key?.startsWith(STORED_PASS_PREFIX)) continue;
+      const copy = readStoredPass(key.slice(STORED_PASS_PREFIX.length), window.localStorage.getItem(key));
+      if (copy) copies.push(copy);
+    }
+  } catch {
+    // Storage refused: nothing kept.
+  }
+  return copies;
 }

@@ -16,6 +16,8 @@ export interface PassCopy {
   heldTicketId: string;
   code: string;
   generation: number;
+  /** Whose copy it is: My tickets removes only the signed-in visitor's copies of passes they no longer hold. */
+  holderId: string;
   holderEmail: string | null;
   title: string;
   venue: string | null;
@@ -35,6 +37,7 @@ export function passCopy(id: string, pass: Pass, qr: QrDrawing, checkedAt: strin
     heldTicketId: pass.heldTicketId,
     code: pass.code,
     generation: pass.generation,
+    holderId: pass.holderId,
     holderEmail: pass.holderEmail,
     title: pass.title,
     venue: pass.venue,
@@ -115,9 +118,12 @@ function isCurrentPassBody(body: unknown): body is Pick<Pass, 'code' | 'generati
   );
 }
 
+/** What every kept copy's storage key starts with. */
+export const STORED_PASS_PREFIX = 'ticketing.pass.';
+
 /** The storage key of a pass page's copy. */
 export function storedPassKey(id: string): string {
-  return `ticketing.pass.${id}`;
+  return `${STORED_PASS_PREFIX}${id}`;
 }
 
 /**
@@ -134,7 +140,7 @@ export function readStoredPass(id: string, text: string | null): PassCopy | unde
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const copy = value as Partial<PassCopy>;
-  const strings = [copy.id, copy.ticketId, copy.heldTicketId, copy.code, copy.title, copy.checkedAt];
+  const strings = [copy.id, copy.ticketId, copy.heldTicketId, copy.code, copy.holderId, copy.title, copy.checkedAt];
   if (strings.some((field) => typeof field !== 'string') || copy.id !== id) return undefined;
   if (typeof copy.generation !== 'number' || Number.isNaN(Date.parse(copy.checkedAt as string))) return undefined;
   const qr = copy.qr as Partial<QrDrawing> | undefined;
@@ -145,4 +151,20 @@ export function readStoredPass(id: string, text: string | null): PassCopy | unde
     if (optional !== null && typeof optional !== 'string') return undefined;
   }
   return copy as PassCopy;
+}
+
+/**
+ * The kept copies My tickets removes: the visitor's own (`holderId`) whose ticket is not among those they hold
+ * now (`heldIds`: the listings My tickets shows), given or sold away while their pass page was closed. Another
+ * account's copies on a shared device are left alone; so is everything when the list may be cut short
+ * (`complete` false: the API lists the latest 200).
+ */
+export function copiesNoLongerHeld(
+  copies: readonly PassCopy[],
+  holderId: string,
+  heldIds: ReadonlySet<string>,
+  complete: boolean,
+): string[] {
+  if (!complete) return [];
+  return copies.filter((copy) => copy.holderId === holderId && !heldIds.has(copy.id)).map((copy) => copy.id);
 }

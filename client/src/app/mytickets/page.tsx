@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import { Notice } from '@/components/alert';
 import { ApiProblem } from '@/components/api-problem';
+import { ForgetPassesNotHeld } from '@/components/forget-passes-not-held';
 import { TicketStateBadge } from '@/components/badges';
 import { PassQrCode } from '@/components/pass-qr-code';
 import { PassWorker } from '@/components/pass-worker';
@@ -30,6 +31,8 @@ export const metadata: Metadata = { title: 'My tickets' };
  * request (side by side) and a QR code of a few kilobytes: past this many the page would only grow slower.
  */
 const PASSES_ON_PAGE = 20;
+/** The most tickets `GET /api/tickets/owned` lists (the latest): a list this long may be cut short. */
+const OWNED_LIST_LIMIT = 200;
 
 type Props = { searchParams: Promise<{ transferred?: string | string[] }> };
 
@@ -53,6 +56,7 @@ export default async function MyTicketsPage({ searchParams }: Props) {
   return (
     <>
       <PassWorker scope="/mytickets" />
+      <ForgetPassesNotHeld heldIds={owned.map((ticket) => ticket.id)} complete={owned.length < OWNED_LIST_LIMIT} />
       <RefreshOnOwnedChanges shown={owned.map((ticket) => [ticket.ticketId, ticket.generation] as const)} />
       <div className="page-head">
         <div>

@@ -8,7 +8,8 @@
  *   NETWORK_WAIT_MS while a copy is kept) the kept copy is served; the page itself then says it is offline and
  *   shows the newest copy it has (src/app/mytickets/[id]/pass/pass-view.tsx).
  * - Any other page in scope (My tickets): the network; offline, a short page listing the passes kept here.
- * - `/_next/static/…` (hashed, immutable): from the cache when a kept page named it, else the network.
+ * - `/_next/static/…` (hashed, immutable): from the cache when a kept page named it or loaded it (the last
+ *   LOADED_LIMIT of those), else the network.
  * - Everything else, the API above all (`Cache-Control: no-store`, the visitor's cookie), is not touched.
  *
  * The pages post `{ type: 'keep-page', url }` (keep a pass page reached by a client-side navigation, which was
@@ -19,6 +20,10 @@ const VERSION = 'v1';
 const CACHE_PREFIX = 'ticketing-pass-';
 const PAGES = `${CACHE_PREFIX}pages-${VERSION}`;
 const STATIC = `${CACHE_PREFIX}static-${VERSION}`;
+/** Static files a kept page loaded on its own (a chunk imported on demand, such as the door's scanner). */
+const LOADED = `${CACHE_PREFIX}loaded-${VERSION}`;
+/** The most files LOADED holds; the oldest go first (they are hashed: a new build loads new ones). */
+const LOADED_LIMIT = 60;
 /**
  * The pages kept for offline use. A pass page is kept only when its HTML holds the pass (`data-keep-offline`):
  * not when the service behind it was down and the page said so.
@@ -40,7 +45,7 @@ self.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
       for (const name of await caches.keys()) {
-        if (name.startsWith(CACHE_PREFIX) && name !== PAGES && name !== STATIC) await caches.delete(name);
+        if (name.startsWith(CACHE_PREFIX) && ![PAGES, STATIC, LOADED].includes(name)) await caches.delete(name);
       }
       await self.clients.claim();
     })(),
@@ -53,7 +58,7 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/_next/static/')) {
-    event.respondWith(staticFile(request));
+    event.respondWith(staticFile(event));
     return;
   }
   if (request.mode !== 'navigate') return;
@@ -172,9 +177,23 @@ async function dropUnusedStaticFiles() {
   }
 }
 
-async function staticFile(request) {
-  const kept = await (await caches.open(STATIC)).match(request);
-  return kept ?? fetch(request);
+async function staticFile(event) {
+  const request = event.request;
+  const kept = (await (await caches.open(STATIC)).match(request)) ?? (await (await caches.open(LOADED)).match(request));
+  if (kept) return kept;
+  const response = await fetch(request);
+  const client = event.clientId ? await self.clients.get(event.clientId) : undefined;
+  if (response.ok && client && isKeptPage(new URL(client.url))) {
+    event.waitUntil(keepLoadedFile(request, response.clone()).catch(() => undefined));
+  }
+  return response;
+}
+
+async function keepLoadedFile(request, response) {
+  const loaded = await caches.open(LOADED);
+  await loaded.put(request, response);
+  const keys = await loaded.keys();
+  for (const old of keys.slice(0, Math.max(0, keys.length - LOADED_LIMIT))) await loaded.delete(old);
 }
 
 /** The kept pass pages, with their documents' titles ("Pass: Jazz night · Ticketing"). */

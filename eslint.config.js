@@ -34,6 +34,11 @@ module.exports = tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The web app's service workers (client/public/pass-sw.js) run in the browser, not in Node.
+    files: ['client/public/**/*.js'],
+    languageOptions: { globals: { ...globals.serviceworker } },
+  },
+  {
     files: ['**/test/**/*.ts', 'bench/**', 'e2e/**'],
     languageOptions: { globals: { ...globals.jest } },
   },

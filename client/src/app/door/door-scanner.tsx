@@ -104,8 +104,8 @@ export function DoorScanner({ userId }: { userId: string }) {
           {latest && latestText ? (
             <>
               <p className="door-verdict-headline">{latestText.headline}</p>
-              {latestText.details.map((detail) => (
-                <p key={detail} className="door-verdict-detail">
+              {latestText.details.map((detail, index) => (
+                <p key={`${index}:${detail}`} className="door-verdict-detail">
                   {detail}
                 </p>
               ))}

@@ -123,6 +123,7 @@ export function DoorScanner({ userId }: { userId: string }) {
       <div className="door-inputs">
         <section className="panel" aria-labelledby="code-heading">
           <h2 id="code-heading">Type a code</h2>
+          {/* No name on the field: a form sent before the page has hydrated must not put a pass code in a URL. */}
           <form className="form" onSubmit={(event) => void submit(event)} noValidate>
             <div className="field">
               <label htmlFor="pass-code">Pass code</label>
@@ -132,7 +133,6 @@ export function DoorScanner({ userId }: { userId: string }) {
               <input
                 ref={inputRef}
                 id="pass-code"
-                name="code"
                 className="input door-code-input"
                 value={code}
                 onChange={(event) => setCode(event.target.value)}

@@ -26,6 +26,11 @@ export default async function DoorPage() {
           </p>
         </div>
       </div>
+      <noscript>
+        <div className="alert alert-warning">
+          <p>The door needs JavaScript: it checks passes in the browser, also while the network is down.</p>
+        </div>
+      </noscript>
       <DoorScanner userId={user.id} />
     </>
   );

@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { normalisePassCode, parsePassCode } from '@ticketing/common/pass-code';
-import { downloadKnowledge, postCheckin } from '@/lib/door/door-api';
+import { downloadKnowledge, OFFLINE_REQUEST_TIMEOUT_MS, postCheckin } from '@/lib/door/door-api';
 import { memoryDoorStore, openDoorStore, type DoorStore } from '@/lib/door/door-store';
 import { emptyKnowledge, withAdmission, withDownload, withRevocation, type DoorKnowledge } from '@/lib/door/knowledge';
 import { newScanNonce } from '@/lib/door/nonce';
@@ -60,6 +60,7 @@ export function useDoor(userId: string): DoorState & DoorActions {
   const busyRef = useRef(false);
   const syncingRef = useRef(false);
   const lastRefreshRef = useRef(0);
+  const offlineRef = useRef(false);
 
   const [ready, setReady] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -86,8 +87,14 @@ export function useDoor(userId: string): DoorState & DoorActions {
     setQueue(next);
   }, []);
 
-  const markOffline = useCallback(() => setOfflineSince((since) => since ?? new Date().toISOString()), []);
-  const markOnline = useCallback(() => setOfflineSince(null), []);
+  const markOffline = useCallback(() => {
+    offlineRef.current = true;
+    setOfflineSince((since) => since ?? new Date().toISOString());
+  }, []);
+  const markOnline = useCallback(() => {
+    offlineRef.current = false;
+    setOfflineSince(null);
+  }, []);
 
   const refresh = useCallback(async () => {
     lastRefreshRef.current = Date.now();
@@ -159,7 +166,8 @@ export function useDoor(userId: string): DoorState & DoorActions {
       const nonce = newScanNonce();
       const scannedAt = new Date().toISOString();
       try {
-        const outcome = readOnlineCheckin(await postCheckin({ code, nonce, scannedAt }));
+        const timeout = offlineRef.current ? OFFLINE_REQUEST_TIMEOUT_MS : undefined;
+        const outcome = readOnlineCheckin(await postCheckin({ code, nonce, scannedAt }, timeout));
         if (outcome.kind === 'verdict') {
           markOnline();
           learnFromVerdict(outcome.verdict, code, updateKnowledge);
@@ -228,12 +236,13 @@ export function useDoor(userId: string): DoorState & DoorActions {
     };
   }, [userId, refresh, sync, setQueueTo, markOffline]);
 
-  // Every minute the lists; every tick the queue (a failed round is retried) and the clock.
+  // Every minute the lists (every tick while offline: the download is how the door sees the network is back);
+  // every tick the queue (a failed round is retried) and the clock.
   useEffect(() => {
     if (!ready) return;
     const tick = async () => {
       setNow(new Date());
-      if (Date.now() - lastRefreshRef.current >= REFRESH_EVERY_MS) await refresh();
+      if (offlineRef.current || Date.now() - lastRefreshRef.current >= REFRESH_EVERY_MS) await refresh();
       await sync();
     };
     const backOnline = () => {

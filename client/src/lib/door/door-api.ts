@@ -7,10 +7,19 @@ import type { CheckinRequest, DoorTicketsResponse, PublishedPassKey, RevokedPass
  * the offline check rather than wait: a request cut off here may still have been admitted by the service, and
  * the scan's nonce makes its upload later get that same answer.
  */
-const REQUEST_TIMEOUT_MS = 6_000;
+export const REQUEST_TIMEOUT_MS = 6_000;
+/**
+ * Once the door knows it is offline (a Wi-Fi without a way out keeps `navigator.onLine` true), a scan still
+ * tries the service first, so the door is back online the moment the network is, but gives up this soon.
+ */
+export const OFFLINE_REQUEST_TIMEOUT_MS = 1_500;
 
 /** One same-origin call (the browser's session cookie goes along). Never throws. */
-export async function doorRequest(path: string, body?: unknown): Promise<DoorResponse> {
+export async function doorRequest(
+  path: string,
+  body?: unknown,
+  timeoutMs: number = REQUEST_TIMEOUT_MS,
+): Promise<DoorResponse> {
   if (typeof navigator !== 'undefined' && navigator.onLine === false) return { kind: 'network-error' };
   let response: Response;
   try {
@@ -23,7 +32,7 @@ export async function doorRequest(path: string, body?: unknown): Promise<DoorRes
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch {
     return { kind: 'network-error' };
@@ -38,8 +47,8 @@ export async function doorRequest(path: string, body?: unknown): Promise<DoorRes
   return { kind: 'answer', status: response.status, body: parsed };
 }
 
-export function postCheckin(request: CheckinRequest): Promise<DoorResponse> {
-  return doorRequest('/api/checkins', request);
+export function postCheckin(request: CheckinRequest, timeoutMs?: number): Promise<DoorResponse> {
+  return doorRequest('/api/checkins', request, timeoutMs);
 }
 
 export type DownloadOutcome =

@@ -79,6 +79,11 @@ export function SiteHeader() {
                     </Link>
                   </li>
                   <li>
+                    <Link href="/door" prefetch={false}>
+                      Door
+                    </Link>
+                  </li>
+                  <li>
                     {/* Not prefetched: the page signs out as soon as it is shown. */}
                     <Link href="/auth/signout" prefetch={false}>
                       Sign out

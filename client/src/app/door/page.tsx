@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
+import { PassWorker } from '@/components/pass-worker';
 import { getCurrentUser } from '@/lib/api';
 import { DoorScanner } from './door-scanner';
 import './door.css';
@@ -8,7 +9,7 @@ export const metadata: Metadata = { title: 'Door' };
 
 /**
  * The issuer's scanner: checks passes to their events at the door, online through the service, offline from
- * what the page downloaded (see docs/door-offline.md). Signed-in only; the service decides whose tickets these
+ * what the page downloaded (docs/architecture.md, "The door page offline"). Signed-in only; the service decides whose tickets these
  * are (403 for another issuer's).
  */
 export default async function DoorPage() {
@@ -32,6 +33,8 @@ export default async function DoorPage() {
         </div>
       </noscript>
       <DoorScanner userId={user.id} />
+      {/* Keeps this page for a reload with no network (the worker serves /door network-first). */}
+      <PassWorker scope="/door" />
     </>
   );
 }

@@ -45,7 +45,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     dir: 'tickets',
     port: 3002,
     routes: ['/api/tickets'],
-    streams: ['/api/tickets/stream', '/api/tickets/:id/stream'],
+    streams: ['/api/tickets/stream', '/api/tickets/:id/stream', '/api/tickets/owned/stream'],
     database: true,
     entry: 'dist/index.js',
   },

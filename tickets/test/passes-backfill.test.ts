@@ -75,7 +75,13 @@ async function insertTicket(row: Row): Promise<string> {
 
 describe(`migration ${PASSES_MIGRATION}: passes for tickets sold before it`, () => {
   it('when tickets were sold and resold before the migration, then each gets one pass held by the latest buyer, and a ticket never sold gets none', async () => {
-    const [seller, first, second, third, unknownBuyerSeller] = Array.from({ length: 5 }, () => randomUUID());
+    const [seller, first, second, third, unknownBuyerSeller] = [
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+    ];
     // Sold once.
     const sold = await insertTicket({ userId: seller, buyerId: first, soldAt: '2030-01-01T10:00:00Z' });
     // Sold, then its resale sold, and a resale of that listed and withdrawn, unsold.

@@ -33,6 +33,9 @@ export async function issuePass(
   const root = chain[chain.length - 1];
   if (!root) return 'unknown-ticket';
   const pass = await lockPass(tx, root.id);
+  // No row to lock yet: two first sales of one chain at once would both insert, and the second fails on the
+  // primary key and is retried by its listener, to find the first's pass. (A resale needs a bought ticket, so a
+  // chain's first sale is in practice alone.)
   if (!pass) {
     const issued = await savePassGeneration(
       tx,

@@ -54,8 +54,8 @@ void runService(logger, async (lifecycle) => {
   // One subscription per process hands ticket changes to the streams its clients hold open.
   const liveTickets = createLiveTickets(database.db, liveStreamSettings(config), logger);
   const feed = startTicketFeed(bus, liveTickets, logger);
-  // And pass changes to the My tickets streams of their new and previous holders.
-  const liveOwnedPasses = new LiveOwnedPasses(liveStreamSettings(config), logger);
+  // And pass changes to the My tickets streams of their new and previous holders, within the same bounds.
+  const liveOwnedPasses = new LiveOwnedPasses(liveTickets, liveStreamSettings(config));
   const ownedFeed = startOwnedPassFeed(bus, liveOwnedPasses, logger);
 
   // Every session revocation of the last session lifetime, held in this process's memory (the middleware

@@ -69,7 +69,7 @@ export function buildTestApp(
   const liveTickets = createLiveTickets(database.db, liveStreamSettings(config), logger);
   const sessionVersions = sessionVersionsForNewApp(sessions);
   const passSigner = PassSigner.fromEnvironment(config.PASS_SIGNING_KEY);
-  const liveOwnedPasses = new LiveOwnedPasses(liveStreamSettings(config), logger);
+  const liveOwnedPasses = new LiveOwnedPasses(liveTickets, liveStreamSettings(config));
   const app = buildApp({
     config,
     outbox,

@@ -10,7 +10,7 @@ import {
   type TestBus,
 } from '@ticketing/common/testing';
 import { startOwnedPassFeed, type LiveOwnedPasses } from '../src/passes/live-owned-passes';
-import { buildTestApp, createTicketsTestDatabase, signIn, type TicketsTestDatabase } from './helpers';
+import { buildTestApp, createTicket, createTicketsTestDatabase, signIn, type TicketsTestDatabase } from './helpers';
 import { knownUser, ticketBoughtBy, transfer } from './pass-helpers';
 
 /** The app listening on a port of its own: a stream is read as it arrives, which supertest cannot do. */
@@ -149,6 +149,42 @@ describe('bounds', () => {
       expect(second.status).toBe(200);
     } finally {
       await small.close();
+    }
+  });
+
+  it('when a client address holds its share of the service’s streams (a ticket’s stream counts), then its My tickets stream is 429; when the process is full, 503', async () => {
+    const shared = await serve(buildTestApp(database, { SSE_MAX_CLIENTS: '2', SSE_MAX_CLIENTS_PER_ADDRESS: '1' }));
+    const from = (address: string) => ({ 'x-forwarded-for': address, accept: '*/*' });
+    try {
+      const ticket = await createTicket(shared.app);
+      const watching = await readEventStream(shared.url(`/api/tickets/${ticket.id}/stream`), from('198.51.100.7'));
+      readers.push(watching);
+      expect(watching.status).toBe(200);
+      const refused = await request(shared.app)
+        .get('/api/tickets/owned/stream')
+        .set('Cookie', signIn().cookie)
+        .set(from('198.51.100.7'))
+        .expect(429);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.body).toEqual({
+        errors: [{ message: 'Too many live updates are open from your address; close some or try again shortly' }],
+      });
+
+      const other = await readEventStream(shared.url('/api/tickets/owned/stream'), {
+        Cookie: signIn().cookie,
+        ...from('203.0.113.20'),
+      });
+      readers.push(other);
+      expect(other.status).toBe(200);
+      // Two streams open, one of each kind: the process is full for both kinds.
+      await request(shared.app)
+        .get('/api/tickets/owned/stream')
+        .set('Cookie', signIn().cookie)
+        .set(from('192.0.2.1'))
+        .expect(503);
+      await request(shared.app).get(`/api/tickets/${ticket.id}/stream`).set(from('192.0.2.1')).expect(503);
+    } finally {
+      await shared.close();
     }
   });
 

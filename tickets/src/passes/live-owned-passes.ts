@@ -2,18 +2,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   EventStream,
   ServiceUnavailableError,
-  StreamBuffers,
-  TooManyRequestsError,
+  clientAddressOf,
   parseEnvelope,
   type EventBus,
   type EventData,
-  type LiveStreamSettings,
   type Logger,
+  type StreamBuffers,
+  type StreamSlots,
 } from '@ticketing/common';
 import type { OwnedChange } from '@ticketing/common/api';
 
-/** What a refused browser is asked to wait, as for the other streams. */
-const FULL_RETRY_AFTER_SECONDS = 5;
 const RETRY_MS = 2_000;
 
 interface OwnedStream {
@@ -26,9 +24,9 @@ interface OwnedStream {
  * The "My tickets" streams this process holds (`GET /api/tickets/owned/stream`), by user: each `pass.issued`
  * on the bus is sent as `event: owned` to the streams of its new holder and of its previous one, and the page
  * reads My tickets again. The event says all there is to say, so nothing is read from the database: a change
- * costs a write per stream of those two users. Bounded like the other streams (SSE_MAX_CLIENTS in all,
- * SSE_MAX_CLIENTS_PER_ADDRESS per client address, the unsent bytes per stream and per process), with their
- * heartbeat.
+ * costs a write per stream of those two users. Bounded together with the ticket streams of the process: the
+ * same slots (SSE_MAX_CLIENTS in all, SSE_MAX_CLIENTS_PER_ADDRESS per client address) and the same unsent bytes
+ * (per stream and per process), with the same heartbeat.
  *
  * No snapshot and no `id:`: a stream says only that something changed. The page reads My tickets when the
  * stream opens (and reopens), so what changed while it was away shows then; and when the bus connection comes
@@ -37,20 +35,16 @@ interface OwnedStream {
  */
 export class LiveOwnedPasses {
   private readonly byUser = new Map<string, Set<OwnedStream>>();
-  private readonly byAddress = new Map<string, number>();
   private readonly streams = new Set<OwnedStream>();
+  private readonly slots: StreamSlots;
   private readonly buffers: StreamBuffers;
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
 
-  constructor(
-    private readonly settings: LiveStreamSettings,
-    private readonly logger: Logger,
-  ) {
-    this.buffers = new StreamBuffers(
-      { maxBytesPerStream: settings.maxBufferedBytesPerStream, maxBytesPerProcess: settings.maxBufferedBytes },
-      logger,
-    );
+  /** `shared`: the process's stream slots and unsent bytes, those of its live tickets (`LiveViews`). */
+  constructor(shared: { slots: StreamSlots; buffers: StreamBuffers }, settings: { heartbeatMs: number }) {
+    this.slots = shared.slots;
+    this.buffers = shared.buffers;
     this.heartbeat = setInterval(() => {
       for (const owned of this.streams) {
         if (owned.stream.closed) this.release(owned);
@@ -70,22 +64,12 @@ export class LiveOwnedPasses {
    * stopping), 429 when the client's address holds its share, else the stream, open until the client goes.
    */
   serve(req: IncomingMessage, res: ServerResponse, userId: string): void {
-    const address = (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress ?? 'unknown';
+    const address = clientAddressOf(req);
     if (this.closed) throw new ServiceUnavailableError('The service is restarting; please reconnect', 1);
-    if (this.streams.size >= this.settings.maxStreams) {
-      throw new ServiceUnavailableError(
-        'Too many live updates are open here; please try again shortly',
-        FULL_RETRY_AFTER_SECONDS,
-      );
-    }
-    const fromAddress = this.byAddress.get(address) ?? 0;
-    if (fromAddress >= this.settings.maxStreamsPerAddress) {
-      throw new TooManyRequestsError(
-        'Too many live updates are open from your address; close some or try again shortly',
-        FULL_RETRY_AFTER_SECONDS,
-      );
-    }
+    this.slots.take(address);
     if (req.method === 'HEAD') {
+      // Express routes HEAD to GET handlers: say what a GET would get, and hold nothing open.
+      this.slots.give(address);
       res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' }).end();
       return;
     }
@@ -98,7 +82,6 @@ export class LiveOwnedPasses {
       }),
     };
     this.streams.add(owned);
-    this.byAddress.set(address, fromAddress + 1);
     const ofUser = this.byUser.get(userId) ?? new Set();
     ofUser.add(owned);
     this.byUser.set(userId, ofUser);
@@ -134,9 +117,7 @@ export class LiveOwnedPasses {
 
   private release(owned: OwnedStream): void {
     if (!this.streams.delete(owned)) return;
-    const fromAddress = (this.byAddress.get(owned.address) ?? 1) - 1;
-    if (fromAddress > 0) this.byAddress.set(owned.address, fromAddress);
-    else this.byAddress.delete(owned.address);
+    this.slots.give(owned.address);
     const ofUser = this.byUser.get(owned.userId);
     ofUser?.delete(owned);
     if (ofUser?.size === 0) this.byUser.delete(owned.userId);

@@ -15,7 +15,9 @@ import type {
   ErrorEnvelope,
   Order,
   OwnedTicket,
+  Pass,
   Ticket,
+  TransferResponse,
   User,
   WaitingListEntry,
   WaitingPlace,
@@ -292,6 +294,9 @@ describe('orders and payments', () => {
       expect(reply.body).toEqual([
         {
           id: ticket.id,
+          ticketId: ticket.id,
+          generation: 1,
+          admittedAt: null,
           title: ticket.title,
           venue: null,
           startsAt: null,
@@ -334,6 +339,50 @@ describe('orders and payments', () => {
         [{ message: 'The ticket was withdrawn by its seller' }],
       ]);
     });
+  });
+
+  it('when a buyer shows their pass and transfers it, then the pass, the transfer and My tickets’ stream answer as documented', async () => {
+    const seller = await signUp('pass-seller');
+    const owner = await signUp('pass-owner');
+    const friend = await signUp('pass-friend');
+    const ticket = await listTicket(seller, 20);
+    const order = await buyTicket(owner, ticket);
+    await waitUntilPaymentsKnows(owner, order);
+
+    const stream = await owner.openStream('/api/tickets/owned/stream');
+    try {
+      expect(stream.status).toBe(200);
+      expectStatus(await pay(owner, order), 201);
+      const event = await stream.nextEvent();
+      expect([event.name, JSON.parse(event.data)]).toEqual(['owned', { ticketId: ticket.id, generation: 1 }]);
+    } finally {
+      stream.close();
+    }
+    // Tickets' copy of the accounts hears of the owner from auth's user.created.
+    const pass = await waitFor(async () => {
+      const reply = expectStatus(await owner.get<Pass>(`/api/tickets/${ticket.id}/pass`), 200);
+      expect(reply.body).toMatchObject({ ticketId: ticket.id, generation: 1, holderEmail: owner.email });
+      return reply.body;
+    });
+    expect(pass.code).toMatch(/^[A-Z2-7]{136}$/);
+    expectStatus(await seller.get(`/api/tickets/${ticket.id}/pass`), 404);
+    expectStatus(await visitor().get(`/api/tickets/${ticket.id}/pass`), 401);
+    expect((await visitor().openStream('/api/tickets/owned/stream')).status).toBe(401);
+
+    const transferTo = (from: ContractClient, email: unknown) =>
+      from.post<TransferResponse>(`/api/tickets/${ticket.id}/transfer`, { email });
+    expectStatus(await transferTo(owner, 'not-an-email'), 400);
+    expectStatus(await transferTo(owner, `nobody-${randomBytes(4).toString('hex')}@example.com`), 404);
+    expectStatus(await transferTo(seller, friend.email), 404);
+    expectStatus(await transferTo(visitor(), friend.email), 401);
+    const resale = expectStatus(await owner.post<Ticket>(`/api/tickets/${ticket.id}/resale`, { price: 20 }), 201).body;
+    expectStatus(await transferTo(owner, friend.email), 409);
+    expectStatus(await owner.delete(`/api/tickets/${resale.id}`), 204);
+    const transferred = expectStatus(await waitForReply(() => transferTo(owner, friend.email), [404]), 200).body;
+    expect(transferred).toMatchObject({ ticketId: ticket.id, heldTicketId: ticket.id, holderEmail: friend.email });
+    expect(transferred.generation).toBe(2);
+    expectStatus(await owner.get(`/api/tickets/${ticket.id}/pass`), 404);
+    expect(expectStatus(await friend.get<Pass>(`/api/tickets/${ticket.id}/pass`), 200).body.generation).toBe(2);
   });
 
   it('when a card is declined, then 402 and the order refuses any further attempt (409); a cancelled order answers 204', async () => {
@@ -503,8 +552,9 @@ describe('live updates', () => {
         '5',
         { errors: [{ message: 'Too many live updates are open from your address; close some or try again shortly' }] },
       ]);
-      // The share is the address's in the whole service: a stream of several tickets too.
+      // The share is the address's in the whole service: a stream of several tickets too, and My tickets'.
       expect((await visitor().openStream(`/api/tickets/stream?ids=${ticket.id}`)).status).toBe(429);
+      expect((await buyer.openStream('/api/tickets/owned/stream')).status).toBe(429);
       expect((await openUntilRefused(buyer, `/api/orders/${order.id}/stream`)).status).toBe(429);
     } finally {
       for (const stream of held) stream.close();

@@ -11,6 +11,8 @@ import {
 import { type TicketsConfig } from './config';
 import { ticketsRoutes } from './routes';
 import type { LiveTickets } from './tickets/live-tickets';
+import type { LiveOwnedPasses } from './passes/live-owned-passes';
+import type { PassSigner } from './passes/pass-signer';
 
 export interface TicketsAppDependencies {
   config: TicketsConfig;
@@ -21,6 +23,10 @@ export interface TicketsAppDependencies {
   sessionVersions: SessionVersionCheck;
   /** The live streams of this process (fed from the bus by index.ts). */
   liveTickets: LiveTickets;
+  /** Signs pass codes with PASS_SIGNING_KEY (index.ts builds it once at start). */
+  passSigner: PassSigner;
+  /** The My tickets streams of this process (fed from `pass.issued` on the bus by index.ts). */
+  liveOwnedPasses: LiveOwnedPasses;
 }
 
 /** The tickets service's HTTP app; it never listens (index.ts does, tests use supertest). */
@@ -31,12 +37,19 @@ export function buildApp({
   readiness,
   sessionVersions,
   liveTickets,
+  passSigner,
+  liveOwnedPasses,
 }: TicketsAppDependencies): Express {
   return createServiceApp({
     logger,
     session: { ...sessionSettings(config), versions: sessionVersions },
     admission: admissionSettings(config),
     readiness,
-    routes: ticketsRoutes(outbox, liveTickets, { resalePriceCap: config.RESALE_PRICE_CAP }),
+    routes: ticketsRoutes(
+      outbox,
+      liveTickets,
+      { resalePriceCap: config.RESALE_PRICE_CAP },
+      { passSigner, liveOwnedPasses },
+    ),
   });
 }

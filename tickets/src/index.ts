@@ -15,10 +15,14 @@ import { loadTicketsConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
 import { ticketsListeners } from './events';
+import { LiveOwnedPasses, startOwnedPassFeed } from './passes/live-owned-passes';
+import { PassSigner } from './passes/pass-signer';
 import { createLiveTickets, startTicketFeed } from './tickets/live-tickets';
 
 const config = loadTicketsConfig();
 const logger = createLogger({ service: 'tickets', level: config.LOG_LEVEL });
+// Built before anything starts: a key that is not an Ed25519 private key stops the start with its reason.
+const passSigner = PassSigner.fromEnvironment(config.PASS_SIGNING_KEY);
 
 void runService(logger, async (lifecycle) => {
   // First, so that it stops last and the spans of the shutdown are sent too.
@@ -50,20 +54,37 @@ void runService(logger, async (lifecycle) => {
   // One subscription per process hands ticket changes to the streams its clients hold open.
   const liveTickets = createLiveTickets(database.db, liveStreamSettings(config), logger);
   const feed = startTicketFeed(bus, liveTickets, logger);
+  // And pass changes to the My tickets streams of their new and previous holders, within the same bounds.
+  const liveOwnedPasses = new LiveOwnedPasses(liveTickets, liveStreamSettings(config));
+  const ownedFeed = startOwnedPassFeed(bus, liveOwnedPasses, logger);
 
   // Every session revocation of the last session lifetime, held in this process's memory (the middleware
   // asks no one) and brought up to date from Redis every SESSION_VERSION_CACHE_MS, the longest a revoked
   // cookie works here; the last known state stays while Redis is away. Polling stops on shutdown.
   const sessionVersions = await SessionVersions.startFor(lifecycle, config, logger);
 
-  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, sessionVersions, liveTickets }), {
-    host: config.HOST,
-    port: config.PORT,
-  });
+  await lifecycle.listen(
+    buildApp({
+      config,
+      outbox,
+      logger,
+      readiness,
+      sessionVersions,
+      liveTickets,
+      passSigner,
+      liveOwnedPasses,
+    }),
+    {
+      host: config.HOST,
+      port: config.PORT,
+    },
+  );
   // Registered after the server, so stopped before it: open streams would hold its close() for ever.
   // Browsers reconnect to another replica.
   lifecycle.onStop('live streams', async () => {
     feed.stop();
+    ownedFeed.stop();
     liveTickets.close();
+    liveOwnedPasses.close();
   });
 });

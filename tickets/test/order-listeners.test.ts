@@ -479,6 +479,9 @@ describe('ownership and withdrawal (resale)', () => {
     expect(await owned(buyer.cookie)).toEqual([
       {
         id: ticket.id,
+        ticketId: ticket.id,
+        generation: 1,
+        admittedAt: null,
         title: 'Opera',
         venue: null,
         startsAt: null,
@@ -510,6 +513,9 @@ describe('ownership and withdrawal (resale)', () => {
     expect(await owned(buyer.cookie)).toEqual([
       {
         id: ticket.id,
+        ticketId: ticket.id,
+        generation: 1,
+        admittedAt: null,
         title: 'Ballet',
         venue: null,
         startsAt: null,

@@ -1,6 +1,14 @@
 import request from 'supertest';
+import { users } from '../src/db/schema';
 import { createTestBus, recordEvents, waitFor, type TestBus } from '@ticketing/common/testing';
-import { buildTestApp, createTicket, createTicketsTestDatabase, signIn, type TicketsTestDatabase } from './helpers';
+import {
+  buildTestApp,
+  createTicket,
+  createTicketsTestDatabase,
+  sellTo,
+  signIn,
+  type TicketsTestDatabase,
+} from './helpers';
 
 let database: TicketsTestDatabase;
 let bus: TestBus;
@@ -61,6 +69,47 @@ describe('events tickets publishes', () => {
       );
     } finally {
       await Promise.all([created.stop(), updated.stop(), outbox.stopRelay()]);
+    }
+  });
+
+  it('when a ticket is sold and its buyer transfers it, then pass.issued reaches JetStream for each holder', async () => {
+    const { app, outbox } = buildTestApp(database);
+    outbox.startRelay(bus);
+    const issued = await recordEvents(bus, 'pass.issued');
+    try {
+      const ticket = await createTicket(app);
+      const buyer = signIn();
+      const recipient = signIn();
+      await database.db.insert(users).values({ id: recipient.user.id, email: recipient.user.email, version: 0 });
+      await sellTo(outbox, ticket.id, buyer.user.id, 2050);
+      await request(app)
+        .post(`/api/tickets/${ticket.id}/transfer`)
+        .set('Cookie', buyer.cookie)
+        .send({ email: recipient.user.email })
+        .expect(200);
+
+      await waitFor(() =>
+        expect(issued.events.map((event) => event.data)).toEqual([
+          {
+            ticket: { id: ticket.id },
+            heldTicketId: ticket.id,
+            holderId: buyer.user.id,
+            previousHolderId: null,
+            generation: 1,
+            reason: 'bought',
+          },
+          {
+            ticket: { id: ticket.id },
+            heldTicketId: ticket.id,
+            holderId: recipient.user.id,
+            previousHolderId: buyer.user.id,
+            generation: 2,
+            reason: 'transferred',
+          },
+        ]),
+      );
+    } finally {
+      await Promise.all([issued.stop(), outbox.stopRelay()]);
     }
   });
 });

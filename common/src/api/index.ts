@@ -40,8 +40,23 @@ export type Ticket = Schemas['Ticket'];
 export type TicketStatus = Ticket['status'];
 /** What a seller sends to list (`POST /api/tickets`) or edit (`PUT /api/tickets/{id}`) a ticket. */
 export type TicketInput = Schemas['TicketInput'];
-/** `GET /api/tickets/owned`: a ticket the user bought, the price paid, the resale cap and its resale listing. */
+/**
+ * `GET /api/tickets/owned`: a ticket whose pass the user holds (bought, or transferred to them): the listing it
+ * came through (`id`), the ticket as its issuer listed it (`ticketId`), the code's `generation`, `admittedAt`,
+ * the price paid, the resale cap and its resale listing.
+ */
 export type OwnedTicket = Schemas['OwnedTicket'];
+/**
+ * `GET /api/tickets/{id}/pass`: the holder's pass with its current code (`code`, what the QR code shows) and the
+ * event; `holderEmail` is null while tickets' copy of the accounts has not heard of the holder yet.
+ */
+export type Pass = Schemas['Pass'];
+/** What a holder sends to hand their pass on (`POST /api/tickets/{id}/transfer`). */
+export type TransferRequest = Schemas['TransferRequest'];
+/** A transfer done: the recipient's email and generation (the caller's code, one lower, is void). */
+export type TransferResponse = Schemas['TransferResponse'];
+/** `data:` of `event: owned` on `GET /api/tickets/owned/stream`: a pass issued to or taken from the caller. */
+export type OwnedChange = Schemas['OwnedChange'];
 /** What an owner sends to list a bought ticket again (`POST /api/tickets/{id}/resale`). */
 export type ResaleInput = Schemas['ResaleInput'];
 

@@ -143,12 +143,40 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The tickets the signed-in user bought ("my tickets").
-     * @description Latest purchase first, the latest 200 at most. Each with the price paid (the order's price, not the
-     *     listing's), the most it may be listed again for (the price paid × `RESALE_PRICE_CAP`, rounded down to the
-     *     cent) and its resale listing, if one is not withdrawn.
+     * The tickets whose pass the signed-in user holds ("my tickets").
+     * @description The passes the caller holds: bought, or handed to them by a transfer; a ticket they transferred away, or
+     *     whose pass a paid resale moved to its buyer, is no longer listed. Latest issued first, the latest 200 at
+     *     most. Each with the listing the pass came through (`id`), the ticket as its issuer listed it (`ticketId`,
+     *     what the code names), the code's `generation`, the admission (`admittedAt`), the price that sale paid
+     *     (the order's price, not the listing's), the most it may be listed again for (the price paid ×
+     *     `RESALE_PRICE_CAP`, rounded down to the cent) and its resale listing, if one is not withdrawn.
      */
     get: operations['listOwnedTickets'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tickets/owned/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The signed-in user's tickets, live, as server-sent events.
+     * @description `event: owned` with `data:` an `OwnedChange` (`{ ticketId, generation }`) whenever a pass is issued to
+     *     the caller (a purchase, a transfer to them) or taken from them (their ticket resold and paid for, or
+     *     transferred away): the page reads `GET /api/tickets/owned` again. No snapshot and no `id:`: the page
+     *     reads My tickets when the stream opens and whenever it reopens (a stream is ended, and reopened by the
+     *     browser, when the service's bus connection comes back after an outage, since a change may have passed
+     *     unheard meanwhile). `retry:`, heartbeats and limits as for `streamTicket`.
+     */
+    get: operations['streamOwnedTickets'];
     put?: never;
     post?: never;
     delete?: never;
@@ -171,10 +199,68 @@ export interface paths {
     put?: never;
     /**
      * List a bought ticket again, at most at the capped price.
-     * @description Only its owner (the buyer). The new listing has the bought ticket's title, venue and start, the owner as
-     *     seller and `resaleOf` = the bought ticket's id. At most one resale listing at a time that is not withdrawn.
+     * @description Only its owner: the holder of the pass that came through this listing (its buyer, or whoever it was
+     *     transferred to; not a buyer who transferred it away). The new listing has the bought ticket's title,
+     *     venue and start, the owner as seller and `resaleOf` = the bought ticket's id. At most one resale listing
+     *     at a time that is not withdrawn.
      */
     post: operations['resellTicket'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tickets/{id}/pass': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The listing the caller's pass came through (`OwnedTicket.id`) or the ticket as its issuer listed it
+         *     (`OwnedTicket.ticketId`).
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    /**
+     * The caller's pass for a ticket, with its current code.
+     * @description Only its holder; anyone else (the buyer who transferred it away, or whose pass a paid resale moved on)
+     *     gets 404, as for a ticket that does not exist. The code (136 characters of base32) names the ticket as
+     *     its issuer listed it and the generation, signed with the marketplace's Ed25519 key: a code of a lower
+     *     generation is void. Never cached (`private, no-store`).
+     */
+    get: operations['showPass'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tickets/{id}/transfer': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The listing the caller's pass came through, or the ticket as its issuer listed it. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Hand one's pass to another account, by its email.
+     * @description The recipient holds the next generation of the pass at once; the caller's code is void (reason
+     *     `transferred`) and the ticket leaves their My tickets. Only until the event starts, not while a resale
+     *     listing of the ticket is live (withdraw it first), and not after admission. A paid resale still wins: a
+     *     buyer who reserved a listing before its withdrawal reached orders, and paid, gets the pass over the
+     *     recipient.
+     */
+    post: operations['transferTicket'];
     delete?: never;
     options?: never;
     head?: never;
@@ -548,13 +634,25 @@ export interface components {
        */
       createdAt: string;
     };
-    /** @description A ticket the user bought. */
+    /** @description A ticket whose pass the user holds. */
     OwnedTicket: {
       /**
        * Format: uuid
-       * @description The bought ticket (the listing it was bought from).
+       * @description The listing the pass came through (the ticket itself or its latest paid resale).
        */
       id: string;
+      /**
+       * Format: uuid
+       * @description The ticket as its issuer listed it, what the pass's code names.
+       */
+      ticketId: string;
+      /** @description The current code's generation (1 for the first holder, one more on every change of holder). */
+      generation: number;
+      /**
+       * Format: date-time
+       * @description When the door admitted it; null until then.
+       */
+      admittedAt: string | null;
       title: string;
       /** @description Where the event takes place; null when its seller gave none. */
       venue: string | null;
@@ -571,11 +669,87 @@ export interface components {
       maxResalePrice: number;
       /**
        * Format: uuid
-       * @description The order that bought it.
+       * @description The order that bought it (for a transferred ticket, the order of the buyer who handed it on).
        */
       orderId: string;
       /** @description Its resale listing that is not withdrawn (for sale, reserved or sold); null when there is none. */
       resale: components['schemas']['Ticket'] | null;
+    };
+    /** @description A pass as its holder sees it. */
+    Pass: {
+      /**
+       * Format: uuid
+       * @description The ticket as its issuer listed it, what the code names.
+       */
+      ticketId: string;
+      /**
+       * Format: uuid
+       * @description The listing the pass came through (the ticket itself or its latest paid resale).
+       */
+      heldTicketId: string;
+      /**
+       * @description The current code: 136 characters of RFC 4648 base32 without padding (format byte, ticket id,
+       *     generation, Ed25519 signature; `@ticketing/common/pass-code`). What the QR code and the PDF show.
+       */
+      code: string;
+      /** @description The code's generation; every lower one is void. */
+      generation: number;
+      /** Format: uuid */
+      holderId: string;
+      /**
+       * @description The holder's email as the tickets service's copy of the accounts knows it; null while that copy has
+       *     not heard of the account yet (it follows auth's events, usually within a second of a sign-up).
+       */
+      holderEmail: string | null;
+      title: string;
+      venue: string | null;
+      /**
+       * Format: date-time
+       * @description When the event starts, on the venue's clock as for a ticket; null when none was given.
+       */
+      startsAt: string | null;
+      timeZone: components['schemas']['TimeZone'];
+      /**
+       * Format: date-time
+       * @description When the current code was issued to its holder.
+       */
+      issuedAt: string;
+      /**
+       * Format: date-time
+       * @description When the door admitted it; null until then.
+       */
+      admittedAt: string | null;
+    };
+    /** @description Whom to hand a pass to. */
+    TransferRequest: {
+      /** @description The recipient's account email (compared as auth stores it, trimmed and lower-cased). */
+      email: string;
+    };
+    /** @description A transfer done. */
+    TransferResponse: {
+      /** Format: uuid */
+      ticketId: string;
+      /** Format: uuid */
+      heldTicketId: string;
+      /** @description The recipient's email, the pass's holder now. */
+      holderEmail: string;
+      /** @description The recipient's code's generation; the caller's (one lower) is void. */
+      generation: number;
+      /** Format: date-time */
+      transferredAt: string;
+    };
+    /**
+     * @description `data:` of `event: owned` on `GET /api/tickets/owned/stream`: a pass of this ticket was issued to or taken
+     *     from the caller.
+     */
+    OwnedChange: {
+      /**
+       * Format: uuid
+       * @description The ticket as its issuer listed it.
+       */
+      ticketId: string;
+      /** @description The pass's generation now. */
+      generation: number;
     };
     /** @description What an owner writes when listing a bought ticket again. */
     ResaleInput: {
@@ -1180,6 +1354,34 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  streamOwnedTickets: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The caller's changes, as `event: owned`. */
+      200: {
+        headers: {
+          'Cache-Control': components['headers']['NoStore'];
+          'X-Accel-Buffering': components['headers']['NoBuffering'];
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': components['schemas']['EventStream'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyStreams'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   resellTicket: {
     parameters: {
       query?: never;
@@ -1215,7 +1417,7 @@ export interface operations {
         };
       };
       401: components['responses']['Unauthorized'];
-      /** @description The caller did not buy this ticket. */
+      /** @description The caller does not hold this ticket's pass. */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1226,8 +1428,112 @@ export interface operations {
       };
       404: components['responses']['NotFound'];
       /**
-       * @description The ticket is already listed again (a listing that is not withdrawn), or its event has started ("The
-       *     event has already started").
+       * @description The ticket is already listed again (a listing that is not withdrawn), its event has started ("The
+       *     event has already started"), or it was admitted at the door ("This ticket has already been
+       *     admitted").
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  showPass: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The listing the caller's pass came through (`OwnedTicket.id`) or the ticket as its issuer listed it
+         *     (`OwnedTicket.ticketId`).
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The pass. */
+      200: {
+        headers: {
+          /** @description `private, no-store` */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Pass'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  transferTicket: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The listing the caller's pass came through, or the ticket as its issuer listed it. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TransferRequest'];
+      };
+    };
+    responses: {
+      /** @description Transferred. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TransferResponse'];
+        };
+      };
+      /**
+       * @description `email` is not an email address, or it is the caller's own ("You already hold this ticket"); both name
+       *     the field `email`.
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      /**
+       * @description The caller does not hold this ticket's pass (no field), or no account uses the email ("No account uses
+       *     this email", field `email`; the caller keeps the ticket). An account signed up a moment ago may be
+       *     unknown here for a moment too.
+       */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /**
+       * @description The event has started ("The event has already started"), a resale listing of the ticket is live ("This
+       *     ticket is listed for resale; withdraw the listing first"), or it was admitted ("This ticket has already
+       *     been admitted").
        */
       409: {
         headers: {

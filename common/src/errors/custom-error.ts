@@ -74,11 +74,14 @@ export class ForbiddenError extends SingleMessageError {
   }
 }
 
-/** 404: unknown resource, unknown route, or an id that cannot exist (malformed). */
+/**
+ * 404: unknown resource, unknown route, or an id that cannot exist (malformed); with `field` when a request
+ * field named what is unknown (a transfer's recipient email).
+ */
 export class NotFoundError extends SingleMessageError {
   readonly statusCode = 404;
-  constructor(message = 'Not found') {
-    super(message);
+  constructor(message = 'Not found', field?: string) {
+    super(message, field);
   }
 }
 

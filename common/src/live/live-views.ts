@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { ServiceUnavailableError, TooManyRequestsError } from '../errors';
+import { ServiceUnavailableError } from '../errors';
 import { EventStream } from './event-stream';
 import { DEFAULT_PROCESS_STREAM_BUFFER_MB, DEFAULT_STREAM_BUFFER_KB } from './live-stream-config';
 import { StreamBuffers } from './stream-buffers';
+import { StreamSlots } from './stream-slots';
 
 /** What a live view must carry: its id, and the version its owner bumps on every change. */
 export interface LiveView {
@@ -40,6 +41,11 @@ export interface LiveViewsOptions<V extends LiveView> {
   retryMs?: number;
   /** Ids read by one query at most. */
   maxIdsPerLoad?: number;
+  /**
+   * The process's stream count to take from, when other streams of the service share its bounds (by default
+   * one of its own, with `maxStreams` and `maxStreamsPerAddress`).
+   */
+  slots?: StreamSlots;
 }
 
 /** What a route serves on a request: the ids watched, and what must hold before the stream opens. */
@@ -50,7 +56,7 @@ export interface ServeOptions<V extends LiveView> {
 }
 
 /** The client's address as Express sees it through `trust proxy` (`req.ip`), else the socket's peer. */
-function clientAddressOf(req: IncomingMessage): string {
+export function clientAddressOf(req: IncomingMessage): string {
   return (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
@@ -61,8 +67,6 @@ const MAX_LOADS_IN_FLIGHT = 2;
 /** When loads fail (the database is away), streams keep their last view and the reads are tried again. */
 const FIRST_RETRY_DELAY_MS = 1_000;
 const MAX_RETRY_DELAY_MS = 30_000;
-/** What a refused browser is asked to wait (EventSource cannot read it; the web app backs off by itself). */
-const FULL_RETRY_AFTER_SECONDS = 5;
 
 /** One id someone watches in this process. */
 interface Watched<V extends LiveView> {
@@ -91,10 +95,10 @@ interface Watched<V extends LiveView> {
 export class LiveViews<V extends LiveView> {
   private readonly watched = new Map<string, Watched<V>>();
   private readonly streams = new Set<LiveStream<V>>();
-  /** Streams open or opening, per client address: each address gets its share of `maxStreams`. */
-  private readonly streamsByAddress = new Map<string, number>();
+  /** Streams open or opening in the process, in all and per client address: each address gets its share. */
+  readonly slots: StreamSlots;
   /** What this process holds for clients that have not read it, bounded per stream and in all. */
-  private readonly buffers: StreamBuffers;
+  readonly buffers: StreamBuffers;
   private readonly due = new Set<string>();
   private readonly retrying = new Set<string>();
   private readonly heartbeat: NodeJS.Timeout;
@@ -106,6 +110,9 @@ export class LiveViews<V extends LiveView> {
   private closed = false;
 
   constructor(private readonly options: LiveViewsOptions<V>) {
+    this.slots =
+      options.slots ??
+      new StreamSlots({ maxStreams: options.maxStreams, maxStreamsPerAddress: options.maxStreamsPerAddress });
     this.buffers = new StreamBuffers(
       {
         maxBytesPerStream: options.maxBufferedBytesPerStream ?? DEFAULT_STREAM_BUFFER_KB * 1024,
@@ -198,24 +205,10 @@ export class LiveViews<V extends LiveView> {
    */
   watch(ids: readonly string[], address = ''): LiveStream<V> {
     if (this.closed) throw new ServiceUnavailableError('The service is restarting; please reconnect', 1);
-    if (this.streams.size >= this.options.maxStreams) {
-      throw new ServiceUnavailableError(
-        'Too many live updates are open here; please try again shortly',
-        FULL_RETRY_AFTER_SECONDS,
-      );
-    }
-    const fromAddress = this.streamsByAddress.get(address) ?? 0;
-    if (fromAddress >= this.options.maxStreamsPerAddress) {
-      // 429, not 503: the limit is this client's own share, not the service's; other clients still get streams.
-      throw new TooManyRequestsError(
-        'Too many live updates are open from your address; close some or try again shortly',
-        FULL_RETRY_AFTER_SECONDS,
-      );
-    }
+    this.slots.take(address);
     const unique = [...new Set(ids)];
     const stream = new LiveStream<V>(this, this.options.eventName, unique, this.loadsStarted, address);
     this.streams.add(stream);
-    this.streamsByAddress.set(address, fromAddress + 1);
     for (const id of unique) {
       let entry = this.watched.get(id);
       if (!entry) {
@@ -231,9 +224,7 @@ export class LiveViews<V extends LiveView> {
   /** @internal A stream ended: forget it, and the ids nobody watches any more. */
   release(stream: LiveStream<V>): void {
     if (!this.streams.delete(stream)) return;
-    const fromAddress = (this.streamsByAddress.get(stream.address) ?? 1) - 1;
-    if (fromAddress > 0) this.streamsByAddress.set(stream.address, fromAddress);
-    else this.streamsByAddress.delete(stream.address);
+    this.slots.give(stream.address);
     for (const id of stream.ids) {
       const entry = this.watched.get(id);
       if (!entry) continue;

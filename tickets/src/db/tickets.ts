@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '@ticketing/common';
 import { tickets, type Ticket } from './schema';
 
@@ -53,16 +53,6 @@ export async function updateTicket(
 /** A seller's tickets in any state (for sale, reserved, sold), newest first. */
 export async function selectTicketsOfSeller(db: Executor, userId: string, limit: number): Promise<Ticket[]> {
   return db.select().from(tickets).where(eq(tickets.userId, userId)).orderBy(desc(tickets.createdAt)).limit(limit);
-}
-
-/** What a buyer bought (sold tickets whose buyer is known), latest purchase first. */
-export async function selectTicketsBoughtBy(db: Executor, buyerId: string, limit: number): Promise<Ticket[]> {
-  return db
-    .select()
-    .from(tickets)
-    .where(and(eq(tickets.buyerId, buyerId), isNotNull(tickets.soldAt)))
-    .orderBy(desc(tickets.soldAt))
-    .limit(limit);
 }
 
 /** The resale listings of these bought tickets that are not withdrawn: at most one each (tickets_one_resale_idx). */

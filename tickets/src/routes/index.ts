@@ -11,6 +11,11 @@ import type { LiveTickets } from '../tickets/live-tickets';
 import { listOwnedTicketsRouter } from './list-owned-tickets';
 import { resellTicketRouter } from './resell-ticket';
 import { withdrawTicketRouter } from './withdraw-ticket';
+import type { LiveOwnedPasses } from '../passes/live-owned-passes';
+import type { PassSigner } from '../passes/pass-signer';
+import { showPassRouter } from './show-pass';
+import { streamOwnedTicketsRouter } from './stream-owned-tickets';
+import { transferTicketRouter } from './transfer-ticket';
 
 /** What the routes need of the configuration. */
 export interface TicketsRouteSettings {
@@ -18,12 +23,24 @@ export interface TicketsRouteSettings {
   resalePriceCap: number;
 }
 
-export function ticketsRoutes(outbox: Outbox, liveTickets: LiveTickets, settings: TicketsRouteSettings): Router {
+/** What the pass routes need: the signer of codes, and this process's My tickets streams. */
+export interface PassesDependencies {
+  passSigner: PassSigner;
+  liveOwnedPasses: LiveOwnedPasses;
+}
+
+export function ticketsRoutes(
+  outbox: Outbox,
+  liveTickets: LiveTickets,
+  settings: TicketsRouteSettings,
+  { passSigner, liveOwnedPasses }: PassesDependencies,
+): Router {
   return Router().use(
     createTicketRouter(outbox),
     listTicketsRouter(outbox.db),
     // Before /api/tickets/:id, which would answer 404 for the ids 'mine', 'owned' and 'stream'.
     listMyTicketsRouter(outbox.db),
+    streamOwnedTicketsRouter(liveOwnedPasses),
     listOwnedTicketsRouter(outbox.db, settings),
     streamTicketsRouter(liveTickets),
     streamTicketRouter(liveTickets),
@@ -31,5 +48,7 @@ export function ticketsRoutes(outbox: Outbox, liveTickets: LiveTickets, settings
     updateTicketRouter(outbox, settings),
     resellTicketRouter(outbox, settings),
     withdrawTicketRouter(outbox),
+    showPassRouter(outbox.db, passSigner),
+    transferTicketRouter(outbox),
   );
 }

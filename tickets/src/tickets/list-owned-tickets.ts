@@ -1,34 +1,41 @@
 import { decimalFromCents, type Executor } from '@ticketing/common';
 import type { OwnedTicket } from '@ticketing/common/api';
-import { selectLiveResalesOf, selectTicketsBoughtBy } from '../db/tickets';
+import { selectPassesHeldBy } from '../db/passes';
+import { selectLiveResalesOf } from '../db/tickets';
 import { startOfRow } from './event-start';
 import { maxResalePriceCents } from './resale-price-cap';
 import { toTicketView } from './ticket-view';
 
-/** Most tickets "my tickets" shows; a buyer with more sees the latest purchases. */
+/** Most tickets "my tickets" shows; a holder with more sees the latest issued. */
 export const MY_TICKETS_LIMIT = 200;
 
 /**
- * What a buyer owns: each ticket they bought (its event's venue and start), the price they paid, the most they may list it again for,
- * and its resale listing unless that was withdrawn.
+ * What a user holds: the pass of each ticket they bought and still hold, or were handed (a transfer), with the
+ * listing it came through (its event's venue and start, the price that sale paid, the most it may be listed
+ * again for, and its resale listing unless that was withdrawn), the ticket as its issuer listed it (what the
+ * code names), the code's generation and the admission. A buyer who handed a pass on, or whose pass a resale
+ * moved to its buyer, no longer sees it.
  */
-export async function listOwnedTickets(db: Executor, buyerId: string, resalePriceCap: number): Promise<OwnedTicket[]> {
-  const bought = await selectTicketsBoughtBy(db, buyerId, MY_TICKETS_LIMIT);
+export async function listOwnedTickets(db: Executor, holderId: string, resalePriceCap: number): Promise<OwnedTicket[]> {
+  const held = await selectPassesHeldBy(db, holderId, MY_TICKETS_LIMIT);
   const resales = new Map(
     (
       await selectLiveResalesOf(
         db,
-        bought.map((ticket) => ticket.id),
+        held.map(({ held: ticket }) => ticket.id),
       )
     ).map((resale) => [resale.resaleOf, resale]),
   );
-  return bought.flatMap((ticket) => {
-    // selectTicketsBoughtBy reads only sold tickets with a buyer, so both are set.
+  return held.flatMap(({ pass, held: ticket, admittedAt }) => {
+    // A pass is issued only for a sale with a known buyer, so the sale recorded its order and price.
     if (ticket.pricePaid === null || ticket.orderId === null) return [];
     const resale = resales.get(ticket.id);
     return [
       {
         id: ticket.id,
+        ticketId: pass.ticketId,
+        generation: pass.generation,
+        admittedAt: admittedAt?.toISOString() ?? null,
         title: ticket.title,
         venue: ticket.venue,
         startsAt: startOfRow(ticket),

@@ -1,6 +1,7 @@
 import { PermanentEventError, type EventRecorder, type Executor } from '@ticketing/common';
 import type { Ticket } from '../db/schema';
 import { findTicketForUpdate, recordBuyer, selectLiveResalesOf, updateTicket } from '../db/tickets';
+import { issuePass } from '../passes/issue-pass';
 import { toTicketPayload } from './ticket-payload';
 
 /** What `order.completed` did to the ticket. */
@@ -28,6 +29,10 @@ export interface Buyer {
  * Marks the ticket sold to the order that paid for it, and owned by its buyer at the price they paid. A
  * complete order is never cancelled, so this is final. `buyer` is unknown for an `order.completed` published
  * before resale existed; the order's restatement brings it, and fills it in on a ticket already sold.
+ *
+ * In the same transaction the buyer is issued the ticket's pass (passes/issue-pass.ts): every paid buyer ends
+ * with one, whichever way the sale arrives (its event, a restatement, over a withdrawal), and a repeated sale
+ * issues nothing new.
  */
 export async function markTicketSold(
   tx: Executor,
@@ -44,12 +49,26 @@ export async function markTicketSold(
   }
   if (ticket.soldAt !== null) {
     if (ticket.buyerId === null && order.buyer) await recordBuyer(tx, ticket.id, order.buyer);
+    // A restatement that brings the buyer of an older sale issues the pass that sale could not.
+    await issuePassToBuyer(tx, events, ticket.id, ticket.buyerId ?? order.buyer?.buyerId);
     return 'already-sold';
   }
   const sold = await updateTicket(tx, ticket.id, ticket.version, { soldAt: new Date(), ...order.buyer });
   if (!sold) throw new Error(`ticket ${ticket.id} changed under its row lock`);
   await events.record('ticket.updated', toTicketPayload(sold));
+  await issuePassToBuyer(tx, events, sold.id, sold.buyerId);
   return 'sold';
+}
+
+/** The pass of a sale whose buyer is known; a sale recorded without one gets it when its restatement names them. */
+async function issuePassToBuyer(
+  tx: Executor,
+  events: EventRecorder,
+  listingId: string,
+  buyerId: string | null | undefined,
+): Promise<void> {
+  if (buyerId === null || buyerId === undefined) return;
+  await issuePass(tx, events, { listingId, buyerId });
 }
 
 /**
@@ -91,5 +110,7 @@ async function sellOverWithdrawal(
   });
   if (!sold) throw new Error(`ticket ${ticket.id} changed under its row lock`);
   await events.record('ticket.updated', toTicketPayload(sold));
+  // The paid buyer holds the pass, over a transfer its seller made after withdrawing this listing.
+  await issuePassToBuyer(tx, events, sold.id, sold.buyerId);
   return 'sold-over-withdrawal';
 }

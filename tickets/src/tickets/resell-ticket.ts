@@ -8,8 +8,10 @@ import {
   isUniqueViolation,
   type Outbox,
 } from '@ticketing/common';
+import { findAdmission, lockPassNamedBy, type Pass } from '../db/passes';
 import { findTicketForUpdate } from '../db/tickets';
 import { tickets, type Ticket } from '../db/schema';
+import { ALREADY_ADMITTED_MESSAGE } from '../passes/messages';
 import { hasStarted } from './event-start';
 import { maxResalePriceCents } from './resale-price-cap';
 import { toTicketPayload } from './ticket-payload';
@@ -32,11 +34,13 @@ export function assertWithinResaleCap(priceCents: number, pricePaidCents: number
 }
 
 /**
- * Lists a bought ticket again for its owner: a new ticket with the same title, venue and start, the owner as
- * seller and `resaleOf` naming the bought one, at most at the price paid × the cap; 409 once its event has
- * started. The bought ticket's row lock
- * serializes two requests of one owner, and the partial unique index on `resale_of` would refuse the second
- * in any case: exactly one wins, the other is a 409.
+ * Lists a bought ticket again for its owner, the holder of the pass that came through it (its buyer, or whoever
+ * it was transferred to): a new ticket with the same title, venue and start, the owner as seller and
+ * `resaleOf` naming the bought one, at most at the price paid × the cap; 409 once its event has started or it
+ * was admitted. The bought ticket's row lock serializes two requests of one owner, and the partial unique index
+ * on `resale_of` would refuse the second in any case: exactly one wins, the other is a 409. The pass's row
+ * lock (taken after the ticket's, as a sale does) orders it with a transfer: a transfer after it sees the
+ * listing and is refused, a listing after a transfer sees another holder.
  */
 export async function resellTicket(
   outbox: Outbox,
@@ -49,8 +53,9 @@ export async function resellTicket(
     .transaction(async (tx, events) => {
       const bought = await findTicketForUpdate(tx, boughtTicketId);
       if (!bought) throw new NotFoundError();
-      const pricePaid = ownedBy(bought, ownerId);
+      const { pricePaid, pass } = ownedBy(bought, await lockPassNamedBy(tx, bought.id), ownerId);
       if (hasStarted(bought.startsAt, now)) throw new ConflictError(EVENT_STARTED_MESSAGE);
+      if ((await findAdmission(tx, pass.ticketId)) !== undefined) throw new ConflictError(ALREADY_ADMITTED_MESSAGE);
       assertWithinResaleCap(price, pricePaid, resalePriceCap);
       const [resale] = await tx
         .insert(tickets)
@@ -78,10 +83,19 @@ export async function resellTicket(
     });
 }
 
-/** The price the caller paid for the ticket (cents); 403 unless they bought it. */
-function ownedBy(ticket: Ticket, userId: string): number {
-  if (ticket.soldAt === null || ticket.buyerId !== userId || ticket.pricePaid === null) {
+/**
+ * The price paid for the ticket (cents), what the resale is capped by, and its pass; 403 unless the caller holds the pass that
+ * came through it (not a buyer who handed it on, nor one whose pass a later resale took).
+ */
+function ownedBy(ticket: Ticket, pass: Pass | undefined, userId: string): { pricePaid: number; pass: Pass } {
+  if (
+    ticket.soldAt === null ||
+    ticket.pricePaid === null ||
+    pass === undefined ||
+    pass.heldTicketId !== ticket.id ||
+    pass.holderId !== userId
+  ) {
     throw new ForbiddenError('You do not own this ticket');
   }
-  return ticket.pricePaid;
+  return { pricePaid: ticket.pricePaid, pass };
 }

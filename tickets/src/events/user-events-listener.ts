@@ -1,0 +1,16 @@
+import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { applyUserVersion } from '../passes/apply-user-version';
+
+/**
+ * Keeps the users replica (whom a transfer names by email; the holder's email on a pass and at the door),
+ * applying `user.created` and `user.updated` from ONE consumer in the order auth stored them, each version only
+ * on top of the one before it (docs/rules.md#rule-3).
+ */
+export function userEventsListener(outbox: Outbox): ListenerDefinition<'user.created' | 'user.updated'> {
+  return inboxListener(outbox, {
+    subject: ['user.created', 'user.updated'],
+    durable: 'tickets-users',
+    orderingKey: (event) => event.data.id,
+    apply: (data, { tx }) => applyUserVersion(tx, data),
+  });
+}

@@ -13,6 +13,7 @@ import { resellTicketRouter } from './resell-ticket';
 import { withdrawTicketRouter } from './withdraw-ticket';
 import type { LiveOwnedPasses } from '../passes/live-owned-passes';
 import type { PassSigner } from '../passes/pass-signer';
+import { passDocumentsRouter } from './pass-documents';
 import { showPassRouter } from './show-pass';
 import { streamOwnedTicketsRouter } from './stream-owned-tickets';
 import { transferTicketRouter } from './transfer-ticket';
@@ -49,6 +50,7 @@ export function ticketsRoutes(
     resellTicketRouter(outbox, settings),
     withdrawTicketRouter(outbox),
     showPassRouter(outbox.db, passSigner),
+    passDocumentsRouter(outbox.db, passSigner),
     transferTicketRouter(outbox),
   );
 }

@@ -11,6 +11,7 @@ import {
 import { type TicketsConfig } from './config';
 import { ticketsRoutes } from './routes';
 import type { LiveTickets } from './tickets/live-tickets';
+import type { PassSigner } from './passes/pass-signer';
 
 export interface TicketsAppDependencies {
   config: TicketsConfig;
@@ -21,6 +22,8 @@ export interface TicketsAppDependencies {
   sessionVersions: SessionVersionCheck;
   /** The live streams of this process (fed from the bus by index.ts). */
   liveTickets: LiveTickets;
+  /** Signs and reads pass codes with PASS_SIGNING_KEY (created once in index.ts). */
+  passSigner: PassSigner;
 }
 
 /** The tickets service's HTTP app; it never listens (index.ts does, tests use supertest). */
@@ -31,12 +34,16 @@ export function buildApp({
   readiness,
   sessionVersions,
   liveTickets,
+  passSigner,
 }: TicketsAppDependencies): Express {
   return createServiceApp({
     logger,
     session: { ...sessionSettings(config), versions: sessionVersions },
     admission: admissionSettings(config),
     readiness,
-    routes: ticketsRoutes(outbox, liveTickets, { resalePriceCap: config.RESALE_PRICE_CAP }),
+    routes: ticketsRoutes(outbox, liveTickets, passSigner, {
+      resalePriceCap: config.RESALE_PRICE_CAP,
+      checkinWindowHours: config.CHECKIN_WINDOW_HOURS,
+    }),
   });
 }

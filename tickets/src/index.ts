@@ -16,6 +16,7 @@ import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
 import { ticketsListeners } from './events';
 import { createLiveTickets, startTicketFeed } from './tickets/live-tickets';
+import { PassSigner } from './passes/pass-signer';
 
 const config = loadTicketsConfig();
 const logger = createLogger({ service: 'tickets', level: config.LOG_LEVEL });
@@ -56,7 +57,10 @@ void runService(logger, async (lifecycle) => {
   // cookie works here; the last known state stays while Redis is away. Polling stops on shutdown.
   const sessionVersions = await SessionVersions.startFor(lifecycle, config, logger);
 
-  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, sessionVersions, liveTickets }), {
+  // The pass key: signs the codes, and reads the codes the door sends.
+  const passSigner = PassSigner.fromEnvironment(config.PASS_SIGNING_KEY);
+
+  await lifecycle.listen(buildApp({ config, outbox, logger, readiness, sessionVersions, liveTickets, passSigner }), {
     host: config.HOST,
     port: config.PORT,
   });

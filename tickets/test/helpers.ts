@@ -33,6 +33,7 @@ import { lockTicket } from '../src/tickets/lock-ticket';
 import { markTicketSold } from '../src/tickets/mark-ticket-sold';
 import type { TicketView } from '../src/tickets/ticket-view';
 import { createLiveTickets } from '../src/tickets/live-tickets';
+import { PassSigner } from '../src/passes/pass-signer';
 
 export type TicketsTestDatabase = TestDatabase<typeof schema>;
 
@@ -66,6 +67,7 @@ export function buildTestApp(
   const outbox = new Outbox(database.db, { logger });
   const liveTickets = createLiveTickets(database.db, liveStreamSettings(config), logger);
   const sessionVersions = sessionVersionsForNewApp(sessions);
+  const passSigner = PassSigner.fromEnvironment(config.PASS_SIGNING_KEY);
   const app = buildApp({
     config,
     outbox,
@@ -73,8 +75,9 @@ export function buildTestApp(
     readiness: probeReadiness({ database }),
     sessionVersions,
     liveTickets,
+    passSigner,
   });
-  return { app, outbox, config, liveTickets, sessionVersions };
+  return { app, outbox, config, liveTickets, sessionVersions, passSigner };
 }
 
 /**

@@ -11,14 +11,27 @@ import type { LiveTickets } from '../tickets/live-tickets';
 import { listOwnedTicketsRouter } from './list-owned-tickets';
 import { resellTicketRouter } from './resell-ticket';
 import { withdrawTicketRouter } from './withdraw-ticket';
+import type { PassSigner } from '../passes/pass-signer';
+import { showPassKeyRouter } from './show-pass-key';
+import { checkInRouter } from './check-in';
+import { listCheckinsRouter } from './list-checkins';
+import { listRevokedCodesRouter } from './list-revoked-codes';
+import { listDoorTicketsRouter } from './list-door-tickets';
 
 /** What the routes need of the configuration. */
 export interface TicketsRouteSettings {
   /** RESALE_PRICE_CAP: a resale costs at most the price paid times this. */
   resalePriceCap: number;
+  /** CHECKIN_WINDOW_HOURS: the door admits until this long after the event's start. */
+  checkinWindowHours: number;
 }
 
-export function ticketsRoutes(outbox: Outbox, liveTickets: LiveTickets, settings: TicketsRouteSettings): Router {
+export function ticketsRoutes(
+  outbox: Outbox,
+  liveTickets: LiveTickets,
+  passSigner: PassSigner,
+  settings: TicketsRouteSettings,
+): Router {
   return Router().use(
     createTicketRouter(outbox),
     listTicketsRouter(outbox.db),
@@ -31,5 +44,11 @@ export function ticketsRoutes(outbox: Outbox, liveTickets: LiveTickets, settings
     updateTicketRouter(outbox, settings),
     resellTicketRouter(outbox, settings),
     withdrawTicketRouter(outbox),
+    // The door (/api/checkins): the edge sends this prefix to tickets too.
+    showPassKeyRouter(passSigner),
+    checkInRouter(outbox, passSigner, settings),
+    listCheckinsRouter(outbox.db),
+    listRevokedCodesRouter(outbox.db),
+    listDoorTicketsRouter(outbox.db, settings),
   );
 }

@@ -451,6 +451,6 @@ describe('GET /api/checkins/key', () => {
     const response = await request(context.app).get('/api/checkins/key').expect(200);
     expect(response.body).toEqual(context.passSigner.published);
     expect(response.body.publicKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(response.headers['cache-control']).toBe('public, max-age=3600');
+    expect(response.headers['cache-control']).toBe('public, max-age=3600, s-maxage=1');
   });
 });

@@ -458,7 +458,8 @@ export interface paths {
     /**
      * The public key that signs every pass code, for a door that checks codes offline.
      * @description The marketplace's Ed25519 public key: a code's last 64 bytes are its signature of the first 21. The same
-     *     for everyone, no session; a browser may keep it for an hour. `keyId` changes if the key ever does.
+     *     for everyone, no session; a browser may keep it for an hour, the edge for a second. `keyId` changes if the
+     *     key ever does.
      */
     get: operations['showPassKey'];
     put?: never;
@@ -1099,8 +1100,8 @@ export interface components {
     SetSessionCookie: string;
     /** @description The edge may share this answer for a second; browsers keep nothing. */
     SharedCacheControl: 'public, max-age=0, s-maxage=1';
-    /** @description Anyone may keep the key for an hour. */
-    PassKeyCacheControl: 'public, max-age=3600';
+    /** @description A browser may keep the key for an hour, the edge for a second. */
+    PassKeyCacheControl: 'public, max-age=3600, s-maxage=1';
     /** @description No cache keeps any of it. */
     NoStore: 'no-store';
     /** @description Proxies pass each event on as it comes (nginx honours it per response). */

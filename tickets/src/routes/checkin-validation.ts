@@ -22,8 +22,9 @@ export const checkinFields = () => [
     .bail()
     .matches(/^[\x21-\x7e]{8,100}$/)
     .withMessage(NONCE_MESSAGE),
+  // Absent or null: the door was online and the server's clock judges.
   body('scannedAt')
-    .optional()
+    .optional({ values: 'null' })
     .custom((value: unknown) => parseInstant(value) !== undefined)
     .withMessage(`scannedAt ${DATE_TIME_MESSAGE}`)
     .bail()

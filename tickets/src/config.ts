@@ -26,11 +26,7 @@ export const ticketsEnvironment = serviceEnvironment(3002)
       .trim()
       .refine((key) => /^[A-Za-z0-9+/_-]{43}=?$/.test(key), { message: 'a 32-byte key, base64 or base64url' }),
     /** The door admits a ticket until this many hours after its event's start; later scans are "expired". */
-    CHECKIN_WINDOW_HOURS: z.coerce
-      .number()
-      .positive()
-      .max(24 * 14)
-      .default(12),
+    CHECKIN_WINDOW_HOURS: z.coerce.number().positive().max(24 * 14).default(12),
   });
 
 export type TicketsConfig = z.output<typeof ticketsEnvironment>;

@@ -1,5 +1,10 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { formatPassCode, parsePassCode, passCodeSignedBytes, type PassCodeContent } from '@ticketing/common/pass-code';
+import {
+  formatPassCode,
+  parsePassCode,
+  passCodeSignedBytes,
+  type PassCodeContent,
+} from '@ticketing/common/pass-code';
 
 /** PKCS #8's wrapping of a bare 32-byte Ed25519 private key (RFC 8410), before the key itself. */
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');

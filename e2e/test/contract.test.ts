@@ -12,10 +12,15 @@ import { parse } from 'yaml';
 
 import type {
   Charge,
+  CheckinAnswer,
+  CheckinList,
+  DoorTickets,
   ErrorEnvelope,
   Order,
   OwnedTicket,
   Pass,
+  PassKey,
+  RevokedCodes,
   Ticket,
   TransferResponse,
   User,
@@ -483,6 +488,53 @@ describe('what every operation refuses', () => {
       expect(large.status).toBe(413);
     },
   );
+});
+
+describe('the door', () => {
+  it('when an issuer scans the pass of a ticket they sold, then every answer of the door is as documented', async () => {
+    const issuer = await signUp('issuer');
+    const holder = await signUp('holder');
+    const rival = await signUp('door-rival');
+    const ticket = await listTicket(issuer, 25);
+    expectStatus(await pay(holder, await buyTicket(holder, ticket)), 201);
+    // The pass is issued when tickets hears order.completed.
+    const pass = expectStatus(
+      await waitForReply(() => holder.get<{ code: string }>(`/api/tickets/${ticket.id}/pass`), [404]),
+      200,
+    ).body;
+
+    const key = expectStatus(await visitor().get<PassKey>('/api/checkins/key'), 200);
+    expect(key.body.algorithm).toBe('Ed25519');
+
+    const nonce = randomUUID();
+    const admitted = expectStatus(await issuer.post<CheckinAnswer>('/api/checkins', { code: pass.code, nonce }), 201);
+    expect(admitted.body).toMatchObject({ result: 'admitted', ticketId: ticket.id });
+    const again = expectStatus(await issuer.post<CheckinAnswer>('/api/checkins', { code: pass.code, nonce }), 201);
+    expect(again.body).toEqual(admitted.body);
+    const second = await issuer.post<CheckinAnswer>('/api/checkins', { code: pass.code, nonce: randomUUID() });
+    expect(expectStatus(second, 409).body.result).toBe('already-admitted');
+    expectStatus(await rival.post('/api/checkins', { code: pass.code, nonce: randomUUID() }), 403);
+    expectStatus(await visitor().post('/api/checkins', { code: pass.code, nonce: randomUUID() }), 401);
+    expectStatus(await issuer.post('/api/checkins', { code: 'NOT A CODE', nonce: randomUUID() }), 400);
+    // A character of the signature changed: a code of the right shape that the key did not sign.
+    const forged = `${pass.code.slice(0, 100)}${pass.code[100] === 'A' ? 'B' : 'A'}${pass.code.slice(101)}`;
+    expectStatus(await issuer.post('/api/checkins', { code: forged, nonce: randomUUID() }), 404);
+
+    const listed = expectStatus(await issuer.get<CheckinList>(`/api/checkins?ticketId=${ticket.id}`), 200).body;
+    expect(listed.checkins.map((checkin) => checkin.ticketId)).toEqual([ticket.id]);
+    expectStatus(await issuer.get<CheckinList>(`/api/checkins?event=${ticket.id}`), 200);
+    expectStatus(await issuer.get('/api/checkins?event=not-an-id'), 400);
+    expectStatus(await visitor().get('/api/checkins'), 401);
+
+    const revoked = expectStatus(await issuer.get<RevokedCodes>('/api/checkins/revoked'), 200).body;
+    expectStatus(await issuer.get(`/api/checkins/revoked?since=${encodeURIComponent(revoked.asOf)}`), 200);
+    expectStatus(await issuer.get('/api/checkins/revoked?since=yesterday'), 400);
+    expectStatus(await visitor().get('/api/checkins/revoked'), 401);
+
+    const door = expectStatus(await issuer.get<DoorTickets>('/api/checkins/tickets'), 200).body;
+    expect(door.tickets.map((each) => [each.ticketId, each.admittedAt !== null])).toEqual([[ticket.id, true]]);
+    expectStatus(await visitor().get('/api/checkins/tickets'), 401);
+  });
 });
 
 describe('live updates', () => {

@@ -48,7 +48,7 @@ export function buildApp({
     routes: ticketsRoutes(
       outbox,
       liveTickets,
-      { resalePriceCap: config.RESALE_PRICE_CAP },
+      { resalePriceCap: config.RESALE_PRICE_CAP, checkinWindowHours: config.CHECKIN_WINDOW_HOURS },
       { passSigner, liveOwnedPasses },
     ),
   });

@@ -76,6 +76,33 @@ export type WaitingListEntry = Schemas['WaitingListEntry'];
 /** One of the buyer's places (`GET /api/orders/waitlist`); `ticket.price` is the price they joined at. */
 export type WaitingPlace = Schemas['WaitingPlace'];
 
+/** `GET /api/checkins/key`: the Ed25519 public key a door checks pass codes with offline. */
+export type PassKey = Schemas['PassKey'];
+/** One scan at the door (`POST /api/checkins`): the code, the scan's nonce, and when it was scanned if offline. */
+export type CheckinRequest = Schemas['CheckinRequest'];
+/** Why a pass code stopped being current: `resold` or `transferred`. */
+export type PassVoidReason = Schemas['PassVoidReason'];
+/** The 201 of a check-in: the holder is admitted. */
+export type CheckinAdmitted = Schemas['CheckinAdmitted'];
+/** A 409 of a check-in that says why nobody was admitted (`result`). */
+export type CheckinRefused = Schemas['CheckinRefused'];
+/** What `POST /api/checkins` answers for a scan that named a ticket (201 or 409), by `result`. */
+export type CheckinAnswer = CheckinAdmitted | CheckinRefused;
+/** The `result` of a check-in: `admitted`, `already-admitted`, `void`, `listed-for-resale` or `expired`. */
+export type CheckinResult = CheckinAnswer['result'];
+/** One admission (`GET /api/checkins`). */
+export type Checkin = Schemas['Checkin'];
+/** `GET /api/checkins`: the issuer's admissions. */
+export type CheckinList = Schemas['CheckinList'];
+/** `GET /api/checkins/revoked`: the issuer's void codes, and the `asOf` to send as `since` next. */
+export type RevokedCodes = Schemas['RevokedCodes'];
+/** One void code of {@link RevokedCodes}. */
+export type RevokedCode = RevokedCodes['revoked'][number];
+/** `GET /api/checkins/tickets`: what an offline door needs of each of the issuer's tickets. */
+export type DoorTickets = Schemas['DoorTickets'];
+/** One ticket of {@link DoorTickets}. */
+export type DoorTicket = DoorTickets['tickets'][number];
+
 export type ChargeStatus = Schemas['ChargeStatus'];
 /** One payment attempt; `amount` in integer cents, `stripeId` null while the outcome is not known. */
 export type Charge = Schemas['Charge'];

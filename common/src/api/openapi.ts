@@ -534,6 +534,108 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/checkins/key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The public key that signs every pass code, for a door that checks codes offline.
+     * @description The marketplace's Ed25519 public key: a code's last 64 bytes are its signature of the first 21. The same
+     *     for everyone, no session; a browser may keep it for an hour, the edge for a second. `keyId` changes if the
+     *     key ever does.
+     */
+    get: operations['showPassKey'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/checkins': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The issuer's admissions, of one ticket, of one event, or all.
+     * @description Only the caller's own tickets (as their issuer). `ticketId`: that ticket's admission (none or one).
+     *     `event`: the admissions of every ticket the caller listed with that ticket's title, venue and start.
+     *     Neither: all, newest first, at most 500.
+     */
+    get: operations['listCheckins'];
+    put?: never;
+    /**
+     * Admit the holder of a pass code at the door, once per ticket.
+     * @description Only the ticket's issuer (who listed it first) may scan it. One transaction under the pass's row lock
+     *     decides: a void code (its ticket was resold or transferred since) never admits; after the event's start
+     *     plus `CHECKIN_WINDOW_HOURS` the code is expired; a ticket whose holder lists it for resale must be
+     *     withdrawn first; a ticket is admitted once, ever (the first scan wins, whichever door sent it). The
+     *     answer is stored under the scan's `nonce`: the same scan sent again (a retry, an offline queue uploaded
+     *     twice) gets the same status and body and admits nobody twice.
+     *
+     *     `scannedAt`, from a door that scanned while offline, is the time the expiry is judged by: a scan made
+     *     before closing that reaches the server after it still admits. It may not be more than 5 minutes ahead of
+     *     the server's clock.
+     */
+    post: operations['checkIn'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/checkins/revoked': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The issuer's void codes, for a door that checks codes offline.
+     * @description Every code of the caller's tickets that was voided (resold or transferred) after `since`, or all without
+     *     it. Poll with `since` = the previous answer's `asOf`: `asOf` is a little before the moment of the
+     *     answer (before the oldest transaction still open on the database, and a margin for clocks), so a void
+     *     that commits late is in the next answer; a code may come twice, never not at all.
+     */
+    get: operations['listRevokedCodes'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/checkins/tickets': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every ticket of the issuer that has a pass, as an offline door needs them.
+     * @description The current generation of each (a code of a lower one is void), when its door closes and whether it was
+     *     admitted. A code whose ticket is not here is another issuer's (or not sold). Then poll
+     *     `GET /api/checkins/revoked?since=<asOf>` for what changes.
+     */
+    get: operations['listDoorTickets'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -777,6 +879,159 @@ export interface components {
        */
       timeZone?: string | null;
     };
+    /** @description The marketplace's public pass key (`GET /api/checkins/key`). */
+    PassKey: {
+      /** @constant */
+      algorithm: 'Ed25519';
+      /** @description The 32-byte Ed25519 public key, base64url without padding. */
+      publicKey: string;
+      /** @description The first 8 bytes of the key's SHA-256, hex. */
+      keyId: string;
+    };
+    /** @description One scan at the door. */
+    CheckinRequest: {
+      /** @description The pass code as scanned or typed (case, spaces and hyphens do not matter). */
+      code: string;
+      /** @description The scan's own id, made by the door (a UUID); the same scan sent again carries the same. */
+      nonce: string;
+      /**
+       * Format: date-time
+       * @description When the door scanned it, if it was offline; at most 5 minutes ahead of the server.
+       */
+      scannedAt?: string;
+    };
+    CheckinAdmitted: {
+      /** @constant */
+      result: 'admitted';
+      /**
+       * Format: uuid
+       * @description The ticket as its issuer listed it (what the code names).
+       */
+      ticketId: string;
+      title: string;
+      /** @description The holder's email; null while the tickets service has not heard of the account. */
+      holderEmail: string | null;
+      /** Format: date-time */
+      admittedAt: string;
+      /**
+       * Format: date-time
+       * @description When the door said it scanned the code; null when it did not say.
+       */
+      scannedAt: string | null;
+    };
+    CheckinAlreadyAdmitted: {
+      /** @constant */
+      result: 'already-admitted';
+      /** Format: uuid */
+      ticketId: string;
+      title: string;
+      /** @description Whom it admitted; null while the tickets service has not heard of the account. */
+      holderEmail: string | null;
+      /** Format: date-time */
+      firstAdmittedAt: string;
+    };
+    CheckinVoid: {
+      /** @constant */
+      result: 'void';
+      /** Format: uuid */
+      ticketId: string;
+      title: string;
+      reason: components['schemas']['PassVoidReason'];
+      /** Format: date-time */
+      voidedAt: string;
+    };
+    /** @description The holder lists the ticket for resale; they must withdraw the listing to be admitted. */
+    CheckinListedForResale: {
+      /** @constant */
+      result: 'listed-for-resale';
+      /** Format: uuid */
+      ticketId: string;
+      title: string;
+    };
+    CheckinExpired: {
+      /** @constant */
+      result: 'expired';
+      /** Format: uuid */
+      ticketId: string;
+      title: string;
+      /**
+       * Format: date-time
+       * @description The event's start plus `CHECKIN_WINDOW_HOURS`.
+       */
+      closedAt: string;
+    };
+    /** @description A scan that did not admit, and why. */
+    CheckinRefused:
+      | components['schemas']['CheckinAlreadyAdmitted']
+      | components['schemas']['CheckinVoid']
+      | components['schemas']['CheckinListedForResale']
+      | components['schemas']['CheckinExpired'];
+    /**
+     * @description Why a code stopped being current.
+     * @enum {string}
+     */
+    PassVoidReason: 'resold' | 'transferred';
+    /** @description One admission. */
+    Checkin: {
+      /** Format: uuid */
+      ticketId: string;
+      title: string;
+      venue: string | null;
+      /**
+       * Format: date-time
+       * @description When the event starts, on the venue's clock as for a ticket; null when none was given.
+       */
+      startsAt: string | null;
+      holderEmail: string | null;
+      /** Format: date-time */
+      admittedAt: string;
+      /** Format: date-time */
+      scannedAt: string | null;
+    };
+    CheckinList: {
+      checkins: components['schemas']['Checkin'][];
+    };
+    RevokedCodes: {
+      /**
+       * Format: date-time
+       * @description What to send as `since` next time.
+       */
+      asOf: string;
+      revoked: {
+        /** Format: uuid */
+        ticketId: string;
+        /** @description The void code's generation; every lower one of the ticket is void too. */
+        generation: number;
+        reason: components['schemas']['PassVoidReason'];
+        /** Format: date-time */
+        voidedAt: string;
+      }[];
+    };
+    DoorTickets: {
+      /**
+       * Format: date-time
+       * @description What to send as `since` to `GET /api/checkins/revoked` next.
+       */
+      asOf: string;
+      tickets: {
+        /** Format: uuid */
+        ticketId: string;
+        title: string;
+        venue: string | null;
+        /** Format: date-time */
+        startsAt: string | null;
+        timeZone: components['schemas']['TimeZone'];
+        /** @description The current code's generation; a code of a lower one is void. */
+        generation: number;
+        /**
+         * Format: date-time
+         * @description The start plus `CHECKIN_WINDOW_HOURS`; null for a ticket without a start.
+         */
+        closesAt: string | null;
+        /** Format: date-time */
+        admittedAt: string | null;
+      }[];
+    };
     /**
      * @description The venue's IANA time zone (`Europe/Paris`): pages show the start in it, with its short name ("20:00
      *     CET"). Null when the seller named none (a ticket listed before zones existed, or through a client that
@@ -1019,6 +1274,8 @@ export interface components {
     SetSessionCookie: string;
     /** @description The edge may share this answer for a second; browsers keep nothing. */
     SharedCacheControl: 'public, max-age=0, s-maxage=1';
+    /** @description A browser may keep the key for an hour, the edge for a second. */
+    PassKeyCacheControl: 'public, max-age=3600, s-maxage=1';
     /** @description No cache keeps any of it. */
     NoStore: 'no-store';
     /** @description Proxies pass each event on as it comes (nginx honours it per response). */
@@ -2250,6 +2507,200 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  showPassKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The key. */
+      200: {
+        headers: {
+          'Cache-Control': components['headers']['PassKeyCacheControl'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PassKey'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listCheckins: {
+    parameters: {
+      query?: {
+        /** @description A ticket as its issuer listed it (what its code names). */
+        ticketId?: string;
+        /** @description Any ticket of the event, as its issuer listed it. */
+        event?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The admissions, newest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CheckinList'];
+        };
+      };
+      /** @description `ticketId` or `event` is not a ticket id, or both are given. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  checkIn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CheckinRequest'];
+      };
+    };
+    responses: {
+      /** @description Admitted. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CheckinAdmitted'];
+        };
+      };
+      /**
+       * @description The code is not a pass code at all (`field`: `code`), the nonce is not 8 to 100 visible characters
+       *     (`nonce`), or `scannedAt` is not a date and time or is in the future (`scannedAt`).
+       */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      /** @description The caller is not the ticket's issuer; nothing is stored. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description The code is not signed with the marketplace's key, or names no ticket with a pass. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /**
+       * @description Not admitted, and why (`result`): `already-admitted`, `void`, `listed-for-resale` or `expired`. Or,
+       *     as an error envelope (`field`: `nonce`), the nonce was already used by this issuer for another ticket.
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CheckinRefused'] | components['schemas']['ErrorEnvelope'];
+        };
+      };
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listRevokedCodes: {
+    parameters: {
+      query?: {
+        /** @description The previous answer's `asOf` (an ISO 8601 date and time with an offset). */
+        since?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The void codes, oldest void first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RevokedCodes'];
+        };
+      };
+      /** @description `since` is not an ISO 8601 date and time with an offset. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listDoorTickets: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The issuer's tickets with a pass, soonest event first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DoorTickets'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       413: components['responses']['PayloadTooLarge'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];

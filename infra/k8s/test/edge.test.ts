@@ -427,6 +427,7 @@ function findIngress(overlay: Overlay): K8sObject & IIngress {
 
 it('the local gateway still has the routes the edge mirrors', () => {
   expect(API_ROUTES.map((route) => route.prefix).sort()).toEqual([
+    '/api/checkins',
     '/api/docs',
     '/api/orders',
     '/api/payments',

@@ -44,7 +44,8 @@ export const SERVICES: readonly ServiceDefinition[] = [
     name: 'tickets',
     dir: 'tickets',
     port: 3002,
-    routes: ['/api/tickets'],
+    // /api/checkins: the door (scans of pass codes, the key, the revocations), which tickets answers.
+    routes: ['/api/tickets', '/api/checkins'],
     streams: ['/api/tickets/stream', '/api/tickets/:id/stream', '/api/tickets/owned/stream'],
     database: true,
     entry: 'dist/index.js',

@@ -17,11 +17,18 @@ import { passDocumentsRouter } from './pass-documents';
 import { showPassRouter } from './show-pass';
 import { streamOwnedTicketsRouter } from './stream-owned-tickets';
 import { transferTicketRouter } from './transfer-ticket';
+import { showPassKeyRouter } from './show-pass-key';
+import { checkInRouter } from './check-in';
+import { listCheckinsRouter } from './list-checkins';
+import { listRevokedCodesRouter } from './list-revoked-codes';
+import { listDoorTicketsRouter } from './list-door-tickets';
 
 /** What the routes need of the configuration. */
 export interface TicketsRouteSettings {
   /** RESALE_PRICE_CAP: a resale costs at most the price paid times this. */
   resalePriceCap: number;
+  /** CHECKIN_WINDOW_HOURS: the door admits until this long after the event's start. */
+  checkinWindowHours: number;
 }
 
 /** What the pass routes need: the signer of codes, and this process's My tickets streams. */
@@ -52,5 +59,11 @@ export function ticketsRoutes(
     showPassRouter(outbox.db, passSigner),
     passDocumentsRouter(outbox.db, passSigner),
     transferTicketRouter(outbox),
+    // The door (/api/checkins): the edge sends this prefix to tickets too.
+    showPassKeyRouter(passSigner),
+    checkInRouter(outbox, passSigner, settings),
+    listCheckinsRouter(outbox.db),
+    listRevokedCodesRouter(outbox.db),
+    listDoorTicketsRouter(outbox.db, settings),
   );
 }

@@ -53,6 +53,8 @@ const SAMPLE_HEX = '0123456789abcdef'.repeat(4);
 /** A sample value per documented secret key (`<secret>/<key>`); a key missing here fails the check. */
 export const SECRET_SAMPLES: Readonly<Record<string, string>> = {
   'jwt-key/JWT_KEY': SAMPLE_HEX,
+  // 32 bytes, base64url without padding, as `openssl rand -base64 32 | tr '+/' '-_' | tr -d '='` makes it.
+  'pass-signing-key/PASS_SIGNING_KEY': 'c2FtcGxlLXBhc3Mtc2lnbmluZy1rZXktMzItYnl0ZXM',
   'postgres-superuser/password': SAMPLE_HEX,
   'auth-db/password': SAMPLE_HEX,
   'tickets-db/password': SAMPLE_HEX,

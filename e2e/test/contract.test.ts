@@ -372,6 +372,16 @@ describe('orders and payments', () => {
     expect(pass.code).toMatch(/^[A-Z2-7]{136}$/);
     expectStatus(await seller.get(`/api/tickets/${ticket.id}/pass`), 404);
     expectStatus(await visitor().get(`/api/tickets/${ticket.id}/pass`), 401);
+
+    const pdf = expectStatus(await owner.get(`/api/tickets/${ticket.id}/pass.pdf`), 200);
+    expect(pdf.text.startsWith('%PDF-')).toBe(true);
+    expect(pdf.headers.get('content-disposition')).toBe(`attachment; filename="pass-${ticket.id}.pdf"`);
+    expectStatus(await seller.get(`/api/tickets/${ticket.id}/pass.pdf`), 404);
+    expectStatus(await visitor().get(`/api/tickets/${ticket.id}/pass.pdf`), 401);
+    // Listed without a start: nothing to put in a calendar.
+    expectStatus(await owner.get(`/api/tickets/${ticket.id}/pass.ics`), 409);
+    expectStatus(await seller.get(`/api/tickets/${ticket.id}/pass.ics`), 404);
+    expectStatus(await visitor().get(`/api/tickets/${ticket.id}/pass.ics`), 401);
     expect((await visitor().openStream('/api/tickets/owned/stream')).status).toBe(401);
 
     const transferTo = (from: ContractClient, email: unknown) =>
@@ -388,6 +398,29 @@ describe('orders and payments', () => {
     expect(transferred.generation).toBe(2);
     expectStatus(await owner.get(`/api/tickets/${ticket.id}/pass`), 404);
     expect(expectStatus(await friend.get<Pass>(`/api/tickets/${ticket.id}/pass`), 200).body.generation).toBe(2);
+  });
+
+  it('when a holder adds a dated event to their calendar, then the entry starts at that instant', async () => {
+    const seller = await signUp('calendar-seller');
+    const owner = await signUp('calendar-owner');
+    const ticket = expectStatus(
+      await seller.post<Ticket>('/api/tickets', {
+        title: 'Contract opera',
+        price: 30,
+        venue: 'Opéra Garnier',
+        startsAt: '2031-01-17T20:00:00+01:00',
+        timeZone: 'Europe/Paris',
+      }),
+      201,
+    ).body;
+    const order = await buyTicket(owner, ticket);
+    await waitUntilPaymentsKnows(owner, order);
+    expectStatus(await pay(owner, order), 201);
+    const calendar = await waitForReply(() => owner.get(`/api/tickets/${ticket.id}/pass.ics`), [404]);
+    expectStatus(calendar, 200);
+    expect(calendar.headers.get('content-type')).toMatch(/^text\/calendar/);
+    expect(calendar.text).toContain('DTSTART:20310117T190000Z');
+    expect(calendar.text).toContain('SUMMARY:Contract opera');
   });
 
   it('when a card is declined, then 402 and the order refuses any further attempt (409); a cancelled order answers 204', async () => {

@@ -240,6 +240,57 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/tickets/{id}/pass.pdf': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The listing the caller's pass came through, or the ticket as its issuer listed it. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    /**
+     * The caller's pass as a one-page PDF, to print or keep.
+     * @description One US Letter page (it prints whole on A4 too): the title, the venue, the start on the venue's clock, the
+     *     QR code of the current code 4 inches wide, the code written out, the holder's email and which code it is
+     *     ("Code 2 — earlier codes are void"). The same access as `GET /api/tickets/{id}/pass`; never cached.
+     *     Characters outside the PDF standard fonts (emoji, CJK) print as "?".
+     */
+    get: operations['downloadPassPdf'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tickets/{id}/pass.ics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The listing the caller's pass came through, or the ticket as its issuer listed it. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    /**
+     * The caller's event as a calendar entry.
+     * @description An iCalendar file with one event: UID `<ticketId>@ticketing`, the start as a UTC instant, three hours, the
+     *     title, the venue, and the pass page's address in the description; never the code (calendars are synced
+     *     and shared). The same access as `GET /api/tickets/{id}/pass`.
+     */
+    get: operations['downloadPassCalendar'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/tickets/{id}/transfer': {
     parameters: {
       query?: never;
@@ -1731,6 +1782,79 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  downloadPassPdf: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The listing the caller's pass came through, or the ticket as its issuer listed it. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The PDF, as an attachment `pass-<id>.pdf`. */
+      200: {
+        headers: {
+          /** @description `private, no-store` */
+          'Cache-Control'?: string;
+          /** @description `attachment; filename="pass-<id>.pdf"` */
+          'Content-Disposition'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/pdf': string;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  downloadPassCalendar: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The listing the caller's pass came through, or the ticket as its issuer listed it. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The calendar entry, as an attachment `pass-<id>.ics`. */
+      200: {
+        headers: {
+          /** @description `private, no-store` */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/calendar': string;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      /** @description The ticket's event has no start ("This ticket's event has no start to put in a calendar"). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       413: components['responses']['PayloadTooLarge'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];

@@ -3,13 +3,21 @@
  * own users (signed up for it, each with their own session), told through the gateway only: list a ticket,
  * maybe edit its price, buy it, pay with a good or a declined card, cancel, or walk away and let the
  * reservation expire while someone else waits for the ticket (trying again, or in its waiting list); resell a
- * bought ticket; withdraw a listing while someone buys it. A flow never checks consistency itself (the
+ * bought ticket; withdraw a listing while someone buys it; take a pass to the door (two doors scanning it at once,
+ * a transfer racing the door, a resold pass scanned after its resale). A flow never checks consistency itself (the
  * invariants do, from the databases, once everything is quiet); it records how far it got and why it stopped.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Order, Ticket } from '@ticketing/common/api';
+
+/** A pass as its holder fetches it (`GET /api/tickets/:id/pass`): only what the flows use. */
+interface Pass {
+  ticketId: string;
+  code: string;
+  generation: number;
+}
 import { describeReply, GaveUp, persist, UserSession, type HttpTally, type Reply } from './http-client';
 import type { SeededRandom } from './random';
 
@@ -35,6 +43,12 @@ export const FLOW_WEIGHTS = {
   resale: 8,
   /** The seller withdraws the listing while a buyer orders it; whoever wins, the buyer pays for what they got. */
   'withdraw-race': 8,
+  /** Buy and pay; the seller's two doors scan the buyer's pass at the same moment, then one scan is retried. */
+  door: 6,
+  /** Buy and pay; the holder hands the pass to a friend while the seller's door scans it; the friend goes in. */
+  'transfer-race': 6,
+  /** Buy, pay and resell; a transfer while listed is refused; a third user buys the resale; the old pass is scanned. */
+  'resold-pass': 5,
 } as const;
 
 export type FlowKind = keyof typeof FLOW_WEIGHTS;
@@ -269,6 +283,55 @@ const STORIES: Record<FlowKind, Story> = {
     return `withdraw ${withdrawal.status}, buy 201, then ${describePayment(await buyer.pay(order, GOOD_CARD))}`;
   },
 
+  async door(plan, users) {
+    const { seller, pass, outcome } = await buyAndHold(plan, users);
+    if (pass === undefined) return outcome ?? 'paid, but no pass';
+    const nonces = [randomUUID(), randomUUID()];
+    const scans = await Promise.all(nonces.map((nonce) => seller.scan(pass.code, nonce)));
+    const admitted = scans.filter((scan) => scan.status === 201).length;
+    if (admitted !== 1) throw new UnexpectedAnswer(`two doors admitted ${admitted} times`, scans[0]!);
+    const winner = scans.findIndex((scan) => scan.status === 201);
+    const retried = await seller.scan(pass.code, nonces[winner]!);
+    if (retried.status !== 201) throw new UnexpectedAnswer('the admitting scan retried', retried);
+    return `two doors: ${scans.map(describeScan).sort().join(' and ')}, retry 201`;
+  },
+
+  async 'transfer-race'(plan, users) {
+    const { seller, holder, ticket, pass, outcome } = await buyAndHold(plan, users);
+    if (pass === undefined) return outcome ?? 'paid, but no pass';
+    const friend = await users.signUp('friend');
+    const [transfer, scan] = await Promise.all([holder.transfer(ticket, friend), seller.scan(pass.code, randomUUID())]);
+    if (transfer.status === 200 && scan.status === 201) {
+      throw new UnexpectedAnswer('the door admitted a pass its holder handed on at the same moment', transfer);
+    }
+    if (transfer.status !== 200) return `transfer ${transfer.status}, door ${describeScan(scan)}`;
+    const handed = await friend.passOf(ticket);
+    if (handed === undefined) return `transfer 200, door ${describeScan(scan)}, but the friend has no pass`;
+    const entry = await seller.scan(handed.code, randomUUID());
+    return `transfer 200, door ${describeScan(scan)}, the friend's pass ${describeScan(entry)}`;
+  },
+
+  async 'resold-pass'(plan, users) {
+    const { seller, holder, ticket, pass, outcome } = await buyAndHold(plan, users);
+    if (pass === undefined) return outcome ?? 'paid, but no pass';
+    const resale = await holder.resell(ticket, plan.priceCents);
+    if (resale === undefined) return 'paid, but never owned the ticket';
+    const friend = await users.signUp('friend');
+    const whileListed = await holder.transfer(ticket, friend);
+    if (whileListed.status !== 409) throw new UnexpectedAnswer('a transfer while listed for resale', whileListed);
+    const next = await users.signUp('buyer');
+    const order = await next.buy(resale);
+    if (order === undefined) return 'resale taken by someone else';
+    const payment = await next.pay(order, GOOD_CARD);
+    if (payment.status !== 201) return `resale ${describePayment(payment)}`;
+    const resold = await next.passOf(resale);
+    if (resold === undefined) return 'resale paid, but no pass';
+    const old = await seller.scan(pass.code, randomUUID());
+    const current = await seller.scan(resold.code, randomUUID());
+    if (old.status === 201) throw new UnexpectedAnswer('the door admitted the pass of a resold ticket', old);
+    return `resold, old pass ${describeScan(old)}, new pass ${describeScan(current)}`;
+  },
+
   async 'pay-cancel-race'(plan, users) {
     const seller = await users.signUp('seller');
     const ticket = await seller.list(plan.priceCents);
@@ -280,6 +343,26 @@ const STORIES: Record<FlowKind, Story> = {
     return `pay ${payment.status} and cancel ${cancel.status} at once`;
   },
 };
+
+/** Pays, then fetches the pass tickets issues once it learns of the sale. */
+async function buyAndHold(
+  plan: FlowPlan,
+  users: Users,
+): Promise<{ seller: User; holder: User; ticket: Ticket; pass?: Pass; outcome?: string }> {
+  const seller = await users.signUp('seller');
+  const ticket = await seller.list(plan.priceCents);
+  const holder = await users.signUp('buyer');
+  const order = await holder.buy(ticket);
+  if (order === undefined) return { seller, holder, ticket, outcome: 'ticket taken by someone else' };
+  const payment = await holder.pay(order, GOOD_CARD);
+  if (payment.status !== 201) return { seller, holder, ticket, outcome: `first sale ${describePayment(payment)}` };
+  return { seller, holder, ticket, pass: await holder.passOf(ticket) };
+}
+
+function describeScan(reply: Reply): string {
+  const result = (reply.body as { result?: string } | undefined)?.result;
+  return `${reply.status}${result ? ` ${result}` : ''}`;
+}
 
 function describePayment(reply: Reply): string {
   switch (reply.status) {
@@ -485,6 +568,48 @@ class User {
       () => this.session.send('POST', '/api/orders/waitlist', { ticketId: ticket.id }),
       (reply) => reply.status === 404,
     );
+  }
+
+  /**
+   * The pass of a ticket this user bought (or was handed); undefined when it never becomes theirs. Tickets
+   * issues it once it learns of the sale from an event, so a 404 at first means "not yet" and is retried.
+   */
+  async passOf(ticket: Ticket): Promise<Pass | undefined> {
+    const reply = await this.persist(
+      'fetch the pass',
+      () => this.session.send<Pass>('GET', `/api/tickets/${ticket.id}/pass`),
+      (attempt) => attempt.status === 404,
+    );
+    if (reply.status === 200) return reply.body;
+    if (reply.status === 404) return undefined;
+    throw new UnexpectedAnswer('fetch the pass', reply);
+  }
+
+  /**
+   * Hands the ticket on to another user: 200, or 409 (listed for resale, admitted, started). Tickets learns of
+   * a new account from an event, so "no account with that email" (404) at first means "not yet" and is retried.
+   */
+  async transfer(ticket: Ticket, to: User): Promise<Reply> {
+    const reply = await this.persist(
+      'transfer',
+      () => this.session.send('POST', `/api/tickets/${ticket.id}/transfer`, { email: to.email }),
+      (attempt) => attempt.status === 404,
+    );
+    if (reply.status === 200 || reply.status === 409) return reply;
+    throw new UnexpectedAnswer('transfer', reply);
+  }
+
+  /** Scans a code at this issuer's door: 201 admitted, or 409 with the reason (already admitted, void, …). */
+  async scan(code: string, nonce: string): Promise<Reply> {
+    const reply = await this.persist('scan at the door', () =>
+      this.session.send('POST', '/api/checkins', { code, nonce, scannedAt: new Date().toISOString() }),
+    );
+    if (reply.status === 201 || reply.status === 409) return reply;
+    throw new UnexpectedAnswer('scan at the door', reply);
+  }
+
+  get email(): string {
+    return this.session.email;
   }
 
   private async findLiveOrder(ticket: Ticket): Promise<Order | undefined> {

@@ -31,6 +31,7 @@ export const INVARIANT_TITLES: Readonly<Record<number, string>> = {
   6: "payments' order replica (status, version) equals orders",
   7: 'no dead letter but poison messages',
   8: 'a bought ticket listed again at most once at a time, and a withdrawn one held by no order',
+  9: "at most one current code per ticket, held by orders' buyer (or whom they handed it to); no void code admitted",
 };
 
 /** A dead letter of this kind is a poison message, dead-lettered on purpose; every other kind is a lost event. */
@@ -41,6 +42,8 @@ const UNPAID: readonly string[] = [OrderStatus.Created, OrderStatus.AwaitingPaym
 interface OrderRow {
   id: string;
   ticket_id: string;
+  /** The buyer. */
+  user_id: string;
   status: string;
   version: number;
   /** Integer cents: the price the order was reserved at (issue 8 adds the column). */
@@ -55,6 +58,36 @@ interface TicketRow {
   /** The bought ticket a resale lists again (null for a first listing, or before resale existed). */
   resale_of?: string | null;
   withdrawn?: boolean;
+}
+
+interface PassRow {
+  ticket_id: string;
+  held_ticket_id: string;
+  holder_id: string;
+  generation: number;
+}
+
+interface PassCodeRow {
+  ticket_id: string;
+  generation: number;
+  holder_id: string;
+  held_ticket_id: string;
+  issued_at: Date;
+  voided_at: Date | null;
+  void_reason: string | null;
+}
+
+interface CheckinRow {
+  ticket_id: string;
+  generation: number;
+  admitted_at: Date;
+}
+
+/** What invariant 9 reads; undefined before tickets had passes (a checkout older than issue 18). */
+interface PassSnapshot {
+  passes: PassRow[];
+  codes: PassCodeRow[];
+  checkins: CheckinRow[];
 }
 
 interface ChargeRow {
@@ -79,6 +112,7 @@ interface Snapshot {
   tickets: TicketRow[];
   charges: ChargeRow[];
   paymentsOrders: ReplicaRow[];
+  passes: PassSnapshot | undefined;
 }
 
 /** Checks invariants 1–3 and 5–7 on the databases and dead letters, and takes 4 from the sampler. */
@@ -99,6 +133,9 @@ export async function checkInvariants(
     result(6, checkPaymentsReplica(snapshot)),
     result(7, checkDeadLetters(deadLetters), `${deadLetters.length} dead letters read`),
     result(8, checkResalesAndWithdrawals(snapshot)),
+    snapshot.passes
+      ? result(9, checkPasses(snapshot, snapshot.passes))
+      : result(9, ['tickets has no passes table: passes cannot be checked'], 'table missing'),
   ];
 }
 
@@ -112,13 +149,16 @@ async function takeSnapshot(databases: ServiceDatabases): Promise<Snapshot> {
   try {
     orders = await databases.query<OrderRow>(
       'orders',
-      'SELECT id, ticket_id, status, version, price, expires_at FROM orders',
+      'SELECT id, ticket_id, user_id, status, version, price, expires_at FROM orders',
     );
   } catch (error) {
     // 42703: undefined column. Until orders stores its price, the rest can still be checked.
     if ((error as { code?: string }).code !== '42703') throw error;
     ordersHavePrice = false;
-    orders = await databases.query<OrderRow>('orders', 'SELECT id, ticket_id, status, version, expires_at FROM orders');
+    orders = await databases.query<OrderRow>(
+      'orders',
+      'SELECT id, ticket_id, user_id, status, version, expires_at FROM orders',
+    );
   }
   const [tickets, charges, paymentsOrders] = await Promise.all([
     databases.query<TicketRow>(
@@ -128,7 +168,25 @@ async function takeSnapshot(databases: ServiceDatabases): Promise<Snapshot> {
     databases.query<ChargeRow>('payments', 'SELECT id, order_id, status, amount, stripe_refund_id FROM charges'),
     databases.query<ReplicaRow>('payments', 'SELECT id, status, version FROM orders'),
   ]);
-  return { orders, ordersHavePrice, tickets, charges, paymentsOrders };
+  return { orders, ordersHavePrice, tickets, charges, paymentsOrders, passes: await takePassSnapshot(databases) };
+}
+
+async function takePassSnapshot(databases: ServiceDatabases): Promise<PassSnapshot | undefined> {
+  try {
+    const [passes, codes, checkins] = await Promise.all([
+      databases.query<PassRow>('tickets', 'SELECT ticket_id, held_ticket_id, holder_id, generation FROM passes'),
+      databases.query<PassCodeRow>(
+        'tickets',
+        'SELECT ticket_id, generation, holder_id, held_ticket_id, issued_at, voided_at, void_reason FROM pass_codes',
+      ),
+      databases.query<CheckinRow>('tickets', 'SELECT ticket_id, generation, admitted_at FROM checkins'),
+    ]);
+    return { passes, codes, checkins };
+  } catch (error) {
+    // 42P01: undefined table, a checkout from before passes.
+    if ((error as { code?: string }).code !== '42P01') throw error;
+    return undefined;
+  }
 }
 
 /** 1. Orders' unique index on the live ticket is the lock: never two orders holding one ticket. */
@@ -247,6 +305,103 @@ function checkResalesAndWithdrawals({ orders, tickets }: Snapshot): string[] {
   for (const ticket of tickets.filter((candidate) => candidate.withdrawn)) {
     const holder = held.get(ticket.id);
     if (holder) violations.push(`ticket ${ticket.id} is withdrawn, but order ${holder.id} is ${holder.status}`);
+  }
+  return violations;
+}
+
+/**
+ * 9. The door can trust a code (docs/architecture.md, passes): each ticket as its issuer listed it has at most
+ * one current code, and it belongs to the listing of the chain (the ticket and its resales) whose order was
+ * paid last, first held by that order's buyer in orders and then only handed on by transfers; every paid order
+ * is behind the pass of its chain (never a paid buyer without a pass); and no code was admitted at the door
+ * unless it was current at that moment.
+ */
+function checkPasses({ orders, tickets }: Snapshot, { passes, codes, checkins }: PassSnapshot): string[] {
+  const violations: string[] = [];
+  const parentOf = new Map(tickets.map((ticket) => [ticket.id, ticket.resale_of ?? null]));
+  const chainOf = (ticketId: string): { root: string; depth: number } => {
+    let root = ticketId;
+    let depth = 0;
+    for (let parent = parentOf.get(root); parent; parent = parentOf.get(root)) {
+      root = parent;
+      depth += 1;
+    }
+    return { root, depth };
+  };
+  // The paid order of each chain's newest listing: who must be behind its pass.
+  const lastPaid = new Map<string, { order: OrderRow; depth: number }>();
+  for (const order of orders.filter((candidate) => candidate.status === OrderStatus.Complete)) {
+    const { root, depth } = chainOf(order.ticket_id);
+    const known = lastPaid.get(root);
+    if (known === undefined || depth > known.depth) lastPaid.set(root, { order, depth });
+  }
+  const passOf = new Map(passes.map((pass) => [pass.ticket_id, pass]));
+  const codesOf = groupBy(codes, (code) => code.ticket_id);
+  for (const [root, { order }] of lastPaid) {
+    const pass = passOf.get(root);
+    if (pass === undefined) {
+      violations.push(`ticket ${root}: order ${order.id} paid for ${order.ticket_id}, but no pass`);
+      continue;
+    }
+    if (pass.held_ticket_id !== order.ticket_id) {
+      violations.push(
+        `ticket ${root}: pass came through ${pass.held_ticket_id}, the last paid listing is ${order.ticket_id}`,
+      );
+      continue;
+    }
+    const ofListing = (codesOf.get(root) ?? [])
+      .filter((code) => code.held_ticket_id === order.ticket_id)
+      .sort((a, b) => a.generation - b.generation);
+    const first = ofListing[0];
+    if (first === undefined || first.holder_id !== order.user_id) {
+      violations.push(
+        `ticket ${root}: the first code of listing ${order.ticket_id} went to ${first?.holder_id ?? 'nobody'}, orders' buyer is ${order.user_id}`,
+      );
+    }
+    for (const code of ofListing.slice(1).filter((candidate) => candidate.generation <= pass.generation)) {
+      const before = ofListing.find((candidate) => candidate.generation === code.generation - 1);
+      if (before?.void_reason !== 'transferred') {
+        violations.push(
+          `ticket ${root}: code ${code.generation} of the same listing, but code ${code.generation - 1} was not transferred`,
+        );
+      }
+    }
+  }
+  for (const pass of passes.filter((candidate) => !lastPaid.has(candidate.ticket_id))) {
+    violations.push(`ticket ${pass.ticket_id}: pass held by ${pass.holder_id}, but no order of it is paid`);
+  }
+  for (const [root, ofTicket] of codesOf) {
+    const current = ofTicket.filter((code) => code.voided_at === null);
+    const pass = passOf.get(root);
+    if (current.length > 1) {
+      violations.push(
+        `ticket ${root}: ${current.length} current codes (${current.map((code) => code.generation).join(', ')})`,
+      );
+    } else if (
+      pass === undefined ||
+      current[0]?.generation !== pass.generation ||
+      current[0]?.holder_id !== pass.holder_id
+    ) {
+      violations.push(
+        `ticket ${root}: the current code is ${current[0]?.generation ?? 'none'} of ${current[0]?.holder_id ?? 'nobody'}, the pass says ${pass?.generation ?? 'none'} of ${pass?.holder_id ?? 'nobody'}`,
+      );
+    }
+  }
+  for (const checkin of checkins) {
+    const code = (codesOf.get(checkin.ticket_id) ?? []).find(
+      (candidate) => candidate.generation === checkin.generation,
+    );
+    const admitted = checkin.admitted_at.getTime();
+    if (code === undefined) {
+      violations.push(`ticket ${checkin.ticket_id}: admitted code ${checkin.generation}, which was never issued`);
+    } else if (
+      code.issued_at.getTime() > admitted ||
+      (code.voided_at !== null && code.voided_at.getTime() <= admitted)
+    ) {
+      violations.push(
+        `ticket ${checkin.ticket_id}: code ${checkin.generation} admitted at ${checkin.admitted_at.toISOString()} while void (${code.void_reason ?? 'not yet issued'})`,
+      );
+    }
   }
   return violations;
 }

@@ -56,6 +56,14 @@ function buildSamples(): { [S in Subject]: EventData<S> } {
       ticket: { id: randomUUID() },
       version: 1,
     },
+    'pass.issued': {
+      ticket: { id: randomUUID() },
+      heldTicketId: randomUUID(),
+      holderId: randomUUID(),
+      previousHolderId: randomUUID(),
+      generation: 2,
+      reason: 'transferred',
+    },
     'order.completed': {
       id: randomUUID(),
       ticket: { id: randomUUID() },

@@ -37,7 +37,7 @@ import { ApiContract, ContractClient, DOCUMENT_PATH, sendRaw } from './openapi-c
 const contract = ApiContract.load();
 
 /** The auth limit per client address: every user of this file signs up from the gateway's address. */
-const AUTH_LIMIT = 40;
+const AUTH_LIMIT = 60;
 const ORDER_LIMIT = 30;
 const PAYMENT_LIMIT = 10;
 const ACCOUNT_UPDATE_LIMIT = 5;

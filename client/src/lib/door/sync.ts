@@ -75,7 +75,7 @@ export function classifySyncAnswer(
           problem: 'admitted-elsewhere',
           title: answer.title,
           firstAdmittedAt: answer.firstAdmittedAt,
-          holderEmail: answer.holderEmail,
+          holderEmail: answer.holderEmail ?? undefined,
         });
       }
       case 'void':

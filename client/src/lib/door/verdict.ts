@@ -8,7 +8,7 @@ import type { PassVoidReason } from './types';
  * the service has not confirmed it yet), retry (grey: nothing was decided, scan again).
  */
 export type DoorVerdict =
-  | { kind: 'admitted'; title: string; holderEmail: string; admittedAt: string }
+  | { kind: 'admitted'; title: string; holderEmail?: string; admittedAt: string }
   | { kind: 'admitted-offline'; title: string; scannedAt: string }
   | {
       kind: 'already-admitted';
@@ -69,12 +69,18 @@ export function readOnlineCheckin(response: DoorResponse): OnlineOutcome {
 function verdictFromAnswer(answer: NonNullable<ReturnType<typeof readCheckinAnswer>>): DoorVerdict {
   switch (answer.result) {
     case 'admitted':
-      return { kind: 'admitted', title: answer.title, holderEmail: answer.holderEmail, admittedAt: answer.admittedAt };
+      return {
+        kind: 'admitted',
+        title: answer.title,
+        // Null while tickets' copy of the accounts has not heard of the holder yet.
+        holderEmail: answer.holderEmail ?? undefined,
+        admittedAt: answer.admittedAt,
+      };
     case 'already-admitted':
       return {
         kind: 'already-admitted',
         title: answer.title,
-        holderEmail: answer.holderEmail,
+        holderEmail: answer.holderEmail ?? undefined,
         firstAdmittedAt: answer.firstAdmittedAt,
       };
     case 'void':
@@ -133,7 +139,7 @@ export function describeVerdict(verdict: DoorVerdict, now: Date, timeZone?: stri
       return {
         tone,
         headline: 'Admitted',
-        details: [verdict.title, verdict.holderEmail, `at ${time(verdict.admittedAt)}`],
+        details: known(verdict.title, verdict.holderEmail, `at ${time(verdict.admittedAt)}`),
       };
     case 'admitted-offline':
       return {

@@ -125,6 +125,21 @@ async function openMyTicketsLive(page: Page): Promise<void> {
   await markDocument(page);
 }
 
+/** What the tests read of a page's globals (this project's TypeScript has no DOM library). */
+interface BrowserGlobals {
+  localStorage: { getItem(key: string): string | null };
+  caches: { match(url: string): Promise<unknown> };
+  location: { origin: string };
+}
+
+/** Whether the service worker (public/pass-sw.js) keeps a copy of the page at `path` for a visit offline. */
+function keptByTheWorker(page: Page, path: string): Promise<boolean> {
+  return page.evaluate(async (path) => {
+    const { caches, location } = globalThis as unknown as BrowserGlobals;
+    return (await caches.match(new URL(path, location.origin).href)) !== undefined;
+  }, path);
+}
+
 /** Another browser window signed in as the same user (a second door at another entrance). */
 async function sameUserElsewhere(visitor: Visitor): Promise<{ context: BrowserContext; page: Page }> {
   const storageState = await visitor.page.context().storageState();
@@ -305,6 +320,8 @@ describe('passes at the door, in a browser', () => {
     await step(seller, 'open the door online and let it download its lists', async () => {
       await openDoor(seller.page);
       expect(await seller.page.getByTestId('door-queue').textContent()).toBe('No scans waiting to upload');
+      // The worker keeps the page from the first visit, so it reopens with no network.
+      await eventually(async () => expect(await keptByTheWorker(seller.page, '/door')).toBe(true), 10_000);
     });
 
     const door = seller.page;
@@ -340,6 +357,19 @@ describe('passes at the door, in a browser', () => {
         } finally {
           await other.context.close();
         }
+      },
+    );
+
+    await step(
+      seller,
+      'reload the door with no network: the worker serves it, and the queue is still there',
+      async () => {
+        const response = await door.reload();
+        expect(response?.fromServiceWorker()).toBe(true);
+        await eventually(async () => {
+          expect(await door.getByTestId('door-queue').textContent()).toBe('2 scans queued for upload');
+        }, 10_000);
+        expect(await door.getByTestId('door-freshness').textContent()).toMatch(/^Offline since .*; list from /);
       },
     );
 
@@ -384,21 +414,14 @@ describe('passes at the door, in a browser', () => {
       await visible(page.getByTestId('pass'));
       // The page keeps its copy, and the service worker keeps the page (pass-view.tsx, public/pass-sw.js).
       await eventually(async () => {
-        const keptHere = await page.evaluate(
-          async ({ id, url }) => {
-            // The page's globals (this project's TypeScript has no DOM library).
-            const { localStorage, caches } = globalThis as unknown as {
-              localStorage: { getItem(key: string): string | null };
-              caches: { match(url: string): Promise<unknown> };
-            };
-            return {
-              copy: localStorage.getItem(`ticketing.pass.${id}`) !== null,
-              page: (await caches.match(url)) !== undefined,
-            };
-          },
-          { id: ticket.id, url: new URL(passPath, context.stack.url).href },
+        const copyKept = await page.evaluate(
+          (id) => (globalThis as unknown as BrowserGlobals).localStorage.getItem(`ticketing.pass.${id}`) !== null,
+          ticket.id,
         );
-        expect(keptHere).toEqual({ copy: true, page: true });
+        expect({ copyKept, pageKept: await keptByTheWorker(page, passPath) }).toEqual({
+          copyKept: true,
+          pageKept: true,
+        });
       }, 15_000);
     });
 

@@ -114,11 +114,15 @@ async function checkAtDoor(page: Page, code: string): Promise<DoorAnswer> {
 const markDocument = (page: Page) => page.evaluate(() => Object.assign(globalThis, { liveMark: 'still this page' }));
 const stillTheSameDocument = (page: Page) => page.evaluate(() => (globalThis as { liveMark?: string }).liveMark);
 
-/** Opens My tickets and resolves once its live stream of passes is open (its answer's headers have arrived). */
-async function openMyTicketsLive(page: Page): Promise<void> {
-  const stream = page.waitForResponse(
+/** Resolves once the page has its stream of the visitor's passes open (its answer's headers have arrived). */
+const ownedStreamOpened = (page: Page) =>
+  page.waitForResponse(
     (response) => new URL(response.url()).pathname === '/api/tickets/owned/stream' && response.status() === 200,
   );
+
+/** Opens My tickets and resolves once its live stream of passes is open. */
+async function openMyTicketsLive(page: Page): Promise<void> {
+  const stream = ownedStreamOpened(page);
   await page.goto('/mytickets');
   await visible(page.getByRole('heading', { name: 'My tickets' }));
   await stream;
@@ -138,6 +142,15 @@ function keptByTheWorker(page: Page, path: string): Promise<boolean> {
     const { caches, location } = globalThis as unknown as BrowserGlobals;
     return (await caches.match(new URL(path, location.origin).href)) !== undefined;
   }, path);
+}
+
+/** What the device keeps of a pass: the page's copy (localStorage) and the worker's copy of the pass page. */
+async function keptOnDevice(page: Page, id: string): Promise<{ copy: boolean; page: boolean }> {
+  const copy = await page.evaluate(
+    (id) => (globalThis as unknown as BrowserGlobals).localStorage.getItem(`ticketing.pass.${id}`) !== null,
+    id,
+  );
+  return { copy, page: await keptByTheWorker(page, `/mytickets/${id}/pass`) };
 }
 
 /** Another browser window signed in as the same user (a second door at another entrance). */
@@ -226,6 +239,10 @@ describe('passes at the door, in a browser', () => {
       expect(pass.code).not.toBe(oldPass.code);
       return pass;
     });
+    await step(first, 'no longer see it on My tickets', async () => {
+      await first.page.goto('/mytickets');
+      await visible(first.page.getByRole('heading', { name: 'You hold no tickets' }));
+    });
 
     await step(seller, 'the old code at the door: void, resold', async () => {
       await openDoor(seller.page);
@@ -242,7 +259,7 @@ describe('passes at the door, in a browser', () => {
     });
   });
 
-  it('when B transfers the ticket to C from My tickets, then C’s My tickets shows it and B’s drops it without a reload, and B’s old code is void at the door', async () => {
+  it('when B transfers the ticket to C from My tickets, then C’s My tickets shows it and B’s drops it without a reload, B’s open pass page says it is gone (and leaves the device), and B’s old code is void at the door', async () => {
     const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'issuer-transfer');
     const title = `Given away ${Date.now()}`;
     const ticket = await listAs(seller, title);
@@ -260,6 +277,16 @@ describe('passes at the door, in a browser', () => {
     await step(giver, 'open My tickets in a second window', async () => {
       await openMyTicketsLive(giverElsewhere);
       await visible(giverElsewhere.getByTestId('owned-ticket').filter({ hasText: title }));
+    });
+    const giverPass = await giver.page.context().newPage();
+    await step(giver, 'open the pass in a third window: the device keeps it', async () => {
+      const stream = ownedStreamOpened(giverPass);
+      await giverPass.goto(`/mytickets/${ticket.id}/pass`);
+      await visible(giverPass.getByTestId('pass'));
+      await stream;
+      await eventually(async () =>
+        expect(await keptOnDevice(giverPass, ticket.id)).toEqual({ copy: true, page: true }),
+      );
     });
 
     await step(giver, 'transfer it in two steps: the email, then the confirmation', async () => {
@@ -291,6 +318,18 @@ describe('passes at the door, in a browser', () => {
       }, 10_000);
       expect(await stillTheSameDocument(giverElsewhere)).toBe('still this page');
     });
+
+    await step(
+      giver,
+      'see the open pass page say it is no longer theirs, and its copies leave the device',
+      async () => {
+        await visible(giverPass.getByRole('heading', { name: 'This pass is no longer yours' }), 10_000);
+        expect(await giverPass.getByTestId('pass-code').count()).toBe(0);
+        await eventually(async () =>
+          expect(await keptOnDevice(giverPass, ticket.id)).toEqual({ copy: false, page: false }),
+        );
+      },
+    );
 
     await step(seller, 'the giver’s old code at the door: void, transferred; the recipient’s admits', async () => {
       await openDoor(seller.page);
@@ -414,14 +453,7 @@ describe('passes at the door, in a browser', () => {
       await visible(page.getByTestId('pass'));
       // The page keeps its copy, and the service worker keeps the page (pass-view.tsx, public/pass-sw.js).
       await eventually(async () => {
-        const copyKept = await page.evaluate(
-          (id) => (globalThis as unknown as BrowserGlobals).localStorage.getItem(`ticketing.pass.${id}`) !== null,
-          ticket.id,
-        );
-        expect({ copyKept, pageKept: await keptByTheWorker(page, passPath) }).toEqual({
-          copyKept: true,
-          pageKept: true,
-        });
+        expect(await keptOnDevice(page, ticket.id)).toEqual({ copy: true, page: true });
       }, 15_000);
     });
 

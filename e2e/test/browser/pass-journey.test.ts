@@ -213,7 +213,7 @@ describe('passes at the door, in a browser', () => {
     });
   });
 
-  it('when B sells the ticket again from My tickets and C buys it, then A’s door says B’s old code is void (resold) and admits C’s', async () => {
+  it('when B sells the ticket again from My tickets and C buys it, then A’s door refuses B’s code while it is listed, then says it is void (resold), and admits C’s', async () => {
     const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'issuer-resale');
     const title = `Resold at the door ${Date.now()}`;
     const ticket = await listAs(seller, title, 40);
@@ -227,6 +227,13 @@ describe('passes at the door, in a browser', () => {
       await form.getByLabel('Price').fill('35');
       await form.getByRole('button', { name: 'Sell again' }).click();
       await visible(first.page.getByRole('link', { name: 'Listed again at $35.00' }));
+    });
+
+    await step(seller, 'the holder’s code while it is listed again: not admitted', async () => {
+      await openDoor(seller.page);
+      const answer = await checkAtDoor(seller.page, oldPass.code);
+      expect(answer.kind).toBe('listed-for-resale');
+      expect(answer.text).toContain('Listed for resale: not admitted');
     });
 
     const second = await signUpInBrowser(chromium.browser, context.stack.url, 'second-holder');
@@ -245,7 +252,6 @@ describe('passes at the door, in a browser', () => {
     });
 
     await step(seller, 'the old code at the door: void, resold', async () => {
-      await openDoor(seller.page);
       const answer = await checkAtDoor(seller.page, oldPass.code);
       expect(answer.kind).toBe('void');
       expect(answer.text).toContain('Void: resold');
@@ -294,6 +300,12 @@ describe('passes at the door, in a browser', () => {
       const owned = giver.page.getByTestId('owned-ticket').filter({ hasText: title });
       await owned.locator('summary', { hasText: 'Transfer' }).click();
       const form = owned.getByRole('form', { name: `Transfer ${title}` });
+      // An email no account uses: confirmed, then refused under the field, with the ticket kept.
+      await form.getByLabel("Recipient's email").fill(`nobody-${Date.now()}@example.com`);
+      await form.getByRole('button', { name: 'Transfer…' }).click();
+      await form.getByRole('button', { name: 'Transfer now' }).click();
+      await visible(form.getByRole('alert').filter({ hasText: 'No account uses this email' }));
+      expect(await giver.page.getByTestId('owned-ticket').filter({ hasText: title }).count()).toBe(1);
       await form.getByLabel("Recipient's email").fill(recipient.email);
       await form.getByRole('button', { name: 'Transfer…' }).click();
       const question = form.getByTestId('transfer-confirmation');

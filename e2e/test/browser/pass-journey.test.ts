@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Pass } from '@ticketing/common/api';
 import {
@@ -12,6 +15,7 @@ import {
 import {
   buyFromLandingPage,
   eventually,
+  launchChromium,
   payWith,
   sellTicket,
   signUpInBrowser,
@@ -155,6 +159,31 @@ async function keptOnDevice(page: Page, id: string): Promise<{ copy: boolean; pa
     id,
   );
   return { copy, page: await keptByTheWorker(page, `/mytickets/${id}/pass`) };
+}
+
+/**
+ * A camera's picture of a QR code as the page drew it (an `<svg viewBox="0 0 side side">` of one path, a
+ * `M x y h n v1 h -n z` per run of dark modules: src/lib/qr-svg.ts), for Chromium's fake camera: one frame of
+ * YUV4MPEG2 (4:2:0), 640×480, black on white, 8 pixels a module, which Chromium shows in a loop.
+ */
+async function cameraPictureOf(qr: ReturnType<Page['getByRole']>): Promise<string> {
+  const side = Number((await qr.getAttribute('viewBox'))?.split(' ')[2]);
+  const drawing = (await qr.locator('path').getAttribute('d')) ?? '';
+  const [width, height, scale] = [640, 480, 8];
+  const luma = Buffer.alloc(width * height, 235);
+  const left = Math.floor((width - side * scale) / 2);
+  const top = Math.floor((height - side * scale) / 2);
+  for (const [, x, y, run] of drawing.matchAll(/M(\d+) (\d+)h(\d+)v1h-\d+z/g)) {
+    for (let row = 0; row < scale; row++) {
+      const start = (top + Number(y) * scale + row) * width + left + Number(x) * scale;
+      luma.fill(16, start, start + Number(run) * scale);
+    }
+  }
+  const chroma = Buffer.alloc((width / 2) * (height / 2) * 2, 128);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pass-camera-')), 'pass.y4m');
+  const header = `YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\nFRAME\n`;
+  fs.writeFileSync(file, Buffer.concat([Buffer.from(header, 'ascii'), luma, chroma]));
+  return file;
 }
 
 /** Another browser window signed in as the same user (a second door at another entrance). */
@@ -456,6 +485,46 @@ describe('passes at the door, in a browser', () => {
       expect(reply.status).toBe(200);
       expect(reply.body.checkins.map((checkin) => checkin.ticketId)).toEqual([kept!.id]);
     });
+  });
+
+  it('when the holder shows the QR code of My tickets to the door’s camera, then the door reads it and admits it', async () => {
+    const seller = await signUpInBrowser(chromium.browser, context.stack.url, 'issuer-camera');
+    const title = `Camera night ${Date.now()}`;
+    const ticket = await listAs(seller, title);
+    const holder = await signUpInBrowser(chromium.browser, context.stack.url, 'holder-camera');
+    await buyAs(holder, ticket.id);
+
+    const picture = await step(holder, 'show the QR code of My tickets', async () => {
+      await holder.page.goto('/mytickets');
+      return cameraPictureOf(holder.page.getByRole('img', { name: `Pass code for ${title}` }));
+    });
+
+    // A Chromium whose camera films the holder's screen: what the camera sees is the QR code the page drew.
+    const filming = await launchChromium([
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-video-capture=${picture}`,
+    ]);
+    try {
+      const storageState = await seller.page.context().storageState();
+      const doorContext = await filming.newContext({
+        baseURL: context.stack.url,
+        storageState,
+        permissions: ['camera'],
+      });
+      const door: Visitor = { ...seller, page: await doorContext.newPage() };
+      await step(door, 'start the camera at the door: the code is read and admitted', async () => {
+        await openDoor(door.page);
+        await door.page.getByRole('button', { name: 'Start camera' }).click();
+        await eventually(async () => {
+          expect(await door.page.getByTestId('door-verdict').getAttribute('data-kind')).toBe('admitted');
+        }, 20_000);
+        expect(await door.page.getByTestId('door-verdict').textContent()).toContain(holder.email);
+      });
+    } finally {
+      await filming.close();
+      fs.rmSync(path.dirname(picture), { recursive: true, force: true });
+    }
   });
 
   it('when the holder opened the pass page online, then with no network a reload still shows the code and says it is offline', async () => {

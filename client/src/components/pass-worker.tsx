@@ -12,14 +12,22 @@ import { useEffect } from 'react';
 const WORKER_URL = '/pass-sw.js';
 const ENABLED = process.env.NODE_ENV === 'production';
 
-/** Registers the pass pages' worker for `scope` (`/mytickets`; the door page may register it for `/door`). */
-export function PassWorker({ scope }: { scope: '/mytickets' | '/door' }) {
+/**
+ * Registers the pass pages' worker for `scope` (`/mytickets`; the door page may register it for `/door`). `keep`:
+ * a page the worker is asked to keep as soon as it runs (the door: on the first visit the page came from the
+ * network before any worker, so without this it would reopen offline only after a second visit). The pass pages
+ * ask for themselves once their pass is confirmed (pass-view.tsx).
+ */
+export function PassWorker({ scope, keep }: { scope: '/mytickets' | '/door'; keep?: '/door' }) {
   useEffect(() => {
     if (!ENABLED || !('serviceWorker' in navigator)) return;
-    navigator.serviceWorker.register(WORKER_URL, { scope }).catch(() => {
-      // No worker (refused, or a private window): the pages work online as before.
-    });
-  }, [scope]);
+    navigator.serviceWorker
+      .register(WORKER_URL, { scope })
+      .then(() => (keep ? keepPageOffline(keep) : undefined))
+      .catch(() => {
+        // No worker (refused, or a private window): the pages work online as before.
+      });
+  }, [scope, keep]);
   return null;
 }
 

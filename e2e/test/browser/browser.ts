@@ -11,9 +11,10 @@ export const ARTIFACTS_DIR = path.resolve(__dirname, '..', '..', 'artifacts');
 
 /**
  * Launches headless Chromium with the flags this machine needs (no sandbox as root, no background
- * networking: the network is closed and Chromium would otherwise retry Google's hosts at every start).
+ * networking: the network is closed and Chromium would otherwise retry Google's hosts at every start), and any
+ * `extraArgs` a test needs.
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: sudo apt-get install -y chromium`);
   }
@@ -28,6 +29,8 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
+      // E.g. a fake camera: `--use-fake-device-for-media-stream`, `--use-file-for-fake-video-capture=<file.y4m>`.
+      ...extraArgs,
     ],
   });
 }

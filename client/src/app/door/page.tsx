@@ -33,8 +33,8 @@ export default async function DoorPage() {
         </div>
       </noscript>
       <DoorScanner userId={user.id} />
-      {/* Keeps this page for a reload with no network (the worker serves /door network-first). */}
-      <PassWorker scope="/door" />
+      {/* Keeps this page for a reload with no network (the worker serves /door network-first), from this visit on. */}
+      <PassWorker scope="/door" keep="/door" />
     </>
   );
 }

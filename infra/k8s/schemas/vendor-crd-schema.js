@@ -14,7 +14,9 @@ const { parseAllDocuments } = require('yaml');
 
 const [file, kind, source] = process.argv.slice(2);
 if (!file || !kind || !source) {
-  console.error('usage: node infra/k8s/schemas/vendor-crd-schema.js <crd-or-release.yaml> <kind> <source-url>');
+  process.stderr.write(
+    'usage: node infra/k8s/schemas/vendor-crd-schema.js <crd-or-release.yaml> <kind> <source-url>\n',
+  );
   process.exit(2);
 }
 
@@ -58,4 +60,4 @@ const vendored = {
 delete vendored.openAPIV3Schema.properties.status;
 const out = path.join(__dirname, `${crd.spec.group}_${version.name}_${kind}.json`);
 fs.writeFileSync(out, `${JSON.stringify(vendored, null, 2)}\n`);
-console.log(`wrote ${path.relative(process.cwd(), out)} (${crd.metadata.name}, ${version.name})`);
+process.stdout.write(`wrote ${path.relative(process.cwd(), out)} (${crd.metadata.name}, ${version.name})\n`);

@@ -82,9 +82,20 @@ export function crdValidator(apiVersionAndKind: string): CrdValidator | undefine
   if (cached) return cached;
   const schema = vendoredCrdSchemas().get(apiVersionAndKind);
   if (!schema) return undefined;
-  const ajv = new Ajv({ strict: true, allErrors: true, formats: Object.fromEntries(OPENAPI_FORMATS.map((f) => [f, true])) });
+  // Strict about keywords (one Ajv does not know fails the compile), not about types: an int-or-string has a
+  // `pattern` beside `anyOf: [integer, string]`, which the API server applies to the string.
+  const ajv = new Ajv({
+    strict: true,
+    strictTypes: false,
+    allErrors: true,
+    formats: Object.fromEntries(OPENAPI_FORMATS.map((format) => [format, true])),
+  });
   const dropped = { celRules: 0 };
-  const validator = { schema, validate: ajv.compile(toJsonSchema(schema.openAPIV3Schema, dropped) as Schema), ...dropped };
+  const validator = {
+    schema,
+    validate: ajv.compile(toJsonSchema(schema.openAPIV3Schema, dropped) as Schema),
+    ...dropped,
+  };
   validators.set(apiVersionAndKind, validator);
   return validator;
 }
@@ -103,7 +114,9 @@ export function validateWithCrdSchemas(objects: K8sObject[]): string[] {
         error.keyword === 'additionalProperties'
           ? ` (${(error.params as { additionalProperty: string }).additionalProperty})`
           : '';
-      problems.push(`${describeObject(object)}: ${error.instancePath || '/'} ${error.message ?? error.keyword}${extra}`);
+      problems.push(
+        `${describeObject(object)}: ${error.instancePath || '/'} ${error.message ?? error.keyword}${extra}`,
+      );
     }
   }
   return problems;

@@ -189,11 +189,16 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
     }
   });
 
-  it('NATS_STREAM_REPLICAS matches the NATS servers: 3 in prod, 1 in dev', () => {
+  it('NATS_STREAM_REPLICAS matches the NATS servers: 3 in prod, 1 in dev, as every service reads it', () => {
     const { env, objects } = environmentOf(overlay, 'orders');
     const nats = findObject<Workload>(objects, 'StatefulSet', 'nats');
     expect(Number(env.NATS_STREAM_REPLICAS)).toBe(isProd(overlay) ? 3 : 1);
     expect(nats.spec.replicas).toBe(isProd(overlay) ? 3 : 1);
+    // The stream a service creates has the replicas its parsed config says (common's bus reads this field).
+    for (const [name, schema] of Object.entries(SCHEMAS)) {
+      const parsed = schema.parse(environmentOf(overlay, name).env) as { NATS_STREAM_REPLICAS?: number };
+      expect([name, parsed.NATS_STREAM_REPLICAS]).toEqual([name, nats.spec.replicas]);
+    }
   });
 
   it('the client renders with API_URL = the cluster edge, listening on all interfaces', () => {

@@ -94,7 +94,8 @@ export function operatorSecrets(objects: K8sObject[]): Map<string, string> {
     const host = `${cluster.metadata.name}-rw`;
     secrets.set(`${name}/username`, owner).set(`${name}/user`, owner).set(`${name}/password`, password);
     secrets.set(`${name}/dbname`, database).set(`${name}/host`, host).set(`${name}/port`, '5432');
-    secrets.set(`${name}/uri`, `postgresql://${owner}:${password}@${host}.ticketing:5432/${database}`);
+    const namespace = cluster.metadata.namespace ?? 'default';
+    secrets.set(`${name}/uri`, `postgresql://${owner}:${password}@${host}.${namespace}:5432/${database}`);
   }
   return secrets;
 }

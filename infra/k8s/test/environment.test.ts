@@ -15,6 +15,8 @@ import {
   containerPortNumber,
   containersOf,
   documentedSecrets,
+  operatorSecrets,
+  postgresClusters,
   referencedSecrets,
   resolveEnvironment,
   selectedWorkloads,
@@ -40,6 +42,44 @@ function requiredKeys(schema: z.ZodObject): string[] {
 }
 
 const documented = documentedSecrets();
+
+/**
+ * The NATS servers a NATS_URL (a comma-separated list, as common's bus reads it) reaches: `Service/<name>` for
+ * a Service's name, or the pod name for `<pod>.<headless Service>` of the StatefulSet that Service governs,
+ * on the port that maps to the server's client port.
+ */
+function natsServersReached(objects: K8sObject[], natsUrl: string): { servers: string[]; problems: string[] } {
+  const servers: string[] = [];
+  const problems: string[] = [];
+  const nats = findObject<Workload>(objects, 'StatefulSet', 'nats');
+  const clientPort = containersOf(nats)[0]?.ports?.find((port) => port.name === 'client')?.containerPort;
+  for (const entry of natsUrl.split(',')) {
+    const url = new URL(entry);
+    if (url.protocol !== 'nats:') problems.push(`${entry}: not nats://`);
+    const [host, governing, ...rest] = url.hostname.split('.');
+    const service = findObject<ServiceObject>(objects, 'Service', governing ?? host!);
+    const port = service.spec?.ports?.find((candidate) => candidate.port === Number(url.port || 4222));
+    const target = port && containerPortNumber(containersOf(nats)[0]!, port.targetPort ?? port.port);
+    if (target !== clientPort) problems.push(`${entry}: port ${url.port} does not reach the servers' client port`);
+    if (governing === undefined) {
+      if (!selectedWorkloads(objects, service).includes(nats)) problems.push(`${entry}: selects no NATS server`);
+      servers.push(`Service/${host}`);
+      continue;
+    }
+    const ordinal = /^nats-(\d+)$/.exec(host!)?.[1];
+    const serviceName = (nats.spec as { serviceName?: string }).serviceName;
+    if (
+      rest.length > 0 ||
+      ordinal === undefined ||
+      serviceName !== governing ||
+      Number(ordinal) >= (nats.spec.replicas ?? 1)
+    ) {
+      problems.push(`${entry}: not a server of StatefulSet/nats under its headless Service ${serviceName}`);
+    }
+    servers.push(host!);
+  }
+  return { servers, problems };
+}
 
 function environmentOf(overlay: (typeof OVERLAYS)[number], name: string) {
   const objects = render(overlay);
@@ -78,19 +118,39 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
       expect(Number(env.PORT)).toBe(SERVICES.find((service) => service.name === name)?.port);
     });
 
-    it('uses its own database, owned by its own role, with the password from its own Secret', () => {
-      const { env, container } = environmentOf(overlay, name);
+    it("writes to its own database's primary: the -rw Service of the CloudNativePG Cluster that bootstraps it, as its owner, with the password the operator made", () => {
+      const { env, container, objects } = environmentOf(overlay, name);
       if (!('DATABASE_URL' in schema.shape) || name === 'expiration') {
         expect(env.DATABASE_URL).toBeUndefined();
         return;
       }
       const url = new URL(env.DATABASE_URL!);
-      expect(url.hostname).toBe('postgres');
-      expect(url.username).toBe(name);
+      expect(url.protocol).toBe('postgres:');
       expect(url.pathname).toBe(`/ticketing_${name}`);
+      expect(url.username).toBe(name);
+      const [cluster, ...others] = postgresClusters(objects).filter(
+        (candidate) => candidate.spec.bootstrap?.initdb?.database === `ticketing_${name}`,
+      );
+      expect(others).toEqual([]);
+      expect(cluster?.metadata.name).toBe(`postgres-${name}`);
+      expect(cluster?.spec.bootstrap?.initdb?.owner).toBe(name);
+      // The primary's Service (never -ro or -r, which serve standbys), on PostgreSQL's port.
+      expect(url.hostname).toBe(`${cluster!.metadata.name}-rw`);
+      expect(Number(url.port)).toBe(5432);
       const password = container.env?.find((variable) => variable.name === 'DB_PASSWORD');
-      expect(password?.valueFrom?.secretKeyRef).toEqual({ name: `${name}-db`, key: 'password' });
+      expect(password?.valueFrom?.secretKeyRef).toEqual({ name: `${cluster!.metadata.name}-app`, key: 'password' });
       expect(container.env?.find((variable) => variable.name === 'DATABASE_URL')?.value).toContain('$(DB_PASSWORD)');
+    });
+
+    it('points NATS_URL at every server of the NATS cluster, or at its client Service, on the client port', () => {
+      const { env, objects } = environmentOf(overlay, name);
+      const nats = findObject<Workload>(objects, 'StatefulSet', 'nats');
+      const reached = natsServersReached(objects, env.NATS_URL!);
+      expect(reached.problems).toEqual([]);
+      const all = Array.from({ length: nats.spec.replicas ?? 1 }, (_, ordinal) => `nats-${ordinal}`);
+      // Prod lists each server (a client reconnects to another when one goes); dev names the Service.
+      if (isProd(overlay)) expect(reached.servers).toEqual(all);
+      else expect(reached.servers).toEqual(['Service/nats']);
     });
 
     it('reads JWT_KEY from the jwt-key Secret when it reads the session', () => {
@@ -100,9 +160,9 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
       else expect(jwt).toBeUndefined();
     });
 
-    it('points NATS_URL (and REDIS_URL) at Services that exist on the right port', () => {
+    it('points REDIS_URL at a Service that exists on the right port', () => {
       const { env, objects } = environmentOf(overlay, name);
-      for (const key of ['NATS_URL', 'REDIS_URL'] as const) {
+      for (const key of ['REDIS_URL'] as const) {
         if (!env[key]) continue;
         const url = new URL(env[key]);
         const service = findObject<ServiceObject>(objects, 'Service', url.hostname);
@@ -129,11 +189,16 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
     }
   });
 
-  it('NATS_STREAM_REPLICAS matches the NATS servers: 3 in prod, 1 in dev', () => {
+  it('NATS_STREAM_REPLICAS matches the NATS servers: 3 in prod, 1 in dev, as every service reads it', () => {
     const { env, objects } = environmentOf(overlay, 'orders');
     const nats = findObject<Workload>(objects, 'StatefulSet', 'nats');
     expect(Number(env.NATS_STREAM_REPLICAS)).toBe(isProd(overlay) ? 3 : 1);
     expect(nats.spec.replicas).toBe(isProd(overlay) ? 3 : 1);
+    // The stream a service creates has the replicas its parsed config says (common's bus reads this field).
+    for (const [name, schema] of Object.entries(SCHEMAS)) {
+      const parsed = schema.parse(environmentOf(overlay, name).env) as { NATS_STREAM_REPLICAS?: number };
+      expect([name, parsed.NATS_STREAM_REPLICAS]).toEqual([name, nats.spec.replicas]);
+    }
   });
 
   it('the client renders with API_URL = the cluster edge, listening on all interfaces', () => {
@@ -216,8 +281,10 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
     });
   }
 
-  it('documents every secret it references in infra/k8s/README.md', () => {
-    const undocumented = [...referencedSecrets(render(overlay))].filter((id) => !documented.has(id));
+  it('documents every secret it references in infra/k8s/README.md, but those the CloudNativePG operator makes', () => {
+    const objects = render(overlay);
+    const madeByOperator = operatorSecrets(objects);
+    const undocumented = [...referencedSecrets(objects)].filter((id) => !documented.has(id) && !madeByOperator.has(id));
     expect(undocumented).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { K8S_DIR, OVERLAYS } from './support/paths';
 import { describeObject, kustomize, parseObjects, render } from './support/render';
+import { crdValidator, hasCrdSchema, validateWithCrdSchemas } from './support/crd-schema';
 import { findUnknownFields, isStructurallyChecked, validateWithModels } from './support/schema';
 
 describe.each(OVERLAYS)('overlays/%s', (overlay) => {
@@ -21,7 +22,18 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
     expect(findUnknownFields(render(overlay))).toEqual([]);
   });
 
-  it('allows only the Gateway API kinds outside kubernetes-models', () => {
+  it('validates every custom resource against its CRD schema as published (CloudNativePG Cluster), unknown fields refused', () => {
+    const custom = render(overlay).filter(hasCrdSchema);
+    expect(custom.map(describeObject).sort()).toEqual([
+      'Cluster/postgres-auth',
+      'Cluster/postgres-orders',
+      'Cluster/postgres-payments',
+      'Cluster/postgres-tickets',
+    ]);
+    expect(validateWithCrdSchemas(custom)).toEqual([]);
+  });
+
+  it('allows only the Gateway API kinds outside kubernetes-models and the vendored CRD schemas', () => {
     const structural = render(overlay).filter(isStructurallyChecked).map(describeObject);
     if (overlay.endsWith('gateway-api')) {
       expect(structural.sort()).toEqual([
@@ -68,6 +80,53 @@ spec:
       'inline',
     );
     expect(validateWithModels([service!]).join('\n')).toMatch(/Service\/bad/);
+  });
+});
+
+describe('the CRD schema checks', () => {
+  const cluster = (spec: string) =>
+    parseObjects(
+      `apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata: {name: sample}
+spec:
+${spec}`,
+      'inline',
+    );
+
+  it('use the CloudNativePG Cluster schema vendored from a release, with its source', () => {
+    const validator = crdValidator('postgresql.cnpg.io/v1/Cluster');
+    expect(validator?.schema.crd).toBe('clusters.postgresql.cnpg.io');
+    expect(validator?.schema.source).toMatch(
+      /^https:\/\/github\.com\/cloudnative-pg\/cloudnative-pg\/releases\/download\/v\d+\.\d+\.\d+\/cnpg-\d+\.\d+\.\d+\.yaml$/,
+    );
+  });
+
+  it('accept a valid Cluster', () => {
+    expect(
+      validateWithCrdSchemas(
+        cluster('  instances: 3\n  storage: {size: 1Gi}\n  postgresql: {synchronous: {method: any, number: 1}}\n'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('catch a misspelt field, a wrong type and a value outside an enum', () => {
+    const problems = validateWithCrdSchemas(
+      cluster(
+        '  instances: three\n  storage: {size: 1Gi}\n' +
+          '  postgresql: {synchronous: {method: any, number: 1, dataDurabillity: required}}\n' +
+          '  primaryUpdateMethod: reboot\n',
+      ),
+    ).join('\n');
+    expect(problems).toMatch(/\/spec\/instances must be integer/);
+    expect(problems).toMatch(/\/spec\/postgresql\/synchronous must NOT have additional properties \(dataDurabillity\)/);
+    expect(problems).toMatch(/\/spec\/primaryUpdateMethod must be equal to one of the allowed values/);
+  });
+
+  it('catch a missing required field', () => {
+    expect(
+      validateWithCrdSchemas(cluster('  instances: 3\n  postgresql: {synchronous: {number: 1}}\n')).join('\n'),
+    ).toMatch(/\/spec\/postgresql\/synchronous must have required property 'method'/);
   });
 });
 

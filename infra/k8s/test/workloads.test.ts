@@ -4,7 +4,16 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import { isProd, OVERLAYS, REPO_ROOT } from './support/paths';
 import { describeObject, findObject, objectsOfKind, render, type K8sObject } from './support/render';
-import { appDeployments, containerPortNumber, containersOf, workloads, type Workload } from './support/workloads';
+import type { ITopologySpreadConstraint } from 'kubernetes-models/v1/TopologySpreadConstraint';
+import {
+  appDeployments,
+  containerPortNumber,
+  containersOf,
+  postgresClusters,
+  workloads,
+  type PostgresCluster,
+  type Workload,
+} from './support/workloads';
 
 /** The ConfigMap a workload mounts at `mountPath`, by volume. */
 function mountedConfigMap(objects: K8sObject[], workload: Workload, mountPath: string): Record<string, string> {
@@ -16,6 +25,10 @@ function mountedConfigMap(objects: K8sObject[], workload: Workload, mountPath: s
   if (!found) throw new Error(`${describeObject(workload)} mounts no ConfigMap at ${mountPath}`);
   return (found as K8sObject & { data: Record<string, string> }).data;
 }
+
+/** The labels the CloudNativePG operator puts on every pod of a Cluster, beside its own. */
+const inheritedLabels = (cluster: PostgresCluster): Record<string, string> =>
+  (cluster.spec as { inheritedMetadata?: { labels?: Record<string, string> } }).inheritedMetadata?.labels ?? {};
 
 const SERVICES = ['auth', 'tickets', 'orders', 'payments', 'expiration'];
 const APPS = [...SERVICES, 'client'];
@@ -171,6 +184,20 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
   });
 
   if (!isProd(overlay)) {
+    it('dev: one PostgreSQL instance per Cluster, asynchronous (a synchronous standby that is not there would stop every write) and without a PodDisruptionBudget (it would block node drains)', () => {
+      const clusters = postgresClusters(objects());
+      expect(clusters.length).toBe(4);
+      for (const cluster of clusters) {
+        const spec = cluster.spec as { postgresql?: { synchronous?: unknown }; enablePDB?: boolean };
+        expect([cluster.metadata.name, cluster.spec.instances, spec.postgresql?.synchronous, spec.enablePDB]).toEqual([
+          cluster.metadata.name,
+          1,
+          undefined,
+          false,
+        ]);
+      }
+    });
+
     it('dev: one replica each, local images, and a writable /work for the hot-reload loop of the Node services', () => {
       for (const workload of workloads(objects()))
         expect([describeObject(workload), workload.spec.replicas]).toEqual([describeObject(workload), 1]);
@@ -210,19 +237,90 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
         },
       );
 
-      it('NATS: a 3-server cluster with a route to each server and a PDB that keeps quorum', () => {
+      it('NATS: a StatefulSet of 3 servers started together, routed to each other through the headless Service, advertising no pod address', () => {
         const nats = findObject<Workload>(objects(), 'StatefulSet', 'nats');
         expect(nats.spec.replicas).toBe(3);
         expect((nats.spec as { podManagementPolicy?: string }).podManagementPolicy).toBe('Parallel');
+        expect((nats.spec as { serviceName?: string }).serviceName).toBe('nats-headless');
         const config = mountedConfigMap(objects(), nats, '/etc/nats')['nats.conf'] ?? '';
-        const routes = [...config.matchAll(/nats:\/\/(nats-\d)\.nats-headless:6222/g)].map((match) => match[1]);
+        const cluster = /cluster\s*\{([\s\S]*?)\n\}/.exec(config)?.[1] ?? '';
+        const routes = [...cluster.matchAll(/nats:\/\/(nats-\d)\.nats-headless:6222/g)].map((match) => match[1]);
         expect(routes).toEqual(['nats-0', 'nats-1', 'nats-2']);
+        expect(cluster).toMatch(/^\s*listen:\s*0\.0\.0\.0:6222\s*$/m);
+        expect(cluster).toMatch(/^\s*no_advertise:\s*true\s*$/m);
+        expect(containersOf(nats)[0]?.ports?.find((port) => port.name === 'cluster')?.containerPort).toBe(6222);
         expect(findObject(objects(), 'Service', 'nats-headless').spec).toMatchObject({
           clusterIP: 'None',
           publishNotReadyAddresses: true,
         });
-        const pdb = findObject<{ spec: { maxUnavailable: number } }>(objects(), 'PodDisruptionBudget', 'nats');
-        expect(pdb.spec.maxUnavailable).toBe(1);
+      });
+
+      describe('PostgreSQL: every CloudNativePG Cluster', () => {
+        const clusters = () => postgresClusters(objects());
+
+        it('has 3 instances (a primary and two standbys)', () => {
+          expect(clusters().length).toBe(4);
+          for (const cluster of clusters()) {
+            expect([cluster.metadata.name, cluster.spec.instances]).toEqual([cluster.metadata.name, 3]);
+          }
+        });
+
+        it('replicates synchronously to one standby of the two (ANY 1), with dataDurability required and a quorum check before failover', () => {
+          for (const cluster of clusters()) {
+            const { postgresql, minSyncReplicas, maxSyncReplicas } = cluster.spec as {
+              postgresql?: { synchronous?: Record<string, unknown> };
+              minSyncReplicas?: number;
+              maxSyncReplicas?: number;
+            };
+            expect([cluster.metadata.name, postgresql?.synchronous]).toEqual([
+              cluster.metadata.name,
+              { method: 'any', number: 1, dataDurability: 'required', failoverQuorum: true },
+            ]);
+            // The older fields cannot be combined with the synchronous stanza.
+            expect([minSyncReplicas, maxSyncReplicas]).toEqual([undefined, undefined]);
+            expect(Number(postgresql?.synchronous?.number)).toBeLessThan(cluster.spec.instances);
+          }
+        });
+
+        it('keeps the operator-made PodDisruptionBudgets, updates by switchover, and puts each instance on its own node, spread over zones', () => {
+          for (const cluster of clusters()) {
+            const spec = cluster.spec as {
+              enablePDB?: boolean;
+              primaryUpdateMethod?: string;
+              affinity?: Record<string, unknown>;
+              topologySpreadConstraints?: ITopologySpreadConstraint[];
+            };
+            expect([cluster.metadata.name, spec.enablePDB, spec.primaryUpdateMethod]).toEqual([
+              cluster.metadata.name,
+              true,
+              'switchover',
+            ]);
+            expect(spec.affinity).toMatchObject({
+              enablePodAntiAffinity: true,
+              topologyKey: 'kubernetes.io/hostname',
+              podAntiAffinityType: 'required',
+            });
+            const zone = spec.topologySpreadConstraints?.find(
+              (constraint) => constraint.topologyKey === 'topology.kubernetes.io/zone',
+            );
+            expect(zone?.maxSkew).toBe(1);
+            // Counted per Cluster: the pods' cnpg.io/cluster label, under the label every instance carries.
+            expect(zone?.matchLabelKeys).toEqual(['cnpg.io/cluster']);
+            expect(zone?.labelSelector?.matchLabels).toEqual({ 'app.kubernetes.io/name': 'postgres' });
+            expect(inheritedLabels(cluster)['app.kubernetes.io/name']).toBe('postgres');
+          }
+        });
+
+        it('has production volumes: data and WAL apart', () => {
+          for (const cluster of clusters()) {
+            const spec = cluster.spec as { storage?: { size?: string }; walStorage?: { size?: string } };
+            expect([cluster.metadata.name, spec.storage?.size, spec.walStorage?.size]).toEqual([
+              cluster.metadata.name,
+              '20Gi',
+              '5Gi',
+            ]);
+          }
+        });
       });
 
       it('no PDB blocks a single-replica data store from being drained', () => {
@@ -238,7 +336,7 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
 
   describe('data stores', () => {
     it('keep their data on persistent volumes', () => {
-      for (const name of ['postgres', 'nats', 'redis']) {
+      for (const name of ['nats', 'redis']) {
         const statefulSet = findObject<
           Workload & {
             spec: { volumeClaimTemplates: { metadata: { name: string }; spec: { accessModes: string[] } }[] };
@@ -258,6 +356,108 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
       expect(jetstream).toMatch(/^\s*sync_interval:\s*always\s*$/m);
       expect(jetstream).toMatch(/^\s*store_dir:\s*\/data\/jetstream\s*$/m);
       expect(containersOf(nats)[0]?.args).toEqual(['--config', '/etc/nats/nats.conf']);
+      // The store is on the pod's own claim (one PVC per server), mounted where store_dir points.
+      type Claim = { metadata: { name: string }; spec: { resources: { requests: { storage: string } } } };
+      const claims = (nats.spec as Workload['spec'] & { volumeClaimTemplates?: Claim[] }).volumeClaimTemplates ?? [];
+      const dataMount = containersOf(nats)[0]?.volumeMounts?.find((mount) => mount.mountPath === '/data');
+      const claim = claims.find((candidate) => candidate.metadata.name === dataMount?.name);
+      expect(claim).toBeDefined();
+      // File storage has room on the volume: max_file_store below the claim's size.
+      const claimBytes = Number(/^(\d+)Gi$/.exec(claim!.spec.resources.requests.storage)?.[1]) * 2 ** 30;
+      const storeMatch = /^\s*max_file_store:\s*(\d+)(MB|GB)\s*$/m.exec(jetstream);
+      const storeBytes = Number(storeMatch?.[1]) * (storeMatch?.[2] === 'GB' ? 1e9 : 1e6);
+      expect(storeBytes).toBeLessThan(claimBytes);
+    });
+
+    it('NATS: probed on the monitoring port as the chart does (/healthz; readiness js-server-only, liveness js-enabled-only)', () => {
+      const nats = findObject<Workload>(objects(), 'StatefulSet', 'nats');
+      const [container] = containersOf(nats);
+      const monitor = container?.ports?.find((port) => port.name === 'monitor')?.containerPort;
+      expect(monitor).toBe(8222);
+      const config = mountedConfigMap(objects(), nats, '/etc/nats')['nats.conf'] ?? '';
+      expect(config).toMatch(/^http:\s*0\.0\.0\.0:8222\s*$/m);
+      const target = (probe: IProbe | undefined) => ({
+        path: probe?.httpGet?.path,
+        port: containerPortNumber(container!, probe?.httpGet?.port),
+      });
+      expect(target(container?.startupProbe)).toEqual({ path: '/healthz', port: monitor });
+      expect(target(container?.readinessProbe)).toEqual({ path: '/healthz?js-server-only=true', port: monitor });
+      expect(target(container?.livenessProbe)).toEqual({ path: '/healthz?js-enabled-only=true', port: monitor });
+    });
+
+    it('NATS: a PodDisruptionBudget of maxUnavailable 1 over its servers, which spread one per node (at least three nodes) and over zones', () => {
+      const nats = findObject<Workload>(objects(), 'StatefulSet', 'nats');
+      const labels = nats.spec.template.metadata?.labels ?? {};
+      const pdb = findObject<{ spec: { maxUnavailable?: number; selector: { matchLabels: Record<string, string> } } }>(
+        objects(),
+        'PodDisruptionBudget',
+        'nats',
+      );
+      expect(pdb.spec.maxUnavailable).toBe(1);
+      expect(Object.entries(pdb.spec.selector.matchLabels).every(([key, value]) => labels[key] === value)).toBe(true);
+      const constraints = nats.spec.template.spec?.topologySpreadConstraints ?? [];
+      const byKey = Object.fromEntries(constraints.map((constraint) => [constraint.topologyKey, constraint]));
+      expect(byKey['kubernetes.io/hostname']).toMatchObject({
+        maxSkew: 1,
+        whenUnsatisfiable: 'DoNotSchedule',
+        minDomains: 3,
+      });
+      expect(byKey['topology.kubernetes.io/zone']).toMatchObject({ maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway' });
+      for (const constraint of constraints) {
+        const selector = constraint.labelSelector?.matchLabels ?? {};
+        expect(Object.entries(selector).every(([key, value]) => labels[key] === value)).toBe(true);
+      }
+    });
+
+    it('PostgreSQL: a CloudNativePG Cluster per service with a DATABASE_URL, bootstrapping its database owned by its role, PostgreSQL 17 pinned, with storage and resources', () => {
+      const withDatabase = appDeployments(objects())
+        .filter((workload) => containersOf(workload)[0]?.env?.some((variable) => variable.name === 'DATABASE_URL'))
+        .map((workload) => workload.metadata.name);
+      const clusters = postgresClusters(objects());
+      expect(clusters.map((cluster) => cluster.metadata.name).sort()).toEqual(
+        withDatabase.map((name) => `postgres-${name}`).sort(),
+      );
+      for (const cluster of clusters) {
+        const service = cluster.metadata.name.replace(/^postgres-/, '');
+        const spec = cluster.spec as {
+          imageName?: string;
+          storage?: { size?: string };
+          resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+          enableSuperuserAccess?: boolean;
+        };
+        expect(cluster.spec.bootstrap?.initdb).toEqual({
+          database: `ticketing_${service}`,
+          owner: service,
+          dataChecksums: true,
+        });
+        expect(spec.imageName).toMatch(/^ghcr\.io\/cloudnative-pg\/postgresql:17\.\d+-/);
+        expect(spec.storage?.size).toMatch(/^\d+Gi$/);
+        expect(Object.keys(spec.resources?.requests ?? {}).sort()).toEqual(['cpu', 'memory']);
+        expect(Object.keys(spec.resources?.limits ?? {}).sort()).toEqual(['cpu', 'memory']);
+        // No superuser over the network (the operator's default, not overridden).
+        expect(spec.enableSuperuserAccess).toBeUndefined();
+        expect(inheritedLabels(cluster)['app.kubernetes.io/part-of']).toBe('ticketing');
+      }
+    });
+
+    it('PostgreSQL: what the CloudNativePG Clusters replace is gone (no StatefulSet, Service or init script of its own)', () => {
+      const leftovers = objects().filter(
+        (object) =>
+          ['postgres', 'postgres-headless', 'postgres-init'].includes(object.metadata.name) ||
+          (object.kind !== 'Cluster' && object.metadata.labels?.['app.kubernetes.io/name'] === 'postgres'),
+      );
+      expect(leftovers.map(describeObject)).toEqual([]);
+    });
+
+    it('PostgreSQL spread constraints use matchLabelKeys that are not also in the labelSelector (the API rejects that)', () => {
+      for (const cluster of postgresClusters(objects())) {
+        const spec = cluster.spec as { topologySpreadConstraints?: ITopologySpreadConstraint[] };
+        for (const constraint of spec.topologySpreadConstraints ?? []) {
+          const selectorKeys = Object.keys(constraint.labelSelector?.matchLabels ?? {});
+          const both = (constraint.matchLabelKeys ?? []).filter((key) => selectorKeys.includes(key));
+          expect([cluster.metadata.name, both]).toEqual([cluster.metadata.name, []]);
+        }
+      }
     });
 
     it('Redis: appendonly yes and maxmemory-policy noeviction, maxmemory under the memory limit', () => {
@@ -271,26 +471,6 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
       const limitMebibytes = Number(/^(\d+)Mi$/.exec(String(containersOf(redis)[0]?.resources?.limits?.memory))?.[1]);
       expect(maxMegabytes * 1e6).toBeLessThan(limitMebibytes * 2 ** 20 * 0.9);
       expect(containersOf(redis)[0]?.args).toEqual(['redis-server', '/etc/redis/redis.conf']);
-    });
-
-    it('PostgreSQL: the init script creates a database and role for every service that has a DATABASE_URL', () => {
-      const postgres = findObject<Workload>(objects(), 'StatefulSet', 'postgres');
-      const script = mountedConfigMap(objects(), postgres, '/docker-entrypoint-initdb.d')['init-databases.sh'] ?? '';
-      const services = /for service in ([a-z ]+); do/.exec(script)?.[1]?.split(' ') ?? [];
-      const withDatabase = appDeployments(objects())
-        .filter((workload) => containersOf(workload)[0]?.env?.some((variable) => variable.name === 'DATABASE_URL'))
-        .map((workload) => workload.metadata.name);
-      expect(services.sort()).toEqual(withDatabase.sort());
-      const env = containersOf(postgres)[0]?.env ?? [];
-      for (const service of services) {
-        expect(
-          env.find((variable) => variable.name === `${service.toUpperCase()}_DB_PASSWORD`)?.valueFrom?.secretKeyRef,
-        ).toEqual({
-          name: `${service}-db`,
-          key: 'password',
-        });
-      }
-      expect(env.find((variable) => variable.name === 'PGDATA')?.value).toBe('/var/lib/postgresql/data/pgdata');
     });
   });
 });

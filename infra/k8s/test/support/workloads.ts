@@ -55,17 +55,50 @@ export const SECRET_SAMPLES: Readonly<Record<string, string>> = {
   'jwt-key/JWT_KEY': SAMPLE_HEX,
   // 32 bytes, base64url without padding, as `openssl rand -base64 32 | tr '+/' '-_' | tr -d '='` makes it.
   'pass-signing-key/PASS_SIGNING_KEY': 'c2FtcGxlLXBhc3Mtc2lnbmluZy1rZXktMzItYnl0ZXM',
-  'postgres-superuser/password': SAMPLE_HEX,
-  'auth-db/password': SAMPLE_HEX,
-  'tickets-db/password': SAMPLE_HEX,
-  'orders-db/password': SAMPLE_HEX,
-  'payments-db/password': SAMPLE_HEX,
   'stripe/STRIPE_SECRET_KEY': 'sk_live_sample',
   'stripe/STRIPE_WEBHOOK_SECRET': 'whsec_sample',
   'stripe/STRIPE_PUBLISHABLE_KEY': 'pk_live_sample',
   'ticketing-tls/tls.crt': 'certificate',
   'ticketing-tls/tls.key': 'key',
 };
+
+/** A CloudNativePG Cluster, as far as the checks read it. */
+export type PostgresCluster = K8sObject & {
+  spec: {
+    instances: number;
+    bootstrap?: { initdb?: { database?: string; owner?: string; secret?: { name: string } } };
+    [key: string]: unknown;
+  };
+};
+
+export const postgresClusters = (objects: K8sObject[]): PostgresCluster[] =>
+  objects.filter(
+    (object) => object.apiVersion === 'postgresql.cnpg.io/v1' && object.kind === 'Cluster',
+  ) as PostgresCluster[];
+
+/**
+ * The secrets the CloudNativePG operator makes for the Clusters of a render, as `<secret>/<key>` with a sample
+ * value: `<cluster>-app`, the database owner's credentials (unless the Cluster names a secret of its own).
+ * Its password is 64 letters and digits (the operator's `password.Generate(64, 10, 0, false, true)` in
+ * internal/controller/cluster_create.go), so it is URL-safe.
+ */
+export function operatorSecrets(objects: K8sObject[]): Map<string, string> {
+  const secrets = new Map<string, string>();
+  for (const cluster of postgresClusters(objects)) {
+    const initdb = cluster.spec.bootstrap?.initdb;
+    if (!initdb || initdb.secret) continue;
+    const name = `${cluster.metadata.name}-app`;
+    const owner = initdb.owner ?? 'app';
+    const database = initdb.database ?? 'app';
+    const password = 'Sample0123456789'.repeat(4);
+    const host = `${cluster.metadata.name}-rw`;
+    secrets.set(`${name}/username`, owner).set(`${name}/user`, owner).set(`${name}/password`, password);
+    secrets.set(`${name}/dbname`, database).set(`${name}/host`, host).set(`${name}/port`, '5432');
+    const namespace = cluster.metadata.namespace ?? 'default';
+    secrets.set(`${name}/uri`, `postgresql://${owner}:${password}@${host}.${namespace}:5432/${database}`);
+  }
+  return secrets;
+}
 
 /**
  * The secrets infra/k8s/README.md tells the operator to create, as `<secret>/<key>`: every
@@ -102,7 +135,8 @@ export interface ResolvedEnvironment {
 /**
  * The environment a container gets, the way the kubelet builds it: `envFrom` first, then `env` in order,
  * `$(VAR)` expanded from variables defined before it (`$$` escapes). ConfigMaps are read from the render;
- * a secret key counts when the README documents it, and stands in with its sample value.
+ * a secret key counts when the README documents it or an operator makes it for an object of the render
+ * (`operatorSecrets`), and stands in with its sample value.
  */
 export function resolveEnvironment(
   objects: K8sObject[],
@@ -116,8 +150,10 @@ export function resolveEnvironment(
   const configMap = (name: string) =>
     objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === name) as
       (K8sObject & { data?: Record<string, string> }) | undefined;
+  const madeByOperator = operatorSecrets(objects);
   const secret = (name: string, key: string): string | undefined => {
     const id = `${name}/${key}`;
+    if (madeByOperator.has(id)) return madeByOperator.get(id);
     if (!documented.has(id)) {
       problems.push(`${where}: secret ${id} is not documented in infra/k8s/README.md`);
       return undefined;

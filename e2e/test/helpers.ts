@@ -138,7 +138,7 @@ export interface TestStack extends RunningStack {
  * expiration queue, so files and runs never see each other's rows or events.
  */
 export async function startTestStack(
-  options: { env?: Record<string, string | undefined>; services?: ServiceName[] } = {},
+  options: { env?: Record<string, string | undefined>; services?: ServiceName[]; replicas?: number } = {},
 ): Promise<TestStack> {
   const namespace = `e2e_${randomBytes(5).toString('hex')}`;
   const serviceLines: string[] = [];
@@ -165,6 +165,8 @@ export async function startTestStack(
     ports: 'ephemeral',
     namespace,
     services: options.services ?? ['auth', 'tickets', 'orders', 'payments', 'expiration'],
+    // Processes per service: the option, else STACK_REPLICAS (to run any file against two of everything).
+    replicas: options.replicas ?? Number(process.env.STACK_REPLICAS || 1),
     env: {
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       NODE_ENV: 'test',
@@ -175,8 +177,8 @@ export async function startTestStack(
       STRIPE_WEBHOOK_SECRET: undefined,
       ...options.env,
     },
-    onServiceOutput: (service, line) => {
-      serviceLines.push(`${service} | ${line}`);
+    onServiceOutput: (_service, line, _stream, instance) => {
+      serviceLines.push(`${instance} | ${line}`);
       if (serviceLines.length > 2_000) serviceLines.shift();
     },
   }).catch(async (error: unknown) => {

@@ -232,6 +232,12 @@ async function clusterPorts(size: number, ports: readonly number[] | 'ephemeral'
       throw new InfrastructureError(`a ${size}-node NATS cluster needs ${size} client ports, not ${ports.length}`);
     }
     // Routes and monitoring at fixed offsets from the client port (4311 → 6311, 8311).
+    const tooHigh = ports.find((client) => client + 4000 > 65_535);
+    if (tooHigh !== undefined) {
+      throw new InfrastructureError(
+        `NATS cluster port ${tooHigh} leaves no room for its route and monitoring ports (+2000, +4000)`,
+      );
+    }
     return ports.map((client) => ({ client, route: client + 2000, monitor: client + 4000 }));
   }
   const taken = new Set<number>();

@@ -202,6 +202,8 @@ interface Component {
   recentLines: string[];
   /** Set before we stop it ourselves, so its exit is not reported as a crash. */
   stopRequested: boolean;
+  /** Stopped or killed on purpose through the stack's handle: not restarted until started by hand. */
+  heldDown: boolean;
   /** When its current process became ready (a crash after `resetAfterMs` of that starts the backoff over). */
   readySince?: number;
   /** The pause before its next restart. */
@@ -302,6 +304,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       databaseName: definition.database ? databaseNameOf(definition, namespace) : undefined,
       recentLines: [],
       stopRequested: false,
+      heldDown: false,
       nextRestartDelayMs: restartPolicy?.firstDelayMs ?? 0,
     };
   });
@@ -358,9 +361,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     }
     // Payments charges through the emulator from its first request, so the emulator answers first.
     if (component.definition.name === 'payments') await readiness.get('stripe-emulator');
-    // Replicas of one service migrate under one advisory lock; the second waits for the first anyway, and
-    // starting it after saves a cold start fighting the first for two cores.
-    if (component.replica > 1) await readiness.get(component.definition.name);
     throwIfAborted(startup.signal);
     await launch(component, context, startup.signal);
     log(`${label(component.name)} ready on http://127.0.0.1:${component.port} (${databaseNote}${seconds(started)})`);
@@ -438,6 +438,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         find(name, replica).map(async (component) => {
           clearTimeout(component.restartTimer);
           component.stopRequested = true;
+          component.heldDown = true;
           const { child } = component;
           if (child === undefined || hasExited(child)) return;
           const exited = waitForExit(child);
@@ -461,6 +462,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           // Started by hand: a restart the stack had scheduled is not needed any more.
           clearTimeout(component.restartTimer);
           component.restartTimer = undefined;
+          component.heldDown = false;
           const started = Date.now();
           await launch(component, context);
           log(`${label(component.name)} ready on http://127.0.0.1:${component.port} (restarted, ${seconds(started)})`);
@@ -651,7 +653,7 @@ async function launch(component: Component, context: StackContext, signal?: Abor
       context.log(`${label(component.name)} stopped unexpectedly (${exit})`);
       printRecentLines(component, context);
     } else {
-      scheduleRestart(component, context, context.restart, exit);
+      scheduleRestart(component, context, context.restart, `exited unexpectedly (${exit})`, exit);
     }
     context.onUnexpectedExit?.(definition.name, exit, component.name);
   };
@@ -664,7 +666,13 @@ async function launch(component: Component, context: StackContext, signal?: Abor
  * after the backoff pause; or, at the policy's crash count within its window, one line saying which service
  * gave up and why, and no more restarts of it ({@link StackOptions.onCrashLoop}).
  */
-function scheduleRestart(component: Component, context: StackContext, policy: RestartPolicy, exit: string): void {
+function scheduleRestart(
+  component: Component,
+  context: StackContext,
+  policy: RestartPolicy,
+  what: string,
+  exit: string,
+): void {
   const service = component.definition.name;
   if (context.givenUp.has(service)) return;
   const now = Date.now();
@@ -673,10 +681,9 @@ function scheduleRestart(component: Component, context: StackContext, policy: Re
   context.crashes.set(service, crashes);
   if (crashes.length >= policy.giveUpAfter) {
     context.givenUp.add(service);
-    const reason =
-      `${component.name} crashed ${crashes.length} times within ${policy.windowMs / 1000} s ` +
-      `(last exit: ${exit}); not restarting it`;
-    context.log(`${label(component.name)} ${reason}`);
+    const crashed = `crashed ${crashes.length} times within ${policy.windowMs / 1000} s (last exit: ${exit})`;
+    const reason = `${component.name} ${crashed}; not restarting it`;
+    context.log(`${label(component.name)} ${crashed}; not restarting it`);
     printRecentLines(component, context);
     context.onCrashLoop?.(service, reason);
     return;
@@ -688,7 +695,7 @@ function scheduleRestart(component: Component, context: StackContext, policy: Re
   component.nextRestartDelayMs = Math.min(policy.longestDelayMs, pause * 2);
   component.readySince = undefined;
   context.log(
-    `${label(component.name)} exited unexpectedly (${exit}); restarting in ${pause / 1000} s ` +
+    `${label(component.name)} ${what}; restarting in ${pause / 1000} s ` +
       `(${crashes.length} of ${policy.giveUpAfter} crashes of ${service} allowed within ${policy.windowMs / 1000} s)`,
   );
   printRecentLines(component, context);
@@ -706,7 +713,7 @@ async function restartComponent(
   lastExit: string,
 ): Promise<void> {
   // Stopped or started by hand meanwhile, or the stack is going away.
-  if (context.stopping || component.stopRequested || context.givenUp.has(component.definition.name)) return;
+  if (context.stopping || component.heldDown || context.givenUp.has(component.definition.name)) return;
   if (component.child !== undefined && !hasExited(component.child)) return;
   const started = Date.now();
   try {
@@ -716,10 +723,11 @@ async function restartComponent(
         `(restarted after ${lastExit}, ${seconds(started)}); the gateway takes it back once its /readyz answers`,
     );
   } catch (error) {
-    if (context.stopping || component.stopRequested) return;
+    // (launch marks a process it gave up on as stopped on purpose: only heldDown says a person did.)
+    if (context.stopping || component.heldDown) return;
     // It never became ready (it exited, or its /readyz never answered 200): that counts as a crash too.
-    const reason = error instanceof Error ? error.message : String(error);
-    scheduleRestart(component, context, policy, reason.replace(/^\S+ /, ''));
+    const reason = (error instanceof Error ? error.message : String(error)).replace(`${component.name} `, '');
+    scheduleRestart(component, context, policy, `did not come back: ${reason}`, reason);
   }
 }
 
@@ -727,6 +735,7 @@ async function stopComponent(component: Component): Promise<void> {
   clearTimeout(component.restartTimer);
   component.restartTimer = undefined;
   component.stopRequested = true;
+  component.heldDown = true;
   const { child } = component;
   if (child === undefined) return;
   await stopChildProcess(child);

@@ -19,7 +19,7 @@ import { exitWithParentFlag, startStack, StackError, type RunningStack, type Sta
 const FAKE_SERVICE = `
 const http = require('node:http');
 const name = process.env.FAKE_NAME_OVERRIDE || require('node:path').basename(process.cwd());
-if (process.env.FAKE_CRASH === name) {
+if (process.env.FAKE_CRASH === name || (process.env.FAKE_REFUSE_FILE && require('node:fs').existsSync(process.env.FAKE_REFUSE_FILE))) {
   console.error('fake ' + name + ' refuses to start');
   process.exit(3);
 }
@@ -318,6 +318,31 @@ describe('startStack', () => {
     expect(stack.processIdOf('auth')).toBe(after.pid);
   });
 
+  it('when a restart fails (the process exits before it is ready), then it counts as a crash and is tried again after the next pause', async () => {
+    const lines: string[] = [];
+    const refuse = path.join(repoRoot, `refuse-${randomBytes(4).toString('hex')}`);
+    const stack = await start(
+      {
+        services: ['auth'],
+        env: { FAKE_REFUSE_FILE: refuse },
+        restart: { firstDelayMs: 100, longestDelayMs: 200, giveUpAfter: 100 },
+      },
+      lines,
+    );
+    fs.writeFileSync(refuse, '');
+
+    await fetch(`${stack.serviceUrl('auth')}/crash`);
+    await waitUntil(() =>
+      lines.some((line) =>
+        line.startsWith('auth       did not come back: exited (code 3) before it was ready; restarting in '),
+      ),
+    );
+    fs.rmSync(refuse);
+
+    await waitUntil(() => lines.some((line) => line.startsWith('auth       ready again on ')));
+    expect((await echo(`${stack.url}/api/users`)).service).toBe('auth');
+  });
+
   it('with restart: false, a service that exits on its own stays stopped and is reported', async () => {
     const lines: string[] = [];
     const stack = await start({ restart: false, services: ['auth'] }, lines);
@@ -349,7 +374,7 @@ describe('startStack', () => {
     }
     await waitUntil(() => loops.length > 0);
     expect(loops).toEqual(['auth: auth crashed 5 times within 60 s (last exit: code 4); not restarting it']);
-    expect(lines).toContain('auth       auth crashed 5 times within 60 s (last exit: code 4); not restarting it');
+    expect(lines).toContain('auth       crashed 5 times within 60 s (last exit: code 4); not restarting it');
     // The others run on.
     expect((await echo(`${stack.url}/api/tickets`)).service).toBe('tickets');
   });

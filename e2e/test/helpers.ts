@@ -138,7 +138,13 @@ export interface TestStack extends RunningStack {
  * expiration queue, so files and runs never see each other's rows or events.
  */
 export async function startTestStack(
-  options: { env?: Record<string, string | undefined>; services?: ServiceName[]; replicas?: number } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    services?: ServiceName[];
+    replicas?: number;
+    /** Another NATS than the global setup's (a cluster's URLs, comma-separated). */
+    natsUrl?: string;
+  } = {},
 ): Promise<TestStack> {
   const namespace = `e2e_${randomBytes(5).toString('hex')}`;
   const serviceLines: string[] = [];
@@ -161,7 +167,7 @@ export async function startTestStack(
     repoRoot: REPO_ROOT,
     dataDir: path.join(REPO_ROOT, '.data'),
     log,
-    infrastructure: infrastructureFromEnvironment(),
+    infrastructure: { ...infrastructureFromEnvironment(), ...(options.natsUrl ? { natsUrl: options.natsUrl } : {}) },
     ports: 'ephemeral',
     namespace,
     services: options.services ?? ['auth', 'tickets', 'orders', 'payments', 'expiration'],

@@ -11,6 +11,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 
+import { createLogger, EventBus } from '@ticketing/common';
+
 import { createGateway, type GatewayRoute } from './gateway';
 import { deleteRedisKeys, dropDatabase, ensureDatabase, type RunningInfrastructure } from './infrastructure';
 import { EMULATOR_WEBHOOK_SECRET } from '@ticketing/stripe-emulator';
@@ -345,6 +347,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     component.env.NEXT_TELEMETRY_DISABLED = '1';
   }
 
+  await ensureReplicatedStream(sharedEnv);
+
   // One failure (or the caller's abort) ends every other wait; the others give up quietly.
   const startup = new AbortController();
   const abortStartup = (): void => startup.abort();
@@ -489,6 +493,32 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       await deleteRedisKeys(infrastructure.redisUrl, `bull:${queue}:*`);
     },
   };
+}
+
+/**
+ * On a NATS cluster, creates (or raises to its replicas) the stream once, before the services start: every
+ * service would otherwise ask for it at the same moment, and on a fresh cluster creating a 3-replica stream
+ * can outlast the client's 5 s JetStream API timeout, which fails a service's start. Each service still
+ * checks the stream itself (EventBus.ensureStream) and finds it there.
+ */
+async function ensureReplicatedStream(env: NodeJS.ProcessEnv): Promise<void> {
+  const replicas = Number(env.NATS_STREAM_REPLICAS ?? 1);
+  if (replicas <= 1 || env.NATS_URL === undefined) return;
+  const bus = await EventBus.connect({
+    servers: env.NATS_URL,
+    stream: env.NATS_STREAM ?? 'TICKETING',
+    subjectPrefix: env.NATS_SUBJECT_PREFIX ?? 'ticketing',
+    connectionName: 'local-stack',
+    logger: createLogger({ service: 'local-stack', level: 'warn' }),
+    replicas,
+    connectTimeoutMs: 10_000,
+  }).catch((error: unknown) => {
+    throw new StackError(
+      `the ${env.NATS_STREAM ?? 'TICKETING'} stream could not be made with ${replicas} replicas on ${env.NATS_URL}: ` +
+        (error instanceof Error ? error.message : String(error)),
+    );
+  });
+  await bus.close();
 }
 
 /**

@@ -47,6 +47,12 @@ async function startReplica(name: string): Promise<Replica> {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end(name);
       };
+      if (req.url?.endsWith('/stream')) {
+        // An event stream that sends one event, then stays open until the process dies.
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`data: ${name}\n\n`);
+        return;
+      }
       if (req.url?.startsWith('/api/orders/hold')) replica.held.push(answer);
       else answer();
     });
@@ -222,6 +228,24 @@ describe('the gateway with replicas', () => {
     const answers = new Set<string>();
     for (let request = 0; request < 4; request += 1) answers.add((await send(`${gateway}/api/orders`)).body);
     expect([...answers].sort()).toEqual(['a', 'b']);
+  });
+
+  it('an event stream goes to one replica; when that replica dies mid-stream, then the stream ends and is not sent to the other', async () => {
+    const gateway = await startGateway([a.origin, b.origin]);
+    const response = await fetch(`${gateway}/api/orders/1/stream`);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    const [opened, other] = first.includes('data: a') ? [a, b] : [b, a];
+
+    opened.server.closeAllConnections();
+
+    await expect(
+      (async () => {
+        for (;;) if ((await reader.read()).done) return 'ended';
+      })(),
+    ).rejects.toThrow();
+    expect(opened.received).toEqual(['GET /api/orders/1/stream']);
+    expect(other.received).toEqual([]);
   });
 
   it('when every replica is out, then requests still go to them rather than failing at the gateway', async () => {

@@ -461,6 +461,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       if (stopped.length === 0)
         throw new StackError(`${replica === undefined ? name : `${name}#${replica}`} is already running`);
       if (context.stopping) throw new StackError(`${name} cannot start: the stack is stopped`);
+      // Started by hand after a crash loop: supervised afresh.
+      context.givenUp.delete(name);
+      context.crashes.delete(name);
       await Promise.all(
         stopped.map(async (component) => {
           // Started by hand: a restart the stack had scheduled is not needed any more.

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { createGateway, type GatewayOptions } from '../src/gateway';
+import { SERVICES } from '../src/services';
 
 /**
  * A replica: answers its name; `/readyz` with `ready` (200 or 503); `/hold` answers only when released;
@@ -256,5 +257,20 @@ describe('the gateway with replicas', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     expect((await send(`${gateway}/api/orders`)).status).toBe(200);
+  });
+});
+
+describe('the writes services mark idempotent (services.ts)', () => {
+  it('are each a write method on a path under one of the service’s own routes', () => {
+    const marked = SERVICES.flatMap((service) => (service.idempotentWrites ?? []).map((write) => ({ service, write })));
+    expect(marked.map(({ write }) => write).sort()).toEqual(['POST /api/checkins', 'POST /api/payments/webhook']);
+    for (const { service, write } of marked) {
+      const [method = '', path = ''] = write.split(' ');
+      expect([write, ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)]).toEqual([write, true]);
+      expect([write, service.routes.some((route) => path === route || path.startsWith(`${route}/`))]).toEqual([
+        write,
+        true,
+      ]);
+    }
   });
 });

@@ -138,7 +138,13 @@ export interface TestStack extends RunningStack {
  * expiration queue, so files and runs never see each other's rows or events.
  */
 export async function startTestStack(
-  options: { env?: Record<string, string | undefined>; services?: ServiceName[] } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    services?: ServiceName[];
+    replicas?: number;
+    /** Another NATS than the global setup's (a cluster's URLs, comma-separated). */
+    natsUrl?: string;
+  } = {},
 ): Promise<TestStack> {
   const namespace = `e2e_${randomBytes(5).toString('hex')}`;
   const serviceLines: string[] = [];
@@ -161,10 +167,12 @@ export async function startTestStack(
     repoRoot: REPO_ROOT,
     dataDir: path.join(REPO_ROOT, '.data'),
     log,
-    infrastructure: infrastructureFromEnvironment(),
+    infrastructure: { ...infrastructureFromEnvironment(), ...(options.natsUrl ? { natsUrl: options.natsUrl } : {}) },
     ports: 'ephemeral',
     namespace,
     services: options.services ?? ['auth', 'tickets', 'orders', 'payments', 'expiration'],
+    // Processes per service: the option, else STACK_REPLICAS (to run any file against two of everything).
+    replicas: options.replicas ?? Number(process.env.STACK_REPLICAS || 1),
     env: {
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       NODE_ENV: 'test',
@@ -175,8 +183,8 @@ export async function startTestStack(
       STRIPE_WEBHOOK_SECRET: undefined,
       ...options.env,
     },
-    onServiceOutput: (service, line) => {
-      serviceLines.push(`${service} | ${line}`);
+    onServiceOutput: (_service, line, _stream, instance) => {
+      serviceLines.push(`${instance} | ${line}`);
       if (serviceLines.length > 2_000) serviceLines.shift();
     },
   }).catch(async (error: unknown) => {

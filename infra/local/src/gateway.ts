@@ -7,15 +7,18 @@ import {
   type Wake,
 } from './micro-cache';
 
-/** Requests whose path is `prefix` or lies below it go to `target` (an `http://host:port` origin). */
+/**
+ * Requests whose path is `prefix` or lies below it go to `target`: an `http://host:port` origin, or the
+ * origins of a service's replicas, which the gateway balances across (see {@link createGateway}).
+ */
 export interface GatewayRoute {
   prefix: string;
-  target: string;
+  target: string | readonly string[];
 }
 
 interface CompiledRoute {
   prefix: string;
-  target: URL;
+  pool: ReplicaPool;
 }
 
 // Hop-by-hop headers describe one connection, not the message, so a proxy must not forward them.
@@ -64,6 +67,180 @@ export function isEventStreamPath(pathname: string): boolean {
 export interface GatewayOptions {
   /** Limits of the shared micro-cache (micro-cache.ts); `false` turns it off. Default: on, with the defaults. */
   cache?: Partial<MicroCacheLimits> | false;
+  /**
+   * Follows each upstream's readiness: `GET <origin><path>` every `intervalMs`; an upstream whose answer is not
+   * a 200 (or that does not answer) is out of the balancing until it answers 200 again. Default: off (an
+   * upstream taken out by a connection failure is then tried again after {@link CONNECTION_FAILURE_PENALTY_MS}).
+   */
+  readiness?: { path?: string; intervalMs?: number };
+  /**
+   * Writes a service marks idempotent, as `METHOD /path` templates (`:id` for one segment): besides GET and HEAD,
+   * the only requests sent to a second replica when the first failed after the request may have reached it
+   * (services.ts's `idempotentWrites`).
+   */
+  idempotentWrites?: readonly string[];
+  /** Names for upstream origins in log lines (`orders#2`); default the origin itself. */
+  upstreamNames?: Readonly<Record<string, string>>;
+}
+
+/** How often an upstream's readiness is asked by default. */
+export const DEFAULT_READINESS_INTERVAL_MS = 1_000;
+
+/**
+ * Without readiness polling, how long an upstream that refused or reset a connection stays out of the
+ * balancing before it is tried again.
+ */
+export const CONNECTION_FAILURE_PENALTY_MS = 1_000;
+
+/** The largest request body kept to be sent again to another replica; a larger one is never retried. */
+export const RETRY_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * One replica of a service as the gateway sees it: where it is, how many requests it has in flight, and
+ * whether it is in the balancing (no connection failure since its last good /readyz, and /readyz answering).
+ */
+class Upstream {
+  readonly url: URL;
+  inFlight = 0;
+  private failedAt: number | undefined;
+  private ready = true;
+  /** Whether its /readyz has answered 200 once: until then a failing poll is a start, not news for the log. */
+  private seenReady = false;
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+
+  constructor(
+    readonly origin: string,
+    readonly name: string,
+    private readonly log: (line: string) => void,
+    private readonly readiness: { path: string; intervalMs: number } | undefined,
+  ) {
+    this.url = new URL(origin);
+  }
+
+  get hostname(): string {
+    return this.url.hostname.replace(/^\[(.*)\]$/, '$1');
+  }
+
+  get port(): string | number {
+    return this.url.port || 80;
+  }
+
+  /** Whether new requests should go here: no recent connection failure, and ready when readiness is followed. */
+  isIn(now = Date.now()): boolean {
+    if (this.readiness !== undefined) return this.ready && this.failedAt === undefined;
+    return this.failedAt === undefined || now - this.failedAt >= CONNECTION_FAILURE_PENALTY_MS;
+  }
+
+  /** Refused or reset before any answer: out until /readyz answers 200 (or, without polling, for a second). */
+  markConnectionFailed(reason: string): void {
+    const wasIn = this.isIn();
+    this.failedAt = Date.now();
+    if (wasIn) this.log(`gateway    ${this.name} out of the balancing: ${reason}`);
+  }
+
+  /** It answered a request: whatever failed before is over. */
+  markAnswered(): void {
+    if (this.failedAt === undefined) return;
+    this.failedAt = undefined;
+    if (this.readiness === undefined || this.ready) this.log(`gateway    ${this.name} back in: it answers again`);
+  }
+
+  startPolling(): void {
+    if (this.readiness === undefined || this.timer !== undefined) return;
+    const { path, intervalMs } = this.readiness;
+    this.timer = setInterval(() => {
+      if (this.polling) return;
+      this.polling = true;
+      void getStatus(`${this.origin}${path}`, intervalMs * 2).then((status) => {
+        this.polling = false;
+        if (this.timer === undefined) return;
+        this.setReady(status === 200, status === undefined ? 'no answer' : `answered ${status}`);
+      });
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stopPolling(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private setReady(ready: boolean, how: string): void {
+    const wasIn = this.isIn();
+    this.ready = ready;
+    // A good /readyz is the sign a replica that refused connections is back (a restarted process).
+    if (ready) this.failedAt = undefined;
+    const path = this.readiness?.path ?? '/readyz';
+    const firstTime = ready && !this.seenReady;
+    if (ready) this.seenReady = true;
+    if (!this.seenReady || firstTime) return;
+    if (wasIn && !this.isIn()) this.log(`gateway    ${this.name} out of the balancing: ${path} ${how}`);
+    if (!wasIn && this.isIn()) this.log(`gateway    ${this.name} back in: ${path} answered 200`);
+  }
+}
+
+/**
+ * A route's replicas and the choice among them: least requests in flight, ties taken in turn (round robin).
+ * Least in flight rather than plain round robin because requests differ widely in cost (a checkout that holds
+ * a row lock and calls Stripe, a cached read) and because a replica that stalls (paused, swapping, stuck on
+ * its database) piles up requests in flight: it then gets none of the new ones until it drains, where round
+ * robin would keep handing it every other request. Only replicas in the balancing are chosen; when none is,
+ * every replica is tried anyway (a service whose every /readyz fails still answers its own 503s, and a 502
+ * from the gateway would say less).
+ */
+class ReplicaPool {
+  private cursor = 0;
+
+  constructor(readonly upstreams: readonly Upstream[]) {}
+
+  get description(): string {
+    return this.upstreams.map((upstream) => upstream.origin).join(', ');
+  }
+
+  /** The replica for a request; `excluded` (the one that just failed) is never chosen. */
+  pick(excluded?: Upstream): Upstream | undefined {
+    const candidates = this.upstreams.filter((upstream) => upstream !== excluded);
+    if (candidates.length === 0) return undefined;
+    const now = Date.now();
+    const inBalancing = candidates.filter((upstream) => upstream.isIn(now));
+    const choices = inBalancing.length > 0 ? inBalancing : candidates;
+    const count = this.upstreams.length;
+    let best: Upstream | undefined;
+    let bestIndex = 0;
+    for (let step = 0; step < count; step += 1) {
+      const index = (this.cursor + step) % count;
+      const upstream = this.upstreams[index] as Upstream;
+      if (!choices.includes(upstream)) continue;
+      if (best === undefined || upstream.inFlight < best.inFlight) {
+        best = upstream;
+        bestIndex = index;
+      }
+    }
+    this.cursor = (bestIndex + 1) % count;
+    return best;
+  }
+}
+
+/** Whether a failed request may be sent to another replica: what was sent, and what the request is. */
+interface RetryRules {
+  /** A write the service marks idempotent (`POST /api/checkins`), by method and path. */
+  isIdempotentWrite(method: string, pathname: string): boolean;
+}
+
+function compileRetryRules(templates: readonly string[]): RetryRules {
+  const compiled = templates.map((template) => {
+    const [method = '', path = ''] = template.trim().split(/\s+/);
+    const pattern = path
+      .split('/')
+      .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    return { method: method.toUpperCase(), path: new RegExp(`^${pattern}/?$`) };
+  });
+  return {
+    isIdempotentWrite: (method, pathname) =>
+      compiled.some((rule) => rule.method === method && rule.path.test(pathname)),
+  };
 }
 
 /** What a proxied read does with the cache: store a shareable answer, and end the flight others wait for. */
@@ -95,9 +272,32 @@ export function createGateway(
   log: (line: string) => void,
   options: GatewayOptions = {},
 ): http.Server {
+  const readiness =
+    options.readiness === undefined
+      ? undefined
+      : {
+          path: options.readiness.path ?? '/readyz',
+          intervalMs: options.readiness.intervalMs ?? DEFAULT_READINESS_INTERVAL_MS,
+        };
+  // One Upstream per origin, shared by every route to it (tickets answers two prefixes): one count in flight,
+  // one readiness.
+  const upstreams = new Map<string, Upstream>();
+  const upstreamOf = (target: string): Upstream => {
+    const origin = new URL(target).origin;
+    let upstream = upstreams.get(origin);
+    if (upstream === undefined) {
+      upstream = new Upstream(origin, options.upstreamNames?.[origin] ?? origin, log, readiness);
+      upstreams.set(origin, upstream);
+    }
+    return upstream;
+  };
   const compiled: CompiledRoute[] = routes
-    .map((route) => ({ prefix: normalisePrefix(route.prefix), target: new URL(route.target) }))
+    .map((route) => ({
+      prefix: normalisePrefix(route.prefix),
+      pool: new ReplicaPool((typeof route.target === 'string' ? [route.target] : route.target).map(upstreamOf)),
+    }))
     .sort((a, b) => b.prefix.length - a.prefix.length);
+  const retryRules = compileRetryRules(options.idempotentWrites ?? []);
   // Keep-alive to the services, but never reuse a socket the service is about to close: with a `timeout`,
   // Node's agent drops an idle socket a second before the upstream's `Keep-Alive: timeout=N` hint (the
   // services and Next.js say 5 s). Without it, idle sockets live forever, and a request sent on one just as
@@ -140,12 +340,13 @@ export function createGateway(
     }
     const route = compiled.find((candidate) => matches(candidate.prefix, pathname));
     if (route) {
+      const target = { pool: route.pool, pathname, path: pathname + search, retryRules };
       if (isEventStreamPath(pathname)) {
-        proxy(req, res, route, pathname + search, streamAgent, log);
+        proxy(req, res, target, streamAgent, log);
       } else if (cache !== undefined && req.method === 'GET' && req.headers.range === undefined) {
-        readThrough(cache, req, res, (recording) => proxy(req, res, route, pathname + search, agent, log, recording));
+        readThrough(cache, req, res, (recording) => proxy(req, res, target, agent, log, recording));
       } else {
-        proxy(req, res, route, pathname + search, agent, log);
+        proxy(req, res, target, agent, log);
       }
       return;
     }
@@ -155,7 +356,12 @@ export function createGateway(
     }
     sendText(res, 404, 'application/json', NOT_FOUND);
   });
+  // Readiness is followed while the gateway listens, so an idle gateway in a test costs nothing.
+  server.on('listening', () => {
+    for (const upstream of upstreams.values()) upstream.startPolling();
+  });
   server.on('close', () => {
+    for (const upstream of upstreams.values()) upstream.stopPolling();
     agent.destroy();
     streamAgent.destroy();
   });
@@ -236,57 +442,156 @@ function matches(prefix: string, pathname: string): boolean {
   return prefix === '/' || prefix === '' || pathname === prefix || pathname.startsWith(`${prefix}/`);
 }
 
+/** Where a request goes: the route's replicas, the path sent, and the rules for sending it again. */
+interface ProxyTarget {
+  pool: ReplicaPool;
+  pathname: string;
+  path: string;
+  retryRules: RetryRules;
+}
+
+/**
+ * Sends the request to one replica of the route and streams the answer back. When the replica fails before
+ * any byte of an answer, it is taken out of the balancing and the request goes once to another replica if
+ * that cannot do a write twice: always when the connection was refused (nothing was sent), otherwise only for
+ * GET, HEAD and the writes the service marks idempotent (a POST that reached a replica which then died may
+ * have taken effect). Once an answer has begun (an event stream's first byte included), nothing is retried:
+ * the client sees the answer cut.
+ */
 function proxy(
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  route: CompiledRoute,
-  path: string,
+  target: ProxyTarget,
   agent: http.Agent,
   log: (line: string) => void,
   recording?: CacheRecording,
 ): void {
   const requestTime = Date.now();
-  const upstream = http.request({
-    agent,
-    hostname: route.target.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: route.target.port || 80,
-    method: req.method,
-    path,
-    headers: forwardedHeaders(req, recording !== undefined),
-  });
-  // Any end but a complete shareable answer (a failed request, a client gone) lands with nothing to share.
-  const land = recording?.land;
-  if (land) upstream.on('close', () => land(undefined));
+  const method = req.method ?? 'GET';
+  const body = new ReplayableBody(req);
+  let current: http.ClientRequest | undefined;
 
-  upstream.on('response', (upstreamRes) => {
-    if (recording) record(recording, req, upstreamRes, requestTime);
-    // Raw headers keep every Set-Cookie as its own header, byte for byte, in the upstream's order.
-    res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, withoutHopByHop(upstreamRes.rawHeaders));
-    if (/^text\/event-stream/i.test(upstreamRes.headers['content-type'] ?? '')) {
-      // Each event goes on as it comes: headers now, every chunk without waiting to fill a packet.
-      res.socket?.setNoDelay(true);
-      res.flushHeaders();
-    }
-    upstreamRes.pipe(res);
-    upstreamRes.on('error', () => res.destroy());
-  });
+  const send = (upstreamTarget: Upstream, attempt: number): void => {
+    upstreamTarget.inFlight += 1;
+    let counted = true;
+    const release = (): void => {
+      if (!counted) return;
+      counted = false;
+      upstreamTarget.inFlight -= 1;
+    };
+    let answered = false;
+    let handedOn = false;
+    const upstream = http.request({
+      agent,
+      hostname: upstreamTarget.hostname,
+      port: upstreamTarget.port,
+      method,
+      path: target.path,
+      headers: forwardedHeaders(req, recording !== undefined),
+    });
+    current = upstream;
+    upstream.on('close', release);
+    // Any end but a complete shareable answer (a failed request, a client gone) lands with nothing to share;
+    // an attempt handed on to another replica leaves that to the next one.
+    const land = recording?.land;
+    if (land) upstream.on('close', () => handedOn || land(undefined));
 
-  upstream.on('error', (error) => {
-    if (res.headersSent) {
-      // Too late for a clean 502: cut the response so the client sees it incomplete rather than truncated.
-      res.destroy();
-      return;
-    }
-    log(`gateway    ${req.method ?? 'GET'} ${path} → ${route.target.origin} failed: ${error.message}`);
+    upstream.on('response', (upstreamRes) => {
+      answered = true;
+      upstreamTarget.markAnswered();
+      upstreamRes.on('close', release);
+      if (recording) record(recording, req, upstreamRes, requestTime);
+      // Raw headers keep every Set-Cookie as its own header, byte for byte, in the upstream's order.
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, withoutHopByHop(upstreamRes.rawHeaders));
+      if (/^text\/event-stream/i.test(upstreamRes.headers['content-type'] ?? '')) {
+        // Each event goes on as it comes: headers now, every chunk without waiting to fill a packet.
+        res.socket?.setNoDelay(true);
+        res.flushHeaders();
+      }
+      upstreamRes.pipe(res);
+      upstreamRes.on('error', () => res.destroy());
+    });
+
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (res.headersSent) {
+        // Too late for a clean 502: cut the response so the client sees it incomplete rather than truncated.
+        res.destroy();
+        return;
+      }
+      const refused = error.code === 'ECONNREFUSED';
+      const connectionFailed = !answered && (refused || error.code === 'ECONNRESET' || error.code === 'EPIPE');
+      if (connectionFailed) upstreamTarget.markConnectionFailed(refused ? 'connection refused' : 'connection reset');
+      const mayRetry =
+        connectionFailed &&
+        attempt === 1 &&
+        !res.destroyed &&
+        body.replayable &&
+        (refused ||
+          method === 'GET' ||
+          method === 'HEAD' ||
+          target.retryRules.isIdempotentWrite(method, target.pathname));
+      const next = mayRetry ? target.pool.pick(upstreamTarget) : undefined;
+      if (next !== undefined) {
+        handedOn = true;
+        req.unpipe(upstream);
+        log(
+          `gateway    ${method} ${target.path} → ${upstreamTarget.name} failed (${error.message}): trying ${next.name}`,
+        );
+        send(next, attempt + 1);
+        return;
+      }
+      log(`gateway    ${method} ${target.path} → ${upstreamTarget.name} failed: ${error.message}`);
+      sendText(res, 502, 'application/json', UNAVAILABLE);
+    });
+
+    body.sendTo(upstream, attempt > 1);
+  };
+
+  const first = target.pool.pick();
+  if (first === undefined) {
     sendText(res, 502, 'application/json', UNAVAILABLE);
-  });
-
+    return;
+  }
   // A client that goes away must not leave the upstream request hanging.
   res.on('close', () => {
-    if (!res.writableFinished) upstream.destroy();
+    if (!res.writableFinished) current?.destroy();
   });
-  req.on('error', () => upstream.destroy());
-  req.pipe(upstream);
+  req.on('error', () => current?.destroy());
+  send(first, 1);
+}
+
+/**
+ * A request body as it streams to the first replica, kept (up to {@link RETRY_BODY_LIMIT_BYTES}) so that it
+ * can be sent again to another one. Backpressure is the pipe's, as before; the copy only listens.
+ */
+class ReplayableBody {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  replayable = true;
+
+  constructor(private readonly req: http.IncomingMessage) {
+    req.on('data', (chunk: Buffer) => {
+      if (!this.replayable) return;
+      this.size += chunk.length;
+      if (this.size > RETRY_BODY_LIMIT_BYTES) {
+        this.replayable = false;
+        this.chunks = [];
+        return;
+      }
+      this.chunks.push(chunk);
+    });
+  }
+
+  sendTo(upstream: http.ClientRequest, again: boolean): void {
+    if (again) {
+      for (const chunk of this.chunks) upstream.write(chunk);
+      if (this.req.readableEnded) {
+        upstream.end();
+        return;
+      }
+    }
+    this.req.pipe(upstream);
+  }
 }
 
 /**
@@ -391,7 +696,7 @@ function sendText(res: http.ServerResponse, status: number, contentType: string,
 
 function renderHome(routes: readonly CompiledRoute[]): string {
   const items = routes
-    .map((route) => `<li><code>${escapeHtml(route.prefix)}</code> → ${escapeHtml(route.target.origin)}</li>`)
+    .map((route) => `<li><code>${escapeHtml(route.prefix)}</code> → ${escapeHtml(route.pool.description)}</li>`)
     .join('\n');
   return `<!doctype html>
 <html lang="en">
@@ -409,4 +714,17 @@ ${items || '<li>nothing yet</li>'}
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+/** The status of a GET, or undefined when nothing answered within `timeoutMs`. */
+function getStatus(url: string, timeoutMs: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    // No keep-alive agent: a lingering socket would hold the service's shutdown.
+    const request = http.get(url, { agent: false, timeout: timeoutMs }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(undefined));
+  });
 }

@@ -5,27 +5,42 @@
 export {
   DEFAULT_DATABASE_URL,
   DEFAULT_NATS_URL,
+  DEFAULT_NATS_CLUSTER_PORTS,
   DEFAULT_REDIS_URL,
   deleteRedisKeys,
   dropDatabase,
   ensureDatabase,
   ensureInfrastructure,
   InfrastructureError,
+  MAX_NATS_CLUSTER_SIZE,
   MissingBinaryError,
+  startNatsCluster,
   type EnsureInfrastructureOptions,
+  type NatsNode,
+  type RunningNatsCluster,
   type InfrastructureComponent,
   type RunningInfrastructure,
 } from './infrastructure';
-export { createGateway, type GatewayOptions, type GatewayRoute } from './gateway';
+export {
+  CONNECTION_FAILURE_PENALTY_MS,
+  createGateway,
+  DEFAULT_READINESS_INTERVAL_MS,
+  type GatewayOptions,
+  type GatewayRoute,
+} from './gateway';
 export { DEFAULT_MICRO_CACHE_LIMITS, type MicroCacheLimits } from './micro-cache';
 export { DEFAULT_NAMESPACE, databaseNameOf, SERVICES, type ServiceDefinition, type ServiceName } from './services';
 export {
   DEFAULT_GATEWAY_PORT,
+  DEFAULT_RESTART_POLICY,
+  MAX_REPLICAS,
   prefixedLineWriter,
   StackError,
   StackStartAborted,
   startStack,
+  type RestartPolicy,
   type RunningStack,
+  type ServiceInstance,
   type StackOptions,
 } from './stack';
 export { defaultDataDir, findRepoRoot } from './repo-root';

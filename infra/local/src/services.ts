@@ -25,6 +25,14 @@ export interface ServiceDefinition {
    * laptop and in tests, never next to the real thing.
    */
   readonly onlyWithoutStripeKey?: boolean;
+  /**
+   * Writes that may be sent twice, as `METHOD /path` (`:id` for one segment): the gateway sends one to another
+   * replica when the first may have received it and failed before answering (GET and HEAD always are).
+   * Only what the service makes safe to repeat belongs here, each with the reason next to it.
+   */
+  readonly idempotentWrites?: readonly string[];
+  /** Runs once whatever `STACK_REPLICAS` says (the Stripe emulator stands in for one outside service). */
+  readonly single?: boolean;
 }
 
 /**
@@ -47,6 +55,10 @@ export const SERVICES: readonly ServiceDefinition[] = [
     // /api/checkins: the door (scans of pass codes, the key, the revocations), which tickets answers.
     routes: ['/api/tickets', '/api/checkins'],
     streams: ['/api/tickets/stream', '/api/tickets/:id/stream', '/api/tickets/owned/stream'],
+    // A scan carries the door's nonce: the same nonce again gets the stored answer, never a second admission
+    // (tickets/src/checkins/check-in.ts). Not POST /api/tickets (a second ticket), nor the transfer, the
+    // resale or PUT (each one bumps the ticket's version and publishes again).
+    idempotentWrites: ['POST /api/checkins'],
     database: true,
     entry: 'dist/index.js',
   },
@@ -56,6 +68,8 @@ export const SERVICES: readonly ServiceDefinition[] = [
     port: 3003,
     routes: ['/api/orders'],
     streams: ['/api/orders/:id/stream'],
+    // None: a repeated POST /api/orders is a second reservation attempt (refused as the ticket's, or counted
+    // against the buyer's cap), and a repeated cancel or waiting-list call answers differently the second time.
     database: true,
     entry: 'dist/index.js',
   },
@@ -68,12 +82,18 @@ export const SERVICES: readonly ServiceDefinition[] = [
     database: false,
     entry: 'dist/index.js',
     onlyWithoutStripeKey: true,
+    single: true,
   },
   {
     name: 'payments',
     dir: 'payments',
     port: 3004,
     routes: ['/api/payments'],
+    // A Stripe event is recorded by its id in the transaction of its effect, and its signature covers the exact
+    // bytes sent again (handle-stripe-webhook.ts). Not POST /api/payments: the charge's Stripe idempotency
+    // key means no double charge, but a repeat while the first attempt's lease runs answers 409 "already in
+    // progress" for a payment that may well succeed: the buyer must see the first answer, or retry knowingly.
+    idempotentWrites: ['POST /api/payments/webhook'],
     database: true,
     entry: 'dist/index.js',
   },

@@ -11,6 +11,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 
+import { createLogger, EventBus } from '@ticketing/common';
+
 import { createGateway, type GatewayRoute } from './gateway';
 import { deleteRedisKeys, dropDatabase, ensureDatabase, type RunningInfrastructure } from './infrastructure';
 import { EMULATOR_WEBHOOK_SECRET } from '@ticketing/stripe-emulator';
@@ -23,6 +25,31 @@ import { DEFAULT_NAMESPACE, databaseNameOf, SERVICES, type ServiceDefinition, ty
 export const DEFAULT_GATEWAY_PORT = 3000;
 
 const READY_TIMEOUT_MS = 60_000;
+
+/** Most processes of one service `replicas` may ask for (`STACK_REPLICAS`). */
+export const MAX_REPLICAS = 4;
+
+/**
+ * How a service process that exits on its own is brought back (as a Kubernetes pod would be): after a pause
+ * that doubles from `firstDelayMs` to `longestDelayMs` while it keeps crashing, reset once it has stayed up
+ * `resetAfterMs`; and given up when one service (its replicas together) crashed `giveUpAfter` times within
+ * `windowMs`.
+ */
+export interface RestartPolicy {
+  firstDelayMs: number;
+  longestDelayMs: number;
+  resetAfterMs: number;
+  giveUpAfter: number;
+  windowMs: number;
+}
+
+export const DEFAULT_RESTART_POLICY: RestartPolicy = Object.freeze({
+  firstDelayMs: 1_000,
+  longestDelayMs: 30_000,
+  resetAfterMs: 60_000,
+  giveUpAfter: 5,
+  windowMs: 60_000,
+});
 
 const RECENT_LINES = 20;
 const NAMESPACE_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
@@ -75,10 +102,32 @@ export interface StackOptions {
   env?: Record<string, string | undefined>;
   /** The services to run; default every one. The Stripe emulator comes with payments. */
   services?: readonly ServiceName[];
-  /** Receives every line a service prints; default: readable lines prefixed with its name on our stdout/stderr. */
-  onServiceOutput?: (service: ServiceName, line: string, stream: 'stdout' | 'stderr') => void;
-  /** Called when a service that was ready exits without being asked to (after its last lines are logged). */
-  onUnexpectedExit?: (service: ServiceName, exit: string) => void;
+  /**
+   * Processes of every service (`STACK_REPLICAS` of `npm start`), 1 to {@link MAX_REPLICAS}; default 1. Each
+   * has its own port (the first keeps the service's, the n-th adds 100 × (n − 1); ephemeral ports: all free
+   * ones) and log prefix (`orders#2`), and the gateway balances across them. The Stripe emulator runs once.
+   */
+  replicas?: number;
+  /**
+   * Receives every line a service prints; default: readable lines prefixed with the process's name
+   * (`orders`, or `orders#2` with replicas) on our stdout/stderr.
+   */
+  onServiceOutput?: (service: ServiceName, line: string, stream: 'stdout' | 'stderr', instance: string) => void;
+  /**
+   * Called when a service process that was ready exits without being asked to (after its one line and its
+   * last lines are logged), before it is restarted; `instance` names the replica (`orders#2`).
+   */
+  onUnexpectedExit?: (service: ServiceName, exit: string, instance: string) => void;
+  /**
+   * Whether and how a process that exits on its own is started again ({@link RestartPolicy}). Default: restarted
+   * with {@link DEFAULT_RESTART_POLICY}; `false` leaves it stopped (the caller restarts it, or not).
+   */
+  restart?: Partial<RestartPolicy> | false;
+  /**
+   * Called once when a service crashed {@link RestartPolicy.giveUpAfter} times within the window: it is no
+   * longer restarted. `reason` is one line naming the process and its last exit (`npm start` stops on it).
+   */
+  onCrashLoop?: (service: ServiceName, reason: string) => void;
   /** Aborting it during startup stops what was started and rejects with {@link StackStartAborted}. */
   signal?: AbortSignal;
 }
@@ -91,19 +140,31 @@ export interface RunningStack {
   readonly namespace: string;
   /** The services running (or stopped on purpose with {@link RunningStack.stopService}), in start order. */
   readonly services: readonly ServiceName[];
-  /** A service's own address, `http://127.0.0.1:<port>`, bypassing the gateway. */
-  serviceUrl(name: ServiceName): string;
-  /** Stops one service (SIGTERM, then SIGKILL after the grace period); the rest keep running. */
-  stopService(name: ServiceName): Promise<void>;
+  /** Processes per service (the Stripe emulator has one whatever this says). */
+  readonly replicas: number;
+  /** Each process of a service: its replica number (from 1), name, port, address and pid (while it runs). */
+  instancesOf(name: ServiceName): ServiceInstance[];
+  /** A service's own address, `http://127.0.0.1:<port>` (of `replica`, default the first), bypassing the gateway. */
+  serviceUrl(name: ServiceName, replica?: number): string;
   /**
-   * Kills one service at once with SIGKILL, no grace period, as a crash or an OOM kill would: nothing of
-   * its shutdown runs. Not reported as an unexpected exit; {@link RunningStack.startService} brings it back.
+   * Stops a service's processes, or only `replica` (SIGTERM, then SIGKILL after the grace period); the rest
+   * keep running. Stopped on purpose, they are not restarted.
    */
-  killService(name: ServiceName): Promise<void>;
-  /** The pid of the process running a service now, or undefined while it is stopped (for `kill -STOP`). */
-  processIdOf(name: ServiceName): number | undefined;
-  /** Starts a stopped service again, on the same port with the same environment, and waits for /readyz. */
-  startService(name: ServiceName): Promise<void>;
+  stopService(name: ServiceName, replica?: number): Promise<void>;
+  /**
+   * Kills a service's processes, or only `replica`, at once with SIGKILL, no grace period, as an OOM kill
+   * would: nothing of its shutdown runs. Not reported as an unexpected exit and not restarted (held down);
+   * {@link RunningStack.startService} brings it back. (A crash the stack restarts by itself: SIGKILL the pid of
+   * {@link RunningStack.processIdOf}.)
+   */
+  killService(name: ServiceName, replica?: number): Promise<void>;
+  /** The pid of the process running a service's `replica` (default the first) now, or undefined while it is stopped. */
+  processIdOf(name: ServiceName, replica?: number): number | undefined;
+  /**
+   * Starts a service's stopped processes (or `replica`) again, on the same ports with the same environment,
+   * and waits for their /readyz; rejects when every one asked for is already running.
+   */
+  startService(name: ServiceName, replica?: number): Promise<void>;
   /** Stops the gateway and every service; idempotent. The infrastructure is the caller's. */
   stop(): Promise<void>;
   /** Drops every database of this namespace (for tests, after {@link RunningStack.stop}). */
@@ -115,9 +176,26 @@ export interface RunningStack {
   dropExpirationQueue(): Promise<void>;
 }
 
-/** One service of the stack and the process currently running it, if any. */
+/** One process of a service, as {@link RunningStack.instancesOf} shows it. */
+export interface ServiceInstance {
+  service: ServiceName;
+  /** From 1. */
+  replica: number;
+  /** Its log prefix: the service's name, or `orders#2` when the service runs more than once. */
+  name: string;
+  port: number;
+  url: string;
+  /** Undefined while it is stopped (or being restarted). */
+  pid: number | undefined;
+}
+
+/** One process of a service of the stack (one replica) and the process currently running it, if any. */
 interface Component {
   definition: ServiceDefinition;
+  /** From 1. */
+  replica: number;
+  /** `orders`, or `orders#2` when the service runs more than once. */
+  name: string;
   port: number;
   env: NodeJS.ProcessEnv;
   databaseName?: string;
@@ -126,6 +204,14 @@ interface Component {
   recentLines: string[];
   /** Set before we stop it ourselves, so its exit is not reported as a crash. */
   stopRequested: boolean;
+  /** Stopped or killed on purpose through the stack's handle: not restarted until started by hand. */
+  heldDown: boolean;
+  /** When its current process became ready (a crash after `resetAfterMs` of that starts the backoff over). */
+  readySince?: number;
+  /** The pause before its next restart. */
+  nextRestartDelayMs: number;
+  /** A restart waiting for its pause to end. */
+  restartTimer?: NodeJS.Timeout;
 }
 
 interface StackContext {
@@ -133,6 +219,12 @@ interface StackContext {
   log: (line: string) => void;
   output: NonNullable<StackOptions['onServiceOutput']>;
   onUnexpectedExit?: StackOptions['onUnexpectedExit'];
+  onCrashLoop?: StackOptions['onCrashLoop'];
+  restart: RestartPolicy | undefined;
+  /** When each service's processes crashed, within the policy's window: the crash-loop count. */
+  crashes: Map<ServiceName, number[]>;
+  /** Services given up on after a crash loop: never restarted again by the stack. */
+  givenUp: Set<ServiceName>;
   stopping: boolean;
 }
 
@@ -153,60 +245,97 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   if (!NAMESPACE_PATTERN.test(namespace)) {
     throw new StackError(`namespace "${namespace}" must be lower case letters, digits and _, starting with a letter`);
   }
+  const replicas = options.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) {
+    throw new StackError(`replicas must be a whole number from 1 to ${MAX_REPLICAS} (STACK_REPLICAS), not ${replicas}`);
+  }
   const sharedEnv = buildSharedEnv(options, namespace);
   const selected = selectServices(options, sharedEnv);
   assertBuilt(repoRoot, selected);
 
+  const restartPolicy = options.restart === false ? undefined : { ...DEFAULT_RESTART_POLICY, ...options.restart };
   const context: StackContext = {
     repoRoot,
     log,
     output: options.onServiceOutput ?? prefixedLineWriter('pretty'),
     onUnexpectedExit: options.onUnexpectedExit,
+    onCrashLoop: options.onCrashLoop,
+    restart: restartPolicy,
+    crashes: new Map(),
+    givenUp: new Set(),
     stopping: false,
   };
-  const ports = await resolvePorts(selected, options.ports);
+  const instances = selected.flatMap((definition) => {
+    const count = definition.single === true ? 1 : replicas;
+    return Array.from({ length: count }, (_, index) => ({
+      definition,
+      replica: index + 1,
+      name: count === 1 ? definition.name : `${definition.name}#${index + 1}`,
+    }));
+  });
+  const ports = await resolvePorts(instances, options.ports);
+  const firstPort = (name: ServiceName): number | undefined =>
+    ports.get(instances.find((instance) => instance.definition.name === name && instance.replica === 1)?.name ?? '');
   const webhookSecret = sharedEnv.STRIPE_WEBHOOK_SECRET || EMULATOR_WEBHOOK_SECRET;
-  const components: Component[] = selected.map((definition) => {
-    const port = ports.get(definition.name) as number;
+  const components: Component[] = instances.map(({ definition, replica, name }) => {
+    const port = ports.get(name) as number;
     // 127.0.0.1: behind the gateway, a service is for this machine only (its /metrics, and X-Forwarded-For,
     // which only the gateway and the web app may set), whatever HOST the launcher itself was given.
     const env: NodeJS.ProcessEnv = { ...sharedEnv, PORT: String(port), HOST: '127.0.0.1' };
     // The inherited value would be the server's admin URL: better no database than the wrong one.
     delete env.DATABASE_URL;
     if (definition.name === 'stripe-emulator') {
-      const paymentsPort = ports.get('payments');
-      if (paymentsPort !== undefined) {
+      const paymentsPort = firstPort('payments');
+      // With replicas, the webhook goes through the gateway (set below, once it listens), which balances it.
+      if (paymentsPort !== undefined && replicas === 1) {
         env.STRIPE_WEBHOOK_URL = `http://127.0.0.1:${paymentsPort}/api/payments/webhook`;
       }
       env.STRIPE_WEBHOOK_SECRET = webhookSecret;
     }
-    const emulatorPort = ports.get('stripe-emulator');
+    const emulatorPort = firstPort('stripe-emulator');
     if (definition.name === 'payments' && emulatorPort !== undefined) {
       env.STRIPE_API_URL = `http://127.0.0.1:${emulatorPort}`;
       env.STRIPE_WEBHOOK_SECRET = webhookSecret;
     }
     return {
       definition,
+      replica,
+      name,
       port,
       env,
       databaseName: definition.database ? databaseNameOf(definition, namespace) : undefined,
       recentLines: [],
       stopRequested: false,
+      heldDown: false,
+      nextRestartDelayMs: restartPolicy?.firstDelayMs ?? 0,
     };
   });
 
   // The gateway listens first: its routes are known from the ports, and the client's server-side fetches
-  // need its address. Until a service is ready the gateway answers 502 for its paths.
-  const routes: GatewayRoute[] = components.flatMap((component) =>
-    component.definition.routes.map((prefix) => ({ prefix, target: `http://127.0.0.1:${component.port}` })),
-  );
+  // need its address. Until a service is ready the gateway answers 502 for its paths. A route goes to every
+  // replica of its service; the gateway follows each one's /readyz to keep it in or out of the balancing.
+  const routes: GatewayRoute[] = selected.flatMap((definition) => {
+    const targets = components
+      .filter((component) => component.definition === definition)
+      .map((component) => `http://127.0.0.1:${component.port}`);
+    return definition.routes.map((prefix) => ({ prefix, target: targets }));
+  });
   const requestedPort = options.gatewayPort ?? (options.ports === 'ephemeral' ? 0 : DEFAULT_GATEWAY_PORT);
-  const gateway = createGateway(routes, log);
+  const gateway = createGateway(routes, log, {
+    readiness: { path: '/readyz' },
+    idempotentWrites: selected.flatMap((definition) => definition.idempotentWrites ?? []),
+    upstreamNames: Object.fromEntries(
+      components.map((component) => [`http://127.0.0.1:${component.port}`, component.name]),
+    ),
+  });
   const gatewayPort = await listen(gateway, requestedPort, options.gatewayHost, log);
   const routeList = routes.map((route) => route.prefix).join(', ');
   log(`${label('gateway')} listening on port ${gatewayPort}${routeList === '' ? '' : ` (${routeList})`}`);
-  const auth = components.find((component) => component.definition.name === 'auth');
+  const auth = components.find((component) => component.definition.name === 'auth' && component.replica === 1);
   for (const component of components) {
+    if (component.definition.name === 'stripe-emulator' && replicas > 1 && firstPort('payments') !== undefined) {
+      component.env.STRIPE_WEBHOOK_URL = `http://127.0.0.1:${gatewayPort}/api/payments/webhook`;
+    }
     if (component.definition.name !== 'client') continue;
     component.env.API_URL = `http://127.0.0.1:${gatewayPort}`;
     // Calls on the visitor's session go to auth itself, as in the cluster: the web app is the one hop auth
@@ -218,13 +347,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     component.env.NEXT_TELEMETRY_DISABLED = '1';
   }
 
+  await ensureReplicatedStream(sharedEnv);
+
   // One failure (or the caller's abort) ends every other wait; the others give up quietly.
   const startup = new AbortController();
   const abortStartup = (): void => startup.abort();
   if (options.signal?.aborted) startup.abort();
   options.signal?.addEventListener('abort', abortStartup, { once: true });
   let firstFailure: unknown;
-  const readiness = new Map<ServiceName, Promise<void>>();
+  const readiness = new Map<string, Promise<void>>();
   const startOne = async (component: Component): Promise<void> => {
     const started = Date.now();
     let databaseNote = '';
@@ -236,9 +367,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     if (component.definition.name === 'payments') await readiness.get('stripe-emulator');
     throwIfAborted(startup.signal);
     await launch(component, context, startup.signal);
-    log(
-      `${label(component.definition.name)} ready on http://127.0.0.1:${component.port} (${databaseNote}${seconds(started)})`,
-    );
+    log(`${label(component.name)} ready on http://127.0.0.1:${component.port} (${databaseNote}${seconds(started)})`);
   };
   for (const component of components) {
     const ready = startOne(component).catch((error: unknown) => {
@@ -247,12 +376,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       throw error;
     });
     ready.catch(() => undefined);
-    readiness.set(component.definition.name, ready);
+    readiness.set(component.name, ready);
   }
   await Promise.allSettled(readiness.values());
 
   const stopProcesses = async (): Promise<void> => {
     context.stopping = true;
+    for (const component of components) clearTimeout(component.restartTimer);
     await Promise.all(components.map((component) => stopComponent(component)));
   };
   try {
@@ -266,48 +396,85 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     options.signal?.removeEventListener('abort', abortStartup);
   }
 
-  const byName = new Map(components.map((component) => [component.definition.name, component]));
-  const find = (name: ServiceName): Component => {
-    const component = byName.get(name);
-    if (component === undefined) throw new StackError(`${name} is not part of this stack`);
-    return component;
+  /** The processes of a service, or its one `replica`. */
+  const find = (name: ServiceName, replica?: number): Component[] => {
+    const found = components.filter(
+      (component) => component.definition.name === name && (replica === undefined || component.replica === replica),
+    );
+    if (found.length === 0) {
+      throw new StackError(
+        components.some((component) => component.definition.name === name)
+          ? `${name} has no replica ${String(replica)}`
+          : `${name} is not part of this stack`,
+      );
+    }
+    return found;
   };
+  const isRunning = (component: Component): boolean => component.child !== undefined && !hasExited(component.child);
   let stopping: Promise<void> | undefined;
 
   return {
     url: `http://localhost:${gatewayPort}`,
     gatewayPort,
     namespace,
-    services: components.map((component) => component.definition.name),
-    serviceUrl: (name) => `http://127.0.0.1:${find(name).port}`,
-    async stopService(name) {
-      const component = find(name);
-      await stopComponent(component);
-      log(`${label(name)} stopped`);
+    services: selected.map((definition) => definition.name),
+    replicas,
+    instancesOf: (name) =>
+      find(name).map((component) => ({
+        service: name,
+        replica: component.replica,
+        name: component.name,
+        port: component.port,
+        url: `http://127.0.0.1:${component.port}`,
+        pid: isRunning(component) ? component.child?.pid : undefined,
+      })),
+    serviceUrl: (name, replica = 1) => `http://127.0.0.1:${(find(name, replica)[0] as Component).port}`,
+    async stopService(name, replica) {
+      await Promise.all(
+        find(name, replica).map(async (component) => {
+          await stopComponent(component);
+          log(`${label(component.name)} stopped`);
+        }),
+      );
     },
-    async killService(name) {
-      const component = find(name);
-      const { child } = component;
-      if (child === undefined || hasExited(child)) return;
-      component.stopRequested = true;
-      const exited = waitForExit(child);
-      child.kill('SIGKILL');
-      await exited;
-      log(`${label(name)} killed (SIGKILL)`);
+    async killService(name, replica) {
+      await Promise.all(
+        find(name, replica).map(async (component) => {
+          clearTimeout(component.restartTimer);
+          component.stopRequested = true;
+          component.heldDown = true;
+          const { child } = component;
+          if (child === undefined || hasExited(child)) return;
+          const exited = waitForExit(child);
+          child.kill('SIGKILL');
+          await exited;
+          log(`${label(component.name)} killed (SIGKILL)`);
+        }),
+      );
     },
-    processIdOf(name) {
-      const { child } = find(name);
-      return child === undefined || hasExited(child) ? undefined : child.pid;
+    processIdOf(name, replica = 1) {
+      const component = find(name, replica)[0] as Component;
+      return isRunning(component) ? component.child?.pid : undefined;
     },
-    async startService(name) {
-      const component = find(name);
-      if (component.child !== undefined && !hasExited(component.child)) {
-        throw new StackError(`${name} is already running`);
-      }
+    async startService(name, replica) {
+      const stopped = find(name, replica).filter((component) => !isRunning(component));
+      if (stopped.length === 0)
+        throw new StackError(`${replica === undefined ? name : `${name}#${replica}`} is already running`);
       if (context.stopping) throw new StackError(`${name} cannot start: the stack is stopped`);
-      const started = Date.now();
-      await launch(component, context);
-      log(`${label(name)} ready on http://127.0.0.1:${component.port} (restarted, ${seconds(started)})`);
+      // Started by hand after a crash loop: supervised afresh.
+      context.givenUp.delete(name);
+      context.crashes.delete(name);
+      await Promise.all(
+        stopped.map(async (component) => {
+          // Started by hand: a restart the stack had scheduled is not needed any more.
+          clearTimeout(component.restartTimer);
+          component.restartTimer = undefined;
+          component.heldDown = false;
+          const started = Date.now();
+          await launch(component, context);
+          log(`${label(component.name)} ready on http://127.0.0.1:${component.port} (restarted, ${seconds(started)})`);
+        }),
+      );
     },
     stop: () =>
       (stopping ??= (async () => {
@@ -332,6 +499,32 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 }
 
 /**
+ * On a NATS cluster, creates (or raises to its replicas) the stream once, before the services start: every
+ * service would otherwise ask for it at the same moment, and on a fresh cluster creating a 3-replica stream
+ * can outlast the client's 5 s JetStream API timeout, which fails a service's start. Each service still
+ * checks the stream itself (EventBus.ensureStream) and finds it there.
+ */
+async function ensureReplicatedStream(env: NodeJS.ProcessEnv): Promise<void> {
+  const replicas = Number(env.NATS_STREAM_REPLICAS ?? 1);
+  if (replicas <= 1 || env.NATS_URL === undefined) return;
+  const bus = await EventBus.connect({
+    servers: env.NATS_URL,
+    stream: env.NATS_STREAM ?? 'TICKETING',
+    subjectPrefix: env.NATS_SUBJECT_PREFIX ?? 'ticketing',
+    connectionName: 'local-stack',
+    logger: createLogger({ service: 'local-stack', level: 'warn' }),
+    replicas,
+    connectTimeoutMs: 10_000,
+  }).catch((error: unknown) => {
+    throw new StackError(
+      `the ${env.NATS_STREAM ?? 'TICKETING'} stream could not be made with ${replicas} replicas on ${env.NATS_URL}: ` +
+        (error instanceof Error ? error.message : String(error)),
+    );
+  });
+  await bus.close();
+}
+
+/**
  * What every service inherits: our environment, the infrastructure's URLs, the namespace's stream, prefix
  * and queue, the laptop defaults, then the caller's `env` (which wins), and a JWT key.
  */
@@ -339,6 +532,10 @@ function buildSharedEnv(options: StackOptions, namespace: string): NodeJS.Proces
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
   env.NATS_URL = options.infrastructure.natsUrl;
+  // A stream on a cluster keeps a copy on up to three servers (a quorum of two survives one lost); services
+  // create the stream, or raise an existing one's replicas, with this (common's EventBus.ensureStream).
+  const natsServers = options.infrastructure.natsServers ?? options.infrastructure.natsUrl.split(',').length;
+  if (natsServers > 1) env.NATS_STREAM_REPLICAS = String(Math.min(3, natsServers));
   env.REDIS_URL = options.infrastructure.redisUrl;
   if (options.namespace !== undefined) {
     env.NATS_STREAM = namespace.toUpperCase();
@@ -396,23 +593,28 @@ function assertBuilt(repoRoot: string, services: readonly ServiceDefinition[]): 
   );
 }
 
+/**
+ * Each process's port, by its name (`orders`, `orders#2`): free ones, or the service's port (given or from the
+ * registry) plus 100 for each replica after the first (orders 3003, 3103, 3203…; the client's 3100 steps to
+ * 3200, clear of them).
+ */
 async function resolvePorts(
-  services: readonly ServiceDefinition[],
+  instances: ReadonlyArray<{ definition: ServiceDefinition; replica: number; name: string }>,
   ports: StackOptions['ports'],
-): Promise<Map<ServiceName, number>> {
-  const resolved = new Map<ServiceName, number>();
+): Promise<Map<string, number>> {
+  const resolved = new Map<string, number>();
   const taken = new Set<number>();
-  for (const service of services) {
+  for (const { definition, replica, name } of instances) {
     let port: number;
     if (ports === 'ephemeral') {
       // The kernel may hand the same free port out twice in a row once it is closed again; ask until it differs.
       do port = await findFreePort();
       while (taken.has(port));
     } else {
-      port = ports?.[service.name] ?? service.port;
+      port = (ports?.[definition.name] ?? definition.port) + 100 * (replica - 1);
     }
     taken.add(port);
-    resolved.set(service.name, port);
+    resolved.set(name, port);
   }
   return resolved;
 }
@@ -444,7 +646,7 @@ async function launch(component: Component, context: StackContext, signal?: Abor
   // A leftover process from an earlier run would answer /readyz in place of the new one.
   if (await isPortTaken(component.port)) {
     throw new StackError(
-      `${definition.name} cannot start: port ${component.port} is already in use ` +
+      `${component.name} cannot start: port ${component.port} is already in use ` +
         '(is an earlier npm start still running?)',
     );
   }
@@ -467,7 +669,7 @@ async function launch(component: Component, context: StackContext, signal?: Abor
   component.stopRequested = false;
   pipeLines(component, child.stdout, 'stdout', context);
   pipeLines(component, child.stderr, 'stderr', context);
-  child.on('error', (error) => context.log(`${label(definition.name)} could not be started: ${error.message}`));
+  child.on('error', (error) => context.log(`${label(component.name)} could not be started: ${error.message}`));
 
   try {
     await waitForReady(component, context, signal);
@@ -476,21 +678,99 @@ async function launch(component: Component, context: StackContext, signal?: Abor
     await stopChildProcess(child);
     throw error;
   }
+  component.readySince = Date.now();
   const reportExit = (): void => {
     if (component.stopRequested || context.stopping) return;
     const exit = describeExit(child);
-    context.log(`${label(definition.name)} stopped unexpectedly (${exit})`);
-    printRecentLines(component, context);
-    context.onUnexpectedExit?.(definition.name, exit);
+    if (context.restart === undefined) {
+      context.log(`${label(component.name)} stopped unexpectedly (${exit})`);
+      printRecentLines(component, context);
+    } else {
+      scheduleRestart(component, context, context.restart, `exited unexpectedly (${exit})`, exit);
+    }
+    context.onUnexpectedExit?.(definition.name, exit, component.name);
   };
   if (hasExited(child)) reportExit();
   else child.once('exit', reportExit);
 }
 
+/**
+ * A process exited on its own: one line saying how and when it comes back, its last lines, then a restart
+ * after the backoff pause; or, at the policy's crash count within its window, one line saying which service
+ * gave up and why, and no more restarts of it ({@link StackOptions.onCrashLoop}).
+ */
+function scheduleRestart(
+  component: Component,
+  context: StackContext,
+  policy: RestartPolicy,
+  what: string,
+  exit: string,
+): void {
+  const service = component.definition.name;
+  if (context.givenUp.has(service)) return;
+  const now = Date.now();
+  const crashes = (context.crashes.get(service) ?? []).filter((at) => now - at < policy.windowMs);
+  crashes.push(now);
+  context.crashes.set(service, crashes);
+  if (crashes.length >= policy.giveUpAfter) {
+    context.givenUp.add(service);
+    const crashed = `crashed ${crashes.length} times within ${policy.windowMs / 1000} s (last exit: ${exit})`;
+    const reason = `${component.name} ${crashed}; not restarting it`;
+    context.log(`${label(component.name)} ${crashed}; not restarting it`);
+    printRecentLines(component, context);
+    context.onCrashLoop?.(service, reason);
+    return;
+  }
+  if (component.readySince !== undefined && now - component.readySince >= policy.resetAfterMs) {
+    component.nextRestartDelayMs = policy.firstDelayMs;
+  }
+  const pause = component.nextRestartDelayMs;
+  component.nextRestartDelayMs = Math.min(policy.longestDelayMs, pause * 2);
+  component.readySince = undefined;
+  context.log(
+    `${label(component.name)} ${what}; restarting in ${pause / 1000} s ` +
+      `(${crashes.length} of ${policy.giveUpAfter} crashes of ${service} allowed within ${policy.windowMs / 1000} s)`,
+  );
+  printRecentLines(component, context);
+  clearTimeout(component.restartTimer);
+  component.restartTimer = setTimeout(() => {
+    component.restartTimer = undefined;
+    void restartComponent(component, context, policy, exit);
+  }, pause);
+}
+
+async function restartComponent(
+  component: Component,
+  context: StackContext,
+  policy: RestartPolicy,
+  lastExit: string,
+): Promise<void> {
+  // Stopped or started by hand meanwhile, or the stack is going away.
+  if (context.stopping || component.heldDown || context.givenUp.has(component.definition.name)) return;
+  if (component.child !== undefined && !hasExited(component.child)) return;
+  const started = Date.now();
+  try {
+    await launch(component, context);
+    context.log(
+      `${label(component.name)} ready again on http://127.0.0.1:${component.port} ` +
+        `(restarted after ${lastExit}, ${seconds(started)}); the gateway takes it back once its /readyz answers`,
+    );
+  } catch (error) {
+    // (launch marks a process it gave up on as stopped on purpose: only heldDown says a person did.)
+    if (context.stopping || component.heldDown) return;
+    // It never became ready (it exited, or its /readyz never answered 200): that counts as a crash too.
+    const reason = (error instanceof Error ? error.message : String(error)).replace(`${component.name} `, '');
+    scheduleRestart(component, context, policy, `did not come back: ${reason}`, reason);
+  }
+}
+
 async function stopComponent(component: Component): Promise<void> {
+  clearTimeout(component.restartTimer);
+  component.restartTimer = undefined;
+  component.stopRequested = true;
+  component.heldDown = true;
   const { child } = component;
   if (child === undefined) return;
-  component.stopRequested = true;
   await stopChildProcess(child);
 }
 
@@ -503,7 +783,7 @@ function pipeLines(
   readline.createInterface({ input, crlfDelay: Infinity }).on('line', (line) => {
     component.recentLines.push(line);
     if (component.recentLines.length > RECENT_LINES) component.recentLines.shift();
-    context.output(component.definition.name, line, stream);
+    context.output(component.definition.name, line, stream, component.name);
   });
 }
 
@@ -512,29 +792,29 @@ function pipeLines(
  * reshaped to a readable line (`pretty`) or kept as the service's raw JSON (`json`).
  */
 export function prefixedLineWriter(format: 'pretty' | 'json'): NonNullable<StackOptions['onServiceOutput']> {
-  return (service, line, stream) => {
-    const prefix = `${label(service)} | `;
+  return (service, line, stream, instance) => {
+    const prefix = `${label(instance)} | `;
     const shown = format === 'json' ? line : formatLogLine(line);
     (stream === 'stdout' ? process.stdout : process.stderr).write(`${prefix}${shown.replace(/\n/g, `\n${prefix}`)}\n`);
   };
 }
 
 async function waitForReady(component: Component, context: StackContext, signal?: AbortSignal): Promise<void> {
-  const { definition, child, port } = component;
+  const { child, port } = component;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     throwIfAborted(signal);
     if (child === undefined || hasExited(child)) {
       printRecentLines(component, context);
       throw new StackError(
-        `${definition.name} exited (${child ? describeExit(child) : 'not started'}) before it was ready`,
+        `${component.name} exited (${child ? describeExit(child) : 'not started'}) before it was ready`,
       );
     }
     if ((await getStatus(`http://127.0.0.1:${port}/readyz`)) === 200) return;
     if (Date.now() > deadline) {
       printRecentLines(component, context);
       throw new StackError(
-        `${definition.name} was not ready within ${READY_TIMEOUT_MS / 1000} s ` +
+        `${component.name} was not ready within ${READY_TIMEOUT_MS / 1000} s ` +
           `(GET http://127.0.0.1:${port}/readyz never answered 200)`,
       );
     }
@@ -544,7 +824,7 @@ async function waitForReady(component: Component, context: StackContext, signal?
 
 function printRecentLines(component: Component, context: StackContext): void {
   if (component.recentLines.length === 0) return;
-  const name = label(component.definition.name);
+  const name = label(component.name);
   context.log(`${name} last lines:`);
   for (const line of component.recentLines) context.log(`${name} | ${line}`);
 }

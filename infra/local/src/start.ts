@@ -6,9 +6,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { ensureInfrastructure, InfrastructureError, MissingBinaryError } from './infrastructure';
+import { ensureInfrastructure, InfrastructureError, MAX_NATS_CLUSTER_SIZE, MissingBinaryError } from './infrastructure';
 import { findRepoRoot } from './repo-root';
-import { DEFAULT_GATEWAY_PORT, prefixedLineWriter, StackError, StackStartAborted, startStack } from './stack';
+import {
+  DEFAULT_GATEWAY_PORT,
+  MAX_REPLICAS,
+  prefixedLineWriter,
+  StackError,
+  StackStartAborted,
+  startStack,
+} from './stack';
 
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -33,7 +40,9 @@ async function main(): Promise<void> {
   const dataDir = path.join(repoRoot, '.data');
   fs.mkdirSync(dataDir, { recursive: true });
 
-  const infrastructure = await ensureInfrastructure({ dataDir, log: say });
+  const replicas = wholeNumberSetting('STACK_REPLICAS', 1, MAX_REPLICAS);
+  const natsClusterSize = wholeNumberSetting('NATS_CLUSTER_SIZE', 1, MAX_NATS_CLUSTER_SIZE);
+  const infrastructure = await ensureInfrastructure({ dataDir, log: say, natsClusterSize });
   cleanups.push(() => infrastructure.stop());
   throwIfStopRequested();
 
@@ -48,10 +57,13 @@ async function main(): Promise<void> {
     // Unset: this machine only (127.0.0.1 and ::1). The services listen on 127.0.0.1 whatever it says.
     gatewayHost: process.env.HOST || undefined,
     signal: startup.signal,
+    replicas,
     onServiceOutput: prefixedLineWriter(process.env.LOG_FORMAT === 'json' ? 'json' : 'pretty'),
-    onUnexpectedExit: () => {
+    // A process that exits on its own is restarted by the stack, with backoff, as a pod would be; only a
+    // service stuck crashing (5 times within a minute) stops everything, after the stack's one line on why.
+    onCrashLoop: (service) => {
       if (shuttingDown !== undefined) return;
-      say('stopping everything');
+      say(`stopping everything: ${service} keeps crashing`);
       void shutDown(1);
     },
   });
@@ -60,6 +72,17 @@ async function main(): Promise<void> {
 
   startupFinished = true;
   say(`Ticketing is up at http://localhost:${stack.gatewayPort}`);
+}
+
+/** A whole-number setting from the environment, `fallback` when unset; anything outside `min`..`max` stops the start. */
+function wholeNumberSetting(name: string, fallback: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new StackError(`${name} must be a whole number from 1 to ${max}, not "${raw}"`);
+  }
+  return value;
 }
 
 /** Ends a startup step early after Ctrl-C, or once a failure elsewhere has begun the shutdown. */

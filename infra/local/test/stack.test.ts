@@ -19,7 +19,7 @@ import { exitWithParentFlag, startStack, StackError, type RunningStack, type Sta
 const FAKE_SERVICE = `
 const http = require('node:http');
 const name = process.env.FAKE_NAME_OVERRIDE || require('node:path').basename(process.cwd());
-if (process.env.FAKE_CRASH === name) {
+if (process.env.FAKE_CRASH === name || (process.env.FAKE_REFUSE_FILE && require('node:fs').existsSync(process.env.FAKE_REFUSE_FILE))) {
   console.error('fake ' + name + ' refuses to start');
   process.exit(3);
 }
@@ -300,15 +300,132 @@ describe('startStack', () => {
     expect(exits).toEqual([]);
   });
 
-  it('when a ready service exits on its own, then it says so with its last lines and calls onUnexpectedExit', async () => {
+  it('when a ready service exits on its own, then it says so in one line with its last lines, calls onUnexpectedExit, and is started again', async () => {
     const lines: string[] = [];
     const exits: string[] = [];
     const stack = await start({ onUnexpectedExit: (service, exit) => exits.push(`${service}: ${exit}`) }, lines);
+    const before = stack.processIdOf('auth');
 
     await fetch(`${stack.serviceUrl('auth')}/crash`);
     await waitUntil(() => exits.length > 0);
     expect(exits).toEqual(['auth: code 4']);
-    expect(lines).toContain('auth       stopped unexpectedly (code 4)');
+    expect(lines).toContain(
+      'auth       exited unexpectedly (code 4); restarting in 1 s (1 of 5 crashes of auth allowed within 60 s)',
+    );
+    await waitUntil(() => lines.some((line) => line.startsWith('auth       ready again on ')), 15_000);
+    const after = await echo(`${stack.url}/api/users`);
+    expect(after.pid).not.toBe(before);
+    expect(stack.processIdOf('auth')).toBe(after.pid);
+  });
+
+  it('when a restart fails (the process exits before it is ready), then it counts as a crash and is tried again after the next pause', async () => {
+    const lines: string[] = [];
+    const refuse = path.join(repoRoot, `refuse-${randomBytes(4).toString('hex')}`);
+    const stack = await start(
+      {
+        services: ['auth'],
+        env: { FAKE_REFUSE_FILE: refuse },
+        restart: { firstDelayMs: 100, longestDelayMs: 200, giveUpAfter: 100 },
+      },
+      lines,
+    );
+    fs.writeFileSync(refuse, '');
+
+    await fetch(`${stack.serviceUrl('auth')}/crash`);
+    await waitUntil(() =>
+      lines.some((line) =>
+        line.startsWith('auth       did not come back: exited (code 3) before it was ready; restarting in '),
+      ),
+    );
+    fs.rmSync(refuse);
+
+    await waitUntil(() => lines.some((line) => line.startsWith('auth       ready again on ')));
+    expect((await echo(`${stack.url}/api/users`)).service).toBe('auth');
+  });
+
+  it('with restart: false, a service that exits on its own stays stopped and is reported', async () => {
+    const lines: string[] = [];
+    const stack = await start({ restart: false, services: ['auth'] }, lines);
+
+    await fetch(`${stack.serviceUrl('auth')}/crash`);
+    await waitUntil(() => lines.includes('auth       stopped unexpectedly (code 4)'));
+    expect(stack.processIdOf('auth')).toBeUndefined();
+  });
+
+  it('when one service keeps crashing, then after 5 crashes within the window it is given up with one line naming it and its last exit', async () => {
+    const lines: string[] = [];
+    const loops: string[] = [];
+    const exits: string[] = [];
+    const stack = await start(
+      {
+        services: ['auth', 'tickets'],
+        restart: { firstDelayMs: 50, longestDelayMs: 100 },
+        onCrashLoop: (service, reason) => loops.push(`${service}: ${reason}`),
+        onUnexpectedExit: (service, exit) => exits.push(`${service}: ${exit}`),
+      },
+      lines,
+    );
+
+    const readyAgain = () => lines.filter((line) => line.startsWith('auth       ready again on ')).length;
+    for (let crash = 1; crash <= 5; crash += 1) {
+      await waitUntil(() => readyAgain() === crash - 1, 15_000);
+      await fetch(`${stack.serviceUrl('auth')}/crash`);
+      await waitUntil(() => exits.length === crash);
+    }
+    await waitUntil(() => loops.length > 0);
+    expect(loops).toEqual(['auth: auth crashed 5 times within 60 s (last exit: code 4); not restarting it']);
+    expect(lines).toContain('auth       crashed 5 times within 60 s (last exit: code 4); not restarting it');
+    // The others run on.
+    expect((await echo(`${stack.url}/api/tickets`)).service).toBe('tickets');
+  });
+
+  it('with replicas: 2, runs two processes of every service but the Stripe emulator, each on its own port and log prefix, and the gateway balances across them', async () => {
+    const lines: string[] = [];
+    const stack = await start({ replicas: 2 }, lines);
+
+    expect(stack.replicas).toBe(2);
+    const orders = stack.instancesOf('orders');
+    expect(orders.map((instance) => instance.name)).toEqual(['orders#1', 'orders#2']);
+    expect(new Set(orders.map((instance) => instance.port)).size).toBe(2);
+    expect(stack.instancesOf('stripe-emulator').map((instance) => instance.name)).toEqual(['stripe-emulator']);
+    const second = await echo(`${stack.serviceUrl('orders', 2)}/env`);
+    expect(second.pid).toBe(stack.processIdOf('orders', 2));
+    expect(second.env.PORT).toBe(String(orders[1]?.port));
+    // Both replicas share the service's database; the webhook goes through the gateway, which balances it.
+    expect(second.env.DATABASE_URL).toBe((await echo(`${stack.serviceUrl('orders', 1)}/env`)).env.DATABASE_URL);
+    expect((await echo(`${stack.serviceUrl('stripe-emulator')}/env`)).env.STRIPE_WEBHOOK_URL).toBe(
+      `http://127.0.0.1:${stack.gatewayPort}/api/payments/webhook`,
+    );
+    expect(lines).toContainEqual(expect.stringMatching(/^orders#2 +ready on http:\/\/127\.0\.0\.1:\d+ /));
+
+    const pids = new Set<number>();
+    for (let request = 0; request < 6; request += 1) pids.add((await echo(`${stack.url}/api/orders`)).pid);
+    expect([...pids].sort()).toEqual(orders.map((instance) => instance.pid).sort());
+  });
+
+  it('with replicas: 2, a replica killed with SIGKILL is restarted, and GETs meanwhile are answered by the other', async () => {
+    const lines: string[] = [];
+    const stack = await start({ replicas: 2, services: ['orders'] }, lines);
+    const killed = stack.processIdOf('orders', 2) as number;
+
+    process.kill(killed, 'SIGKILL');
+    const statuses = new Set<number>();
+    while (!lines.some((line) => line.startsWith('orders#2   ready again on '))) {
+      const response = await fetch(`${stack.url}/api/orders`);
+      statuses.add(response.status);
+      await response.arrayBuffer();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect([...statuses]).toEqual([200]);
+    expect(lines).toContain(
+      'orders#2   exited unexpectedly (signal SIGKILL); restarting in 1 s (1 of 5 crashes of orders allowed within 60 s)',
+    );
+    expect(stack.processIdOf('orders', 2)).not.toBe(killed);
+    expect(stack.processIdOf('orders', 2)).toBeDefined();
+  });
+
+  it('rejects replicas outside 1 to 4', async () => {
+    await expect(start({ replicas: 5 })).rejects.toThrow('replicas must be a whole number from 1 to 4');
   });
 
   it('stop() stops the gateway and every service; dropDatabases() and dropExpirationQueue() remove what the namespace left', async () => {

@@ -9,12 +9,21 @@ import { describeServer, LOCAL_HOSTS, parseServerUrl } from './addresses';
 import { canInstallPackages, findOnPath, installDebianPackage, MissingBinaryError } from './debian-packages';
 import { InfrastructureError } from './errors';
 import { findPostgresBinDir, startPostgres } from './postgres-server';
+import { MAX_NATS_CLUSTER_SIZE, startNatsCluster, type NatsNode } from './nats-cluster';
 import { probeNats, probePostgres, probeRedis, type ProbeResult } from './probes';
 import { startNats, startRedis, type ServerContext, type Stopper } from './servers';
 
 export { deleteRedisKeys, dropDatabase, ensureDatabase } from './databases';
 export { ensureDebianProgram, MissingBinaryError } from './debian-packages';
 export { InfrastructureError } from './errors';
+export {
+  DEFAULT_NATS_CLUSTER_PORTS,
+  MAX_NATS_CLUSTER_SIZE,
+  startNatsCluster,
+  type NatsClusterOptions,
+  type NatsNode,
+  type RunningNatsCluster,
+} from './nats-cluster';
 
 /** The PostgreSQL server (admin) URL used when `DATABASE_URL` is not set. */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -36,13 +45,24 @@ export interface EnsureInfrastructureOptions {
   need?: { postgres?: boolean; nats?: boolean; redis?: boolean };
   /** Where `DATABASE_URL`, `NATS_URL` and `REDIS_URL` are read from; `process.env` by default. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * NATS servers wanted (`NATS_CLUSTER_SIZE`): 1 (default) or 3. With 3, a `NATS_URL` listing three servers of
+   * one JetStream cluster is reused; otherwise a cluster is started on this machine, on the ports `NATS_URL`
+   * lists when it lists three local ones, else on {@link DEFAULT_NATS_CLUSTER_PORTS}.
+   */
+  natsClusterSize?: number;
 }
 
 /** What {@link ensureInfrastructure} found or started. */
 export interface RunningInfrastructure {
   /** The PostgreSQL server (admin) URL; services get their own database on it via {@link ensureDatabase}. */
   databaseUrl: string;
+  /** One URL, or a cluster's URLs comma-separated (what the services' NATS_URL takes). */
   natsUrl: string;
+  /** How many NATS servers `natsUrl` names: the stream's replicas follow it (up to 3). */
+  natsServers?: number;
+  /** The nodes of a cluster this call started (the chaos harness kills and restarts them); else empty. */
+  natsNodes?: readonly NatsNode[];
   redisUrl: string;
   /** The components this call started (and {@link RunningInfrastructure.stop} will stop). */
   started: string[];
@@ -117,8 +137,13 @@ export async function ensureInfrastructure(options: EnsureInfrastructureOptions)
     nats: env.NATS_URL || DEFAULT_NATS_URL,
     redis: env.REDIS_URL || DEFAULT_REDIS_URL,
   };
+  const clusterSize = options.natsClusterSize ?? 1;
+  if (clusterSize !== 1 && clusterSize !== MAX_NATS_CLUSTER_SIZE) {
+    throw new InfrastructureError(`NATS_CLUSTER_SIZE must be 1 or ${MAX_NATS_CLUSTER_SIZE}, not ${clusterSize}`);
+  }
   const wanted = COMPONENTS.filter((name) => options.need?.[name] ?? true);
   const started = new Map<InfrastructureComponent, Stopper>();
+  let natsNodes: readonly NatsNode[] = [];
 
   // The three are independent, so they come up side by side; only apt-get is serialised (see below).
   const results = await Promise.allSettled(
@@ -128,6 +153,13 @@ export async function ensureInfrastructure(options: EnsureInfrastructureOptions)
         env,
         log: (text) => options.log(`${name.padEnd(10)} ${text}`),
       };
+      if (name === 'nats' && clusterSize > 1) {
+        const cluster = await ensureNatsCluster(urls.nats, clusterSize, context);
+        urls.nats = cluster.url;
+        if (cluster.stop) started.set(name, cluster.stop);
+        natsNodes = cluster.nodes;
+        return;
+      }
       const stop = await ensureComponent(name, urls[name], context);
       if (stop) started.set(name, stop);
     }),
@@ -158,6 +190,8 @@ export async function ensureInfrastructure(options: EnsureInfrastructureOptions)
   return {
     databaseUrl: urls.postgres,
     natsUrl: urls.nats,
+    natsServers: urls.nats.split(',').length,
+    natsNodes,
     redisUrl: urls.redis,
     started: startedNames,
     stop: () => (stopping ??= stopStarted()),
@@ -204,4 +238,50 @@ async function ensureComponent(
     }
   }
   return spec.start(url, binary, context);
+}
+
+/**
+ * A JetStream cluster of `size` servers: the one `rawUrl` lists when it lists `size` servers that answer as
+ * members of one cluster; otherwise one started here (on the ports of `rawUrl` when it lists `size` servers of
+ * this machine with nothing listening yet, else on the default cluster ports).
+ */
+async function ensureNatsCluster(
+  rawUrl: string,
+  size: number,
+  context: ServerContext,
+): Promise<{ url: string; stop?: Stopper; nodes: readonly NatsNode[] }> {
+  const spec = SPECS.nats;
+  const urls = rawUrl
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => parseServerUrl(entry, spec.envVar, spec.defaultUrl));
+  const probes = await Promise.all(urls.map((url) => probeNats(url)));
+  if (urls.length >= size && probes.every((probe) => probe.state === 'up' && probe.cluster !== undefined)) {
+    context.log(`reusing the NATS cluster at ${urls.map((url) => describeServer(url, spec.defaultPort)).join(', ')}`);
+    return { url: urls.map((url) => url.toString().replace(/\/$/, '')).join(','), nodes: [] };
+  }
+  const ownPorts =
+    urls.length === size &&
+    urls.every((url) => LOCAL_HOSTS.has(url.hostname)) &&
+    probes.every((probe) => probe.state === 'down')
+      ? urls.map((url) => Number(url.port || spec.defaultPort))
+      : undefined;
+  let binary = spec.findBinary(context.env);
+  if (binary === undefined) {
+    if (!canInstallPackages(context.env)) throw new MissingBinaryError(spec.binary, spec.debianPackage);
+    await installDebianPackage(spec.debianPackage, context.env);
+    binary = spec.findBinary(context.env);
+    if (binary === undefined)
+      throw new InfrastructureError(`${spec.debianPackage} was installed but ${spec.binary} is still not found`);
+  }
+  const cluster = await startNatsCluster({
+    binary,
+    dataDir: context.dataDir,
+    log: context.log,
+    size,
+    ports: ownPorts,
+    env: context.env,
+  });
+  return { url: cluster.url, stop: () => cluster.stop(), nodes: cluster.nodes };
 }

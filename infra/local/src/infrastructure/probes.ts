@@ -14,7 +14,7 @@ export const PROBE_TIMEOUT_MS = 3_000;
 export const STARTUP_TIMEOUT_MS = 20_000;
 
 /** What a probe learnt: a usable server, nothing there (yet), or something there that we cannot use. */
-export type ProbeResult = { state: 'up' } | { state: 'down' } | { state: 'wrong'; problem: string };
+export type ProbeResult = { state: 'up'; cluster?: string } | { state: 'down' } | { state: 'wrong'; problem: string };
 const UP: ProbeResult = { state: 'up' };
 const DOWN: ProbeResult = { state: 'down' };
 
@@ -71,10 +71,10 @@ export async function probeNats(url: URL): Promise<ProbeResult> {
   if (greeting === undefined) return DOWN;
   // A NATS server greets every client with one `INFO {json}` line before anything else, even with TLS or
   // authentication configured, so reading that line is enough to know it is NATS and what it offers.
-  let info: { jetstream?: unknown } | undefined;
+  let info: { jetstream?: unknown; cluster?: unknown } | undefined;
   if (greeting.startsWith('INFO ')) {
     try {
-      info = JSON.parse(greeting.slice(5)) as { jetstream?: unknown };
+      info = JSON.parse(greeting.slice(5)) as { jetstream?: unknown; cluster?: unknown };
     } catch {
       info = undefined;
     }
@@ -93,7 +93,8 @@ export async function probeNats(url: URL): Promise<ProbeResult> {
         '`nats-server -js` (or enable jetstream in its configuration), or point NATS_URL at another server',
     };
   }
-  return UP;
+  // A clustered server names its cluster in INFO: how a NATS_URL of three servers is known to be one cluster.
+  return typeof info.cluster === 'string' && info.cluster !== '' ? { state: 'up', cluster: info.cluster } : UP;
 }
 
 /**

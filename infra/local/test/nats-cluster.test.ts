@@ -1,0 +1,183 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { EventBus } from '@ticketing/common';
+import { createTestLogger, recordEvents, waitFor } from '@ticketing/common/testing';
+
+import { ensureInfrastructure, startNatsCluster, type RunningNatsCluster } from '../src/infrastructure';
+import { findOnPath } from '../src/infrastructure/debian-packages';
+import { findFreePort } from '../src/ports';
+
+/**
+ * NATS_CLUSTER_SIZE=3: three `nats-server` processes in one JetStream cluster, the stream kept on all three,
+ * and events still published and consumed with one node gone. Real servers on free ports, each with a store
+ * of its own under a temporary data folder.
+ */
+const binary = findOnPath('nats-server', process.env) ?? '/usr/sbin/nats-server';
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nats-cluster-test-'));
+const clusters: RunningNatsCluster[] = [];
+const buses: EventBus[] = [];
+
+afterAll(async () => {
+  await Promise.all(buses.map((bus) => bus.close().catch(() => undefined)));
+  await Promise.all(clusters.map((cluster) => cluster.stop()));
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+async function connect(servers: string, prefix: string): Promise<EventBus> {
+  const bus = await EventBus.connect({
+    servers,
+    stream: prefix.toUpperCase(),
+    subjectPrefix: prefix,
+    connectionName: `test-${prefix}`,
+    logger: createTestLogger(),
+    replicas: 3,
+    connectTimeoutMs: 10_000,
+  });
+  buses.push(bus);
+  return bus;
+}
+
+function user(email: string) {
+  return { id: randomUUID(), email, version: 0 };
+}
+
+describe('a three-node NATS cluster', () => {
+  it('starts three servers of one JetStream cluster; the stream has 3 replicas; events published through it are consumed, and still are with one node killed', async () => {
+    const lines: string[] = [];
+    const cluster = await startNatsCluster({
+      binary,
+      dataDir: path.join(dataDir, 'a'),
+      log: (line) => lines.push(line),
+      ports: 'ephemeral',
+    });
+    clusters.push(cluster);
+    expect(cluster.nodes.map((node) => node.name)).toEqual(['n1', 'n2', 'n3']);
+    expect(cluster.url.split(',')).toHaveLength(3);
+    expect(cluster.nodes.every((node) => node.pid !== undefined)).toBe(true);
+    expect(lines).toContainEqual(expect.stringMatching(/^started a 3-node NATS cluster "ticketing" on ports /));
+
+    const prefix = `clustertest_${randomBytes(4).toString('hex')}`;
+    const bus = await connect(cluster.url, prefix);
+    const info = await bus.manager.streams.info(prefix.toUpperCase());
+    expect(info.config.num_replicas).toBe(3);
+    expect(info.cluster?.replicas ?? []).toHaveLength(2);
+
+    const recorder = await recordEvents(bus, 'user.created');
+    const before = await bus.publish('user.created', user('before@example.com'));
+    await waitFor(() => expect(recorder.events.map((event) => event.id)).toContain(before.id));
+
+    // The node the stream's leader is on, the harder case: the other two elect a new one.
+    const leader = (await bus.manager.streams.info(prefix.toUpperCase())).cluster?.leader;
+    const victim = cluster.nodes.find((node) => node.name === leader) ?? cluster.nodes[0];
+    await victim?.kill();
+    expect(victim?.pid).toBeUndefined();
+
+    const after = await waitForPublish(bus, user('after@example.com'));
+    // A pull parked on a consumer leader that died is only noticed by the client's missed heartbeats (nats.js
+    // consume(): idle heartbeat of half its 30 s expiry), so the event may take that long to arrive: late, never lost.
+    await waitFor(() => expect(recorder.events.map((event) => event.id)).toContain(after), { timeoutMs: 60_000 });
+
+    await victim?.start();
+    expect(victim?.pid).toBeDefined();
+    await recorder.stop();
+  }, 120_000);
+
+  it('with NATS_CLUSTER_SIZE 3, ensureInfrastructure reuses a NATS_URL that lists the servers of one cluster', async () => {
+    const cluster = await startNatsCluster({
+      binary,
+      dataDir: path.join(dataDir, 'b'),
+      log: () => undefined,
+      ports: 'ephemeral',
+    });
+    clusters.push(cluster);
+    const lines: string[] = [];
+
+    const infrastructure = await ensureInfrastructure({
+      dataDir: path.join(dataDir, 'b'),
+      log: (line) => lines.push(line),
+      need: { postgres: false, redis: false },
+      env: { ...process.env, NATS_URL: cluster.url },
+      natsClusterSize: 3,
+    });
+
+    expect(infrastructure.natsUrl.split(',')).toHaveLength(3);
+    expect(infrastructure.natsServers).toBe(3);
+    expect(infrastructure.started).toEqual([]);
+    expect(lines).toContainEqual(expect.stringMatching(/^nats {7}reusing the NATS cluster at /));
+  });
+
+  it('with NATS_CLUSTER_SIZE 3 and a NATS_URL listing three free local ports, ensureInfrastructure starts a cluster there and stops it again', async () => {
+    const ports = [await findFreePort(), await findFreePort(), await findFreePort()];
+    const lines: string[] = [];
+
+    const infrastructure = await ensureInfrastructure({
+      dataDir: path.join(dataDir, 'c'),
+      log: (line) => lines.push(line),
+      need: { postgres: false, redis: false },
+      env: { ...process.env, NATS_URL: ports.map((port) => `nats://127.0.0.1:${port}`).join(',') },
+      natsClusterSize: 3,
+    });
+    try {
+      expect(infrastructure.started).toEqual(['nats']);
+      expect(infrastructure.natsNodes?.map((node) => node.port)).toEqual(ports);
+      expect(infrastructure.natsUrl).toBe(ports.map((port) => `nats://127.0.0.1:${port}`).join(','));
+      const bus = await connect(infrastructure.natsUrl, `clustertest_${randomBytes(4).toString('hex')}`);
+      expect((await bus.manager.streams.info(bus.options.stream)).config.num_replicas).toBe(3);
+      await bus.close();
+    } finally {
+      await infrastructure.stop();
+    }
+    expect(infrastructure.natsNodes?.every((node) => node.pid === undefined)).toBe(true);
+  });
+
+  it('when the stream already exists with 1 replica, then a service connecting with 3 raises it to 3', async () => {
+    const cluster = clusters[0] as RunningNatsCluster;
+    const prefix = `clustertest_${randomBytes(4).toString('hex')}`;
+    const single = await EventBus.connect({
+      servers: cluster.url,
+      stream: prefix.toUpperCase(),
+      subjectPrefix: prefix,
+      connectionName: `test-${prefix}`,
+      logger: createTestLogger(),
+      replicas: 1,
+    });
+    buses.push(single);
+    expect((await single.manager.streams.info(prefix.toUpperCase())).config.num_replicas).toBe(1);
+
+    const bus = await connect(cluster.url, prefix);
+
+    await waitFor(async () => {
+      const info = await bus.manager.streams.info(prefix.toUpperCase());
+      expect(info.config.num_replicas).toBe(3);
+      expect(info.cluster?.replicas ?? []).toHaveLength(2);
+    });
+  });
+
+  it('refuses a cluster size other than 1 or 3', async () => {
+    await expect(
+      ensureInfrastructure({
+        dataDir,
+        log: () => undefined,
+        need: { postgres: false, redis: false },
+        natsClusterSize: 2,
+      }),
+    ).rejects.toThrow('NATS_CLUSTER_SIZE must be 1 or 3, not 2');
+  });
+});
+
+/** Publishes once the cluster has a stream leader again (a publish in the election gap fails; a client retries). */
+async function waitForPublish(bus: EventBus, data: ReturnType<typeof user>): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  const id = randomUUID();
+  for (;;) {
+    try {
+      return (await bus.publish('user.created', data, { id })).id;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}

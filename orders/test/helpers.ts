@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import {
   Outbox,
-  liveStreamSettings,
   listRecordedEvents,
   processedEvents,
   type EventData,
@@ -20,7 +19,7 @@ import {
   type TestDatabase,
 } from '@ticketing/common/testing';
 import { buildApp } from '../src/app';
-import { createLiveOrders } from '../src/orders/live-orders';
+import { ordersService } from '../src/service';
 import { loadOrdersConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
 import * as schema from '../src/db/schema';
@@ -63,16 +62,10 @@ export function buildTestApp(database: OrdersTestDatabase, env: NodeJS.ProcessEn
   const config = testConfig(database, env);
   const logger = createTestLogger();
   const outbox = new Outbox(database.db, { logger });
-  const liveOrders = createLiveOrders(database.db, liveStreamSettings(config), logger);
-  const app = buildApp({
-    config,
-    outbox,
-    logger,
-    readiness: probeReadiness({ database }),
-    sessionVersions: sessionVersionsForNewApp(),
-    rateLimits: rateLimitsForNewApp(),
-    liveOrders,
-  });
+  const connected = { sessionVersions: sessionVersionsForNewApp(), rateLimits: rateLimitsForNewApp() };
+  // The process state as the service builds it.
+  const { liveOrders } = ordersService.processState!({ config, logger, database, outbox, ...connected });
+  const app = buildApp({ config, outbox, logger, readiness: probeReadiness({ database }), ...connected, liveOrders });
   return { app, outbox, config, liveOrders };
 }
 

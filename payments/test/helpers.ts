@@ -7,7 +7,7 @@ import request from 'supertest';
 import type Stripe from 'stripe';
 import {
   Outbox,
-  ReplicaChanges,
+  type ReplicaChanges,
   listRecordedEvents,
   processedEvents,
   type EventData,
@@ -32,6 +32,7 @@ import {
 import { startStripeEmulator, type RunningStripeEmulator } from '@ticketing/stripe-emulator';
 import { buildApp, type PaymentsAppDependencies } from '../src/app';
 import { loadPaymentsConfig, type PaymentsConfig } from '../src/config';
+import { paymentsService } from '../src/service';
 import { findCharge, listChargesOfOrder } from '../src/db/charges';
 import { findCustomer } from '../src/db/customers';
 import { findOrder } from '../src/db/orders';
@@ -116,15 +117,17 @@ export function usePayments(options: HarnessOptions = {}): PaymentsHarness {
     const logger = createTestLogger();
     harness.outbox = new Outbox(harness.database.db, { logger });
     harness.stripe = createStripeClient(harness.config);
-    harness.orderReplicaChanges = new ReplicaChanges();
-    harness.appDependencies = {
-      config: harness.config,
-      outbox: harness.outbox,
+    const connected = {
       stripe: harness.stripe,
-      logger,
-      readiness: probeReadiness({ database: harness.database }),
       sessionVersions: sessionVersionsForNewApp(),
       rateLimits: rateLimitsForNewApp(),
+    };
+    // The process state as the service builds it.
+    const base = { config: harness.config, logger, database: harness.database, outbox: harness.outbox, ...connected };
+    ({ orderReplicaChanges: harness.orderReplicaChanges } = paymentsService.processState!(base));
+    harness.appDependencies = {
+      ...base,
+      readiness: probeReadiness({ database: harness.database }),
       orderReplicaChanges: harness.orderReplicaChanges,
     };
     harness.app = buildApp(harness.appDependencies);

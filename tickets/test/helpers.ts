@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import {
   Outbox,
-  liveStreamSettings,
   listRecordedEvents,
   probeReadiness,
   type EventData,
@@ -32,8 +31,7 @@ import * as schema from '../src/db/schema';
 import { lockTicket } from '../src/tickets/lock-ticket';
 import { markTicketSold } from '../src/tickets/mark-ticket-sold';
 import type { TicketView } from '../src/tickets/ticket-view';
-import { createLiveTickets } from '../src/tickets/live-tickets';
-import { LiveOwnedPasses } from '../src/passes/live-owned-passes';
+import { ticketsService } from '../src/service';
 import { PassSigner } from '../src/passes/pass-signer';
 
 export type TicketsTestDatabase = TestDatabase<typeof schema>;
@@ -66,10 +64,17 @@ export function buildTestApp(
   });
   const logger = createTestLogger();
   const outbox = new Outbox(database.db, { logger });
-  const liveTickets = createLiveTickets(database.db, liveStreamSettings(config), logger);
   const sessionVersions = sessionVersionsForNewApp(sessions);
   const passSigner = PassSigner.fromEnvironment(config.PASS_SIGNING_KEY);
-  const liveOwnedPasses = new LiveOwnedPasses(liveTickets, liveStreamSettings(config));
+  // The process state as the service builds it.
+  const { liveTickets, liveOwnedPasses } = ticketsService.processState!({
+    config,
+    logger,
+    database,
+    outbox,
+    sessionVersions,
+    passSigner,
+  });
   const app = buildApp({
     config,
     outbox,

@@ -12,8 +12,9 @@ import {
 import { type OrdersConfig } from './config';
 import { ordersRoutes } from './routes';
 import type { LiveOrders } from './orders/live-orders';
+import type { ReservationMemory } from './orders/reservation-memory';
 
-export interface OrdersAppDependencies {
+export interface OrdersAppDependencies extends ReservationMemory {
   config: OrdersConfig;
   outbox: Outbox;
   logger: Logger;
@@ -34,12 +35,19 @@ export function buildApp({
   sessionVersions,
   rateLimits,
   liveOrders,
+  heldTickets,
+  attemptsUnderWay,
+  ticketReplicaChanges,
 }: OrdersAppDependencies): Express {
   return createServiceApp({
     logger,
     session: { ...sessionSettings(config), versions: sessionVersions },
     admission: admissionSettings(config),
     readiness,
-    routes: ordersRoutes(outbox, config, rateLimits, liveOrders),
+    routes: ordersRoutes(outbox, config, rateLimits, liveOrders, {
+      heldTickets,
+      attemptsUnderWay,
+      ticketReplicaChanges,
+    }),
   });
 }

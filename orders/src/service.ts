@@ -1,9 +1,16 @@
-import { defineService, liveStreamSettings, SessionVersions, SharedRateLimits } from '@ticketing/common';
+import {
+  defineService,
+  liveStreamSettings,
+  ReplicaChanges,
+  SessionVersions,
+  SharedRateLimits,
+} from '@ticketing/common';
 import { buildApp } from './app';
 import { loadOrdersConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
 import { ORDERS_RETIRED_DURABLES, ordersListeners } from './events';
+import { HELD_TICKET_MEMORY_MS, HeldTickets } from './orders/held-tickets';
 import { createLiveOrders, startOrderFeed } from './orders/live-orders';
 import { reservationTermsOf } from './orders/reservation-terms';
 import { startOrderRestatement } from './orders/restate-settled-orders';
@@ -26,24 +33,33 @@ export const ordersService = defineService({
     // cookie works here; the last known state stays while Redis is away. Polling stops on shutdown.
     sessionVersions: await SessionVersions.startFor(lifecycle, config, logger),
   }),
+  // Each is right with two replicas (docs/architecture.md, "Process state"): none decides who holds a ticket.
   processState: ({ config, database, logger }) => ({
     terms: reservationTermsOf(config),
-    // The order views this process's open streams show, fed from the bus (liveFeeds below).
+    // Tickets this process has just seen held: a hint for a refusal (409 from memory), never for a win (the
+    // unique index decides); stale, it refuses a ticket another replica released for HELD_TICKET_MEMORY_MS.
+    heldTickets: new HeldTickets(HELD_TICKET_MEMORY_MS),
+    // Per ticket, this process's one reservation transaction at a time; across replicas the index decides.
+    attemptsUnderWay: new Map<string, Promise<void>>(),
+    // Wakes this process's buyers waiting for the ticket replica; another replica's change is found by polling.
+    ticketReplicaChanges: new ReplicaChanges(),
+    // The order views this process's open streams show, fed from the bus (liveFeeds below) on every replica.
     liveOrders: createLiveOrders(database.db, liveStreamSettings(config), logger),
   }),
-  listeners: ({ outbox, terms }) => ordersListeners(outbox, terms),
+  listeners: (deps) => ordersListeners(deps.outbox, deps.terms, deps),
   retiredDurables: ORDERS_RETIRED_DURABLES,
-  jobs: ({ outbox, config, terms, logger }) => ({
-    'order sweep': startOrderSweep(outbox, {
-      intervalSeconds: config.ORDER_SWEEP_INTERVAL_SECONDS,
-      graceSeconds: config.ORDER_SWEEP_GRACE_SECONDS,
-      terms,
-      logger,
+  jobs: (deps) => ({
+    'order sweep': startOrderSweep(deps.outbox, {
+      intervalSeconds: deps.config.ORDER_SWEEP_INTERVAL_SECONDS,
+      graceSeconds: deps.config.ORDER_SWEEP_GRACE_SECONDS,
+      terms: deps.terms,
+      memory: deps,
+      logger: deps.logger,
     }),
-    'order restatement': startOrderRestatement(outbox, {
-      intervalSeconds: config.ORDER_RESTATE_INTERVAL_SECONDS,
-      settleSeconds: config.ORDER_RESTATE_AFTER_SECONDS,
-      logger,
+    'order restatement': startOrderRestatement(deps.outbox, {
+      intervalSeconds: deps.config.ORDER_RESTATE_INTERVAL_SECONDS,
+      settleSeconds: deps.config.ORDER_RESTATE_AFTER_SECONDS,
+      logger: deps.logger,
     }),
   }),
   // One subscription per process hands order changes to the streams its buyers hold open.

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import {
   Outbox,
+  ReplicaChanges,
   listRecordedEvents,
   processedEvents,
   type EventData,
@@ -24,6 +25,8 @@ import { loadOrdersConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
 import * as schema from '../src/db/schema';
 import type { ReservationTerms } from '../src/orders/reservation-terms';
+import { HELD_TICKET_MEMORY_MS, HeldTickets } from '../src/orders/held-tickets';
+import type { ReservationMemory } from '../src/orders/reservation-memory';
 import { orders, tickets, type TicketReplica } from '../src/db/schema';
 
 export type OrdersTestDatabase = TestDatabase<typeof schema>;
@@ -33,6 +36,15 @@ export const TEST_EXPIRATION_SECONDS = 120;
 
 /** The terms of reservations a release hands to a waiting list, in tests that call the use cases directly. */
 export const TEST_TERMS: ReservationTerms = { expiresInSeconds: TEST_EXPIRATION_SECONDS, maxLiveOrders: 5 };
+
+/** A process's reservation memory, empty, as service.ts builds it: for tests that call use cases without an app. */
+export function newReservationMemory(): ReservationMemory {
+  return {
+    heldTickets: new HeldTickets(HELD_TICKET_MEMORY_MS),
+    attemptsUnderWay: new Map(),
+    ticketReplicaChanges: new ReplicaChanges(),
+  };
+}
 
 /** A migrated database of its own for one test file. */
 export function createOrdersTestDatabase(): Promise<OrdersTestDatabase> {
@@ -64,9 +76,24 @@ export function buildTestApp(database: OrdersTestDatabase, env: NodeJS.ProcessEn
   const outbox = new Outbox(database.db, { logger });
   const connected = { sessionVersions: sessionVersionsForNewApp(), rateLimits: rateLimitsForNewApp() };
   // The process state as the service builds it.
-  const { liveOrders } = ordersService.processState!({ config, logger, database, outbox, ...connected });
-  const app = buildApp({ config, outbox, logger, readiness: probeReadiness({ database }), ...connected, liveOrders });
-  return { app, outbox, config, liveOrders };
+  const { liveOrders, heldTickets, attemptsUnderWay, ticketReplicaChanges } = ordersService.processState!({
+    config,
+    logger,
+    database,
+    outbox,
+    ...connected,
+  });
+  const memory: ReservationMemory = { heldTickets, attemptsUnderWay, ticketReplicaChanges };
+  const app = buildApp({
+    config,
+    outbox,
+    logger,
+    readiness: probeReadiness({ database }),
+    ...connected,
+    liveOrders,
+    ...memory,
+  });
+  return { app, outbox, config, liveOrders, memory };
 }
 
 /** A signed-in caller: the `Cookie` header value and who it is. */

@@ -37,7 +37,7 @@ beforeAll(async () => {
   // hears it and the buyer's stream gets the order.
   built = buildTestApp(database);
   built.outbox.startRelay(bus);
-  listeners = await startListeners(bus, ordersListeners(built.outbox, TEST_TERMS), {
+  listeners = await startListeners(bus, ordersListeners(built.outbox, TEST_TERMS, built.memory), {
     retiredDurables: ORDERS_RETIRED_DURABLES,
   });
   feed = startOrderFeed(bus, built.liveOrders, createTestLogger());

@@ -54,6 +54,7 @@ describe('one lock order: a ticket’s row before its orders’', () => {
       return applyTicketChange(
         tx,
         events,
+        context.memory,
         {
           id: ticket.id,
           title: ticket.title,
@@ -70,7 +71,7 @@ describe('one lock order: a ticket’s row before its orders’', () => {
     // The buyer's cancel meanwhile, in a transaction of its own.
     const cancelled = context.outbox.transaction(async (tx, events) => {
       cancelAttempts += 1;
-      return cancelOrder({ tx, events }, order.id, TEST_TERMS);
+      return cancelOrder({ tx, events }, context.memory, order.id, TEST_TERMS);
     });
 
     const [withdrawalOutcome, cancelOutcome] = await Promise.all([withdrawal, cancelled]);

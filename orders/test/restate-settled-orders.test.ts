@@ -11,7 +11,7 @@ const secondsFromNow = (seconds: number) => new Date(Date.now() + seconds * 1000
 
 async function placeOrder(price = 2000, startsAt: Date | null = null) {
   const ticket = await seedTicket(context.database, { price, startsAt });
-  return createOrder(context.outbox, randomUUID(), ticket.id, { expiresInSeconds: 900 });
+  return createOrder(context.outbox, context.memory, randomUUID(), ticket.id, { expiresInSeconds: 900 });
 }
 
 async function restatedIds() {
@@ -23,7 +23,7 @@ describe('restating settled orders (the reconciliation backstop)', () => {
     const startsAt = new Date(Date.now() + 24 * 60 * 60_000);
     const first = await placeOrder(4200, startsAt);
     const second = await placeOrder();
-    await cancelOrder(context.outbox, second.id, TEST_TERMS);
+    await cancelOrder(context.outbox, context.memory, second.id, TEST_TERMS);
 
     // Not settled yet: nothing is restated while the order's own events may still be on their way.
     expect(await restateSettledOrders(context.outbox, { settleSeconds: SETTLE_SECONDS })).toBe(0);
@@ -53,7 +53,7 @@ describe('restating settled orders (the reconciliation backstop)', () => {
     await restateSettledOrders(context.outbox, { settleSeconds: SETTLE_SECONDS, now: secondsFromNow(61) });
     expect((await restatedIds()).filter((id) => id === order.id)).toHaveLength(1);
 
-    await cancelOrder(context.outbox, order.id, TEST_TERMS);
+    await cancelOrder(context.outbox, context.memory, order.id, TEST_TERMS);
     await restateSettledOrders(context.outbox, { settleSeconds: SETTLE_SECONDS, now: secondsFromNow(61) });
     const restated = (await recordedPayloads(context.database, 'order.restated')).filter(
       (payload) => payload.id === order.id,

@@ -2,6 +2,7 @@ import { ChargeStatus, assertNever, type EventData } from '@ticketing/common';
 import { cancelOrder, type CancelOutcome } from './cancel-order';
 import { completeOrder, type CompleteOutcome } from './complete-order';
 import type { ReservationTerms } from './reservation-terms';
+import type { ReservationMemory } from './reservation-memory';
 import type { WriteScope } from './write-scope';
 
 /** What a payment attempt's outcome did to its order. */
@@ -19,6 +20,7 @@ export type PaymentOutcome =
  */
 export async function applyPaymentOutcome(
   scope: WriteScope,
+  memory: ReservationMemory,
   charge: EventData<'charge.created'>,
   terms: ReservationTerms,
 ): Promise<PaymentOutcome> {
@@ -26,7 +28,7 @@ export async function applyPaymentOutcome(
     case ChargeStatus.Completed:
       return { status: charge.status, order: await completeOrder(scope, charge.orderId) };
     case ChargeStatus.Failed:
-      return { status: charge.status, order: await cancelOrder(scope, charge.orderId, terms) };
+      return { status: charge.status, order: await cancelOrder(scope, memory, charge.orderId, terms) };
     case ChargeStatus.Created:
       return { status: charge.status };
     default:

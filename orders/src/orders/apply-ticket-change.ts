@@ -3,6 +3,7 @@ import { listOrderIdsOfTicket } from '../db/orders';
 import { findTicket, insertTicket, updateTicket } from '../db/tickets';
 import { cancelOrder } from './cancel-order';
 import { UNPAID } from './order-transitions';
+import type { ReservationMemory } from './reservation-memory';
 import type { ReservationTerms } from './reservation-terms';
 
 /** What a ticket's version did to the replica. */
@@ -23,6 +24,7 @@ export type TicketChangeOutcome =
 export async function applyTicketChange(
   tx: Executor,
   events: EventRecorder,
+  memory: ReservationMemory,
   ticket: EventData<'ticket.created' | 'ticket.updated'>,
   terms: ReservationTerms,
 ): Promise<TicketChangeOutcome> {
@@ -41,7 +43,7 @@ export async function applyTicketChange(
       const cancelledOrderIds: string[] = [];
       if (withdrawn) {
         for (const orderId of await listOrderIdsOfTicket(tx, id, UNPAID)) {
-          const outcome = await cancelOrder({ tx, events }, orderId, terms);
+          const outcome = await cancelOrder({ tx, events }, memory, orderId, terms);
           if (outcome.result === 'cancelled') cancelledOrderIds.push(orderId);
         }
       }

@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError, type Outbox } from '@ticketing/common';
 import { findOrder } from '../db/orders';
 import { cancelOrder } from './cancel-order';
 import type { ReservationTerms } from './reservation-terms';
+import type { ReservationMemory } from './reservation-memory';
 import { assertBuyerOwns } from './show-buyer-order';
 
 /**
@@ -11,6 +12,7 @@ import { assertBuyerOwns } from './show-buyer-order';
  */
 export async function cancelBuyerOrder(
   outbox: Outbox,
+  memory: ReservationMemory,
   buyerId: string,
   orderId: string,
   terms: ReservationTerms,
@@ -19,7 +21,7 @@ export async function cancelBuyerOrder(
     const order = await findOrder(tx, orderId);
     if (!order) throw new NotFoundError('Order not found');
     assertBuyerOwns(order, buyerId);
-    const outcome = await cancelOrder({ tx, events }, orderId, terms);
+    const outcome = await cancelOrder({ tx, events }, memory, orderId, terms);
     if (outcome.result === 'complete') throw new ConflictError('Order is complete and cannot be cancelled');
   });
 }

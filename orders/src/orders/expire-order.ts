@@ -1,5 +1,6 @@
 import { cancelOrder, type CancelOutcome } from './cancel-order';
 import type { ReservationTerms } from './reservation-terms';
+import type { ReservationMemory } from './reservation-memory';
 import type { WriteScope } from './write-scope';
 
 /**
@@ -7,6 +8,11 @@ import type { WriteScope } from './write-scope';
  * the first eligible buyer in its waiting list, unless it was paid in time. An order cancelled already
  * changes nothing.
  */
-export function expireOrder(scope: WriteScope, orderId: string, terms: ReservationTerms): Promise<CancelOutcome> {
-  return cancelOrder(scope, orderId, terms);
+export function expireOrder(
+  scope: WriteScope,
+  memory: ReservationMemory,
+  orderId: string,
+  terms: ReservationTerms,
+): Promise<CancelOutcome> {
+  return cancelOrder(scope, memory, orderId, terms);
 }

@@ -5,6 +5,7 @@ import { findTicket } from '../db/tickets';
 import { REPLICA_POLL_MS, TICKET_CHANGED_MESSAGE, TICKET_WITHDRAWN_MESSAGE, waitForReplica } from './create-order';
 import { EVENT_STARTED_MESSAGE, eventHasStarted } from './event-start';
 import { findPlace, insertPlace, lockTicketLine } from '../db/waiting-list';
+import type { ReservationMemory } from './reservation-memory';
 
 export const TICKET_FOR_SALE_MESSAGE = 'The ticket is for sale; buy it instead';
 export const TICKET_SOLD_MESSAGE = 'The ticket is sold';
@@ -37,6 +38,7 @@ export interface JoinWaitingListOptions {
  */
 export async function joinWaitingList(
   outbox: Outbox,
+  { ticketReplicaChanges }: Pick<ReservationMemory, 'ticketReplicaChanges'>,
   buyerId: string,
   ticketId: string,
   { ticketVersion, replicaWaitMs = 2_000, replicaPollMs = REPLICA_POLL_MS }: JoinWaitingListOptions = {},
@@ -44,7 +46,10 @@ export async function joinWaitingList(
   if (ticketVersion !== undefined) {
     const replica = await findTicket(outbox.db, ticketId);
     if (replica && replica.version < ticketVersion) {
-      await waitForReplica(outbox.db, ticketId, ticketVersion, { waitMs: replicaWaitMs, pollMs: replicaPollMs });
+      await waitForReplica(outbox.db, ticketReplicaChanges, ticketId, ticketVersion, {
+        waitMs: replicaWaitMs,
+        pollMs: replicaPollMs,
+      });
     }
   }
   return outbox.transaction(async (tx) => {

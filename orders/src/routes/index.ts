@@ -7,6 +7,7 @@ import { showOrderRouter } from './show-order';
 import { cancelOrderRouter } from './cancel-order';
 import { streamOrderRouter } from './stream-order';
 import type { LiveOrders } from '../orders/live-orders';
+import type { ReservationMemory } from '../orders/reservation-memory';
 import { joinWaitingListRouter } from './join-waiting-list';
 import { listWaitingListRouter } from './list-waiting-list';
 import { leaveWaitingListRouter } from './leave-waiting-list';
@@ -16,6 +17,7 @@ export function ordersRoutes(
   config: OrdersConfig,
   rateLimits: SharedRateLimits,
   liveOrders: LiveOrders,
+  memory: ReservationMemory,
 ): Router {
   // Joining and leaving count together, like reservation attempts: toggling a place is no way around it.
   const waitingListLimit = rateLimits.limit({
@@ -26,14 +28,14 @@ export function ordersRoutes(
     message: 'Too many waiting list changes; please wait a minute',
   });
   return Router().use(
-    createOrderRouter(outbox, config, rateLimits),
+    createOrderRouter(outbox, config, rateLimits, memory),
     listOrdersRouter(outbox),
     // Before GET /api/orders/:id, which would take "waitlist" for a malformed order id.
-    joinWaitingListRouter(outbox, config, waitingListLimit),
+    joinWaitingListRouter(outbox, config, waitingListLimit, memory),
     listWaitingListRouter(outbox),
     leaveWaitingListRouter(outbox, waitingListLimit),
     showOrderRouter(outbox),
     streamOrderRouter(liveOrders),
-    cancelOrderRouter(outbox, config),
+    cancelOrderRouter(outbox, config, memory),
   );
 }

@@ -3,8 +3,14 @@ import { body } from 'express-validator';
 import { isUuid, requireAuth, signedInUser, validateRequest, type Outbox } from '@ticketing/common';
 import type { OrdersConfig } from '../config';
 import { joinWaitingList } from '../orders/join-waiting-list';
+import type { ReservationMemory } from '../orders/reservation-memory';
 
-export function joinWaitingListRouter(outbox: Outbox, config: OrdersConfig, rateLimit: RequestHandler): Router {
+export function joinWaitingListRouter(
+  outbox: Outbox,
+  config: OrdersConfig,
+  rateLimit: RequestHandler,
+  memory: ReservationMemory,
+): Router {
   return Router().post(
     '/api/orders/waitlist',
     requireAuth,
@@ -18,7 +24,7 @@ export function joinWaitingListRouter(outbox: Outbox, config: OrdersConfig, rate
       .withMessage('ticketVersion must be a whole number from 0'),
     validateRequest,
     async (req, res) => {
-      const place = await joinWaitingList(outbox, signedInUser(req).id, req.body.ticketId as string, {
+      const place = await joinWaitingList(outbox, memory, signedInUser(req).id, req.body.ticketId as string, {
         ticketVersion: req.body.ticketVersion as number | undefined,
         replicaWaitMs: config.TICKET_REPLICA_WAIT_MS,
       });

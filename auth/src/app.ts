@@ -4,7 +4,7 @@ import {
   admissionSettings,
   sessionSettings,
   type Logger,
-  type Outbox,
+  type UnitOfWork,
   type ReadinessProbe,
   type SessionVersionCheck,
   type SharedRateLimits,
@@ -15,7 +15,7 @@ import type { SessionVersionMirror } from './accounts/session-version-mirror';
 
 export interface AuthAppDependencies {
   config: AuthConfig;
-  outbox: Outbox;
+  unitOfWork: UnitOfWork;
   logger: Logger;
   readiness: ReadinessProbe;
   /** Users' current session versions (Redis, through a short cache named in index.ts). */
@@ -28,7 +28,7 @@ export interface AuthAppDependencies {
 /** The auth service's HTTP app; it never listens (index.ts does, tests use supertest). */
 export function buildApp({
   config,
-  outbox,
+  unitOfWork,
   logger,
   readiness,
   sessionVersions,
@@ -40,6 +40,6 @@ export function buildApp({
     session: { ...sessionSettings(config), versions: sessionVersions },
     admission: admissionSettings(config),
     readiness,
-    routes: authRoutes(outbox, sessionMirror, config, rateLimits),
+    routes: authRoutes(unitOfWork, sessionMirror, config, rateLimits),
   });
 }

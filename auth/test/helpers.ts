@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { Outbox, listRecordedEvents, type Subject, probeReadiness } from '@ticketing/common';
+import { UnitOfWork, listRecordedEvents, type Subject, probeReadiness } from '@ticketing/common';
 import {
   TEST_JWT_KEY,
   createTestDatabase,
@@ -48,12 +48,12 @@ export function buildTestApp(
     ...env,
   });
   const logger = createTestLogger();
-  const outbox = new Outbox(database.db, { logger });
+  const unitOfWork = new UnitOfWork(database.db, { logger });
   const sessionVersions = sessionVersionsForNewApp(sessions);
   const sessionMirror = new SessionVersionMirror(database.db, sessionVersions, config.SESSION_TTL_SECONDS, logger);
   const deps = {
     config,
-    outbox,
+    unitOfWork,
     logger,
     readiness: probeReadiness({ database }),
     sessionVersions,
@@ -61,7 +61,7 @@ export function buildTestApp(
     rateLimits: rateLimitsForNewApp(),
   };
   const app = buildApp(deps);
-  return { app, outbox, config, deps, rateLimits: deps.rateLimits, sessionVersions, sessionMirror };
+  return { app, unitOfWork, config, deps, rateLimits: deps.rateLimits, sessionVersions, sessionMirror };
 }
 
 let counter = 0;

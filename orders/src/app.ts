@@ -4,7 +4,7 @@ import {
   admissionSettings,
   sessionSettings,
   type Logger,
-  type Outbox,
+  type UnitOfWork,
   type ReadinessProbe,
   type SessionVersionCheck,
   type SharedRateLimits,
@@ -16,7 +16,7 @@ import type { ReservationMemory } from './orders/reservation-memory';
 
 export interface OrdersAppDependencies extends ReservationMemory {
   config: OrdersConfig;
-  outbox: Outbox;
+  unitOfWork: UnitOfWork;
   logger: Logger;
   readiness: ReadinessProbe;
   /** Users' current session versions (Redis, through a short cache named in index.ts). */
@@ -29,7 +29,7 @@ export interface OrdersAppDependencies extends ReservationMemory {
 /** The orders service's HTTP app; it never listens (index.ts does, tests use supertest). */
 export function buildApp({
   config,
-  outbox,
+  unitOfWork,
   logger,
   readiness,
   sessionVersions,
@@ -44,7 +44,7 @@ export function buildApp({
     session: { ...sessionSettings(config), versions: sessionVersions },
     admission: admissionSettings(config),
     readiness,
-    routes: ordersRoutes(outbox, config, rateLimits, liveOrders, {
+    routes: ordersRoutes(unitOfWork, config, rateLimits, liveOrders, {
       heldTickets,
       attemptsUnderWay,
       ticketReplicaChanges,

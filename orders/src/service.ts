@@ -46,17 +46,17 @@ export const ordersService = defineService({
     // The order views this process's open streams show, fed from the bus (liveFeeds below) on every replica.
     liveOrders: createLiveOrders(database.db, liveStreamSettings(config), logger),
   }),
-  listeners: (deps) => ordersListeners(deps.outbox, deps.terms, deps),
+  listeners: (deps) => ordersListeners(deps.unitOfWork, deps.terms, deps),
   retiredDurables: ORDERS_RETIRED_DURABLES,
   jobs: (deps) => ({
-    'order sweep': startOrderSweep(deps.outbox, {
+    'order sweep': startOrderSweep(deps.unitOfWork, {
       intervalSeconds: deps.config.ORDER_SWEEP_INTERVAL_SECONDS,
       graceSeconds: deps.config.ORDER_SWEEP_GRACE_SECONDS,
       terms: deps.terms,
       memory: deps,
       logger: deps.logger,
     }),
-    'order restatement': startOrderRestatement(deps.outbox, {
+    'order restatement': startOrderRestatement(deps.unitOfWork, {
       intervalSeconds: deps.config.ORDER_RESTATE_INTERVAL_SECONDS,
       settleSeconds: deps.config.ORDER_RESTATE_AFTER_SECONDS,
       logger: deps.logger,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import {
-  Outbox,
+  UnitOfWork,
   ReplicaChanges,
   listRecordedEvents,
   processedEvents,
@@ -73,27 +73,27 @@ const sessionVersionsForNewApp = useTestSessionVersions();
 export function buildTestApp(database: OrdersTestDatabase, env: NodeJS.ProcessEnv = {}) {
   const config = testConfig(database, env);
   const logger = createTestLogger();
-  const outbox = new Outbox(database.db, { logger });
+  const unitOfWork = new UnitOfWork(database.db, { logger });
   const connected = { sessionVersions: sessionVersionsForNewApp(), rateLimits: rateLimitsForNewApp() };
   // The process state as the service builds it.
   const { liveOrders, heldTickets, attemptsUnderWay, ticketReplicaChanges } = ordersService.processState!({
     config,
     logger,
     database,
-    outbox,
+    unitOfWork,
     ...connected,
   });
   const memory: ReservationMemory = { heldTickets, attemptsUnderWay, ticketReplicaChanges };
   const app = buildApp({
     config,
-    outbox,
+    unitOfWork,
     logger,
     readiness: probeReadiness({ database }),
     ...connected,
     liveOrders,
     ...memory,
   });
-  return { app, outbox, config, liveOrders, memory };
+  return { app, unitOfWork, config, liveOrders, memory };
 }
 
 /** A signed-in caller: the `Cookie` header value and who it is. */

@@ -36,8 +36,8 @@ beforeAll(async () => {
   // The whole path: the listeners complete or cancel orders, the relay publishes it on JetStream, the feed
   // hears it and the buyer's stream gets the order.
   built = buildTestApp(database);
-  built.outbox.startRelay(bus);
-  listeners = await startListeners(bus, ordersListeners(built.outbox, TEST_TERMS, built.memory), {
+  built.unitOfWork.relay.start(bus);
+  listeners = await startListeners(bus, ordersListeners(built.unitOfWork, TEST_TERMS, built.memory), {
     retiredDurables: ORDERS_RETIRED_DURABLES,
   });
   feed = startOrderFeed(bus, built.liveOrders, createTestLogger());
@@ -50,7 +50,7 @@ afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   feed.stop();
-  await built.outbox.stopRelay();
+  await built.unitOfWork.relay.stop();
   await listeners.stop();
   await bus.destroy();
   await database.drop();

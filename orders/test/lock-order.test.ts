@@ -45,7 +45,7 @@ describe('one lock order: a ticket’s row before its orders’', () => {
 
     // The withdrawal reaching orders: the listener's transaction updates the ticket's row first (here taken
     // explicitly, so that the cancel can be started while it is held), then cancels its unpaid order.
-    const withdrawal = context.outbox.transaction(async (tx, events) => {
+    const withdrawal = context.unitOfWork.transaction(async (tx, events) => {
       withdrawalAttempts += 1;
       await tx.select().from(tickets).where(eq(tickets.id, ticket.id)).for('no key update');
       ticketLocked();
@@ -69,7 +69,7 @@ describe('one lock order: a ticket’s row before its orders’', () => {
     });
     await ticketIsLocked;
     // The buyer's cancel meanwhile, in a transaction of its own.
-    const cancelled = context.outbox.transaction(async (tx, events) => {
+    const cancelled = context.unitOfWork.transaction(async (tx, events) => {
       cancelAttempts += 1;
       return cancelOrder({ tx, events }, context.memory, order.id, TEST_TERMS);
     });

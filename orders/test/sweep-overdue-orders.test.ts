@@ -15,7 +15,7 @@ const LOCK_SECONDS = 60;
 /** An order placed `ageSeconds` ago with a LOCK_SECONDS window, on a fresh ticket. */
 async function orderPlacedAgo(ageSeconds: number) {
   const ticket = await seedTicket(context.database);
-  return createOrder(context.outbox, context.memory, randomUUID(), ticket.id, {
+  return createOrder(context.unitOfWork, context.memory, randomUUID(), ticket.id, {
     expiresInSeconds: LOCK_SECONDS,
     now: new Date(Date.now() - ageSeconds * 1000),
   });
@@ -27,7 +27,7 @@ const OVERDUE_AGE = LOCK_SECONDS + GRACE_SECONDS + 5;
 describe('sweepOverdueOrders', () => {
   it('when an unpaid order is past its deadline plus grace, then it is cancelled and order.cancelled recorded', async () => {
     const overdue = await orderPlacedAgo(OVERDUE_AGE);
-    const cancelled = await sweepOverdueOrders(context.outbox, {
+    const cancelled = await sweepOverdueOrders(context.unitOfWork, {
       memory: context.memory,
       graceSeconds: GRACE_SECONDS,
       terms: TEST_TERMS,
@@ -42,7 +42,7 @@ describe('sweepOverdueOrders', () => {
   it('when an order awaiting payment is overdue, then it is cancelled too', async () => {
     const overdue = await orderPlacedAgo(OVERDUE_AGE);
     await context.database.db.update(orders).set({ status: 'awaiting:payment' }).where(eq(orders.id, overdue.id));
-    await sweepOverdueOrders(context.outbox, {
+    await sweepOverdueOrders(context.unitOfWork, {
       memory: context.memory,
       graceSeconds: GRACE_SECONDS,
       terms: TEST_TERMS,
@@ -55,10 +55,10 @@ describe('sweepOverdueOrders', () => {
     const fresh = await orderPlacedAgo(0);
     const withinGrace = await orderPlacedAgo(LOCK_SECONDS + GRACE_SECONDS - 10);
     const complete = await orderPlacedAgo(OVERDUE_AGE);
-    await completeOrder(context.outbox, complete.id);
+    await completeOrder(context.unitOfWork, complete.id);
     const overdue = await orderPlacedAgo(OVERDUE_AGE);
 
-    await sweepOverdueOrders(context.outbox, {
+    await sweepOverdueOrders(context.unitOfWork, {
       memory: context.memory,
       graceSeconds: GRACE_SECONDS,
       terms: TEST_TERMS,
@@ -75,7 +75,7 @@ describe('sweepOverdueOrders', () => {
 
   it('when more orders are overdue than one batch holds, then one sweep cancels them all', async () => {
     const overdue = await Promise.all(Array.from({ length: 5 }, () => orderPlacedAgo(OVERDUE_AGE)));
-    await sweepOverdueOrders(context.outbox, {
+    await sweepOverdueOrders(context.unitOfWork, {
       memory: context.memory,
       graceSeconds: GRACE_SECONDS,
       terms: TEST_TERMS,
@@ -87,8 +87,16 @@ describe('sweepOverdueOrders', () => {
   it('when two replicas sweep at the same time, then each overdue order is cancelled once', async () => {
     const overdue = await Promise.all(Array.from({ length: 6 }, () => orderPlacedAgo(OVERDUE_AGE)));
     const [first, second] = await Promise.all([
-      sweepOverdueOrders(context.outbox, { memory: context.memory, graceSeconds: GRACE_SECONDS, terms: TEST_TERMS }),
-      sweepOverdueOrders(context.outbox, { memory: context.memory, graceSeconds: GRACE_SECONDS, terms: TEST_TERMS }),
+      sweepOverdueOrders(context.unitOfWork, {
+        memory: context.memory,
+        graceSeconds: GRACE_SECONDS,
+        terms: TEST_TERMS,
+      }),
+      sweepOverdueOrders(context.unitOfWork, {
+        memory: context.memory,
+        graceSeconds: GRACE_SECONDS,
+        terms: TEST_TERMS,
+      }),
     ]);
     expect((first ?? 0) + (second ?? 0)).toBe(overdue.length);
     for (const order of overdue) {
@@ -99,12 +107,12 @@ describe('sweepOverdueOrders', () => {
 
   it('when the sweep runs, then the cancelled ticket can be ordered again', async () => {
     const overdue = await orderPlacedAgo(OVERDUE_AGE);
-    await sweepOverdueOrders(context.outbox, {
+    await sweepOverdueOrders(context.unitOfWork, {
       memory: context.memory,
       graceSeconds: GRACE_SECONDS,
       terms: TEST_TERMS,
     });
-    const again = await createOrder(context.outbox, context.memory, randomUUID(), overdue.ticket.id, {
+    const again = await createOrder(context.unitOfWork, context.memory, randomUUID(), overdue.ticket.id, {
       expiresInSeconds: LOCK_SECONDS,
     });
     expect(again.status).toBe('created');
@@ -114,7 +122,7 @@ describe('sweepOverdueOrders', () => {
 describe('the sweep schedule', () => {
   it('when started, then it sweeps overdue orders on its own, and stops when asked', async () => {
     const overdue = await orderPlacedAgo(OVERDUE_AGE);
-    const sweep = startOrderSweep(context.outbox, {
+    const sweep = startOrderSweep(context.unitOfWork, {
       intervalSeconds: 1,
       graceSeconds: GRACE_SECONDS,
       terms: TEST_TERMS,

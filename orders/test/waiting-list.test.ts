@@ -152,7 +152,7 @@ describe('POST /api/orders/waitlist', () => {
 
   it('when the ticket is sold, then 409', async () => {
     const { ticket, order } = await reservedTicket();
-    await completeOrder(context.outbox, order.id);
+    await completeOrder(context.unitOfWork, order.id);
     const response = await join({ ticketId: ticket.id }, signIn()).expect(409);
     expect(response.body).toEqual({ errors: [{ message: 'The ticket is sold' }] });
   });
@@ -399,7 +399,7 @@ describe('the hand-over when the holder cancels', () => {
     const { ticket, order } = await reservedTicket();
     const waiter = signIn();
     await join({ ticketId: ticket.id }, waiter).expect(201);
-    await completeOrder(context.outbox, order.id);
+    await completeOrder(context.unitOfWork, order.id);
     expect((await listPlaces(waiter).expect(200)).body).toEqual([]);
   });
 });

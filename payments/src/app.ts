@@ -6,7 +6,7 @@ import {
   admissionSettings,
   sessionSettings,
   type Logger,
-  type Outbox,
+  type UnitOfWork,
   type ReadinessProbe,
   type SessionVersionCheck,
   type ReplicaChanges,
@@ -18,7 +18,7 @@ import { paymentsRoutes } from './routes';
 
 export interface PaymentsAppDependencies {
   config: PaymentsConfig;
-  outbox: Outbox;
+  unitOfWork: UnitOfWork;
   stripe: Stripe;
   logger: Logger;
   readiness: ReadinessProbe;
@@ -34,7 +34,7 @@ export interface PaymentsAppDependencies {
 /** The payments service's HTTP app; it never listens (index.ts does, tests use supertest). */
 export function buildApp({
   config,
-  outbox,
+  unitOfWork,
   stripe,
   logger,
   readiness,
@@ -50,7 +50,7 @@ export function buildApp({
     readiness,
     routes: paymentsRoutes(
       {
-        outbox,
+        unitOfWork,
         stripe,
         logger,
         currency: config.STRIPE_CURRENCY,

@@ -36,10 +36,11 @@ export const paymentsService = defineService({
     // their commits; an order another replica applied is found by the waiting payment's own poll.
     orderReplicaChanges: new ReplicaChanges(),
   }),
-  listeners: ({ outbox, stripe, orderReplicaChanges }) => paymentsListeners(outbox, stripe, orderReplicaChanges),
-  jobs: ({ outbox, stripe, logger, config }) => ({
+  listeners: ({ unitOfWork, stripe, orderReplicaChanges }) =>
+    paymentsListeners(unitOfWork, stripe, orderReplicaChanges),
+  jobs: ({ unitOfWork, stripe, logger, config }) => ({
     'charge reconciliation': startChargeReconciliation(
-      { outbox, stripe, logger },
+      { unitOfWork, stripe, logger },
       {
         intervalMs: config.CHARGE_RECONCILE_INTERVAL_SECONDS * 1000,
         settleAfterMs: config.CHARGE_SETTLE_AFTER_SECONDS * 1000,

@@ -6,7 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import request from 'supertest';
 import type Stripe from 'stripe';
 import {
-  Outbox,
+  UnitOfWork,
   type ReplicaChanges,
   listRecordedEvents,
   processedEvents,
@@ -65,7 +65,7 @@ export interface PaymentsHarness {
   database: PaymentsTestDatabase;
   emulator: RunningStripeEmulator;
   config: PaymentsConfig;
-  outbox: Outbox;
+  unitOfWork: UnitOfWork;
   /** The service's own Stripe client (tests may spy on it). */
   stripe: Stripe;
   app: Express;
@@ -115,7 +115,7 @@ export function usePayments(options: HarnessOptions = {}): PaymentsHarness {
     harness.emulator = await startStripeEmulator({ port: 0, webhookUrl });
     harness.config = testConfig(harness.database, harness.emulator.url, options.env);
     const logger = createTestLogger();
-    harness.outbox = new Outbox(harness.database.db, { logger });
+    harness.unitOfWork = new UnitOfWork(harness.database.db, { logger });
     harness.stripe = createStripeClient(harness.config);
     const connected = {
       stripe: harness.stripe,
@@ -123,7 +123,13 @@ export function usePayments(options: HarnessOptions = {}): PaymentsHarness {
       rateLimits: rateLimitsForNewApp(),
     };
     // The process state as the service builds it.
-    const base = { config: harness.config, logger, database: harness.database, outbox: harness.outbox, ...connected };
+    const base = {
+      config: harness.config,
+      logger,
+      database: harness.database,
+      unitOfWork: harness.unitOfWork,
+      ...connected,
+    };
     ({ orderReplicaChanges: harness.orderReplicaChanges } = paymentsService.processState!(base));
     harness.appDependencies = {
       ...base,
@@ -136,14 +142,14 @@ export function usePayments(options: HarnessOptions = {}): PaymentsHarness {
       harness.bus = await createTestBus();
       listeners = await startListeners(
         harness.bus,
-        paymentsListeners(harness.outbox, harness.stripe, harness.orderReplicaChanges),
+        paymentsListeners(harness.unitOfWork, harness.stripe, harness.orderReplicaChanges),
       );
-      harness.outbox.startRelay(harness.bus);
+      harness.unitOfWork.relay.start(harness.bus);
     }
   });
   afterAll(async () => {
     await listeners?.stop();
-    await harness.outbox?.stopRelay();
+    await harness.unitOfWork?.relay.stop();
     await harness.bus?.destroy();
     await harness.emulator?.close();
     if (harness.server) {

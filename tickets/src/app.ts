@@ -4,7 +4,7 @@ import {
   admissionSettings,
   sessionSettings,
   type Logger,
-  type Outbox,
+  type UnitOfWork,
   type ReadinessProbe,
   type SessionVersionCheck,
 } from '@ticketing/common';
@@ -16,7 +16,7 @@ import type { PassSigner } from './passes/pass-signer';
 
 export interface TicketsAppDependencies {
   config: TicketsConfig;
-  outbox: Outbox;
+  unitOfWork: UnitOfWork;
   logger: Logger;
   readiness: ReadinessProbe;
   /** Users' current session versions (Redis, through a short cache named in index.ts). */
@@ -32,7 +32,7 @@ export interface TicketsAppDependencies {
 /** The tickets service's HTTP app; it never listens (index.ts does, tests use supertest). */
 export function buildApp({
   config,
-  outbox,
+  unitOfWork,
   logger,
   readiness,
   sessionVersions,
@@ -46,7 +46,7 @@ export function buildApp({
     admission: admissionSettings(config),
     readiness,
     routes: ticketsRoutes(
-      outbox,
+      unitOfWork,
       liveTickets,
       { resalePriceCap: config.RESALE_PRICE_CAP, checkinWindowHours: config.CHECKIN_WINDOW_HOURS },
       { passSigner, liveOwnedPasses },

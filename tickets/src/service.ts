@@ -32,7 +32,7 @@ export const ticketsService = defineService({
     const liveOwnedPasses = new LiveOwnedPasses(liveTickets, liveStreamSettings(config));
     return { liveTickets, liveOwnedPasses };
   },
-  listeners: ({ outbox }) => ticketsListeners(outbox),
+  listeners: ({ unitOfWork }) => ticketsListeners(unitOfWork),
   // One subscription per process hands ticket changes to the streams its clients hold open, one pass changes.
   liveFeeds: ({ bus, liveTickets, liveOwnedPasses, logger }) => {
     const feed = startTicketFeed(bus, liveTickets, logger);

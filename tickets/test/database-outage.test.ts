@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
-import { connectDatabase, Outbox, probeReadiness, type EventData } from '@ticketing/common';
+import { connectDatabase, UnitOfWork, probeReadiness, type EventData } from '@ticketing/common';
 import { collectDeadLetters, createTestLogger, refuseConnections, waitFor } from '@ticketing/common/testing';
 import * as schema from '../src/db/schema';
 import { createTicket, signIn, useTicketListeners, useTicketsApp } from './helpers';
@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 const running = useTicketListeners(context, {
   retry: FAST_RETRIES,
-  outbox: () => new Outbox(listenerDatabase.db, { logger: createTestLogger() }),
+  unitOfWork: () => new UnitOfWork(listenerDatabase.db, { logger: createTestLogger() }),
 });
 afterAll(() => listenerDatabase.close());
 
@@ -65,7 +65,7 @@ describe('the tickets database goes away for a few seconds', () => {
 describe('the tickets database goes away, with the listeners wired to the readiness probe as src/index.ts does', () => {
   const paused = useTicketListeners(context, {
     retry: FAST_RETRIES,
-    outbox: () => new Outbox(listenerDatabase.db, { logger: createTestLogger() }),
+    unitOfWork: () => new UnitOfWork(listenerDatabase.db, { logger: createTestLogger() }),
     readiness: (bus) => probeReadiness({ database: listenerDatabase, bus }),
   });
 

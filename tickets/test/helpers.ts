@@ -1,13 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import {
-  Outbox,
-  listRecordedEvents,
-  probeReadiness,
-  type EventData,
-  type Subject,
-} from '@ticketing/common';
+import { UnitOfWork, listRecordedEvents, probeReadiness, type EventData, type Subject } from '@ticketing/common';
 import { startListeners, type ReadinessProbe, type RetryPolicy, type RunningListeners } from '@ticketing/common';
 import {
   TEST_JWT_KEY,
@@ -63,7 +57,7 @@ export function buildTestApp(
     ...env,
   });
   const logger = createTestLogger();
-  const outbox = new Outbox(database.db, { logger });
+  const unitOfWork = new UnitOfWork(database.db, { logger });
   const sessionVersions = sessionVersionsForNewApp(sessions);
   const passSigner = PassSigner.fromEnvironment(config.PASS_SIGNING_KEY);
   // The process state as the service builds it.
@@ -71,13 +65,13 @@ export function buildTestApp(
     config,
     logger,
     database,
-    outbox,
+    unitOfWork,
     sessionVersions,
     passSigner,
   });
   const app = buildApp({
     config,
-    outbox,
+    unitOfWork,
     logger,
     readiness: probeReadiness({ database }),
     sessionVersions,
@@ -85,7 +79,7 @@ export function buildTestApp(
     passSigner,
     liveOwnedPasses,
   });
-  return { app, outbox, config, liveTickets, sessionVersions, passSigner, liveOwnedPasses };
+  return { app, unitOfWork, config, liveTickets, sessionVersions, passSigner, liveOwnedPasses };
 }
 
 /**
@@ -109,15 +103,23 @@ export function useTicketsApp() {
  * wires them.
  */
 export function useTicketListeners(
-  context: { outbox: Outbox },
-  options: { retry?: Partial<RetryPolicy>; outbox?: () => Outbox; readiness?: (bus: TestBus) => ReadinessProbe } = {},
+  context: { unitOfWork: UnitOfWork },
+  options: {
+    retry?: Partial<RetryPolicy>;
+    unitOfWork?: () => UnitOfWork;
+    readiness?: (bus: TestBus) => ReadinessProbe;
+  } = {},
 ) {
   const running = {} as { bus: TestBus; listeners: RunningListeners };
   beforeAll(async () => {
     running.bus = await createTestBus({ retry: options.retry });
-    running.listeners = await startListeners(running.bus, ticketsListeners(options.outbox?.() ?? context.outbox), {
-      readiness: options.readiness?.(running.bus),
-    });
+    running.listeners = await startListeners(
+      running.bus,
+      ticketsListeners(options.unitOfWork?.() ?? context.unitOfWork),
+      {
+        readiness: options.readiness?.(running.bus),
+      },
+    );
   });
   afterAll(async () => {
     await running.listeners.stop();
@@ -187,8 +189,8 @@ export async function createTicket(
 }
 
 /** Locks a ticket for a (made-up) order, as the order.created listener would; resolves to the order id. */
-export async function lockForOrder(outbox: Outbox, ticketId: string, orderId: string = randomUUID()) {
-  const outcome = await outbox.transaction((tx, events) => lockTicket(tx, events, { id: orderId, ticketId }));
+export async function lockForOrder(unitOfWork: UnitOfWork, ticketId: string, orderId: string = randomUUID()) {
+  const outcome = await unitOfWork.transaction((tx, events) => lockTicket(tx, events, { id: orderId, ticketId }));
   if (outcome !== 'locked') throw new Error(`expected the ticket to lock, got ${outcome}`);
   return orderId;
 }
@@ -197,9 +199,9 @@ export async function lockForOrder(outbox: Outbox, ticketId: string, orderId: st
  * Sells a ticket to `buyerId` at `pricePaid` cents, as the order.created and order.completed listeners would;
  * resolves to the order id.
  */
-export async function sellTo(outbox: Outbox, ticketId: string, buyerId: string, pricePaid: number) {
-  const orderId = await lockForOrder(outbox, ticketId);
-  const outcome = await outbox.transaction((tx, events) =>
+export async function sellTo(unitOfWork: UnitOfWork, ticketId: string, buyerId: string, pricePaid: number) {
+  const orderId = await lockForOrder(unitOfWork, ticketId);
+  const outcome = await unitOfWork.transaction((tx, events) =>
     markTicketSold(tx, events, { id: orderId, ticketId, buyer: { buyerId, pricePaid } }),
   );
   if (outcome !== 'sold') throw new Error(`expected the ticket to be sold, got ${outcome}`);

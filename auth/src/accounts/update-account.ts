@@ -3,7 +3,7 @@ import {
   ConflictError,
   NotAuthorizedError,
   isUniqueViolation,
-  type Outbox,
+  type UnitOfWork,
   normalizeEmailAddress,
 } from '@ticketing/common';
 import { findUserByEmail, findUserById, updateUser } from '../db/users';
@@ -24,12 +24,12 @@ export interface AccountChanges {
  * the new version. 409 when the new email is taken or the account changed meanwhile.
  */
 export async function updateAccount(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   sessions: SessionVersionMirror,
   userId: string,
   changes: AccountChanges,
 ): Promise<SignedInAccount> {
-  const user = await findUserById(outbox.db, userId);
+  const user = await findUserById(unitOfWork.db, userId);
   // A valid token for an account that no longer exists: treat as signed out.
   if (!user) throw new NotAuthorizedError();
   if (!(await verifyPassword(changes.currentPassword, user.passwordHash))) {
@@ -38,7 +38,7 @@ export async function updateAccount(
   const email = changes.email === undefined ? undefined : normalizeEmailAddress(changes.email);
   const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
 
-  const updated = await outbox.transaction(async (tx, events) => {
+  const updated = await unitOfWork.transaction(async (tx, events) => {
     if (email !== undefined && email !== user.email) {
       const owner = await findUserByEmail(tx, email);
       if (owner) throw new ConflictError('Email in use', 'email');

@@ -6,7 +6,7 @@ import { connectDatabase, type Database } from '../database';
 import { probeReadiness, type ReadinessProbe } from '../http/readiness';
 import { createLogger } from '../logging';
 import { startServiceTracing } from '../observability/tracing';
-import { Outbox } from '../outbox';
+import { UnitOfWork } from '../outbox';
 import type { Subject } from '../events';
 import { runService, type ServiceLifecycle } from './run-service';
 
@@ -19,11 +19,11 @@ export interface DatabaseDeclaration<Schema extends Record<string, unknown>> {
   migrationsFolder: string;
 }
 
-/** What a service with a database holds beside its config and logger: the database and its outbox. */
+/** What a service with a database holds beside its config and logger: the database and its unit of work. */
 export interface DatabaseStores<Schema extends Record<string, unknown>> {
   database: Database<Schema>;
   /** Runs a use case's writes and records the events it owes; its relay publishes them. */
-  outbox: Outbox;
+  unitOfWork: UnitOfWork;
 }
 
 /** The parts the core opens before a service's own: its config, its logger and (if it has one) its database. */
@@ -149,16 +149,16 @@ export function startService<C extends CoreConfig, Stores, Connected, State>(
         logger,
       });
       lifecycle.onStop('database', () => database.close());
-      stores = { database, outbox: new Outbox(database.db, { logger }) };
+      stores = { database, unitOfWork: new UnitOfWork(database.db, { logger }) };
     }
 
     const bus = await EventBus.connectWithConfig(config, parts.name, logger);
     lifecycle.onStop('bus', () => bus.close());
 
-    if (stores.outbox) {
-      const { outbox } = stores;
-      outbox.startRelay(bus);
-      lifecycle.onStop('outbox relay', () => outbox.stopRelay());
+    if (stores.unitOfWork) {
+      const { unitOfWork } = stores;
+      unitOfWork.relay.start(bus);
+      lifecycle.onStop('outbox relay', () => unitOfWork.relay.stop());
     }
 
     const core = { config, logger, ...stores, bus } as ServiceCore<C, Stores>;

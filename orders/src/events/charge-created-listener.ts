@@ -1,4 +1,4 @@
-import { ChargeStatus, inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { ChargeStatus, inboxListener, type ListenerDefinition, type UnitOfWork } from '@ticketing/common';
 import { applyPaymentOutcome } from '../orders/apply-payment-outcome';
 import type { ReservationMemory } from '../orders/reservation-memory';
 import type { ReservationTerms } from '../orders/reservation-terms';
@@ -9,11 +9,11 @@ import type { ReservationTerms } from '../orders/reservation-terms';
  * declined payment frees goes to the first eligible buyer in its waiting list, under `terms`.
  */
 export function chargeCreatedListener(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   terms: ReservationTerms,
   memory: ReservationMemory,
 ): ListenerDefinition<'charge.created'> {
-  return inboxListener(outbox, {
+  return inboxListener(unitOfWork, {
     subject: 'charge.created',
     durable: 'orders-charge-created',
     orderingKey: (event) => event.data.orderId,

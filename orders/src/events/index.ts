@@ -1,4 +1,4 @@
-import type { ListenerDefinition, Outbox, Subject } from '@ticketing/common';
+import type { ListenerDefinition, UnitOfWork, Subject } from '@ticketing/common';
 import type { ReservationMemory } from '../orders/reservation-memory';
 import type { ReservationTerms } from '../orders/reservation-terms';
 import { chargeCreatedListener } from './charge-created-listener';
@@ -11,14 +11,14 @@ import { RETIRED_TICKET_DURABLES, ticketEventsListener } from './ticket-events-l
  * reservation memory (a release forgets a held ticket, a replica change wakes its waiting buyers).
  */
 export function ordersListeners(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   terms: ReservationTerms,
   memory: ReservationMemory,
 ): ListenerDefinition<Subject>[] {
   return [
-    ticketEventsListener(outbox, terms, memory),
-    orderExpiredListener(outbox, terms, memory),
-    chargeCreatedListener(outbox, terms, memory),
+    ticketEventsListener(unitOfWork, terms, memory),
+    orderExpiredListener(unitOfWork, terms, memory),
+    chargeCreatedListener(unitOfWork, terms, memory),
   ];
 }
 

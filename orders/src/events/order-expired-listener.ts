@@ -1,4 +1,4 @@
-import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { inboxListener, type ListenerDefinition, type UnitOfWork } from '@ticketing/common';
 import { expireOrder } from '../orders/expire-order';
 import type { ReservationMemory } from '../orders/reservation-memory';
 import type { ReservationTerms } from '../orders/reservation-terms';
@@ -8,11 +8,11 @@ import type { ReservationTerms } from '../orders/reservation-terms';
  * waiting list, under `terms`), unless it was paid in time.
  */
 export function orderExpiredListener(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   terms: ReservationTerms,
   memory: ReservationMemory,
 ): ListenerDefinition<'order.expired'> {
-  return inboxListener(outbox, {
+  return inboxListener(unitOfWork, {
     subject: 'order.expired',
     durable: 'orders-order-expired',
     orderingKey: (event) => event.data.orderId,

@@ -1,4 +1,4 @@
-import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { inboxListener, type ListenerDefinition, type UnitOfWork } from '@ticketing/common';
 import { applyTicketChange } from '../orders/apply-ticket-change';
 import type { ReservationTerms } from '../orders/reservation-terms';
 import type { ReservationMemory } from '../orders/reservation-memory';
@@ -13,11 +13,11 @@ export const RETIRED_TICKET_DURABLES = ['orders-ticket-created', 'orders-ticket-
  * at the old price. After each commit, buyers of this process waiting for the ticket are woken.
  */
 export function ticketEventsListener(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   terms: ReservationTerms,
   memory: ReservationMemory,
 ): ListenerDefinition<'ticket.created' | 'ticket.updated'> {
-  return inboxListener(outbox, {
+  return inboxListener(unitOfWork, {
     subject: ['ticket.created', 'ticket.updated'],
     durable: 'orders-ticket-events',
     // One ticket's versions in the order they were stored (no retry delay for an update behind its creation);

@@ -3,7 +3,7 @@ import { cancelOrder, type CancelOutcome } from './cancel-order';
 import { completeOrder, type CompleteOutcome } from './complete-order';
 import type { ReservationTerms } from './reservation-terms';
 import type { ReservationMemory } from './reservation-memory';
-import type { WriteScope } from './write-scope';
+import type { WriteScope } from '@ticketing/common';
 
 /** What a payment attempt's outcome did to its order. */
 export type PaymentOutcome =

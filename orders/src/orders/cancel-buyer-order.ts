@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, type Outbox } from '@ticketing/common';
+import { ConflictError, NotFoundError, type UnitOfWork } from '@ticketing/common';
 import { findOrder } from '../db/orders';
 import { cancelOrder } from './cancel-order';
 import type { ReservationTerms } from './reservation-terms';
@@ -11,13 +11,13 @@ import { assertBuyerOwns } from './show-buyer-order';
  * buyer in its waiting list, under `terms`, in the same transaction.
  */
 export async function cancelBuyerOrder(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   memory: ReservationMemory,
   buyerId: string,
   orderId: string,
   terms: ReservationTerms,
 ): Promise<void> {
-  await outbox.transaction(async (tx, events) => {
+  await unitOfWork.transaction(async (tx, events) => {
     const order = await findOrder(tx, orderId);
     if (!order) throw new NotFoundError('Order not found');
     assertBuyerOwns(order, buyerId);

@@ -7,7 +7,7 @@ import type { ReservationMemory } from './reservation-memory';
 import { toOrderState } from './order-payload';
 import { UNPAID, whyNotTransitioned } from './order-transitions';
 import type { ReservationTerms } from './reservation-terms';
-import { within, type WriteScope } from './write-scope';
+import { within, type WriteScope } from '@ticketing/common';
 
 export type CancelOutcome =
   | { result: 'cancelled'; order: Order; handOver: HandOver }

@@ -3,7 +3,7 @@ import { findOrder, transitionOrder } from '../db/orders';
 import type { Order } from '../db/schema';
 import { deletePlacesOfTicket, lockTicketLine } from '../db/waiting-list';
 import { UNPAID, whyNotTransitioned } from './order-transitions';
-import { within, type WriteScope } from './write-scope';
+import { within, type WriteScope } from '@ticketing/common';
 
 export type CompleteOutcome =
   | { result: 'completed'; order: Order }

@@ -6,7 +6,7 @@ import {
   ServiceUnavailableError,
   isUniqueViolation,
   type Executor,
-  type Outbox,
+  type UnitOfWork,
   type ReplicaChanges,
 } from '@ticketing/common';
 import { LIVE_ORDER_PER_TICKET_INDEX, insertOrder, lockBuyer, readTicketForReservation } from '../db/orders';
@@ -52,7 +52,7 @@ export interface CreateOrderOptions {
  * and expiration schedules.
  */
 export async function createOrder(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   memory: ReservationMemory,
   buyerId: string,
   ticketId: string,
@@ -63,8 +63,10 @@ export async function createOrder(
   if (memory.heldTickets.isHeld(ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
   // Outside the ticket's one-attempt slot: a buyer waiting for the replica to catch up (or asking for a
   // version that may never come) holds up nobody else's reservation of the ticket.
-  await checkBeforeAttempt(outbox.db, memory, ticketId, options);
-  return oneAttemptAtATime(memory, ticketId, () => placeOrder(outbox, memory.heldTickets, buyerId, ticketId, options));
+  await checkBeforeAttempt(unitOfWork.db, memory, ticketId, options);
+  return oneAttemptAtATime(memory, ticketId, () =>
+    placeOrder(unitOfWork, memory.heldTickets, buyerId, ticketId, options),
+  );
 }
 
 /**
@@ -142,13 +144,13 @@ async function checkBeforeAttempt(
 
 /** One buyer's reservation, in the ticket's slot: the transaction that places the order or refuses it. */
 async function placeOrder(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   heldTickets: HeldTickets,
   buyerId: string,
   ticketId: string,
   { expiresInSeconds, ticketVersion, maxLiveOrders, now = new Date() }: CreateOrderOptions,
 ): Promise<OrderView> {
-  const placed = await outbox.transaction(async (tx, events) => {
+  const placed = await unitOfWork.transaction(async (tx, events) => {
     // The order copies price and version from this one read: it is placed at exactly the version it shows.
     const ticket = await findTicketForShare(tx, ticketId);
     if (!ticket) throw new NotFoundError('Ticket not found');

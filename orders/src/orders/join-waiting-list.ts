@@ -1,4 +1,4 @@
-import { ConflictError, ForbiddenError, NotFoundError, OrderStatus, type Outbox } from '@ticketing/common';
+import { ConflictError, ForbiddenError, NotFoundError, OrderStatus, type UnitOfWork } from '@ticketing/common';
 import type { WaitingListEntry } from '@ticketing/common/api';
 import { findHolderOfTicket } from '../db/orders';
 import { findTicket } from '../db/tickets';
@@ -37,22 +37,22 @@ export interface JoinWaitingListOptions {
  * ticket that has just been freed, and positions follow the order people joined in.
  */
 export async function joinWaitingList(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   { ticketReplicaChanges }: Pick<ReservationMemory, 'ticketReplicaChanges'>,
   buyerId: string,
   ticketId: string,
   { ticketVersion, replicaWaitMs = 2_000, replicaPollMs = REPLICA_POLL_MS }: JoinWaitingListOptions = {},
 ): Promise<WaitingListEntry> {
   if (ticketVersion !== undefined) {
-    const replica = await findTicket(outbox.db, ticketId);
+    const replica = await findTicket(unitOfWork.db, ticketId);
     if (replica && replica.version < ticketVersion) {
-      await waitForReplica(outbox.db, ticketReplicaChanges, ticketId, ticketVersion, {
+      await waitForReplica(unitOfWork.db, ticketReplicaChanges, ticketId, ticketVersion, {
         waitMs: replicaWaitMs,
         pollMs: replicaPollMs,
       });
     }
   }
-  return outbox.transaction(async (tx) => {
+  return unitOfWork.transaction(async (tx) => {
     const ticket = await lockTicketLine(tx, ticketId);
     if (!ticket) throw new NotFoundError('Ticket not found');
     if (ticket.userId === buyerId) throw new ForbiddenError('You cannot queue for your own ticket');

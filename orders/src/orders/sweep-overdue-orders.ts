@@ -1,4 +1,4 @@
-import { runPeriodically, type Logger, type Outbox, type PeriodicTask } from '@ticketing/common';
+import { runPeriodically, type Logger, type UnitOfWork, type PeriodicTask } from '@ticketing/common';
 import { listOrderIdsDueBefore } from '../db/orders';
 import { cancelOrder } from './cancel-order';
 import { UNPAID } from './order-transitions';
@@ -23,15 +23,15 @@ export interface SweepOptions {
  * arriving meanwhile) cancels each order once. Resolves to how many orders this call cancelled.
  */
 export async function sweepOverdueOrders(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   { graceSeconds, terms, memory, now = new Date(), batchSize = 200 }: SweepOptions,
 ): Promise<number> {
   const cutoff = new Date(now.getTime() - graceSeconds * 1000);
   let cancelled = 0;
   for (;;) {
-    const ids = await listOrderIdsDueBefore(outbox.db, UNPAID, cutoff, batchSize);
+    const ids = await listOrderIdsDueBefore(unitOfWork.db, UNPAID, cutoff, batchSize);
     for (const id of ids) {
-      if ((await cancelOrder(outbox, memory, id, terms)).result === 'cancelled') cancelled += 1;
+      if ((await cancelOrder(unitOfWork, memory, id, terms)).result === 'cancelled') cancelled += 1;
     }
     // Every order of a full batch is no longer unpaid now, so the next read moves on; a short one was the
     // last. A reservation handed over meanwhile has a fresh deadline, beyond the cutoff.
@@ -49,14 +49,14 @@ export interface OrderSweepOptions {
 
 /** Sweeps overdue unpaid orders every ORDER_SWEEP_INTERVAL_SECONDS (docs/rules.md#rule-7). */
 export function startOrderSweep(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   { intervalSeconds, graceSeconds, terms, memory, logger }: OrderSweepOptions,
 ): PeriodicTask {
   return runPeriodically(
     'order sweep',
     intervalSeconds * 1000,
     async () => {
-      const cancelled = await sweepOverdueOrders(outbox, { graceSeconds, terms, memory });
+      const cancelled = await sweepOverdueOrders(unitOfWork, { graceSeconds, terms, memory });
       // A cancelled order here is one whose expiration timer was lost or late: worth a line.
       if (cancelled > 0) logger.warn({ cancelled }, 'order sweep cancelled overdue orders');
     },

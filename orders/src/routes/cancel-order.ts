@@ -1,14 +1,14 @@
 import { Router } from 'express';
-import { requireAuth, requireUuidParam, signedInUser, type Outbox } from '@ticketing/common';
+import { requireAuth, requireUuidParam, signedInUser, type UnitOfWork } from '@ticketing/common';
 import type { OrdersConfig } from '../config';
 import { cancelBuyerOrder } from '../orders/cancel-buyer-order';
 import type { ReservationMemory } from '../orders/reservation-memory';
 import { reservationTermsOf } from '../orders/reservation-terms';
 
-export function cancelOrderRouter(outbox: Outbox, config: OrdersConfig, memory: ReservationMemory): Router {
+export function cancelOrderRouter(unitOfWork: UnitOfWork, config: OrdersConfig, memory: ReservationMemory): Router {
   const terms = reservationTermsOf(config);
   return Router().delete('/api/orders/:id', requireAuth, requireUuidParam('id'), async (req, res) => {
-    await cancelBuyerOrder(outbox, memory, signedInUser(req).id, String(req.params.id), terms);
+    await cancelBuyerOrder(unitOfWork, memory, signedInUser(req).id, String(req.params.id), terms);
     res.status(204).end();
   });
 }

@@ -6,7 +6,7 @@ import {
   requireAuth,
   signedInUser,
   validateRequest,
-  type Outbox,
+  type UnitOfWork,
   type SharedRateLimits,
 } from '@ticketing/common';
 import type { OrdersConfig } from '../config';
@@ -15,7 +15,7 @@ import { knownHeldRefusal } from '../orders/held-tickets';
 import type { ReservationMemory } from '../orders/reservation-memory';
 
 export function createOrderRouter(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   config: OrdersConfig,
   rateLimits: SharedRateLimits,
   memory: ReservationMemory,
@@ -45,7 +45,7 @@ export function createOrderRouter(
       .withMessage('ticketVersion must be a whole number from 0'),
     validateRequest,
     async (req, res) => {
-      const order = await createOrder(outbox, memory, signedInUser(req).id, req.body.ticketId, {
+      const order = await createOrder(unitOfWork, memory, signedInUser(req).id, req.body.ticketId, {
         expiresInSeconds: config.ORDER_EXPIRATION_SECONDS,
         ticketVersion: req.body.ticketVersion as number | undefined,
         maxLiveOrders: config.MAX_LIVE_ORDERS_PER_BUYER,

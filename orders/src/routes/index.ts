@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { perUser, type Outbox, type SharedRateLimits } from '@ticketing/common';
+import { perUser, type UnitOfWork, type SharedRateLimits } from '@ticketing/common';
 import type { OrdersConfig } from '../config';
 import { createOrderRouter } from './create-order';
 import { listOrdersRouter } from './list-orders';
@@ -13,7 +13,7 @@ import { listWaitingListRouter } from './list-waiting-list';
 import { leaveWaitingListRouter } from './leave-waiting-list';
 
 export function ordersRoutes(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   config: OrdersConfig,
   rateLimits: SharedRateLimits,
   liveOrders: LiveOrders,
@@ -28,14 +28,14 @@ export function ordersRoutes(
     message: 'Too many waiting list changes; please wait a minute',
   });
   return Router().use(
-    createOrderRouter(outbox, config, rateLimits, memory),
-    listOrdersRouter(outbox),
+    createOrderRouter(unitOfWork, config, rateLimits, memory),
+    listOrdersRouter(unitOfWork),
     // Before GET /api/orders/:id, which would take "waitlist" for a malformed order id.
-    joinWaitingListRouter(outbox, config, waitingListLimit, memory),
-    listWaitingListRouter(outbox),
-    leaveWaitingListRouter(outbox, waitingListLimit),
-    showOrderRouter(outbox),
+    joinWaitingListRouter(unitOfWork, config, waitingListLimit, memory),
+    listWaitingListRouter(unitOfWork),
+    leaveWaitingListRouter(unitOfWork, waitingListLimit),
+    showOrderRouter(unitOfWork),
     streamOrderRouter(liveOrders),
-    cancelOrderRouter(outbox, config, memory),
+    cancelOrderRouter(unitOfWork, config, memory),
   );
 }

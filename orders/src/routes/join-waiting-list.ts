@@ -1,12 +1,12 @@
 import { Router, type RequestHandler } from 'express';
 import { body } from 'express-validator';
-import { isUuid, requireAuth, signedInUser, validateRequest, type Outbox } from '@ticketing/common';
+import { isUuid, requireAuth, signedInUser, validateRequest, type UnitOfWork } from '@ticketing/common';
 import type { OrdersConfig } from '../config';
 import { joinWaitingList } from '../orders/join-waiting-list';
 import type { ReservationMemory } from '../orders/reservation-memory';
 
 export function joinWaitingListRouter(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   config: OrdersConfig,
   rateLimit: RequestHandler,
   memory: ReservationMemory,
@@ -24,7 +24,7 @@ export function joinWaitingListRouter(
       .withMessage('ticketVersion must be a whole number from 0'),
     validateRequest,
     async (req, res) => {
-      const place = await joinWaitingList(outbox, memory, signedInUser(req).id, req.body.ticketId as string, {
+      const place = await joinWaitingList(unitOfWork, memory, signedInUser(req).id, req.body.ticketId as string, {
         ticketVersion: req.body.ticketVersion as number | undefined,
         replicaWaitMs: config.TICKET_REPLICA_WAIT_MS,
       });

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { inboxListener, type ListenerDefinition, type Outbox, type ReplicaChanges } from '@ticketing/common';
+import { inboxListener, type ListenerDefinition, type UnitOfWork, type ReplicaChanges } from '@ticketing/common';
 import { applyOrderChange } from '../payments/apply-order-change';
 
 /**
@@ -7,11 +7,11 @@ import { applyOrderChange } from '../payments/apply-order-change';
  * commit, payments of this process waiting for the order (the buyer paid right after reserving) are woken.
  */
 export function orderCreatedListener(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   stripe: Stripe,
   orderReplicaChanges: ReplicaChanges,
 ): ListenerDefinition<'order.created'> {
-  return inboxListener(outbox, {
+  return inboxListener(unitOfWork, {
     subject: 'order.created',
     durable: 'payments-order-created',
     orderingKey: (event) => event.data.id,

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { inboxListener, type ListenerDefinition, type Outbox, type ReplicaChanges } from '@ticketing/common';
+import { inboxListener, type ListenerDefinition, type UnitOfWork, type ReplicaChanges } from '@ticketing/common';
 import { applyOrderChange } from '../payments/apply-order-change';
 import { logRefunds } from './log-refunds';
 
@@ -10,11 +10,11 @@ import { logRefunds } from './log-refunds';
  * first heard this way wakes the payments of this process waiting for it, as order.created does.
  */
 export function orderRestatedListener(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   stripe: Stripe,
   orderReplicaChanges: ReplicaChanges,
 ): ListenerDefinition<'order.restated'> {
-  return inboxListener(outbox, {
+  return inboxListener(unitOfWork, {
     subject: 'order.restated',
     durable: 'payments-order-restated',
     orderingKey: (event) => event.data.id,

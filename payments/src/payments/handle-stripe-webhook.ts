@@ -19,7 +19,7 @@ export async function handleStripeWebhook(
 ): Promise<void> {
   const event = verifiedEvent(deps, rawBody, signature);
   try {
-    await deps.outbox.transaction(async (tx, events) => {
+    await deps.unitOfWork.transaction(async (tx, events) => {
       if (!(await recordStripeEvent(tx, event.id))) return;
       // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check -- Stripe has hundreds of event types; the default acknowledges those that are not ours.
       switch (event.type) {

@@ -50,10 +50,10 @@ export async function refundCancelledOrders(
   let refunded = 0;
   let afterOrderId: string | undefined;
   for (;;) {
-    const page = await listCancelledOrdersWithUnrefundedCharges(deps.outbox.db, { afterOrderId, limit: batchSize });
+    const page = await listCancelledOrdersWithUnrefundedCharges(deps.unitOfWork.db, { afterOrderId, limit: batchSize });
     for (const orderId of page) {
       try {
-        const charges = await deps.outbox.transaction((tx) => refundCancelledOrder(tx, deps.stripe, orderId));
+        const charges = await deps.unitOfWork.transaction((tx) => refundCancelledOrder(tx, deps.stripe, orderId));
         for (const charge of charges) {
           deps.logger.warn(
             { orderId, chargeId: charge.id, stripeRefundId: charge.stripeRefundId },

@@ -4,7 +4,7 @@ import {
   ForbiddenError,
   NotFoundError,
   type Executor,
-  type Outbox,
+  type UnitOfWork,
 } from '@ticketing/common';
 import type { CheckinAdmitted, CheckinAnswer } from '@ticketing/common/api';
 import {
@@ -54,7 +54,7 @@ export interface CheckinOutcome {
  * same transaction.
  */
 export async function checkIn(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   signer: PassSigner,
   scan: Scan,
   { checkinWindowHours }: { checkinWindowHours: number },
@@ -64,7 +64,7 @@ export async function checkIn(
   if (content === 'malformed') throw new BadRequestError(NOT_A_PASS_CODE_MESSAGE, 'code');
   if (content === 'forged') throw new NotFoundError(UNKNOWN_PASS_MESSAGE);
 
-  return outbox.transaction(async (tx) => {
+  return unitOfWork.transaction(async (tx) => {
     const pass = await findPassForUpdate(tx, content.ticketId);
     // A code of a generation never issued cannot be ours unless the database lost it: as unknown as a forgery.
     if (!pass || content.generation > pass.generation) throw new NotFoundError(UNKNOWN_PASS_MESSAGE);

@@ -1,4 +1,4 @@
-import { RetryLaterError, inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { RetryLaterError, inboxListener, type ListenerDefinition, type UnitOfWork } from '@ticketing/common';
 import { reconcileTicketWithOrder } from '../tickets/reconcile-ticket-with-order';
 
 /**
@@ -7,8 +7,8 @@ import { reconcileTicketWithOrder } from '../tickets/reconcile-ticket-with-order
  * complete. Applied with the same rules as the order's own events, so a stale restatement cannot undo a
  * newer one.
  */
-export function orderRestatedListener(outbox: Outbox): ListenerDefinition<'order.restated'> {
-  return inboxListener(outbox, {
+export function orderRestatedListener(unitOfWork: UnitOfWork): ListenerDefinition<'order.restated'> {
+  return inboxListener(unitOfWork, {
     subject: 'order.restated',
     durable: 'tickets-order-restated',
     orderingKey: (event) => event.data.ticket.id,

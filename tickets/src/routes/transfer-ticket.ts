@@ -8,7 +8,7 @@ import {
   requireUuidParam,
   signedInUser,
   validateRequest,
-  type Outbox,
+  type UnitOfWork,
 } from '@ticketing/common';
 import { transferTicket } from '../passes/transfer-ticket';
 
@@ -22,7 +22,7 @@ const recipientEmailField = () =>
     .withMessage(INVALID_EMAIL_MESSAGE);
 
 /** The holder hands their pass to another account, named by email. */
-export function transferTicketRouter(outbox: Outbox): Router {
+export function transferTicketRouter(unitOfWork: UnitOfWork): Router {
   return Router().post(
     '/api/tickets/:id/transfer',
     requireAuth,
@@ -30,7 +30,7 @@ export function transferTicketRouter(outbox: Outbox): Router {
     recipientEmailField(),
     validateRequest,
     async (req, res) => {
-      const transfer = await transferTicket(outbox, signedInUser(req), req.params.id as string, req.body.email);
+      const transfer = await transferTicket(unitOfWork, signedInUser(req), req.params.id as string, req.body.email);
       res.status(200).json(transfer);
     },
   );

@@ -6,7 +6,7 @@ import {
   NotFoundError,
   decimalFromCents,
   isUniqueViolation,
-  type Outbox,
+  type UnitOfWork,
 } from '@ticketing/common';
 import { findAdmission, lockPassNamedBy, type Pass } from '../db/passes';
 import { findTicketForUpdate } from '../db/tickets';
@@ -43,13 +43,13 @@ export function assertWithinResaleCap(priceCents: number, pricePaidCents: number
  * listing and is refused, a listing after a transfer sees another holder.
  */
 export async function resellTicket(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   ownerId: string,
   boughtTicketId: string,
   { price, resalePriceCap }: { price: number; resalePriceCap: number },
   now = new Date(),
 ): Promise<TicketView> {
-  return outbox
+  return unitOfWork
     .transaction(async (tx, events) => {
       const bought = await findTicketForUpdate(tx, boughtTicketId);
       if (!bought) throw new NotFoundError();

@@ -1,14 +1,9 @@
 import type { Express } from 'express';
-import {
-  createServiceApp,
-  admissionSettings,
-  sessionSettings,
-  type Logger,
-  type UnitOfWork,
-  type ReadinessProbe,
-  type SessionVersionCheck,
-  type SharedRateLimits,
-} from '@ticketing/common';
+import { createServiceApp, type ReadinessProbe } from '@ticketing/common/http';
+import { admissionSettings, sessionSettings } from '@ticketing/common/config';
+import { type Logger } from '@ticketing/common/logging';
+import { type UnitOfWork } from '@ticketing/common/outbox';
+import { type SessionVersionCheck, type SharedRateLimits } from '@ticketing/common/middleware';
 import { type AuthConfig } from './config';
 import { authRoutes } from './routes';
 import type { SessionVersionMirror } from './accounts/session-version-mirror';

@@ -1,4 +1,5 @@
-import { defineService, runPeriodically, SessionVersions, SharedRateLimits } from '@ticketing/common';
+import { defineService, runPeriodically } from '@ticketing/common/service';
+import { SessionVersions, SharedRateLimits } from '@ticketing/common/middleware';
 import { buildApp } from './app';
 import { SessionVersionMirror } from './accounts/session-version-mirror';
 import { loadAuthConfig } from './config';

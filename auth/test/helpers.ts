@@ -1,5 +1,7 @@
 import type { Express } from 'express';
-import { UnitOfWork, listRecordedEvents, type Subject, probeReadiness } from '@ticketing/common';
+import { UnitOfWork, listRecordedEvents } from '@ticketing/common/outbox';
+import { type Subject } from '@ticketing/common/events';
+import { probeReadiness } from '@ticketing/common/http';
 import {
   TEST_JWT_KEY,
   createTestDatabase,

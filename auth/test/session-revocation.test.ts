@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { createServiceApp, probeReadiness, requireAuth, sessionSettings, SessionVersions } from '@ticketing/common';
+import { createServiceApp, probeReadiness } from '@ticketing/common/http';
+import { requireAuth, SessionVersions } from '@ticketing/common/middleware';
+import { sessionSettings } from '@ticketing/common/config';
 import { createTestLogger, redisUrl, TcpProxy, waitFor } from '@ticketing/common/testing';
 import { buildTestApp, createAuthTestDatabase, sessionCookie, signUp, type AuthTestDatabase } from './helpers';
 

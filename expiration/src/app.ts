@@ -1,5 +1,6 @@
 import { Router, type Express } from 'express';
-import { createServiceApp, type Logger, type ReadinessProbe } from '@ticketing/common';
+import { createServiceApp, type ReadinessProbe } from '@ticketing/common/http';
+import { type Logger } from '@ticketing/common/logging';
 
 export interface ExpirationAppDependencies {
   logger: Logger;

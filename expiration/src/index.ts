@@ -1,4 +1,4 @@
-import { startService } from '@ticketing/common';
+import { startService } from '@ticketing/common/service';
 import { expirationService } from './service';
 
 // The parts are declared in service.ts.

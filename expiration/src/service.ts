@@ -1,4 +1,5 @@
-import { defineService, observeJobQueue } from '@ticketing/common';
+import { defineService } from '@ticketing/common/service';
+import { observeJobQueue } from '@ticketing/common/observability';
 import { buildApp } from './app';
 import { loadExpirationConfig } from './config';
 import { expirationListeners } from './events';

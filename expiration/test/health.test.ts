@@ -1,4 +1,4 @@
-import { probeReadiness } from '@ticketing/common';
+import { probeReadiness } from '@ticketing/common/http';
 import request from 'supertest';
 import type { Redis } from 'ioredis';
 import { createTestBus, createTestLogger, type TestBus } from '@ticketing/common/testing';

@@ -1,13 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  startListeners,
-  type EventBus,
-  type EventData,
-  type EventEnvelope,
-  type HandlerContext,
-  type RunningListeners,
-  type Subject,
-} from '@ticketing/common';
+import { startListeners, type EventBus, type HandlerContext, type RunningListeners } from '@ticketing/common/bus';
+import { type EventData, type EventEnvelope, type Subject } from '@ticketing/common/events';
 import { createTestLogger } from '@ticketing/common/testing';
 import { expirationListeners } from '../src/events';
 import { startExpirationWorker, type EventPublisher } from '../src/expiration/expire-order';

@@ -1,10 +1,7 @@
-import {
-  defineService,
-  liveStreamSettings,
-  ReplicaChanges,
-  SessionVersions,
-  SharedRateLimits,
-} from '@ticketing/common';
+import { defineService } from '@ticketing/common/service';
+import { liveStreamSettings } from '@ticketing/common/live';
+import { ReplicaChanges } from '@ticketing/common/versions';
+import { SessionVersions, SharedRateLimits } from '@ticketing/common/middleware';
 import { buildApp } from './app';
 import { loadOrdersConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';

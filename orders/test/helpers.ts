@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import {
-  UnitOfWork,
-  ReplicaChanges,
-  listRecordedEvents,
-  processedEvents,
-  type EventData,
-  type Subject,
-  probeReadiness,
-} from '@ticketing/common';
+import { UnitOfWork, listRecordedEvents, processedEvents } from '@ticketing/common/outbox';
+import { ReplicaChanges } from '@ticketing/common/versions';
+import { type EventData, type Subject } from '@ticketing/common/events';
+import { probeReadiness } from '@ticketing/common/http';
 import {
   TEST_JWT_KEY,
   createTestDatabase,

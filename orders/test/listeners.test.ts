@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  UnitOfWork,
-  startListeners,
-  type EventData,
-  type EventEnvelope,
-  type RunningListeners,
-  type Subject,
-} from '@ticketing/common';
+import { UnitOfWork } from '@ticketing/common/outbox';
+import { startListeners, type RunningListeners } from '@ticketing/common/bus';
+import { type EventData, type EventEnvelope, type Subject } from '@ticketing/common/events';
 import {
   collectDeadLetters,
   createTestBus,

@@ -2,7 +2,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { startListeners, type LiveFeed, type RunningListeners } from '@ticketing/common';
+import { startListeners, type RunningListeners } from '@ticketing/common/bus';
+import { type LiveFeed } from '@ticketing/common/live';
 import {
   createTestBus,
   createTestLogger,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
-import { outbox } from '@ticketing/common';
+import { outbox } from '@ticketing/common/outbox';
 import { orders, tickets, waitingListPlaces } from '../src/db/schema';
 import { completeOrder } from '../src/orders/complete-order';
 import { buildTestApp, seedTicket, signIn, useOrdersApp, TEST_EXPIRATION_SECONDS } from './helpers';

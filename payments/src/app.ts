@@ -1,17 +1,11 @@
 import type { Express } from 'express';
 import type Stripe from 'stripe';
-import {
-  createServiceApp,
-  perUser,
-  admissionSettings,
-  sessionSettings,
-  type Logger,
-  type UnitOfWork,
-  type ReadinessProbe,
-  type SessionVersionCheck,
-  type ReplicaChanges,
-  type SharedRateLimits,
-} from '@ticketing/common';
+import { createServiceApp, type ReadinessProbe } from '@ticketing/common/http';
+import { perUser, type SessionVersionCheck, type SharedRateLimits } from '@ticketing/common/middleware';
+import { admissionSettings, sessionSettings } from '@ticketing/common/config';
+import { type Logger } from '@ticketing/common/logging';
+import { type UnitOfWork } from '@ticketing/common/outbox';
+import { type ReplicaChanges } from '@ticketing/common/versions';
 import { webhookSecret, type PaymentsConfig } from './config';
 import { ORDER_REPLICA_POLL_MS } from './payments/pay-for-order';
 import { paymentsRoutes } from './routes';

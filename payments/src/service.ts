@@ -1,4 +1,6 @@
-import { defineService, ReplicaChanges, SessionVersions, SharedRateLimits } from '@ticketing/common';
+import { defineService } from '@ticketing/common/service';
+import { ReplicaChanges } from '@ticketing/common/versions';
+import { SessionVersions, SharedRateLimits } from '@ticketing/common/middleware';
 import { buildApp } from './app';
 import { loadPaymentsConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';

@@ -5,18 +5,11 @@ import type { Express } from 'express';
 import { and, eq } from 'drizzle-orm';
 import request from 'supertest';
 import type Stripe from 'stripe';
-import {
-  UnitOfWork,
-  type ReplicaChanges,
-  listRecordedEvents,
-  processedEvents,
-  type EventData,
-  type EventEnvelope,
-  type RunningListeners,
-  type Subject,
-  probeReadiness,
-  startListeners,
-} from '@ticketing/common';
+import { UnitOfWork, listRecordedEvents, processedEvents } from '@ticketing/common/outbox';
+import { type ReplicaChanges } from '@ticketing/common/versions';
+import { type EventData, type EventEnvelope, type Subject } from '@ticketing/common/events';
+import { type RunningListeners, startListeners } from '@ticketing/common/bus';
+import { probeReadiness } from '@ticketing/common/http';
 import {
   TEST_JWT_KEY,
   createTestBus,

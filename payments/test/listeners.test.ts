@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventData, Subject } from '@ticketing/common';
+import type { EventData, Subject } from '@ticketing/common/events';
 import { collectDeadLetters, createTestLogger, publishRaw, waitFor } from '@ticketing/common/testing';
 import { orderCreatedListener } from '../src/events/order-created-listener';
 import { userCreatedListener } from '../src/events/user-created-listener';

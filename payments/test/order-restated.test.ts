@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventData, Subject } from '@ticketing/common';
+import type { EventData, Subject } from '@ticketing/common/events';
 import { createTestLogger, sessionCookieFor, waitFor } from '@ticketing/common/testing';
 import { orderRestatedListener } from '../src/events/order-restated-listener';
 import {

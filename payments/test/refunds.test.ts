@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { createTestLogger, sessionCookieFor, waitFor } from '@ticketing/common/testing';
-import type { EventData } from '@ticketing/common';
+import type { EventData } from '@ticketing/common/events';
 import { orderCancelledListener } from '../src/events/order-cancelled-listener';
 import {
   chargeEventsOf,

@@ -1,4 +1,4 @@
-import { startService } from '@ticketing/common';
+import { startService } from '@ticketing/common/service';
 import { ticketsService } from './service';
 
 // The parts are declared in service.ts, where tests build their app from them too.

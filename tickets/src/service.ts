@@ -1,4 +1,6 @@
-import { defineService, liveStreamSettings, SessionVersions } from '@ticketing/common';
+import { defineService } from '@ticketing/common/service';
+import { liveStreamSettings } from '@ticketing/common/live';
+import { SessionVersions } from '@ticketing/common/middleware';
 import { buildApp } from './app';
 import { loadTicketsConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
-import { connectDatabase, UnitOfWork, probeReadiness, type EventData } from '@ticketing/common';
+import { connectDatabase } from '@ticketing/common/database';
+import { UnitOfWork } from '@ticketing/common/outbox';
+import { probeReadiness } from '@ticketing/common/http';
+import { type EventData } from '@ticketing/common/events';
 import { collectDeadLetters, createTestLogger, refuseConnections, waitFor } from '@ticketing/common/testing';
 import * as schema from '../src/db/schema';
 import { createTicket, signIn, useTicketListeners, useTicketsApp } from './helpers';

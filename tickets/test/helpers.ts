@@ -1,8 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import { UnitOfWork, listRecordedEvents, probeReadiness, type EventData, type Subject } from '@ticketing/common';
-import { startListeners, type ReadinessProbe, type RetryPolicy, type RunningListeners } from '@ticketing/common';
+import { UnitOfWork, listRecordedEvents } from '@ticketing/common/outbox';
+import { probeReadiness } from '@ticketing/common/http';
+import { type EventData, type Subject } from '@ticketing/common/events';
+import { startListeners, type RetryPolicy, type RunningListeners } from '@ticketing/common/bus';
+import { type ReadinessProbe } from '@ticketing/common/http';
 import {
   TEST_JWT_KEY,
   TEST_PASS_SIGNING_KEY,

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
-import { EventBus, startListeners, type EventData, type LiveFeed, type RunningListeners } from '@ticketing/common';
+import { EventBus, startListeners, type RunningListeners } from '@ticketing/common/bus';
+import { type EventData } from '@ticketing/common/events';
+import { type LiveFeed } from '@ticketing/common/live';
 import {
   TcpProxy,
   createTestBus,

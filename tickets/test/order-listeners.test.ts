@@ -9,7 +9,8 @@ import {
   waitFor,
   type TestBus,
 } from '@ticketing/common/testing';
-import { startListeners, type EventData, type RunningListeners } from '@ticketing/common';
+import { startListeners, type RunningListeners } from '@ticketing/common/bus';
+import { type EventData } from '@ticketing/common/events';
 import { processedEvents, releasedOrders } from '../src/db/schema';
 import { ticketsListeners } from '../src/events';
 import { orderCreatedListener } from '../src/events/order-created-listener';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import type { Express } from 'express';
 import request from 'supertest';
-import type { UnitOfWork } from '@ticketing/common';
+import type { UnitOfWork } from '@ticketing/common/outbox';
 import type { OwnedTicket, Pass } from '@ticketing/common/api';
 import { passCodes, passes, users } from '../src/db/schema';
 import { markTicketSold } from '../src/tickets/mark-ticket-sold';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { OrderStatus } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
 import { PASS_CODE_LENGTH } from '@ticketing/common/pass-code';
 import { markTicketSold } from '../src/tickets/mark-ticket-sold';
 import { reconcileTicketWithOrder } from '../src/tickets/reconcile-ticket-with-order';

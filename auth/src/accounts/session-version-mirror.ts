@@ -1,4 +1,6 @@
-import type { Executor, Logger, SessionVersions } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
+import type { Logger } from '@ticketing/common/logging';
+import type { SessionVersions } from '@ticketing/common/middleware';
 import { listSessionVersionsRaisedSince } from '../db/users';
 
 /**

@@ -1,4 +1,6 @@
-import { BadRequestError, type UnitOfWork, normalizeEmailAddress } from '@ticketing/common';
+import { BadRequestError } from '@ticketing/common/errors';
+import { type UnitOfWork } from '@ticketing/common/outbox';
+import { normalizeEmailAddress } from '@ticketing/common/email';
 import { findUserByEmail } from '../db/users';
 import { toSignedInAccount, type SignedInAccount } from './account-view';
 import { decoyPasswordHash, verifyPassword } from './passwords';

@@ -1,4 +1,6 @@
-import { ConflictError, type UnitOfWork, normalizeEmailAddress } from '@ticketing/common';
+import { ConflictError } from '@ticketing/common/errors';
+import { type UnitOfWork } from '@ticketing/common/outbox';
+import { normalizeEmailAddress } from '@ticketing/common/email';
 import { insertUser } from '../db/users';
 import { toSignedInAccount, type SignedInAccount } from './account-view';
 import { hashPassword } from './passwords';

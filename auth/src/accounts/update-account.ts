@@ -1,11 +1,7 @@
-import {
-  BadRequestError,
-  ConflictError,
-  NotAuthorizedError,
-  isUniqueViolation,
-  type UnitOfWork,
-  normalizeEmailAddress,
-} from '@ticketing/common';
+import { BadRequestError, ConflictError, NotAuthorizedError } from '@ticketing/common/errors';
+import { isUniqueViolation } from '@ticketing/common/database';
+import { type UnitOfWork } from '@ticketing/common/outbox';
+import { normalizeEmailAddress } from '@ticketing/common/email';
 import { findUserByEmail, findUserById, updateUser } from '../db/users';
 import { toSignedInAccount, type SignedInAccount } from './account-view';
 import type { SessionVersionMirror } from './session-version-mirror';

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import type { UnitOfWork, SharedRateLimits } from '@ticketing/common';
+import type { UnitOfWork } from '@ticketing/common/outbox';
+import type { SharedRateLimits } from '@ticketing/common/middleware';
 import type { AuthConfig } from '../config';
 import type { SessionVersionMirror } from '../accounts/session-version-mirror';
 import { signUpRouter } from './sign-up';

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { perClientAddress, validateRequest, type UnitOfWork, type SharedRateLimits } from '@ticketing/common';
+import { perClientAddress, validateRequest, type SharedRateLimits } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { User } from '@ticketing/common/api';
 import { signUp } from '../accounts/sign-up';
 import type { AuthConfig } from '../config';

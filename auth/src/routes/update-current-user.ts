@@ -5,9 +5,9 @@ import {
   requireAuth,
   signedInUser,
   validateRequest,
-  type UnitOfWork,
   type SharedRateLimits,
-} from '@ticketing/common';
+} from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { User } from '@ticketing/common/api';
 import { updateAccount } from '../accounts/update-account';
 import type { SessionVersionMirror } from '../accounts/session-version-mirror';

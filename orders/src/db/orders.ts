@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
-import { OrderStatus, type Executor } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
+import { type Executor } from '@ticketing/common/database';
 import { orders, tickets, type Order, type TicketReplica } from './schema';
 
 export interface OrderWithTicket {

@@ -12,10 +12,10 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { OrderStatus } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
 
 // The outbox and inbox tables live in every service's database; re-exported so drizzle-kit migrates them.
-export { outbox, processedEvents } from '@ticketing/common';
+export { outbox, processedEvents } from '@ticketing/common/outbox';
 
 /**
  * The tickets this service may sell, replicated from ticket.created / ticket.updated (the tickets service

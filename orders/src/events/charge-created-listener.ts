@@ -1,4 +1,6 @@
-import { ChargeStatus, inboxListener, type ListenerDefinition, type UnitOfWork } from '@ticketing/common';
+import { ChargeStatus } from '@ticketing/common/events';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
+import { type ListenerDefinition } from '@ticketing/common/bus';
 import { applyPaymentOutcome } from '../orders/apply-payment-outcome';
 import type { ReservationMemory } from '../orders/reservation-memory';
 import type { ReservationTerms } from '../orders/reservation-terms';

@@ -1,4 +1,6 @@
-import type { ListenerDefinition, UnitOfWork, Subject } from '@ticketing/common';
+import type { ListenerDefinition } from '@ticketing/common/bus';
+import type { UnitOfWork } from '@ticketing/common/outbox';
+import type { Subject } from '@ticketing/common/events';
 import type { ReservationMemory } from '../orders/reservation-memory';
 import type { ReservationTerms } from '../orders/reservation-terms';
 import { chargeCreatedListener } from './charge-created-listener';

@@ -1,4 +1,5 @@
-import { inboxListener, type ListenerDefinition, type UnitOfWork } from '@ticketing/common';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
+import { type ListenerDefinition } from '@ticketing/common/bus';
 import { expireOrder } from '../orders/expire-order';
 import type { ReservationMemory } from '../orders/reservation-memory';
 import type { ReservationTerms } from '../orders/reservation-terms';

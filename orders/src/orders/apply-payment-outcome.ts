@@ -1,9 +1,10 @@
-import { ChargeStatus, assertNever, type EventData } from '@ticketing/common';
+import { ChargeStatus, type EventData } from '@ticketing/common/events';
+import { assertNever } from '@ticketing/common/errors';
 import { cancelOrder, type CancelOutcome } from './cancel-order';
 import { completeOrder, type CompleteOutcome } from './complete-order';
 import type { ReservationTerms } from './reservation-terms';
 import type { ReservationMemory } from './reservation-memory';
-import type { WriteScope } from '@ticketing/common';
+import type { WriteScope } from '@ticketing/common/outbox';
 
 /** What a payment attempt's outcome did to its order. */
 export type PaymentOutcome =

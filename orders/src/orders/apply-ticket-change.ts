@@ -1,4 +1,8 @@
-import { RetryLaterError, decideVersion, type EventData, type EventRecorder, type Executor } from '@ticketing/common';
+import { RetryLaterError } from '@ticketing/common/bus';
+import { decideVersion } from '@ticketing/common/versions';
+import { type EventData } from '@ticketing/common/events';
+import { type EventRecorder } from '@ticketing/common/outbox';
+import { type Executor } from '@ticketing/common/database';
 import { listOrderIdsOfTicket } from '../db/orders';
 import { findTicket, insertTicket, updateTicket } from '../db/tickets';
 import { cancelOrder } from './cancel-order';

@@ -1,4 +1,5 @@
-import { ConflictError, NotFoundError, type UnitOfWork } from '@ticketing/common';
+import { ConflictError, NotFoundError } from '@ticketing/common/errors';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { findOrder } from '../db/orders';
 import { cancelOrder } from './cancel-order';
 import type { ReservationTerms } from './reservation-terms';

@@ -1,4 +1,4 @@
-import { OrderStatus } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
 import { findOrder, transitionOrder } from '../db/orders';
 import { lockTicketLine } from '../db/waiting-list';
 import type { Order } from '../db/schema';
@@ -7,7 +7,7 @@ import type { ReservationMemory } from './reservation-memory';
 import { toOrderState } from './order-payload';
 import { UNPAID, whyNotTransitioned } from './order-transitions';
 import type { ReservationTerms } from './reservation-terms';
-import { within, type WriteScope } from '@ticketing/common';
+import { within, type WriteScope } from '@ticketing/common/outbox';
 
 export type CancelOutcome =
   | { result: 'cancelled'; order: Order; handOver: HandOver }

@@ -1,14 +1,8 @@
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  OrderStatus,
-  ServiceUnavailableError,
-  isUniqueViolation,
-  type Executor,
-  type UnitOfWork,
-  type ReplicaChanges,
-} from '@ticketing/common';
+import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '@ticketing/common/errors';
+import { OrderStatus } from '@ticketing/common/events';
+import { isUniqueViolation, type Executor } from '@ticketing/common/database';
+import { type UnitOfWork } from '@ticketing/common/outbox';
+import { type ReplicaChanges } from '@ticketing/common/versions';
 import { LIVE_ORDER_PER_TICKET_INDEX, insertOrder, lockBuyer, readTicketForReservation } from '../db/orders';
 import { findTicket, findTicketForShare } from '../db/tickets';
 import { EVENT_STARTED_MESSAGE, eventHasStarted } from './event-start';

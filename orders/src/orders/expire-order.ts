@@ -1,7 +1,7 @@
 import { cancelOrder, type CancelOutcome } from './cancel-order';
 import type { ReservationTerms } from './reservation-terms';
 import type { ReservationMemory } from './reservation-memory';
-import type { WriteScope } from '@ticketing/common';
+import type { WriteScope } from '@ticketing/common/outbox';
 
 /**
  * The buyer's time is up (expiration's `order.expired`): cancel the order and free the ticket, or hand it to

@@ -1,4 +1,6 @@
-import { ConflictError, ForbiddenError, NotFoundError, OrderStatus, type UnitOfWork } from '@ticketing/common';
+import { ConflictError, ForbiddenError, NotFoundError } from '@ticketing/common/errors';
+import { OrderStatus } from '@ticketing/common/events';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { WaitingListEntry } from '@ticketing/common/api';
 import { findHolderOfTicket } from '../db/orders';
 import { findTicket } from '../db/tickets';

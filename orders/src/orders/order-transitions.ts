@@ -1,4 +1,5 @@
-import { OrderStatus, type Executor } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
+import { type Executor } from '@ticketing/common/database';
 import { findOrder } from '../db/orders';
 import type { Order } from '../db/schema';
 

@@ -1,4 +1,4 @@
-import type { ReplicaChanges } from '@ticketing/common';
+import type { ReplicaChanges } from '@ticketing/common/versions';
 import type { HeldTickets } from './held-tickets';
 
 /** Per ticket, the reservation attempt under way in this process (settles, never rejects, when it ends). */

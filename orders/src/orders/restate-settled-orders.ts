@@ -1,5 +1,7 @@
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
-import { runPeriodically, type Logger, type UnitOfWork, type PeriodicTask } from '@ticketing/common';
+import { runPeriodically, type PeriodicTask } from '@ticketing/common/service';
+import { type Logger } from '@ticketing/common/logging';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { orders, restatementCursor, tickets } from '../db/schema';
 import { toOrderState } from './order-payload';
 

@@ -1,4 +1,6 @@
-import { runPeriodically, type Logger, type UnitOfWork, type PeriodicTask } from '@ticketing/common';
+import { runPeriodically, type PeriodicTask } from '@ticketing/common/service';
+import { type Logger } from '@ticketing/common/logging';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { listOrderIdsDueBefore } from '../db/orders';
 import { cancelOrder } from './cancel-order';
 import { UNPAID } from './order-transitions';

@@ -6,9 +6,9 @@ import {
   requireAuth,
   signedInUser,
   validateRequest,
-  type UnitOfWork,
   type SharedRateLimits,
-} from '@ticketing/common';
+} from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { OrdersConfig } from '../config';
 import { createOrder } from '../orders/create-order';
 import { knownHeldRefusal } from '../orders/held-tickets';

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { perUser, type UnitOfWork, type SharedRateLimits } from '@ticketing/common';
+import { perUser, type SharedRateLimits } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { OrdersConfig } from '../config';
 import { createOrderRouter } from './create-order';
 import { listOrdersRouter } from './list-orders';

@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { body } from 'express-validator';
-import { isUuid, requireAuth, signedInUser, validateRequest, type UnitOfWork } from '@ticketing/common';
+import { isUuid, requireAuth, signedInUser, validateRequest } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { OrdersConfig } from '../config';
 import { joinWaitingList } from '../orders/join-waiting-list';
 import type { ReservationMemory } from '../orders/reservation-memory';

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
-import { requireAuth, requireUuidParam, signedInUser, type UnitOfWork } from '@ticketing/common';
+import { requireAuth, requireUuidParam, signedInUser } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { leaveWaitingList } from '../orders/leave-waiting-list';
 
 export function leaveWaitingListRouter(unitOfWork: UnitOfWork, rateLimit: RequestHandler): Router {

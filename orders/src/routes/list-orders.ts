@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, signedInUser, type UnitOfWork } from '@ticketing/common';
+import { requireAuth, signedInUser } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { listBuyerOrders } from '../orders/list-buyer-orders';
 
 export function listOrdersRouter(unitOfWork: UnitOfWork): Router {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, signedInUser, type UnitOfWork } from '@ticketing/common';
+import { requireAuth, signedInUser } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { listWaitingPlaces } from '../orders/list-waiting-places';
 
 export function listWaitingListRouter(unitOfWork: UnitOfWork): Router {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, requireUuidParam, signedInUser, type UnitOfWork } from '@ticketing/common';
+import { requireAuth, requireUuidParam, signedInUser } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { showBuyerOrder } from '../orders/show-buyer-order';
 
 export function showOrderRouter(unitOfWork: UnitOfWork): Router {

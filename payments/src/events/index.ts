@@ -1,5 +1,8 @@
 import type Stripe from 'stripe';
-import type { ListenerDefinition, UnitOfWork, ReplicaChanges, Subject } from '@ticketing/common';
+import type { ListenerDefinition } from '@ticketing/common/bus';
+import type { UnitOfWork } from '@ticketing/common/outbox';
+import type { ReplicaChanges } from '@ticketing/common/versions';
+import type { Subject } from '@ticketing/common/events';
 import { orderCancelledListener } from './order-cancelled-listener';
 import { orderCreatedListener } from './order-created-listener';
 import { orderRestatedListener } from './order-restated-listener';

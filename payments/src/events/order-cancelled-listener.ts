@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
-import { inboxListener, type ListenerDefinition, type UnitOfWork } from '@ticketing/common';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
+import { type ListenerDefinition } from '@ticketing/common/bus';
 import { applyOrderChange } from '../payments/apply-order-change';
 import { logRefunds } from './log-refunds';
 

@@ -1,5 +1,7 @@
 import type Stripe from 'stripe';
-import { inboxListener, type ListenerDefinition, type UnitOfWork, type ReplicaChanges } from '@ticketing/common';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
+import { type ListenerDefinition } from '@ticketing/common/bus';
+import { type ReplicaChanges } from '@ticketing/common/versions';
 import { applyOrderChange } from '../payments/apply-order-change';
 
 /**

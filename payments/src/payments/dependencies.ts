@@ -1,5 +1,7 @@
 import type Stripe from 'stripe';
-import type { Logger, UnitOfWork, ReplicaChanges } from '@ticketing/common';
+import type { Logger } from '@ticketing/common/logging';
+import type { UnitOfWork } from '@ticketing/common/outbox';
+import type { ReplicaChanges } from '@ticketing/common/versions';
 
 /** How a payment waits for the order replica to hear of an order placed a moment ago. */
 export interface OrderReplicaWait {

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
-import { BadRequestError, ServiceUnavailableError, isUuid } from '@ticketing/common';
+import { BadRequestError, ServiceUnavailableError } from '@ticketing/common/errors';
+import { isUuid } from '@ticketing/common/middleware';
 import { recordStripeEvent } from '../db/stripe-events';
 import type { PaymentDependencies } from './dependencies';
 import { completeCharge, failCharge } from './settle-charge';

@@ -1,19 +1,15 @@
 import Stripe from 'stripe';
 import {
   BadRequestError,
-  ChargeStatus,
   ConflictError,
   ForbiddenError,
-  MAX_PRICE_CENTS,
-  MIN_PRICE_CENTS,
   NotFoundError,
-  OrderStatus,
   PaymentDeclinedError,
   ServiceUnavailableError,
-  inTraceOf,
-  isChargeableAmount,
-  type TraceCarrier,
-} from '@ticketing/common';
+} from '@ticketing/common/errors';
+import { ChargeStatus, OrderStatus } from '@ticketing/common/events';
+import { MAX_PRICE_CENTS, MIN_PRICE_CENTS, isChargeableAmount } from '@ticketing/common/money';
+import { inTraceOf, type TraceCarrier } from '@ticketing/common/observability';
 import {
   findLiveCharge,
   hasDeclinedCharge,

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
-import { OrderStatus, type Executor } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
+import { type Executor } from '@ticketing/common/database';
 import { listCancelledOrdersWithUnrefundedCharges, lockUnrefundedCompletedCharges } from '../db/charges';
 import { lockOrder } from '../db/orders';
 import type { Charge } from '../db/schema';

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { ChargeStatus } from '@ticketing/common';
+import { ChargeStatus } from '@ticketing/common/events';
 import { findCharge, listChargesAwaitingOutcome, settleCharge } from '../db/charges';
 import { lockOrder } from '../db/orders';
 import { ChargeFailureKind } from '../db/schema';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { query } from 'express-validator';
-import { requireAuth, signedInUser, validateRequest } from '@ticketing/common';
+import { requireAuth, signedInUser, validateRequest } from '@ticketing/common/middleware';
 import type { PaymentDependencies } from '../payments/dependencies';
 import { listChargesOfBuyerOrder } from '../payments/list-charges';
 import { orderIdField } from './validation';

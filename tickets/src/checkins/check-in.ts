@@ -1,11 +1,6 @@
-import {
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  type Executor,
-  type UnitOfWork,
-} from '@ticketing/common';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '@ticketing/common/errors';
+import { type Executor } from '@ticketing/common/database';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { CheckinAdmitted, CheckinAnswer } from '@ticketing/common/api';
 import {
   findCheckin,

@@ -1,4 +1,6 @@
-import type { ListenerDefinition, UnitOfWork, Subject } from '@ticketing/common';
+import type { ListenerDefinition } from '@ticketing/common/bus';
+import type { UnitOfWork } from '@ticketing/common/outbox';
+import type { Subject } from '@ticketing/common/events';
 import { orderCreatedListener } from './order-created-listener';
 import { orderCancelledListener } from './order-cancelled-listener';
 import { orderCompletedListener } from './order-completed-listener';

@@ -1,4 +1,5 @@
-import { RetryLaterError, inboxListener, type ListenerDefinition, type UnitOfWork } from '@ticketing/common';
+import { RetryLaterError, type ListenerDefinition } from '@ticketing/common/bus';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
 import { markTicketSold } from '../tickets/mark-ticket-sold';
 
 /**

@@ -1,4 +1,5 @@
-import { RetryLaterError, inboxListener, type ListenerDefinition, type UnitOfWork } from '@ticketing/common';
+import { RetryLaterError, type ListenerDefinition } from '@ticketing/common/bus';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
 import { lockTicket } from '../tickets/lock-ticket';
 
 /** `order.created` → lock the ticket for the order (docs/rules.md#rule-4: tickets mirrors what orders decided). */

@@ -1,10 +1,6 @@
-import {
-  BadRequestError,
-  ConflictError,
-  NotFoundError,
-  normalizeEmailAddress,
-  type UnitOfWork,
-} from '@ticketing/common';
+import { BadRequestError, ConflictError, NotFoundError } from '@ticketing/common/errors';
+import { normalizeEmailAddress } from '@ticketing/common/email';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { TransferResponse } from '@ticketing/common/api';
 import { findAdmission, lockPassNamedBy, savePassGeneration } from '../db/passes';
 import { PassVoidReason } from '../db/schema';

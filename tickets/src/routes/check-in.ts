@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, signedInUser, validateRequest, type UnitOfWork } from '@ticketing/common';
+import { requireAuth, signedInUser, validateRequest } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { checkIn } from '../checkins/check-in';
 import type { PassSigner } from '../passes/pass-signer';
 import { checkinFields, scanOf } from './checkin-validation';

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, signedInUser, validateRequest, type UnitOfWork } from '@ticketing/common';
+import { requireAuth, signedInUser, validateRequest } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { createTicket } from '../tickets/create-ticket';
 import { priceField, startsAtField, ticketInput, timeZoneField, titleField, venueField } from './validation';
 

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { UnitOfWork } from '@ticketing/common';
+import type { UnitOfWork } from '@ticketing/common/outbox';
 import { createTicketRouter } from './create-ticket';
 import { listTicketsRouter } from './list-tickets';
 import { listMyTicketsRouter } from './list-my-tickets';

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, requireUuidParam, signedInUser, validateRequest, type UnitOfWork } from '@ticketing/common';
+import { requireAuth, requireUuidParam, signedInUser, validateRequest } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { resellTicket } from '../tickets/resell-ticket';
 import { priceField, priceInCents } from './validation';
 

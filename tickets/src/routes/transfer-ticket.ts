@@ -1,15 +1,8 @@
 import { Router } from 'express';
 import { body } from 'express-validator';
-import {
-  INVALID_EMAIL_MESSAGE,
-  isValidEmailAddress,
-  normalizeEmailAddress,
-  requireAuth,
-  requireUuidParam,
-  signedInUser,
-  validateRequest,
-  type UnitOfWork,
-} from '@ticketing/common';
+import { INVALID_EMAIL_MESSAGE, isValidEmailAddress, normalizeEmailAddress } from '@ticketing/common/email';
+import { requireAuth, requireUuidParam, signedInUser, validateRequest } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { transferTicket } from '../passes/transfer-ticket';
 
 /** An email by the rule auth accepts one by, checked in the form auth stores it (normalised). */

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, requireUuidParam, signedInUser, validateRequest, type UnitOfWork } from '@ticketing/common';
+import { requireAuth, requireUuidParam, signedInUser, validateRequest } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { editTicket } from '../tickets/edit-ticket';
 import { priceField, startsAtField, ticketInput, timeZoneField, titleField, venueField } from './validation';
 

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, requireUuidParam, signedInUser, type UnitOfWork } from '@ticketing/common';
+import { requireAuth, requireUuidParam, signedInUser } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { withdrawTicket } from '../tickets/withdraw-ticket';
 
 export function withdrawTicketRouter(unitOfWork: UnitOfWork): Router {

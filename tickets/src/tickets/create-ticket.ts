@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EventData, UnitOfWork } from '@ticketing/common';
+import type { EventData } from '@ticketing/common/events';
+import type { UnitOfWork } from '@ticketing/common/outbox';
 import { tickets } from '../db/schema';
 import { formatEventStart, startColumns, startInZone } from './event-start';
 import { toTicketView, type TicketInput, type TicketView } from './ticket-view';

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  decimalFromCents,
-  isUniqueViolation,
-  type UnitOfWork,
-} from '@ticketing/common';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '@ticketing/common/errors';
+import { decimalFromCents } from '@ticketing/common/money';
+import { isUniqueViolation } from '@ticketing/common/database';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { findAdmission, lockPassNamedBy, type Pass } from '../db/passes';
 import { findTicketForUpdate } from '../db/tickets';
 import { tickets, type Ticket } from '../db/schema';

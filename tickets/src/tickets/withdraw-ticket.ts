@@ -1,4 +1,5 @@
-import { ConflictError, ForbiddenError, NotFoundError, type UnitOfWork } from '@ticketing/common';
+import { ConflictError, ForbiddenError, NotFoundError } from '@ticketing/common/errors';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { findTicketForUpdate, updateTicket } from '../db/tickets';
 import { toTicketPayload } from './ticket-payload';
 

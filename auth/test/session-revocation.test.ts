@@ -9,7 +9,7 @@ import { createTestLogger, redisUrl, TcpProxy, waitFor } from '@ticketing/common
 import { buildTestApp, createAuthTestDatabase, sessionCookie, signUp, type AuthTestDatabase } from './helpers';
 
 /**
- * A copied cookie stops working after "sign out everywhere" and after a password change (issue 17, item 12),
+ * A copied cookie stops working after "sign out everywhere" and after a password change,
  * in every service: auth raises the user's session version and records it in Redis's revocation feed, and
  * another service's middleware (its own process, its own copy of the feed) refuses older tokens once its
  * next poll has read it.

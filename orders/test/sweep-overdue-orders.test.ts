@@ -39,18 +39,6 @@ describe('sweepOverdueOrders', () => {
     ]);
   });
 
-  it('when an order awaiting payment is overdue, then it is cancelled too', async () => {
-    const overdue = await orderPlacedAgo(OVERDUE_AGE);
-    await context.database.db.update(orders).set({ status: 'awaiting:payment' }).where(eq(orders.id, overdue.id));
-    await sweepOverdueOrders(context.unitOfWork, {
-      memory: context.memory,
-      graceSeconds: GRACE_SECONDS,
-      terms: TEST_TERMS,
-    });
-    expect((await findOrderRow(context.database, overdue.id))?.status).toBe('cancelled');
-    expect(await cancellationsOf(context.database, overdue.id)).toHaveLength(1);
-  });
-
   it('when orders are fresh, only just past their deadline, or complete, then the sweep leaves them alone', async () => {
     const fresh = await orderPlacedAgo(0);
     const withinGrace = await orderPlacedAgo(LOCK_SECONDS + GRACE_SECONDS - 10);

@@ -167,7 +167,6 @@ async function placeOrder(
       ticketId: ticket.id,
       status: OrderStatus.Created,
       price: ticket.price,
-      ticketVersion: ticket.version,
       expiresAt: reservationExpiry(now, expiresInSeconds, ticket),
     }).catch((error: unknown) => {
       if (isUniqueViolation(error, LIVE_ORDER_PER_TICKET_INDEX)) {

@@ -80,7 +80,6 @@ export async function handOverTicket(
         ticketId: ticket.id,
         status: OrderStatus.Created,
         price: ticket.price,
-        ticketVersion: ticket.version,
         expiresAt: reservationExpiry(new Date(), terms.expiresInSeconds, ticket),
       });
       await deletePlaceById(tx, place.id);

@@ -23,7 +23,6 @@ export async function reconcileTicketWithOrder(
 ): Promise<ReconcileOutcome> {
   switch (order.status) {
     case OrderStatus.Created:
-    case OrderStatus.AwaitingPayment:
       return lockTicket(tx, events, order);
     case OrderStatus.Cancelled:
       return unlockTicket(tx, events, order);

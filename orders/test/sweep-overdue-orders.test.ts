@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import { createTestLogger, waitFor } from '@ticketing/common/testing';
-import { orders } from '../src/db/schema';
 import { completeOrder } from '../src/orders/complete-order';
 import { createOrder } from '../src/orders/create-order';
 import { startOrderSweep, sweepOverdueOrders } from '../src/orders/sweep-overdue-orders';

@@ -13,14 +13,14 @@ export interface AuthAppDependencies {
   unitOfWork: UnitOfWork;
   logger: Logger;
   readiness: ReadinessProbe;
-  /** Users' current session versions (Redis, through a short cache named in index.ts). */
+  /** Users' current session versions (Redis, through a short cache named in service.ts). */
   sessionVersions: SessionVersionCheck;
-  /** Where a raised session version goes (Redis), made good every few seconds by index.ts. */
+  /** Where a raised session version goes (Redis), made good every few seconds by service.ts's job. */
   sessionMirror: SessionVersionMirror;
   rateLimits: SharedRateLimits;
 }
 
-/** The auth service's HTTP app; it never listens (index.ts does, tests use supertest). */
+/** The auth service's HTTP app; it never listens (the service core does, tests use supertest). */
 export function buildApp({
   config,
   unitOfWork,

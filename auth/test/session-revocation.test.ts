@@ -50,7 +50,7 @@ beforeAll(async () => {
   database = await createAuthTestDatabase();
   keyPrefix = `test_${randomBytes(5).toString('hex')}`;
   auth = buildTestApp(database, {}, { keyPrefix, pollMs: POLL_MS });
-  // What auth's index.ts runs at start: the feed is complete from here on.
+  // What auth's service.ts runs at start: the feed is complete from here on.
   await auth.sessionMirror.syncIfNeeded();
   redis = new Redis(redisUrl());
 });
@@ -175,7 +175,7 @@ describe('when Redis misbehaves', () => {
       .send({ everywhere: true })
       .expect(200);
 
-    // What index.ts runs every few seconds: the missing marker says the mirror must be written again.
+    // What service.ts runs every few seconds: the missing marker says the mirror must be written again.
     await auth.sessionMirror.syncIfNeeded();
     await waitFor(async () => expect((await listTicket(tickets.app, during.cookie)).status).toBe(401));
     await listTicket(tickets.app, before.cookie).expect(401);

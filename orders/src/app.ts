@@ -14,14 +14,14 @@ export interface OrdersAppDependencies extends ReservationMemory {
   unitOfWork: UnitOfWork;
   logger: Logger;
   readiness: ReadinessProbe;
-  /** Users' current session versions (Redis, through a short cache named in index.ts). */
+  /** Users' current session versions (Redis, through a short cache named in service.ts). */
   sessionVersions: SessionVersionCheck;
   rateLimits: SharedRateLimits;
-  /** The live streams of this process (fed from the bus by index.ts). */
+  /** The live streams of this process (fed from the bus: service.ts's live feed). */
   liveOrders: LiveOrders;
 }
 
-/** The orders service's HTTP app; it never listens (index.ts does, tests use supertest). */
+/** The orders service's HTTP app; it never listens (the service core does, tests use supertest). */
 export function buildApp({
   config,
   unitOfWork,

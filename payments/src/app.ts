@@ -16,7 +16,7 @@ export interface PaymentsAppDependencies {
   stripe: Stripe;
   logger: Logger;
   readiness: ReadinessProbe;
-  /** Users' current session versions (Redis, through a short cache named in index.ts). */
+  /** Users' current session versions (Redis, through a short cache named in service.ts). */
   sessionVersions: SessionVersionCheck;
   rateLimits: SharedRateLimits;
   /** This process's wake-ups for payments waiting on the order replica (its order listeners share it). */
@@ -25,7 +25,7 @@ export interface PaymentsAppDependencies {
   orderReplicaPollMs?: number;
 }
 
-/** The payments service's HTTP app; it never listens (index.ts does, tests use supertest). */
+/** The payments service's HTTP app; it never listens (the service core does, tests use supertest). */
 export function buildApp({
   config,
   unitOfWork,

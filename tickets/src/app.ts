@@ -15,17 +15,17 @@ export interface TicketsAppDependencies {
   unitOfWork: UnitOfWork;
   logger: Logger;
   readiness: ReadinessProbe;
-  /** Users' current session versions (Redis, through a short cache named in index.ts). */
+  /** Users' current session versions (Redis, through a short cache named in service.ts). */
   sessionVersions: SessionVersionCheck;
-  /** The live streams of this process (fed from the bus by index.ts). */
+  /** The live streams of this process (fed from the bus: service.ts's live feed). */
   liveTickets: LiveTickets;
-  /** Signs pass codes with PASS_SIGNING_KEY (index.ts builds it once at start). */
+  /** Signs pass codes with PASS_SIGNING_KEY (service.ts builds it once at start). */
   passSigner: PassSigner;
-  /** The My tickets streams of this process (fed from `pass.issued` on the bus by index.ts). */
+  /** The My tickets streams of this process (fed from `pass.issued` on the bus: service.ts's live feed). */
   liveOwnedPasses: LiveOwnedPasses;
 }
 
-/** The tickets service's HTTP app; it never listens (index.ts does, tests use supertest). */
+/** The tickets service's HTTP app; it never listens (the service core does, tests use supertest). */
 export function buildApp({
   config,
   unitOfWork,

@@ -65,7 +65,7 @@ describe('the tickets database goes away for a few seconds', () => {
   });
 });
 
-describe('the tickets database goes away, with the listeners wired to the readiness probe as src/index.ts does', () => {
+describe('the tickets database goes away, with the listeners wired to the readiness probe as the service core does', () => {
   const paused = useTicketListeners(context, {
     retry: FAST_RETRIES,
     unitOfWork: () => new UnitOfWork(listenerDatabase.db, { logger: createTestLogger() }),

@@ -102,7 +102,7 @@ export function useTicketsApp() {
 /**
  * For a listener test file: a test bus of its own (with `retry` over the defaults) and every tickets
  * listener running on it against `outbox` (by default the app's), stopped and removed after the file. With
- * `readiness`, the listeners pause while a dependency is down and resume when it passes, as src/index.ts
+ * `readiness`, the listeners pause while a dependency is down and resume when it passes, as src/service.ts
  * wires them.
  */
 export function useTicketListeners(

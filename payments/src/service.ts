@@ -33,6 +33,7 @@ export const paymentsService = defineService({
       sessionVersions: await SessionVersions.startFor(lifecycle, config, logger),
     };
   },
+  // Right with two replicas (docs/architecture.md, "Process state"): it only wakes early.
   processState: () => ({
     // Per process: payments waiting for an order this process's listeners have not applied yet are woken by
     // their commits; an order another replica applied is found by the waiting payment's own poll.

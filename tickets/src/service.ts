@@ -28,6 +28,7 @@ export const ticketsService = defineService({
     sessionVersions: await SessionVersions.startFor(lifecycle, config, logger),
   }),
   processState: ({ config, database, logger }) => {
+    // Right with two replicas (docs/architecture.md, "Process state"): every replica hears every change.
     // The ticket views this process's open streams show, fed from the bus (liveFeeds below)…
     const liveTickets = createLiveTickets(database.db, liveStreamSettings(config), logger);
     // …and the My tickets streams of passes' new and previous holders, within the same bounds.

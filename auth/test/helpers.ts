@@ -12,7 +12,7 @@ import {
   type TestDatabase,
 } from '@ticketing/common/testing';
 import request from 'supertest';
-import { buildApp } from '../src/app';
+import { authService } from '../src/service';
 import { SessionVersionMirror } from '../src/accounts/session-version-mirror';
 import { loadAuthConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
@@ -62,7 +62,7 @@ export function buildTestApp(
     sessionMirror,
     rateLimits: rateLimitsForNewApp(),
   };
-  const app = buildApp(deps);
+  const app = authService.app({ ...deps, database });
   return { app, unitOfWork, config, deps, rateLimits: deps.rateLimits, sessionVersions, sessionMirror };
 }
 

@@ -14,7 +14,6 @@ import {
   useTestSessionVersions,
   type TestDatabase,
 } from '@ticketing/common/testing';
-import { buildApp } from '../src/app';
 import { ordersService } from '../src/service';
 import { loadOrdersConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
@@ -71,23 +70,12 @@ export function buildTestApp(database: OrdersTestDatabase, env: NodeJS.ProcessEn
   const unitOfWork = new UnitOfWork(database.db, { logger });
   const connected = { sessionVersions: sessionVersionsForNewApp(), rateLimits: rateLimitsForNewApp() };
   // The process state as the service builds it.
-  const { liveOrders, heldTickets, attemptsUnderWay, ticketReplicaChanges } = ordersService.processState!({
-    config,
-    logger,
-    database,
-    unitOfWork,
-    ...connected,
-  });
+  // The process state and the app as the service builds them.
+  const base = { config, logger, database, unitOfWork, ...connected };
+  const state = ordersService.processState!(base);
+  const app = ordersService.app({ ...base, ...state, readiness: probeReadiness({ database }) });
+  const { liveOrders, heldTickets, attemptsUnderWay, ticketReplicaChanges } = state;
   const memory: ReservationMemory = { heldTickets, attemptsUnderWay, ticketReplicaChanges };
-  const app = buildApp({
-    config,
-    unitOfWork,
-    logger,
-    readiness: probeReadiness({ database }),
-    ...connected,
-    liveOrders,
-    ...memory,
-  });
   return { app, unitOfWork, config, liveOrders, memory };
 }
 

@@ -23,7 +23,7 @@ import {
   type TestDatabase,
 } from '@ticketing/common/testing';
 import { startStripeEmulator, type RunningStripeEmulator } from '@ticketing/stripe-emulator';
-import { buildApp, type PaymentsAppDependencies } from '../src/app';
+import type { PaymentsAppDependencies } from '../src/app';
 import { loadPaymentsConfig, type PaymentsConfig } from '../src/config';
 import { paymentsService } from '../src/service';
 import { findCharge, listChargesOfOrder } from '../src/db/charges';
@@ -129,7 +129,11 @@ export function usePayments(options: HarnessOptions = {}): PaymentsHarness {
       readiness: probeReadiness({ database: harness.database }),
       orderReplicaChanges: harness.orderReplicaChanges,
     };
-    harness.app = buildApp(harness.appDependencies);
+    harness.app = paymentsService.app({
+      ...base,
+      readiness: harness.appDependencies.readiness,
+      orderReplicaChanges: harness.orderReplicaChanges,
+    });
     harness.server?.on('request', harness.app);
     if (options.bus) {
       harness.bus = await createTestBus();

@@ -20,7 +20,6 @@ import {
   waitFor,
 } from '@ticketing/common/testing';
 import request from 'supertest';
-import { buildApp } from '../src/app';
 import { ticketsListeners } from '../src/events';
 import { loadTicketsConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
@@ -63,25 +62,10 @@ export function buildTestApp(
   const unitOfWork = new UnitOfWork(database.db, { logger });
   const sessionVersions = sessionVersionsForNewApp(sessions);
   const passSigner = PassSigner.fromEnvironment(config.PASS_SIGNING_KEY);
-  // The process state as the service builds it.
-  const { liveTickets, liveOwnedPasses } = ticketsService.processState!({
-    config,
-    logger,
-    database,
-    unitOfWork,
-    sessionVersions,
-    passSigner,
-  });
-  const app = buildApp({
-    config,
-    unitOfWork,
-    logger,
-    readiness: probeReadiness({ database }),
-    sessionVersions,
-    liveTickets,
-    passSigner,
-    liveOwnedPasses,
-  });
+  // The process state and the app as the service builds them.
+  const base = { config, logger, database, unitOfWork, sessionVersions, passSigner };
+  const { liveTickets, liveOwnedPasses } = ticketsService.processState!(base);
+  const app = ticketsService.app({ ...base, liveTickets, liveOwnedPasses, readiness: probeReadiness({ database }) });
   return { app, unitOfWork, config, liveTickets, sessionVersions, passSigner, liveOwnedPasses };
 }
 

@@ -73,8 +73,12 @@ export interface ServiceParts<C extends CoreConfig, Stores, Connected, State> {
    * reconnect to another replica).
    */
   liveFeeds?: (deps: ServiceDeps<C, Stores, Connected, State>) => Record<string, Stoppable>;
-  /** The HTTP app; it never listens (the core does, tests use supertest). */
-  app: (deps: ServiceDeps<C, Stores, Connected, State>) => Express;
+  /**
+   * The HTTP app; it never listens (the core does, tests use supertest) and never sees the bus: a route
+   * publishes nothing, its use case records events in the unit of work (docs/rules.md#rule-1). Tests build
+   * their app with this part.
+   */
+  app: (deps: AppDeps<C, Stores, Connected, State>) => Express;
 }
 
 /** What a service's parts receive: the core's parts, what `connect` opened, the process state, readiness. */
@@ -84,6 +88,9 @@ export type ServiceDeps<C, Stores, Connected, State> = ServiceCore<C, Stores> &
     /** What `/readyz` answers; paused listeners resume once it passes (docs/rules.md#rule-6). */
     readiness: ReadinessProbe;
   };
+
+/** What the app part receives: every part but the bus. */
+export type AppDeps<C, Stores, Connected, State> = Omit<ServiceDeps<C, Stores, Connected, State>, 'bus'>;
 
 /** A service with its own database (every one but expiration). */
 export type DatabaseServiceParts<

@@ -27,8 +27,8 @@ function workspaceJestConfig(rootDir, overrides = {}) {
     transformIgnorePatterns: ['/node_modules/(?!@opentelemetry/otlp-exporter-base/)'],
     moduleNameMapper: {
       '^@ticketing/common$': path.join(commonSource, 'index.ts'),
-      '^@ticketing/common/testing$': path.join(commonSource, 'testing', 'index.ts'),
-      '^@ticketing/common/api$': path.join(commonSource, 'api', 'index.ts'),
+      // One import path per part of common (`@ticketing/common/bus`, `/database`, `/testing`, …).
+      '^@ticketing/common/([a-z-]+)$': path.join(commonSource, '$1', 'index.ts'),
       '^@ticketing/stripe-emulator$': path.join(__dirname, 'infra', 'stripe-emulator', 'src', 'emulator.ts'),
       '^@ticketing/local-stack$': path.join(localStackSource, 'index.ts'),
     },

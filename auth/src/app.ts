@@ -1,34 +1,29 @@
 import type { Express } from 'express';
-import {
-  createServiceApp,
-  admissionSettings,
-  sessionSettings,
-  type Logger,
-  type Outbox,
-  type ReadinessProbe,
-  type SessionVersionCheck,
-  type SharedRateLimits,
-} from '@ticketing/common';
+import { createServiceApp, type ReadinessProbe } from '@ticketing/common/http';
+import { admissionSettings, sessionSettings } from '@ticketing/common/config';
+import { type Logger } from '@ticketing/common/logging';
+import { type UnitOfWork } from '@ticketing/common/outbox';
+import { type SessionVersionCheck, type SharedRateLimits } from '@ticketing/common/middleware';
 import { type AuthConfig } from './config';
 import { authRoutes } from './routes';
 import type { SessionVersionMirror } from './accounts/session-version-mirror';
 
 export interface AuthAppDependencies {
   config: AuthConfig;
-  outbox: Outbox;
+  unitOfWork: UnitOfWork;
   logger: Logger;
   readiness: ReadinessProbe;
-  /** Users' current session versions (Redis, through a short cache named in index.ts). */
+  /** Users' current session versions (Redis, through a short cache named in service.ts). */
   sessionVersions: SessionVersionCheck;
-  /** Where a raised session version goes (Redis), made good every few seconds by index.ts. */
+  /** Where a raised session version goes (Redis), made good every few seconds by service.ts's job. */
   sessionMirror: SessionVersionMirror;
   rateLimits: SharedRateLimits;
 }
 
-/** The auth service's HTTP app; it never listens (index.ts does, tests use supertest). */
+/** The auth service's HTTP app; it never listens (the service core does, tests use supertest). */
 export function buildApp({
   config,
-  outbox,
+  unitOfWork,
   logger,
   readiness,
   sessionVersions,
@@ -40,6 +35,6 @@ export function buildApp({
     session: { ...sessionSettings(config), versions: sessionVersions },
     admission: admissionSettings(config),
     readiness,
-    routes: authRoutes(outbox, sessionMirror, config, rateLimits),
+    routes: authRoutes(unitOfWork, sessionMirror, config, rateLimits),
   });
 }

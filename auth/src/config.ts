@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig, rateLimitEnvironment, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
+import { loadConfig, rateLimitEnvironment, serviceEnvironment, sessionEnvironment } from '@ticketing/common/config';
 
 /** The auth service's environment: the shared variables, the session, and the abuse limits. */
 export const authEnvironment = serviceEnvironment(3001)

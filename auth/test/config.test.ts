@@ -1,5 +1,5 @@
-import { sessionSettings } from '@ticketing/common';
-import { ConfigError } from '@ticketing/common';
+import { sessionSettings } from '@ticketing/common/config';
+import { ConfigError } from '@ticketing/common/config';
 import { loadAuthConfig } from '../src/config';
 
 const valid = {

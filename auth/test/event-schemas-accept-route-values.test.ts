@@ -1,11 +1,12 @@
 import request from 'supertest';
-import { eventSchemas } from '@ticketing/common';
+import { eventSchemas } from '@ticketing/common/events';
 import { buildCredentials, recordedPayloads, signUp, useAuthApp } from './helpers';
 
 /**
  * An event schema can never be stricter than the route that produced it: every edge value a route accepts
  * goes through the route (2xx) and the event it published parses with the catalog's schema. A value one
- * accepts and the other refuses was a 500 inside the transaction (issue 17, item 1).
+ * accepts and the other refuses was a 500 inside the transaction: the use case
+ * recorded an event its own schema refused, after the route had said yes.
  */
 const context = useAuthApp();
 

@@ -1,5 +1,7 @@
 import type { Express } from 'express';
-import { Outbox, listRecordedEvents, type Subject, probeReadiness } from '@ticketing/common';
+import { UnitOfWork, listRecordedEvents } from '@ticketing/common/outbox';
+import { type Subject } from '@ticketing/common/events';
+import { probeReadiness } from '@ticketing/common/http';
 import {
   TEST_JWT_KEY,
   createTestDatabase,
@@ -10,7 +12,7 @@ import {
   type TestDatabase,
 } from '@ticketing/common/testing';
 import request from 'supertest';
-import { buildApp } from '../src/app';
+import { authService } from '../src/service';
 import { SessionVersionMirror } from '../src/accounts/session-version-mirror';
 import { loadAuthConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
@@ -48,20 +50,20 @@ export function buildTestApp(
     ...env,
   });
   const logger = createTestLogger();
-  const outbox = new Outbox(database.db, { logger });
+  const unitOfWork = new UnitOfWork(database.db, { logger });
   const sessionVersions = sessionVersionsForNewApp(sessions);
   const sessionMirror = new SessionVersionMirror(database.db, sessionVersions, config.SESSION_TTL_SECONDS, logger);
   const deps = {
     config,
-    outbox,
+    unitOfWork,
     logger,
     readiness: probeReadiness({ database }),
     sessionVersions,
     sessionMirror,
     rateLimits: rateLimitsForNewApp(),
   };
-  const app = buildApp(deps);
-  return { app, outbox, config, deps, rateLimits: deps.rateLimits, sessionVersions, sessionMirror };
+  const app = authService.app({ ...deps, database });
+  return { app, unitOfWork, config, deps, rateLimits: deps.rateLimits, sessionVersions, sessionMirror };
 }
 
 let counter = 0;

@@ -16,8 +16,8 @@ afterAll(async () => {
 
 describe('events auth publishes', () => {
   it('when a user signs up and changes email, then user.created and user.updated reach JetStream with their versions', async () => {
-    const { app, outbox } = buildTestApp(database);
-    outbox.startRelay(bus);
+    const { app, unitOfWork } = buildTestApp(database);
+    unitOfWork.relay.start(bus);
     const created = await recordEvents(bus, 'user.created');
     const updated = await recordEvents(bus, 'user.updated');
     try {
@@ -37,7 +37,7 @@ describe('events auth publishes', () => {
         ]),
       );
     } finally {
-      await Promise.all([created.stop(), updated.stop(), outbox.stopRelay()]);
+      await Promise.all([created.stop(), updated.stop(), unitOfWork.relay.stop()]);
     }
   });
 });

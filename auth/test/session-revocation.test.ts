@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { createServiceApp, probeReadiness, requireAuth, sessionSettings, SessionVersions } from '@ticketing/common';
+import { createServiceApp, probeReadiness } from '@ticketing/common/http';
+import { requireAuth, SessionVersions } from '@ticketing/common/middleware';
+import { sessionSettings } from '@ticketing/common/config';
 import { createTestLogger, redisUrl, TcpProxy, waitFor } from '@ticketing/common/testing';
 import { buildTestApp, createAuthTestDatabase, sessionCookie, signUp, type AuthTestDatabase } from './helpers';
 
 /**
- * A copied cookie stops working after "sign out everywhere" and after a password change (issue 17, item 12),
+ * A copied cookie stops working after "sign out everywhere" and after a password change,
  * in every service: auth raises the user's session version and records it in Redis's revocation feed, and
  * another service's middleware (its own process, its own copy of the feed) refuses older tokens once its
  * next poll has read it.
@@ -48,7 +50,7 @@ beforeAll(async () => {
   database = await createAuthTestDatabase();
   keyPrefix = `test_${randomBytes(5).toString('hex')}`;
   auth = buildTestApp(database, {}, { keyPrefix, pollMs: POLL_MS });
-  // What auth's index.ts runs at start: the feed is complete from here on.
+  // What auth's service.ts runs at start: the feed is complete from here on.
   await auth.sessionMirror.syncIfNeeded();
   redis = new Redis(redisUrl());
 });
@@ -173,7 +175,7 @@ describe('when Redis misbehaves', () => {
       .send({ everywhere: true })
       .expect(200);
 
-    // What index.ts runs every few seconds: the missing marker says the mirror must be written again.
+    // What service.ts runs every few seconds: the missing marker says the mirror must be written again.
     await auth.sessionMirror.syncIfNeeded();
     await waitFor(async () => expect((await listTicket(tickets.app, during.cookie)).status).toBe(401));
     await listTicket(tickets.app, before.cookie).expect(401);

@@ -615,9 +615,7 @@ class User {
   private async findLiveOrder(ticket: Ticket): Promise<Order | undefined> {
     const reply = await this.persist('list my orders', () => this.session.send<Order[]>('GET', '/api/orders'));
     if (reply.status !== 200) throw new UnexpectedAnswer('list my orders', reply);
-    return reply.body.find(
-      (order) => order.ticket.id === ticket.id && (order.status === 'created' || order.status === 'awaiting:payment'),
-    );
+    return reply.body.find((order) => order.ticket.id === ticket.id && order.status === 'created');
   }
 }
 

@@ -37,7 +37,7 @@ export const INVARIANT_TITLES: Readonly<Record<number, string>> = {
 /** A dead letter of this kind is a poison message, dead-lettered on purpose; every other kind is a lost event. */
 const POISON_KIND = 'malformed';
 
-const UNPAID: readonly string[] = [OrderStatus.Created, OrderStatus.AwaitingPayment];
+const UNPAID: readonly string[] = [OrderStatus.Created];
 
 interface OrderRow {
   id: string;

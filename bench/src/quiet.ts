@@ -78,7 +78,7 @@ async function describeActivity(
   const [unpaid] = await databases.query<{ count: number }>(
     'orders',
     'SELECT count(*)::int AS count FROM orders WHERE status = ANY($1)',
-    [[OrderStatus.Created, OrderStatus.AwaitingPayment]],
+    [[OrderStatus.Created]],
   );
   if (unpaid !== undefined && unpaid.count > 0) activity.push(`${unpaid.count} orders unpaid`);
   const [unsettled] = await databases.query<{ count: number }>(

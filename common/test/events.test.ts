@@ -201,6 +201,11 @@ describe('parseEnvelope', () => {
     expect(parseEnvelope('order.created', buildEnvelope('order.created', data)).data.status).toBe(status);
   });
 
+  it('when an order event carries the retired status awaiting:payment, then it parses as created (an unpaid order)', () => {
+    const data = { ...buildSamples()['order.restated'], status: 'awaiting:payment' };
+    expect(parseEnvelope('order.restated', buildEnvelope('order.restated', data)).data.status).toBe('created');
+  });
+
   it('when order.created has a status outside OrderStatus, then it is rejected', () => {
     const data = { ...buildSamples()['order.created'], status: 'pending' };
     malformed(() => parseEnvelope('order.created', buildEnvelope('order.created', data)));

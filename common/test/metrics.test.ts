@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { Router, type Express } from 'express';
 import request from 'supertest';
-import { createServiceApp, observeJobQueue, Outbox, PermanentEventError, type RunningListener } from '../src';
+import { createServiceApp, observeJobQueue, UnitOfWork, PermanentEventError, type RunningListener } from '../src';
 import {
   createTestBus,
   createTestDatabase,
@@ -220,7 +220,7 @@ describe('event metrics of a durable consumer', () => {
 describe('outbox, pool and job queue gauges', () => {
   let database: TestDatabase<typeof schema>;
   let bus: TestBus;
-  let outbox: Outbox;
+  let unitOfWork: UnitOfWork;
   const app = () => buildApp().app;
 
   beforeAll(async () => {
@@ -232,17 +232,17 @@ describe('outbox, pool and job queue gauges', () => {
     await database.drop();
   });
   afterEach(async () => {
-    await outbox?.stopRelay();
+    await unitOfWork?.relay.stop();
   });
 
   it('when the relay cannot publish, then the age of the oldest unsent row grows; once it can, it is 0', async () => {
     await database.db.execute(sql`TRUNCATE outbox`);
-    outbox = new Outbox(database.db, { logger, pollIntervalMs: 20 });
+    unitOfWork = new UnitOfWork(database.db, { logger, pollIntervalMs: 20 });
     await database.db.execute(sql`
       insert into outbox (event_id, subject, data, occurred_at)
       values (${randomUUID()}, 'ticket.created', ${JSON.stringify(ticketData())}::jsonb, now() - interval '30 seconds')`);
     let publishing = false;
-    outbox.startRelay({
+    unitOfWork.relay.start({
       publishEnvelope: async (envelope, options) => {
         if (!publishing) throw new Error('NATS unreachable');
         return bus.publishEnvelope(envelope, options);

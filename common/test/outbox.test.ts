@@ -2,7 +2,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import {
-  Outbox,
+  UnitOfWork,
   ServiceUnavailableError,
   TRANSIENT_CONFLICT_ATTEMPTS,
   inboxListener,
@@ -27,7 +27,7 @@ const logger = createTestLogger();
 
 let database: TestDatabase<typeof schema>;
 let bus: TestBus;
-let outbox: Outbox;
+let unitOfWork: UnitOfWork;
 
 beforeAll(async () => {
   database = await createTestDatabase(migrations, schema);
@@ -37,11 +37,11 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   bus = await createTestBus();
-  outbox = new Outbox(database.db, { logger, pollIntervalMs: 50 });
+  unitOfWork = new UnitOfWork(database.db, { logger, pollIntervalMs: 50 });
   await database.db.execute(sql`TRUNCATE outbox, processed_events, notes`);
 });
 afterEach(async () => {
-  await outbox.stopRelay();
+  await unitOfWork.relay.stop();
   await bus.destroy();
 });
 
@@ -49,7 +49,7 @@ const userEvent = () => ({ id: randomUUID(), email: `${randomUUID()}@example.com
 
 /** Writes a note and the event it owes in one transaction, as a use case does. */
 function createNote(body: string, fail = false) {
-  return outbox.transaction(async (tx, events) => {
+  return unitOfWork.transaction(async (tx, events) => {
     await tx.insert(schema.notes).values({ id: randomUUID(), body });
     const eventId = await events.record('user.created', userEvent());
     if (fail) throw new Error('use case failed after recording');
@@ -78,7 +78,7 @@ describe('transactional outbox', () => {
 
   it('when a recorded payload does not match the catalog, then the use case fails and nothing is kept', async () => {
     await expect(
-      outbox.transaction(async (tx, events) => {
+      unitOfWork.transaction(async (tx, events) => {
         await tx.insert(schema.notes).values({ id: randomUUID(), body: 'x' });
         // @ts-expect-error the compiler rejects this payload too
         await events.record('user.created', { id: 'not-a-uuid' });
@@ -89,9 +89,9 @@ describe('transactional outbox', () => {
 
   it('when a one-statement use case inserts its row with its events, then both are stored together and the relay publishes at once', async () => {
     // A poll so slow the test would time out waiting for it: only the write's wake-up can publish in time.
-    const slowPolling = new Outbox(database.db, { logger, pollIntervalMs: 60_000 });
+    const slowPolling = new UnitOfWork(database.db, { logger, pollIntervalMs: 60_000 });
     const recorder = await recordEvents(bus, 'user.created');
-    slowPolling.startRelay(bus);
+    slowPolling.relay.start(bus);
     try {
       const user = userEvent();
       const note = await slowPolling.insertWithEvents(schema.notes, { id: user.id, body: user.email }, [
@@ -101,7 +101,7 @@ describe('transactional outbox', () => {
       expect(await database.db.select().from(schema.notes)).toEqual([note]);
       await waitFor(() => expect(recorder.events.map((event) => event.data)).toEqual([user]));
     } finally {
-      await slowPolling.stopRelay();
+      await slowPolling.relay.stop();
       await recorder.stop();
     }
   });
@@ -110,7 +110,7 @@ describe('transactional outbox', () => {
     const id = randomUUID();
     await database.db.insert(schema.notes).values({ id, body: 'taken' });
     await expect(
-      outbox.insertWithEvents(schema.notes, { id, body: 'duplicate' }, [
+      unitOfWork.insertWithEvents(schema.notes, { id, body: 'duplicate' }, [
         { subject: 'user.created', data: userEvent() },
       ]),
     ).rejects.toThrow();
@@ -120,7 +120,7 @@ describe('transactional outbox', () => {
 
   it('when a one-statement insert owes a payload that does not match the catalog, then nothing is written', async () => {
     await expect(
-      outbox.insertWithEvents(schema.notes, { id: randomUUID(), body: 'x' }, [
+      unitOfWork.insertWithEvents(schema.notes, { id: randomUUID(), body: 'x' }, [
         // @ts-expect-error the compiler rejects this payload too
         { subject: 'user.created', data: { id: 'not-a-uuid' } },
       ]),
@@ -132,7 +132,7 @@ describe('transactional outbox', () => {
   it('when the relay runs, then it publishes pending events in order with their ids and marks them sent', async () => {
     const recorder = await recordEvents(bus, 'user.created');
     const ids = [await createNote('a'), await createNote('b'), await createNote('c')];
-    outbox.startRelay(bus);
+    unitOfWork.relay.start(bus);
     await waitFor(() => expect(recorder.events.map((event) => event.id)).toEqual(ids));
     await waitFor(async () => expect(await listUnsentEvents(database.db)).toHaveLength(0));
     await recorder.stop();
@@ -140,7 +140,7 @@ describe('transactional outbox', () => {
 
   it('when a use case commits while the relay is mid-pass, then its event is published at once, not at the next poll', async () => {
     // A poll so slow the test would time out waiting for it: only the commit's wake-up can publish in time.
-    const slowPolling = new Outbox(database.db, { logger, pollIntervalMs: 60_000 });
+    const slowPolling = new UnitOfWork(database.db, { logger, pollIntervalMs: 60_000 });
     let releaseFirst: () => void = () => undefined;
     const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
     let passStarted: () => void = () => undefined;
@@ -157,7 +157,7 @@ describe('transactional outbox', () => {
       },
     };
     const first = await createNote('first');
-    slowPolling.startRelay(publisher);
+    slowPolling.relay.start(publisher);
     await inPass;
     // Committed (through the same outbox, as a route would) while the relay is inside its pass.
     const second = await slowPolling.transaction(async (tx, events) => {
@@ -168,7 +168,7 @@ describe('transactional outbox', () => {
     try {
       await waitFor(() => expect(published).toEqual([first, second]));
     } finally {
-      await slowPolling.stopRelay();
+      await slowPolling.relay.stop();
     }
   });
 
@@ -177,10 +177,10 @@ describe('transactional outbox', () => {
     const ids = [await createNote('before crash 1'), await createNote('before crash 2')];
     const recorder = await recordEvents(bus, 'user.created');
 
-    const restarted = new Outbox(database.db, { logger, pollIntervalMs: 50 });
-    restarted.startRelay(bus);
+    const restarted = new UnitOfWork(database.db, { logger, pollIntervalMs: 50 });
+    restarted.relay.start(bus);
     await waitFor(() => expect(recorder.events.map((event) => event.id)).toEqual(ids));
-    await restarted.stopRelay();
+    await restarted.relay.stop();
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(recorder.events).toHaveLength(2);
     await recorder.stop();
@@ -195,10 +195,10 @@ describe('transactional outbox', () => {
         throw new Error('process killed');
       },
     };
-    await expect(outbox.relayOnce(crashingPublisher)).rejects.toThrow('process killed');
+    await expect(unitOfWork.relay.relayOnce(crashingPublisher)).rejects.toThrow('process killed');
     expect(await listUnsentEvents(database.db)).toHaveLength(1);
 
-    expect(await outbox.relayOnce(bus)).toBe(1);
+    expect(await unitOfWork.relay.relayOnce(bus)).toBe(1);
     expect(await listUnsentEvents(database.db)).toHaveLength(0);
     expect(await storedCount('user.created')).toBe(1);
     const recorder = await recordEvents(bus, 'user.created');
@@ -213,7 +213,7 @@ describe('transactional outbox', () => {
     const aMayCommit = new Promise<void>((resolve) => (releaseA = resolve));
     let aRecorded!: () => void;
     const aHasRecorded = new Promise<void>((resolve) => (aRecorded = resolve));
-    const a = outbox.transaction(async (_tx, events) => {
+    const a = unitOfWork.transaction(async (_tx, events) => {
       const eventId = await events.record('user.created', userEvent());
       aRecorded();
       await aMayCommit;
@@ -222,10 +222,10 @@ describe('transactional outbox', () => {
     await aHasRecorded;
     const b = await createNote('b commits first');
 
-    expect(await outbox.relayOnce(bus)).toBe(1);
+    expect(await unitOfWork.relay.relayOnce(bus)).toBe(1);
     releaseA();
     const aId = await a;
-    expect(await outbox.relayOnce(bus)).toBe(1);
+    expect(await unitOfWork.relay.relayOnce(bus)).toBe(1);
 
     const recorder = await recordEvents(bus, 'user.created');
     await waitFor(() => expect(new Set(recorder.events.map((event) => event.id))).toEqual(new Set([aId, b])));
@@ -234,12 +234,12 @@ describe('transactional outbox', () => {
 
   it('when two relays run at once (two replicas), then every event is published once', async () => {
     await Promise.all(Array.from({ length: 30 }, (_, index) => createNote(`note ${index}`)));
-    const first = new Outbox(database.db, { logger, batchSize: 5, pollIntervalMs: 20 });
-    const second = new Outbox(database.db, { logger, batchSize: 5, pollIntervalMs: 20 });
-    first.startRelay(bus);
-    second.startRelay(bus);
+    const first = new UnitOfWork(database.db, { logger, batchSize: 5, pollIntervalMs: 20 });
+    const second = new UnitOfWork(database.db, { logger, batchSize: 5, pollIntervalMs: 20 });
+    first.relay.start(bus);
+    second.relay.start(bus);
     await waitFor(async () => expect(await listUnsentEvents(database.db)).toHaveLength(0));
-    await Promise.all([first.stopRelay(), second.stopRelay()]);
+    await Promise.all([first.relay.stop(), second.relay.stop()]);
     expect(await storedCount('user.created')).toBe(30);
   });
 });
@@ -254,7 +254,7 @@ describe('a transaction aborted by another one (deadlock, serialisation failure)
     'when a use case is aborted with %s once, then it runs again and commits once, with its events',
     async (code) => {
       let attempts = 0;
-      const eventId = await outbox.transaction(async (tx, events) => {
+      const eventId = await unitOfWork.transaction(async (tx, events) => {
         attempts += 1;
         await tx.insert(schema.notes).values({ id: randomUUID(), body: `attempt ${attempts}` });
         const recorded = await events.record('user.created', userEvent());
@@ -269,7 +269,7 @@ describe('a transaction aborted by another one (deadlock, serialisation failure)
 
   it('when it keeps being aborted, then after the last attempt it is a 503 with Retry-After, and nothing is kept', async () => {
     let attempts = 0;
-    const failure = await outbox
+    const failure = await unitOfWork
       .transaction(async (tx, events) => {
         attempts += 1;
         await tx.insert(schema.notes).values({ id: randomUUID(), body: 'never' });
@@ -288,7 +288,7 @@ describe('a transaction aborted by another one (deadlock, serialisation failure)
   it('when a use case fails otherwise, then it is not run again', async () => {
     let attempts = 0;
     await expect(
-      outbox.transaction(async () => {
+      unitOfWork.transaction(async () => {
         attempts += 1;
         throw new Error('a bug, not a conflict');
       }),
@@ -302,7 +302,7 @@ describe('inbox', () => {
     const eventId = randomUUID();
     const noteId = randomUUID();
     const effect = async () => {
-      await outbox.applyOnce('notes-user-created', eventId, async (tx) => {
+      await unitOfWork.applyOnce('notes-user-created', eventId, async (tx) => {
         await tx
           .update(schema.notes)
           .set({ version: sql`${schema.notes.version} + 1` })
@@ -319,23 +319,23 @@ describe('inbox', () => {
   it('when an effect fails, then the event is not recorded as processed and can be applied again', async () => {
     const eventId = randomUUID();
     await expect(
-      outbox.applyOnce('notes-user-created', eventId, async () => {
+      unitOfWork.applyOnce('notes-user-created', eventId, async () => {
         throw new Error('transient failure');
       }),
     ).rejects.toThrow('transient failure');
-    expect(await outbox.applyOnce('notes-user-created', eventId, async () => undefined)).toBe(true);
+    expect(await unitOfWork.applyOnce('notes-user-created', eventId, async () => undefined)).toBe(true);
   });
 
   it('when two consumers of one service receive the same event, then each applies it once', async () => {
     const eventId = randomUUID();
-    expect(await outbox.applyOnce('consumer-a', eventId, async () => undefined)).toBe(true);
-    expect(await outbox.applyOnce('consumer-b', eventId, async () => undefined)).toBe(true);
-    expect(await outbox.applyOnce('consumer-a', eventId, async () => undefined)).toBe(false);
+    expect(await unitOfWork.applyOnce('consumer-a', eventId, async () => undefined)).toBe(true);
+    expect(await unitOfWork.applyOnce('consumer-b', eventId, async () => undefined)).toBe(true);
+    expect(await unitOfWork.applyOnce('consumer-a', eventId, async () => undefined)).toBe(false);
   });
 
   it('when an inbox listener gets a redelivered event on a real stream, then the effect and its events happen once', async () => {
     const applied: string[] = [];
-    const definition = inboxListener(outbox, {
+    const definition = inboxListener(unitOfWork, {
       subject: 'user.created',
       durable: 'notes-user-created',
       async apply(data, { tx, events }) {
@@ -366,7 +366,7 @@ describe('inbox', () => {
   it('when an inbox listener has an afterCommit, then it runs once the effect is visible outside the transaction, on a redelivery too, and never after a failed effect', async () => {
     const visibleAfterCommit: number[] = [];
     let failNext = true;
-    const definition = inboxListener(outbox, {
+    const definition = inboxListener(unitOfWork, {
       subject: 'user.created',
       durable: 'notes-user-created-after-commit',
       async apply(data, { tx }) {
@@ -400,7 +400,7 @@ describe('inbox', () => {
 
   it('when an inbox listener handles events side by side and each is redelivered, then every effect happens once', async () => {
     const applied: string[] = [];
-    const definition = inboxListener(outbox, {
+    const definition = inboxListener(unitOfWork, {
       subject: 'user.created',
       durable: 'notes-user-created-concurrently',
       orderingKey: (event) => event.data.id,

@@ -9,7 +9,7 @@ import {
   currentTraceCarrier,
   inSpan,
   inTraceOf,
-  Outbox,
+  UnitOfWork,
   SpanKind,
   startTracing,
   type RunningListener,
@@ -34,7 +34,7 @@ const userEvent = () => ({ id: randomUUID(), email: `${randomUUID()}@example.com
 
 let database: TestDatabase<typeof schema>;
 let bus: TestBus;
-let outbox: Outbox;
+let unitOfWork: UnitOfWork;
 let listener: RunningListener | undefined;
 
 beforeAll(async () => {
@@ -45,13 +45,13 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   bus = await createTestBus();
-  outbox = new Outbox(database.db, { logger, pollIntervalMs: 20 });
+  unitOfWork = new UnitOfWork(database.db, { logger, pollIntervalMs: 20 });
   await database.db.execute(sql`TRUNCATE outbox, processed_events`);
 });
 afterEach(async () => {
   await listener?.stop();
   listener = undefined;
-  await outbox.stopRelay();
+  await unitOfWork.relay.stop();
   await bus.destroy();
 });
 
@@ -79,10 +79,10 @@ describe('with tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     expect(tracing.enabled).toBe(false);
     const messages = watchMessages('user.created');
     const contexts = await listenRememberingContexts('tracing-off');
-    outbox.startRelay(bus);
+    unitOfWork.relay.start(bus);
 
     await inSpan('request', { kind: SpanKind.SERVER }, () =>
-      outbox.transaction((_tx, events) => events.record('user.created', userEvent())),
+      unitOfWork.transaction((_tx, events) => events.record('user.created', userEvent())),
     );
 
     await waitFor(() => expect(contexts).toHaveLength(1));
@@ -126,10 +126,10 @@ describe('with tracing on', () => {
   it('when a use case records an event, then its context crosses the outbox and the bus into the listener: one trace, parent to child', async () => {
     const messages = watchMessages('user.created');
     const contexts = await listenRememberingContexts('tracing-crossing');
-    outbox.startRelay(bus);
+    unitOfWork.relay.start(bus);
 
     const traceId = await inSpan('request', { kind: SpanKind.SERVER }, async (span) => {
-      await outbox.transaction((_tx, events) => events.record('user.created', userEvent()));
+      await unitOfWork.transaction((_tx, events) => events.record('user.created', userEvent()));
       return span?.spanContext().traceId as string;
     });
 
@@ -169,12 +169,12 @@ describe('with tracing on', () => {
 
   it('when a request carries traceparent, then its server span continues that trace, named by route pattern, and its events carry it on', async () => {
     const contexts = await listenRememberingContexts('tracing-http');
-    outbox.startRelay(bus);
+    unitOfWork.relay.start(bus);
     const app = createServiceApp({
       logger,
       readiness: async () => ({ checks: {} }),
       routes: Router().post('/api/users/:id/notes', async (_req, res) => {
-        await outbox.transaction((_tx, events) => events.record('user.created', userEvent()));
+        await unitOfWork.transaction((_tx, events) => events.record('user.created', userEvent()));
         res.status(201).json({});
       }),
     });
@@ -209,10 +209,10 @@ describe('with tracing on', () => {
         if (attempts === 1) throw new Error('database unreachable');
       },
     });
-    outbox.startRelay(bus);
+    unitOfWork.relay.start(bus);
 
     const traceId = await inSpan('request', {}, async (span) => {
-      await outbox.transaction((_tx, events) => events.record('user.created', userEvent()));
+      await unitOfWork.transaction((_tx, events) => events.record('user.created', userEvent()));
       return span?.spanContext().traceId as string;
     });
 

@@ -1,5 +1,6 @@
 import { Router, type Express } from 'express';
-import { createServiceApp, type Logger, type ReadinessProbe } from '@ticketing/common';
+import { createServiceApp, type ReadinessProbe } from '@ticketing/common/http';
+import { type Logger } from '@ticketing/common/logging';
 
 export interface ExpirationAppDependencies {
   logger: Logger;
@@ -8,7 +9,7 @@ export interface ExpirationAppDependencies {
 
 /**
  * The expiration service's HTTP app: only `/healthz` and `/readyz` (no routes, no session: nobody signs
- * in here). It never listens; index.ts does, tests use supertest.
+ * in here). It never listens; the service core does, tests use supertest.
  */
 export function buildApp({ logger, readiness }: ExpirationAppDependencies): Express {
   return createServiceApp({ logger, readiness, routes: Router() });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig, serviceEnvironment } from '@ticketing/common';
+import { loadConfig, serviceEnvironment } from '@ticketing/common/config';
 
 /** Timers the worker runs at once unless EXPIRATION_WORKER_CONCURRENCY says otherwise. */
 export const DEFAULT_WORKER_CONCURRENCY = 50;

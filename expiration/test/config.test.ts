@@ -1,4 +1,4 @@
-import { ConfigError } from '@ticketing/common';
+import { ConfigError } from '@ticketing/common/config';
 import { loadExpirationConfig } from '../src/config';
 
 const valid = { NATS_URL: 'nats://localhost:4222', REDIS_URL: 'redis://localhost:6379' };

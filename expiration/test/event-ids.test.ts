@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { parseEnvelope } from '@ticketing/common';
+import { parseEnvelope } from '@ticketing/common/events';
 import { nameBasedUuid, orderExpiredEventId } from '../src/expiration/event-ids';
 
 describe('deterministic event ids', () => {

@@ -1,4 +1,4 @@
-import { probeReadiness } from '@ticketing/common';
+import { probeReadiness } from '@ticketing/common/http';
 import request from 'supertest';
 import type { Redis } from 'ioredis';
 import { createTestBus, createTestLogger, type TestBus } from '@ticketing/common/testing';
@@ -6,7 +6,7 @@ import { buildApp } from '../src/app';
 import { closeRedis, connectRedis, isRedisReachable } from '../src/queue/redis';
 import { redisUrl } from './helpers';
 
-/** The app as index.ts builds it: ready when Redis answers PING and the bus is connected. */
+/** The app as service.ts builds it: ready when Redis answers PING and the bus is connected. */
 function buildTestApp(redis: Redis, bus: TestBus) {
   const readiness = probeReadiness({ bus, checks: { redis: () => isRedisReachable(redis) } });
   return buildApp({ logger: createTestLogger(), readiness });

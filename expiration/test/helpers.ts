@@ -1,13 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  startListeners,
-  type EventBus,
-  type EventData,
-  type EventEnvelope,
-  type HandlerContext,
-  type RunningListeners,
-  type Subject,
-} from '@ticketing/common';
+import { startListeners, type EventBus, type HandlerContext, type RunningListeners } from '@ticketing/common/bus';
+import { type EventData, type EventEnvelope, type Subject } from '@ticketing/common/events';
 import { createTestLogger } from '@ticketing/common/testing';
 import { expirationListeners } from '../src/events';
 import { startExpirationWorker, type EventPublisher } from '../src/expiration/expire-order';
@@ -28,13 +21,13 @@ export interface ExpirationInstance {
   queue: ExpirationQueue;
   worker: ExpirationWorker;
   listeners: RunningListeners;
-  /** Shuts the instance down as index.ts does: listeners, worker (finishing its job), queue, Redis. */
+  /** Shuts the instance down as service.ts does: listeners, worker (finishing its job), queue, Redis. */
   stop(): Promise<void>;
   /** Stops, after deleting every job of the queue from Redis. */
   destroy(): Promise<void>;
 }
 
-/** One running expiration service, wired as index.ts wires it (without HTTP), on a test bus and queue. */
+/** One running expiration service, wired as service.ts wires it (without HTTP), on a test bus and queue. */
 export async function startExpirationInstance({
   bus,
   queueName,

@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '@ticketing/common';
+import type { EventEnvelope } from '@ticketing/common/events';
 import { createTestBus, createTestLogger, recordEvents, waitFor, type TestBus } from '@ticketing/common/testing';
 import { orderExpiredEventId } from '../src/expiration/event-ids';
 import { cancelExpiry } from '../src/expiration/cancel-expiry';

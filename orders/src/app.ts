@@ -1,45 +1,48 @@
 import type { Express } from 'express';
-import {
-  createServiceApp,
-  admissionSettings,
-  sessionSettings,
-  type Logger,
-  type Outbox,
-  type ReadinessProbe,
-  type SessionVersionCheck,
-  type SharedRateLimits,
-} from '@ticketing/common';
+import { createServiceApp, type ReadinessProbe } from '@ticketing/common/http';
+import { admissionSettings, sessionSettings } from '@ticketing/common/config';
+import { type Logger } from '@ticketing/common/logging';
+import { type UnitOfWork } from '@ticketing/common/outbox';
+import { type SessionVersionCheck, type SharedRateLimits } from '@ticketing/common/middleware';
 import { type OrdersConfig } from './config';
 import { ordersRoutes } from './routes';
 import type { LiveOrders } from './orders/live-orders';
+import type { ReservationMemory } from './orders/reservation-memory';
 
-export interface OrdersAppDependencies {
+export interface OrdersAppDependencies extends ReservationMemory {
   config: OrdersConfig;
-  outbox: Outbox;
+  unitOfWork: UnitOfWork;
   logger: Logger;
   readiness: ReadinessProbe;
-  /** Users' current session versions (Redis, through a short cache named in index.ts). */
+  /** Users' current session versions (Redis, through a short cache named in service.ts). */
   sessionVersions: SessionVersionCheck;
   rateLimits: SharedRateLimits;
-  /** The live streams of this process (fed from the bus by index.ts). */
+  /** The live streams of this process (fed from the bus: service.ts's live feed). */
   liveOrders: LiveOrders;
 }
 
-/** The orders service's HTTP app; it never listens (index.ts does, tests use supertest). */
+/** The orders service's HTTP app; it never listens (the service core does, tests use supertest). */
 export function buildApp({
   config,
-  outbox,
+  unitOfWork,
   logger,
   readiness,
   sessionVersions,
   rateLimits,
   liveOrders,
+  heldTickets,
+  attemptsUnderWay,
+  ticketReplicaChanges,
 }: OrdersAppDependencies): Express {
   return createServiceApp({
     logger,
     session: { ...sessionSettings(config), versions: sessionVersions },
     admission: admissionSettings(config),
     readiness,
-    routes: ordersRoutes(outbox, config, rateLimits, liveOrders),
+    routes: ordersRoutes(unitOfWork, config, rateLimits, liveOrders, {
+      heldTickets,
+      attemptsUnderWay,
+      ticketReplicaChanges,
+    }),
   });
 }

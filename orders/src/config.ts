@@ -1,11 +1,6 @@
 import { z } from 'zod';
-import {
-  liveStreamEnvironment,
-  loadConfig,
-  rateLimitEnvironment,
-  serviceEnvironment,
-  sessionEnvironment,
-} from '@ticketing/common';
+import { liveStreamEnvironment } from '@ticketing/common/live';
+import { loadConfig, rateLimitEnvironment, serviceEnvironment, sessionEnvironment } from '@ticketing/common/config';
 
 /** The orders service's environment: the shared variables, the session, live streams, the lock window and the sweep. */
 export const ordersEnvironment = serviceEnvironment(3003)

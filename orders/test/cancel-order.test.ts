@@ -60,7 +60,7 @@ describe('DELETE /api/orders/:id', () => {
   it('when the order is complete, then it answers 409 and the order stays complete', async () => {
     const buyer = signIn();
     const order = await placeOrder(buyer.cookie);
-    await completeOrder(context.outbox, order.id);
+    await completeOrder(context.unitOfWork, order.id);
     const response = await cancel(order.id, buyer.cookie).expect(409);
     expect(response.body).toEqual({ errors: [{ message: 'Order is complete and cannot be cancelled' }] });
     expect(await findOrderRow(context.database, order.id)).toMatchObject({ status: 'complete', version: 1 });

@@ -174,7 +174,7 @@ describe('POST /api/orders', () => {
   it('when the order holding a ticket is complete, then the ticket is sold and ordering it answers 409', async () => {
     const ticket = await seedTicket(context.database);
     const order = await post({ ticketId: ticket.id }, signIn().cookie).expect(201);
-    await completeOrder(context.outbox, order.body.id);
+    await completeOrder(context.unitOfWork, order.body.id);
     await post({ ticketId: ticket.id }, signIn().cookie).expect(409);
   });
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
-import { startListeners, type EventData, type RunningListeners } from '@ticketing/common';
+import { startListeners, type RunningListeners } from '@ticketing/common/bus';
+import { type EventData } from '@ticketing/common/events';
 import { createTestBus, waitFor, type TestBus } from '@ticketing/common/testing';
 import { lockBuyer } from '../src/db/orders';
 import { orders, waitingListPlaces } from '../src/db/schema';
@@ -18,7 +19,7 @@ let listeners: RunningListeners;
 
 beforeAll(async () => {
   bus = await createTestBus();
-  listeners = await startListeners(bus, ordersListeners(context.outbox, TEST_TERMS));
+  listeners = await startListeners(bus, ordersListeners(context.unitOfWork, TEST_TERMS, context.memory));
 });
 afterAll(async () => {
   await listeners.stop();
@@ -113,7 +114,7 @@ describe('an event starting within the reservation window', () => {
     const startsAt = new Date(Date.now() + 60_000); // before the end of a 120 s window
     const { ticket, orderId, waiters } = await reservedTicketWithLine(1, { startsAt });
 
-    await cancelOrder(context.outbox, orderId, TEST_TERMS);
+    await cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS);
 
     const [live] = await liveOrdersOf(ticket.id);
     expect(live).toMatchObject({ userId: waiters[0]!.user.id, expiresAt: startsAt });
@@ -145,10 +146,10 @@ describe('on a declined payment (charge.created through JetStream)', () => {
 describe('on the sweep', () => {
   it('when the sweep cancels an overdue reservation, then the first in line holds the ticket with a fresh window the sweep leaves alone', async () => {
     const { ticket, waiters } = await reservedTicketWithLine(1, { ageSeconds: 120 });
-    await sweepOverdueOrders(context.outbox, { graceSeconds: 30, terms: TEST_TERMS });
+    await sweepOverdueOrders(context.unitOfWork, { memory: context.memory, graceSeconds: 30, terms: TEST_TERMS });
     const live = await liveOrdersOf(ticket.id);
     expect(live).toMatchObject([{ userId: waiters[0]!.user.id, status: 'created' }]);
-    await sweepOverdueOrders(context.outbox, { graceSeconds: 30, terms: TEST_TERMS });
+    await sweepOverdueOrders(context.unitOfWork, { memory: context.memory, graceSeconds: 30, terms: TEST_TERMS });
     expect(await liveOrdersOf(ticket.id)).toEqual(live);
   });
 });
@@ -178,8 +179,12 @@ describe('concurrency', () => {
       const joiner = signIn();
       // Staggered by a millisecond or two either way, so that both orders of arrival occur.
       const [joined] = await Promise.allSettled([
-        delay(index % 2 === 0 ? index % 3 : 0).then(() => joinWaitingList(context.outbox, joiner.user.id, ticket.id)),
-        delay(index % 2 === 1 ? index % 3 : 0).then(() => cancelOrder(context.outbox, orderId, TEST_TERMS)),
+        delay(index % 2 === 0 ? index % 3 : 0).then(() =>
+          joinWaitingList(context.unitOfWork, context.memory, joiner.user.id, ticket.id),
+        ),
+        delay(index % 2 === 1 ? index % 3 : 0).then(() =>
+          cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS),
+        ),
       ]);
       return { ticket, joiner, joined };
     });
@@ -196,7 +201,10 @@ describe('concurrency', () => {
     const rounds = [];
     for (let index = 0; index < 12; index += 1) rounds.push(await reservedTicketWithLine(2));
     await racedInBatches(rounds, ({ ticket, orderId, waiters }) =>
-      Promise.all([leave(ticket.id, waiters[0]!).expect(204), cancelOrder(context.outbox, orderId, TEST_TERMS)]),
+      Promise.all([
+        leave(ticket.id, waiters[0]!).expect(204),
+        cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS),
+      ]),
     );
     for (const { ticket, waiters } of rounds) {
       const [leaver, next] = waiters as [Caller, Caller];
@@ -213,8 +221,8 @@ describe('concurrency', () => {
   it('when the buyer’s cancel and the expiry release one order at once, then the ticket is handed over once', async () => {
     const { ticket, orderId, waiters } = await reservedTicketWithLine(2);
     const outcomes = await Promise.all([
-      cancelOrder(context.outbox, orderId, TEST_TERMS),
-      cancelOrder(context.outbox, orderId, TEST_TERMS),
+      cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS),
+      cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS),
       bus.publish('order.expired', { orderId }),
     ]);
     await waitFor(() => wasProcessed(context.database, 'orders-order-expired', outcomes[2].id));
@@ -228,7 +236,7 @@ describe('concurrency', () => {
     // Another transaction holds the first waiter's buyer lock, as their own reservation would.
     await context.database.db.transaction(async (tx) => {
       await lockBuyer(tx, waiters[0]!.user.id);
-      await cancelOrder(context.outbox, orderId, TEST_TERMS);
+      await cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS);
     });
     expect(await liveOrdersOf(ticket.id)).toMatchObject([{ userId: waiters[1]!.user.id }]);
     expect((await placesOf(ticket.id)).map((place) => place.userId)).toEqual([waiters[0]!.user.id]);

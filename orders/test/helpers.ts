@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import {
-  Outbox,
-  liveStreamSettings,
-  listRecordedEvents,
-  processedEvents,
-  type EventData,
-  type Subject,
-  probeReadiness,
-} from '@ticketing/common';
+import { UnitOfWork, listRecordedEvents, processedEvents } from '@ticketing/common/outbox';
+import { ReplicaChanges } from '@ticketing/common/versions';
+import { type EventData, type Subject } from '@ticketing/common/events';
+import { probeReadiness } from '@ticketing/common/http';
 import {
   TEST_JWT_KEY,
   createTestDatabase,
@@ -19,12 +14,13 @@ import {
   useTestSessionVersions,
   type TestDatabase,
 } from '@ticketing/common/testing';
-import { buildApp } from '../src/app';
-import { createLiveOrders } from '../src/orders/live-orders';
+import { ordersService } from '../src/service';
 import { loadOrdersConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
 import * as schema from '../src/db/schema';
 import type { ReservationTerms } from '../src/orders/reservation-terms';
+import { HELD_TICKET_MEMORY_MS, HeldTickets } from '../src/orders/held-tickets';
+import type { ReservationMemory } from '../src/orders/reservation-memory';
 import { orders, tickets, type TicketReplica } from '../src/db/schema';
 
 export type OrdersTestDatabase = TestDatabase<typeof schema>;
@@ -34,6 +30,15 @@ export const TEST_EXPIRATION_SECONDS = 120;
 
 /** The terms of reservations a release hands to a waiting list, in tests that call the use cases directly. */
 export const TEST_TERMS: ReservationTerms = { expiresInSeconds: TEST_EXPIRATION_SECONDS, maxLiveOrders: 5 };
+
+/** A process's reservation memory, empty, as service.ts builds it: for tests that call use cases without an app. */
+export function newReservationMemory(): ReservationMemory {
+  return {
+    heldTickets: new HeldTickets(HELD_TICKET_MEMORY_MS),
+    attemptsUnderWay: new Map(),
+    ticketReplicaChanges: new ReplicaChanges(),
+  };
+}
 
 /** A migrated database of its own for one test file. */
 export function createOrdersTestDatabase(): Promise<OrdersTestDatabase> {
@@ -62,18 +67,16 @@ const sessionVersionsForNewApp = useTestSessionVersions();
 export function buildTestApp(database: OrdersTestDatabase, env: NodeJS.ProcessEnv = {}) {
   const config = testConfig(database, env);
   const logger = createTestLogger();
-  const outbox = new Outbox(database.db, { logger });
-  const liveOrders = createLiveOrders(database.db, liveStreamSettings(config), logger);
-  const app = buildApp({
-    config,
-    outbox,
-    logger,
-    readiness: probeReadiness({ database }),
-    sessionVersions: sessionVersionsForNewApp(),
-    rateLimits: rateLimitsForNewApp(),
-    liveOrders,
-  });
-  return { app, outbox, config, liveOrders };
+  const unitOfWork = new UnitOfWork(database.db, { logger });
+  const connected = { sessionVersions: sessionVersionsForNewApp(), rateLimits: rateLimitsForNewApp() };
+  // The process state as the service builds it.
+  // The process state and the app as the service builds them.
+  const base = { config, logger, database, unitOfWork, ...connected };
+  const state = ordersService.processState!(base);
+  const app = ordersService.app({ ...base, ...state, readiness: probeReadiness({ database }) });
+  const { liveOrders, heldTickets, attemptsUnderWay, ticketReplicaChanges } = state;
+  const memory: ReservationMemory = { heldTickets, attemptsUnderWay, ticketReplicaChanges };
+  return { app, unitOfWork, config, liveOrders, memory };
 }
 
 /** A signed-in caller: the `Cookie` header value and who it is. */

@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  Outbox,
-  startListeners,
-  type EventData,
-  type EventEnvelope,
-  type RunningListeners,
-  type Subject,
-} from '@ticketing/common';
+import { UnitOfWork } from '@ticketing/common/outbox';
+import { startListeners, type RunningListeners } from '@ticketing/common/bus';
+import { type EventData, type EventEnvelope, type Subject } from '@ticketing/common/events';
 import {
   collectDeadLetters,
   createTestBus,
@@ -28,6 +23,7 @@ import {
   createOrdersTestDatabase,
   findOrderRow,
   findTicketRow,
+  newReservationMemory,
   seedTicket,
   wasProcessed,
   type OrdersTestDatabase,
@@ -35,14 +31,16 @@ import {
 
 let database: OrdersTestDatabase;
 let bus: TestBus;
-let outbox: Outbox;
+let unitOfWork: UnitOfWork;
 let listeners: RunningListeners;
+/** This file's process: the listeners and the direct calls share one reservation memory, as in the service. */
+const memory = newReservationMemory();
 
 beforeAll(async () => {
   database = await createOrdersTestDatabase();
   bus = await createTestBus();
-  outbox = new Outbox(database.db, { logger: createTestLogger() });
-  listeners = await startListeners(bus, ordersListeners(outbox, TEST_TERMS));
+  unitOfWork = new UnitOfWork(database.db, { logger: createTestLogger() });
+  listeners = await startListeners(bus, ordersListeners(unitOfWork, TEST_TERMS, memory));
 });
 afterAll(async () => {
   await listeners.stop();
@@ -73,7 +71,7 @@ function envelope<S extends Subject>(subject: S, data: EventData<S>): EventEnvel
 /** An order in status `created` on a fresh ticket. */
 async function placeOrder() {
   const ticket = await seedTicket(database);
-  return createOrder(outbox, randomUUID(), ticket.id, { expiresInSeconds: 900 });
+  return createOrder(unitOfWork, memory, randomUUID(), ticket.id, { expiresInSeconds: 900 });
 }
 
 /** Publishes and waits until the listener with `durable` has committed its handling of that event. */
@@ -97,14 +95,14 @@ describe('ticket.created', () => {
         version: 0,
       }),
     );
-    const order = await createOrder(outbox, randomUUID(), ticket.id, { expiresInSeconds: 900 });
+    const order = await createOrder(unitOfWork, memory, randomUUID(), ticket.id, { expiresInSeconds: 900 });
     expect(order.ticket).toEqual({ id: ticket.id, title: 'Symphony', price: 45.5 });
   });
 
   it('when a buyer waits for a listing orders has not heard of yet, then the order is placed as soon as ticket.created is applied', async () => {
     const ticket = ticketEvent({ title: 'Just listed', price: 3000 });
     // No poll before the test's timeout: only the listener's wake-up can answer this buyer in time.
-    const placing = createOrder(outbox, randomUUID(), ticket.id, {
+    const placing = createOrder(unitOfWork, memory, randomUUID(), ticket.id, {
       expiresInSeconds: 900,
       ticketVersion: 0,
       replicaWaitMs: 60_000,
@@ -123,9 +121,9 @@ describe('ticket.created', () => {
     const buyer = randomUUID();
     const afterStart = new Date(startsAt.getTime() + 1);
     await expect(
-      createOrder(outbox, buyer, ticket.id, { expiresInSeconds: 900, now: afterStart }),
+      createOrder(unitOfWork, memory, buyer, ticket.id, { expiresInSeconds: 900, now: afterStart }),
     ).rejects.toMatchObject({ statusCode: 409, message: 'The event has already started' });
-    await expect(createOrder(outbox, buyer, ticket.id, { expiresInSeconds: 900 })).resolves.toMatchObject({
+    await expect(createOrder(unitOfWork, memory, buyer, ticket.id, { expiresInSeconds: 900 })).resolves.toMatchObject({
       status: 'created',
     });
   });
@@ -150,7 +148,9 @@ describe('ticket.updated withdrawn (the seller took the ticket off sale)', () =>
     await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', ticket);
     await publishAndWaitProcessed('orders-ticket-events', 'ticket.updated', { ...ticket, withdrawn: true, version: 1 });
     expect(await findTicketRow(database, ticket.id)).toMatchObject({ withdrawn: true, version: 1 });
-    await expect(createOrder(outbox, randomUUID(), ticket.id, { expiresInSeconds: 900 })).rejects.toMatchObject({
+    await expect(
+      createOrder(unitOfWork, memory, randomUUID(), ticket.id, { expiresInSeconds: 900 }),
+    ).rejects.toMatchObject({
       statusCode: 409,
       message: 'The ticket was withdrawn by its seller',
     });
@@ -160,7 +160,7 @@ describe('ticket.updated withdrawn (the seller took the ticket off sale)', () =>
     const ticket = ticketEvent();
     await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', ticket);
     // Placed here while tickets had already withdrawn the ticket: tickets never locks for it.
-    const order = await createOrder(outbox, randomUUID(), ticket.id, { expiresInSeconds: 900 });
+    const order = await createOrder(unitOfWork, memory, randomUUID(), ticket.id, { expiresInSeconds: 900 });
     await publishAndWaitProcessed('orders-ticket-events', 'ticket.updated', { ...ticket, withdrawn: true, version: 1 });
     expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
     expect(await cancellationsOf(database, order.id)).toHaveLength(1);
@@ -168,7 +168,7 @@ describe('ticket.updated withdrawn (the seller took the ticket off sale)', () =>
 
   it('when a complete order holds the ticket, then the withdrawal leaves it complete', async () => {
     const order = await placeOrder();
-    await completeOrder(outbox, order.id);
+    await completeOrder(unitOfWork, order.id);
     const replica = await findTicketRow(database, order.ticket.id);
     if (!replica) throw new Error('no replica');
     await publishAndWaitProcessed('orders-ticket-events', 'ticket.updated', {
@@ -205,7 +205,7 @@ describe('ticket.updated', () => {
   it('when a buyer saw an edit the replica has not applied yet, then the order is placed at the new price as soon as ticket.updated is applied', async () => {
     const ticket = ticketEvent({ price: 50_000 });
     await publishAndWaitProcessed('orders-ticket-events', 'ticket.created', ticket);
-    const placing = createOrder(outbox, randomUUID(), ticket.id, {
+    const placing = createOrder(unitOfWork, memory, randomUUID(), ticket.id, {
       expiresInSeconds: 900,
       ticketVersion: 1,
       replicaWaitMs: 60_000,
@@ -277,7 +277,7 @@ describe('order.expired', () => {
 
   it('when a complete order expires, then it stays complete and nothing is recorded', async () => {
     const order = await placeOrder();
-    await completeOrder(outbox, order.id);
+    await completeOrder(unitOfWork, order.id);
     await publishAndWaitProcessed('orders-order-expired', 'order.expired', { orderId: order.id });
     expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'complete', version: 1 });
     expect(await cancellationsOf(database, order.id)).toEqual([]);
@@ -285,7 +285,7 @@ describe('order.expired', () => {
 
   it('when an order the buyer already cancelled expires, then no second order.cancelled is recorded', async () => {
     const order = await placeOrder();
-    await cancelOrder(outbox, order.id, TEST_TERMS);
+    await cancelOrder(unitOfWork, memory, order.id, TEST_TERMS);
     await publishAndWaitProcessed('orders-order-expired', 'order.expired', { orderId: order.id });
     expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
     expect(await cancellationsOf(database, order.id)).toHaveLength(1);
@@ -293,7 +293,7 @@ describe('order.expired', () => {
 
   it('when the same event is delivered twice, then the order is cancelled once', async () => {
     const order = await placeOrder();
-    const listener = orderExpiredListener(outbox, TEST_TERMS);
+    const listener = orderExpiredListener(unitOfWork, TEST_TERMS, memory);
     const event = envelope('order.expired', { orderId: order.id });
     const context = { deliveryCount: 1, logger: createTestLogger() };
     await listener.handle(event, context);
@@ -337,7 +337,7 @@ describe('charge.created', () => {
 
   it('when a charge completes for an order already cancelled, then the order stays cancelled', async () => {
     const order = await placeOrder();
-    await cancelOrder(outbox, order.id, TEST_TERMS);
+    await cancelOrder(unitOfWork, memory, order.id, TEST_TERMS);
     await publishAndWaitProcessed('orders-charge-created', 'charge.created', chargeEvent(order.id, 'completed'));
     expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
     expect(await cancellationsOf(database, order.id)).toHaveLength(1);
@@ -345,7 +345,7 @@ describe('charge.created', () => {
 
   it('when a charge fails for an order already complete, then the order stays complete', async () => {
     const order = await placeOrder();
-    await completeOrder(outbox, order.id);
+    await completeOrder(unitOfWork, order.id);
     await publishAndWaitProcessed('orders-charge-created', 'charge.created', chargeEvent(order.id, 'failed'));
     expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'complete', version: 1 });
     expect(await cancellationsOf(database, order.id)).toEqual([]);
@@ -353,7 +353,7 @@ describe('charge.created', () => {
 
   it('when the same failed charge is delivered twice, then the order is cancelled once', async () => {
     const order = await placeOrder();
-    const listener = chargeCreatedListener(outbox, TEST_TERMS);
+    const listener = chargeCreatedListener(unitOfWork, TEST_TERMS, memory);
     const event = envelope('charge.created', chargeEvent(order.id, 'failed'));
     const context = { deliveryCount: 1, logger: createTestLogger() };
     await listener.handle(event, context);

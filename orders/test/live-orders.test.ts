@@ -2,7 +2,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { startListeners, type LiveFeed, type RunningListeners } from '@ticketing/common';
+import { startListeners, type RunningListeners } from '@ticketing/common/bus';
+import { type LiveFeed } from '@ticketing/common/live';
 import {
   createTestBus,
   createTestLogger,
@@ -36,8 +37,8 @@ beforeAll(async () => {
   // The whole path: the listeners complete or cancel orders, the relay publishes it on JetStream, the feed
   // hears it and the buyer's stream gets the order.
   built = buildTestApp(database);
-  built.outbox.startRelay(bus);
-  listeners = await startListeners(bus, ordersListeners(built.outbox, TEST_TERMS), {
+  built.unitOfWork.relay.start(bus);
+  listeners = await startListeners(bus, ordersListeners(built.unitOfWork, TEST_TERMS, built.memory), {
     retiredDurables: ORDERS_RETIRED_DURABLES,
   });
   feed = startOrderFeed(bus, built.liveOrders, createTestLogger());
@@ -50,7 +51,7 @@ afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   feed.stop();
-  await built.outbox.stopRelay();
+  await built.unitOfWork.relay.stop();
   await listeners.stop();
   await bus.destroy();
   await database.drop();

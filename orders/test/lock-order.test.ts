@@ -45,7 +45,7 @@ describe('one lock order: a ticket’s row before its orders’', () => {
 
     // The withdrawal reaching orders: the listener's transaction updates the ticket's row first (here taken
     // explicitly, so that the cancel can be started while it is held), then cancels its unpaid order.
-    const withdrawal = context.outbox.transaction(async (tx, events) => {
+    const withdrawal = context.unitOfWork.transaction(async (tx, events) => {
       withdrawalAttempts += 1;
       await tx.select().from(tickets).where(eq(tickets.id, ticket.id)).for('no key update');
       ticketLocked();
@@ -54,6 +54,7 @@ describe('one lock order: a ticket’s row before its orders’', () => {
       return applyTicketChange(
         tx,
         events,
+        context.memory,
         {
           id: ticket.id,
           title: ticket.title,
@@ -68,9 +69,9 @@ describe('one lock order: a ticket’s row before its orders’', () => {
     });
     await ticketIsLocked;
     // The buyer's cancel meanwhile, in a transaction of its own.
-    const cancelled = context.outbox.transaction(async (tx, events) => {
+    const cancelled = context.unitOfWork.transaction(async (tx, events) => {
       cancelAttempts += 1;
-      return cancelOrder({ tx, events }, order.id, TEST_TERMS);
+      return cancelOrder({ tx, events }, context.memory, order.id, TEST_TERMS);
     });
 
     const [withdrawalOutcome, cancelOutcome] = await Promise.all([withdrawal, cancelled]);

@@ -16,8 +16,8 @@ afterAll(async () => {
 
 describe('events orders publishes', () => {
   it('when a buyer orders and then cancels, then order.created and order.cancelled reach JetStream', async () => {
-    const { app, outbox } = buildTestApp(database);
-    outbox.startRelay(bus);
+    const { app, unitOfWork } = buildTestApp(database);
+    unitOfWork.relay.start(bus);
     const created = await recordEvents(bus, 'order.created');
     const cancelled = await recordEvents(bus, 'order.cancelled');
     try {
@@ -45,7 +45,7 @@ describe('events orders publishes', () => {
         ]),
       );
     } finally {
-      await Promise.all([created.stop(), cancelled.stop(), outbox.stopRelay()]);
+      await Promise.all([created.stop(), cancelled.stop(), unitOfWork.relay.stop()]);
     }
   });
 });

@@ -11,7 +11,7 @@ const secondsFromNow = (seconds: number) => new Date(Date.now() + seconds * 1000
 
 async function placeOrder(price = 2000, startsAt: Date | null = null) {
   const ticket = await seedTicket(context.database, { price, startsAt });
-  return createOrder(context.outbox, randomUUID(), ticket.id, { expiresInSeconds: 900 });
+  return createOrder(context.unitOfWork, context.memory, randomUUID(), ticket.id, { expiresInSeconds: 900 });
 }
 
 async function restatedIds() {
@@ -23,13 +23,13 @@ describe('restating settled orders (the reconciliation backstop)', () => {
     const startsAt = new Date(Date.now() + 24 * 60 * 60_000);
     const first = await placeOrder(4200, startsAt);
     const second = await placeOrder();
-    await cancelOrder(context.outbox, second.id, TEST_TERMS);
+    await cancelOrder(context.unitOfWork, context.memory, second.id, TEST_TERMS);
 
     // Not settled yet: nothing is restated while the order's own events may still be on their way.
-    expect(await restateSettledOrders(context.outbox, { settleSeconds: SETTLE_SECONDS })).toBe(0);
+    expect(await restateSettledOrders(context.unitOfWork, { settleSeconds: SETTLE_SECONDS })).toBe(0);
 
     const later = secondsFromNow(SETTLE_SECONDS + 1);
-    expect(await restateSettledOrders(context.outbox, { settleSeconds: SETTLE_SECONDS, now: later })).toBe(2);
+    expect(await restateSettledOrders(context.unitOfWork, { settleSeconds: SETTLE_SECONDS, now: later })).toBe(2);
     const payloads = await recordedPayloads(context.database, 'order.restated');
     expect(payloads).toEqual([
       {
@@ -45,16 +45,16 @@ describe('restating settled orders (the reconciliation backstop)', () => {
     ]);
 
     // The cursor moved past them: running again restates nothing twice.
-    expect(await restateSettledOrders(context.outbox, { settleSeconds: SETTLE_SECONDS, now: later })).toBe(0);
+    expect(await restateSettledOrders(context.unitOfWork, { settleSeconds: SETTLE_SECONDS, now: later })).toBe(0);
   });
 
   it('when a restated order changes again, then it is restated again after that change settles', async () => {
     const order = await placeOrder();
-    await restateSettledOrders(context.outbox, { settleSeconds: SETTLE_SECONDS, now: secondsFromNow(61) });
+    await restateSettledOrders(context.unitOfWork, { settleSeconds: SETTLE_SECONDS, now: secondsFromNow(61) });
     expect((await restatedIds()).filter((id) => id === order.id)).toHaveLength(1);
 
-    await cancelOrder(context.outbox, order.id, TEST_TERMS);
-    await restateSettledOrders(context.outbox, { settleSeconds: SETTLE_SECONDS, now: secondsFromNow(61) });
+    await cancelOrder(context.unitOfWork, context.memory, order.id, TEST_TERMS);
+    await restateSettledOrders(context.unitOfWork, { settleSeconds: SETTLE_SECONDS, now: secondsFromNow(61) });
     const restated = (await recordedPayloads(context.database, 'order.restated')).filter(
       (payload) => payload.id === order.id,
     );
@@ -67,7 +67,7 @@ describe('restating settled orders (the reconciliation backstop)', () => {
   it('when more orders settled than one batch holds, then every one is restated, in batches', async () => {
     const placed = await Promise.all(Array.from({ length: 7 }, () => placeOrder()));
     const before = (await restatedIds()).length;
-    const restated = await restateSettledOrders(context.outbox, {
+    const restated = await restateSettledOrders(context.unitOfWork, {
       settleSeconds: SETTLE_SECONDS,
       now: secondsFromNow(61),
       batchSize: 3,
@@ -81,8 +81,8 @@ describe('restating settled orders (the reconciliation backstop)', () => {
     const before = (await restatedIds()).length;
     const now = secondsFromNow(61);
     const counts = await Promise.all([
-      restateSettledOrders(context.outbox, { settleSeconds: SETTLE_SECONDS, now, batchSize: 2 }),
-      restateSettledOrders(context.outbox, { settleSeconds: SETTLE_SECONDS, now, batchSize: 2 }),
+      restateSettledOrders(context.unitOfWork, { settleSeconds: SETTLE_SECONDS, now, batchSize: 2 }),
+      restateSettledOrders(context.unitOfWork, { settleSeconds: SETTLE_SECONDS, now, batchSize: 2 }),
     ]);
     expect(counts[0] + counts[1]).toBe(5);
     expect((await restatedIds()).slice(before).sort()).toEqual(placed.map((order) => order.id).sort());

@@ -1,28 +1,22 @@
 import type { Express } from 'express';
 import type Stripe from 'stripe';
-import {
-  createServiceApp,
-  perUser,
-  admissionSettings,
-  sessionSettings,
-  type Logger,
-  type Outbox,
-  type ReadinessProbe,
-  type SessionVersionCheck,
-  type ReplicaChanges,
-  type SharedRateLimits,
-} from '@ticketing/common';
+import { createServiceApp, type ReadinessProbe } from '@ticketing/common/http';
+import { perUser, type SessionVersionCheck, type SharedRateLimits } from '@ticketing/common/middleware';
+import { admissionSettings, sessionSettings } from '@ticketing/common/config';
+import { type Logger } from '@ticketing/common/logging';
+import { type UnitOfWork } from '@ticketing/common/outbox';
+import { type ReplicaChanges } from '@ticketing/common/versions';
 import { webhookSecret, type PaymentsConfig } from './config';
 import { ORDER_REPLICA_POLL_MS } from './payments/pay-for-order';
 import { paymentsRoutes } from './routes';
 
 export interface PaymentsAppDependencies {
   config: PaymentsConfig;
-  outbox: Outbox;
+  unitOfWork: UnitOfWork;
   stripe: Stripe;
   logger: Logger;
   readiness: ReadinessProbe;
-  /** Users' current session versions (Redis, through a short cache named in index.ts). */
+  /** Users' current session versions (Redis, through a short cache named in service.ts). */
   sessionVersions: SessionVersionCheck;
   rateLimits: SharedRateLimits;
   /** This process's wake-ups for payments waiting on the order replica (its order listeners share it). */
@@ -31,10 +25,10 @@ export interface PaymentsAppDependencies {
   orderReplicaPollMs?: number;
 }
 
-/** The payments service's HTTP app; it never listens (index.ts does, tests use supertest). */
+/** The payments service's HTTP app; it never listens (the service core does, tests use supertest). */
 export function buildApp({
   config,
-  outbox,
+  unitOfWork,
   stripe,
   logger,
   readiness,
@@ -50,7 +44,7 @@ export function buildApp({
     readiness,
     routes: paymentsRoutes(
       {
-        outbox,
+        unitOfWork,
         stripe,
         logger,
         currency: config.STRIPE_CURRENCY,

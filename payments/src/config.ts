@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig, rateLimitEnvironment, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
+import { loadConfig, rateLimitEnvironment, serviceEnvironment, sessionEnvironment } from '@ticketing/common/config';
 
 /** The webhook secret the local Stripe emulator signs with; only ever used without a real Stripe key. */
 export const EMULATOR_WEBHOOK_SECRET = 'whsec_ticketing_local_emulator';

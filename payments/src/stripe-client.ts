@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { inSpan, isTracing, SpanKind, SpanStatusCode } from '@ticketing/common';
+import { inSpan, isTracing, SpanKind, SpanStatusCode } from '@ticketing/common/observability';
 import type { PaymentsConfig } from './config';
 
 /** The key the local emulator accepts; never a real credential. */

@@ -1,5 +1,5 @@
-import { sessionSettings } from '@ticketing/common';
-import { ConfigError } from '@ticketing/common';
+import { sessionSettings } from '@ticketing/common/config';
+import { ConfigError } from '@ticketing/common/config';
 import { startStripeEmulator } from '@ticketing/stripe-emulator';
 import { loadPaymentsConfig, webhookSecret } from '../src/config';
 import { createStripeClient } from '../src/stripe-client';

@@ -229,7 +229,7 @@ describe('POST /api/payments', () => {
         receiptEmail: null,
         attemptExpiresAt: null,
       });
-      await payments.outbox.transaction((tx, events) =>
+      await payments.unitOfWork.transaction((tx, events) =>
         failCharge(tx, events, charge.id, { stripeId: 'pi_declined', failureMessage: 'Your card was declined.' }),
       );
       const create = jest.spyOn(payments.stripe.paymentIntents, 'create');

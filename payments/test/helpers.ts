@@ -5,18 +5,11 @@ import type { Express } from 'express';
 import { and, eq } from 'drizzle-orm';
 import request from 'supertest';
 import type Stripe from 'stripe';
-import {
-  Outbox,
-  ReplicaChanges,
-  listRecordedEvents,
-  processedEvents,
-  type EventData,
-  type EventEnvelope,
-  type RunningListeners,
-  type Subject,
-  probeReadiness,
-  startListeners,
-} from '@ticketing/common';
+import { UnitOfWork, listRecordedEvents, processedEvents } from '@ticketing/common/outbox';
+import { type ReplicaChanges } from '@ticketing/common/versions';
+import { type EventData, type EventEnvelope, type Subject } from '@ticketing/common/events';
+import { type RunningListeners, startListeners } from '@ticketing/common/bus';
+import { probeReadiness } from '@ticketing/common/http';
 import {
   TEST_JWT_KEY,
   createTestBus,
@@ -30,8 +23,9 @@ import {
   type TestDatabase,
 } from '@ticketing/common/testing';
 import { startStripeEmulator, type RunningStripeEmulator } from '@ticketing/stripe-emulator';
-import { buildApp, type PaymentsAppDependencies } from '../src/app';
+import type { PaymentsAppDependencies } from '../src/app';
 import { loadPaymentsConfig, type PaymentsConfig } from '../src/config';
+import { paymentsService } from '../src/service';
 import { findCharge, listChargesOfOrder } from '../src/db/charges';
 import { findCustomer } from '../src/db/customers';
 import { findOrder } from '../src/db/orders';
@@ -64,7 +58,7 @@ export interface PaymentsHarness {
   database: PaymentsTestDatabase;
   emulator: RunningStripeEmulator;
   config: PaymentsConfig;
-  outbox: Outbox;
+  unitOfWork: UnitOfWork;
   /** The service's own Stripe client (tests may spy on it). */
   stripe: Stripe;
   app: Express;
@@ -114,33 +108,45 @@ export function usePayments(options: HarnessOptions = {}): PaymentsHarness {
     harness.emulator = await startStripeEmulator({ port: 0, webhookUrl });
     harness.config = testConfig(harness.database, harness.emulator.url, options.env);
     const logger = createTestLogger();
-    harness.outbox = new Outbox(harness.database.db, { logger });
+    harness.unitOfWork = new UnitOfWork(harness.database.db, { logger });
     harness.stripe = createStripeClient(harness.config);
-    harness.orderReplicaChanges = new ReplicaChanges();
-    harness.appDependencies = {
-      config: harness.config,
-      outbox: harness.outbox,
+    const connected = {
       stripe: harness.stripe,
-      logger,
-      readiness: probeReadiness({ database: harness.database }),
       sessionVersions: sessionVersionsForNewApp(),
       rateLimits: rateLimitsForNewApp(),
+    };
+    // The process state as the service builds it.
+    const base = {
+      config: harness.config,
+      logger,
+      database: harness.database,
+      unitOfWork: harness.unitOfWork,
+      ...connected,
+    };
+    ({ orderReplicaChanges: harness.orderReplicaChanges } = paymentsService.processState!(base));
+    harness.appDependencies = {
+      ...base,
+      readiness: probeReadiness({ database: harness.database }),
       orderReplicaChanges: harness.orderReplicaChanges,
     };
-    harness.app = buildApp(harness.appDependencies);
+    harness.app = paymentsService.app({
+      ...base,
+      readiness: harness.appDependencies.readiness,
+      orderReplicaChanges: harness.orderReplicaChanges,
+    });
     harness.server?.on('request', harness.app);
     if (options.bus) {
       harness.bus = await createTestBus();
       listeners = await startListeners(
         harness.bus,
-        paymentsListeners(harness.outbox, harness.stripe, harness.orderReplicaChanges),
+        paymentsListeners(harness.unitOfWork, harness.stripe, harness.orderReplicaChanges),
       );
-      harness.outbox.startRelay(harness.bus);
+      harness.unitOfWork.relay.start(harness.bus);
     }
   });
   afterAll(async () => {
     await listeners?.stop();
-    await harness.outbox?.stopRelay();
+    await harness.unitOfWork?.relay.stop();
     await harness.bus?.destroy();
     await harness.emulator?.close();
     if (harness.server) {

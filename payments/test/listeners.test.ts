@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventData, Subject } from '@ticketing/common';
+import type { EventData, Subject } from '@ticketing/common/events';
 import { collectDeadLetters, createTestLogger, publishRaw, waitFor } from '@ticketing/common/testing';
 import { orderCreatedListener } from '../src/events/order-created-listener';
 import { userCreatedListener } from '../src/events/user-created-listener';
@@ -67,7 +67,7 @@ describe('order.created', () => {
 
   it('when the same event is handled twice, then the replica is written once', async () => {
     const order = orderCreated();
-    const listener = orderCreatedListener(payments.outbox, payments.stripe, payments.orderReplicaChanges);
+    const listener = orderCreatedListener(payments.unitOfWork, payments.stripe, payments.orderReplicaChanges);
     const event = envelope('order.created', order);
     await listener.handle(event, context);
     await payments.database.pool.query('UPDATE orders SET price = 1 WHERE id = $1', [order.id]);
@@ -136,7 +136,7 @@ describe('user.created / user.updated', () => {
 
   it('when the same user.created event is handled twice, then the customer is written once', async () => {
     const created = user();
-    const listener = userCreatedListener(payments.outbox);
+    const listener = userCreatedListener(payments.unitOfWork);
     const event = envelope('user.created', created);
     await listener.handle(event, context);
     await payments.database.pool.query('UPDATE customers SET email = $2 WHERE id = $1', [created.id, 'kept@x.io']);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ReplicaChanges, type EventData } from '@ticketing/common';
+import { ReplicaChanges } from '@ticketing/common/versions';
+import { type EventData } from '@ticketing/common/events';
 import { sessionCookieFor, waitFor } from '@ticketing/common/testing';
 import { buildApp } from '../src/app';
 import { chargeRowsOf, pay, usePayments } from './helpers';

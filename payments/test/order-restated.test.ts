@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventData, Subject } from '@ticketing/common';
+import type { EventData, Subject } from '@ticketing/common/events';
 import { createTestLogger, sessionCookieFor, waitFor } from '@ticketing/common/testing';
 import { orderRestatedListener } from '../src/events/order-restated-listener';
 import {
@@ -157,7 +157,7 @@ describe('order.restated (a state transfer onto the order replica)', () => {
 
   it('when the same restatement event is handled twice, then Stripe refunds once', async () => {
     const { order, charge } = await paidOrder();
-    const listener = orderRestatedListener(payments.outbox, payments.stripe, payments.orderReplicaChanges);
+    const listener = orderRestatedListener(payments.unitOfWork, payments.stripe, payments.orderReplicaChanges);
     const event = envelope('order.restated', { ...order, status: 'cancelled', version: 1 });
     const context = { deliveryCount: 1, logger: createTestLogger() };
 

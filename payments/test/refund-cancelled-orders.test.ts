@@ -8,7 +8,7 @@ const payments = usePayments();
 
 afterEach(() => jest.restoreAllMocks());
 
-const backstop = () => ({ outbox: payments.outbox, stripe: payments.stripe, logger: createTestLogger() });
+const backstop = () => ({ unitOfWork: payments.unitOfWork, stripe: payments.stripe, logger: createTestLogger() });
 
 /** A paid order, its charge completed. */
 async function paidOrder(price = 3500) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { createTestLogger, sessionCookieFor, waitFor } from '@ticketing/common/testing';
-import type { EventData } from '@ticketing/common';
+import type { EventData } from '@ticketing/common/events';
 import { orderCancelledListener } from '../src/events/order-cancelled-listener';
 import {
   chargeEventsOf,
@@ -64,7 +64,7 @@ describe('refunds (docs/rules.md#rule-5)', () => {
   it('when the same order.cancelled event is handled twice, then Stripe refunds once', async () => {
     const order = await placeOrder(payments);
     const paid = await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_visa' });
-    const listener = orderCancelledListener(payments.outbox, payments.stripe);
+    const listener = orderCancelledListener(payments.unitOfWork, payments.stripe);
     const event = envelope('order.cancelled', cancellation(order));
     const context = { deliveryCount: 1, logger: createTestLogger() };
 

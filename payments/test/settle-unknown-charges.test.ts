@@ -20,7 +20,7 @@ const payments = usePayments();
 afterEach(() => jest.restoreAllMocks());
 
 const SETTLE_AFTER_MS = 5 * 60_000;
-const backstop = () => ({ outbox: payments.outbox, stripe: payments.stripe, logger: createTestLogger() });
+const backstop = () => ({ unitOfWork: payments.unitOfWork, stripe: payments.stripe, logger: createTestLogger() });
 const settle = () => settleUnknownCharges(backstop(), { settleAfterMs: SETTLE_AFTER_MS });
 
 /** How the payment request to Stripe ends, seen from payments: never an answer. */

@@ -1,13 +1,9 @@
 import type { Express } from 'express';
-import {
-  createServiceApp,
-  admissionSettings,
-  sessionSettings,
-  type Logger,
-  type Outbox,
-  type ReadinessProbe,
-  type SessionVersionCheck,
-} from '@ticketing/common';
+import { createServiceApp, type ReadinessProbe } from '@ticketing/common/http';
+import { admissionSettings, sessionSettings } from '@ticketing/common/config';
+import { type Logger } from '@ticketing/common/logging';
+import { type UnitOfWork } from '@ticketing/common/outbox';
+import { type SessionVersionCheck } from '@ticketing/common/middleware';
 import { type TicketsConfig } from './config';
 import { ticketsRoutes } from './routes';
 import type { LiveTickets } from './tickets/live-tickets';
@@ -16,23 +12,23 @@ import type { PassSigner } from './passes/pass-signer';
 
 export interface TicketsAppDependencies {
   config: TicketsConfig;
-  outbox: Outbox;
+  unitOfWork: UnitOfWork;
   logger: Logger;
   readiness: ReadinessProbe;
-  /** Users' current session versions (Redis, through a short cache named in index.ts). */
+  /** Users' current session versions (Redis, through a short cache named in service.ts). */
   sessionVersions: SessionVersionCheck;
-  /** The live streams of this process (fed from the bus by index.ts). */
+  /** The live streams of this process (fed from the bus: service.ts's live feed). */
   liveTickets: LiveTickets;
-  /** Signs pass codes with PASS_SIGNING_KEY (index.ts builds it once at start). */
+  /** Signs pass codes with PASS_SIGNING_KEY (service.ts builds it once at start). */
   passSigner: PassSigner;
-  /** The My tickets streams of this process (fed from `pass.issued` on the bus by index.ts). */
+  /** The My tickets streams of this process (fed from `pass.issued` on the bus: service.ts's live feed). */
   liveOwnedPasses: LiveOwnedPasses;
 }
 
-/** The tickets service's HTTP app; it never listens (index.ts does, tests use supertest). */
+/** The tickets service's HTTP app; it never listens (the service core does, tests use supertest). */
 export function buildApp({
   config,
-  outbox,
+  unitOfWork,
   logger,
   readiness,
   sessionVersions,
@@ -46,7 +42,7 @@ export function buildApp({
     admission: admissionSettings(config),
     readiness,
     routes: ticketsRoutes(
-      outbox,
+      unitOfWork,
       liveTickets,
       { resalePriceCap: config.RESALE_PRICE_CAP, checkinWindowHours: config.CHECKIN_WINDOW_HOURS },
       { passSigner, liveOwnedPasses },

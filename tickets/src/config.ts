@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { liveStreamEnvironment, loadConfig, serviceEnvironment, sessionEnvironment } from '@ticketing/common';
+import { liveStreamEnvironment } from '@ticketing/common/live';
+import { loadConfig, serviceEnvironment, sessionEnvironment } from '@ticketing/common/config';
 
 /** The tickets service's environment: the shared variables, the session it reads, its live streams and the resale cap. */
 export const ticketsEnvironment = serviceEnvironment(3002)

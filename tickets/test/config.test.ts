@@ -1,5 +1,6 @@
-import { liveStreamSettings, sessionSettings } from '@ticketing/common';
-import { ConfigError } from '@ticketing/common';
+import { liveStreamSettings } from '@ticketing/common/live';
+import { sessionSettings } from '@ticketing/common/config';
+import { ConfigError } from '@ticketing/common/config';
 import { TEST_PASS_SIGNING_KEY } from '@ticketing/common/testing';
 import { loadTicketsConfig } from '../src/config';
 

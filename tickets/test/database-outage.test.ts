@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
-import { connectDatabase, Outbox, probeReadiness, type EventData } from '@ticketing/common';
+import { connectDatabase } from '@ticketing/common/database';
+import { UnitOfWork } from '@ticketing/common/outbox';
+import { probeReadiness } from '@ticketing/common/http';
+import { type EventData } from '@ticketing/common/events';
 import { collectDeadLetters, createTestLogger, refuseConnections, waitFor } from '@ticketing/common/testing';
 import * as schema from '../src/db/schema';
 import { createTicket, signIn, useTicketListeners, useTicketsApp } from './helpers';
@@ -19,7 +22,7 @@ beforeAll(async () => {
 });
 const running = useTicketListeners(context, {
   retry: FAST_RETRIES,
-  outbox: () => new Outbox(listenerDatabase.db, { logger: createTestLogger() }),
+  unitOfWork: () => new UnitOfWork(listenerDatabase.db, { logger: createTestLogger() }),
 });
 afterAll(() => listenerDatabase.close());
 
@@ -62,10 +65,10 @@ describe('the tickets database goes away for a few seconds', () => {
   });
 });
 
-describe('the tickets database goes away, with the listeners wired to the readiness probe as src/index.ts does', () => {
+describe('the tickets database goes away, with the listeners wired to the readiness probe as the service core does', () => {
   const paused = useTicketListeners(context, {
     retry: FAST_RETRIES,
-    outbox: () => new Outbox(listenerDatabase.db, { logger: createTestLogger() }),
+    unitOfWork: () => new UnitOfWork(listenerDatabase.db, { logger: createTestLogger() }),
     readiness: (bus) => probeReadiness({ database: listenerDatabase, bus }),
   });
 

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { eventSchemas } from '@ticketing/common';
+import { eventSchemas } from '@ticketing/common/events';
 import { buildTicket, createTicket, recordedFor, signIn, useTicketsApp } from './helpers';
 
 /**

@@ -1,15 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import {
-  Outbox,
-  liveStreamSettings,
-  listRecordedEvents,
-  probeReadiness,
-  type EventData,
-  type Subject,
-} from '@ticketing/common';
-import { startListeners, type ReadinessProbe, type RetryPolicy, type RunningListeners } from '@ticketing/common';
+import { UnitOfWork, listRecordedEvents } from '@ticketing/common/outbox';
+import { probeReadiness } from '@ticketing/common/http';
+import { type EventData, type Subject } from '@ticketing/common/events';
+import { startListeners, type RetryPolicy, type RunningListeners } from '@ticketing/common/bus';
+import { type ReadinessProbe } from '@ticketing/common/http';
 import {
   TEST_JWT_KEY,
   TEST_PASS_SIGNING_KEY,
@@ -24,7 +20,6 @@ import {
   waitFor,
 } from '@ticketing/common/testing';
 import request from 'supertest';
-import { buildApp } from '../src/app';
 import { ticketsListeners } from '../src/events';
 import { loadTicketsConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
@@ -32,8 +27,7 @@ import * as schema from '../src/db/schema';
 import { lockTicket } from '../src/tickets/lock-ticket';
 import { markTicketSold } from '../src/tickets/mark-ticket-sold';
 import type { TicketView } from '../src/tickets/ticket-view';
-import { createLiveTickets } from '../src/tickets/live-tickets';
-import { LiveOwnedPasses } from '../src/passes/live-owned-passes';
+import { ticketsService } from '../src/service';
 import { PassSigner } from '../src/passes/pass-signer';
 
 export type TicketsTestDatabase = TestDatabase<typeof schema>;
@@ -65,22 +59,14 @@ export function buildTestApp(
     ...env,
   });
   const logger = createTestLogger();
-  const outbox = new Outbox(database.db, { logger });
-  const liveTickets = createLiveTickets(database.db, liveStreamSettings(config), logger);
+  const unitOfWork = new UnitOfWork(database.db, { logger });
   const sessionVersions = sessionVersionsForNewApp(sessions);
   const passSigner = PassSigner.fromEnvironment(config.PASS_SIGNING_KEY);
-  const liveOwnedPasses = new LiveOwnedPasses(liveTickets, liveStreamSettings(config));
-  const app = buildApp({
-    config,
-    outbox,
-    logger,
-    readiness: probeReadiness({ database }),
-    sessionVersions,
-    liveTickets,
-    passSigner,
-    liveOwnedPasses,
-  });
-  return { app, outbox, config, liveTickets, sessionVersions, passSigner, liveOwnedPasses };
+  // The process state and the app as the service builds them.
+  const base = { config, logger, database, unitOfWork, sessionVersions, passSigner };
+  const { liveTickets, liveOwnedPasses } = ticketsService.processState!(base);
+  const app = ticketsService.app({ ...base, liveTickets, liveOwnedPasses, readiness: probeReadiness({ database }) });
+  return { app, unitOfWork, config, liveTickets, sessionVersions, passSigner, liveOwnedPasses };
 }
 
 /**
@@ -100,19 +86,27 @@ export function useTicketsApp() {
 /**
  * For a listener test file: a test bus of its own (with `retry` over the defaults) and every tickets
  * listener running on it against `outbox` (by default the app's), stopped and removed after the file. With
- * `readiness`, the listeners pause while a dependency is down and resume when it passes, as src/index.ts
+ * `readiness`, the listeners pause while a dependency is down and resume when it passes, as src/service.ts
  * wires them.
  */
 export function useTicketListeners(
-  context: { outbox: Outbox },
-  options: { retry?: Partial<RetryPolicy>; outbox?: () => Outbox; readiness?: (bus: TestBus) => ReadinessProbe } = {},
+  context: { unitOfWork: UnitOfWork },
+  options: {
+    retry?: Partial<RetryPolicy>;
+    unitOfWork?: () => UnitOfWork;
+    readiness?: (bus: TestBus) => ReadinessProbe;
+  } = {},
 ) {
   const running = {} as { bus: TestBus; listeners: RunningListeners };
   beforeAll(async () => {
     running.bus = await createTestBus({ retry: options.retry });
-    running.listeners = await startListeners(running.bus, ticketsListeners(options.outbox?.() ?? context.outbox), {
-      readiness: options.readiness?.(running.bus),
-    });
+    running.listeners = await startListeners(
+      running.bus,
+      ticketsListeners(options.unitOfWork?.() ?? context.unitOfWork),
+      {
+        readiness: options.readiness?.(running.bus),
+      },
+    );
   });
   afterAll(async () => {
     await running.listeners.stop();
@@ -182,8 +176,8 @@ export async function createTicket(
 }
 
 /** Locks a ticket for a (made-up) order, as the order.created listener would; resolves to the order id. */
-export async function lockForOrder(outbox: Outbox, ticketId: string, orderId: string = randomUUID()) {
-  const outcome = await outbox.transaction((tx, events) => lockTicket(tx, events, { id: orderId, ticketId }));
+export async function lockForOrder(unitOfWork: UnitOfWork, ticketId: string, orderId: string = randomUUID()) {
+  const outcome = await unitOfWork.transaction((tx, events) => lockTicket(tx, events, { id: orderId, ticketId }));
   if (outcome !== 'locked') throw new Error(`expected the ticket to lock, got ${outcome}`);
   return orderId;
 }
@@ -192,9 +186,9 @@ export async function lockForOrder(outbox: Outbox, ticketId: string, orderId: st
  * Sells a ticket to `buyerId` at `pricePaid` cents, as the order.created and order.completed listeners would;
  * resolves to the order id.
  */
-export async function sellTo(outbox: Outbox, ticketId: string, buyerId: string, pricePaid: number) {
-  const orderId = await lockForOrder(outbox, ticketId);
-  const outcome = await outbox.transaction((tx, events) =>
+export async function sellTo(unitOfWork: UnitOfWork, ticketId: string, buyerId: string, pricePaid: number) {
+  const orderId = await lockForOrder(unitOfWork, ticketId);
+  const outcome = await unitOfWork.transaction((tx, events) =>
     markTicketSold(tx, events, { id: orderId, ticketId, buyer: { buyerId, pricePaid } }),
   );
   if (outcome !== 'sold') throw new Error(`expected the ticket to be sold, got ${outcome}`);

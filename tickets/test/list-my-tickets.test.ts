@@ -15,7 +15,7 @@ describe('GET /api/tickets/mine', () => {
     const first = await createTicket(context.app, seller.cookie);
     const second = await createTicket(context.app, seller.cookie);
     await createTicket(context.app);
-    await lockForOrder(context.outbox, first.id);
+    await lockForOrder(context.unitOfWork, first.id);
 
     const response = await request(context.app).get('/api/tickets/mine').set('Cookie', seller.cookie).expect(200);
     // The seller's own list: no cache may keep it, let alone hand it to someone else.

@@ -84,7 +84,7 @@ describe('GET /api/tickets', () => {
 
   it('when a ticket is locked by an order, then it is absent from the list but still shown by id', async () => {
     const ticket = await createTicket(context.app);
-    await lockForOrder(context.outbox, ticket.id);
+    await lockForOrder(context.unitOfWork, ticket.id);
 
     const { tickets } = await walkPages(100);
     expect(ids(tickets)).not.toContain(ticket.id);

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
-import { EventBus, startListeners, type EventData, type LiveFeed, type RunningListeners } from '@ticketing/common';
+import { EventBus, startListeners, type RunningListeners } from '@ticketing/common/bus';
+import { type EventData } from '@ticketing/common/events';
+import { type LiveFeed } from '@ticketing/common/live';
 import {
   TcpProxy,
   createTestBus,
@@ -79,7 +81,7 @@ let bus: TestBus;
 let listeners: RunningListeners;
 let feed: LiveFeed;
 let live: Served;
-let outbox: ReturnType<typeof buildTestApp>['outbox'];
+let unitOfWork: ReturnType<typeof buildTestApp>['unitOfWork'];
 
 beforeAll(async () => {
   database = await createTicketsTestDatabase();
@@ -87,16 +89,16 @@ beforeAll(async () => {
   // The whole path of a change: listeners apply order events, the relay publishes ticket.updated on
   // JetStream, the feed hears it and the streams get the ticket.
   const built = buildTestApp(database, { SSE_HEARTBEAT_SECONDS: '1' });
-  outbox = built.outbox;
-  outbox.startRelay(bus);
-  listeners = await startListeners(bus, ticketsListeners(built.outbox));
+  unitOfWork = built.unitOfWork;
+  unitOfWork.relay.start(bus);
+  listeners = await startListeners(bus, ticketsListeners(built.unitOfWork));
   feed = startTicketFeed(bus, built.liveTickets, createTestLogger());
   live = await serve(built.app, built.liveTickets);
 });
 afterAll(async () => {
   await live.close();
   feed.stop();
-  await outbox.stopRelay();
+  await unitOfWork.relay.stop();
   await listeners.stop();
   await bus.destroy();
   await database.drop();
@@ -161,7 +163,7 @@ describe('GET /api/tickets/:id/stream', () => {
 
   it('when a browser reconnects with Last-Event-ID at the current version, then it is sent nothing it has, and later changes', async () => {
     const ticket = await createTicket(live.app);
-    const orderId = await lockForOrder(outbox, ticket.id);
+    const orderId = await lockForOrder(unitOfWork, ticket.id);
     const current = await showTicket(live.app, ticket.id);
     expect(current.version).toBe(1);
 
@@ -221,7 +223,7 @@ describe('GET /api/tickets/stream?ids=', () => {
     // Several tickets have no one position to resume from: no ids, a reconnect gets fresh snapshots.
     expect(stream.events.map((event) => event.id)).toEqual([undefined, undefined]);
 
-    await lockForOrder(outbox, second!.id);
+    await lockForOrder(unitOfWork, second!.id);
     const change = await stream.nextEvent(undefined, { after: 2 });
     expect(JSON.parse(change.data)).toEqual(await showTicket(live.app, second!.id));
   });

@@ -9,7 +9,8 @@ import {
   waitFor,
   type TestBus,
 } from '@ticketing/common/testing';
-import { startListeners, type EventData, type RunningListeners } from '@ticketing/common';
+import { startListeners, type RunningListeners } from '@ticketing/common/bus';
+import { type EventData } from '@ticketing/common/events';
 import { processedEvents, releasedOrders } from '../src/db/schema';
 import { ticketsListeners } from '../src/events';
 import { orderCreatedListener } from '../src/events/order-created-listener';
@@ -22,7 +23,7 @@ let listeners: RunningListeners;
 
 beforeAll(async () => {
   bus = await createTestBus();
-  listeners = await startListeners(bus, ticketsListeners(context.outbox));
+  listeners = await startListeners(bus, ticketsListeners(context.unitOfWork));
 });
 afterAll(async () => {
   await listeners.stop();
@@ -105,7 +106,7 @@ describe('order.created → lock (tickets-order-created)', () => {
 
   it('when one event is delivered twice, then its effect happens once and it is recorded once in the inbox', async () => {
     const ticket = await createTicket(context.app);
-    const definition = orderCreatedListener(context.outbox);
+    const definition = orderCreatedListener(context.unitOfWork);
     const envelope = {
       id: randomUUID(),
       subject: 'order.created' as const,
@@ -379,7 +380,7 @@ describe('order.created for a ticket tickets does not know', () => {
   beforeAll(async () => {
     // A retry budget of seconds instead of a day, so the test sees the end of it.
     boundedBus = await createTestBus({ retry: { budgetMs: 1_500, baseDelayMs: 100, maxDelayMs: 200 } });
-    boundedListeners = await startListeners(boundedBus, ticketsListeners(context.outbox));
+    boundedListeners = await startListeners(boundedBus, ticketsListeners(context.unitOfWork));
   });
   afterAll(async () => {
     await boundedListeners.stop();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@ticketing/common/testing';
-import type { EventData, OrderStatus } from '@ticketing/common';
+import type { EventData, OrderStatus } from '@ticketing/common/events';
 import type { TicketView } from '../src/tickets/ticket-view';
 import { createTicket, useTicketListeners, useTicketsApp, handledBy, showTicketWithHolder } from './helpers';
 

@@ -16,7 +16,7 @@ import { knownUser, ticketBoughtBy, transfer } from './pass-helpers';
 /** The app listening on a port of its own: a stream is read as it arrives, which supertest cannot do. */
 interface Served {
   app: Express;
-  outbox: ReturnType<typeof buildTestApp>['outbox'];
+  unitOfWork: ReturnType<typeof buildTestApp>['unitOfWork'];
   live: LiveOwnedPasses;
   url: (path: string) => string;
   close(): Promise<void>;
@@ -28,7 +28,7 @@ async function serve(built: ReturnType<typeof buildTestApp>): Promise<Served> {
   const { port } = server.address() as AddressInfo;
   return {
     app: built.app,
-    outbox: built.outbox,
+    unitOfWork: built.unitOfWork,
     live: built.liveOwnedPasses,
     url: (path) => `http://127.0.0.1:${port}${path}`,
     close: async () => {
@@ -69,14 +69,14 @@ beforeAll(async () => {
   bus = await createTestBus();
   // The whole path: a sale or transfer records pass.issued, the relay publishes it, the feed hears it.
   const built = buildTestApp(database, { SSE_HEARTBEAT_SECONDS: '1' });
-  built.outbox.startRelay(bus);
+  built.unitOfWork.relay.start(bus);
   feed = startOwnedPassFeed(bus, built.liveOwnedPasses, createTestLogger());
   live = await serve(built);
 });
 afterAll(async () => {
   await live.close();
   feed.stop();
-  await live.outbox.stopRelay();
+  await live.unitOfWork.relay.stop();
   await bus.destroy();
   await database.drop();
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import { sessionCookieFor } from '@ticketing/common/testing';
 import type { PassSigner } from '../src/passes/pass-signer';
 import { findPassForUpdate } from '../src/db/checkins';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
-import { ConflictError } from '@ticketing/common';
+import { ConflictError } from '@ticketing/common/errors';
 import { TEST_PASS_SIGNING_KEY } from '@ticketing/common/testing';
 import jsQR from 'jsqr';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream, type PDFPage } from 'pdf-lib';

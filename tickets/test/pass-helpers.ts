@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import type { Express } from 'express';
 import request from 'supertest';
-import type { Outbox } from '@ticketing/common';
+import type { UnitOfWork } from '@ticketing/common/outbox';
 import type { OwnedTicket, Pass } from '@ticketing/common/api';
 import { passCodes, passes, users } from '../src/db/schema';
 import { markTicketSold } from '../src/tickets/mark-ticket-sold';
@@ -25,19 +25,19 @@ export async function knownUser(database: TicketsTestDatabase, email = `${random
 
 /** A ticket listed by a new seller and bought by `buyerId` through its order's events; the ticket and the order. */
 export async function ticketBoughtBy(
-  context: { app: Express; outbox: Outbox },
+  context: { app: Express; unitOfWork: UnitOfWork },
   buyerId: string,
   body = buildTicket({ price: 20 }),
 ) {
   const seller = signIn();
   const ticket = await createTicket(context.app, seller.cookie, body);
-  const orderId = await sellTo(context.outbox, ticket.id, buyerId, 2000);
+  const orderId = await sellTo(context.unitOfWork, ticket.id, buyerId, 2000);
   return { ticket, orderId, seller };
 }
 
 /** The holder lists `heldId` again and `buyerId` pays for the resale; the resale listing's id and its order. */
 export async function resoldTo(
-  context: { app: Express; outbox: Outbox },
+  context: { app: Express; unitOfWork: UnitOfWork },
   holderCookie: string,
   heldId: string,
   buyerId: string,
@@ -47,13 +47,13 @@ export async function resoldTo(
     .set('Cookie', holderCookie)
     .send({ price: 20 })
     .expect(201);
-  const orderId = await sellTo(context.outbox, resale.body.id, buyerId, 2000);
+  const orderId = await sellTo(context.unitOfWork, resale.body.id, buyerId, 2000);
   return { resaleId: resale.body.id as string, orderId };
 }
 
 /** Completes a sale whose order already holds the ticket (the order.completed listener's step). */
-export function completeSale(outbox: Outbox, ticketId: string, orderId: string, buyerId: string) {
-  return outbox.transaction((tx, events) =>
+export function completeSale(unitOfWork: UnitOfWork, ticketId: string, orderId: string, buyerId: string) {
+  return unitOfWork.transaction((tx, events) =>
     markTicketSold(tx, events, { id: orderId, ticketId, buyer: { buyerId, pricePaid: 2000 } }),
   );
 }

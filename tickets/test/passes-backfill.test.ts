@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { runMigrations } from '@ticketing/common';
+import { runMigrations } from '@ticketing/common/database';
 import { adminDatabaseUrl, withAdminClient } from '@ticketing/common/testing';
 import { migrationsFolder } from '../src/db/migrations-folder';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { OrderStatus } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
 import { PASS_CODE_LENGTH } from '@ticketing/common/pass-code';
 import { markTicketSold } from '../src/tickets/mark-ticket-sold';
 import { reconcileTicketWithOrder } from '../src/tickets/reconcile-ticket-with-order';
@@ -84,7 +84,7 @@ describe('a paid sale issues the pass', () => {
   it('when a ticket is sold again (the same order.completed twice), then the pass stays at generation 1', async () => {
     const buyer = signIn();
     const { ticket, orderId } = await ticketBoughtBy(context, buyer.user.id);
-    const again = await context.outbox.transaction((tx, events) =>
+    const again = await context.unitOfWork.transaction((tx, events) =>
       markTicketSold(tx, events, {
         id: orderId,
         ticketId: ticket.id,
@@ -99,13 +99,13 @@ describe('a paid sale issues the pass', () => {
   it('when an older order.completed sold the ticket without its buyer, then the restatement that names them issues the pass', async () => {
     const buyer = signIn();
     const ticket = await createTicket(context.app);
-    const orderId = await lockForOrder(context.outbox, ticket.id);
-    await context.outbox.transaction((tx, events) =>
+    const orderId = await lockForOrder(context.unitOfWork, ticket.id);
+    await context.unitOfWork.transaction((tx, events) =>
       markTicketSold(tx, events, { id: orderId, ticketId: ticket.id, buyer: undefined }),
     );
     expect(await passRow(context.database, ticket.id)).toBeUndefined();
 
-    await context.outbox.transaction((tx, events) =>
+    await context.unitOfWork.transaction((tx, events) =>
       reconcileTicketWithOrder(tx, events, {
         id: orderId,
         ticketId: ticket.id,
@@ -124,7 +124,7 @@ describe('a paid sale issues the pass', () => {
     const buyer = signIn();
     const ticket = await createTicket(context.app, seller.cookie);
     await request(context.app).delete(`/api/tickets/${ticket.id}`).set('Cookie', seller.cookie).expect(204);
-    const outcome = await context.outbox.transaction((tx, events) =>
+    const outcome = await context.unitOfWork.transaction((tx, events) =>
       markTicketSold(tx, events, {
         id: randomUUID(),
         ticketId: ticket.id,
@@ -207,10 +207,10 @@ describe('a paid resale moves the pass', () => {
     const { resaleId } = await resoldTo(context, a.cookie, ticket.id, b.user.id);
     const before = await passRow(context.database, ticket.id);
 
-    await context.outbox.transaction((tx, events) =>
+    await context.unitOfWork.transaction((tx, events) =>
       markTicketSold(tx, events, { id: orderId, ticketId: ticket.id, buyer: { buyerId: a.user.id, pricePaid: 2000 } }),
     );
-    await context.outbox.transaction((tx, events) =>
+    await context.unitOfWork.transaction((tx, events) =>
       reconcileTicketWithOrder(tx, events, {
         id: orderId,
         ticketId: ticket.id,

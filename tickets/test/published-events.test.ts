@@ -24,8 +24,8 @@ afterAll(async () => {
 
 describe('events tickets publishes', () => {
   it('when a ticket is listed and edited, then ticket.created and ticket.updated reach JetStream in cents with their versions', async () => {
-    const { app, outbox } = buildTestApp(database);
-    outbox.startRelay(bus);
+    const { app, unitOfWork } = buildTestApp(database);
+    unitOfWork.relay.start(bus);
     const created = await recordEvents(bus, 'ticket.created');
     const updated = await recordEvents(bus, 'ticket.updated');
     try {
@@ -68,20 +68,20 @@ describe('events tickets publishes', () => {
         ]),
       );
     } finally {
-      await Promise.all([created.stop(), updated.stop(), outbox.stopRelay()]);
+      await Promise.all([created.stop(), updated.stop(), unitOfWork.relay.stop()]);
     }
   });
 
   it('when a ticket is sold and its buyer transfers it, then pass.issued reaches JetStream for each holder', async () => {
-    const { app, outbox } = buildTestApp(database);
-    outbox.startRelay(bus);
+    const { app, unitOfWork } = buildTestApp(database);
+    unitOfWork.relay.start(bus);
     const issued = await recordEvents(bus, 'pass.issued');
     try {
       const ticket = await createTicket(app);
       const buyer = signIn();
       const recipient = signIn();
       await database.db.insert(users).values({ id: recipient.user.id, email: recipient.user.email, version: 0 });
-      await sellTo(outbox, ticket.id, buyer.user.id, 2050);
+      await sellTo(unitOfWork, ticket.id, buyer.user.id, 2050);
       await request(app)
         .post(`/api/tickets/${ticket.id}/transfer`)
         .set('Cookie', buyer.cookie)
@@ -109,7 +109,7 @@ describe('events tickets publishes', () => {
         ]),
       );
     } finally {
-      await Promise.all([issued.stop(), outbox.stopRelay()]);
+      await Promise.all([issued.stop(), unitOfWork.relay.stop()]);
     }
   });
 });

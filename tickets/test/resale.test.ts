@@ -19,7 +19,7 @@ const context = useTicketsApp();
 async function boughtTicket(pricePaid = 2050, listingPrice = 20.5) {
   const ticket = await createTicket(context.app, signIn().cookie, buildTicket({ price: listingPrice }));
   const buyer = signIn();
-  const orderId = await sellTo(context.outbox, ticket.id, buyer.user.id, pricePaid);
+  const orderId = await sellTo(context.unitOfWork, ticket.id, buyer.user.id, pricePaid);
   return { ticket, buyer, orderId };
 }
 
@@ -56,7 +56,7 @@ describe('GET /api/tickets/owned', () => {
   it('when someone else asks, then they do not see the buyer’s tickets; the seller does not own what they sold', async () => {
     const sellerCookie = signIn().cookie;
     const ticket = await createTicket(context.app, sellerCookie);
-    await sellTo(context.outbox, ticket.id, randomUUID(), 2050);
+    await sellTo(context.unitOfWork, ticket.id, randomUUID(), 2050);
     expect(await owned(signIn().cookie)).toEqual([]);
     expect(await owned(sellerCookie)).toEqual([]);
   });
@@ -127,7 +127,7 @@ describe('POST /api/tickets/:id/resale', () => {
       buildTicket({ price: 20.5, venue: 'Zénith Paris', startsAt }),
     );
     const buyer = signIn();
-    await sellTo(context.outbox, ticket.id, buyer.user.id, 2050);
+    await sellTo(context.unitOfWork, ticket.id, buyer.user.id, 2050);
     expect(await owned(buyer.cookie)).toMatchObject([{ id: ticket.id, venue: 'Zénith Paris', startsAt, resale: null }]);
     const response = await resell(ticket.id, buyer.cookie, 20).expect(201);
     expect(response.body).toMatchObject({ title: ticket.title, venue: 'Zénith Paris', startsAt, resaleOf: ticket.id });
@@ -142,7 +142,7 @@ describe('POST /api/tickets/:id/resale', () => {
       buildTicket({ startsAt: new Date(Date.now() + 60_000).toISOString() }),
     );
     const buyer = signIn();
-    await sellTo(context.outbox, ticket.id, buyer.user.id, 2050);
+    await sellTo(context.unitOfWork, ticket.id, buyer.user.id, 2050);
     await context.database.pool.query(`UPDATE tickets SET starts_at = now() - interval '1 minute' WHERE id = $1`, [
       ticket.id,
     ]);
@@ -178,7 +178,7 @@ describe('POST /api/tickets/:id/resale', () => {
   it('when anyone but the owner asks (the original seller included), then it answers 403', async () => {
     const sellerCookie = signIn().cookie;
     const ticket = await createTicket(context.app, sellerCookie);
-    await sellTo(context.outbox, ticket.id, randomUUID(), 2050);
+    await sellTo(context.unitOfWork, ticket.id, randomUUID(), 2050);
     for (const cookie of [sellerCookie, signIn().cookie]) {
       const response = await resell(ticket.id, cookie, 10).expect(403);
       expect(response.body).toEqual({ errors: [{ message: 'You do not own this ticket' }] });
@@ -212,7 +212,7 @@ describe('POST /api/tickets/:id/resale', () => {
   it('when the resale listing is sold, then its seller no longer holds the ticket: 403, and My tickets no longer lists it', async () => {
     const { ticket, buyer } = await boughtTicket();
     const resale = (await resell(ticket.id, buyer.cookie, 15).expect(201)).body;
-    await sellTo(context.outbox, resale.id, randomUUID(), 1500);
+    await sellTo(context.unitOfWork, resale.id, randomUUID(), 1500);
     await resell(ticket.id, buyer.cookie, 15).expect(403, { errors: [{ message: 'You do not own this ticket' }] });
     expect(await owned(buyer.cookie)).toEqual([]);
   });
@@ -302,12 +302,12 @@ describe('DELETE /api/tickets/:id', () => {
   it('when an order holds it, or it is sold, then 409', async () => {
     const { cookie } = signIn();
     const reserved = await createTicket(context.app, cookie);
-    await lockForOrder(context.outbox, reserved.id);
+    await lockForOrder(context.unitOfWork, reserved.id);
     expect((await withdraw(reserved.id, cookie).expect(409)).body).toEqual({
       errors: [{ message: 'Ticket is reserved and cannot be withdrawn' }],
     });
     const sold = await createTicket(context.app, cookie);
-    await sellTo(context.outbox, sold.id, randomUUID(), 2050);
+    await sellTo(context.unitOfWork, sold.id, randomUUID(), 2050);
     expect((await withdraw(sold.id, cookie).expect(409)).body).toEqual({
       errors: [{ message: 'Ticket is sold and cannot be withdrawn' }],
     });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { SessionVersions } from '@ticketing/common';
+import { SessionVersions } from '@ticketing/common/middleware';
 import { createTestLogger, redisUrl, sessionCookieFor, waitFor } from '@ticketing/common/testing';
 import { buildTestApp, buildTicket, createTicketsTestDatabase, type TicketsTestDatabase } from './helpers';
 

@@ -334,7 +334,7 @@ describe('GET /api/tickets: what is not for sale stays out of every search', () 
       { title: `${word} started`, price: 20, startsAt: `${dayIn(5)}T20:00:00Z` },
       { title: `${word} for sale`, price: 20, startsAt: `${dayIn(5)}T20:00:00Z` },
     ]);
-    await lockForOrder(context.outbox, reserved?.id as string);
+    await lockForOrder(context.unitOfWork, reserved?.id as string);
     await context.database.pool.query("UPDATE tickets SET starts_at = now() - interval '1 second' WHERE id = $1", [
       started?.id,
     ]);

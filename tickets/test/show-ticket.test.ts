@@ -26,7 +26,7 @@ describe('GET /api/tickets/:id', () => {
 
   it('when the ticket is reserved, then it is shown reserved, without the id of the order holding it', async () => {
     const ticket = await createTicket(context.app);
-    const orderId = await lockForOrder(context.outbox, ticket.id);
+    const orderId = await lockForOrder(context.unitOfWork, ticket.id);
     const response = await request(context.app).get(`/api/tickets/${ticket.id}`).expect(200);
     expect(response.body).toEqual({ ...ticket, status: 'reserved', version: 1 });
     // A stranger learns that someone holds it, never which order: an order id is its buyer's to show.
@@ -37,7 +37,7 @@ describe('GET /api/tickets/:id', () => {
   it('when the ticket is sold, then every view of it says sold, and none names the order that bought it', async () => {
     const { cookie, user } = signIn();
     const ticket = await createTicket(context.app, cookie);
-    const orderId = await sellTo(context.outbox, ticket.id, randomUUID(), 2050);
+    const orderId = await sellTo(context.unitOfWork, ticket.id, randomUUID(), 2050);
 
     const shown = await request(context.app).get(`/api/tickets/${ticket.id}`).expect(200);
     const mine = await request(context.app).get('/api/tickets/mine').set('Cookie', cookie).expect(200);

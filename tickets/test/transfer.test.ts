@@ -234,7 +234,7 @@ describe('transfers racing', () => {
     await request(context.app).delete(`/api/tickets/${resale.body.id}`).set('Cookie', holder.cookie).expect(204);
     await transfer(context.app, holder.cookie, ticket.id, recipient.email).expect(200);
 
-    const outcome = await context.outbox.transaction((tx, events) =>
+    const outcome = await context.unitOfWork.transaction((tx, events) =>
       markTicketSold(tx, events, {
         id: randomUUID(),
         ticketId: resale.body.id,

@@ -74,7 +74,7 @@ describe('PUT /api/tickets/:id', () => {
   it('when the ticket is locked by an order, then it answers 409 and nothing changes', async () => {
     const { cookie } = signIn();
     const ticket = await createTicket(context.app, cookie);
-    await lockForOrder(context.outbox, ticket.id);
+    await lockForOrder(context.unitOfWork, ticket.id);
     const response = await put(ticket.id, cookie).send({ title: 'Dearer', price: 999 }).expect(409);
     expect(response.body).toEqual({ errors: [{ message: 'Ticket is reserved and cannot be edited' }] });
     await request(context.app)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { collectDeadLetters, publishRaw, waitFor } from '@ticketing/common/testing';
-import type { EventData } from '@ticketing/common';
+import type { EventData } from '@ticketing/common/events';
 import { users } from '../src/db/schema';
 import { handledBy, useTicketListeners, useTicketsApp } from './helpers';
 

@@ -105,7 +105,7 @@ describe('a ticket with the time zone of its venue', () => {
       .send({ ...buildTicket(), startsAt: `${YEAR}-12-12T20:00:00-05:00`, timeZone: 'America/New_York' })
       .expect(201);
     const buyer = signIn();
-    await sellTo(context.outbox, created.body.id, buyer.user.id, 2050);
+    await sellTo(context.unitOfWork, created.body.id, buyer.user.id, 2050);
 
     const owned = await request(context.app).get('/api/tickets/owned').set('Cookie', buyer.cookie).expect(200);
     expect(owned.body).toEqual([expect.objectContaining({ id: created.body.id, timeZone: 'America/New_York' })]);

@@ -1,11 +1,13 @@
-import type { Executor, Logger, SessionVersions } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
+import type { Logger } from '@ticketing/common/logging';
+import type { SessionVersions } from '@ticketing/common/middleware';
 import { listSessionVersionsRaisedSince } from '../db/users';
 
 /**
  * Keeps Redis's copy of the users' session versions (the revocation feed every service's process holds in
  * memory) in step with auth's database, which is the truth. A version is written right after the change
  * commits; a write that fails (Redis away), or a Redis that lost its data (its marker key gone), is made good
- * by {@link syncIfNeeded}, which index.ts runs every few seconds: it writes again every version raised within
+ * by {@link syncIfNeeded}, which service.ts runs every few seconds: it writes again every version raised within
  * a session's lifetime, and the new marker tells every process to load the feed again. Its one piece of
  * state, `behind`, is this process's own: each replica makes good its own failed writes, and the marker
  * covers what any replica wrote before Redis lost it.

@@ -1,4 +1,5 @@
-import { NotAuthorizedError, type Executor } from '@ticketing/common';
+import { NotAuthorizedError } from '@ticketing/common/errors';
+import { type Executor } from '@ticketing/common/database';
 import { raiseSessionVersion } from '../db/users';
 import type { SessionVersionMirror } from './session-version-mirror';
 

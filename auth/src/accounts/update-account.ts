@@ -1,11 +1,7 @@
-import {
-  BadRequestError,
-  ConflictError,
-  NotAuthorizedError,
-  isUniqueViolation,
-  type Outbox,
-  normalizeEmailAddress,
-} from '@ticketing/common';
+import { BadRequestError, ConflictError, NotAuthorizedError } from '@ticketing/common/errors';
+import { isUniqueViolation } from '@ticketing/common/database';
+import { type UnitOfWork } from '@ticketing/common/outbox';
+import { normalizeEmailAddress } from '@ticketing/common/email';
 import { findUserByEmail, findUserById, updateUser } from '../db/users';
 import { toSignedInAccount, type SignedInAccount } from './account-view';
 import type { SessionVersionMirror } from './session-version-mirror';
@@ -24,12 +20,12 @@ export interface AccountChanges {
  * the new version. 409 when the new email is taken or the account changed meanwhile.
  */
 export async function updateAccount(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   sessions: SessionVersionMirror,
   userId: string,
   changes: AccountChanges,
 ): Promise<SignedInAccount> {
-  const user = await findUserById(outbox.db, userId);
+  const user = await findUserById(unitOfWork.db, userId);
   // A valid token for an account that no longer exists: treat as signed out.
   if (!user) throw new NotAuthorizedError();
   if (!(await verifyPassword(changes.currentPassword, user.passwordHash))) {
@@ -38,7 +34,7 @@ export async function updateAccount(
   const email = changes.email === undefined ? undefined : normalizeEmailAddress(changes.email);
   const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
 
-  const updated = await outbox.transaction(async (tx, events) => {
+  const updated = await unitOfWork.transaction(async (tx, events) => {
     if (email !== undefined && email !== user.email) {
       const owner = await findUserByEmail(tx, email);
       if (owner) throw new ConflictError('Email in use', 'email');

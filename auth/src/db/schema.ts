@@ -1,7 +1,7 @@
 import { integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 // The outbox and inbox tables live in every service's database; re-exported so drizzle-kit migrates them.
-export { outbox, processedEvents } from '@ticketing/common';
+export { outbox, processedEvents } from '@ticketing/common/outbox';
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),

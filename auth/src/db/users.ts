@@ -1,5 +1,5 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import { users, type User } from './schema';
 
 export async function findUserByEmail(db: Executor, email: string): Promise<User | undefined> {

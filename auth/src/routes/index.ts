@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import type { Outbox, SharedRateLimits } from '@ticketing/common';
+import type { UnitOfWork } from '@ticketing/common/outbox';
+import type { SharedRateLimits } from '@ticketing/common/middleware';
 import type { AuthConfig } from '../config';
 import type { SessionVersionMirror } from '../accounts/session-version-mirror';
 import { signUpRouter } from './sign-up';
@@ -9,16 +10,16 @@ import { currentUserRouter } from './current-user';
 import { updateCurrentUserRouter } from './update-current-user';
 
 export function authRoutes(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   sessions: SessionVersionMirror,
   config: AuthConfig,
   rateLimits: SharedRateLimits,
 ): Router {
   return Router().use(
-    signUpRouter(outbox, config, rateLimits),
-    signInRouter(outbox, config, rateLimits),
-    signOutRouter(outbox.db, sessions),
+    signUpRouter(unitOfWork, config, rateLimits),
+    signInRouter(unitOfWork, config, rateLimits),
+    signOutRouter(unitOfWork.db, sessions),
     currentUserRouter(),
-    updateCurrentUserRouter(outbox, sessions, config, rateLimits),
+    updateCurrentUserRouter(unitOfWork, sessions, config, rateLimits),
   );
 }

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { signUserToken } from '@ticketing/common';
+import { signUserToken } from '@ticketing/common/middleware';
 import type { SignedInAccount } from '../accounts/account-view';
 import type { AuthConfig } from '../config';
 

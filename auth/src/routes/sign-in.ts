@@ -1,12 +1,13 @@
 import { Router } from 'express';
-import { perClientAddress, validateRequest, type Outbox, type SharedRateLimits } from '@ticketing/common';
+import { perClientAddress, validateRequest, type SharedRateLimits } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { User } from '@ticketing/common/api';
 import { signIn } from '../accounts/sign-in';
 import type { AuthConfig } from '../config';
 import { emailField, suppliedPasswordField } from './validation';
 import { startSession } from './session';
 
-export function signInRouter(outbox: Outbox, config: AuthConfig, rateLimits: SharedRateLimits): Router {
+export function signInRouter(unitOfWork: UnitOfWork, config: AuthConfig, rateLimits: SharedRateLimits): Router {
   return Router().post(
     '/api/users/signin',
     rateLimits.limit({
@@ -19,7 +20,7 @@ export function signInRouter(outbox: Outbox, config: AuthConfig, rateLimits: Sha
     suppliedPasswordField(),
     validateRequest,
     async (req, res) => {
-      const account = await signIn(outbox, req.body.email, req.body.password);
+      const account = await signIn(unitOfWork, req.body.email, req.body.password);
       startSession(req, account, config);
       res.status(200).json(account.user satisfies User);
     },

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { body } from 'express-validator';
-import { NotAuthorizedError, validateRequest, type Executor } from '@ticketing/common';
+import { NotAuthorizedError } from '@ticketing/common/errors';
+import { validateRequest } from '@ticketing/common/middleware';
+import { type Executor } from '@ticketing/common/database';
 import type { SignOutResponse } from '@ticketing/common/api';
 import { signOutEverywhere } from '../accounts/sign-out-everywhere';
 import type { SessionVersionMirror } from '../accounts/session-version-mirror';

@@ -1,12 +1,13 @@
 import { Router } from 'express';
-import { perClientAddress, validateRequest, type Outbox, type SharedRateLimits } from '@ticketing/common';
+import { perClientAddress, validateRequest, type SharedRateLimits } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { User } from '@ticketing/common/api';
 import { signUp } from '../accounts/sign-up';
 import type { AuthConfig } from '../config';
 import { emailField, newPasswordField } from './validation';
 import { startSession } from './session';
 
-export function signUpRouter(outbox: Outbox, config: AuthConfig, rateLimits: SharedRateLimits): Router {
+export function signUpRouter(unitOfWork: UnitOfWork, config: AuthConfig, rateLimits: SharedRateLimits): Router {
   return Router().post(
     '/api/users/signup',
     rateLimits.limit({
@@ -19,7 +20,7 @@ export function signUpRouter(outbox: Outbox, config: AuthConfig, rateLimits: Sha
     newPasswordField(),
     validateRequest,
     async (req, res) => {
-      const account = await signUp(outbox, req.body.email, req.body.password);
+      const account = await signUp(unitOfWork, req.body.email, req.body.password);
       startSession(req, account, config);
       res.status(201).json(account.user satisfies User);
     },

@@ -5,9 +5,9 @@ import {
   requireAuth,
   signedInUser,
   validateRequest,
-  type Outbox,
   type SharedRateLimits,
-} from '@ticketing/common';
+} from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { User } from '@ticketing/common/api';
 import { updateAccount } from '../accounts/update-account';
 import type { SessionVersionMirror } from '../accounts/session-version-mirror';
@@ -16,7 +16,7 @@ import { emailField, newPasswordField, suppliedPasswordField } from './validatio
 import { startSession } from './session';
 
 export function updateCurrentUserRouter(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   sessions: SessionVersionMirror,
   config: AuthConfig,
   rateLimits: SharedRateLimits,
@@ -43,7 +43,7 @@ export function updateCurrentUserRouter(
     }),
     validateRequest,
     async (req, res) => {
-      const account = await updateAccount(outbox, sessions, signedInUser(req).id, {
+      const account = await updateAccount(unitOfWork, sessions, signedInUser(req).id, {
         currentPassword: req.body.currentPassword,
         email: req.body.email,
         password: req.body.password,

@@ -1,5 +1,5 @@
 import { body } from 'express-validator';
-import { INVALID_EMAIL_MESSAGE, isValidEmailAddress, normalizeEmailAddress } from '@ticketing/common';
+import { INVALID_EMAIL_MESSAGE, isValidEmailAddress, normalizeEmailAddress } from '@ticketing/common/email';
 
 /** 8–128 characters: long enough to resist guessing, short enough that hashing stays cheap. */
 export const PASSWORD_MIN = 8;

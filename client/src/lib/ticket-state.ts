@@ -25,12 +25,11 @@ export const TICKET_STATE_LABEL: Record<TicketState, string> = {
 // Labels keep the API's status word (tests and support staff match on it), only capitalised.
 export const ORDER_STATUS_LABEL: Record<OrderStatus, string> = {
   created: 'Created',
-  'awaiting:payment': 'Awaiting payment',
   cancelled: 'Cancelled',
   complete: 'Complete',
 };
 
 /** An order can still be paid while it is open and its reservation has not run out. */
 export function isOrderOpen(order: Pick<Order, 'status'>): boolean {
-  return order.status === 'created' || order.status === 'awaiting:payment';
+  return order.status === 'created';
 }

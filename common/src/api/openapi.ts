@@ -1096,11 +1096,11 @@ export interface components {
     /** @description Dollars with at most two decimals, from 0.50 to 999,999.99 (what Stripe can charge); a number or a numeric string ("20.50"). */
     PriceInput: number | string;
     /**
-     * @description `created`: the order holds the ticket until `expiresAt`. `awaiting:payment`: a payment is under way.
+     * @description `created`: the order holds the ticket until `expiresAt` (a payment may be under way).
      *     `cancelled`: cancelled by the buyer, expired or declined; the ticket is released. `complete`: paid.
      * @enum {string}
      */
-    OrderStatus: 'created' | 'awaiting:payment' | 'cancelled' | 'complete';
+    OrderStatus: 'created' | 'cancelled' | 'complete';
     /** @description An order as its buyer sees it. */
     Order: {
       /** Format: uuid */

@@ -5,8 +5,6 @@ import { emailAddressSchema } from '../email';
 export const OrderStatus = {
   /** Just created; the ticket is locked for this order. */
   Created: 'created',
-  /** Payment is under way. */
-  AwaitingPayment: 'awaiting:payment',
   /** Cancelled by the buyer, expired, or payment declined; the ticket is unlocked. */
   Cancelled: 'cancelled',
   /** Paid. */
@@ -55,6 +53,12 @@ const ticket = z.object({
   version,
 });
 /**
+ * A status an early catalog listed for an unpaid order whose payment was under way. No order was ever given
+ * it, but a payload carrying it still parses: as what it meant, an unpaid live order (`created`).
+ */
+const LEGACY_AWAITING_PAYMENT = 'awaiting:payment';
+
+/**
  * An order's whole state as orders holds it: `ticket.price` is the price the order was reserved at (what
  * the buyer is charged). `ticket.startsAt` is when the ticket's event starts (ISO 8601), null when its
  * seller gave no start, and absent from events stored before orders carried it: payments refuses to take
@@ -63,7 +67,9 @@ const ticket = z.object({
 const orderState = z.object({
   id,
   userId: id,
-  status: z.enum(Object.values(OrderStatus) as [OrderStatus, ...OrderStatus[]]),
+  status: z
+    .enum([...Object.values(OrderStatus), LEGACY_AWAITING_PAYMENT])
+    .transform((status): OrderStatus => (status === LEGACY_AWAITING_PAYMENT ? OrderStatus.Created : status)),
   expiresAt: z.iso.datetime({ offset: true }),
   ticket: z.object({ id, price: cents, startsAt: z.iso.datetime({ offset: true }).nullable().optional() }),
   version,

@@ -44,7 +44,8 @@ export function leaveAdmission(res: ServerResponse): void {
 }
 
 /**
- * Bounds the work in flight and sheds the excess quickly (issue 9): at most `maxInFlight` requests are
+ * Bounds the work in flight and sheds the excess quickly, so that a burst costs a quick 503 instead of
+ * every request slowing down until the proxies time out: at most `maxInFlight` requests are
  * worked on, the rest wait first come first served, and none waits longer than `queueTimeoutMs`. A refusal
  * is the usual envelope with 503 and `Retry-After`; a request whose client has gone while it waited is
  * dropped without being worked on. Mounted before everything else, so a refusal costs next to nothing.

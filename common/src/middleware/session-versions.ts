@@ -119,7 +119,7 @@ export class SessionVersions implements SessionVersionCheck {
   ) {}
 
   /**
-   * What a service's index.ts does: connect with its configuration (keys under its NATS_SUBJECT_PREFIX), load
+   * What a service's `connect` part does: connect with its configuration (keys under its NATS_SUBJECT_PREFIX), load
    * the revocations, poll every SESSION_VERSION_CACHE_MS, and stop on shutdown. Never fails to start for want
    * of Redis: the poll loads the feed once Redis answers.
    */

@@ -41,7 +41,7 @@ export class SharedRateLimits {
   ) {}
 
   /**
-   * What a service's index.ts does: connect with its configuration (REDIS_URL; keys under its
+   * What a service's `connect` part does: connect with its configuration (REDIS_URL; keys under its
    * NATS_SUBJECT_PREFIX, the deployment's name), close on shutdown, and give Redis a moment at start.
    */
   static async startFor(

@@ -1,7 +1,7 @@
 import type { Executor } from '../database';
 import type { Subject } from '../events';
 import type { AnyEnvelope, HandlerContext, ListenerDefinition } from '../bus';
-import type { EventRecorder, Outbox } from './outbox';
+import type { EventRecorder, UnitOfWork } from './unit-of-work';
 
 export interface InboxEffectContext<S extends Subject> extends HandlerContext {
   tx: Executor;
@@ -26,14 +26,14 @@ export interface InboxListenerDefinition<S extends Subject> extends Omit<Listene
  * A redelivery is acked without touching anything.
  */
 export function inboxListener<S extends Subject>(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   definition: InboxListenerDefinition<S>,
 ): ListenerDefinition<S> {
   const { apply, afterCommit, ...rest } = definition;
   return {
     ...rest,
     async handle(event, context) {
-      const applied = await outbox.applyOnce(definition.durable, event.id, (tx, events) =>
+      const applied = await unitOfWork.applyOnce(definition.durable, event.id, (tx, events) =>
         apply(event.data, { ...context, tx, events, event }),
       );
       if (!applied) context.logger.info('duplicate event ignored');

@@ -1,2 +1,3 @@
 export * from './run-service';
 export * from './periodic-task';
+export * from './start-service';

@@ -1,4 +1,5 @@
-import type { ListenerDefinition, Subject } from '@ticketing/common';
+import type { ListenerDefinition } from '@ticketing/common/bus';
+import type { Subject } from '@ticketing/common/events';
 import type { ExpirationQueue } from '../queue/expiration-queue';
 import { orderCancelledListener } from './order-cancelled-listener';
 import { orderCreatedListener } from './order-created-listener';

@@ -1,4 +1,4 @@
-import type { ListenerDefinition } from '@ticketing/common';
+import type { ListenerDefinition } from '@ticketing/common/bus';
 import { cancelExpiry } from '../expiration/cancel-expiry';
 import type { ExpirationQueue } from '../queue/expiration-queue';
 

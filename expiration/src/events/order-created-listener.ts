@@ -1,4 +1,4 @@
-import type { ListenerDefinition } from '@ticketing/common';
+import type { ListenerDefinition } from '@ticketing/common/bus';
 import { scheduleExpiry } from '../expiration/schedule-expiry';
 import type { ExpirationQueue } from '../queue/expiration-queue';
 

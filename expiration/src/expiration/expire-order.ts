@@ -1,6 +1,8 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { inSpan, type EventBus, type Logger } from '@ticketing/common';
+import { inSpan } from '@ticketing/common/observability';
+import { type EventBus } from '@ticketing/common/bus';
+import { type Logger } from '@ticketing/common/logging';
 import { DEFAULT_WORKER_CONCURRENCY } from '../config';
 import {
   EXPIRE_ORDER,

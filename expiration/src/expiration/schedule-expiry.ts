@@ -1,4 +1,4 @@
-import { currentTraceCarrier } from '@ticketing/common';
+import { currentTraceCarrier } from '@ticketing/common/observability';
 import { EXPIRE_ORDER, type ExpirationJob, type ExpirationQueue } from '../queue/expiration-queue';
 
 /** How often a timer whose publish fails is retried, and how the waits grow: 1 s, 2 s, 4 s … (~8.5 min in all). */

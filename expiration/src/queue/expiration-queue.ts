@@ -1,6 +1,6 @@
 import { Queue, type Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { TraceCarrier } from '@ticketing/common';
+import type { TraceCarrier } from '@ticketing/common/observability';
 
 /** The one kind of job on the queue: an order's timer. */
 export const EXPIRE_ORDER = 'expire-order';

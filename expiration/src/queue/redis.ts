@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger } from '@ticketing/common';
+import type { Logger } from '@ticketing/common/logging';
 
 export interface RedisConnectionOptions {
   url: string;

@@ -1,5 +1,5 @@
 import { eq, inArray } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import type { OrderWithTicket } from './orders';
 import { orders, tickets } from './schema';
 

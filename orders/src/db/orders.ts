@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
-import { OrderStatus, type Executor } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
+import { type Executor } from '@ticketing/common/database';
 import { orders, tickets, type Order, type TicketReplica } from './schema';
 
 export interface OrderWithTicket {
@@ -13,7 +14,7 @@ export const LIVE_ORDER_PER_TICKET_INDEX = 'orders_live_ticket_idx';
 /** Inserts an order; rejects with a unique violation of {@link LIVE_ORDER_PER_TICKET_INDEX} when the ticket is held. */
 export async function insertOrder(
   db: Executor,
-  values: Pick<Order, 'userId' | 'ticketId' | 'status' | 'price' | 'ticketVersion' | 'expiresAt'>,
+  values: Pick<Order, 'userId' | 'ticketId' | 'status' | 'price' | 'expiresAt'>,
 ): Promise<Order> {
   const [order] = await db.insert(orders).values(values).returning();
   if (!order) throw new Error('insert into orders returned no row');

@@ -12,10 +12,10 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { OrderStatus } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
 
 // The outbox and inbox tables live in every service's database; re-exported so drizzle-kit migrates them.
-export { outbox, processedEvents } from '@ticketing/common';
+export { outbox, processedEvents } from '@ticketing/common/outbox';
 
 /**
  * The tickets this service may sell, replicated from ticket.created / ticket.updated (the tickets service
@@ -38,8 +38,6 @@ export const tickets = pgTable('tickets', {
 
 export type TicketReplica = typeof tickets.$inferSelect;
 
-const liveStatuses = sql.raw(`'${OrderStatus.Created}', '${OrderStatus.AwaitingPayment}'`);
-
 export const orders = pgTable(
   'orders',
   {
@@ -55,8 +53,6 @@ export const orders = pgTable(
      * replica's price may change later (a seller's edit racing the order); the order's never does.
      */
     price: integer('price').notNull(),
-    /** The ticket's version the order was placed at: the edit the buyer saw. */
-    ticketVersion: integer('ticket_version').notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     version: integer('version').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -76,7 +72,7 @@ export const orders = pgTable(
     /** The sweep reads only unpaid orders by deadline. */
     index('orders_unpaid_expires_idx')
       .on(table.expiresAt)
-      .where(sql`${table.status} in (${liveStatuses})`),
+      .where(sql`${table.status} = ${sql.raw(`'${OrderStatus.Created}'`)}`),
     /** The restatement job walks orders by their last change. */
     index('orders_updated_idx').on(table.updatedAt, table.id),
     check('orders_price_check', sql`${table.price} > 0`),

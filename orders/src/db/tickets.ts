@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import { tickets, type TicketReplica } from './schema';
 
 export async function findTicket(db: Executor, id: string): Promise<TicketReplica | undefined> {

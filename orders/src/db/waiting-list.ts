@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import { tickets, waitingListPlaces, type TicketReplica, type WaitingListPlace } from './schema';
 
 /**

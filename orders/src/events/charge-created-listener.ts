@@ -1,5 +1,8 @@
-import { ChargeStatus, inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { ChargeStatus } from '@ticketing/common/events';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
+import { type ListenerDefinition } from '@ticketing/common/bus';
 import { applyPaymentOutcome } from '../orders/apply-payment-outcome';
+import type { ReservationMemory } from '../orders/reservation-memory';
 import type { ReservationTerms } from '../orders/reservation-terms';
 
 /**
@@ -7,14 +10,18 @@ import type { ReservationTerms } from '../orders/reservation-terms';
  * A charge completed for an order cancelled meanwhile is worth a warning: payments refunds it. A ticket a
  * declined payment frees goes to the first eligible buyer in its waiting list, under `terms`.
  */
-export function chargeCreatedListener(outbox: Outbox, terms: ReservationTerms): ListenerDefinition<'charge.created'> {
-  return inboxListener(outbox, {
+export function chargeCreatedListener(
+  unitOfWork: UnitOfWork,
+  terms: ReservationTerms,
+  memory: ReservationMemory,
+): ListenerDefinition<'charge.created'> {
+  return inboxListener(unitOfWork, {
     subject: 'charge.created',
     durable: 'orders-charge-created',
     orderingKey: (event) => event.data.orderId,
     async apply(data, { tx, events, logger }) {
       const log = logger.child({ orderId: data.orderId, chargeId: data.id, chargeStatus: data.status });
-      const outcome = await applyPaymentOutcome({ tx, events }, data, terms);
+      const outcome = await applyPaymentOutcome({ tx, events }, memory, data, terms);
       switch (outcome.status) {
         case ChargeStatus.Completed:
           if (outcome.order.result === 'cancelled')

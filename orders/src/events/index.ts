@@ -1,4 +1,7 @@
-import type { ListenerDefinition, Outbox, Subject } from '@ticketing/common';
+import type { ListenerDefinition } from '@ticketing/common/bus';
+import type { UnitOfWork } from '@ticketing/common/outbox';
+import type { Subject } from '@ticketing/common/events';
+import type { ReservationMemory } from '../orders/reservation-memory';
 import type { ReservationTerms } from '../orders/reservation-terms';
 import { chargeCreatedListener } from './charge-created-listener';
 import { orderExpiredListener } from './order-expired-listener';
@@ -6,13 +9,18 @@ import { RETIRED_TICKET_DURABLES, ticketEventsListener } from './ticket-events-l
 
 /**
  * Every listener of the orders service, for `startListeners` (common); `terms` are those of the reservations
- * handed to waiting lists when an expiry or a declined payment releases a ticket.
+ * handed to waiting lists when an expiry or a declined payment releases a ticket; `memory`, this process's
+ * reservation memory (a release forgets a held ticket, a replica change wakes its waiting buyers).
  */
-export function ordersListeners(outbox: Outbox, terms: ReservationTerms): ListenerDefinition<Subject>[] {
+export function ordersListeners(
+  unitOfWork: UnitOfWork,
+  terms: ReservationTerms,
+  memory: ReservationMemory,
+): ListenerDefinition<Subject>[] {
   return [
-    ticketEventsListener(outbox, terms),
-    orderExpiredListener(outbox, terms),
-    chargeCreatedListener(outbox, terms),
+    ticketEventsListener(unitOfWork, terms, memory),
+    orderExpiredListener(unitOfWork, terms, memory),
+    chargeCreatedListener(unitOfWork, terms, memory),
   ];
 }
 

@@ -1,18 +1,24 @@
-import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
+import { type ListenerDefinition } from '@ticketing/common/bus';
 import { expireOrder } from '../orders/expire-order';
+import type { ReservationMemory } from '../orders/reservation-memory';
 import type { ReservationTerms } from '../orders/reservation-terms';
 
 /**
  * The buyer's time is up: cancel the order and free the ticket (or hand it to the first eligible buyer in its
  * waiting list, under `terms`), unless it was paid in time.
  */
-export function orderExpiredListener(outbox: Outbox, terms: ReservationTerms): ListenerDefinition<'order.expired'> {
-  return inboxListener(outbox, {
+export function orderExpiredListener(
+  unitOfWork: UnitOfWork,
+  terms: ReservationTerms,
+  memory: ReservationMemory,
+): ListenerDefinition<'order.expired'> {
+  return inboxListener(unitOfWork, {
     subject: 'order.expired',
     durable: 'orders-order-expired',
     orderingKey: (event) => event.data.orderId,
     async apply(data, { tx, events, logger }) {
-      const outcome = await expireOrder({ tx, events }, data.orderId, terms);
+      const outcome = await expireOrder({ tx, events }, memory, data.orderId, terms);
       switch (outcome.result) {
         case 'not-found':
           logger.warn({ orderId: data.orderId }, 'expiry for an unknown order ignored');

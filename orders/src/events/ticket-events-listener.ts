@@ -1,7 +1,8 @@
-import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
+import { type ListenerDefinition } from '@ticketing/common/bus';
 import { applyTicketChange } from '../orders/apply-ticket-change';
 import type { ReservationTerms } from '../orders/reservation-terms';
-import { ticketReplicaChanges } from '../orders/ticket-replica-changes';
+import type { ReservationMemory } from '../orders/reservation-memory';
 
 /** The durables that heard ticket.created and ticket.updated apart before this one consumer replaced them. */
 export const RETIRED_TICKET_DURABLES = ['orders-ticket-created', 'orders-ticket-updated'] as const;
@@ -13,17 +14,18 @@ export const RETIRED_TICKET_DURABLES = ['orders-ticket-created', 'orders-ticket-
  * at the old price. After each commit, buyers of this process waiting for the ticket are woken.
  */
 export function ticketEventsListener(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   terms: ReservationTerms,
+  memory: ReservationMemory,
 ): ListenerDefinition<'ticket.created' | 'ticket.updated'> {
-  return inboxListener(outbox, {
+  return inboxListener(unitOfWork, {
     subject: ['ticket.created', 'ticket.updated'],
     durable: 'orders-ticket-events',
     // One ticket's versions in the order they were stored (no retry delay for an update behind its creation);
     // different tickets side by side.
     orderingKey: (event) => event.data.id,
     async apply(data, { tx, events, logger }) {
-      const outcome = await applyTicketChange(tx, events, data, terms);
+      const outcome = await applyTicketChange(tx, events, memory, data, terms);
       if (outcome.result === 'applied' && outcome.cancelledOrderIds.length > 0) {
         logger.info(
           { ticketId: data.id, orderIds: outcome.cancelledOrderIds },
@@ -39,6 +41,6 @@ export function ticketEventsListener(
     },
     // Committed (or already there): a buyer waiting for this ticket reads the replica again now, not at
     // the next poll.
-    afterCommit: (data) => ticketReplicaChanges.changed(data.id),
+    afterCommit: (data) => memory.ticketReplicaChanges.changed(data.id),
   });
 }

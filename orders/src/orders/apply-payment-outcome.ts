@@ -1,8 +1,10 @@
-import { ChargeStatus, assertNever, type EventData } from '@ticketing/common';
+import { ChargeStatus, type EventData } from '@ticketing/common/events';
+import { assertNever } from '@ticketing/common/errors';
 import { cancelOrder, type CancelOutcome } from './cancel-order';
 import { completeOrder, type CompleteOutcome } from './complete-order';
 import type { ReservationTerms } from './reservation-terms';
-import type { WriteScope } from './write-scope';
+import type { ReservationMemory } from './reservation-memory';
+import type { WriteScope } from '@ticketing/common/outbox';
 
 /** What a payment attempt's outcome did to its order. */
 export type PaymentOutcome =
@@ -19,6 +21,7 @@ export type PaymentOutcome =
  */
 export async function applyPaymentOutcome(
   scope: WriteScope,
+  memory: ReservationMemory,
   charge: EventData<'charge.created'>,
   terms: ReservationTerms,
 ): Promise<PaymentOutcome> {
@@ -26,7 +29,7 @@ export async function applyPaymentOutcome(
     case ChargeStatus.Completed:
       return { status: charge.status, order: await completeOrder(scope, charge.orderId) };
     case ChargeStatus.Failed:
-      return { status: charge.status, order: await cancelOrder(scope, charge.orderId, terms) };
+      return { status: charge.status, order: await cancelOrder(scope, memory, charge.orderId, terms) };
     case ChargeStatus.Created:
       return { status: charge.status };
     default:

@@ -1,8 +1,13 @@
-import { RetryLaterError, decideVersion, type EventData, type EventRecorder, type Executor } from '@ticketing/common';
+import { RetryLaterError } from '@ticketing/common/bus';
+import { decideVersion } from '@ticketing/common/versions';
+import { type EventData } from '@ticketing/common/events';
+import { type EventRecorder } from '@ticketing/common/outbox';
+import { type Executor } from '@ticketing/common/database';
 import { listOrderIdsOfTicket } from '../db/orders';
 import { findTicket, insertTicket, updateTicket } from '../db/tickets';
 import { cancelOrder } from './cancel-order';
 import { UNPAID } from './order-transitions';
+import type { ReservationMemory } from './reservation-memory';
 import type { ReservationTerms } from './reservation-terms';
 
 /** What a ticket's version did to the replica. */
@@ -23,6 +28,7 @@ export type TicketChangeOutcome =
 export async function applyTicketChange(
   tx: Executor,
   events: EventRecorder,
+  memory: ReservationMemory,
   ticket: EventData<'ticket.created' | 'ticket.updated'>,
   terms: ReservationTerms,
 ): Promise<TicketChangeOutcome> {
@@ -41,7 +47,7 @@ export async function applyTicketChange(
       const cancelledOrderIds: string[] = [];
       if (withdrawn) {
         for (const orderId of await listOrderIdsOfTicket(tx, id, UNPAID)) {
-          const outcome = await cancelOrder({ tx, events }, orderId, terms);
+          const outcome = await cancelOrder({ tx, events }, memory, orderId, terms);
           if (outcome.result === 'cancelled') cancelledOrderIds.push(orderId);
         }
       }

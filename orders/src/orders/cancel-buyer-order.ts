@@ -1,7 +1,9 @@
-import { ConflictError, NotFoundError, type Outbox } from '@ticketing/common';
+import { ConflictError, NotFoundError } from '@ticketing/common/errors';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { findOrder } from '../db/orders';
 import { cancelOrder } from './cancel-order';
 import type { ReservationTerms } from './reservation-terms';
+import type { ReservationMemory } from './reservation-memory';
 import { assertBuyerOwns } from './show-buyer-order';
 
 /**
@@ -10,16 +12,17 @@ import { assertBuyerOwns } from './show-buyer-order';
  * buyer in its waiting list, under `terms`, in the same transaction.
  */
 export async function cancelBuyerOrder(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
+  memory: ReservationMemory,
   buyerId: string,
   orderId: string,
   terms: ReservationTerms,
 ): Promise<void> {
-  await outbox.transaction(async (tx, events) => {
+  await unitOfWork.transaction(async (tx, events) => {
     const order = await findOrder(tx, orderId);
     if (!order) throw new NotFoundError('Order not found');
     assertBuyerOwns(order, buyerId);
-    const outcome = await cancelOrder({ tx, events }, orderId, terms);
+    const outcome = await cancelOrder({ tx, events }, memory, orderId, terms);
     if (outcome.result === 'complete') throw new ConflictError('Order is complete and cannot be cancelled');
   });
 }

@@ -1,13 +1,13 @@
-import { OrderStatus } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
 import { findOrder, transitionOrder } from '../db/orders';
 import { lockTicketLine } from '../db/waiting-list';
 import type { Order } from '../db/schema';
 import { handOverTicket, type HandOver } from './hand-over-ticket';
-import { heldTickets } from './held-tickets';
+import type { ReservationMemory } from './reservation-memory';
 import { toOrderState } from './order-payload';
 import { UNPAID, whyNotTransitioned } from './order-transitions';
 import type { ReservationTerms } from './reservation-terms';
-import { within, type WriteScope } from './write-scope';
+import { within, type WriteScope } from '@ticketing/common/outbox';
 
 export type CancelOutcome =
   | { result: 'cancelled'; order: Order; handOver: HandOver }
@@ -23,7 +23,12 @@ export type CancelOutcome =
  * whose conditional update wins changes the order and records the events. A complete order is sold and stays
  * complete; the caller decides whether that is an error.
  */
-export async function cancelOrder(scope: WriteScope, orderId: string, terms: ReservationTerms): Promise<CancelOutcome> {
+export async function cancelOrder(
+  scope: WriteScope,
+  { heldTickets }: Pick<ReservationMemory, 'heldTickets'>,
+  orderId: string,
+  terms: ReservationTerms,
+): Promise<CancelOutcome> {
   return within(scope, async (tx, events) => {
     // The lock order (docs/rules.md#lock-order): the ticket's row before its order's. Applying a withdrawal
     // holds the ticket's row and then cancels its order; a cancel taking the order first and the ticket

@@ -1,9 +1,9 @@
-import { OrderStatus } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
 import { findOrder, transitionOrder } from '../db/orders';
 import type { Order } from '../db/schema';
 import { deletePlacesOfTicket, lockTicketLine } from '../db/waiting-list';
 import { UNPAID, whyNotTransitioned } from './order-transitions';
-import { within, type WriteScope } from './write-scope';
+import { within, type WriteScope } from '@ticketing/common/outbox';
 
 export type CompleteOutcome =
   | { result: 'completed'; order: Order }

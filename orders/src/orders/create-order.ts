@@ -1,21 +1,16 @@
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  OrderStatus,
-  ServiceUnavailableError,
-  isUniqueViolation,
-  type Executor,
-  type Outbox,
-} from '@ticketing/common';
+import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '@ticketing/common/errors';
+import { OrderStatus } from '@ticketing/common/events';
+import { isUniqueViolation, type Executor } from '@ticketing/common/database';
+import { type UnitOfWork } from '@ticketing/common/outbox';
+import { type ReplicaChanges } from '@ticketing/common/versions';
 import { LIVE_ORDER_PER_TICKET_INDEX, insertOrder, lockBuyer, readTicketForReservation } from '../db/orders';
 import { findTicket, findTicketForShare } from '../db/tickets';
 import { EVENT_STARTED_MESSAGE, eventHasStarted } from './event-start';
-import { ALREADY_RESERVED_MESSAGE, heldTickets } from './held-tickets';
+import { ALREADY_RESERVED_MESSAGE, type HeldTickets } from './held-tickets';
 import { toOrderState } from './order-payload';
 import { toOrderView, type OrderView } from './order-view';
 import { holdsMaxReservations, reservationExpiry, tooManyReservations } from './reservation-terms';
-import { ticketReplicaChanges } from './ticket-replica-changes';
+import type { ReservationMemory } from './reservation-memory';
 
 /** The message a buyer gets when the ticket moved past the version they saw. */
 export const TICKET_CHANGED_MESSAGE = 'The ticket changed; review the new price';
@@ -51,22 +46,22 @@ export interface CreateOrderOptions {
  * and expiration schedules.
  */
 export async function createOrder(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
+  memory: ReservationMemory,
   buyerId: string,
   ticketId: string,
   options: CreateOrderOptions,
 ): Promise<OrderView> {
   // Most buyers of a popular ticket lose: what this process has just seen, or one indexed read, answers
   // them without a transaction. Only a hint; the unique index below still decides every win.
-  if (heldTickets.isHeld(ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
+  if (memory.heldTickets.isHeld(ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
   // Outside the ticket's one-attempt slot: a buyer waiting for the replica to catch up (or asking for a
   // version that may never come) holds up nobody else's reservation of the ticket.
-  await checkBeforeAttempt(outbox.db, ticketId, options);
-  return oneAttemptAtATime(ticketId, () => placeOrder(outbox, buyerId, ticketId, options));
+  await checkBeforeAttempt(unitOfWork.db, memory, ticketId, options);
+  return oneAttemptAtATime(memory, ticketId, () =>
+    placeOrder(unitOfWork, memory.heldTickets, buyerId, ticketId, options),
+  );
 }
-
-/** Per ticket, the reservation attempt under way in this process (settles, never rejects, when it ends). */
-const attemptsUnderWay = new Map<string, Promise<void>>();
 
 /**
  * Runs `attempt` once no other attempt on the same ticket is under way in this process. Ten buyers of one
@@ -75,7 +70,11 @@ const attemptsUnderWay = new Map<string, Promise<void>>();
  * Across replicas the index still decides; within one, at most one transaction per ticket runs at a time.
  * Only the transaction runs in the slot: nothing in it waits for anything but the database.
  */
-async function oneAttemptAtATime<T>(ticketId: string, attempt: () => Promise<T>): Promise<T> {
+async function oneAttemptAtATime<T>(
+  { attemptsUnderWay, heldTickets }: ReservationMemory,
+  ticketId: string,
+  attempt: () => Promise<T>,
+): Promise<T> {
   for (let earlier = attemptsUnderWay.get(ticketId); earlier !== undefined; earlier = attemptsUnderWay.get(ticketId)) {
     await earlier;
     if (heldTickets.isHeld(ticketId)) throw new ConflictError(ALREADY_RESERVED_MESSAGE);
@@ -113,6 +112,7 @@ export const NO_SUCH_VERSION_MESSAGE = 'No such version of this ticket; reload i
  */
 async function checkBeforeAttempt(
   db: Executor,
+  { heldTickets, ticketReplicaChanges }: ReservationMemory,
   ticketId: string,
   { ticketVersion, replicaWaitMs = 2_000, replicaPollMs = REPLICA_POLL_MS }: CreateOrderOptions,
 ): Promise<void> {
@@ -129,18 +129,22 @@ async function checkBeforeAttempt(
     throw new ConflictError(NO_SUCH_VERSION_MESSAGE, 'ticketVersion');
   }
   if (known.ticket === undefined || known.ticket.version < ticketVersion) {
-    await waitForReplica(db, ticketId, ticketVersion, { waitMs: replicaWaitMs, pollMs: replicaPollMs });
+    await waitForReplica(db, ticketReplicaChanges, ticketId, ticketVersion, {
+      waitMs: replicaWaitMs,
+      pollMs: replicaPollMs,
+    });
   }
 }
 
 /** One buyer's reservation, in the ticket's slot: the transaction that places the order or refuses it. */
 async function placeOrder(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
+  heldTickets: HeldTickets,
   buyerId: string,
   ticketId: string,
   { expiresInSeconds, ticketVersion, maxLiveOrders, now = new Date() }: CreateOrderOptions,
 ): Promise<OrderView> {
-  const placed = await outbox.transaction(async (tx, events) => {
+  const placed = await unitOfWork.transaction(async (tx, events) => {
     // The order copies price and version from this one read: it is placed at exactly the version it shows.
     const ticket = await findTicketForShare(tx, ticketId);
     if (!ticket) throw new NotFoundError('Ticket not found');
@@ -163,7 +167,6 @@ async function placeOrder(
       ticketId: ticket.id,
       status: OrderStatus.Created,
       price: ticket.price,
-      ticketVersion: ticket.version,
       expiresAt: reservationExpiry(now, expiresInSeconds, ticket),
     }).catch((error: unknown) => {
       if (isUniqueViolation(error, LIVE_ORDER_PER_TICKET_INDEX)) {
@@ -186,11 +189,12 @@ export const REPLICA_POLL_MS = 50;
 /**
  * Waits (briefly) until the replica holds at least version `ticketVersion` of the ticket: the buyer saw a
  * listing or an edit whose event has not reached this service yet. Read again as soon as this process's
- * listener applies a change of the ticket, and every `pollMs` in any case. A replica still behind after
+ * listener applies a change of the ticket (`ticketReplicaChanges`), and every `pollMs` in any case. A replica still behind after
  * `waitMs` is a 503 (try again), never an order at a price the buyer did not see.
  */
 export async function waitForReplica(
   db: Executor,
+  ticketReplicaChanges: ReplicaChanges,
   ticketId: string,
   ticketVersion: number,
   { waitMs, pollMs }: { waitMs: number; pollMs: number },

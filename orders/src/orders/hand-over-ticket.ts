@@ -1,4 +1,5 @@
-import { OrderStatus, type Executor } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
+import { type Executor } from '@ticketing/common/database';
 import { insertOrder, tryLockBuyer } from '../db/orders';
 import type { Order, TicketReplica } from '../db/schema';
 import { deletePlaceById, lockNextPlaces } from '../db/waiting-list';
@@ -79,7 +80,6 @@ export async function handOverTicket(
         ticketId: ticket.id,
         status: OrderStatus.Created,
         price: ticket.price,
-        ticketVersion: ticket.version,
         expiresAt: reservationExpiry(new Date(), terms.expiresInSeconds, ticket),
       });
       await deletePlaceById(tx, place.id);

@@ -55,9 +55,6 @@ export class HeldTickets {
  */
 export const HELD_TICKET_MEMORY_MS = 2_000;
 
-/** This process's memory of held tickets (see {@link HeldTickets}); every cancellation here forgets one. */
-export const heldTickets = new HeldTickets(HELD_TICKET_MEMORY_MS);
-
 /** What a buyer hears when another order holds the ticket, from memory or from the unique index. */
 export const ALREADY_RESERVED_MESSAGE = 'Ticket is already reserved';
 
@@ -65,6 +62,6 @@ export const ALREADY_RESERVED_MESSAGE = 'Ticket is already reserved';
  * The answer for a ticket this process has just seen held, or undefined: the envelope a thrown
  * ConflictError would give, built without an Error (whose stack trace is a good part of a refusal's cost).
  */
-export function knownHeldRefusal(ticketId: unknown): ErrorEnvelope | undefined {
+export function knownHeldRefusal(heldTickets: HeldTickets, ticketId: unknown): ErrorEnvelope | undefined {
   return heldTickets.isHeld(ticketId) ? { errors: [{ message: ALREADY_RESERVED_MESSAGE }] } : undefined;
 }

@@ -1,10 +1,13 @@
-import { ConflictError, ForbiddenError, NotFoundError, OrderStatus, type Outbox } from '@ticketing/common';
+import { ConflictError, ForbiddenError, NotFoundError } from '@ticketing/common/errors';
+import { OrderStatus } from '@ticketing/common/events';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { WaitingListEntry } from '@ticketing/common/api';
 import { findHolderOfTicket } from '../db/orders';
 import { findTicket } from '../db/tickets';
 import { REPLICA_POLL_MS, TICKET_CHANGED_MESSAGE, TICKET_WITHDRAWN_MESSAGE, waitForReplica } from './create-order';
 import { EVENT_STARTED_MESSAGE, eventHasStarted } from './event-start';
 import { findPlace, insertPlace, lockTicketLine } from '../db/waiting-list';
+import type { ReservationMemory } from './reservation-memory';
 
 export const TICKET_FOR_SALE_MESSAGE = 'The ticket is for sale; buy it instead';
 export const TICKET_SOLD_MESSAGE = 'The ticket is sold';
@@ -36,18 +39,22 @@ export interface JoinWaitingListOptions {
  * ticket that has just been freed, and positions follow the order people joined in.
  */
 export async function joinWaitingList(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
+  { ticketReplicaChanges }: Pick<ReservationMemory, 'ticketReplicaChanges'>,
   buyerId: string,
   ticketId: string,
   { ticketVersion, replicaWaitMs = 2_000, replicaPollMs = REPLICA_POLL_MS }: JoinWaitingListOptions = {},
 ): Promise<WaitingListEntry> {
   if (ticketVersion !== undefined) {
-    const replica = await findTicket(outbox.db, ticketId);
+    const replica = await findTicket(unitOfWork.db, ticketId);
     if (replica && replica.version < ticketVersion) {
-      await waitForReplica(outbox.db, ticketId, ticketVersion, { waitMs: replicaWaitMs, pollMs: replicaPollMs });
+      await waitForReplica(unitOfWork.db, ticketReplicaChanges, ticketId, ticketVersion, {
+        waitMs: replicaWaitMs,
+        pollMs: replicaPollMs,
+      });
     }
   }
-  return outbox.transaction(async (tx) => {
+  return unitOfWork.transaction(async (tx) => {
     const ticket = await lockTicketLine(tx, ticketId);
     if (!ticket) throw new NotFoundError('Ticket not found');
     if (ticket.userId === buyerId) throw new ForbiddenError('You cannot queue for your own ticket');

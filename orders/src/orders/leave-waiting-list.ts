@@ -1,4 +1,4 @@
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import { deletePlace } from '../db/waiting-list';
 
 /**

@@ -1,4 +1,4 @@
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import { listOrdersOfUser } from '../db/orders';
 import { toOrderView, type OrderView } from './order-view';
 

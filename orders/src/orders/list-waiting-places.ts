@@ -1,4 +1,5 @@
-import { decimalFromCents, type Executor } from '@ticketing/common';
+import { decimalFromCents } from '@ticketing/common/money';
+import { type Executor } from '@ticketing/common/database';
 import { listPlacesOfUser } from '../db/waiting-list';
 import type { WaitingPlace } from '@ticketing/common/api';
 

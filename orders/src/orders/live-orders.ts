@@ -1,13 +1,8 @@
-import {
-  LiveViews,
-  NotFoundError,
-  startLiveFeed,
-  type EventBus,
-  type Executor,
-  type LiveFeed,
-  type LiveStreamSettings,
-  type Logger,
-} from '@ticketing/common';
+import { LiveViews, startLiveFeed, type LiveFeed, type LiveStreamSettings } from '@ticketing/common/live';
+import { NotFoundError } from '@ticketing/common/errors';
+import { type EventBus } from '@ticketing/common/bus';
+import { type Executor } from '@ticketing/common/database';
+import { type Logger } from '@ticketing/common/logging';
 import { selectOrdersWithTicketsByIds } from '../db/orders-by-id';
 import { toOrderView, type OrderView } from './order-view';
 import { assertBuyerOwns } from './show-buyer-order';

@@ -1,4 +1,4 @@
-import type { EventData } from '@ticketing/common';
+import type { EventData } from '@ticketing/common/events';
 import type { Order, TicketReplica } from '../db/schema';
 
 /**

@@ -1,9 +1,10 @@
-import { OrderStatus, type Executor } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
+import { type Executor } from '@ticketing/common/database';
 import { findOrder } from '../db/orders';
 import type { Order } from '../db/schema';
 
 /** Statuses an order can still leave: it holds the ticket and is not paid yet. */
-export const UNPAID: readonly OrderStatus[] = [OrderStatus.Created, OrderStatus.AwaitingPayment];
+export const UNPAID: readonly OrderStatus[] = [OrderStatus.Created];
 
 /**
  * After a conditional update matched nothing: the order is unknown, or in a terminal status. It cannot be

@@ -1,4 +1,4 @@
-import { decimalFromCents } from '@ticketing/common';
+import { decimalFromCents } from '@ticketing/common/money';
 import type { Order as ApiOrder } from '@ticketing/common/api';
 import type { Order, TicketReplica } from '../db/schema';
 

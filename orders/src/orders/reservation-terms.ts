@@ -1,4 +1,5 @@
-import { TooManyRequestsError, type Executor } from '@ticketing/common';
+import { TooManyRequestsError } from '@ticketing/common/errors';
+import { type Executor } from '@ticketing/common/database';
 import type { OrdersConfig } from '../config';
 import { countLiveOrdersOfBuyer } from '../db/orders';
 import type { TicketReplica } from '../db/schema';

@@ -1,5 +1,7 @@
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
-import { runPeriodically, type Logger, type Outbox, type PeriodicTask } from '@ticketing/common';
+import { runPeriodically, type PeriodicTask } from '@ticketing/common/service';
+import { type Logger } from '@ticketing/common/logging';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { orders, restatementCursor, tickets } from '../db/schema';
 import { toOrderState } from './order-payload';
 
@@ -23,13 +25,13 @@ export interface RestateOptions {
  * to how many orders this call restated.
  */
 export async function restateSettledOrders(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   { settleSeconds, now = new Date(), batchSize = 500 }: RestateOptions,
 ): Promise<number> {
   const settledBefore = new Date(now.getTime() - settleSeconds * 1000);
   let restated = 0;
   for (;;) {
-    const batch = await outbox.transaction(async (tx, events) => {
+    const batch = await unitOfWork.transaction(async (tx, events) => {
       await tx
         .insert(restatementCursor)
         .values({ name: CURSOR, updatedAt: new Date(0), orderId: '00000000-0000-0000-0000-000000000000' })
@@ -74,14 +76,14 @@ export interface OrderRestatementOptions {
 
 /** Restates settled orders every ORDER_RESTATE_INTERVAL_SECONDS. */
 export function startOrderRestatement(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   { intervalSeconds, settleSeconds, logger }: OrderRestatementOptions,
 ): PeriodicTask {
   return runPeriodically(
     'order restatement',
     intervalSeconds * 1000,
     async () => {
-      const restated = await restateSettledOrders(outbox, { settleSeconds });
+      const restated = await restateSettledOrders(unitOfWork, { settleSeconds });
       if (restated > 0) logger.info({ restated }, 'orders restated for the replicas');
     },
     logger,

@@ -1,4 +1,5 @@
-import { ForbiddenError, NotFoundError, type Executor } from '@ticketing/common';
+import { ForbiddenError, NotFoundError } from '@ticketing/common/errors';
+import { type Executor } from '@ticketing/common/database';
 import { findOrderWithTicket } from '../db/orders';
 import type { Order } from '../db/schema';
 import { toOrderView, type OrderView } from './order-view';

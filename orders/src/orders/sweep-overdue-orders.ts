@@ -1,7 +1,10 @@
-import { runPeriodically, type Logger, type Outbox, type PeriodicTask } from '@ticketing/common';
+import { runPeriodically, type PeriodicTask } from '@ticketing/common/service';
+import { type Logger } from '@ticketing/common/logging';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { listOrderIdsDueBefore } from '../db/orders';
 import { cancelOrder } from './cancel-order';
 import { UNPAID } from './order-transitions';
+import type { ReservationMemory } from './reservation-memory';
 import type { ReservationTerms } from './reservation-terms';
 
 export interface SweepOptions {
@@ -9,6 +12,8 @@ export interface SweepOptions {
   graceSeconds: number;
   /** What the first eligible buyer in a released ticket's waiting list is handed it under. */
   terms: ReservationTerms;
+  /** This process's reservation memory: a ticket the sweep releases is forgotten as held. */
+  memory: ReservationMemory;
   now?: Date;
   batchSize?: number;
 }
@@ -20,15 +25,15 @@ export interface SweepOptions {
  * arriving meanwhile) cancels each order once. Resolves to how many orders this call cancelled.
  */
 export async function sweepOverdueOrders(
-  outbox: Outbox,
-  { graceSeconds, terms, now = new Date(), batchSize = 200 }: SweepOptions,
+  unitOfWork: UnitOfWork,
+  { graceSeconds, terms, memory, now = new Date(), batchSize = 200 }: SweepOptions,
 ): Promise<number> {
   const cutoff = new Date(now.getTime() - graceSeconds * 1000);
   let cancelled = 0;
   for (;;) {
-    const ids = await listOrderIdsDueBefore(outbox.db, UNPAID, cutoff, batchSize);
+    const ids = await listOrderIdsDueBefore(unitOfWork.db, UNPAID, cutoff, batchSize);
     for (const id of ids) {
-      if ((await cancelOrder(outbox, id, terms)).result === 'cancelled') cancelled += 1;
+      if ((await cancelOrder(unitOfWork, memory, id, terms)).result === 'cancelled') cancelled += 1;
     }
     // Every order of a full batch is no longer unpaid now, so the next read moves on; a short one was the
     // last. A reservation handed over meanwhile has a fresh deadline, beyond the cutoff.
@@ -40,19 +45,20 @@ export interface OrderSweepOptions {
   intervalSeconds: number;
   graceSeconds: number;
   terms: ReservationTerms;
+  memory: ReservationMemory;
   logger: Logger;
 }
 
 /** Sweeps overdue unpaid orders every ORDER_SWEEP_INTERVAL_SECONDS (docs/rules.md#rule-7). */
 export function startOrderSweep(
-  outbox: Outbox,
-  { intervalSeconds, graceSeconds, terms, logger }: OrderSweepOptions,
+  unitOfWork: UnitOfWork,
+  { intervalSeconds, graceSeconds, terms, memory, logger }: OrderSweepOptions,
 ): PeriodicTask {
   return runPeriodically(
     'order sweep',
     intervalSeconds * 1000,
     async () => {
-      const cancelled = await sweepOverdueOrders(outbox, { graceSeconds, terms });
+      const cancelled = await sweepOverdueOrders(unitOfWork, { graceSeconds, terms, memory });
       // A cancelled order here is one whose expiration timer was lost or late: worth a line.
       if (cancelled > 0) logger.warn({ cancelled }, 'order sweep cancelled overdue orders');
     },

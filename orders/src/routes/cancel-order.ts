@@ -1,13 +1,15 @@
 import { Router } from 'express';
-import { requireAuth, requireUuidParam, signedInUser, type Outbox } from '@ticketing/common';
+import { requireAuth, requireUuidParam, signedInUser } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { OrdersConfig } from '../config';
 import { cancelBuyerOrder } from '../orders/cancel-buyer-order';
+import type { ReservationMemory } from '../orders/reservation-memory';
 import { reservationTermsOf } from '../orders/reservation-terms';
 
-export function cancelOrderRouter(outbox: Outbox, config: OrdersConfig): Router {
+export function cancelOrderRouter(unitOfWork: UnitOfWork, config: OrdersConfig, memory: ReservationMemory): Router {
   const terms = reservationTermsOf(config);
   return Router().delete('/api/orders/:id', requireAuth, requireUuidParam('id'), async (req, res) => {
-    await cancelBuyerOrder(outbox, signedInUser(req).id, String(req.params.id), terms);
+    await cancelBuyerOrder(unitOfWork, memory, signedInUser(req).id, String(req.params.id), terms);
     res.status(204).end();
   });
 }

@@ -6,20 +6,26 @@ import {
   requireAuth,
   signedInUser,
   validateRequest,
-  type Outbox,
   type SharedRateLimits,
-} from '@ticketing/common';
+} from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { OrdersConfig } from '../config';
 import { createOrder } from '../orders/create-order';
 import { knownHeldRefusal } from '../orders/held-tickets';
+import type { ReservationMemory } from '../orders/reservation-memory';
 
-export function createOrderRouter(outbox: Outbox, config: OrdersConfig, rateLimits: SharedRateLimits): Router {
+export function createOrderRouter(
+  unitOfWork: UnitOfWork,
+  config: OrdersConfig,
+  rateLimits: SharedRateLimits,
+  memory: ReservationMemory,
+): Router {
   return Router().post(
     '/api/orders',
     requireAuth,
     // Before the limit and the validation: a refusal from memory costs less than counting it would.
     (req, res, next) => {
-      const refusal = knownHeldRefusal((req.body as { ticketId?: unknown } | undefined)?.ticketId);
+      const refusal = knownHeldRefusal(memory.heldTickets, (req.body as { ticketId?: unknown } | undefined)?.ticketId);
       if (refusal) res.status(409).json(refusal);
       else next();
     },
@@ -39,7 +45,7 @@ export function createOrderRouter(outbox: Outbox, config: OrdersConfig, rateLimi
       .withMessage('ticketVersion must be a whole number from 0'),
     validateRequest,
     async (req, res) => {
-      const order = await createOrder(outbox, signedInUser(req).id, req.body.ticketId, {
+      const order = await createOrder(unitOfWork, memory, signedInUser(req).id, req.body.ticketId, {
         expiresInSeconds: config.ORDER_EXPIRATION_SECONDS,
         ticketVersion: req.body.ticketVersion as number | undefined,
         maxLiveOrders: config.MAX_LIVE_ORDERS_PER_BUYER,

@@ -1,10 +1,17 @@
 import { Router, type RequestHandler } from 'express';
 import { body } from 'express-validator';
-import { isUuid, requireAuth, signedInUser, validateRequest, type Outbox } from '@ticketing/common';
+import { isUuid, requireAuth, signedInUser, validateRequest } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { OrdersConfig } from '../config';
 import { joinWaitingList } from '../orders/join-waiting-list';
+import type { ReservationMemory } from '../orders/reservation-memory';
 
-export function joinWaitingListRouter(outbox: Outbox, config: OrdersConfig, rateLimit: RequestHandler): Router {
+export function joinWaitingListRouter(
+  unitOfWork: UnitOfWork,
+  config: OrdersConfig,
+  rateLimit: RequestHandler,
+  memory: ReservationMemory,
+): Router {
   return Router().post(
     '/api/orders/waitlist',
     requireAuth,
@@ -18,7 +25,7 @@ export function joinWaitingListRouter(outbox: Outbox, config: OrdersConfig, rate
       .withMessage('ticketVersion must be a whole number from 0'),
     validateRequest,
     async (req, res) => {
-      const place = await joinWaitingList(outbox, signedInUser(req).id, req.body.ticketId as string, {
+      const place = await joinWaitingList(unitOfWork, memory, signedInUser(req).id, req.body.ticketId as string, {
         ticketVersion: req.body.ticketVersion as number | undefined,
         replicaWaitMs: config.TICKET_REPLICA_WAIT_MS,
       });

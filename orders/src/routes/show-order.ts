@@ -1,9 +1,10 @@
 import { Router } from 'express';
-import { requireAuth, requireUuidParam, signedInUser, type Outbox } from '@ticketing/common';
+import { requireAuth, requireUuidParam, signedInUser } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { showBuyerOrder } from '../orders/show-buyer-order';
 
-export function showOrderRouter(outbox: Outbox): Router {
+export function showOrderRouter(unitOfWork: UnitOfWork): Router {
   return Router().get('/api/orders/:id', requireAuth, requireUuidParam('id'), async (req, res) => {
-    res.status(200).json(await showBuyerOrder(outbox.db, signedInUser(req).id, String(req.params.id)));
+    res.status(200).json(await showBuyerOrder(unitOfWork.db, signedInUser(req).id, String(req.params.id)));
   });
 }

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireAuth, requireUuidParam, signedInUser } from '@ticketing/common';
+import { requireAuth, requireUuidParam, signedInUser } from '@ticketing/common/middleware';
 import { assertBuyerCanWatch, type LiveOrders } from '../orders/live-orders';
 
 /**

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, isNull, lt, lte, ne, or } from 'drizzle-orm';
-import { ChargeStatus, OrderStatus, type Executor } from '@ticketing/common';
+import { ChargeStatus, OrderStatus } from '@ticketing/common/events';
+import { type Executor } from '@ticketing/common/database';
 import { ChargeFailureKind, charges, orders, type Charge } from './schema';
 
 export async function findCharge(db: Executor, id: string): Promise<Charge | undefined> {

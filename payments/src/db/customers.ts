@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import { customers, type Customer } from './schema';
 
 export async function findCustomer(db: Executor, id: string): Promise<Customer | undefined> {

@@ -1,5 +1,6 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
-import type { Executor, OrderStatus } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
+import type { OrderStatus } from '@ticketing/common/events';
 import { orders, type OrderReplica } from './schema';
 
 export async function findOrder(db: Executor, id: string): Promise<OrderReplica | undefined> {

@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { ChargeStatus, OrderStatus, type TraceCarrier } from '@ticketing/common';
+import { ChargeStatus, OrderStatus } from '@ticketing/common/events';
+import { type TraceCarrier } from '@ticketing/common/observability';
 
 // The outbox and inbox tables live in every service's database; re-exported so drizzle-kit migrates them.
-export { outbox, processedEvents } from '@ticketing/common';
+export { outbox, processedEvents } from '@ticketing/common/outbox';
 
 const quoted = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(', '));
 

@@ -1,5 +1,8 @@
 import type Stripe from 'stripe';
-import type { ListenerDefinition, Outbox, ReplicaChanges, Subject } from '@ticketing/common';
+import type { ListenerDefinition } from '@ticketing/common/bus';
+import type { UnitOfWork } from '@ticketing/common/outbox';
+import type { ReplicaChanges } from '@ticketing/common/versions';
+import type { Subject } from '@ticketing/common/events';
 import { orderCancelledListener } from './order-cancelled-listener';
 import { orderCreatedListener } from './order-created-listener';
 import { orderRestatedListener } from './order-restated-listener';
@@ -11,15 +14,15 @@ import { userUpdatedListener } from './user-updated-listener';
  * payments of this process waiting for the order replica (`orderReplicaChanges`, shared with the app).
  */
 export function paymentsListeners(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   stripe: Stripe,
   orderReplicaChanges: ReplicaChanges,
 ): ListenerDefinition<Subject>[] {
   return [
-    orderCreatedListener(outbox, stripe, orderReplicaChanges),
-    orderCancelledListener(outbox, stripe),
-    orderRestatedListener(outbox, stripe, orderReplicaChanges),
-    userCreatedListener(outbox),
-    userUpdatedListener(outbox),
+    orderCreatedListener(unitOfWork, stripe, orderReplicaChanges),
+    orderCancelledListener(unitOfWork, stripe),
+    orderRestatedListener(unitOfWork, stripe, orderReplicaChanges),
+    userCreatedListener(unitOfWork),
+    userUpdatedListener(unitOfWork),
   ];
 }

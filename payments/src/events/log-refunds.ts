@@ -1,4 +1,4 @@
-import type { Logger } from '@ticketing/common';
+import type { Logger } from '@ticketing/common/logging';
 import type { Charge } from '../db/schema';
 
 /** One line per charge an order listener refunded. */

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
-import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
+import { type ListenerDefinition } from '@ticketing/common/bus';
 import { applyOrderChange } from '../payments/apply-order-change';
 import { logRefunds } from './log-refunds';
 
@@ -8,8 +9,8 @@ import { logRefunds } from './log-refunds';
  * refunded in the same transaction (docs/rules.md#rule-5: a payment that raced the expiry, or a cancel that
  * crossed it). A cancellation before its order.created is retried until the order is known.
  */
-export function orderCancelledListener(outbox: Outbox, stripe: Stripe): ListenerDefinition<'order.cancelled'> {
-  return inboxListener(outbox, {
+export function orderCancelledListener(unitOfWork: UnitOfWork, stripe: Stripe): ListenerDefinition<'order.cancelled'> {
+  return inboxListener(unitOfWork, {
     subject: 'order.cancelled',
     durable: 'payments-order-cancelled',
     orderingKey: (event) => event.data.id,

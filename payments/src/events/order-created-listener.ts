@@ -1,5 +1,7 @@
 import type Stripe from 'stripe';
-import { inboxListener, type ListenerDefinition, type Outbox, type ReplicaChanges } from '@ticketing/common';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
+import { type ListenerDefinition } from '@ticketing/common/bus';
+import { type ReplicaChanges } from '@ticketing/common/versions';
 import { applyOrderChange } from '../payments/apply-order-change';
 
 /**
@@ -7,11 +9,11 @@ import { applyOrderChange } from '../payments/apply-order-change';
  * commit, payments of this process waiting for the order (the buyer paid right after reserving) are woken.
  */
 export function orderCreatedListener(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   stripe: Stripe,
   orderReplicaChanges: ReplicaChanges,
 ): ListenerDefinition<'order.created'> {
-  return inboxListener(outbox, {
+  return inboxListener(unitOfWork, {
     subject: 'order.created',
     durable: 'payments-order-created',
     orderingKey: (event) => event.data.id,

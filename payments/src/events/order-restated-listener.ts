@@ -1,5 +1,7 @@
 import type Stripe from 'stripe';
-import { inboxListener, type ListenerDefinition, type Outbox, type ReplicaChanges } from '@ticketing/common';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
+import { type ListenerDefinition } from '@ticketing/common/bus';
+import { type ReplicaChanges } from '@ticketing/common/versions';
 import { applyOrderChange } from '../payments/apply-order-change';
 import { logRefunds } from './log-refunds';
 
@@ -10,11 +12,11 @@ import { logRefunds } from './log-refunds';
  * first heard this way wakes the payments of this process waiting for it, as order.created does.
  */
 export function orderRestatedListener(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   stripe: Stripe,
   orderReplicaChanges: ReplicaChanges,
 ): ListenerDefinition<'order.restated'> {
-  return inboxListener(outbox, {
+  return inboxListener(unitOfWork, {
     subject: 'order.restated',
     durable: 'payments-order-restated',
     orderingKey: (event) => event.data.id,

@@ -1,12 +1,9 @@
 import type Stripe from 'stripe';
-import {
-  OrderStatus,
-  RetryLaterError,
-  currentTraceCarrier,
-  decideVersion,
-  type EventData,
-  type Executor,
-} from '@ticketing/common';
+import { OrderStatus, type EventData } from '@ticketing/common/events';
+import { RetryLaterError } from '@ticketing/common/bus';
+import { currentTraceCarrier } from '@ticketing/common/observability';
+import { decideVersion } from '@ticketing/common/versions';
+import { type Executor } from '@ticketing/common/database';
 import { insertOrder, lockOrder, saveOrderState, updateOrder } from '../db/orders';
 import type { Charge, OrderReplica } from '../db/schema';
 import { refundCancelledOrder } from './refund-cancelled-orders';

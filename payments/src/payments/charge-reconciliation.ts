@@ -1,4 +1,4 @@
-import { runPeriodically, type PeriodicTask } from '@ticketing/common';
+import { runPeriodically, type PeriodicTask } from '@ticketing/common/service';
 import { refundCancelledOrders } from './refund-cancelled-orders';
 import type { BackstopDependencies } from './dependencies';
 import { settleUnknownCharges } from './settle-unknown-charges';

@@ -1,5 +1,7 @@
 import type Stripe from 'stripe';
-import type { Logger, Outbox, ReplicaChanges } from '@ticketing/common';
+import type { Logger } from '@ticketing/common/logging';
+import type { UnitOfWork } from '@ticketing/common/outbox';
+import type { ReplicaChanges } from '@ticketing/common/versions';
 
 /** How a payment waits for the order replica to hear of an order placed a moment ago. */
 export interface OrderReplicaWait {
@@ -11,9 +13,9 @@ export interface OrderReplicaWait {
   pollMs: number;
 }
 
-/** What the payment use cases work with: the database (through the outbox), Stripe, and a logger. */
+/** What the payment use cases work with: the database (through the unit of work), Stripe, and a logger. */
 export interface PaymentDependencies {
-  outbox: Outbox;
+  unitOfWork: UnitOfWork;
   /** The official SDK, pointed at Stripe or at the local emulator (see stripe-client.ts). */
   stripe: Stripe;
   /** ISO currency of every PaymentIntent, lower case. */
@@ -25,4 +27,4 @@ export interface PaymentDependencies {
 }
 
 /** What the periodic backstops work with: no HTTP request, so no currency or webhook secret. */
-export type BackstopDependencies = Pick<PaymentDependencies, 'outbox' | 'stripe' | 'logger'>;
+export type BackstopDependencies = Pick<PaymentDependencies, 'unitOfWork' | 'stripe' | 'logger'>;

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
-import { BadRequestError, ServiceUnavailableError, isUuid } from '@ticketing/common';
+import { BadRequestError, ServiceUnavailableError } from '@ticketing/common/errors';
+import { isUuid } from '@ticketing/common/middleware';
 import { recordStripeEvent } from '../db/stripe-events';
 import type { PaymentDependencies } from './dependencies';
 import { completeCharge, failCharge } from './settle-charge';
@@ -19,7 +20,7 @@ export async function handleStripeWebhook(
 ): Promise<void> {
   const event = verifiedEvent(deps, rawBody, signature);
   try {
-    await deps.outbox.transaction(async (tx, events) => {
+    await deps.unitOfWork.transaction(async (tx, events) => {
       if (!(await recordStripeEvent(tx, event.id))) return;
       // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check -- Stripe has hundreds of event types; the default acknowledges those that are not ours.
       switch (event.type) {

@@ -1,4 +1,5 @@
-import { ForbiddenError, NotFoundError, type Executor } from '@ticketing/common';
+import { ForbiddenError, NotFoundError } from '@ticketing/common/errors';
+import { type Executor } from '@ticketing/common/database';
 import { listChargesOfOrder } from '../db/charges';
 import { findOrder } from '../db/orders';
 import { toChargeView, type ChargeView } from './charge-view';

@@ -1,19 +1,15 @@
 import Stripe from 'stripe';
 import {
   BadRequestError,
-  ChargeStatus,
   ConflictError,
   ForbiddenError,
-  MAX_PRICE_CENTS,
-  MIN_PRICE_CENTS,
   NotFoundError,
-  OrderStatus,
   PaymentDeclinedError,
   ServiceUnavailableError,
-  inTraceOf,
-  isChargeableAmount,
-  type TraceCarrier,
-} from '@ticketing/common';
+} from '@ticketing/common/errors';
+import { ChargeStatus, OrderStatus } from '@ticketing/common/events';
+import { MAX_PRICE_CENTS, MIN_PRICE_CENTS, isChargeableAmount } from '@ticketing/common/money';
+import { inTraceOf, type TraceCarrier } from '@ticketing/common/observability';
 import {
   findLiveCharge,
   hasDeclinedCharge,
@@ -100,7 +96,7 @@ async function chargeCard(deps: PaymentDependencies, charge: Charge): Promise<Ch
   const outcome = outcomeOfPaymentIntent(intent);
   switch (outcome.kind) {
     case 'succeeded': {
-      const completed = await deps.outbox
+      const completed = await deps.unitOfWork
         .transaction((tx, events) => completeCharge(tx, events, deps.stripe, charge.id, intent.id))
         .catch(async (error: unknown) => {
           // Only the refund of a payment that raced a cancellation calls Stripe here. It rolled back with
@@ -121,7 +117,7 @@ async function chargeCard(deps: PaymentDependencies, charge: Charge): Promise<Ch
     }
     case 'declined': {
       const { failureMessage } = outcome;
-      await deps.outbox.transaction((tx, events) =>
+      await deps.unitOfWork.transaction((tx, events) =>
         failCharge(tx, events, charge.id, { stripeId: intent.id, failureMessage }),
       );
       throw new PaymentDeclinedError(failureMessage);
@@ -147,7 +143,7 @@ async function waitForOrderReplica(deps: PaymentDependencies, orderId: string): 
   for (;;) {
     // Taken before the read, so that an order committed while reading still wakes this payment.
     const change = changes.next(orderId);
-    if (await orderIsKnown(deps.outbox.db, orderId)) return change.cancel();
+    if (await orderIsKnown(deps.unitOfWork.db, orderId)) return change.cancel();
     const left = deadline - Date.now();
     if (left <= 0) {
       change.cancel();
@@ -162,7 +158,7 @@ async function startAttempt(
   deps: PaymentDependencies,
   request: PaymentRequest,
 ): Promise<{ charge: Charge; orderTrace: TraceCarrier | null }> {
-  return deps.outbox.transaction(async (tx) => {
+  return deps.unitOfWork.transaction(async (tx) => {
     const order = await lockOrder(tx, request.orderId);
     // Step 0 saw it: an order is never deleted, so this is only a guard.
     if (!order) throw new NotFoundError('Order not found');
@@ -216,14 +212,14 @@ async function recordStripeFailure(deps: PaymentDependencies, charge: Charge, er
   if (error instanceof Stripe.errors.StripeCardError) {
     const failureMessage = error.message;
     const stripeId = error.payment_intent?.id ?? error.requestId ?? 'declined';
-    await deps.outbox.transaction((tx, events) => failCharge(tx, events, charge.id, { stripeId, failureMessage }));
+    await deps.unitOfWork.transaction((tx, events) => failCharge(tx, events, charge.id, { stripeId, failureMessage }));
     return new PaymentDeclinedError(failureMessage);
   }
   if (error instanceof Stripe.errors.StripeInvalidRequestError) {
     // Stripe refused the request itself (an unknown payment method, say): nothing was charged, and the
     // same request can never succeed, so the charge must not stay resumable. No charge.created either:
     // nothing was declined, and the buyer may still pay the order with a valid card.
-    await deps.outbox.transaction((tx) =>
+    await deps.unitOfWork.transaction((tx) =>
       settleCharge(tx, charge.id, {
         status: ChargeStatus.Failed,
         failureKind: ChargeFailureKind.Rejected,
@@ -245,7 +241,7 @@ async function recordStripeFailure(deps: PaymentDependencies, charge: Charge, er
 /** The request to Stripe is over: a next attempt may resume the charge at once. */
 async function releaseAttempt(deps: PaymentDependencies, charge: Charge): Promise<void> {
   // Best effort: if this write fails too, the lease simply runs out.
-  await releaseAttemptLease(deps.outbox.db, charge.id).catch((error: unknown) =>
+  await releaseAttemptLease(deps.unitOfWork.db, charge.id).catch((error: unknown) =>
     deps.logger.warn({ err: error, chargeId: charge.id }, 'could not release the payment attempt'),
   );
 }

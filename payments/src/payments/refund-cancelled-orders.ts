@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
-import { OrderStatus, type Executor } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
+import { type Executor } from '@ticketing/common/database';
 import { listCancelledOrdersWithUnrefundedCharges, lockUnrefundedCompletedCharges } from '../db/charges';
 import { lockOrder } from '../db/orders';
 import type { Charge } from '../db/schema';
@@ -50,10 +51,10 @@ export async function refundCancelledOrders(
   let refunded = 0;
   let afterOrderId: string | undefined;
   for (;;) {
-    const page = await listCancelledOrdersWithUnrefundedCharges(deps.outbox.db, { afterOrderId, limit: batchSize });
+    const page = await listCancelledOrdersWithUnrefundedCharges(deps.unitOfWork.db, { afterOrderId, limit: batchSize });
     for (const orderId of page) {
       try {
-        const charges = await deps.outbox.transaction((tx) => refundCancelledOrder(tx, deps.stripe, orderId));
+        const charges = await deps.unitOfWork.transaction((tx) => refundCancelledOrder(tx, deps.stripe, orderId));
         for (const charge of charges) {
           deps.logger.warn(
             { orderId, chargeId: charge.id, stripeRefundId: charge.stripeRefundId },

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import { setRefund } from '../db/charges';
 import type { Charge } from '../db/schema';
 

@@ -1,5 +1,7 @@
 import type Stripe from 'stripe';
-import { ChargeStatus, type EventRecorder, type Executor } from '@ticketing/common';
+import { ChargeStatus } from '@ticketing/common/events';
+import { type EventRecorder } from '@ticketing/common/outbox';
+import { type Executor } from '@ticketing/common/database';
 import { findCharge, settleCharge } from '../db/charges';
 import { lockOrder } from '../db/orders';
 import { ChargeFailureKind, type Charge } from '../db/schema';

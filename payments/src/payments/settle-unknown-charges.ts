@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { ChargeStatus } from '@ticketing/common';
+import { ChargeStatus } from '@ticketing/common/events';
 import { findCharge, listChargesAwaitingOutcome, settleCharge } from '../db/charges';
 import { lockOrder } from '../db/orders';
 import { ChargeFailureKind } from '../db/schema';
@@ -59,7 +59,12 @@ export async function settleUnknownCharges(
   const attemptedBefore = new Date(now.getTime() - settleAfterMs);
   let afterId: string | undefined;
   for (;;) {
-    const page = await listChargesAwaitingOutcome(deps.outbox.db, { attemptedBefore, now, afterId, limit: batchSize });
+    const page = await listChargesAwaitingOutcome(deps.unitOfWork.db, {
+      attemptedBefore,
+      now,
+      afterId,
+      limit: batchSize,
+    });
     for (const chargeId of page) {
       try {
         summary[await settleUnknownCharge(deps, chargeId, now)] += 1;
@@ -82,7 +87,7 @@ export async function settleUnknownCharges(
  * conclusion; the charge is read again under the lock for the same reason.
  */
 async function settleUnknownCharge(deps: BackstopDependencies, chargeId: string, now: Date): Promise<Settlement> {
-  return deps.outbox.transaction(async (tx, events) => {
+  return deps.unitOfWork.transaction(async (tx, events) => {
     const candidate = await findCharge(tx, chargeId);
     if (!candidate) return 'skipped';
     await lockOrder(tx, candidate.orderId);

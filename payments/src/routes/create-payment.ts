@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { body } from 'express-validator';
-import { requireAuth, signedInUser, validateRequest } from '@ticketing/common';
+import { requireAuth, signedInUser, validateRequest } from '@ticketing/common/middleware';
 import type { PaymentDependencies } from '../payments/dependencies';
 import { payForOrder } from '../payments/pay-for-order';
 import { orderIdField, paymentMethodIdField } from './validation';

@@ -1,5 +1,5 @@
 import { body, query } from 'express-validator';
-import { isUuid } from '@ticketing/common';
+import { isUuid } from '@ticketing/common/middleware';
 
 /** Stripe ids are short; the bound only keeps nonsense out of the database and the request to Stripe. */
 export const PAYMENT_METHOD_ID_MAX = 255;

@@ -1,11 +1,6 @@
-import {
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  type Executor,
-  type Outbox,
-} from '@ticketing/common';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '@ticketing/common/errors';
+import { type Executor } from '@ticketing/common/database';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { CheckinAdmitted, CheckinAnswer } from '@ticketing/common/api';
 import {
   findCheckin,
@@ -54,7 +49,7 @@ export interface CheckinOutcome {
  * same transaction.
  */
 export async function checkIn(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   signer: PassSigner,
   scan: Scan,
   { checkinWindowHours }: { checkinWindowHours: number },
@@ -64,7 +59,7 @@ export async function checkIn(
   if (content === 'malformed') throw new BadRequestError(NOT_A_PASS_CODE_MESSAGE, 'code');
   if (content === 'forged') throw new NotFoundError(UNKNOWN_PASS_MESSAGE);
 
-  return outbox.transaction(async (tx) => {
+  return unitOfWork.transaction(async (tx) => {
     const pass = await findPassForUpdate(tx, content.ticketId);
     // A code of a generation never issued cannot be ours unless the database lost it: as unknown as a forgery.
     if (!pass || content.generation > pass.generation) throw new NotFoundError(UNKNOWN_PASS_MESSAGE);

@@ -1,6 +1,6 @@
 import { and, desc, eq, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import type { Checkin } from '@ticketing/common/api';
 import { checkins, tickets, users } from '../db/schema';
 import { startOfRow } from '../tickets/event-start';

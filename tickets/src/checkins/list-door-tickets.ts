@@ -1,5 +1,5 @@
 import { asc, eq, sql } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import type { DoorTickets } from '@ticketing/common/api';
 import { checkins, passes, tickets } from '../db/schema';
 import { startOfRow } from '../tickets/event-start';

@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, isNotNull, type SQL } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import type { RevokedCodes } from '@ticketing/common/api';
 import { oldestOpenTransactionStart } from '../db/checkins';
 import { passCodes } from '../db/schema';

@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import { checkinScans, checkins, passCodes, passes, tickets, users } from './schema';
 
 export type Pass = typeof passes.$inferSelect;

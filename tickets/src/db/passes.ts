@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import { checkins, passCodes, passes, tickets, users, type PassVoidReason } from './schema';
 
 export type Pass = typeof passes.$inferSelect;

@@ -15,7 +15,7 @@ import {
 } from 'drizzle-orm/pg-core';
 
 // The outbox and inbox tables live in every service's database; re-exported so drizzle-kit migrates them.
-export { outbox, processedEvents } from '@ticketing/common';
+export { outbox, processedEvents } from '@ticketing/common/outbox';
 
 /** The columns the for-sale indexes are defined on. */
 interface ForSaleColumns {

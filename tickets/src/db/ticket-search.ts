@@ -1,5 +1,5 @@
 import { and, asc, desc, gte, isNull, lt, lte, sql, type AnyColumn, type SQL } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import { MAX_OFFSET_MINUTES } from '../tickets/event-start';
 import type { DateBound, ListPosition, TicketSearch, TicketSort } from '../tickets/ticket-search';
 import { tickets, type Ticket } from './schema';

@@ -1,5 +1,5 @@
 import { inArray } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import { tickets, type Ticket } from './schema';
 
 /** The tickets among `ids` that exist, in no particular order: one query for a batch of live updates. */

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import { tickets, type Ticket } from './schema';
 
 export async function findTicketById(db: Executor, id: string): Promise<Ticket | undefined> {

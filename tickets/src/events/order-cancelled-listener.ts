@@ -1,12 +1,13 @@
-import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
+import { type ListenerDefinition } from '@ticketing/common/bus';
 import { unlockTicket } from '../tickets/unlock-ticket';
 
 /**
  * `order.cancelled` → free the ticket if this order still holds it, or move its lock straight to the order
  * it was handed to (the next buyer in the waiting list), and remember the order as released.
  */
-export function orderCancelledListener(outbox: Outbox): ListenerDefinition<'order.cancelled'> {
-  return inboxListener(outbox, {
+export function orderCancelledListener(unitOfWork: UnitOfWork): ListenerDefinition<'order.cancelled'> {
+  return inboxListener(unitOfWork, {
     subject: 'order.cancelled',
     durable: 'tickets-order-cancelled',
     orderingKey: (event) => event.data.ticket.id,

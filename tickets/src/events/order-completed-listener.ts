@@ -1,12 +1,13 @@
-import { RetryLaterError, inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { RetryLaterError, type ListenerDefinition } from '@ticketing/common/bus';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
 import { markTicketSold } from '../tickets/mark-ticket-sold';
 
 /**
  * `order.completed` → the ticket is sold to that order (shown as sold; it never returns to the list), and owned
  * by its buyer at the price they paid ("my tickets", the resale cap).
  */
-export function orderCompletedListener(outbox: Outbox): ListenerDefinition<'order.completed'> {
-  return inboxListener(outbox, {
+export function orderCompletedListener(unitOfWork: UnitOfWork): ListenerDefinition<'order.completed'> {
+  return inboxListener(unitOfWork, {
     subject: 'order.completed',
     durable: 'tickets-order-completed',
     orderingKey: (event) => event.data.ticket.id,

@@ -1,9 +1,10 @@
-import { RetryLaterError, inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { RetryLaterError, type ListenerDefinition } from '@ticketing/common/bus';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
 import { lockTicket } from '../tickets/lock-ticket';
 
 /** `order.created` → lock the ticket for the order (docs/rules.md#rule-4: tickets mirrors what orders decided). */
-export function orderCreatedListener(outbox: Outbox): ListenerDefinition<'order.created'> {
-  return inboxListener(outbox, {
+export function orderCreatedListener(unitOfWork: UnitOfWork): ListenerDefinition<'order.created'> {
+  return inboxListener(unitOfWork, {
     subject: 'order.created',
     durable: 'tickets-order-created',
     // Keyed by the ticket whose row the effect locks: one ticket's events in the order they came.

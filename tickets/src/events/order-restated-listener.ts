@@ -1,4 +1,5 @@
-import { RetryLaterError, inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { RetryLaterError, type ListenerDefinition } from '@ticketing/common/bus';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
 import { reconcileTicketWithOrder } from '../tickets/reconcile-ticket-with-order';
 
 /**
@@ -7,8 +8,8 @@ import { reconcileTicketWithOrder } from '../tickets/reconcile-ticket-with-order
  * complete. Applied with the same rules as the order's own events, so a stale restatement cannot undo a
  * newer one.
  */
-export function orderRestatedListener(outbox: Outbox): ListenerDefinition<'order.restated'> {
-  return inboxListener(outbox, {
+export function orderRestatedListener(unitOfWork: UnitOfWork): ListenerDefinition<'order.restated'> {
+  return inboxListener(unitOfWork, {
     subject: 'order.restated',
     durable: 'tickets-order-restated',
     orderingKey: (event) => event.data.ticket.id,

@@ -1,4 +1,5 @@
-import { inboxListener, type ListenerDefinition, type Outbox } from '@ticketing/common';
+import { inboxListener, type UnitOfWork } from '@ticketing/common/outbox';
+import { type ListenerDefinition } from '@ticketing/common/bus';
 import { applyUserVersion } from '../passes/apply-user-version';
 
 /**
@@ -6,8 +7,8 @@ import { applyUserVersion } from '../passes/apply-user-version';
  * applying `user.created` and `user.updated` from ONE consumer in the order auth stored them, each version only
  * on top of the one before it (docs/rules.md#rule-3).
  */
-export function userEventsListener(outbox: Outbox): ListenerDefinition<'user.created' | 'user.updated'> {
-  return inboxListener(outbox, {
+export function userEventsListener(unitOfWork: UnitOfWork): ListenerDefinition<'user.created' | 'user.updated'> {
+  return inboxListener(unitOfWork, {
     subject: ['user.created', 'user.updated'],
     durable: 'tickets-users',
     orderingKey: (event) => event.data.id,

@@ -1,4 +1,7 @@
-import { RetryLaterError, decideVersion, type EventData, type Executor } from '@ticketing/common';
+import { RetryLaterError } from '@ticketing/common/bus';
+import { decideVersion } from '@ticketing/common/versions';
+import { type EventData } from '@ticketing/common/events';
+import { type Executor } from '@ticketing/common/database';
 import { lockUser, saveUserVersion } from '../db/users';
 
 /**

@@ -1,4 +1,5 @@
-import type { EventRecorder, Executor } from '@ticketing/common';
+import type { EventRecorder } from '@ticketing/common/outbox';
+import type { Executor } from '@ticketing/common/database';
 import { lockPass, savePassGeneration, selectChainOf, type Pass } from '../db/passes';
 import { PassVoidReason } from '../db/schema';
 

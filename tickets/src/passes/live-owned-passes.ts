@@ -1,15 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  EventStream,
-  ServiceUnavailableError,
-  clientAddressOf,
-  parseEnvelope,
-  type EventBus,
-  type EventData,
-  type Logger,
-  type StreamBuffers,
-  type StreamSlots,
-} from '@ticketing/common';
+import { EventStream, clientAddressOf, type StreamBuffers, type StreamSlots } from '@ticketing/common/live';
+import { ServiceUnavailableError } from '@ticketing/common/errors';
+import { parseEnvelope, type EventData } from '@ticketing/common/events';
+import { type EventBus } from '@ticketing/common/bus';
+import { type Logger } from '@ticketing/common/logging';
 import type { OwnedChange } from '@ticketing/common/api';
 
 const RETRY_MS = 2_000;

@@ -1,4 +1,4 @@
-import { ConflictError } from '@ticketing/common';
+import { ConflictError } from '@ticketing/common/errors';
 import { parseEventStart } from '../tickets/event-start';
 
 /** What a holder's downloadable pass shows: the same facts as `GET /api/tickets/:id/pass`. */

@@ -1,4 +1,5 @@
-import { NotFoundError, type Executor } from '@ticketing/common';
+import { NotFoundError } from '@ticketing/common/errors';
+import { type Executor } from '@ticketing/common/database';
 import type { Pass } from '@ticketing/common/api';
 import { findHeldPass } from '../db/passes';
 import { startOfRow } from '../tickets/event-start';

@@ -1,4 +1,6 @@
-import { BadRequestError, ConflictError, NotFoundError, normalizeEmailAddress, type Outbox } from '@ticketing/common';
+import { BadRequestError, ConflictError, NotFoundError } from '@ticketing/common/errors';
+import { normalizeEmailAddress } from '@ticketing/common/email';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { TransferResponse } from '@ticketing/common/api';
 import { findAdmission, lockPassNamedBy, savePassGeneration } from '../db/passes';
 import { PassVoidReason } from '../db/schema';
@@ -27,14 +29,14 @@ import {
  * (passes/issue-pass.ts): orders decides who bought.
  */
 export async function transferTicket(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   giver: { id: string; email: string },
   id: string,
   email: string,
   now = new Date(),
 ): Promise<TransferResponse> {
   const recipientEmail = normalizeEmailAddress(email);
-  return outbox.transaction(async (tx, events) => {
+  return unitOfWork.transaction(async (tx, events) => {
     const pass = await lockPassNamedBy(tx, id);
     if (!pass || pass.holderId !== giver.id) throw new NotFoundError();
     if (recipientEmail === normalizeEmailAddress(giver.email)) {

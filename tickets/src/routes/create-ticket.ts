@@ -1,9 +1,10 @@
 import { Router } from 'express';
-import { requireAuth, signedInUser, validateRequest, type Outbox } from '@ticketing/common';
+import { requireAuth, signedInUser, validateRequest } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { createTicket } from '../tickets/create-ticket';
 import { priceField, startsAtField, ticketInput, timeZoneField, titleField, venueField } from './validation';
 
-export function createTicketRouter(outbox: Outbox): Router {
+export function createTicketRouter(unitOfWork: UnitOfWork): Router {
   return Router().post(
     '/api/tickets',
     requireAuth,
@@ -14,7 +15,7 @@ export function createTicketRouter(outbox: Outbox): Router {
     timeZoneField(),
     validateRequest,
     async (req, res) => {
-      const ticket = await createTicket(outbox, signedInUser(req).id, ticketInput(req));
+      const ticket = await createTicket(unitOfWork, signedInUser(req).id, ticketInput(req));
       res.status(201).json(ticket);
     },
   );

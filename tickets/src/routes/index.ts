@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Outbox } from '@ticketing/common';
+import type { UnitOfWork } from '@ticketing/common/outbox';
 import { createTicketRouter } from './create-ticket';
 import { listTicketsRouter } from './list-tickets';
 import { listMyTicketsRouter } from './list-my-tickets';
@@ -38,32 +38,32 @@ export interface PassesDependencies {
 }
 
 export function ticketsRoutes(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   liveTickets: LiveTickets,
   settings: TicketsRouteSettings,
   { passSigner, liveOwnedPasses }: PassesDependencies,
 ): Router {
   return Router().use(
-    createTicketRouter(outbox),
-    listTicketsRouter(outbox.db),
+    createTicketRouter(unitOfWork),
+    listTicketsRouter(unitOfWork.db),
     // Before /api/tickets/:id, which would answer 404 for the ids 'mine', 'owned' and 'stream'.
-    listMyTicketsRouter(outbox.db),
+    listMyTicketsRouter(unitOfWork.db),
     streamOwnedTicketsRouter(liveOwnedPasses),
-    listOwnedTicketsRouter(outbox.db, settings),
+    listOwnedTicketsRouter(unitOfWork.db, settings),
     streamTicketsRouter(liveTickets),
     streamTicketRouter(liveTickets),
-    showTicketRouter(outbox.db),
-    updateTicketRouter(outbox, settings),
-    resellTicketRouter(outbox, settings),
-    withdrawTicketRouter(outbox),
-    showPassRouter(outbox.db, passSigner),
-    passDocumentsRouter(outbox.db, passSigner),
-    transferTicketRouter(outbox),
+    showTicketRouter(unitOfWork.db),
+    updateTicketRouter(unitOfWork, settings),
+    resellTicketRouter(unitOfWork, settings),
+    withdrawTicketRouter(unitOfWork),
+    showPassRouter(unitOfWork.db, passSigner),
+    passDocumentsRouter(unitOfWork.db, passSigner),
+    transferTicketRouter(unitOfWork),
     // The door (/api/checkins): the edge sends this prefix to tickets too.
     showPassKeyRouter(passSigner),
-    checkInRouter(outbox, passSigner, settings),
-    listCheckinsRouter(outbox.db),
-    listRevokedCodesRouter(outbox.db),
-    listDoorTicketsRouter(outbox.db, settings),
+    checkInRouter(unitOfWork, passSigner, settings),
+    listCheckinsRouter(unitOfWork.db),
+    listRevokedCodesRouter(unitOfWork.db),
+    listDoorTicketsRouter(unitOfWork.db, settings),
   );
 }

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, signedInUser, validateRequest, type Executor } from '@ticketing/common';
+import { requireAuth, signedInUser, validateRequest } from '@ticketing/common/middleware';
+import { type Executor } from '@ticketing/common/database';
 import { listCheckins, type CheckinFilter } from '../checkins/list-checkins';
 import { checkinFilterParameters } from './checkin-validation';
 

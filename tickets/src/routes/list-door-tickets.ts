@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, signedInUser, type Executor } from '@ticketing/common';
+import { requireAuth, signedInUser } from '@ticketing/common/middleware';
+import { type Executor } from '@ticketing/common/database';
 import { listDoorTickets } from '../checkins/list-door-tickets';
 
 /** Every ticket of the issuer with a pass, as an offline door needs them. */

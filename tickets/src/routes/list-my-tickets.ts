@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, signedInUser, type Executor } from '@ticketing/common';
+import { requireAuth, signedInUser } from '@ticketing/common/middleware';
+import { type Executor } from '@ticketing/common/database';
 import { listTicketsOfSeller } from '../tickets/list-tickets-of-seller';
 
 /** "My listings": the signed-in seller's tickets in every state. Mounted before `/api/tickets/:id`. */

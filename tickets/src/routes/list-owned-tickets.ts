@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, signedInUser, type Executor } from '@ticketing/common';
+import { requireAuth, signedInUser } from '@ticketing/common/middleware';
+import { type Executor } from '@ticketing/common/database';
 import { listOwnedTickets } from '../tickets/list-owned-tickets';
 
 /** "My tickets": what the signed-in user bought. Mounted before `/api/tickets/:id`. */

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, signedInUser, validateRequest, type Executor } from '@ticketing/common';
+import { requireAuth, signedInUser, validateRequest } from '@ticketing/common/middleware';
+import { type Executor } from '@ticketing/common/database';
 import { listRevokedCodes } from '../checkins/revoked-codes';
 import { parseInstant, sinceParameter } from './checkin-validation';
 

@@ -1,5 +1,7 @@
 import { Router } from 'express';
-import { allowSharedCaching, validateRequest, type Executor } from '@ticketing/common';
+import { allowSharedCaching } from '@ticketing/common/http';
+import { validateRequest } from '@ticketing/common/middleware';
+import { type Executor } from '@ticketing/common/database';
 import { listTicketsForSale } from '../tickets/list-tickets-for-sale';
 import {
   PAGE_SIZE_DEFAULT,

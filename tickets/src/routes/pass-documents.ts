@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
-import { requireAuth, requireUuidParam, signedInUser, type Executor } from '@ticketing/common';
+import { requireAuth, requireUuidParam, signedInUser } from '@ticketing/common/middleware';
+import { type Executor } from '@ticketing/common/database';
 import type { Pass } from '@ticketing/common/api';
 import { renderPassCalendar } from '../passes/pass-calendar';
 import type { PassDocument } from '../passes/pass-document';

@@ -1,9 +1,10 @@
 import { Router } from 'express';
-import { requireAuth, requireUuidParam, signedInUser, validateRequest, type Outbox } from '@ticketing/common';
+import { requireAuth, requireUuidParam, signedInUser, validateRequest } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { resellTicket } from '../tickets/resell-ticket';
 import { priceField, priceInCents } from './validation';
 
-export function resellTicketRouter(outbox: Outbox, { resalePriceCap }: { resalePriceCap: number }): Router {
+export function resellTicketRouter(unitOfWork: UnitOfWork, { resalePriceCap }: { resalePriceCap: number }): Router {
   return Router().post(
     '/api/tickets/:id/resale',
     requireAuth,
@@ -11,7 +12,7 @@ export function resellTicketRouter(outbox: Outbox, { resalePriceCap }: { resaleP
     priceField(),
     validateRequest,
     async (req, res) => {
-      const resale = await resellTicket(outbox, signedInUser(req).id, req.params.id as string, {
+      const resale = await resellTicket(unitOfWork, signedInUser(req).id, req.params.id as string, {
         price: priceInCents(req),
         resalePriceCap,
       });

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { requireAuth, requireUuidParam, signedInUser, type Executor } from '@ticketing/common';
+import { requireAuth, requireUuidParam, signedInUser } from '@ticketing/common/middleware';
+import { type Executor } from '@ticketing/common/database';
 import type { PassSigner } from '../passes/pass-signer';
 import { showPass } from '../passes/show-pass';
 

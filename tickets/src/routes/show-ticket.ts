@@ -1,5 +1,7 @@
 import { Router } from 'express';
-import { allowSharedCaching, requireUuidParam, type Executor } from '@ticketing/common';
+import { allowSharedCaching } from '@ticketing/common/http';
+import { requireUuidParam } from '@ticketing/common/middleware';
+import { type Executor } from '@ticketing/common/database';
 import { showTicket } from '../tickets/show-ticket';
 
 /** One ticket as anyone sees it: the edge may share it for a second. */

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireAuth, signedInUser } from '@ticketing/common';
+import { requireAuth, signedInUser } from '@ticketing/common/middleware';
 import type { LiveOwnedPasses } from '../passes/live-owned-passes';
 
 /**

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireUuidParam } from '@ticketing/common';
+import { requireUuidParam } from '@ticketing/common/middleware';
 import { assertTicketExists, type LiveTickets } from '../tickets/live-tickets';
 
 /**

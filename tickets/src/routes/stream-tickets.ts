@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { query } from 'express-validator';
-import { isUuid, validateRequest } from '@ticketing/common';
+import { isUuid, validateRequest } from '@ticketing/common/middleware';
 import { MAX_TICKETS_PER_STREAM, type LiveTickets } from '../tickets/live-tickets';
 
 const IDS_MESSAGE = `ids must be 1 to ${MAX_TICKETS_PER_STREAM} ticket ids separated by commas`;

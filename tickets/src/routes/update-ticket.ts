@@ -1,9 +1,10 @@
 import { Router } from 'express';
-import { requireAuth, requireUuidParam, signedInUser, validateRequest, type Outbox } from '@ticketing/common';
+import { requireAuth, requireUuidParam, signedInUser, validateRequest } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { editTicket } from '../tickets/edit-ticket';
 import { priceField, startsAtField, ticketInput, timeZoneField, titleField, venueField } from './validation';
 
-export function updateTicketRouter(outbox: Outbox, { resalePriceCap }: { resalePriceCap: number }): Router {
+export function updateTicketRouter(unitOfWork: UnitOfWork, { resalePriceCap }: { resalePriceCap: number }): Router {
   return Router().put(
     '/api/tickets/:id',
     requireAuth,
@@ -15,7 +16,7 @@ export function updateTicketRouter(outbox: Outbox, { resalePriceCap }: { resaleP
     timeZoneField(),
     validateRequest,
     async (req, res) => {
-      const ticket = await editTicket(outbox, signedInUser(req).id, req.params.id as string, ticketInput(req), {
+      const ticket = await editTicket(unitOfWork, signedInUser(req).id, req.params.id as string, ticketInput(req), {
         resalePriceCap,
       });
       res.status(200).json(ticket);

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { body, query } from 'express-validator';
-import { MAX_PRICE_CENTS, MIN_PRICE_CENTS, centsFromDecimal, decimalFromCents } from '@ticketing/common';
+import { MAX_PRICE_CENTS, MIN_PRICE_CENTS, centsFromDecimal, decimalFromCents } from '@ticketing/common/money';
 import { canonicalTimeZone, parseEventStart } from '../tickets/event-start';
 import {
   TICKET_SORTS,

@@ -1,10 +1,11 @@
 import { Router } from 'express';
-import { requireAuth, requireUuidParam, signedInUser, type Outbox } from '@ticketing/common';
+import { requireAuth, requireUuidParam, signedInUser } from '@ticketing/common/middleware';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { withdrawTicket } from '../tickets/withdraw-ticket';
 
-export function withdrawTicketRouter(outbox: Outbox): Router {
+export function withdrawTicketRouter(unitOfWork: UnitOfWork): Router {
   return Router().delete('/api/tickets/:id', requireAuth, requireUuidParam('id'), async (req, res) => {
-    await withdrawTicket(outbox, signedInUser(req).id, req.params.id as string);
+    await withdrawTicket(unitOfWork, signedInUser(req).id, req.params.id as string);
     res.status(204).end();
   });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EventData, Outbox } from '@ticketing/common';
+import type { EventData } from '@ticketing/common/events';
+import type { UnitOfWork } from '@ticketing/common/outbox';
 import { tickets } from '../db/schema';
 import { formatEventStart, startColumns, startInZone } from './event-start';
 import { toTicketView, type TicketInput, type TicketView } from './ticket-view';
@@ -9,7 +10,7 @@ import { toTicketView, type TicketInput, type TicketView } from './ticket-view';
  * its row exists (its id made here, no order, version 0), so the row and its event are written in one
  * statement: one round trip, not four.
  */
-export async function createTicket(outbox: Outbox, sellerId: string, input: TicketInput): Promise<TicketView> {
+export async function createTicket(unitOfWork: UnitOfWork, sellerId: string, input: TicketInput): Promise<TicketView> {
   const id = randomUUID();
   const { title, price, venue = null, timeZone = null } = input;
   // On the venue's clock: at the zone's offset on that date, when the seller named the zone.
@@ -26,6 +27,6 @@ export async function createTicket(outbox: Outbox, sellerId: string, input: Tick
     version: 0,
   };
   const row = { id, title, price, venue, ...startColumns(startsAt), timeZone, userId: sellerId, version: 0 };
-  const ticket = await outbox.insertWithEvents(tickets, row, [{ subject: 'ticket.created', data: created }]);
+  const ticket = await unitOfWork.insertWithEvents(tickets, row, [{ subject: 'ticket.created', data: created }]);
   return toTicketView(ticket);
 }

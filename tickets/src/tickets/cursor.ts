@@ -1,4 +1,4 @@
-import { isUuid } from '@ticketing/common';
+import { isUuid } from '@ticketing/common/middleware';
 import type { ListPosition, TicketSort } from './ticket-search';
 
 /** A PostgreSQL time to the microsecond, as the list reads it (UTC, ISO 8601). */

@@ -1,4 +1,5 @@
-import { ConflictError, ForbiddenError, NotFoundError, type Outbox } from '@ticketing/common';
+import { ConflictError, ForbiddenError, NotFoundError } from '@ticketing/common/errors';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { findTicketById, updateTicket } from '../db/tickets';
 import type { Ticket } from '../db/schema';
 import { assertWithinResaleCap } from './resell-ticket';
@@ -27,18 +28,18 @@ function assertTicketIsEditable(ticket: Ticket, editorId: string, now: Date): vo
  * the bought ticket × `resalePriceCap`.
  */
 export async function editTicket(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   editorId: string,
   ticketId: string,
   input: TicketInput,
   { resalePriceCap }: { resalePriceCap: number },
   now = new Date(),
 ): Promise<TicketView> {
-  const ticket = await findTicketById(outbox.db, ticketId);
+  const ticket = await findTicketById(unitOfWork.db, ticketId);
   if (!ticket) throw new NotFoundError();
   assertTicketIsEditable(ticket, editorId, now);
   if (ticket.resaleOf !== null) {
-    const bought = await findTicketById(outbox.db, ticket.resaleOf);
+    const bought = await findTicketById(unitOfWork.db, ticket.resaleOf);
     if (bought?.pricePaid == null) throw new Error(`resale ${ticket.id} lists a ticket with no price paid`);
     assertWithinResaleCap(input.price, bought.pricePaid, resalePriceCap);
   }
@@ -49,7 +50,7 @@ export async function editTicket(
     ...(venue !== undefined && { venue }),
     ...startAndZoneChanges(ticket, input),
   };
-  return outbox.transaction(async (tx, events) => {
+  return unitOfWork.transaction(async (tx, events) => {
     const updated = await updateTicket(tx, ticket.id, ticket.version, changes);
     if (!updated) throw new ConflictError('Ticket was changed at the same time; please try again');
     await events.record('ticket.updated', toTicketPayload(updated));

@@ -1,4 +1,5 @@
-import { decimalFromCents, type Executor } from '@ticketing/common';
+import { decimalFromCents } from '@ticketing/common/money';
+import { type Executor } from '@ticketing/common/database';
 import type { OwnedTicket } from '@ticketing/common/api';
 import { selectPassesHeldBy } from '../db/passes';
 import { selectLiveResalesOf } from '../db/tickets';

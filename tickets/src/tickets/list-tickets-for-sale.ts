@@ -1,4 +1,5 @@
-import { BadRequestError, type Executor } from '@ticketing/common';
+import { BadRequestError } from '@ticketing/common/errors';
+import { type Executor } from '@ticketing/common/database';
 import { selectTicketsForSale } from '../db/ticket-search';
 import { decodeCursor, encodeCursor } from './cursor';
 import { cursorProblem, type TicketSearch } from './ticket-search';

@@ -1,4 +1,4 @@
-import type { Executor } from '@ticketing/common';
+import type { Executor } from '@ticketing/common/database';
 import { selectTicketsOfSeller } from '../db/tickets';
 import { toTicketView, type TicketView } from './ticket-view';
 

@@ -1,4 +1,5 @@
-import type { EventRecorder, Executor } from '@ticketing/common';
+import type { EventRecorder } from '@ticketing/common/outbox';
+import type { Executor } from '@ticketing/common/database';
 import { findTicketForUpdate, updateTicket } from '../db/tickets';
 import { isOrderReleased } from '../db/released-orders';
 import { toTicketPayload } from './ticket-payload';

@@ -1,4 +1,6 @@
-import { PermanentEventError, type EventRecorder, type Executor } from '@ticketing/common';
+import { PermanentEventError } from '@ticketing/common/bus';
+import { type EventRecorder } from '@ticketing/common/outbox';
+import { type Executor } from '@ticketing/common/database';
 import type { Ticket } from '../db/schema';
 import { findTicketForUpdate, recordBuyer, selectLiveResalesOf, updateTicket } from '../db/tickets';
 import { issuePass } from '../passes/issue-pass';

@@ -1,4 +1,7 @@
-import { OrderStatus, assertNever, type EventRecorder, type Executor } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/common/events';
+import { assertNever } from '@ticketing/common/errors';
+import { type EventRecorder } from '@ticketing/common/outbox';
+import { type Executor } from '@ticketing/common/database';
 import { lockTicket, type LockOutcome } from './lock-ticket';
 import { markTicketSold, type Buyer, type SaleOutcome } from './mark-ticket-sold';
 import { unlockTicket, type UnlockOutcome } from './unlock-ticket';
@@ -20,7 +23,6 @@ export async function reconcileTicketWithOrder(
 ): Promise<ReconcileOutcome> {
   switch (order.status) {
     case OrderStatus.Created:
-    case OrderStatus.AwaitingPayment:
       return lockTicket(tx, events, order);
     case OrderStatus.Cancelled:
       return unlockTicket(tx, events, order);

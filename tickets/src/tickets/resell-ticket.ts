@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  decimalFromCents,
-  isUniqueViolation,
-  type Outbox,
-} from '@ticketing/common';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '@ticketing/common/errors';
+import { decimalFromCents } from '@ticketing/common/money';
+import { isUniqueViolation } from '@ticketing/common/database';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { findAdmission, lockPassNamedBy, type Pass } from '../db/passes';
 import { findTicketForUpdate } from '../db/tickets';
 import { tickets, type Ticket } from '../db/schema';
@@ -43,13 +38,13 @@ export function assertWithinResaleCap(priceCents: number, pricePaidCents: number
  * listing and is refused, a listing after a transfer sees another holder.
  */
 export async function resellTicket(
-  outbox: Outbox,
+  unitOfWork: UnitOfWork,
   ownerId: string,
   boughtTicketId: string,
   { price, resalePriceCap }: { price: number; resalePriceCap: number },
   now = new Date(),
 ): Promise<TicketView> {
-  return outbox
+  return unitOfWork
     .transaction(async (tx, events) => {
       const bought = await findTicketForUpdate(tx, boughtTicketId);
       if (!bought) throw new NotFoundError();

@@ -1,4 +1,5 @@
-import { NotFoundError, type Executor } from '@ticketing/common';
+import { NotFoundError } from '@ticketing/common/errors';
+import { type Executor } from '@ticketing/common/database';
 import { findTicketById } from '../db/tickets';
 import { toTicketView, type TicketView } from './ticket-view';
 

@@ -1,4 +1,4 @@
-import type { EventData } from '@ticketing/common';
+import type { EventData } from '@ticketing/common/events';
 import type { Ticket } from '../db/schema';
 import { startOfRow } from './event-start';
 

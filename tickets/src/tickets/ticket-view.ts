@@ -1,4 +1,4 @@
-import { decimalFromCents } from '@ticketing/common';
+import { decimalFromCents } from '@ticketing/common/money';
 import type { Ticket as ApiTicket, TicketStatus } from '@ticketing/common/api';
 import type { Ticket } from '../db/schema';
 import { startOfRow, type EventStart } from './event-start';

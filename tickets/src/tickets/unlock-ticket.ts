@@ -1,4 +1,5 @@
-import type { EventRecorder, Executor } from '@ticketing/common';
+import type { EventRecorder } from '@ticketing/common/outbox';
+import type { Executor } from '@ticketing/common/database';
 import { findTicketForUpdate, updateTicket } from '../db/tickets';
 import { findReleasedOrder, recordReleasedOrder } from '../db/released-orders';
 import type { Ticket } from '../db/schema';

@@ -1,4 +1,5 @@
-import { ConflictError, ForbiddenError, NotFoundError, type Outbox } from '@ticketing/common';
+import { ConflictError, ForbiddenError, NotFoundError } from '@ticketing/common/errors';
+import { type UnitOfWork } from '@ticketing/common/outbox';
 import { findTicketForUpdate, updateTicket } from '../db/tickets';
 import { toTicketPayload } from './ticket-payload';
 
@@ -10,8 +11,8 @@ import { toTicketPayload } from './ticket-payload';
  * before the withdrawal but here after it is cancelled by orders when the withdrawal reaches it.
  * Withdrawing a withdrawn ticket changes nothing.
  */
-export async function withdrawTicket(outbox: Outbox, sellerId: string, ticketId: string): Promise<void> {
-  await outbox.transaction(async (tx, events) => {
+export async function withdrawTicket(unitOfWork: UnitOfWork, sellerId: string, ticketId: string): Promise<void> {
+  await unitOfWork.transaction(async (tx, events) => {
     const ticket = await findTicketForUpdate(tx, ticketId);
     if (!ticket) throw new NotFoundError();
     if (ticket.userId !== sellerId) throw new ForbiddenError('You do not own this ticket');

@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type InferSelectModel } from 'drizzle-orm';
+import type { PgInsertValue, PgTable } from 'drizzle-orm/pg-core';
+import type { Logger } from 'pino';
+import { eventSchemas, type EventData, type Subject } from '../events';
+import { isTransientConflict, postgresErrorCode, type Executor } from '../database';
+import { ServiceUnavailableError } from '../errors';
+import { currentTraceCarrier, inSpan, isTracing } from '../observability/tracing';
+import { OutboxRelay, type OutboxRelayOptions } from './outbox';
+import { outbox } from './tables';
+
+/** Records the events a use case owes, inside its transaction. */
+export interface EventRecorder {
+  /** Validates `data` against the catalog and writes it to the outbox; resolves to the event id. */
+  record<S extends Subject>(subject: S, data: EventData<S>): Promise<string>;
+}
+
+/** An event a use case owes: a subject of the catalog and its payload. */
+export type OwedEvent = { [S in Subject]: { subject: S; data: EventData<S> } }[Subject];
+
+export interface UnitOfWorkOptions extends Omit<OutboxRelayOptions, 'logger'> {
+  logger: Logger;
+}
+
+/**
+ * Where every use case writes (docs/rules.md#rule-1): its writes and the events it owes commit in one
+ * transaction, the events as rows of the service's outbox. The outbox's {@link OutboxRelay} (`relay`,
+ * started by the service core) publishes them after commit, woken by each one; the inbox (rule 2) is
+ * `applyOnce`.
+ */
+export class UnitOfWork {
+  /** Publishes what this unit of work recorded: started and stopped by the service core (or a test). */
+  readonly relay: OutboxRelay;
+
+  constructor(
+    /** The service's database; use cases read through it outside their write transaction. */
+    readonly db: Executor,
+    private readonly options: UnitOfWorkOptions,
+  ) {
+    this.relay = new OutboxRelay(db, options);
+  }
+
+  /**
+   * Runs `work` in one transaction with an event recorder; wakes the relay after commit. With tracing on,
+   * the transaction is a span, and the events it records keep its context for the relay.
+   *
+   * A transaction PostgreSQL aborts as a deadlock victim (40P01) or a serialisation failure (40001) left
+   * nothing behind and may simply run again: `work` is run afresh, up to {@link TRANSIENT_CONFLICT_ATTEMPTS}
+   * times in all, after a short random pause (so two victims do not collide again in step). Still failing,
+   * it is a 503 with Retry-After, never a 500. So `work` must be safe to run again: database work, and only
+   * idempotent calls outside (Stripe with an idempotency key).
+   */
+  async transaction<T>(work: (tx: Executor, events: EventRecorder) => Promise<T>): Promise<T> {
+    const result = await retryTransientConflicts(
+      () =>
+        isTracing()
+          ? inSpan('transaction', {}, () => this.db.transaction((tx) => work(tx, recorderFor(tx))))
+          : this.db.transaction((tx) => work(tx, recorderFor(tx))),
+      this.options.logger,
+    );
+    this.relay.wake();
+    return result;
+  }
+
+  /**
+   * For a use case that is ONE insert whose events are known before it runs (a new row with an id of its
+   * own making): the row and the outbox rows of its events go to the database as one statement (the outbox
+   * rows in a data-modifying WITH), which PostgreSQL applies all or nothing like a transaction, in one round
+   * trip instead of four (BEGIN, the row, the outbox rows, COMMIT), so a pool connection is held a quarter as
+   * long. Resolves to the inserted row; wakes the relay like `transaction`.
+   */
+  async insertWithEvents<TTable extends PgTable>(
+    table: TTable,
+    values: PgInsertValue<TTable>,
+    events: readonly OwedEvent[],
+  ): Promise<InferSelectModel<TTable>> {
+    if (isTracing()) return inSpan('transaction', {}, () => this.insertRowWithEvents(table, values, events));
+    return this.insertRowWithEvents(table, values, events);
+  }
+
+  private async insertRowWithEvents<TTable extends PgTable>(
+    table: TTable,
+    values: PgInsertValue<TTable>,
+    events: readonly OwedEvent[],
+  ): Promise<InferSelectModel<TTable>> {
+    const traceContext = currentTraceCarrier();
+    const rows = events.map(({ subject, data }) => ({
+      eventId: randomUUID(),
+      subject,
+      // A wrong payload is a bug in this service: fail the use case before anything is written.
+      data: eventSchemas[subject].parse(data),
+      ...(traceContext && { traceContext }),
+    }));
+    if (rows.length === 0) throw new Error('insertWithEvents needs the events the row owes');
+    const recorded = this.db.$with('recorded_events').as(this.db.insert(outbox).values(rows));
+    const [inserted] = (await this.db
+      .with(recorded)
+      .insert(table)
+      .values(values)
+      .returning()) as InferSelectModel<TTable>[];
+    if (!inserted) throw new Error('INSERT … RETURNING returned no row');
+    this.relay.wake();
+    return inserted;
+  }
+
+  /**
+   * Runs a listener's effect at most once per (consumer, event id): records the event in
+   * `processed_events` in the same transaction as the effect. Resolves to false, doing nothing, when the
+   * event was already applied (a redelivery). If the effect throws, neither the effect nor the record
+   * is kept, so the event is retried.
+   */
+  async applyOnce(
+    consumer: string,
+    eventId: string,
+    effect: (tx: Executor, events: EventRecorder) => Promise<void>,
+  ): Promise<boolean> {
+    return this.transaction(async (tx, events) => {
+      // Plain SQL: this runs for every event every listener applies, and Drizzle's builder costs more CPU
+      // than the statement under a burst. node-postgres' result says how many rows the insert added.
+      const inserted = (await tx.execute(
+        sql`insert into processed_events (consumer, event_id) values (${consumer}, ${eventId}) on conflict do nothing`,
+      )) as { rowCount: number | null };
+      if (inserted.rowCount === 0) return false;
+      await effect(tx, events);
+      return true;
+    });
+  }
+}
+
+/**
+ * Where a use case writes: a transaction of its own on the unit of work (a route, a job), or the transaction
+ * a listener already holds, so that the effect, the events it owes and the inbox record commit together.
+ */
+export type WriteScope = UnitOfWork | { tx: Executor; events: EventRecorder };
+
+/** Runs `work` in the scope's transaction: a new one on the unit of work, or the one already open. */
+export function within<T>(scope: WriteScope, work: (tx: Executor, events: EventRecorder) => Promise<T>): Promise<T> {
+  return scope instanceof UnitOfWork ? scope.transaction(work) : work(scope.tx, scope.events);
+}
+
+/** How many times in all a transaction aborted by a deadlock or a serialisation failure is run. */
+export const TRANSIENT_CONFLICT_ATTEMPTS = 4;
+
+/** The longest random pause before running such a transaction again, doubled after each failed attempt. */
+const TRANSIENT_CONFLICT_PAUSE_MS = 25;
+
+/**
+ * Runs `attempt`, and again after a random pause while it fails with a deadlock or a serialisation
+ * failure; after the last attempt, a 503 (the caller may send the request again), whose cause is the
+ * database's error.
+ */
+async function retryTransientConflicts<T>(attempt: () => Promise<T>, logger: Logger): Promise<T> {
+  for (let attempts = 1; ; attempts += 1) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isTransientConflict(error)) throw error;
+      if (attempts >= TRANSIENT_CONFLICT_ATTEMPTS) {
+        logger.warn({ err: error, attempts }, 'transaction kept conflicting; answered 503');
+        throw Object.assign(new ServiceUnavailableError('The service is busy; please try again', 1), {
+          cause: error,
+        });
+      }
+      logger.info({ code: postgresErrorCode(error), attempts }, 'transaction aborted by a conflict; running it again');
+      const pause = Math.random() * TRANSIENT_CONFLICT_PAUSE_MS * 2 ** (attempts - 1);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+function recorderFor(tx: Executor): EventRecorder {
+  return {
+    async record(subject, data) {
+      // A wrong payload is a bug in this service: fail the use case now rather than poison a listener later.
+      const parsed = eventSchemas[subject].parse(data);
+      const eventId = randomUUID();
+      const traceContext = currentTraceCarrier();
+      // Plain SQL for the same reason as the inbox's insert: every use case and listener records events.
+      await tx.execute(
+        traceContext
+          ? sql`insert into outbox (event_id, subject, data, trace_context) values (${eventId}, ${subject}, ${JSON.stringify(parsed)}::jsonb, ${JSON.stringify(traceContext)}::jsonb)`
+          : sql`insert into outbox (event_id, subject, data) values (${eventId}, ${subject}, ${JSON.stringify(parsed)}::jsonb)`,
+      );
+      return eventId;
+    },
+  };
+}

@@ -1,6 +1,7 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, errors, type NatsConnection } from '@nats-io/transport-node';
 import { JetStreamApiError, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
+import { retryDelayMs } from './retry-policy';
 
 /** What the connection and the stream are made from (the part of the bus's options they read). */
 export interface ConnectionOptions {
@@ -20,6 +21,27 @@ export interface StreamOptions {
   /** Stream replicas: 1 on a laptop, 3 in production (docs/rules.md#rule-7). */
   replicas?: number;
 }
+
+/** How often {@link ensureStream} asks the JetStream API before giving up, and how long it waits between. */
+export interface EnsureStreamRetry {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/**
+ * Five attempts, 0.5 s doubling to 4 s between them: with the API's own 5 s timeout per attempt, a stream
+ * that a fresh cluster takes up to ~30 s to place is still made, and a cluster that never answers fails the
+ * start within a minute.
+ */
+export const DEFAULT_ENSURE_STREAM_RETRY: EnsureStreamRetry = Object.freeze({
+  attempts: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 4_000,
+});
+
+/** JetStream's "stream name already in use" (with another configuration, or still being created). */
+const STREAM_NAME_IN_USE = 10058;
 
 export const millisToNanos = (ms: number) => ms * 1_000_000;
 
@@ -70,8 +92,34 @@ export function streamConfig(options: StreamOptions) {
   } satisfies Partial<StreamConfig>;
 }
 
-/** Creates the stream, or brings an existing one to this configuration. */
+/**
+ * Creates the stream, or brings an existing one to this configuration. Several services start at once and
+ * each ensures the stream: on a fresh cluster, placing a 3-replica stream can outlast the JetStream API's
+ * 5 s timeout, and a service asking while another's create is under way is told the name is in use. So a
+ * timeout (or a cluster with no JetStream leader yet) is asked again with backoff, within `retry.attempts`;
+ * "already in use" is success when the stream found has this configuration, else it is updated to it.
+ */
 export async function ensureStream(
+  streams: JetStreamManager['streams'],
+  config: ReturnType<typeof streamConfig>,
+  logger: Logger,
+  retry: EnsureStreamRetry = DEFAULT_ENSURE_STREAM_RETRY,
+): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await createOrUpdateStream(streams, config);
+      return;
+    } catch (error) {
+      if (isNameInUse(error) && (await hasConfig(streams, config))) return;
+      if (!(isNameInUse(error) || isTransientApiError(error)) || attempt >= retry.attempts) throw error;
+      const retryInMs = retryDelayMs(attempt, retry.baseDelayMs, retry.maxDelayMs);
+      logger.warn({ err: error, stream: config.name, attempt, retryInMs }, 'could not ensure the stream yet, retrying');
+      await sleep(retryInMs);
+    }
+  }
+}
+
+async function createOrUpdateStream(
   streams: JetStreamManager['streams'],
   config: ReturnType<typeof streamConfig>,
 ): Promise<void> {
@@ -82,6 +130,38 @@ export async function ensureStream(
     if (!isNotFound(error)) throw error;
     await streams.add(config);
   }
+}
+
+/** The stream exists with the subjects, storage, replicas and duplicate window asked for. */
+async function hasConfig(
+  streams: JetStreamManager['streams'],
+  config: ReturnType<typeof streamConfig>,
+): Promise<boolean> {
+  const found = await streams.info(config.name).then(
+    (info) => info.config,
+    () => undefined,
+  );
+  return (
+    found !== undefined &&
+    found.subjects.join(',') === config.subjects.join(',') &&
+    found.storage === config.storage &&
+    found.num_replicas === config.num_replicas &&
+    found.duplicate_window === config.duplicate_window
+  );
+}
+
+/**
+ * A JetStream API request that may succeed if asked again: it timed out, nobody answered (no JetStream
+ * leader yet), or the cluster said it is temporarily unavailable (503).
+ */
+export function isTransientApiError(error: unknown): boolean {
+  if (error instanceof errors.TimeoutError) return true;
+  if (error instanceof errors.RequestError) return error.isNoResponders() || error.cause instanceof errors.TimeoutError;
+  return error instanceof JetStreamApiError && error.status === 503;
+}
+
+function isNameInUse(error: unknown): boolean {
+  return error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE;
 }
 
 export function isNotFound(error: unknown): boolean {

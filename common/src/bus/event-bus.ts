@@ -141,9 +141,12 @@ export class EventBus {
     return this.consumers.pausedConsumers();
   }
 
-  /** Creates the stream, or brings an existing one to this configuration. */
+  /**
+   * Creates the stream, or brings an existing one to this configuration; a JetStream API timeout (a fresh
+   * cluster placing replicas) is asked again with backoff (see {@link ensureStream}).
+   */
   async ensureStream(): Promise<void> {
-    await ensureStream(this.manager.streams, streamConfig(this.options));
+    await ensureStream(this.manager.streams, streamConfig(this.options), this.options.logger);
   }
 
   /** Publishes a new event; `id` defaults to a fresh UUID. Resolves once JetStream has stored it. */

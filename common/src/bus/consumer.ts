@@ -71,6 +71,18 @@ export interface RunningListener {
 const DEFAULT_ACK_WAIT_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
 
+/**
+ * How long one pull request waits on the server before the client sends the next, and the heartbeat the
+ * server sends meanwhile (half of it, as nats.js would pick). A pull parked on a consumer leader whose node
+ * died gets neither its expiry nor heartbeats: nats.js notices after two missed heartbeats and pulls again
+ * from the new leader. With nats.js' default of 30 s (heartbeat 15 s) a listener sat ~30 s idle after a NATS
+ * node died; with 5 s it resumes within 5–7.5 s of the node dying (plus the cluster's election). The cost:
+ * while idle, each consumer sends one pull request per 5 s, and the server answers it with a 408 when it
+ * expires and two heartbeats: a few small messages per consumer per 5 s.
+ */
+export const PULL_EXPIRES_MS = 5_000;
+export const PULL_IDLE_HEARTBEAT_MS = PULL_EXPIRES_MS / 2;
+
 export interface ConsumersOptions {
   /** The stream every durable consumer is made on. */
   stream: string;
@@ -126,8 +138,13 @@ export class Consumers {
     });
     const consumer = await this.js.consumers.get(this.options.stream, definition.durable);
     const concurrency = definition.orderingKey ? (definition.concurrency ?? this.options.listenerConcurrency) : 1;
-    // A small batch: messages waiting in the client's buffer are already running their ack timer.
-    const pull = () => consumer.consume({ max_messages: Math.max(16, concurrency) });
+    const pull = () =>
+      consumer.consume({
+        // A small batch: messages waiting in the client's buffer are already running their ack timer.
+        max_messages: Math.max(16, concurrency),
+        expires: PULL_EXPIRES_MS,
+        idle_heartbeat: PULL_IDLE_HEARTBEAT_MS,
+      });
     let messages = await pull();
     let stopping = false;
     // Set when a pause closed the pull: it is opened again on resuming, not on stopping.

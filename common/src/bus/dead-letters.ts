@@ -1,5 +1,46 @@
-import { JetStreamApiError, type MsgRequest } from '@nats-io/jetstream';
-import type { EventBus, DeadLetter } from './event-bus';
+import { JetStreamApiError, type JsMsg, type MsgRequest } from '@nats-io/jetstream';
+import type { EventBus } from './event-bus';
+
+/** Why an event went to the dead-letter subject. */
+export type DeadLetterKind =
+  /** The payload fails its schema: retrying can never help. */
+  | 'malformed'
+  /** The handler said the event can never apply ({@link PermanentEventError}). */
+  | 'permanent'
+  /** Still failing when its retry budget ran out. */
+  | 'retry-budget-exhausted';
+
+/** What the bus writes to `<prefix>.dead-letter.<durable>` for an event it gave up on. */
+export interface DeadLetter {
+  durable: string;
+  kind: DeadLetterKind;
+  /** The wire subject the event was stored under: where a replay publishes it again. */
+  subject: string;
+  streamSequence: number;
+  deliveryCount: number;
+  reason: string;
+  /** The message's bytes as they were stored. */
+  payload: string;
+  deadAt: string;
+}
+
+/** Why a listener gave up on an event. */
+export type DeadLetterCause = Pick<DeadLetter, 'durable' | 'kind' | 'reason'>;
+
+/** The dead letter of a delivery, and its `msgID`: one dead letter per stored message, however often it is written. */
+export function deadLetterOf(message: JsMsg, cause: DeadLetterCause): { deadLetter: DeadLetter; msgID: string } {
+  return {
+    deadLetter: {
+      ...cause,
+      subject: message.subject,
+      streamSequence: message.seq,
+      deliveryCount: message.info.deliveryCount,
+      payload: message.string(),
+      deadAt: new Date().toISOString(),
+    },
+    msgID: `dead-letter:${cause.durable}:${message.seq}`,
+  };
+}
 
 /** A dead letter as it sits in the stream: what the bus wrote, and where. */
 export interface StoredDeadLetter extends DeadLetter {

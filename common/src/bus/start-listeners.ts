@@ -1,7 +1,8 @@
 import type { Subject } from '../events';
 import { isDatabaseUnavailable } from '../database';
 import type { ReadinessProbe } from '../http/readiness';
-import type { EventBus, ListenerDefinition } from './event-bus';
+import type { EventBus } from './event-bus';
+import type { ListenerDefinition } from './consumer';
 import type { OutagePolicy } from './consumer-pause';
 
 export interface StartListenersOptions {

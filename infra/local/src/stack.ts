@@ -501,8 +501,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 /**
  * On a NATS cluster, creates (or raises to its replicas) the stream once, before the services start: every
  * service would otherwise ask for it at the same moment, and on a fresh cluster creating a 3-replica stream
- * can outlast the client's 5 s JetStream API timeout, which fails a service's start. Each service still
- * checks the stream itself (EventBus.ensureStream) and finds it there.
+ * can outlast the client's 5 s JetStream API timeout. Each service's EventBus.ensureStream retries such a timeout
+ * and would get there too; creating it once first saves every service those retries. Each service still checks the
+ * stream itself and finds it there.
  */
 async function ensureReplicatedStream(env: NodeJS.ProcessEnv): Promise<void> {
   const replicas = Number(env.NATS_STREAM_REPLICAS ?? 1);

@@ -76,9 +76,9 @@ describe('a three-node NATS cluster', () => {
     expect(victim?.pid).toBeUndefined();
 
     const after = await waitForPublish(bus, user('after@example.com'));
-    // A pull parked on a consumer leader that died is only noticed by the client's missed heartbeats (nats.js
-    // consume(): idle heartbeat of half its 30 s expiry), so the event may take that long to arrive: late, never lost.
-    await waitFor(() => expect(recorder.events.map((event) => event.id)).toContain(after), { timeoutMs: 60_000 });
+    // A pull parked on a consumer leader that died is noticed by the client's missed heartbeats (the bus pulls
+    // with a 5 s expiry and a 2.5 s heartbeat), after the consumer's new leader is elected (4–9 s): late, never lost.
+    await waitFor(() => expect(recorder.events.map((event) => event.id)).toContain(after), { timeoutMs: 30_000 });
 
     await victim?.start();
     expect(victim?.pid).toBeDefined();

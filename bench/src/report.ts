@@ -3,6 +3,8 @@
  * end what happened (faults as done, services that died by themselves, how the flows ended, what users were
  * answered), whether the system went quiet, and the table of invariants with the ids of every violation.
  */
+import { SERVICES, type ServiceName } from '@ticketing/local-stack';
+
 import type { AckedEventsCheck } from './acked-events';
 import { describeFault, type Fault, type FaultRecord } from './faults';
 import type { FlowKind, FlowPlan, FlowResult } from './flows';
@@ -126,14 +128,22 @@ export function formatGoals(summary: RunSummary): string {
   return lines.join('\n');
 }
 
-/** `502 POST /api/orders during "SIGKILL orders#2 …"`: each 502 put down to the fault then in progress. */
+/**
+ * `502 POST /api/orders during "SIGKILL orders#2 …"`: each 502 put down to the fault then in progress, one of
+ * the route's own service first (a kill, then its database) when several were.
+ */
 function badGatewayCauses(summary: RunSummary): [string, number][] {
   const counts = new Map<string, number>();
   for (const { at, route } of summary.tally.badGateways) {
-    const during = summary.faults.find(
+    const inProgress = summary.faults.filter(
       (record) =>
         record.startedAt !== undefined && record.startedAt <= at && at <= (record.endedAt ?? Infinity) + FAULT_TAIL_MS,
     );
+    const service = serviceOfRoute(route);
+    const during =
+      inProgress.find(({ fault }) => fault.kind === 'kill' && fault.service === service) ??
+      inProgress.find(({ fault }) => fault.kind === 'database-outage' && fault.service === service) ??
+      inProgress[0];
     const cause = `${route} ${during === undefined ? 'with no fault in progress' : `during "${describeFault(during.fault)}"`}`;
     counts.set(cause, (counts.get(cause) ?? 0) + 1);
   }
@@ -211,6 +221,15 @@ export function formatViolations(invariants: readonly InvariantResult[], limit =
     if (hidden > 0) lines.push(`${invariant.number}. … and ${hidden} more (all of them in the log file)`);
   }
   return lines.join('\n');
+}
+
+/** `POST /api/orders/:id` → orders: the service whose route prefix (the gateway's rules) the path falls under. */
+function serviceOfRoute(route: string): ServiceName | undefined {
+  const path = route.split(' ')[1] ?? '';
+  const owners = SERVICES.flatMap((service) => service.routes.map((prefix) => ({ name: service.name, prefix })));
+  const matching = owners.filter(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`));
+  // The longest prefix wins, as in the gateway.
+  return matching.sort((a, b) => b.prefix.length - a.prefix.length)[0]?.name;
 }
 
 function rule(title?: string): string {

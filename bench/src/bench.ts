@@ -29,26 +29,41 @@ const BENCH_ENVIRONMENT_DEFAULTS: Readonly<Record<string, string>> = {
   ORDER_EXPIRATION_SECONDS: '60',
 };
 
+/** The flash picture's lines for the stacks after the first (`--replicas 1,2`). */
+const LATER_COLOURS = ['#d62728', '#9467bd', '#8c564b', '#e377c2'];
+
 interface Options {
   scenarios: ScenarioName[];
   repo: string;
   results: string;
+  /** One stack per entry, one after another, each with that many processes of every service. */
+  replicas: (number | undefined)[];
 }
 
-const USAGE = `usage: npm run bench [-- [scenario…] [--repo DIR] [--results DIR]]
+const USAGE = `usage: npm run bench [-- [scenario…] [--repo DIR] [--results DIR] [--replicas N[,N…]]]
 scenarios (default: all, in this order): ${Object.keys(SCENARIOS).join(' ')}
---repo DIR     run the services built in another checkout (for a before/after in one session)
---results DIR  where the JSON and the picture go (default bench/results)`;
+--repo DIR       run the services built in another checkout (for a before/after in one session)
+--results DIR    where the JSON and the picture go (default bench/results)
+--replicas 1,2   the scenarios on a stack of one process a service, then again on one of two
+                 (STACK_REPLICAS), in one run and one table (default: STACK_REPLICAS, else 1)`;
 
 function parseOptions(argv: readonly string[]): Options {
   const options: Options = {
     scenarios: [],
     repo: path.resolve(BENCH_ROOT, '..'),
     results: path.join(BENCH_ROOT, 'results'),
+    replicas: [undefined],
   };
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index] as string;
-    if (argument === '--repo' || argument === '--results') {
+    if (argument === '--replicas') {
+      const value = argv[(index += 1)] ?? '';
+      const counts = value.split(',').map(Number);
+      if (value === '' || counts.some((count) => !Number.isInteger(count) || count < 1 || count > 4)) {
+        throw new UsageError(`--replicas needs counts from 1 to 4, comma-separated, not "${value}"`);
+      }
+      options.replicas = counts;
+    } else if (argument === '--repo' || argument === '--results') {
       const value = argv[(index += 1)];
       if (value === undefined) throw new UsageError(`${argument} needs a directory`);
       options[argument === '--repo' ? 'repo' : 'results'] = path.resolve(value);
@@ -80,13 +95,78 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const startedAt = new Date().toISOString();
+  const figures: Context['figures'] = [];
+  const details: Context['details'] = {};
+  let flashSeries: Context['flashSeries'];
+  let interrupted = false;
+  for (const replicas of options.replicas) {
+    // With several stacks in one run, each figure says which it was measured on.
+    const tag = options.replicas.length > 1 ? ` [${String(replicas)} replica${replicas === 1 ? '' : 's'}]` : '';
+    const context = await runOnOneStack(
+      options,
+      replicas,
+      say,
+      () => interrupted,
+      () => (interrupted = true),
+    );
+    if (context === undefined) return;
+    for (const figure of context.figures) figures.push({ ...figure, name: `${figure.name}${tag}` });
+    for (const [key, value] of Object.entries(context.details)) details[`${key}${tag}`] = value;
+    if (context.flashSeries !== undefined) {
+      flashSeries = [
+        ...(flashSeries ?? []),
+        ...context.flashSeries.map((series, index) => ({
+          ...series,
+          label: `${series.label}${tag}`,
+          // The later stacks' lines in colours of their own.
+          colour: flashSeries === undefined ? series.colour : (LATER_COLOURS[index % LATER_COLOURS.length] as string),
+        })),
+      ];
+    }
+  }
+
+  say('');
+  say(renderTable(figures));
+  const record: RunRecord = {
+    startedAt,
+    commit: commitOf(options.repo),
+    repo: options.repo,
+    node: process.version,
+    cpus: os.cpus().length,
+    scenarios: options.scenarios,
+    figures,
+    details,
+  };
+  const svg = flashSeries
+    ? renderLatencySvg(
+        `Flash sale: 10,000 buyers on 1,000 tickets (${record.commit}, ${startedAt.slice(0, 16)})`,
+        flashSeries,
+      )
+    : undefined;
+  for (const file of writeResults(options.results, record, svg))
+    say(`bench: wrote ${path.relative(process.cwd(), file)}`);
+  const missed = figures.filter((figure) => isMet(figure) === false);
+  say(missed.length === 0 ? 'bench: every goal met' : `bench: ${missed.length} goal(s) not met`);
+}
+
+/** Starts a stack of `replicas` processes a service, runs the scenarios on it, stops it; undefined if interrupted. */
+async function runOnOneStack(
+  options: Options,
+  replicas: number | undefined,
+  say: (line: string) => void,
+  wasInterrupted: () => boolean,
+  markInterrupted: () => void,
+): Promise<Context | undefined> {
   const namespace = `bench_${randomBytes(4).toString('hex')}`;
   const logFile = path.join(BENCH_ROOT, '.logs', 'bench.log');
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(BENCH_ENVIRONMENT_DEFAULTS)) env[name] = process.env[name] ?? value;
 
-  say(`bench: starting the stack from ${options.repo} (namespace ${namespace}; its output goes to ${logFile})`);
-  const stack = await startBenchStack({ repo: options.repo, namespace, logFile, env });
+  const processes = replicas === undefined ? '' : `, ${replicas} process${replicas === 1 ? '' : 'es'} a service`;
+  say(
+    `bench: starting the stack from ${options.repo} (namespace ${namespace}${processes}; its output goes to ${logFile})`,
+  );
+  const stack = await startBenchStack({ repo: options.repo, namespace, logFile, env, replicas });
   const context: Context = {
     stack,
     api: new Client(stack.url, 64),
@@ -94,12 +174,12 @@ async function main(): Promise<void> {
     details: {},
     say,
   };
-  let interrupted = false;
-  process.once('SIGINT', () => {
-    interrupted = true;
+  const onInterrupt = (): void => {
+    markInterrupted();
     say('bench: interrupted; stopping the stack');
     void stack.stop().then(() => process.exit(130));
-  });
+  };
+  process.once('SIGINT', onInterrupt);
   try {
     context.figures.push({
       scenario: 'start',
@@ -112,10 +192,10 @@ async function main(): Promise<void> {
     for (const name of options.scenarios) {
       say(`bench: ${name}`);
       const started = Date.now();
-      const processes = { ...stack.processIds(), 'launcher and gateway': stack.processId, bench: process.pid };
-      const cpuBefore = cpuSeconds(processes);
+      const processIds = { ...stack.processIds(), 'launcher and gateway': stack.processId, bench: process.pid };
+      const cpuBefore = cpuSeconds(processIds);
       await SCENARIOS[name](context);
-      const cpuAfter = cpuSeconds(processes);
+      const cpuAfter = cpuSeconds(processIds);
       const cpu = Object.entries(cpuAfter)
         .map(([process, seconds]) => [process, seconds - (cpuBefore[process] ?? 0)] as const)
         .filter(([, seconds]) => seconds >= 0.05)
@@ -127,32 +207,11 @@ async function main(): Promise<void> {
     }
     memory(context, 'after the run', { 'launcher and gateway': stack.processId });
   } finally {
+    process.off('SIGINT', onInterrupt);
     await context.api.close();
-    if (!interrupted) await stack.stop();
+    if (!wasInterrupted()) await stack.stop();
   }
-
-  say('');
-  say(renderTable(context.figures));
-  const record: RunRecord = {
-    startedAt,
-    commit: commitOf(options.repo),
-    repo: options.repo,
-    node: process.version,
-    cpus: os.cpus().length,
-    scenarios: options.scenarios,
-    figures: context.figures,
-    details: context.details,
-  };
-  const svg = context.flashSeries
-    ? renderLatencySvg(
-        `Flash sale: 10,000 buyers on 1,000 tickets (${record.commit}, ${startedAt.slice(0, 16)})`,
-        context.flashSeries,
-      )
-    : undefined;
-  for (const file of writeResults(options.results, record, svg))
-    say(`bench: wrote ${path.relative(process.cwd(), file)}`);
-  const missed = context.figures.filter((figure) => isMet(figure) === false);
-  say(missed.length === 0 ? 'bench: every goal met' : `bench: ${missed.length} goal(s) not met`);
+  return wasInterrupted() ? undefined : context;
 }
 
 main().catch((error: unknown) => {

@@ -1,8 +1,15 @@
 /**
  * The stack a chaos run breaks: the five services and the Stripe emulator from their builds, in a namespace
  * of their own (databases `<namespace>_<service>` on the machine's PostgreSQL), on a private `nats-server -js`
- * and a private `redis-server`, each on a free port with its data under `.data/<namespace>/`. Faults restart
- * those two; the machine's shared NATS and Redis (4222, 6379) are never touched.
+ * (or a private three-node JetStream cluster) and a private `redis-server`, each on free ports with its data
+ * under `.data/<namespace>/`. Faults restart those; the machine's shared NATS and Redis (4222, 6379) are never
+ * touched. With replicas, every service but the emulator runs that many processes behind the gateway.
+ *
+ * Restarts have one owner, the harness's {@link Supervisor}: the stack runs with `restart: false`. The
+ * launcher's own crash supervision would restart the same process (two owners: "already running" on every
+ * kill), and it gives a service up after 5 failed starts in a minute, which a service killed while its
+ * database refuses connections for 2 minutes reaches by design; Kubernetes never gives up, nor does the
+ * harness. The launcher's restarts are proven by the stack's own tests.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -11,8 +18,11 @@ import * as path from 'node:path';
 import {
   ensureInfrastructure,
   findFreePort,
+  startNatsCluster,
   startStack,
+  type NatsNode,
   type RunningInfrastructure,
+  type RunningNatsCluster,
   type RunningStack,
   type ServiceName,
 } from '@ticketing/local-stack';
@@ -106,8 +116,15 @@ export interface ChaosStack {
   readonly namespace: string;
   /** The PostgreSQL server's admin URL (the machine's, or one the launcher started). */
   readonly adminUrl: string;
-  readonly nats: PrivateServer;
+  /** The single private NATS server; undefined on a cluster (then {@link ChaosStack.natsNodes}). */
+  readonly nats: PrivateServer | undefined;
+  /** The private cluster's nodes (SIGKILL, SIGSTOP, start again); empty with a single server. */
+  readonly natsNodes: readonly NatsNode[];
+  /** What the services' NATS_URL carries: one URL, or the cluster's three comma-separated. */
+  readonly natsUrl: string;
   readonly redis: PrivateServer;
+  /** Processes of every service but the Stripe emulator. */
+  readonly replicas: number;
   /** The JetStream stream and subject prefix of the namespace. */
   readonly streamName: string;
   readonly subjectPrefix: string;
@@ -127,10 +144,21 @@ export interface ChaosStackOptions {
   log: RunLog;
   supervisor: Supervisor;
   signal: AbortSignal;
+  /** Processes of every service (default 1). */
+  replicas?: number;
+  /** 1 (default): one private nats-server; 3: a private three-node JetStream cluster. */
+  natsNodes?: 1 | 3;
 }
 
 /** Starts PostgreSQL (reused), the private NATS and Redis, and the services, each waited for. */
-export async function startChaosStack({ repoRoot, log, supervisor, signal }: ChaosStackOptions): Promise<ChaosStack> {
+export async function startChaosStack({
+  repoRoot,
+  log,
+  supervisor,
+  signal,
+  replicas = 1,
+  natsNodes = 1,
+}: ChaosStackOptions): Promise<ChaosStack> {
   const namespace = `chaos_${randomBytes(4).toString('hex')}`;
   const sharedDataDir = path.join(repoRoot, '.data');
   const dataDir = path.join(sharedDataDir, namespace);
@@ -145,7 +173,9 @@ export async function startChaosStack({ repoRoot, log, supervisor, signal }: Cha
     log: say,
     need: { postgres: true, nats: false, redis: false },
   });
-  const nats = new PrivateServer('nats', `nats://127.0.0.1:${await findFreePort()}`, dataDir, say);
+  const nats =
+    natsNodes === 1 ? new PrivateServer('nats', `nats://127.0.0.1:${await findFreePort()}`, dataDir, say) : undefined;
+  let natsCluster: RunningNatsCluster | undefined;
   const redis = new PrivateServer('redis', `redis://127.0.0.1:${await findFreePort()}`, dataDir, say);
   const environment = chaosEnvironment();
 
@@ -155,7 +185,7 @@ export async function startChaosStack({ repoRoot, log, supervisor, signal }: Cha
     (tornDown ??= (async () => {
       supervisor.close();
       await stack?.stop();
-      await Promise.all([nats.stop(), redis.stop()]);
+      await Promise.all([nats?.stop(), natsCluster?.stop(), redis.stop()]);
       if (!keep) {
         await stack?.dropDatabases();
         fs.rmSync(dataDir, { recursive: true, force: true });
@@ -164,13 +194,32 @@ export async function startChaosStack({ repoRoot, log, supervisor, signal }: Cha
     })());
 
   try {
-    await Promise.all([nats.start(), redis.start()]);
+    await Promise.all([
+      nats?.start(),
+      redis.start(),
+      natsNodes === 1
+        ? undefined
+        : startNatsCluster({
+            binary: natsServerBinary(),
+            dataDir,
+            log: say,
+            size: natsNodes,
+            ports: 'ephemeral',
+            clusterName: namespace,
+          }).then((cluster) => {
+            natsCluster = cluster;
+          }),
+    ]);
+    const natsUrl = nats?.url ?? (natsCluster as RunningNatsCluster).url;
     stack = await startStack({
       repoRoot,
       dataDir: sharedDataDir,
       log: say,
-      infrastructure: { ...postgres, natsUrl: nats.url, redisUrl: redis.url },
+      infrastructure: { ...postgres, natsUrl, natsServers: natsNodes, redisUrl: redis.url },
       ports: 'ephemeral',
+      replicas,
+      // The harness's Supervisor is the one owner of restarts (see the top of this file).
+      restart: false,
       namespace,
       services: CHAOS_SERVICES,
       env: environment,
@@ -191,7 +240,10 @@ export async function startChaosStack({ repoRoot, log, supervisor, signal }: Cha
     namespace,
     adminUrl: postgres.databaseUrl,
     nats,
+    natsNodes: natsCluster?.nodes ?? [],
+    natsUrl: nats?.url ?? (natsCluster as RunningNatsCluster).url,
     redis,
+    replicas,
     streamName: namespace.toUpperCase(),
     subjectPrefix: namespace,
     timings: {
@@ -209,6 +261,16 @@ export async function startChaosStack({ repoRoot, log, supervisor, signal }: Cha
     },
     teardown: ({ keep }) => teardown(keep),
   };
+}
+
+/** The Debian `nats-server` (in /usr/sbin, often not on a user's PATH), or the first on PATH. */
+function natsServerBinary(): string {
+  const folders = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin'];
+  for (const folder of folders) {
+    const candidate = path.join(folder, 'nats-server');
+    if (folder !== '' && fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error('nats-server is not installed (Debian: apt-get install nats-server); a cluster needs it');
 }
 
 /** The defaults above under whatever the shell sets; never a real Stripe key, whatever the shell holds. */

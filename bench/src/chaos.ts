@@ -2,8 +2,11 @@
  * `npm run chaos`: the consistency harness of issue 8. It starts a stack of its own, runs a few hundred
  * purchase flows through the gateway while a seeded schedule of faults breaks the stack (each service
  * SIGKILLed, NATS and Redis restarted, a database refusing connections, Stripe frozen or gone), heals
- * everything, waits until the system is quiet, and checks the invariants: exit code 0 when none is
- * violated, 1 otherwise, 2 for a command line it cannot run.
+ * everything, waits until the system is quiet, and checks the invariants. With `--replicas 2 --nats-nodes 3`
+ * (issue 19) the stack is two of every service and a three-node JetStream cluster, a kill is of one replica,
+ * and a NATS node is killed and another paused. Exit code 0 when every goal is met (no invariant violated, no
+ * acknowledged event missing from the stream, and with replicas no 502), 1 otherwise, 2 for a command line
+ * it cannot run.
  *
  * The phases, in order: plan (from the seed, printed) → start → chaos (flows and faults together) → heal
  * → let the flows in progress finish → quiet period → check → report. Whatever happens, the `finally`
@@ -14,6 +17,7 @@ import * as path from 'node:path';
 
 import { findRepoRoot, StackStartAborted } from '@ticketing/local-stack';
 
+import { checkAckedEvents, type AckedEventsCheck } from './acked-events';
 import { AvailabilityLog } from './availability';
 import { startChaosStack, type ChaosStack } from './chaos-stack';
 import { ServiceDatabases } from './databases';
@@ -24,7 +28,7 @@ import { checkInvariants, LockSampler } from './invariants';
 import { OptionsError, parseOptions, USAGE, type ChaosOptions } from './options';
 import { waitForQuiet } from './quiet';
 import { SeededRandom } from './random';
-import { formatPlan, formatReport, formatViolations } from './report';
+import { formatPlan, formatReport, formatViolations, judgeGoals } from './report';
 import { RunLog } from './run-log';
 import { StreamInspector } from './stream';
 import { Supervisor } from './supervisor';
@@ -58,7 +62,10 @@ async function runChaos(options: ChaosOptions): Promise<number> {
   const say = (line: string): void => log.say(line);
   const random = new SeededRandom(options.seed);
   const chaosMs = options.minutes * 60_000;
-  const schedule = planFaults(random.fork('faults'), chaosMs);
+  const schedule = planFaults(random.fork('faults'), chaosMs, {
+    replicas: options.replicas,
+    natsNodes: options.natsNodes,
+  });
   const flowPlans = planFlows(random.fork('flows'), options.flows, chaosMs * FLOW_SPREAD);
   log.print(formatPlan(options, schedule, flowPlans));
 
@@ -81,11 +88,29 @@ async function runChaos(options: ChaosOptions): Promise<number> {
   let sampler: LockSampler | undefined;
   const timers: NodeJS.Timeout[] = [];
   try {
-    say('starting PostgreSQL (reused), a private NATS and Redis, and the services…');
-    chaos = await startChaosStack({ repoRoot, log, supervisor, signal: interrupted.signal });
+    const natsWord = options.natsNodes === 1 ? 'a private NATS' : `a private ${options.natsNodes}-node NATS cluster`;
+    const processes = options.replicas === 1 ? 'the services' : `${options.replicas} processes of every service`;
+    say(`starting PostgreSQL (reused), ${natsWord} and Redis, and ${processes}…`);
+    chaos = await startChaosStack({
+      repoRoot,
+      log,
+      supervisor,
+      signal: interrupted.signal,
+      replicas: options.replicas,
+      natsNodes: options.natsNodes,
+    });
     say(`stack up at ${chaos.stack.url}, namespace ${chaos.namespace}; service logs in ${relative(log.filePath)}`);
     databases = new ServiceDatabases(chaos);
-    injector = new FaultInjector(chaos, supervisor, availability, log);
+    // Connected from the start: the injector reads the stream's last sequence around every NATS fault.
+    inspector = await StreamInspector.connect(chaos);
+    const streamInspector = inspector;
+    injector = new FaultInjector(chaos, supervisor, availability, log, async () => {
+      try {
+        return (await streamInspector.state()).lastSequence;
+      } catch {
+        return undefined;
+      }
+    });
 
     const startedAt = Date.now();
     log.startClock(startedAt);
@@ -134,7 +159,6 @@ async function runChaos(options: ChaosOptions): Promise<number> {
     if (interrupted.signal.aborted) return 130;
 
     say(`waiting for quiet (at most ${options.quietCapMinutes} min)`);
-    inspector = await StreamInspector.connect(chaos);
     const { restateAfterSeconds, restateIntervalSeconds } = chaos.timings;
     const quiet = await waitForQuiet(databases, inspector, {
       capMs: options.quietCapMinutes * 60_000,
@@ -147,6 +171,13 @@ async function runChaos(options: ChaosOptions): Promise<number> {
     say('checking the invariants');
     const deadLetters = await inspector.readDeadLetters();
     const invariants = await checkInvariants(databases, deadLetters, sampler);
+    say('checking that every event an outbox marked sent is in the stream');
+    let ackedEvents: AckedEventsCheck | undefined;
+    try {
+      ackedEvents = await checkAckedEvents(databases, inspector, faultRecords);
+    } catch (error) {
+      say(`could not read the stream to check for lost events: ${String(error)}`);
+    }
 
     const summary = {
       startedAt,
@@ -157,16 +188,23 @@ async function runChaos(options: ChaosOptions): Promise<number> {
       tally,
       quiet,
       invariants,
+      ackedEvents,
+      replicas: options.replicas,
     };
     log.print(formatReport(summary));
     log.write(`\nEvery violation:\n${formatViolations(invariants)}`);
-    const total = invariants.reduce((sum, invariant) => sum + invariant.violations.length, 0);
+    const verdict = judgeGoals(summary);
+    const failures = [
+      verdict.invariantViolations > 0 ? `${verdict.invariantViolations} invariant violations` : undefined,
+      verdict.badGatewaysFail && verdict.badGateways > 0 ? `${verdict.badGateways} × 502` : undefined,
+      verdict.lostEvents > 0 ? `${verdict.lostEvents} lines of acknowledged events lost` : undefined,
+    ].filter((failure) => failure !== undefined);
     log.print(
-      total === 0
-        ? 'PASS: no invariant violated.'
-        : `FAIL: ${total} violations. The ids are in ${relative(log.filePath)} with every service line.`,
+      verdict.passed
+        ? `PASS: no invariant violated${options.replicas > 1 ? ', no 502' : ''}, no acknowledged event lost.`
+        : `FAIL: ${failures.join(', ')}. The ids are in ${relative(log.filePath)} with every service line.`,
     );
-    return total === 0 ? 0 : 1;
+    return verdict.passed ? 0 : 1;
   } finally {
     for (const timer of timers) clearTimeout(timer);
     await sampler?.stop();

@@ -29,12 +29,16 @@ export function isTransient(reply: Reply): boolean {
 /** Counts every answer by route and status, for the report: how the stack behaved towards its users. */
 export class HttpTally {
   private readonly counts = new Map<string, number>();
+  /** Every 502 (the edge had no process to give the request to): when, and on which route. */
+  readonly badGateways: { at: number; route: string }[] = [];
   private total = 0;
 
   record(reply: Reply): void {
     this.total += 1;
-    const key = `${reply.status === 0 ? 'no answer' : String(reply.status)} ${reply.method} ${routeOf(reply.path)}`;
+    const route = `${reply.method} ${routeOf(reply.path)}`;
+    const key = `${reply.status === 0 ? 'no answer' : String(reply.status)} ${route}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    if (reply.status === 502) this.badGateways.push({ at: Date.now(), route });
   }
 
   get requests(): number {

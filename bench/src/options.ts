@@ -2,6 +2,8 @@
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 
+import { MAX_REPLICAS } from '@ticketing/local-stack';
+
 export interface ChaosOptions {
   /** Decides the fault schedule and the mix of flows; random unless given, and printed either way. */
   seed: number;
@@ -15,6 +17,10 @@ export interface ChaosOptions {
   quietCapMinutes: number;
   /** Keep the namespace's databases and NATS/Redis data after the run, to investigate violations. */
   keep: boolean;
+  /** Processes of every service behind the gateway (the Stripe emulator runs once); 1 to 4. */
+  replicas: number;
+  /** NATS servers: one, or a three-node JetStream cluster with the stream on all three. */
+  natsNodes: 1 | 3;
 }
 
 export const USAGE = `Usage: npm run chaos -- [options]
@@ -28,6 +34,10 @@ breaks it, heals it, waits until it is quiet, then checks the invariants. Exits 
   --concurrency N      flows in progress at once, at most (default 16)
   --quiet-cap M        longest wait, in minutes, for the system to go quiet (default 5)
   --keep               keep the run's databases and NATS/Redis data to investigate (named at the end)
+  --replicas N         processes of every service behind the gateway, 1 to 4 (default 1); with 2 or
+                       more, a kill is of one replica, and any 502 fails the run
+  --nats-nodes N       1 (default) or 3: a private three-node JetStream cluster, the stream on all
+                       three; a node is killed and brought back, and one is paused for 30 s
   --help               this text`;
 
 /** A command line that cannot run; the message says why, fit to print above the usage. */
@@ -47,6 +57,8 @@ export function parseOptions(args: readonly string[]): ChaosOptions | 'help' {
         concurrency: { type: 'string' },
         'quiet-cap': { type: 'string' },
         keep: { type: 'boolean', default: false },
+        replicas: { type: 'string' },
+        'nats-nodes': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -56,6 +68,10 @@ export function parseOptions(args: readonly string[]): ChaosOptions | 'help' {
   }
   if (values.help) return 'help';
   const minutes = parseNumber('--minutes', values.minutes, 10, { min: 1 });
+  const replicas = parseNumber('--replicas', values.replicas, 1, { min: 1, integer: true });
+  if (replicas > MAX_REPLICAS) throw new OptionsError(`--replicas must be at most ${MAX_REPLICAS}, not ${replicas}`);
+  const natsNodes = parseNumber('--nats-nodes', values['nats-nodes'], 1, { min: 1, integer: true });
+  if (natsNodes !== 1 && natsNodes !== 3) throw new OptionsError(`--nats-nodes must be 1 or 3, not ${natsNodes}`);
   return {
     seed: parseNumber('--seed', values.seed, randomInt(1, 1_000_000), { min: 0, integer: true }),
     minutes,
@@ -63,6 +79,8 @@ export function parseOptions(args: readonly string[]): ChaosOptions | 'help' {
     concurrency: parseNumber('--concurrency', values.concurrency, 16, { min: 1, integer: true }),
     quietCapMinutes: parseNumber('--quiet-cap', values['quiet-cap'], 5, { min: 0 }),
     keep: values.keep,
+    replicas,
+    natsNodes,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * What the harness reads from JetStream once the run has healed: how much each durable consumer still has
- * to do (for the quiet period), and every dead letter kept in the stream (for invariant 7).
+ * What the harness reads from JetStream: the stream's last sequence around each NATS fault; once the run has
+ * healed, how much each durable consumer still has to do (for the quiet period), every dead letter kept in
+ * the stream (for invariant 7), and every message's id (every event an outbox marked sent must be there).
  */
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -23,6 +24,14 @@ export interface DeadLetter {
 
 const READ_BATCH = 256;
 
+/** The stream's `state`: sequences run from first to last; with no limits and no deletes, messages = last. */
+export interface StreamState {
+  firstSequence: number;
+  lastSequence: number;
+  messages: number;
+  deleted: number;
+}
+
 export class StreamInspector {
   private constructor(
     private readonly connection: NatsConnection,
@@ -31,8 +40,55 @@ export class StreamInspector {
   ) {}
 
   static async connect(chaos: ChaosStack): Promise<StreamInspector> {
-    const connection = await connect({ servers: chaos.nats.url, name: 'chaos-harness', maxReconnectAttempts: -1 });
-    return new StreamInspector(connection, await jetstreamManager(connection), chaos);
+    const connection = await connect({
+      servers: chaos.natsUrl.split(','),
+      name: 'chaos-harness',
+      maxReconnectAttempts: -1,
+    });
+    return new StreamInspector(connection, await jetstreamManager(connection, { timeout: 10_000 }), chaos);
+  }
+
+  /** The stream's sequences and message count now (from its leader). */
+  async state(): Promise<StreamState> {
+    const { state } = await this.manager.streams.info(this.chaos.streamName);
+    return {
+      firstSequence: state.first_seq,
+      lastSequence: state.last_seq,
+      messages: state.messages,
+      deleted: state.num_deleted ?? 0,
+    };
+  }
+
+  /**
+   * The `Nats-Msg-Id` of every message in the stream (an event's id, as the bus publishes it), through a
+   * consumer of our own that delivers headers only. Also how many messages were read.
+   */
+  async readMessageIds(): Promise<{ ids: Set<string>; read: number }> {
+    const consumerInfo = await this.manager.consumers.add(this.chaos.streamName, {
+      deliver_policy: DeliverPolicy.All,
+      ack_policy: AckPolicy.None,
+      headers_only: true,
+      inactive_threshold: 60_000 * 1_000_000,
+    });
+    const consumer = await jetstream(this.connection).consumers.get(this.chaos.streamName, consumerInfo.name);
+    const ids = new Set<string>();
+    let read = 0;
+    try {
+      while (read < consumerInfo.num_pending) {
+        const batch = await consumer.fetch({ max_messages: READ_BATCH * 4, expires: 5_000 });
+        let received = 0;
+        for await (const message of batch) {
+          received += 1;
+          const id = message.headers?.get('Nats-Msg-Id');
+          if (id) ids.add(id);
+        }
+        read += received;
+        if (received === 0) break;
+      }
+    } finally {
+      await consumer.delete().catch(() => undefined);
+    }
+    return { ids, read };
   }
 
   /** Durable consumers with messages not yet delivered or not yet acknowledged, and how many. */

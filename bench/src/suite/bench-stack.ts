@@ -9,7 +9,13 @@ import * as path from 'node:path';
 import type { ServiceName } from '@ticketing/local-stack';
 import { Pool, type QueryResultRow } from 'pg';
 
-import { STACK_NAMESPACE_VARIABLE, STACK_REPO_VARIABLE, type FailedMessage, type ReadyMessage } from './stack-protocol';
+import {
+  STACK_NAMESPACE_VARIABLE,
+  STACK_REPLICAS_VARIABLE,
+  STACK_REPO_VARIABLE,
+  type FailedMessage,
+  type ReadyMessage,
+} from './stack-protocol';
 
 /** Services with a database of their own, which scenarios read to check what the answers claimed. */
 export type DatabaseService = 'auth' | 'tickets' | 'orders' | 'payments';
@@ -22,8 +28,12 @@ export interface BenchStack {
   readonly startMs: number;
   /** The stack process: the launcher and its gateway. */
   readonly processId: number | undefined;
+  /** Processes of every service behind the gateway. */
+  readonly replicas: number;
+  /** A service's own address (its first replica's). */
   serviceUrl(name: ServiceName): string;
-  processIds(): Partial<Record<ServiceName, number>>;
+  /** Every process by its name (`orders`, or `orders#2` with replicas), for its CPU and memory. */
+  processIds(): Record<string, number | undefined>;
   query<Row extends QueryResultRow>(service: DatabaseService, text: string, values?: unknown[]): Promise<Row[]>;
   stop(): Promise<void>;
 }
@@ -34,6 +44,8 @@ export interface BenchStackOptions {
   logFile: string;
   /** Over the suite's own environment (which the stack inherits, as `npm start` inherits the shell's). */
   env: Record<string, string>;
+  /** Processes of every service (`STACK_REPLICAS`); default the shell's, else 1. */
+  replicas?: number;
 }
 
 export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
@@ -45,6 +57,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       ...options.env,
       [STACK_REPO_VARIABLE]: options.repo,
       [STACK_NAMESPACE_VARIABLE]: options.namespace,
+      ...(options.replicas !== undefined && { [STACK_REPLICAS_VARIABLE]: String(options.replicas) }),
     },
     stdio: ['ignore', log, log, 'ipc'],
     execArgv: ['--enable-source-maps'],
@@ -67,6 +80,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     namespace: options.namespace,
     repo: options.repo,
     startMs: ready.startMs,
+    replicas: ready.replicas,
     processId: child.pid,
     serviceUrl(name) {
       const url = ready.serviceUrls[name];

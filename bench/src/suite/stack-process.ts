@@ -13,7 +13,13 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { RunningInfrastructure, RunningStack } from '@ticketing/local-stack';
 
-import { STACK_NAMESPACE_VARIABLE, STACK_REPO_VARIABLE, type FailedMessage, type ReadyMessage } from './stack-protocol';
+import {
+  STACK_NAMESPACE_VARIABLE,
+  STACK_REPLICAS_VARIABLE,
+  STACK_REPO_VARIABLE,
+  type FailedMessage,
+  type ReadyMessage,
+} from './stack-protocol';
 
 async function main(): Promise<void> {
   const repoRoot = required(STACK_REPO_VARIABLE);
@@ -41,8 +47,11 @@ async function main(): Promise<void> {
   // The suite died without asking: do not leave a stack running.
   process.on('disconnect', () => void stop());
 
+  const replicas = Number(process.env[STACK_REPLICAS_VARIABLE] || 1);
   const startedAt = performance.now();
   const stack = await startStack({
+    // As STACK_REPLICAS=N npm start runs it (a launcher from before replicas ignores it: one of each).
+    replicas,
     repoRoot,
     dataDir,
     log: say,
@@ -62,7 +71,15 @@ async function main(): Promise<void> {
     kind: 'ready',
     url: running.url,
     serviceUrls: Object.fromEntries(running.services.map((name) => [name, running.serviceUrl(name)])),
-    processIds: Object.fromEntries(running.services.map((name) => [name, running.processIdOf(name)])),
+    processIds: Object.fromEntries(
+      running.services.flatMap((name) =>
+        // A launcher from before replicas has no instancesOf: one process a service.
+        typeof running.instancesOf === 'function'
+          ? running.instancesOf(name).map((instance) => [instance.name, instance.pid])
+          : [[name, running.processIdOf(name)]],
+      ),
+    ),
+    replicas: running.replicas ?? 1,
     databaseUrl: infrastructure.databaseUrl,
     startMs,
   };

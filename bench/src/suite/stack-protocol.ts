@@ -9,7 +9,10 @@ export interface ReadyMessage {
   kind: 'ready';
   url: string;
   serviceUrls: Partial<Record<ServiceName, string>>;
-  processIds: Partial<Record<ServiceName, number>>;
+  /** Every process by its name in the log (`orders`, or `orders#1`, `orders#2` with replicas). */
+  processIds: Record<string, number | undefined>;
+  /** Processes of every service (the Stripe emulator runs once). */
+  replicas: number;
   /** The PostgreSQL admin URL; a service's database is `<namespace>_<service>` on it. */
   databaseUrl: string;
   /** From `startStack` called until every service answered ready. */
@@ -24,3 +27,5 @@ export interface FailedMessage {
 /** The stack process reads its orders from the environment the suite forks it with. */
 export const STACK_REPO_VARIABLE = 'BENCH_STACK_REPO';
 export const STACK_NAMESPACE_VARIABLE = 'BENCH_STACK_NAMESPACE';
+/** Processes of every service, as `STACK_REPLICAS` of `npm start`. */
+export const STACK_REPLICAS_VARIABLE = 'STACK_REPLICAS';

@@ -470,6 +470,8 @@ function proxy(
   const method = req.method ?? 'GET';
   const body = new ReplayableBody(req);
   let current: http.ClientRequest | undefined;
+  /** The client left before its answer and we cut the upstream request: its reset is ours, not the replica's. */
+  let clientGone = false;
 
   const send = (upstreamTarget: Upstream, attempt: number): void => {
     upstreamTarget.inFlight += 1;
@@ -513,6 +515,8 @@ function proxy(
     });
 
     upstream.on('error', (error: NodeJS.ErrnoException) => {
+      // Nobody to answer, and a healthy replica must not leave the balancing for a socket we destroyed.
+      if (clientGone) return;
       if (res.headersSent) {
         // Too late for a clean 502: cut the response so the client sees it incomplete rather than truncated.
         res.destroy();
@@ -554,7 +558,9 @@ function proxy(
   }
   // A client that goes away must not leave the upstream request hanging.
   res.on('close', () => {
-    if (!res.writableFinished) current?.destroy();
+    if (res.writableFinished) return;
+    clientGone = true;
+    current?.destroy();
   });
   req.on('error', () => current?.destroy());
   send(first, 1);

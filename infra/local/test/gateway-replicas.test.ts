@@ -150,6 +150,25 @@ describe('the gateway with replicas', () => {
     expect(log.filter((line) => line.includes('trying'))).toHaveLength(1);
   });
 
+  it('when a client gives up on a request a replica is still working on, then that replica stays in the balancing (the reset is the gateway’s own)', async () => {
+    const log: string[] = [];
+    const gateway = await startGateway([a.origin, b.origin], log, { upstreamNames: { [a.origin]: 'orders#1' } });
+    const upstreamClosed = new Promise<void>((resolve) =>
+      a.server.once('request', (req: http.IncomingMessage) => req.socket.once('close', () => resolve())),
+    );
+    const leaving = new AbortController();
+    const abandoned = fetch(`${gateway}/api/orders/hold`, { method: 'POST', body: '{}', signal: leaving.signal });
+    await waitUntil(() => a.held.length === 1);
+
+    leaving.abort();
+    await expect(abandoned).rejects.toThrow();
+    await upstreamClosed;
+
+    const answers = [(await send(`${gateway}/api/orders`)).body, (await send(`${gateway}/api/orders`)).body];
+    expect(answers.sort()).toEqual(['a', 'b']);
+    expect(log.filter((line) => line.includes('out of the balancing'))).toEqual([]);
+  });
+
   it('when a replica resets the connection after receiving a GET, then the GET is answered by the other', async () => {
     const gateway = await startGateway([a.origin, b.origin]);
     a.dieOnRequest = true;

@@ -1,5 +1,11 @@
 import { connect, errors, type NatsConnection } from '@nats-io/transport-node';
-import { JetStreamApiError, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import {
+  JetStreamApiError,
+  jetstreamManager,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { retryDelayMs } from './retry-policy';
 
@@ -45,6 +51,9 @@ const STREAM_NAME_IN_USE = 10058;
 
 export const millisToNanos = (ms: number) => ms * 1_000_000;
 
+/** How often the client pings its server; two pings unanswered and it reconnects to another server. */
+export const NATS_PING_INTERVAL_MS = 5_000;
+
 /**
  * Connects to the NATS servers, retrying the first connection until `connectTimeoutMs` (30 s by default);
  * after it, the client reconnects (to any server of the list) for as long as the process lives, and each
@@ -59,6 +68,12 @@ export async function connectToNats(options: ConnectionOptions): Promise<NatsCon
         name: options.connectionName,
         // After the first connection, keep reconnecting for as long as the process lives.
         maxReconnectAttempts: -1,
+        // A server that stops answering without closing the connection (paused, its host frozen, a network
+        // partition) is only noticed by pings: two unanswered at 5 s apart and the client moves to another
+        // server of the list, instead of the library's 2 minutes, during which every publish times out. Costs one
+        // PING/PONG per 5 s per connection.
+        pingInterval: NATS_PING_INTERVAL_MS,
+        maxPingOut: 2,
       });
       void logStatusChanges(connection, options.logger);
       return connection;
@@ -90,6 +105,28 @@ export function streamConfig(options: StreamOptions) {
     // JetStream drops a second publish with the same msgID inside this window.
     duplicate_window: millisToNanos(2 * 60_000),
   } satisfies Partial<StreamConfig>;
+}
+
+/**
+ * The JetStream manager of a connection. Getting it asks the account's JetStream info, which a cluster that is
+ * electing its meta leader (a node just killed, or paused and resumed) answers "temporarily unavailable" for a
+ * few seconds: asked again with the stream's backoff, so a service starting then is not failed for it.
+ */
+export async function connectJetStream(
+  connection: NatsConnection,
+  logger: Logger,
+  retry: EnsureStreamRetry = DEFAULT_ENSURE_STREAM_RETRY,
+): Promise<JetStreamManager> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await jetstreamManager(connection);
+    } catch (error) {
+      if (!isTransientApiError(error) || attempt >= retry.attempts) throw error;
+      const retryInMs = retryDelayMs(attempt, retry.baseDelayMs, retry.maxDelayMs);
+      logger.warn({ err: error, attempt, retryInMs }, 'JetStream not available yet, retrying');
+      await sleep(retryInMs);
+    }
+  }
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { EventData, EventEnvelope, Subject } from '../events';
 import type { ServiceConfig } from '../config';
 import {
+  connectJetStream,
   connectToNats,
   drainConnection,
   ensureStream,
@@ -76,7 +77,7 @@ export class EventBus {
   /** Connects (retrying until `connectTimeoutMs`), and creates or updates the stream. */
   static async connect(options: EventBusOptions): Promise<EventBus> {
     const connection = await connectToNats(options);
-    const bus = new EventBus(connection, await jetstreamManager(connection), options);
+    const bus = new EventBus(connection, await connectJetStream(connection, options.logger), options);
     await bus.ensureStream();
     return bus;
   }

@@ -8,7 +8,7 @@ import { createTestLogger, recordEvents, waitFor } from '@ticketing/common/testi
 
 import { ensureInfrastructure, startNatsCluster, type RunningNatsCluster } from '../src/infrastructure';
 import { findOnPath } from '../src/infrastructure/debian-packages';
-import { findFreePort } from '../src/ports';
+import { findFreePort, isPortTaken } from '../src/ports';
 
 /**
  * NATS_CLUSTER_SIZE=3: three `nats-server` processes in one JetStream cluster, the stream kept on all three,
@@ -38,6 +38,18 @@ async function connect(servers: string, prefix: string): Promise<EventBus> {
   });
   buses.push(bus);
   return bus;
+}
+
+/**
+ * A free client port whose route and monitoring ports (+2000, +4000, as the launcher derives them) are free and
+ * in range too: any free port alone may leave them taken by another test's servers.
+ */
+async function findClusterPort(): Promise<number> {
+  for (;;) {
+    const port = await findFreePort();
+    if (port + 4000 > 65_535) continue;
+    if (!(await isPortTaken(port + 2000)) && !(await isPortTaken(port + 4000))) return port;
+  }
 }
 
 function user(email: string) {
@@ -85,6 +97,28 @@ describe('a three-node NATS cluster', () => {
     await recorder.stop();
   }, 120_000);
 
+  it('when the node a service is connected to stops answering (SIGSTOP), then its publishes go through another node within a few pings', async () => {
+    const cluster = clusters[0] as RunningNatsCluster;
+    const bus = await connect(cluster.url, `clustertest_${randomBytes(4).toString('hex')}`);
+    const recorder = await recordEvents(bus, 'user.created');
+    const server = bus.connection.getServer();
+    const paused = cluster.nodes.find((node) => server.endsWith(`:${node.port}`));
+    expect(paused?.pid).toBeDefined();
+    process.kill(paused?.pid as number, 'SIGSTOP');
+    try {
+      // Without client pings the connection to a frozen server looks alive for 2 minutes, and every publish
+      // times out meanwhile: waitFor's 40 s would run out.
+      const event = await waitFor(() => bus.publish('user.created', user('paused@example.com')), { timeoutMs: 40_000 });
+      await waitFor(() => expect(recorder.events.map((seen) => seen.id)).toContain(event.id), { timeoutMs: 30_000 });
+      expect(bus.connection.getServer()).not.toBe(server);
+    } finally {
+      process.kill(paused?.pid as number, 'SIGCONT');
+      await recorder.stop();
+      // The resumed node catches up; the cluster answers JetStream requests again before the next test uses it.
+      await waitFor(() => bus.manager.getAccountInfo(), { timeoutMs: 30_000 });
+    }
+  }, 120_000);
+
   it('with NATS_CLUSTER_SIZE 3, ensureInfrastructure reuses a NATS_URL that lists the servers of one cluster', async () => {
     const cluster = await startNatsCluster({
       binary,
@@ -110,7 +144,7 @@ describe('a three-node NATS cluster', () => {
   });
 
   it('with NATS_CLUSTER_SIZE 3 and a NATS_URL listing three free local ports, ensureInfrastructure starts a cluster there and stops it again', async () => {
-    const ports = [await findFreePort(), await findFreePort(), await findFreePort()];
+    const ports = [await findClusterPort(), await findClusterPort(), await findClusterPort()];
     const lines: string[] = [];
 
     const infrastructure = await ensureInfrastructure({

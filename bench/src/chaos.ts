@@ -1,9 +1,9 @@
 /**
- * `npm run chaos`: the consistency harness of issue 8. It starts a stack of its own, runs a few hundred
+ * `npm run chaos`: the consistency harness. It starts a stack of its own, runs a few hundred
  * purchase flows through the gateway while a seeded schedule of faults breaks the stack (each service
  * SIGKILLed, NATS and Redis restarted, a database refusing connections, Stripe frozen or gone), heals
  * everything, waits until the system is quiet, and checks the invariants. With `--replicas 2 --nats-nodes 3`
- * (issue 19) the stack is two of every service and a three-node JetStream cluster, a kill is of one replica,
+ * the stack is two of every service and a three-node JetStream cluster, a kill is of one replica,
  * and a NATS node is killed and another paused. Exit code 0 when every goal is met (no invariant violated, no
  * acknowledged event missing from the stream, and with replicas no 502), 1 otherwise, 2 for a command line
  * it cannot run.

@@ -169,7 +169,7 @@ const STORIES: Record<FlowKind, Story> = {
     if (order === undefined) return 'ticket taken by someone else';
     const declined = await buyer.pay(order, DECLINED_CARD);
     if (declined.status !== 402) return `declined card answered ${describePayment(declined)}`;
-    // The user presses "pay" again at once, with the same card or another one: issue 8 wants a 409 here.
+    // The user presses "pay" again at once, with the same card or another one: a declined order refuses any further attempt (409).
     const again = await buyer.pay(order, plan.retryWithDeclinedCard ? DECLINED_CARD : GOOD_CARD);
     // Then they order the ticket anew (the declined order was cancelled) and pay with a good card.
     const second = await buyer.buyWhenFree(ticket, environment.patienceMs);

@@ -1,6 +1,6 @@
 /**
  * The invariants: what must hold after any fault, once the stack has healed and gone quiet (the
- * consistency rules of docs/rules.md, as issue 8 lists them). Each check reads the services' own databases
+ * consistency rules of docs/rules.md, as bench/README.md lists them). Each check reads the services' own databases
  * (and the stream's dead letters) and returns its violations, one short line of ids each, fit for a person
  * to search the run's log and the databases for. Invariant 4 is different: it cannot be seen afterwards, so
  * {@link LockSampler} watches orders' truth during the whole run.
@@ -46,7 +46,7 @@ interface OrderRow {
   user_id: string;
   status: string;
   version: number;
-  /** Integer cents: the price the order was reserved at (issue 8 adds the column). */
+  /** Integer cents: the price the order was reserved at (absent from databases older than the column). */
   price?: number;
   expires_at: Date;
 }
@@ -83,7 +83,7 @@ interface CheckinRow {
   admitted_at: Date;
 }
 
-/** What invariant 9 reads; undefined before tickets had passes (a checkout older than issue 18). */
+/** What invariant 9 reads; undefined before tickets had passes (a checkout older than passes). */
 interface PassSnapshot {
   passes: PassRow[];
   codes: PassCodeRow[];
@@ -429,7 +429,7 @@ function checkPaymentsReplica({ orders, paymentsOrders }: Snapshot): string[] {
 
 /**
  * 7. Only a poison message (a payload that fails its schema) may be dead-lettered: anything else there is
- * an event some service gave up on. A dead letter without a kind predates issue 8's bus and counts.
+ * an event some service gave up on. A dead letter without a kind predates the bus's kinds and counts.
  */
 function checkDeadLetters(deadLetters: readonly DeadLetter[]): string[] {
   return deadLetters

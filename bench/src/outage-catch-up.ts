@@ -1,5 +1,5 @@
 /**
- * How long a view takes to catch up after its database comes back (issue 17, item 7).
+ * How long a view takes to catch up after its database comes back.
  *
  * Starts the tickets service alone, from its build (`tickets/dist/index.js`, as `npm start` runs it), on a
  * database and a stream of its own; lists a few tickets through its API; takes its database away

@@ -15,7 +15,7 @@ export interface DeadLetter {
   durable?: string;
   subject?: string;
   streamSequence?: number;
-  /** `malformed`, `permanent` or `retry-budget-exhausted`; absent from dead letters written before issue 8. */
+  /** `malformed`, `permanent` or `retry-budget-exhausted`; absent from dead letters written before the bus recorded why. */
   kind?: string;
   reason?: string;
   /** The dead event's own id, when its payload was an envelope. */

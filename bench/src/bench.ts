@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -15,6 +16,7 @@ import { startBenchStack } from './suite/bench-stack';
 import { Client } from './suite/load';
 import type { Context } from './suite/market';
 import { isMet, renderLatencySvg, renderTable, writeResults, type RunRecord } from './suite/report';
+import { monotonicNowUs, renderProfiles, summarizeDirectory, type Window } from './suite/profile-report';
 import { cpuSeconds, memory, SCENARIOS, type ScenarioName } from './suite/scenarios';
 
 const BENCH_ROOT = path.resolve(__dirname, '..');
@@ -38,6 +40,8 @@ interface Options {
   results: string;
   /** One stack per entry, one after another, each with that many processes of every service. */
   replicas: (number | undefined)[];
+  /** Every process writes a CPU profile, summarized by part at the end (run one scenario to see its own). */
+  cpuProfile: boolean;
 }
 
 const USAGE = `usage: npm run bench [-- [scenario…] [--repo DIR] [--results DIR] [--replicas N[,N…]]]
@@ -45,7 +49,10 @@ scenarios (default: all, in this order): ${Object.keys(SCENARIOS).join(' ')}
 --repo DIR       run the services built in another checkout (for a before/after in one session)
 --results DIR    where the JSON and the picture go (default bench/results)
 --replicas 1,2   the scenarios on a stack of one process a service, then again on one of two
-                 (STACK_REPLICAS), in one run and one table (default: STACK_REPLICAS, else 1)`;
+                 (STACK_REPLICAS), in one run and one table (default: STACK_REPLICAS, else 1)
+--cpu-prof       every process writes a V8 CPU profile (results/<timestamp>-profiles/), and the run ends
+                 with where each one's time went in each scenario, by part (HTTP framework, session, pg,
+                 logging…)`;
 
 function parseOptions(argv: readonly string[]): Options {
   const options: Options = {
@@ -53,6 +60,7 @@ function parseOptions(argv: readonly string[]): Options {
     repo: path.resolve(BENCH_ROOT, '..'),
     results: path.join(BENCH_ROOT, 'results'),
     replicas: [undefined],
+    cpuProfile: false,
   };
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index] as string;
@@ -67,6 +75,8 @@ function parseOptions(argv: readonly string[]): Options {
       const value = argv[(index += 1)];
       if (value === undefined) throw new UsageError(`${argument} needs a directory`);
       options[argument === '--repo' ? 'repo' : 'results'] = path.resolve(value);
+    } else if (argument === '--cpu-prof') {
+      options.cpuProfile = true;
     } else if (argument === '--help' || argument === '-h') {
       throw new UsageError('');
     } else if (argument in SCENARIOS) {
@@ -166,7 +176,10 @@ async function runOnOneStack(
   say(
     `bench: starting the stack from ${options.repo} (namespace ${namespace}${processes}; its output goes to ${logFile})`,
   );
-  const stack = await startBenchStack({ repo: options.repo, namespace, logFile, env, replicas });
+  const cpuProfileDir = options.cpuProfile
+    ? path.join(options.results, `${new Date().toISOString().replace(/[:.]/g, '-')}-profiles`)
+    : undefined;
+  const stack = await startBenchStack({ repo: options.repo, namespace, logFile, env, replicas, cpuProfileDir });
   const context: Context = {
     stack,
     api: new Client(stack.url, 64),
@@ -174,6 +187,8 @@ async function runOnOneStack(
     details: {},
     say,
   };
+  // Each scenario's stretch of the monotonic clock, to cut its share out of the profiles of the whole run.
+  const windows: Record<string, Window> = {};
   const onInterrupt = (): void => {
     markInterrupted();
     say('bench: interrupted; stopping the stack');
@@ -194,7 +209,9 @@ async function runOnOneStack(
       const started = Date.now();
       const processIds = { ...stack.processIds(), 'launcher and gateway': stack.processId, bench: process.pid };
       const cpuBefore = cpuSeconds(processIds);
+      const startUs = monotonicNowUs();
       await SCENARIOS[name](context);
+      windows[name] = { startUs, endUs: monotonicNowUs() };
       const cpuAfter = cpuSeconds(processIds);
       const cpu = Object.entries(cpuAfter)
         .map(([process, seconds]) => [process, seconds - (cpuBefore[process] ?? 0)] as const)
@@ -210,6 +227,15 @@ async function runOnOneStack(
     process.off('SIGINT', onInterrupt);
     await context.api.close();
     if (!wasInterrupted()) await stack.stop();
+  }
+  if (cpuProfileDir !== undefined && !wasInterrupted()) {
+    fs.writeFileSync(path.join(cpuProfileDir, 'windows.json'), JSON.stringify(windows));
+    const summary = Object.entries(windows)
+      .map(([name, window]) => `## ${name}\n\n${renderProfiles(summarizeDirectory(cpuProfileDir, window))}`)
+      .join('\n');
+    fs.writeFileSync(path.join(cpuProfileDir, 'summary.md'), summary);
+    say(`bench: where each process's CPU went, a scenario at a time (profiles in ${cpuProfileDir}):\n`);
+    say(summary);
   }
   return wasInterrupted() ? undefined : context;
 }

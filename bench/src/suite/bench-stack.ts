@@ -10,6 +10,7 @@ import type { ServiceName } from '@ticketing/local-stack';
 import { Pool, type QueryResultRow } from 'pg';
 
 import {
+  STACK_CPU_PROFILE_DIR_VARIABLE,
   STACK_NAMESPACE_VARIABLE,
   STACK_REPLICAS_VARIABLE,
   STACK_REPO_VARIABLE,
@@ -46,6 +47,8 @@ export interface BenchStackOptions {
   env: Record<string, string>;
   /** Processes of every service (`STACK_REPLICAS`); default the shell's, else 1. */
   replicas?: number;
+  /** Where every process (the gateway's included) writes a CPU profile when the stack stops; default none. */
+  cpuProfileDir?: string;
 }
 
 export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
@@ -58,9 +61,19 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       [STACK_REPO_VARIABLE]: options.repo,
       [STACK_NAMESPACE_VARIABLE]: options.namespace,
       ...(options.replicas !== undefined && { [STACK_REPLICAS_VARIABLE]: String(options.replicas) }),
+      ...(options.cpuProfileDir !== undefined && { [STACK_CPU_PROFILE_DIR_VARIABLE]: options.cpuProfileDir }),
     },
     stdio: ['ignore', log, log, 'ipc'],
-    execArgv: ['--enable-source-maps'],
+    execArgv: [
+      '--enable-source-maps',
+      ...(options.cpuProfileDir === undefined
+        ? []
+        : [
+            '--cpu-prof',
+            `--cpu-prof-dir=${options.cpuProfileDir}`,
+            `--cpu-prof-name=gateway.${Date.now()}.cpuprofile`,
+          ]),
+    ],
   });
   fs.closeSync(log);
   const ready = await waitForReady(child, options.logFile);

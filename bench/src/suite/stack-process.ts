@@ -14,6 +14,7 @@ import { connect } from '@nats-io/transport-node';
 import type { RunningInfrastructure, RunningStack } from '@ticketing/local-stack';
 
 import {
+  STACK_CPU_PROFILE_DIR_VARIABLE,
   STACK_NAMESPACE_VARIABLE,
   STACK_REPLICAS_VARIABLE,
   STACK_REPO_VARIABLE,
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
     env: { SSE_MAX_CLIENTS_PER_ADDRESS: '2000' },
     onServiceOutput: prefixedLineWriter(process.env.LOG_FORMAT === 'json' ? 'json' : 'pretty'),
     onUnexpectedExit: (service, exit) => say(`bench: ${service} exited unexpectedly (${exit})`),
+    // A launcher from before profiles ignores it.
+    cpuProfileDir: process.env[STACK_CPU_PROFILE_DIR_VARIABLE] || undefined,
   });
   started.stack = stack;
   const startMs = performance.now() - startedAt;

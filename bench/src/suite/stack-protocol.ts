@@ -29,3 +29,5 @@ export const STACK_REPO_VARIABLE = 'BENCH_STACK_REPO';
 export const STACK_NAMESPACE_VARIABLE = 'BENCH_STACK_NAMESPACE';
 /** Processes of every service, as `STACK_REPLICAS` of `npm start`. */
 export const STACK_REPLICAS_VARIABLE = 'STACK_REPLICAS';
+/** Where every process of the stack writes its CPU profile when it stops (`--cpu-prof`); unset: none. */
+export const STACK_CPU_PROFILE_DIR_VARIABLE = 'BENCH_STACK_CPU_PROFILE_DIR';

@@ -128,6 +128,11 @@ export interface StackOptions {
    * longer restarted. `reason` is one line naming the process and its last exit (`npm start` stops on it).
    */
   onCrashLoop?: (service: ServiceName, reason: string) => void;
+  /**
+   * Where each service process writes a V8 CPU profile when it exits (`node --cpu-prof`), named after the
+   * process (`orders-2.<ms>.cpuprofile`); default none. `npm run bench -- --cpu-prof` sets it.
+   */
+  cpuProfileDir?: string;
   /** Aborting it during startup stops what was started and rejects with {@link StackStartAborted}. */
   signal?: AbortSignal;
 }
@@ -221,6 +226,7 @@ interface StackContext {
   onUnexpectedExit?: StackOptions['onUnexpectedExit'];
   onCrashLoop?: StackOptions['onCrashLoop'];
   restart: RestartPolicy | undefined;
+  cpuProfileDir: string | undefined;
   /** When each service's processes crashed, within the policy's window: the crash-loop count. */
   crashes: Map<ServiceName, number[]>;
   /** Services given up on after a crash loop: never restarted again by the stack. */
@@ -261,6 +267,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     onUnexpectedExit: options.onUnexpectedExit,
     onCrashLoop: options.onCrashLoop,
     restart: restartPolicy,
+    cpuProfileDir: options.cpuProfileDir,
     crashes: new Map(),
     givenUp: new Set(),
     stopping: false,
@@ -653,9 +660,17 @@ async function launch(component: Component, context: StackContext, signal?: Abor
   }
   throwIfAborted(signal);
 
+  const profile =
+    context.cpuProfileDir === undefined
+      ? []
+      : [
+          '--cpu-prof',
+          `--cpu-prof-dir=${context.cpuProfileDir}`,
+          `--cpu-prof-name=${component.name.replace('#', '-')}.${Date.now()}.cpuprofile`,
+        ];
   const child = spawn(
     process.execPath,
-    ['--enable-source-maps', exitWithParentFlag(), path.join(cwd, definition.entry)],
+    ['--enable-source-maps', ...profile, exitWithParentFlag(), path.join(cwd, definition.entry)],
     {
       cwd,
       env: component.env,

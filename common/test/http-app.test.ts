@@ -357,6 +357,32 @@ describe('session', () => {
       () => cookieHolding(jwt.sign({ id: 'admin', email: 'a@example.com' }, TEST_JWT_KEY)),
     ],
     [
+      'a token signed with the same key under another algorithm (HS512)',
+      () =>
+        cookieHolding(
+          jwt.sign({ id: randomUUID(), email: 'a@example.com' }, TEST_JWT_KEY, { algorithm: 'HS512', expiresIn: 900 }),
+        ),
+    ],
+    [
+      'a token without an expiry',
+      () => cookieHolding(jwt.sign({ id: randomUUID(), email: 'a@example.com' }, TEST_JWT_KEY, { noTimestamp: true })),
+    ],
+    [
+      'a token not valid before a minute from now',
+      () =>
+        cookieHolding(
+          jwt.sign({ id: randomUUID(), email: 'a@example.com' }, TEST_JWT_KEY, { expiresIn: 900, notBefore: 60 }),
+        ),
+    ],
+    [
+      'a valid token with a fourth part appended',
+      () => {
+        const { cookie } = sessionCookieFor();
+        const session = JSON.parse(Buffer.from(cookie.slice('session='.length), 'base64').toString('utf8'));
+        return cookieHolding(`${session.jwt as string}.e30`);
+      },
+    ],
+    [
       'an unsigned token (alg none)',
       () =>
         cookieHolding(

@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express, type Router } from 'express';
 import cookieSession from 'cookie-session';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { currentUser, errorHandler, notFoundHandler, rejectUnsafeText, type SessionVersionCheck } from '../middleware';
 import { collectProcessMetrics, measureRequests, serveMetrics, traceRequests } from '../observability';
 import { admissionControl, PROBE_PATHS } from './admission';
 import { noStoreByDefault } from './cache-control';
+import { logRequests } from './request-log';
 import { protocolFromTrustedHops } from './forwarded-protocol';
 import type { ReadinessProbe } from './readiness';
 
@@ -62,25 +61,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const tracing = traceRequests();
   if (tracing) app.use(tracing);
 
-  app.use(
-    pinoHttp({
-      logger: options.logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && /^[\w-]{1,100}$/.test(incoming) ? incoming : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      // One short line per request: who asked what and how it went; never headers (cookies live there).
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-      // Probes and scrapes come every few seconds; logging them drowns everything else.
-      autoLogging: { ignore: (req) => PROBE_PATHS.includes(req.url ?? '') },
-    }),
-  );
+  // One short line per request: who asked what and how it went; never headers (cookies live there). Probes
+  // and scrapes come every few seconds; logging them drowns everything else.
+  app.use(logRequests(options.logger, PROBE_PATHS));
   app.use(noStoreByDefault);
   app.use(
     express.json({

@@ -32,6 +32,7 @@ export function buildApp({
   liveOrders,
   heldTickets,
   attemptsUnderWay,
+  requestsUnderWay,
   ticketReplicaChanges,
 }: OrdersAppDependencies): Express {
   return createServiceApp({
@@ -42,6 +43,7 @@ export function buildApp({
     routes: ordersRoutes(unitOfWork, config, rateLimits, liveOrders, {
       heldTickets,
       attemptsUnderWay,
+      requestsUnderWay,
       ticketReplicaChanges,
     }),
   });

@@ -38,6 +38,8 @@ export const ordersService = defineService({
     heldTickets: new HeldTickets(HELD_TICKET_MEMORY_MS),
     // Per ticket, this process's one reservation transaction at a time; across replicas the index decides.
     attemptsUnderWay: new Map<string, Promise<void>>(),
+    // Per ticket, the first buyer's request this process is serving: buyers arriving meanwhile wait for it.
+    requestsUnderWay: new Map(),
     // Wakes this process's buyers waiting for the ticket replica; another replica's change is found by polling.
     ticketReplicaChanges: new ReplicaChanges(),
     // The order views this process's open streams show, fed from the bus (liveFeeds below) on every replica.
@@ -59,9 +61,10 @@ export const ordersService = defineService({
       logger: deps.logger,
     }),
   }),
-  // One subscription per process hands order changes to the streams its buyers hold open.
-  liveFeeds: ({ bus, liveOrders, logger }) => {
-    const feed = startOrderFeed(bus, liveOrders, logger);
+  // One subscription per process hands order changes to the streams its buyers hold open, and tells its
+  // memory of held tickets what every replica reserved and released.
+  liveFeeds: ({ bus, liveOrders, logger, heldTickets }) => {
+    const feed = startOrderFeed(bus, liveOrders, logger, heldTickets);
     return {
       'live streams': {
         stop: () => {

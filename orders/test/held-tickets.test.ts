@@ -88,6 +88,22 @@ describe('POST /api/orders and the memory of held tickets', () => {
     }
   });
 
+  it('when one eager buyer sends nine requests for a ticket together with a rival, then one order is placed and every loser hears "already reserved", none "too many attempts"', async () => {
+    const ticket = await seedTicket(context.database);
+    const eager = signIn();
+    const answers = await Promise.all([
+      reserve(ticket.id, signIn().cookie),
+      ...Array.from({ length: 9 }, () => reserve(ticket.id, eager.cookie)),
+    ]);
+
+    // The losers waited for the read or the attempt under way in this process and were refused from memory,
+    // before the rate limit (two attempts a minute here) could count them.
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(1);
+    const losers = answers.filter((answer) => answer.status !== 201);
+    expect(losers.map((answer) => answer.status)).toEqual(Array(9).fill(409));
+    for (const loser of losers) expect(loser.body).toEqual({ errors: [{ message: 'Ticket is already reserved' }] });
+  });
+
   it("when a refusal comes from memory, then it does not use up the buyer's reservation attempts", async () => {
     const ticket = await seedTicket(context.database);
     await reserve(ticket.id, signIn().cookie).expect(201);

@@ -36,6 +36,7 @@ export function newReservationMemory(): ReservationMemory {
   return {
     heldTickets: new HeldTickets(HELD_TICKET_MEMORY_MS),
     attemptsUnderWay: new Map(),
+    requestsUnderWay: new Map(),
     ticketReplicaChanges: new ReplicaChanges(),
   };
 }
@@ -74,8 +75,8 @@ export function buildTestApp(database: OrdersTestDatabase, env: NodeJS.ProcessEn
   const base = { config, logger, database, unitOfWork, ...connected };
   const state = ordersService.processState!(base);
   const app = ordersService.app({ ...base, ...state, readiness: probeReadiness({ database }) });
-  const { liveOrders, heldTickets, attemptsUnderWay, ticketReplicaChanges } = state;
-  const memory: ReservationMemory = { heldTickets, attemptsUnderWay, ticketReplicaChanges };
+  const { liveOrders, heldTickets, attemptsUnderWay, requestsUnderWay, ticketReplicaChanges } = state;
+  const memory: ReservationMemory = { heldTickets, attemptsUnderWay, requestsUnderWay, ticketReplicaChanges };
   return { app, unitOfWork, config, liveOrders, memory };
 }
 

@@ -12,6 +12,7 @@ import {
   type TestBus,
 } from '@ticketing/common/testing';
 import { ORDERS_RETIRED_DURABLES, ordersListeners } from '../src/events';
+import { HeldTickets } from '../src/orders/held-tickets';
 import { startOrderFeed } from '../src/orders/live-orders';
 import type { OrderView } from '../src/orders/order-view';
 import {
@@ -149,3 +150,35 @@ describe('GET /api/orders/:id/stream', () => {
     expect(built.liveOrders.streamCount).toBe(1);
   });
 });
+
+describe('the memory of held tickets, from the bus', () => {
+  it('when another replica places an order, then this one refuses its ticket from memory; when it is cancelled there, then this one forgets it at once', async () => {
+    // A second replica: its own memory, fed by its own subscription to the same events.
+    const otherReplica = new HeldTickets(60_000);
+    const otherFeed = startOrderFeed(bus, built.liveOrders, createTestLogger(), otherReplica);
+    try {
+      const buyer = signIn();
+      const ticket = await seedTicket(database);
+      const placed = await request(built.app)
+        .post('/api/orders')
+        .set('Cookie', buyer.cookie)
+        .send({ ticketId: ticket.id })
+        .expect(201);
+      await waitFor(() => otherReplica.isHeld(ticket.id));
+
+      await request(built.app).delete(`/api/orders/${placed.body.id}`).set('Cookie', buyer.cookie).expect(204);
+      // Long before the memory's minute is up.
+      await waitFor(() => !otherReplica.isHeld(ticket.id));
+    } finally {
+      otherFeed.stop();
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -6,7 +6,7 @@ import { type ReplicaChanges } from '@ticketing/common/versions';
 import { LIVE_ORDER_PER_TICKET_INDEX, insertOrder, lockBuyer, readTicketForReservation } from '../db/orders';
 import { findTicket, findTicketForShare } from '../db/tickets';
 import { EVENT_STARTED_MESSAGE, eventHasStarted } from './event-start';
-import { ALREADY_RESERVED_MESSAGE, type HeldTickets } from './held-tickets';
+import { ALREADY_RESERVED_MESSAGE, releaseBuyersOf, type HeldTickets } from './held-tickets';
 import { toOrderState } from './order-payload';
 import { toOrderView, type OrderView } from './order-view';
 import { holdsMaxReservations, reservationExpiry, tooManyReservations } from './reservation-terms';
@@ -112,7 +112,7 @@ export const NO_SUCH_VERSION_MESSAGE = 'No such version of this ticket; reload i
  */
 async function checkBeforeAttempt(
   db: Executor,
-  { heldTickets, ticketReplicaChanges }: ReservationMemory,
+  { heldTickets, requestsUnderWay, ticketReplicaChanges }: ReservationMemory,
   ticketId: string,
   { ticketVersion, replicaWaitMs = 2_000, replicaPollMs = REPLICA_POLL_MS }: CreateOrderOptions,
 ): Promise<void> {
@@ -129,6 +129,7 @@ async function checkBeforeAttempt(
     throw new ConflictError(NO_SUCH_VERSION_MESSAGE, 'ticketVersion');
   }
   if (known.ticket === undefined || known.ticket.version < ticketVersion) {
+    releaseBuyersOf(requestsUnderWay, ticketId);
     await waitForReplica(db, ticketReplicaChanges, ticketId, ticketVersion, {
       waitMs: replicaWaitMs,
       pollMs: replicaPollMs,

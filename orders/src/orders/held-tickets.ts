@@ -1,4 +1,5 @@
 import type { ErrorEnvelope } from '@ticketing/common/api';
+import type { ReservationMemory } from './reservation-memory';
 
 /**
  * What this process has just seen about who holds a ticket, so that the nine buyers in ten who lose a
@@ -64,4 +65,56 @@ export const ALREADY_RESERVED_MESSAGE = 'Ticket is already reserved';
  */
 export function knownHeldRefusal(heldTickets: HeldTickets, ticketId: unknown): ErrorEnvelope | undefined {
   return heldTickets.isHeld(ticketId) ? { errors: [{ message: ALREADY_RESERVED_MESSAGE }] } : undefined;
+}
+
+/**
+ * The refusal a buyer gets from this process's memory alone, or undefined when only the database can tell:
+ * a ticket just seen held is refused at once; while another buyer's request for the same ticket (or its
+ * reservation attempt) is under way here, this one waits for it and is refused if it won. Neither asks
+ * Redis or PostgreSQL, so a losing buyer costs no round trip and no rate-limit count (the route asks this
+ * first). A buyer who finds nothing under way leads: the route registers its request (leadBuyersOf).
+ */
+export async function refusalFromMemory(
+  { heldTickets, attemptsUnderWay, requestsUnderWay }: ReservationMemory,
+  ticketId: unknown,
+): Promise<ErrorEnvelope | undefined> {
+  const refusal = knownHeldRefusal(heldTickets, ticketId);
+  if (refusal !== undefined || typeof ticketId !== 'string') return refusal;
+  const underWay = requestsUnderWay.get(ticketId)?.answered ?? attemptsUnderWay.get(ticketId);
+  if (underWay === undefined) return undefined;
+  await underWay;
+  // Waited once at most: a leader that did not win (its own ticket, a version the replica lacks, its rate
+  // limit) says nothing of the others, who go on by themselves.
+  return knownHeldRefusal(heldTickets, ticketId);
+}
+
+/**
+ * Makes this request the one its ticket's later buyers wait for (see refusalFromMemory) until its answer is
+ * sent, unless another already leads. `whenAnswered` registers the callback for the end of the request.
+ */
+export function leadBuyersOf(
+  requestsUnderWay: ReservationMemory['requestsUnderWay'],
+  ticketId: unknown,
+  whenAnswered: (done: () => void) => void,
+): void {
+  if (typeof ticketId !== 'string' || requestsUnderWay.has(ticketId)) return;
+  let settle!: () => void;
+  const answered = new Promise<void>((resolve) => (settle = resolve));
+  const lead = {
+    answered,
+    release: () => {
+      if (requestsUnderWay.get(ticketId) === lead) requestsUnderWay.delete(ticketId);
+      settle();
+    },
+  };
+  requestsUnderWay.set(ticketId, lead);
+  whenAnswered(lead.release);
+}
+
+/**
+ * Lets the ticket's waiting buyers go on by themselves: its leader is about to wait for something that is
+ * its own (the replica reaching the version it saw), and nobody is held behind that.
+ */
+export function releaseBuyersOf(requestsUnderWay: ReservationMemory['requestsUnderWay'], ticketId: string): void {
+  requestsUnderWay.get(ticketId)?.release();
 }

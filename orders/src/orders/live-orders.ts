@@ -4,6 +4,7 @@ import { type EventBus } from '@ticketing/common/bus';
 import { type Executor } from '@ticketing/common/database';
 import { type Logger } from '@ticketing/common/logging';
 import { selectOrdersWithTicketsByIds } from '../db/orders-by-id';
+import type { HeldTickets } from './held-tickets';
 import { toOrderView, type OrderView } from './order-view';
 import { assertBuyerOwns } from './show-buyer-order';
 
@@ -27,12 +28,20 @@ export function createLiveOrders(db: Executor, settings: LiveStreamSettings, log
 /**
  * Every change of an order is one of these, with its new version (orders publishes them from its outbox);
  * `order.restated` repeats a version already seen, unless this process missed one.
+ *
+ * The same events tell this process's memory of held tickets what every replica did: a new order's ticket
+ * is held (its later buyers here are refused without a read), a cancelled order's is not (the next buyer
+ * here is served at once, not after the memory's time). Only ever a hint for a refusal, as in HeldTickets.
  */
-export function startOrderFeed(bus: EventBus, orders: LiveOrders, logger: Logger): LiveFeed {
+export function startOrderFeed(bus: EventBus, orders: LiveOrders, logger: Logger, heldTickets?: HeldTickets): LiveFeed {
   return startLiveFeed({
     bus,
     subjects: ['order.created', 'order.cancelled', 'order.completed', 'order.restated'],
-    changeOf: (event) => ({ id: event.data.id, version: event.data.version }),
+    changeOf: (event) => {
+      if (event.subject === 'order.created') heldTickets?.remember(event.data.ticket.id);
+      else if (event.subject === 'order.cancelled') heldTickets?.forget(event.data.ticket.id);
+      return { id: event.data.id, version: event.data.version };
+    },
     views: orders,
     logger,
   });

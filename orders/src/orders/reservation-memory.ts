@@ -5,6 +5,12 @@ import type { HeldTickets } from './held-tickets';
 export type AttemptsUnderWay = Map<string, Promise<void>>;
 
 /**
+ * Per ticket, the request of the buyer this process is serving first: `answered` settles when its answer is
+ * sent, or earlier when `release` is called (it went to wait for something the others need not wait for).
+ */
+export type RequestsUnderWay = Map<string, { answered: Promise<void>; release: () => void }>;
+
+/**
  * What one orders process remembers about reservations: built once, in service.ts's process state, and
  * handed to the use cases that place and release them. None of it decides who holds a ticket (the partial
  * unique index does, in the database), so every replica keeping its own is correct: see each field, and
@@ -22,6 +28,12 @@ export interface ReservationMemory {
    * ticket queue behind it instead of losing on the index one by one. Across replicas the index decides.
    */
   attemptsUnderWay: AttemptsUnderWay;
+  /**
+   * Per ticket, the request of the first buyer this process is serving for it: buyers of the same ticket
+   * arriving meanwhile wait for its answer, then are refused from memory if it won (see refusalFromMemory),
+   * so a burst on one ticket costs one read, one rate-limit count and one transaction, not one each.
+   */
+  requestsUnderWay: RequestsUnderWay;
   /**
    * Wakes this process's buyers waiting for the ticket replica when this process's listener applies a
    * change; a change another replica applied is found by the waiting buyer's own poll (REPLICA_POLL_MS).

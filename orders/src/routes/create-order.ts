@@ -11,7 +11,7 @@ import {
 import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { OrdersConfig } from '../config';
 import { createOrder } from '../orders/create-order';
-import { knownHeldRefusal } from '../orders/held-tickets';
+import { leadBuyersOf, refusalFromMemory } from '../orders/held-tickets';
 import type { ReservationMemory } from '../orders/reservation-memory';
 
 export function createOrderRouter(
@@ -24,10 +24,15 @@ export function createOrderRouter(
     '/api/orders',
     requireAuth,
     // Before the limit and the validation: a refusal from memory costs less than counting it would.
-    (req, res, next) => {
-      const refusal = knownHeldRefusal(memory.heldTickets, (req.body as { ticketId?: unknown } | undefined)?.ticketId);
-      if (refusal) res.status(409).json(refusal);
-      else next();
+    async (req, res, next) => {
+      const ticketId = (req.body as { ticketId?: unknown } | undefined)?.ticketId;
+      const refusal = await refusalFromMemory(memory, ticketId);
+      if (refusal) {
+        res.status(409).json(refusal);
+        return;
+      }
+      leadBuyersOf(memory.requestsUnderWay, ticketId, (done) => res.once('close', done));
+      next();
     },
     rateLimits.limit({
       name: 'orders-create',

@@ -1,6 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { MalformedEventError, parseEnvelope, type Subject } from '../events';
+import { SampledLines } from '../logging/sampled-lines';
 import {
   activeSpan,
   eventsDeadLettered,
@@ -37,6 +38,9 @@ export interface DeliveryContext {
  * out), from where a person can list and replay it (see dead-letters.ts).
  */
 export class DeliveryHandler<S extends Subject> {
+  /** This consumer's `info` lines about events it handled: all while they are few, one a second under load. */
+  private readonly sampledLines = new SampledLines();
+
   constructor(
     private readonly definition: ListenerDefinition<S>,
     private readonly pause: ConsumerPause,
@@ -118,7 +122,14 @@ export class DeliveryHandler<S extends Subject> {
   private async settle(message: JsMsg, event: AnyEnvelope<S>, logger: Logger): Promise<void> {
     const deliveryCount = message.info.deliveryCount;
     const { durable } = this.definition;
-    const eventLogger = logger.child({ subject: event.subject, eventId: event.id });
+    // An event left out of the sample writes no info line (its handler's included); warnings and errors
+    // always, and at LOG_LEVEL=debug every line, as someone debugging wants.
+    const sample = this.sampledLines.take();
+    const quiet = !sample.write && logger.isLevelEnabled('info') && !logger.isLevelEnabled('debug');
+    const eventLogger = logger.child(
+      { subject: event.subject, eventId: event.id },
+      quiet ? { level: 'warn' } : undefined,
+    );
     for (;;) {
       if (!(await this.pause.whenRunning())) {
         this.release(message);
@@ -140,7 +151,9 @@ export class DeliveryHandler<S extends Subject> {
       // Not waiting for the server's word (a round trip and a request per event): an ack that is lost means
       // a redelivery after the ack wait, which the inbox (or the handler's own idempotency) ignores.
       message.ack();
-      eventLogger.info('event handled');
+      if (sample.write) {
+        eventLogger.info(sample.skipped > 0 ? { eventsWithoutLineSince: sample.skipped } : {}, 'event handled');
+      }
     } catch (error) {
       // The effect is committed; a redelivery finds it in the inbox and changes nothing.
       eventLogger.warn({ err: error }, 'ack not sent; a redelivery will be ignored by the inbox');

@@ -17,7 +17,8 @@ import { Client } from './suite/load';
 import type { Context } from './suite/market';
 import { isMet, renderLatencySvg, renderTable, writeResults, type RunRecord } from './suite/report';
 import { monotonicNowUs, renderProfiles, summarizeDirectory, type Window } from './suite/profile-report';
-import { cpuSeconds, memory, SCENARIOS, type ScenarioName } from './suite/scenarios';
+import { cpuSeconds, measureIdleRates } from './suite/cpu-per-operation';
+import { memory, SCENARIOS, stackProcesses, type ScenarioName } from './suite/scenarios';
 
 const BENCH_ROOT = path.resolve(__dirname, '..');
 
@@ -186,6 +187,7 @@ async function runOnOneStack(
     figures: [],
     details: {},
     say,
+    idleCpu: {},
   };
   // Each scenario's stretch of the monotonic clock, to cut its share out of the profiles of the whole run.
   const windows: Record<string, Window> = {};
@@ -204,6 +206,14 @@ async function runOnOneStack(
       goal: { op: '<=', value: 10 },
     });
     memory(context, 'idle', { 'launcher and gateway': stack.processId });
+    // What each process burns asking nothing (probes, pollers, the relay's beat): left out of every operation's cost.
+    context.idleCpu = await measureIdleRates(stackProcesses(context));
+    context.details['idle cpu seconds a second'] = context.idleCpu;
+    say(
+      `bench: idle CPU: ${Object.entries(context.idleCpu)
+        .map(([name, rate]) => `${name} ${(rate * 1000).toFixed(0)} ms/s`)
+        .join(', ')}`,
+    );
     for (const name of options.scenarios) {
       say(`bench: ${name}`);
       const started = Date.now();

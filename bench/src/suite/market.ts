@@ -6,6 +6,7 @@
 import { sessionCookieFor } from '@ticketing/common/testing';
 
 import type { BenchStack } from './bench-stack';
+import type { IdleRates } from './cpu-per-operation';
 import { expectJson, sleep, type Answer, type Client } from './load';
 import type { Figure, LatencySeries } from './report';
 
@@ -33,6 +34,8 @@ export interface Context {
   flashOrders?: PlacedOrder[];
   /** The flash sale's latencies and its anchor's, for the picture. */
   flashSeries?: LatencySeries[];
+  /** Each stack process's CPU seconds a second while idle, measured once after the start. */
+  idleCpu: IdleRates;
 }
 
 /** A new signed-in person: their session cookie. */

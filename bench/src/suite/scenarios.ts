@@ -33,6 +33,7 @@ import {
   type PlacedOrder,
 } from './market';
 import type { Figure } from './report';
+import { describeByProcess, measureCpuPerOperation } from './cpu-per-operation';
 
 export type ScenarioName =
   'create' | 'browse' | 'signed-in' | 'buyable' | 'pay' | 'cancel' | 'live' | 'flash' | 'expiry' | 'race' | 'pages';
@@ -62,6 +63,44 @@ function add(context: Context, figure: Omit<Figure, 'scenario'> & { scenario?: s
   context.figures.push({ ...figure, scenario: figure.scenario ?? scenario });
 }
 
+/** Every process of the stack (the edge's too), for what an operation costs it; not the bench's own client. */
+export function stackProcesses(context: Context): Record<string, number | undefined> {
+  return { ...context.stack.processIds(), 'launcher and gateway': context.stack.processId };
+}
+
+/**
+ * Runs `work` (`operations` of one kind) and adds the figure of the stack's CPU per operation, against the
+ * goal of a third of what it was (bench/README.md, "CPU per operation"), with each process's share in the
+ * run's details.
+ */
+async function withCpuPerOperation<T>(
+  context: Context,
+  scenario: string,
+  operation: string,
+  operations: number,
+  goalMs: number | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
+  const { result, cpu } = await measureCpuPerOperation(stackProcesses(context), context.idleCpu, operations, work);
+  add(
+    context,
+    {
+      name: `stack CPU per ${operation}`,
+      value: cpu.totalMs,
+      unit: 'ms',
+      goal: goalMs === undefined ? undefined : { op: '<=', value: goalMs },
+    },
+    scenario,
+  );
+  context.details[`cpu ms per ${operation}`] = {
+    operations,
+    windowMs: Math.round(cpu.windowMs),
+    ...Object.fromEntries(cpu.byProcess.map(([name, ms]) => [name, Number(ms.toFixed(3))])),
+  };
+  context.say(`  ${scenario}: CPU per ${operation} ${cpu.totalMs.toFixed(2)} ms (${describeByProcess(cpu.byProcess)})`);
+  return result;
+}
+
 /** The count of answers other than 2xx (and transport errors) of a throughput run: its goal is none. */
 function addFailures(context: Context, scenario: string, what: string, result: Throughput): void {
   add(
@@ -85,15 +124,17 @@ async function createTickets(context: Context): Promise<void> {
     // Warm-up: every seller's first listing opens its connection and the services' pools.
     await Promise.all(Array.from({ length: sellers }, (_, index) => listTicket(client, person(), `Warm-up ${index}`)));
     const ms: number[] = [];
-    await Promise.all(
-      Array.from({ length: sellers }, async (_, seller) => {
-        const cookie = person();
-        for (let index = 0; index < each; index += 1) {
-          const started = performance.now();
-          await listTicket(client, cookie, `Seller ${seller} ticket ${index}`);
-          ms.push(performance.now() - started);
-        }
-      }),
+    await withCpuPerOperation(context, 'create', 'listing', sellers * each, 1, () =>
+      Promise.all(
+        Array.from({ length: sellers }, async (_, seller) => {
+          const cookie = person();
+          for (let index = 0; index < each; index += 1) {
+            const started = performance.now();
+            await listTicket(client, cookie, `Seller ${seller} ticket ${index}`);
+            ms.push(performance.now() - started);
+          }
+        }),
+      ),
     );
     const latency = percentiles(ms);
     add(
@@ -510,8 +551,19 @@ async function rush(
 
   const client = new Client(context.stack.url, shape.connections);
   const started = performance.now();
-  const answers = await client.burst(requests);
-  const wallMs = performance.now() - started;
+  let wallMs = 0;
+  const answers = await withCpuPerOperation(
+    context,
+    scenario,
+    `${scenario} buyer`,
+    shape.buyers,
+    scenario === 'flash' ? 0.5 : undefined,
+    async () => {
+      const answered = await client.burst(requests);
+      wallMs = performance.now() - started;
+      return answered;
+    },
+  );
   await client.close();
   context.say(
     `  ${scenario}: ${shape.buyers} answers in ${Math.round(wallMs)} ms: ${JSON.stringify(statusCounts(answers))}`,
@@ -678,31 +730,35 @@ async function expiryLateness(context: Context): Promise<void> {
   context.say(
     `  expiry: watching ${waiting.size} reservations run out (the last at ${new Date(Math.max(...waiting.values())).toISOString()})`,
   );
-  while (waiting.size > 0 && Date.now() < giveUpAt) {
-    // Only the reservations due within a second are read every 20 ms (a 1,000-id read every 20 ms would
-    // load the machine the stack is expiring them on); the others are read on the slow beat until then.
-    const dueBy = Date.now() + 1_000;
-    const watched = [...waiting].filter(([id, expiresAt]) => expiresAt <= dueBy || !seenHeld.has(id));
-    const rows = await context.stack.query<{ id: string; held: boolean }>(
-      'tickets',
-      'select id, order_id is not null as held from tickets where id = any($1::uuid[])',
-      [watched.map(([id]) => id)],
-    );
-    const now = Date.now();
-    for (const { id, held } of rows) {
-      const expiresAt = waiting.get(id) as number;
-      if (held) seenHeld.add(id);
-      // A ticket whose lock has not reached tickets yet reads "for sale" too: before its expiry that is the
-      // lock on its way, not the expiry.
-      else if (seenHeld.has(id) || now >= expiresAt) {
-        lateness.push(now - expiresAt);
-        waiting.delete(id);
+  // What the expiries cost is measured from a second before the first is due: the wait before is idle.
+  await sleep(Math.min(...waiting.values()) - 1_000 - Date.now());
+  await withCpuPerOperation(context, 'expiry', 'expiry', waiting.size, 2, async () => {
+    while (waiting.size > 0 && Date.now() < giveUpAt) {
+      // Only the reservations due within a second are read every 20 ms (a 1,000-id read every 20 ms would
+      // load the machine the stack is expiring them on); the others are read on the slow beat until then.
+      const dueBy = Date.now() + 1_000;
+      const watched = [...waiting].filter(([id, expiresAt]) => expiresAt <= dueBy || !seenHeld.has(id));
+      const rows = await context.stack.query<{ id: string; held: boolean }>(
+        'tickets',
+        'select id, order_id is not null as held from tickets where id = any($1::uuid[])',
+        [watched.map(([id]) => id)],
+      );
+      const now = Date.now();
+      for (const { id, held } of rows) {
+        const expiresAt = waiting.get(id) as number;
+        if (held) seenHeld.add(id);
+        // A ticket whose lock has not reached tickets yet reads "for sale" too: before its expiry that is the
+        // lock on its way, not the expiry.
+        else if (seenHeld.has(id) || now >= expiresAt) {
+          lateness.push(now - expiresAt);
+          waiting.delete(id);
+        }
       }
+      // Every 20 ms from a second before the first expiry on; slowly until then.
+      const firstExpiry = Math.min(...waiting.values());
+      await sleep(firstExpiry - Date.now() > 1_000 ? 500 : 20);
     }
-    // Every 20 ms from a second before the first expiry on; slowly until then.
-    const firstExpiry = Math.min(...waiting.values());
-    await sleep(firstExpiry - Date.now() > 1_000 ? 500 : 20);
-  }
+  });
   for (let left = waiting.size; left > 0; left -= 1) lateness.push(Infinity);
   const latency = percentiles(lateness);
   add(
@@ -785,23 +841,6 @@ async function pages(context: Context): Promise<void> {
     },
     'pages',
   );
-}
-
-/** Each process's CPU time so far in seconds (user + system, from /proc), to see where a scenario's work went. */
-export function cpuSeconds(processes: Record<string, number | undefined>): Record<string, number> {
-  const ticksPerSecond = 100; // USER_HZ on Linux
-  const seconds: Record<string, number> = {};
-  for (const [name, pid] of Object.entries(processes)) {
-    if (pid === undefined) continue;
-    try {
-      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      seconds[name] = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-    } catch {
-      // The process is gone (restarted): nothing to count.
-    }
-  }
-  return seconds;
 }
 
 /**

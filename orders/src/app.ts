@@ -6,6 +6,7 @@ import { type UnitOfWork } from '@ticketing/common/outbox';
 import { type SessionVersionCheck, type SharedRateLimits } from '@ticketing/common/middleware';
 import { type OrdersConfig } from './config';
 import { ordersRoutes } from './routes';
+import { reservationRefusedFromMemory } from './routes/create-order';
 import type { LiveOrders } from './orders/live-orders';
 import type { ReservationMemory } from './orders/reservation-memory';
 
@@ -35,16 +36,13 @@ export function buildApp({
   requestsUnderWay,
   ticketReplicaChanges,
 }: OrdersAppDependencies): Express {
+  const memory = { heldTickets, attemptsUnderWay, requestsUnderWay, ticketReplicaChanges };
   return createServiceApp({
     logger,
     session: { ...sessionSettings(config), versions: sessionVersions },
     admission: admissionSettings(config),
     readiness,
-    routes: ordersRoutes(unitOfWork, config, rateLimits, liveOrders, {
-      heldTickets,
-      attemptsUnderWay,
-      requestsUnderWay,
-      ticketReplicaChanges,
-    }),
+    earlyAnswers: [reservationRefusedFromMemory(memory)],
+    routes: ordersRoutes(unitOfWork, config, rateLimits, liveOrders, memory),
   });
 }

@@ -6,11 +6,10 @@ import { collectProcessMetrics, measureRequests, serveMetrics, traceRequests } f
 import { admissionControl, PROBE_PATHS } from './admission';
 import { noStoreByDefault } from './cache-control';
 import { logRequests } from './request-log';
+import { earlyAnswers, type EarlyAnswer } from './early-answers';
+import { SESSION_COOKIE } from './session-cookie';
 import { protocolFromTrustedHops } from './forwarded-protocol';
 import type { ReadinessProbe } from './readiness';
-
-/** The session cookie's name, the same in every service so one sign-in works across all of them. */
-export const SESSION_COOKIE = 'session';
 
 export interface ServiceAppOptions {
   logger: Logger;
@@ -38,6 +37,8 @@ export interface ServiceAppOptions {
   bodyLimit?: string;
   /** Bounds the requests worked on at once and sheds the excess with 503 (see {@link admissionControl}). */
   admission?: { maxInFlight: number; queueTimeoutMs: number };
+  /** Answers from the process's memory for a signed-in caller, before the session and the routes' chains. */
+  earlyAnswers?: readonly EarlyAnswer[];
 }
 
 /**
@@ -65,15 +66,18 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   // and scrapes come every few seconds; logging them drowns everything else.
   app.use(logRequests(options.logger, PROBE_PATHS));
   app.use(noStoreByDefault);
-  app.use(
-    express.json({
-      limit: options.bodyLimit ?? '100kb',
-      // Kept for routes that verify a signature over the exact bytes (Stripe webhooks).
-      verify: (req, _res, buffer) => {
-        (req as express.Request).rawBody = buffer;
-      },
-    }),
-  );
+  const readJsonBody = express.json({
+    limit: options.bodyLimit ?? '100kb',
+    // Kept for routes that verify a signature over the exact bytes (Stripe webhooks).
+    verify: (req, _res, buffer) => {
+      (req as express.Request).rawBody = buffer;
+    },
+  });
+  if (options.earlyAnswers && options.earlyAnswers.length > 0 && options.session) {
+    // A body it read is not read again below (the parser skips a request whose body has been consumed).
+    app.use(earlyAnswers(options.earlyAnswers, readJsonBody, options.session));
+  }
+  app.use(readJsonBody);
   app.use(rejectUnsafeText);
   if (options.session) {
     app.use(

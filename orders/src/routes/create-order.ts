@@ -8,6 +8,7 @@ import {
   validateRequest,
   type SharedRateLimits,
 } from '@ticketing/common/middleware';
+import type { EarlyAnswer } from '@ticketing/common/http';
 import { type UnitOfWork } from '@ticketing/common/outbox';
 import type { OrdersConfig } from '../config';
 import { createOrder } from '../orders/create-order';
@@ -23,17 +24,7 @@ export function createOrderRouter(
   return Router().post(
     '/api/orders',
     requireAuth,
-    // Before the limit and the validation: a refusal from memory costs less than counting it would.
-    async (req, res, next) => {
-      const ticketId = (req.body as { ticketId?: unknown } | undefined)?.ticketId;
-      const refusal = await refusalFromMemory(memory, ticketId);
-      if (refusal) {
-        res.status(409).json(refusal);
-        return;
-      }
-      leadBuyersOf(memory.requestsUnderWay, ticketId, (done) => res.once('close', done));
-      next();
-    },
+    // The refusal from memory came first (reservationRefusedFromMemory, before the session middleware).
     rateLimits.limit({
       name: 'orders-create',
       points: config.ORDER_RATE_LIMIT_PER_MINUTE,
@@ -59,4 +50,28 @@ export function createOrderRouter(
       res.status(201).json(order);
     },
   );
+}
+
+/**
+ * The reservation's answer from memory (an EarlyAnswer of the service app): a ticket this process knows held
+ * is refused 409 before the session middleware, the rate limit (which would count it) and the validation,
+ * without a Redis or PostgreSQL round trip; so is a ticket whose first buyer's request here won while this
+ * one waited for it. Any other request goes the whole way, and the first of a ticket becomes the one later
+ * buyers of it wait for.
+ */
+export function reservationRefusedFromMemory(memory: ReservationMemory): EarlyAnswer {
+  return {
+    method: 'POST',
+    path: '/api/orders',
+    async answer(req, res) {
+      const ticketId = (req.body as { ticketId?: unknown } | undefined)?.ticketId;
+      const refusal = await refusalFromMemory(memory, ticketId);
+      if (refusal) {
+        res.status(409).json(refusal);
+        return true;
+      }
+      leadBuyersOf(memory.requestsUnderWay, ticketId, (done) => res.once('close', done));
+      return false;
+    },
+  };
 }

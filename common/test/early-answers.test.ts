@@ -1,0 +1,100 @@
+import { Router } from 'express';
+import request from 'supertest';
+import { createServiceApp, type EarlyAnswer } from '../src/http';
+import { requireAuth, signedInUser } from '../src/middleware';
+import { createTestLogger, noRevokedSessions, sessionCookieFor, TEST_JWT_KEY } from '../src/testing';
+
+/** An app whose POST /api/things is answered early for `{ known: true }`, else by its route (which counts). */
+function appWithEarlyAnswer() {
+  const routeCalls: unknown[] = [];
+  const earlyCalls: unknown[] = [];
+  const early: EarlyAnswer = {
+    method: 'POST',
+    path: '/api/things',
+    answer(req, res, user) {
+      earlyCalls.push({ body: req.body, user });
+      if ((req.body as { known?: unknown }).known !== true) return false;
+      res.status(409).json({ errors: [{ message: 'Known from memory' }] });
+      return true;
+    },
+  };
+  const routes = Router().post('/api/things', requireAuth, (req, res) => {
+    routeCalls.push({ body: req.body, rawBody: req.rawBody?.toString('utf8'), user: signedInUser(req) });
+    res.status(201).json({ ok: true });
+  });
+  const app = createServiceApp({
+    logger: createTestLogger(),
+    session: { jwtKey: TEST_JWT_KEY, cookieSecure: false, maxAgeMs: 60_000, versions: noRevokedSessions },
+    readiness: async () => ({ checks: {} }),
+    routes,
+    earlyAnswers: [early],
+  });
+  return { app, routeCalls, earlyCalls };
+}
+
+describe('answers from memory, before the shared middleware', () => {
+  it('when a signed-in caller asks what memory knows, then the early answer is sent and the route never runs', async () => {
+    const { app, routeCalls, earlyCalls } = appWithEarlyAnswer();
+    const { cookie, user } = sessionCookieFor();
+    const response = await request(app).post('/api/things').set('Cookie', cookie).send({ known: true });
+    expect(response.status).toBe(409);
+    expect(response.body).toEqual({ errors: [{ message: 'Known from memory' }] });
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(earlyCalls).toEqual([{ body: { known: true }, user }]);
+    expect(routeCalls).toEqual([]);
+  });
+
+  it('when memory does not know, then the route gets the same body (and its exact bytes) and the same user', async () => {
+    const { app, routeCalls } = appWithEarlyAnswer();
+    const { cookie, user } = sessionCookieFor();
+    const response = await request(app)
+      .post('/api/things')
+      .set('Cookie', cookie)
+      .set('Content-Type', 'application/json')
+      .send('{"known": false}');
+    expect(response.status).toBe(201);
+    expect(routeCalls).toEqual([{ body: { known: false }, rawBody: '{"known": false}', user }]);
+  });
+
+  it('when nobody is signed in, then memory is not asked and the route answers 401', async () => {
+    const { app, earlyCalls } = appWithEarlyAnswer();
+    const response = await request(app).post('/api/things').send({ known: true });
+    expect(response.status).toBe(401);
+    expect(earlyCalls).toEqual([]);
+  });
+
+  it('when the body is not JSON or carries unsafe text, then it is the 400 envelope every route gives, and memory is not asked', async () => {
+    const { app, earlyCalls } = appWithEarlyAnswer();
+    const { cookie } = sessionCookieFor();
+    const malformed = await request(app)
+      .post('/api/things')
+      .set('Cookie', cookie)
+      .set('Content-Type', 'application/json')
+      .send('{"known": tru');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors).toHaveLength(1);
+    const unsafe = await request(app).post('/api/things').set('Cookie', cookie).send({ known: true, note: 'a\u0000b' });
+    expect(unsafe.status).toBe(400);
+    expect(unsafe.body).toEqual({ errors: [expect.objectContaining({ field: 'note' })] });
+    expect(earlyCalls).toEqual([]);
+  });
+
+  it('when the cookie holds a token signed with another key, then memory is not asked', async () => {
+    const { app, earlyCalls } = appWithEarlyAnswer();
+    const { cookie } = sessionCookieFor({}, { jwtKey: 'another-key-that-is-long-enough' });
+    const response = await request(app)
+      .post('/api/things')
+      .set('Cookie', `theme=dark; ${cookie}`)
+      .send({ known: true });
+    expect(response.status).toBe(401);
+    expect(earlyCalls).toEqual([]);
+
+    // The same among other cookies, with a good token: asked.
+    const good = sessionCookieFor();
+    const answered = await request(app)
+      .post('/api/things')
+      .set('Cookie', `theme=dark; ${good.cookie}; lang=en`)
+      .send({ known: true });
+    expect(answered.status).toBe(409);
+  });
+});

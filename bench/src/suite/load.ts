@@ -5,6 +5,7 @@
  * so that a figure can be read against what the same client reaches with no marketplace behind it.
  */
 import { fork } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -190,7 +191,14 @@ export async function startNginxAnchor(repo: string, upstream: string, dir: stri
     routes: [{ prefix: '/', target: upstream }],
     log: () => undefined,
   });
-  return { url: `http://127.0.0.1:${edge.port}`, processIds: () => edge.processIds(), close: () => edge.stop() };
+  return {
+    url: `http://127.0.0.1:${edge.port}`,
+    processIds: () => edge.processIds(),
+    close: async () => {
+      await edge.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface Percentiles {

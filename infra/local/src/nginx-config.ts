@@ -73,7 +73,7 @@ export function renderNginxConfig(settings: NginxConfigSettings): string {
   const rootRoute = routes.find((route) => route.prefix === '/');
 
   const lines: string[] = [];
-  const add = (indent: number, text: string) => lines.push(`${'    '.repeat(indent)}${text}`);
+  const add = (indent: number, text: string) => lines.push(text === '' ? '' : `${'    '.repeat(indent)}${text}`);
 
   lines.push(
     '# Rendered by the launcher (infra/local/src/nginx-config.ts) from the routing table; rewritten at every start.',

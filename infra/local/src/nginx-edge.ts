@@ -64,7 +64,10 @@ export interface RunningNginxEdge {
   readonly pid: number;
   /** The master and its workers, for CPU accounting (the workers change at every reload). */
   processIds(): number[];
-  /** Stops nginx (SIGTERM: connections are closed at once) and the readiness polling; idempotent. */
+  /**
+   * Stops nginx (SIGTERM: connections are closed at once) and the readiness polling, and removes its temp files
+   * and cache (the configuration and logs stay, for a look after the fact); idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -163,6 +166,7 @@ export async function startNginxEdge(options: NginxEdgeOptions): Promise<Running
       (stopping ??= (async () => {
         follower?.stop();
         await stopChildProcess(child);
+        for (const sub of ['temp', 'cache']) fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
       })()),
   };
 }

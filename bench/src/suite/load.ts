@@ -5,6 +5,7 @@
  * so that a figure can be read against what the same client reaches with no marketplace behind it.
  */
 import { fork } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -127,7 +128,10 @@ export async function startAnchor(
 }
 
 /** Forks one of the suite's servers, sends it its orders and resolves once it listens. */
-async function forkServer(script: string, orders: unknown): Promise<{ url: string; close(): Promise<void> }> {
+async function forkServer(
+  script: string,
+  orders: unknown,
+): Promise<{ url: string; pid: number | undefined; close(): Promise<void> }> {
   const child = fork(path.join(__dirname, script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   child.send(orders as object);
   const port = await new Promise<number>((resolve, reject) => {
@@ -136,6 +140,7 @@ async function forkServer(script: string, orders: unknown): Promise<{ url: strin
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) resolve();
@@ -146,9 +151,54 @@ async function forkServer(script: string, orders: unknown): Promise<{ url: strin
 }
 
 /** The gateway of the checkout `repo`, alone in a process, in front of `upstream`: the edge hop by itself. */
-export function startGatewayAnchor(repo: string, upstream: string): Promise<{ url: string; close(): Promise<void> }> {
+export function startGatewayAnchor(
+  repo: string,
+  upstream: string,
+): Promise<{ url: string; pid: number | undefined; close(): Promise<void> }> {
   const orders: GatewayAnchorOrders = { repo, upstream };
   return forkServer('gateway-anchor.js', orders);
+}
+
+/** An edge alone in front of the bare anchor: its URL, the processes whose CPU it spends, and its stop. */
+export interface EdgeAnchor {
+  url: string;
+  processIds(): number[];
+  close(): Promise<void>;
+}
+
+/**
+ * The checkout's nginx edge (infra/local/src/nginx-edge.ts), configured as the launcher would for one route `/`
+ * to `upstream`, micro-cache on: the same hop as {@link startGatewayAnchor}, in nginx. A reason instead when
+ * the checkout has no nginx edge (a commit from before it) or nginx is not installed and cannot be.
+ */
+export async function startNginxAnchor(repo: string, upstream: string, dir: string): Promise<EdgeAnchor | string> {
+  let local: typeof import('@ticketing/local-stack');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    local = require(path.join(repo, 'infra', 'local', 'dist', 'index.js')) as typeof import('@ticketing/local-stack');
+  } catch (error) {
+    return `the checkout's launcher cannot be loaded (${String(error)})`;
+  }
+  if (typeof local.startNginxEdge !== 'function') return 'the checkout has no nginx edge';
+  try {
+    await local.ensureNginx(() => undefined);
+  } catch (error) {
+    return `nginx is not there (${error instanceof Error ? error.message : String(error)})`;
+  }
+  const edge = await local.startNginxEdge({
+    dir,
+    port: 0,
+    routes: [{ prefix: '/', target: upstream }],
+    log: () => undefined,
+  });
+  return {
+    url: `http://127.0.0.1:${edge.port}`,
+    processIds: () => edge.processIds(),
+    close: async () => {
+      await edge.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface Percentiles {

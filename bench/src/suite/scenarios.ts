@@ -5,6 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import {
@@ -15,6 +17,7 @@ import {
   sleep,
   startAnchor,
   startGatewayAnchor,
+  startNginxAnchor,
   statusCounts,
   timeUntil,
   type Answer,
@@ -495,6 +498,14 @@ async function ticketHeld(context: Context, ticketId: string): Promise<boolean> 
   return row?.held ?? false;
 }
 
+/** One edge alone in front of the bare 409: its answers, and the CPU seconds its processes spent on them. */
+interface EdgeMeasurement {
+  answers: Answer[];
+  cpuSeconds: number;
+}
+
+const sumOf = (values: Record<string, number>) => Object.values(values).reduce((sum, value) => sum + value, 0);
+
 interface Rush {
   buyers: number;
   tickets: number;
@@ -509,7 +520,14 @@ async function rush(
   context: Context,
   scenario: string,
   shape: Rush,
-): Promise<{ answers: Answer[]; anchor: Answer[]; edgeAnchor: Answer[]; listings: Listing[]; requests: Request[] }> {
+): Promise<{
+  answers: Answer[];
+  anchor: Answer[];
+  edgeAnchor: EdgeMeasurement;
+  nginxAnchor: EdgeMeasurement | string;
+  listings: Listing[];
+  requests: Request[];
+}> {
   const listings = await listTickets(context.api, shape.tickets, `${scenario} seat`, 20);
   await waitUntilOrdersKnow(
     context.stack,
@@ -526,10 +544,13 @@ async function rush(
   });
 
   // The anchors, each with the same client, connections and requests: a bare server answering 409, and the
-  // same behind the gateway alone (what the edge hop costs by itself). A warm-up run first: the client's own
-  // code and its connections.
+  // same behind each edge alone (what the edge hop costs by itself): the Node gateway and nginx, one after the
+  // other, each warmed up by one burst first (the client's code and connections, the gateway's JIT), and the
+  // CPU each edge's processes spent on the measured burst (nginx: master and workers).
   const anchorServer = await startAnchor(409, JSON.stringify({ errors: [{ message: 'Ticket is already reserved' }] }));
   const edge = await startGatewayAnchor(context.stack.repo, anchorServer.url);
+  let edgeClosed: Promise<void> | undefined;
+  const closeEdge = () => (edgeClosed ??= edge.close());
   const sendAll = async (origin: string) => {
     const anchorClient = new Client(origin, shape.connections);
     try {
@@ -538,14 +559,39 @@ async function rush(
       await anchorClient.close();
     }
   };
+  const measureEdge = async (origin: string, processIds: () => number[]) => {
+    await sendAll(origin);
+    const pids = processIds();
+    const before = sumOf(cpuSeconds(Object.fromEntries(pids.map((pid) => [String(pid), pid]))));
+    const answers = await sendAll(origin);
+    const after = sumOf(cpuSeconds(Object.fromEntries(pids.map((pid) => [String(pid), pid]))));
+    return { answers, cpuSeconds: after - before };
+  };
   let anchor: Answer[];
-  let edgeAnchor: Answer[];
+  let edgeAnchor: EdgeMeasurement;
+  let nginxAnchor: EdgeMeasurement | string;
   try {
     await sendAll(anchorServer.url);
     anchor = await sendAll(anchorServer.url);
-    edgeAnchor = await sendAll(edge.url);
+    edgeAnchor = await measureEdge(edge.url, () => (edge.pid === undefined ? [] : [edge.pid]));
+    await closeEdge();
+    const nginx = await startNginxAnchor(
+      context.stack.repo,
+      anchorServer.url,
+      fs.mkdtempSync(path.join(os.tmpdir(), 'bench-nginx-')),
+    );
+    if (typeof nginx === 'string') {
+      nginxAnchor = nginx;
+      context.say(`  ${scenario}: nginx edge not measured: ${nginx}`);
+    } else {
+      try {
+        nginxAnchor = await measureEdge(nginx.url, () => nginx.processIds());
+      } finally {
+        await nginx.close();
+      }
+    }
   } finally {
-    await edge.close();
+    await closeEdge();
     await anchorServer.close();
   }
 
@@ -568,7 +614,7 @@ async function rush(
   context.say(
     `  ${scenario}: ${shape.buyers} answers in ${Math.round(wallMs)} ms: ${JSON.stringify(statusCounts(answers))}`,
   );
-  return { answers, anchor, edgeAnchor, listings, requests };
+  return { answers, anchor, edgeAnchor, nginxAnchor, listings, requests };
 }
 
 /** The checks and figures every rush has: orders placed, nothing sold twice, no 5xx, latency beside the anchor. */
@@ -578,7 +624,7 @@ async function judgeRush(
   shape: Rush,
   result: Awaited<ReturnType<typeof rush>>,
 ): Promise<PlacedOrder[]> {
-  const { answers, anchor, edgeAnchor, listings } = result;
+  const { answers, anchor, edgeAnchor, nginxAnchor, listings } = result;
   const statuses = statusCounts(answers);
   const placed: PlacedOrder[] = answers
     .filter((answer) => answer.status === 201)
@@ -597,7 +643,10 @@ async function judgeRush(
   const unexpected = answers.filter((answer) => ![201, 409, 503].includes(answer.status) && answer.status < 500).length;
   const latency = percentiles(answers.map((answer) => answer.ms));
   const anchorLatency = percentiles(anchor.map((answer) => answer.ms));
-  const edgeLatency = percentiles(edgeAnchor.map((answer) => answer.ms));
+  const edgeLatency = percentiles(edgeAnchor.answers.map((answer) => answer.ms));
+  const nginxLatency = typeof nginxAnchor === 'string' ? undefined : percentiles(nginxAnchor.answers.map((a) => a.ms));
+  const per10k = (measurement: EdgeMeasurement) =>
+    (measurement.cpuSeconds * 1000 * 10_000) / measurement.answers.length;
   const label = `${shape.buyers} buyers → ${shape.tickets} tickets`;
   add(
     context,
@@ -656,6 +705,43 @@ async function judgeRush(
     },
     scenario,
   );
+  add(
+    context,
+    {
+      name: `${label}: CPU of the gateway alone, ms per 10,000 requests`,
+      value: per10k(edgeAnchor),
+      unit: 'ms',
+    },
+    scenario,
+  );
+  if (typeof nginxAnchor !== 'string' && nginxLatency !== undefined) {
+    add(
+      context,
+      {
+        name: `${label}: p99 of nginx alone in front of the bare 409`,
+        value: nginxLatency.p99,
+        unit: 'ms',
+        anchor: { name: 'gateway alone', value: edgeLatency.p99 },
+      },
+      scenario,
+    );
+    add(
+      context,
+      {
+        name: `${label}: CPU of nginx alone (master and workers), ms per 10,000 requests`,
+        value: per10k(nginxAnchor),
+        unit: 'ms',
+        anchor: { name: 'gateway alone', value: per10k(edgeAnchor) },
+      },
+      scenario,
+    );
+    const wrong = nginxAnchor.answers.filter((answer) => answer.status !== 409).length;
+    add(
+      context,
+      { name: `${label}: nginx alone, answers not the 409`, value: wrong, unit: 'count', goal: { op: '=', value: 0 } },
+      scenario,
+    );
+  }
   // What the answers other than 201 and 409 said, for the report to name the cause.
   const otherBodies: Record<string, number> = {};
   for (const answer of answers.filter((one) => one.status !== 201 && one.status !== 409)) {
@@ -670,6 +756,9 @@ async function judgeRush(
     latency,
     anchorLatency,
     edgeLatency,
+    nginxLatency,
+    edgeCpuSeconds: edgeAnchor.cpuSeconds,
+    nginxCpuSeconds: typeof nginxAnchor === 'string' ? nginxAnchor : nginxAnchor.cpuSeconds,
     soldTwice,
     placed: placed.length,
   };
@@ -686,9 +775,18 @@ async function flashSale(context: Context): Promise<void> {
     { label: 'anchor: bare node:http answering 409', ms: result.anchor.map((answer) => answer.ms), colour: '#b45309' },
     {
       label: 'the gateway alone in front of that anchor',
-      ms: result.edgeAnchor.map((answer) => answer.ms),
+      ms: result.edgeAnchor.answers.map((answer) => answer.ms),
       colour: '#6b7280',
     },
+    ...(typeof result.nginxAnchor === 'string'
+      ? []
+      : [
+          {
+            label: 'nginx alone in front of that anchor',
+            ms: result.nginxAnchor.answers.map((a) => a.ms),
+            colour: '#059669',
+          },
+        ]),
   ];
 }
 
@@ -855,7 +953,13 @@ export function memory(
   const processes = { ...context.stack.processIds(), ...extra };
   for (const [name, pid] of Object.entries(processes)) {
     if (pid === undefined) continue;
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    let status: string;
+    try {
+      status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      // Gone (an nginx worker replaced at a reload, a restarted service): nothing to weigh.
+      continue;
+    }
     const kilobytes = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
     const judged = when === 'idle' && name !== 'client';
     add(

@@ -66,6 +66,8 @@ async function main(): Promise<void> {
     onUnexpectedExit: (service, exit) => say(`bench: ${service} exited unexpectedly (${exit})`),
     // A launcher from before profiles ignores it.
     cpuProfileDir: process.env[STACK_CPU_PROFILE_DIR_VARIABLE] || undefined,
+    // As STACK_EDGE=nginx npm start runs it (a launcher from before the nginx edge ignores it).
+    edge: edgeOf(process.env.STACK_EDGE),
   });
   started.stack = stack;
   const startMs = performance.now() - startedAt;
@@ -74,19 +76,27 @@ async function main(): Promise<void> {
     kind: 'ready',
     url: running.url,
     serviceUrls: Object.fromEntries(running.services.map((name) => [name, running.serviceUrl(name)])),
-    processIds: Object.fromEntries(
-      running.services.flatMap((name) =>
+    processIds: Object.fromEntries([
+      ...running.services.flatMap((name) =>
         // A launcher from before replicas has no instancesOf: one process a service.
         typeof running.instancesOf === 'function'
           ? running.instancesOf(name).map((instance) => [instance.name, instance.pid])
           : [[name, running.processIdOf(name)]],
       ),
-    ),
+      // nginx's master and workers, when nginx is the edge (the Node gateway is the launcher's own process).
+      ...(running.edge === 'nginx'
+        ? running.edgeProcessIds().map((pid, index) => [index === 0 ? 'nginx' : `nginx#${index}`, pid])
+        : []),
+    ]),
     replicas: running.replicas ?? 1,
     databaseUrl: infrastructure.databaseUrl,
     startMs,
   };
   process.send?.(ready);
+}
+
+function edgeOf(value: string | undefined): 'node' | 'nginx' | undefined {
+  return value === 'node' || value === 'nginx' ? value : undefined;
 }
 
 async function cleanUp(

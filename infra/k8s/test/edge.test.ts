@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { parse } from 'yaml';
+import { apiRoutes, edgeRoutes, streamPathPattern, streamRoutes } from '../../local/src/routing';
 import { SERVICES } from '../../local/src/services';
 import { isProd, K8S_DIR, OVERLAYS, REPO_ROOT, usesGatewayApi, type Overlay } from './support/paths';
 import { describeObject, kustomize, objectsOfKind, parseObjects, render, type K8sObject } from './support/render';
@@ -16,9 +17,12 @@ import {
   type ServiceObject,
 } from './support/workloads';
 
-/** The local gateway's rules (infra/local/src/services.ts): the cluster edge must route the same way. */
-const ROUTES = SERVICES.flatMap((service) => service.routes.map((prefix) => ({ prefix, service })));
-const API_ROUTES = ROUTES.filter((route) => route.prefix !== '/');
+/**
+ * The routing table (infra/local/src/routing.ts, from services.ts), which the local edges are rendered from:
+ * the cluster edge must route the same way.
+ */
+const ROUTES = edgeRoutes();
+const API_ROUTES = apiRoutes();
 
 /** The edge cache's nginx zone and bypass variable: named by the Ingress, defined by the controller's settings. */
 const CACHE_ZONE = 'ticketing_micro';
@@ -37,7 +41,7 @@ const directivesOf = (snippet: string | undefined): string[] =>
  * take: the stream routes need their own timeouts and no cache, and nothing else may get them.
  */
 const SAMPLE_ID = '0b6f3c1e-8f5a-4c1e-9d2b-3f4a5b6c7d8e';
-const STREAM_ROUTES = SERVICES.flatMap((service) => (service.streams ?? []).map((route) => ({ route, service })));
+const STREAM_ROUTES = streamRoutes();
 /** The stream routes the services declare (infra/local/src/services.ts), each with a sample id. */
 const STREAM_PATHS: [string, string][] = STREAM_ROUTES.map(({ route, service }) => [
   route.replace(':id', SAMPLE_ID),
@@ -186,6 +190,19 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
             })),
           );
 
+        it('has exactly the stream paths the routing table renders, each to its service', () => {
+          const committed = (streams().spec?.rules ?? [])
+            .flatMap((rule) => rule.http?.paths ?? [])
+            .map((path) => [path.path, path.backend.service?.name, path.backend.service?.port?.number])
+            .sort();
+          const rendered = STREAM_ROUTES.map(({ route, service }) => [
+            streamPathPattern(route, 'ingress-nginx'),
+            service.name,
+            service.port,
+          ]).sort();
+          expect(committed).toEqual(rendered);
+        });
+
         it('streams unbuffered, waits an hour for a quiet stream, and is not cached', () => {
           expect(annotations()['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('off');
           expect(Number(annotations()['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThanOrEqual(3600);
@@ -319,6 +336,26 @@ describe.each(OVERLAYS)('overlays/%s', (overlay) => {
           expect([path, matching(path)]).toEqual([path, [[[service, serviceOf(service).port]]]]);
         }
         for (const path of NOT_STREAM_PATHS) expect([path, matching(path)]).toEqual([path, []]);
+      });
+
+      it('the stream route has exactly the regular expressions the routing table renders, each to its service', () => {
+        const streams = routes().find((route) => route.metadata.name === 'ticketing-streams')!;
+        const committed = (streams.spec.rules ?? [])
+          .flatMap((rule) =>
+            (rule.matches ?? []).map((match) => [
+              match.path?.type,
+              match.path?.value,
+              ...(rule.backendRefs ?? []).flatMap((ref) => [ref.name, ref.port]),
+            ]),
+          )
+          .sort();
+        const rendered = STREAM_ROUTES.map(({ route, service }) => [
+          'RegularExpression',
+          streamPathPattern(route, 'gateway-api'),
+          service.name,
+          service.port,
+        ]).sort();
+        expect(committed).toEqual(rendered);
       });
 
       it('every backendRef names an existing Service and a port that reaches the pod on its PORT', () => {

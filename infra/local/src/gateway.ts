@@ -6,6 +6,7 @@ import {
   type MicroCacheLimits,
   type Wake,
 } from './micro-cache';
+import { compileIdempotentWrite, EVENT_STREAM_PATTERN } from './routing';
 
 /**
  * Requests whose path is `prefix` or lies below it go to `target`: an `http://host:port` origin, or the
@@ -51,7 +52,7 @@ const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
  * path, never by `Accept`: EventSource asks with `Accept: text/event-stream`, but curl and scripts ask with
  * `Accept: *\/*` (curl's default), and 256 of those in the shared pool took every socket to their service.
  */
-const EVENT_STREAM_PATH = /^\/api\/(?:[^/]+\/)+stream\/?$/;
+const EVENT_STREAM_PATH = new RegExp(EVENT_STREAM_PATTERN);
 
 /**
  * A request to an event stream's path (see {@link EVENT_STREAM_PATH}), whatever its method and `Accept`. Such a
@@ -229,14 +230,10 @@ interface RetryRules {
 }
 
 function compileRetryRules(templates: readonly string[]): RetryRules {
-  const compiled = templates.map((template) => {
-    const [method = '', path = ''] = template.trim().split(/\s+/);
-    const pattern = path
-      .split('/')
-      .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-      .join('/');
-    return { method: method.toUpperCase(), path: new RegExp(`^${pattern}/?$`) };
-  });
+  const compiled = templates.map(compileIdempotentWrite).map((write) => ({
+    method: write.method,
+    path: new RegExp(write.pathPattern),
+  }));
   return {
     isIdempotentWrite: (method, pathname) =>
       compiled.some((rule) => rule.method === method && rule.path.test(pathname)),

@@ -28,9 +28,19 @@ export {
   type GatewayOptions,
   type GatewayRoute,
 } from './gateway';
+export {
+  ensureNginx,
+  NGINX_BINARY,
+  startNginxEdge,
+  type NginxEdgeOptions,
+  type NginxEdgeRoute,
+  type RunningNginxEdge,
+} from './nginx-edge';
+export { apiRoutes, edgeRoutes, streamPathPattern, streamRoutes, type EdgeRoute, type StreamRoute } from './routing';
 export { DEFAULT_MICRO_CACHE_LIMITS, type MicroCacheLimits } from './micro-cache';
 export { DEFAULT_NAMESPACE, databaseNameOf, SERVICES, type ServiceDefinition, type ServiceName } from './services';
 export {
+  DEFAULT_EDGE,
   DEFAULT_GATEWAY_PORT,
   DEFAULT_RESTART_POLICY,
   MAX_REPLICAS,
@@ -38,6 +48,7 @@ export {
   StackError,
   StackStartAborted,
   startStack,
+  type EdgeKind,
   type RestartPolicy,
   type RunningStack,
   type ServiceInstance,

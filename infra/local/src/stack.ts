@@ -13,8 +13,16 @@ import * as readline from 'node:readline';
 
 import { createLogger, EventBus } from '@ticketing/common';
 
-import { createGateway, type GatewayRoute } from './gateway';
-import { deleteRedisKeys, dropDatabase, ensureDatabase, type RunningInfrastructure } from './infrastructure';
+import { createGateway, type GatewayOptions, type GatewayRoute } from './gateway';
+import {
+  deleteRedisKeys,
+  dropDatabase,
+  ensureDatabase,
+  MissingBinaryError,
+  type RunningInfrastructure,
+} from './infrastructure';
+import { ensureNginx, startNginxEdge } from './nginx-edge';
+import { compileIdempotentWrite } from './routing';
 import { EMULATOR_WEBHOOK_SECRET } from '@ticketing/stripe-emulator';
 import { formatLogLine } from './log-format';
 import { findFreePort, isPortTaken } from './ports';
@@ -135,13 +143,30 @@ export interface StackOptions {
   cpuProfileDir?: string;
   /** Aborting it during startup stops what was started and rejects with {@link StackStartAborted}. */
   signal?: AbortSignal;
+  /**
+   * The edge (`STACK_EDGE` of `npm start`): `node`, the gateway in the launcher's process (gateway.ts), or
+   * `nginx`, Debian's nginx as a child process on a configuration rendered from the same routing table
+   * (nginx-edge.ts), installed with apt-get when root. Default {@link DEFAULT_EDGE}. When nginx is asked for
+   * but missing and cannot be installed here, the Node gateway runs instead, said in one line.
+   */
+  edge?: EdgeKind;
 }
+
+/** The two local edges: the same routes, micro-cache and stream handling (routing.ts). */
+export type EdgeKind = 'node' | 'nginx';
+
+/** The edge a stack runs unless told otherwise (docs/departures.md says why). */
+export const DEFAULT_EDGE: EdgeKind = 'node';
 
 /** What {@link startStack} returns: the running marketplace. */
 export interface RunningStack {
   /** The gateway: `http://localhost:<port>`. */
   readonly url: string;
   readonly gatewayPort: number;
+  /** The edge running: the Node gateway, or nginx. */
+  readonly edge: EdgeKind;
+  /** The processes of the edge (nginx's master and workers; the launcher's own for the Node gateway). */
+  edgeProcessIds(): number[];
   readonly namespace: string;
   /** The services running (or stopped on purpose with {@link RunningStack.stopService}), in start order. */
   readonly services: readonly ServiceName[];
@@ -328,16 +353,24 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     return definition.routes.map((prefix) => ({ prefix, target: targets }));
   });
   const requestedPort = options.gatewayPort ?? (options.ports === 'ephemeral' ? 0 : DEFAULT_GATEWAY_PORT);
-  const gateway = createGateway(routes, log, {
+  const edgeRules = {
     readiness: { path: '/readyz' },
     idempotentWrites: selected.flatMap((definition) => definition.idempotentWrites ?? []),
     upstreamNames: Object.fromEntries(
       components.map((component) => [`http://127.0.0.1:${component.port}`, component.name]),
     ),
+  };
+  const edge = await startEdge(options.edge ?? DEFAULT_EDGE, routes, edgeRules, {
+    port: requestedPort,
+    host: options.gatewayHost,
+    dir: path.join(options.dataDir, 'nginx', namespace),
+    log,
   });
-  const gatewayPort = await listen(gateway, requestedPort, options.gatewayHost, log);
+  const gatewayPort = edge.port;
   const routeList = routes.map((route) => route.prefix).join(', ');
-  log(`${label('gateway')} listening on port ${gatewayPort}${routeList === '' ? '' : ` (${routeList})`}`);
+  log(
+    `${label(edge.kind === 'nginx' ? 'edge' : 'gateway')} ${edge.kind === 'nginx' ? 'nginx ' : ''}listening on port ${gatewayPort}${routeList === '' ? '' : ` (${routeList})`}`,
+  );
   const auth = components.find((component) => component.definition.name === 'auth' && component.replica === 1);
   for (const component of components) {
     if (component.definition.name === 'stripe-emulator' && replicas > 1 && firstPort('payments') !== undefined) {
@@ -396,7 +429,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     if (firstFailure !== undefined) throw firstFailure;
     throwIfAborted(startup.signal);
   } catch (error) {
-    await closeServer(gateway);
+    await edge.close();
     await stopProcesses();
     throw error;
   } finally {
@@ -423,6 +456,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   return {
     url: `http://localhost:${gatewayPort}`,
     gatewayPort,
+    edge: edge.kind,
+    edgeProcessIds: () => edge.processIds(),
     namespace,
     services: selected.map((definition) => definition.name),
     replicas,
@@ -486,8 +521,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     stop: () =>
       (stopping ??= (async () => {
         context.stopping = true;
-        // The gateway first, so nothing new reaches a service that is going away.
-        await closeServer(gateway);
+        // The edge first, so nothing new reaches a service that is going away.
+        await edge.close();
         await stopProcesses();
       })()),
     async dropDatabases() {
@@ -859,6 +894,50 @@ function getStatus(url: string): Promise<number | undefined> {
     request.on('timeout', () => request.destroy());
     request.on('error', () => resolve(undefined));
   });
+}
+
+/** A running edge of the stack, whichever it is. */
+interface StartedEdge {
+  kind: EdgeKind;
+  port: number;
+  processIds(): number[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the edge asked for. nginx comes from its Debian package (installed here when root); where it is
+ * missing and cannot be installed, or fails to start, the Node gateway takes its place, said in one line, so
+ * that `npm start` works on any machine.
+ */
+async function startEdge(
+  kind: EdgeKind,
+  routes: readonly GatewayRoute[],
+  rules: Required<Pick<GatewayOptions, 'readiness' | 'idempotentWrites' | 'upstreamNames'>>,
+  where: { port: number; host: string | undefined; dir: string; log: (line: string) => void },
+): Promise<StartedEdge> {
+  const { log } = where;
+  if (kind === 'nginx') {
+    try {
+      await ensureNginx((line) => log(`${label('edge')} ${line}`));
+      const nginx = await startNginxEdge({
+        dir: where.dir,
+        routes,
+        port: where.port,
+        host: where.host,
+        log,
+        idempotentWrites: rules.idempotentWrites.map(compileIdempotentWrite),
+        readiness: rules.readiness,
+        upstreamNames: rules.upstreamNames,
+      });
+      return { kind, port: nginx.port, processIds: () => nginx.processIds(), close: () => nginx.stop() };
+    } catch (error) {
+      const why = error instanceof MissingBinaryError ? `nginx is not installed (${error.message})` : String(error);
+      log(`${label('edge')} ${why}: the Node gateway takes its place`);
+    }
+  }
+  const gateway = createGateway(routes, log, rules);
+  const port = await listen(gateway, where.port, where.host, log);
+  return { kind: 'node', port, processIds: () => [process.pid], close: () => closeServer(gateway) };
 }
 
 /**

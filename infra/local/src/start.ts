@@ -13,6 +13,7 @@ import {
   MAX_REPLICAS,
   prefixedLineWriter,
   StackError,
+  type EdgeKind,
   StackStartAborted,
   startStack,
 } from './stack';
@@ -32,6 +33,14 @@ let stopRequested = false;
 let startupFinished = false;
 let shuttingDown: Promise<void> | undefined;
 
+/** `STACK_EDGE`: `node` or `nginx`; unset, the stack's default. */
+function edgeSetting(): EdgeKind | undefined {
+  const value = process.env.STACK_EDGE?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (value !== 'node' && value !== 'nginx') throw new StackError(`STACK_EDGE must be node or nginx, not "${value}"`);
+  return value;
+}
+
 async function main(): Promise<void> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
@@ -42,6 +51,7 @@ async function main(): Promise<void> {
 
   const replicas = wholeNumberSetting('STACK_REPLICAS', 1, MAX_REPLICAS);
   const natsClusterSize = wholeNumberSetting('NATS_CLUSTER_SIZE', 1, MAX_NATS_CLUSTER_SIZE);
+  const edge = edgeSetting();
   const infrastructure = await ensureInfrastructure({ dataDir, log: say, natsClusterSize });
   cleanups.push(() => infrastructure.stop());
   throwIfStopRequested();
@@ -58,6 +68,7 @@ async function main(): Promise<void> {
     gatewayHost: process.env.HOST || undefined,
     signal: startup.signal,
     replicas,
+    edge,
     onServiceOutput: prefixedLineWriter(process.env.LOG_FORMAT === 'json' ? 'json' : 'pretty'),
     // A process that exits on its own is restarted by the stack, with backoff, as a pod would be; only a
     // service stuck crashing (5 times within a minute) stops everything, after the stack's one line on why.

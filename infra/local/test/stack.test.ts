@@ -424,6 +424,27 @@ describe('startStack', () => {
     expect(stack.processIdOf('orders', 2)).toBeDefined();
   });
 
+  it('with edge: nginx, nginx is the edge: it balances the replicas, a killed one’s GETs go to the other, and stop() stops nginx', async () => {
+    const lines: string[] = [];
+    const stack = await start({ replicas: 2, services: ['orders'], edge: 'nginx' }, lines);
+    expect(stack.edge).toBe('nginx');
+    expect(lines).toContainEqual(expect.stringMatching(/^edge +nginx listening on port \d+/));
+    const orders = stack.instancesOf('orders');
+    const pids = new Set<number>();
+    for (let request = 0; request < 6; request += 1) pids.add((await echo(`${stack.url}/api/orders`)).pid);
+    expect([...pids].sort()).toEqual(orders.map((instance) => instance.pid).sort());
+
+    await stack.killService('orders', 2);
+    for (let request = 0; request < 4; request += 1) {
+      expect((await echo(`${stack.url}/api/orders`)).pid).toBe(stack.processIdOf('orders', 1));
+    }
+
+    const nginxProcesses = stack.edgeProcessIds();
+    expect(nginxProcesses.length).toBeGreaterThan(1);
+    await stack.stop();
+    await waitUntil(() => nginxProcesses.every((pid) => !isAlive(pid)));
+  });
+
   it('rejects replicas outside 1 to 4', async () => {
     await expect(start({ replicas: 5 })).rejects.toThrow('replicas must be a whole number from 1 to 4');
   });

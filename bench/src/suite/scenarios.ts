@@ -36,7 +36,7 @@ import {
   type PlacedOrder,
 } from './market';
 import type { Figure } from './report';
-import { describeByProcess, measureCpuPerOperation } from './cpu-per-operation';
+import { cpuSeconds, describeByProcess, measureCpuPerOperation } from './cpu-per-operation';
 
 export type ScenarioName =
   'create' | 'browse' | 'signed-in' | 'buyable' | 'pay' | 'cancel' | 'live' | 'flash' | 'expiry' | 'race' | 'pages';

@@ -99,8 +99,12 @@ async function withCpuPerOperation<T>(
     operations,
     windowMs: Math.round(cpu.windowMs),
     ...Object.fromEntries(cpu.byProcess.map(([name, ms]) => [name, Number(ms.toFixed(3))])),
+    infrastructure: Object.fromEntries(cpu.infrastructure.map(([name, ms]) => [name, Number(ms.toFixed(3))])),
   };
-  context.say(`  ${scenario}: CPU per ${operation} ${cpu.totalMs.toFixed(2)} ms (${describeByProcess(cpu.byProcess)})`);
+  context.say(
+    `  ${scenario}: CPU per ${operation} ${cpu.totalMs.toFixed(2)} ms (${describeByProcess(cpu.byProcess)}); ` +
+      `servers: ${describeByProcess(cpu.infrastructure)}`,
+  );
   return result;
 }
 

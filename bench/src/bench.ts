@@ -16,7 +16,13 @@ import { startBenchStack } from './suite/bench-stack';
 import { Client } from './suite/load';
 import type { Context } from './suite/market';
 import { isMet, renderLatencySvg, renderTable, writeResults, type RunRecord } from './suite/report';
-import { monotonicNowUs, renderProfiles, summarizeDirectory, type Window } from './suite/profile-report';
+import {
+  monotonicNowUs,
+  renderProfileMatrix,
+  renderProfiles,
+  summarizeDirectory,
+  type Window,
+} from './suite/profile-report';
 import { cpuSeconds, measureIdleRates } from './suite/cpu-per-operation';
 import { memory, SCENARIOS, stackProcesses, type ScenarioName } from './suite/scenarios';
 
@@ -241,7 +247,10 @@ async function runOnOneStack(
   if (cpuProfileDir !== undefined && !wasInterrupted()) {
     fs.writeFileSync(path.join(cpuProfileDir, 'windows.json'), JSON.stringify(windows));
     const summary = Object.entries(windows)
-      .map(([name, window]) => `## ${name}\n\n${renderProfiles(summarizeDirectory(cpuProfileDir, window))}`)
+      .map(([name, window]) => {
+        const profiles = summarizeDirectory(cpuProfileDir, window);
+        return `## ${name}\n\n${renderProfileMatrix(profiles)}\n\n${renderProfiles(profiles)}`;
+      })
       .join('\n');
     fs.writeFileSync(path.join(cpuProfileDir, 'summary.md'), summary);
     say(`bench: where each process's CPU went, a scenario at a time (profiles in ${cpuProfileDir}):\n`);

@@ -214,6 +214,36 @@ export function renderProfiles(profiles: readonly ProcessProfile[], perOperation
   return lines.join('\n');
 }
 
+/**
+ * One markdown table for a scenario: a column a process (the busiest `columns`), a row a part, each cell the
+ * part's share of that process's busy time; parts under 2 % everywhere are summed in the last row.
+ */
+export function renderProfileMatrix(profiles: readonly ProcessProfile[], columns = 5): string {
+  const shown = profiles.filter((profile) => profile.busyMs >= 50).slice(0, columns);
+  if (shown.length === 0) return '(no process was busy)';
+  const share = (profile: ProcessProfile, category: string) =>
+    (profile.byCategory.find((entry) => entry.category === category)?.ms ?? 0) / profile.busyMs;
+  const categories = [...new Set(shown.flatMap((profile) => profile.byCategory.map((entry) => entry.category)))];
+  const totalMs = (category: string) =>
+    shown.reduce((sum, profile) => sum + share(profile, category) * profile.busyMs, 0);
+  const rows = categories
+    .filter((category) => shown.some((profile) => share(profile, category) >= 0.02))
+    // Most time across the processes shown first.
+    .sort((a, b) => totalMs(b) - totalMs(a));
+  const percent = (value: number) => `${Math.round(value * 100)} %`;
+  const lines = [
+    `| part | ${shown.map((profile) => `${profile.process} (${(profile.busyMs / 1000).toFixed(1)} s)`).join(' | ')} |`,
+    `|---|${shown.map(() => '---:').join('|')}|`,
+    ...rows.map(
+      (category) => `| ${category} | ${shown.map((profile) => percent(share(profile, category))).join(' | ')} |`,
+    ),
+    `| the rest | ${shown
+      .map((profile) => percent(1 - rows.reduce((sum, category) => sum + share(profile, category), 0)))
+      .join(' | ')} |`,
+  ];
+  return lines.join('\n');
+}
+
 if (require.main === module) {
   const dir = process.argv[2];
   if (dir === undefined) {
@@ -227,6 +257,9 @@ if (require.main === module) {
     ? (JSON.parse(fs.readFileSync(windowsFile, 'utf8')) as Record<string, Window>)
     : { 'the whole run': { startUs: 0, endUs: Number.MAX_SAFE_INTEGER } };
   for (const [scenario, window] of Object.entries(windows)) {
-    process.stdout.write(`## ${scenario}\n\n${renderProfiles(summarizeDirectory(dir, window), operations)}\n`);
+    const profiles = summarizeDirectory(dir, window);
+    process.stdout.write(
+      `## ${scenario}\n\n${renderProfileMatrix(profiles)}\n\n${renderProfiles(profiles, operations)}\n`,
+    );
   }
 }

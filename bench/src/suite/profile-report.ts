@@ -97,7 +97,7 @@ const CATEGORIES: readonly (readonly [string, (url: string, functionName: string
   ],
   ['common (our shared package)', (url) => /\/common\/dist\//.test(url)],
   [
-    "the service's own code",
+    "the process's own code",
     (url) => /\/(auth|tickets|orders|expiration|payments|infra\/local|infra\/stripe-emulator)\/dist\//.test(url),
   ],
   ['other packages', (url) => /node_modules\//.test(url)],

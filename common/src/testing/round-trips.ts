@@ -1,6 +1,9 @@
-import { Client } from 'pg';
+import { Client, type QueryConfig } from 'pg';
 
-/** What `countRoundTrips` saw: one entry per query sent to PostgreSQL, its text first line. */
+/**
+ * What `countRoundTrips` saw: one entry per query sent to PostgreSQL, its text on one line, after `[name] ` for
+ * a named (prepared) statement.
+ */
 export interface RoundTrips<T> {
   result: T;
   statements: string[];
@@ -17,8 +20,8 @@ export async function countRoundTrips<T>(work: () => Promise<T>): Promise<RoundT
   // Every pool's client goes through this one method, whichever protocol the query uses.
   Client.prototype.query = function (this: Client, ...args: unknown[]) {
     const [config] = args;
-    const text = typeof config === 'string' ? config : (config as { text?: string } | undefined)?.text;
-    statements.push((text ?? '').replace(/\s+/g, ' ').trim());
+    const { text, name } = typeof config === 'string' ? { text: config, name: undefined } : (config as QueryConfig);
+    statements.push(`${name ? `[${name}] ` : ''}${(text ?? '').replace(/\s+/g, ' ').trim()}`);
     return (original as (...innerArgs: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   try {

@@ -1,6 +1,6 @@
 import type { EventRecorder } from '@ticketing/common/outbox';
 import type { Executor } from '@ticketing/common/database';
-import { findTicketForUpdate, updateTicket } from '../db/tickets';
+import { findTicketForUpdate, moveTicketLock } from '../db/tickets';
 import { findReleasedOrder, recordReleasedOrder } from '../db/released-orders';
 import type { Ticket } from '../db/schema';
 import { toTicketPayload } from './ticket-payload';
@@ -63,7 +63,7 @@ async function findLiveHolder(tx: Executor, orderId: string): Promise<string | u
 }
 
 async function moveLock(tx: Executor, events: EventRecorder, ticket: Ticket, orderId: string | null): Promise<void> {
-  const moved = await updateTicket(tx, ticket.id, ticket.version, { orderId });
+  const moved = await moveTicketLock(tx, ticket.id, ticket.version, orderId);
   if (!moved) throw new Error(`ticket ${ticket.id} changed under its row lock`);
   await events.record('ticket.updated', toTicketPayload(moved));
 }

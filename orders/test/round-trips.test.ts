@@ -3,12 +3,16 @@ import { RetryLaterError } from '@ticketing/common/bus';
 import { UnitOfWork } from '@ticketing/common/outbox';
 import { type EventData, type EventEnvelope } from '@ticketing/common/events';
 import { countRoundTrips, createTestLogger } from '@ticketing/common/testing';
+import { orderExpiredListener } from '../src/events/order-expired-listener';
 import { ticketEventsListener } from '../src/events/ticket-events-listener';
+import { createOrder } from '../src/orders/create-order';
 import {
   TEST_TERMS,
   createOrdersTestDatabase,
+  findOrderRow,
   findTicketRow,
   newReservationMemory,
+  seedTicket,
   type OrdersTestDatabase,
 } from './helpers';
 
@@ -84,5 +88,28 @@ describe('round trips to PostgreSQL per ticket event (the orders replica)', () =
     await expect(applyTicketEvent({ ...ticket, price: 9999, version: 3 })).rejects.toBeInstanceOf(RetryLaterError);
     await expect(applyTicketEvent(ticketEvent({ version: 2 }))).rejects.toBeInstanceOf(RetryLaterError);
     expect(await findTicketRow(database, ticket.id)).toMatchObject({ price: 2500, version: 1 });
+  });
+
+  it('when an order expires with nobody waiting, then cancelling it takes six, order.cancelled going with COMMIT', async () => {
+    const memory = newReservationMemory();
+    const ticket = await seedTicket(database);
+    const order = await createOrder(unitOfWork, memory, randomUUID(), ticket.id, { expiresInSeconds: 900 });
+    const listener = orderExpiredListener(unitOfWork, TEST_TERMS, memory);
+    const event: EventEnvelope<'order.expired'> = {
+      id: randomUUID(),
+      subject: 'order.expired',
+      occurredAt: new Date().toISOString(),
+      data: { orderId: order.id },
+    };
+    const { statements } = await countRoundTrips(() => listener.handle(event, { deliveryCount: 1, logger }));
+    expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
+    expect(statements).toEqual([
+      expect.stringMatching(/^begin; insert into processed_events/),
+      expect.stringMatching(/^\[orders_select_order\]/),
+      expect.stringMatching(/^\[orders_lock_ticket_line\]/),
+      expect.stringMatching(/^update "orders"/),
+      expect.stringMatching(/^\[orders_lock_next_places\]/),
+      expect.stringMatching(/^insert into outbox .*; commit$/),
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import { OrderStatus } from '@ticketing/common/events';
-import { type Executor } from '@ticketing/common/database';
+import { preparedStatement, type Executor } from '@ticketing/common/database';
 import { orders, tickets, type Order, type TicketReplica } from './schema';
 
 export interface OrderWithTicket {
@@ -102,9 +102,17 @@ export async function listOrderIdsOfTicket(
 }
 
 export async function findOrder(db: Executor, id: string): Promise<Order | undefined> {
-  const [order] = await db.select().from(orders).where(eq(orders.id, id));
+  const [order] = await selectOrder(db, { id });
   return order;
 }
+
+// Every release of an order reads it first: prepared once per connection (see preparedStatement).
+const selectOrder = preparedStatement('orders_select_order', (db) =>
+  db
+    .select()
+    .from(orders)
+    .where(eq(orders.id, sql.placeholder('id'))),
+);
 
 export async function findOrderWithTicket(db: Executor, id: string): Promise<OrderWithTicket | undefined> {
   const [row] = await db

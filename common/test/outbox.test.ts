@@ -154,6 +154,24 @@ describe('transactional outbox', () => {
     }
   });
 
+  it('when one-statement inserts of one shape repeat, then each is one prepared statement with all its events', async () => {
+    for (const count of [1, 2, 2]) {
+      const users = Array.from({ length: count }, userEvent);
+      const { statements } = await countRoundTrips(() =>
+        unitOfWork.insertWithEvents(
+          schema.notes,
+          { id: randomUUID(), body: `${count} events` },
+          users.map((data) => ({ subject: 'user.created' as const, data })),
+        ),
+      );
+      expect(statements).toEqual([
+        expect.stringMatching(/^\[insert_with_events_[0-9a-f]{16}\] with "recorded_events"/),
+      ]);
+    }
+    expect(await database.db.select().from(schema.notes)).toHaveLength(3);
+    expect(await listUnsentEvents(database.db)).toHaveLength(5);
+  });
+
   it('when a one-statement insert fails, then neither its row nor its events are kept', async () => {
     const id = randomUUID();
     await database.db.insert(schema.notes).values({ id, body: 'taken' });

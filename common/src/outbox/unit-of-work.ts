@@ -1,10 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import type { InferSelectModel } from 'drizzle-orm';
+import { createHash, randomUUID } from 'node:crypto';
+import { getTableColumns, getTableName, is, SQL, sql, type Column, type InferSelectModel } from 'drizzle-orm';
 import type { QueryResult } from 'pg';
 import type { PgInsertValue, PgTable } from 'drizzle-orm/pg-core';
 import type { Logger } from 'pino';
 import { eventSchemas, type EventData, type Subject } from '../events';
-import { isTransientConflict, postgresErrorCode, runInTransaction, sqlLiteral, type Executor } from '../database';
+import {
+  isTransientConflict,
+  postgresErrorCode,
+  preparedStatement,
+  runInTransaction,
+  sqlLiteral,
+  type Executor,
+} from '../database';
 import { ServiceUnavailableError } from '../errors';
 import { currentTraceCarrier, inSpan, isTracing } from '../observability/tracing';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox';
@@ -87,7 +94,8 @@ export class UnitOfWork {
    * own making): the row and the outbox rows of its events go to the database as one statement (the outbox
    * rows in a data-modifying WITH), which PostgreSQL applies all or nothing like a transaction, in one round
    * trip instead of four (BEGIN, the row, the outbox rows, COMMIT), so a pool connection is held a quarter as
-   * long. Resolves to the inserted row; wakes the relay like `transaction`.
+   * long. The statement is prepared once per connection for each table, set of columns and number of events,
+   * so `values` are plain values (no SQL). Resolves to the inserted row; wakes the relay like `transaction`.
    */
   async insertWithEvents<TTable extends PgTable>(
     table: TTable,
@@ -103,21 +111,47 @@ export class UnitOfWork {
     values: PgInsertValue<TTable>,
     events: readonly OwedEvent[],
   ): Promise<InferSelectModel<TTable>> {
+    if (events.length === 0) throw new Error('insertWithEvents needs the events the row owes');
     const traceContext = currentTraceCarrier();
-    const rows = events.map(({ subject, data }) => ({
-      eventId: randomUUID(),
-      subject,
+    const placeholders: Record<string, unknown> = {};
+    const columns = getTableColumns(table) as Record<string, Column>;
+    const keys = Object.keys(values)
+      .filter((key) => (values as Record<string, unknown>)[key] !== undefined)
+      .sort();
+    for (const key of keys) {
+      const value = (values as Record<string, unknown>)[key];
+      const column = columns[key];
+      if (!column || is(value, SQL)) throw new Error(`insertWithEvents takes plain values: ${key} is not one`);
+      // Raw placeholders take driver values: what Drizzle's column makes of a value it binds itself.
+      placeholders[`v_${key}`] = value === null ? null : column.mapToDriverValue(value);
+    }
+    events.forEach(({ subject, data }, index) => {
+      placeholders[`e${index}_id`] = randomUUID();
+      placeholders[`e${index}_subject`] = subject;
       // A wrong payload is a bug in this service: fail the use case before anything is written.
-      data: eventSchemas[subject].parse(data),
-      ...(traceContext && { traceContext }),
-    }));
-    if (rows.length === 0) throw new Error('insertWithEvents needs the events the row owes');
-    const recorded = this.db.$with('recorded_events').as(this.db.insert(outbox).values(rows));
-    const [inserted] = (await this.db
-      .with(recorded)
-      .insert(table)
-      .values(values)
-      .returning()) as InferSelectModel<TTable>[];
+      placeholders[`e${index}_data`] = JSON.stringify(eventSchemas[subject].parse(data));
+      placeholders[`e${index}_trace`] = traceContext ? JSON.stringify(traceContext) : null;
+    });
+    // One statement per table, set of columns and number of events, built and prepared once per connection.
+    const shape = `${getTableName(table)}(${keys.join(',')})+${events.length}`;
+    const name = `insert_with_events_${createHash('sha256').update(shape).digest('hex').slice(0, 16)}`;
+    let statement = rowWithEventsStatements.get(name);
+    if (!statement) {
+      statement = preparedStatement(name, (db) => {
+        const raw = (placeholder: string) => sql`${sql.placeholder(placeholder)}`;
+        const outboxRows = events.map((_event, index) => ({
+          eventId: raw(`e${index}_id`),
+          subject: raw(`e${index}_subject`),
+          data: raw(`e${index}_data`),
+          traceContext: raw(`e${index}_trace`),
+        }));
+        const row = Object.fromEntries(keys.map((key) => [key, raw(`v_${key}`)])) as PgInsertValue<TTable>;
+        const recorded = db.$with('recorded_events').as(db.insert(outbox).values(outboxRows));
+        return db.with(recorded).insert(table).values(row).returning();
+      });
+      rowWithEventsStatements.set(name, statement);
+    }
+    const [inserted] = (await statement(this.db, placeholders)) as InferSelectModel<TTable>[];
     if (!inserted) throw new Error('INSERT … RETURNING returned no row');
     this.relay.wake();
     return inserted;
@@ -155,6 +189,12 @@ export type WriteScope = UnitOfWork | { tx: Executor; events: EventRecorder };
 export function within<T>(scope: WriteScope, work: (tx: Executor, events: EventRecorder) => Promise<T>): Promise<T> {
   return scope instanceof UnitOfWork ? scope.transaction(work) : work(scope.tx, scope.events);
 }
+
+/** insertWithEvents' statements by name: one per table, set of columns and number of events. */
+const rowWithEventsStatements = new Map<
+  string,
+  (db: Executor, placeholders: Record<string, unknown>) => Promise<unknown>
+>();
 
 /** How many times in all a transaction aborted by a deadlock or a serialisation failure is run. */
 export const TRANSIENT_CONFLICT_ATTEMPTS = 4;

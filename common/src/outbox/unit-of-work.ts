@@ -230,6 +230,8 @@ async function retryTransientConflicts<T>(attempt: () => Promise<T>, logger: Log
  * Records a transaction's events in memory, in order, for one insert sent with its COMMIT. The payload is
  * checked at `record`, so a wrong one fails the use case where it is recorded. The statement carries its
  * values as quoted literals: it travels with COMMIT in the simple-query protocol, which takes no parameters.
+ * A savepoint rolled back inside the transaction (Drizzle's nested `tx.transaction`) does not take back the
+ * events recorded within it: a use case records an event only for a change it keeps.
  */
 class BufferedEventRecorder implements EventRecorder {
   private readonly rows: string[] = [];

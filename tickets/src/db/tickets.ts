@@ -84,6 +84,49 @@ const updateLock = preparedStatement('tickets_move_lock', (db) =>
 );
 
 /**
+ * The usual cancellation in one statement: records the order as released (as recordReleasedOrder does) and
+ * frees the ticket on top of `expectedVersion` (version+1), if the order holds it, it is not sold, and no
+ * hand-over is known for the order. Resolves to the freed ticket, or undefined when it freed nothing (the
+ * release is recorded all the same: a data-modifying WITH always runs to completion).
+ */
+export async function releaseOrderAndFreeTicket(
+  db: Executor,
+  id: string,
+  expectedVersion: number,
+  orderId: string,
+): Promise<Ticket | undefined> {
+  const [ticket] = await updateReleaseAndFree(db, { id, version: expectedVersion, orderId });
+  return ticket;
+}
+
+const updateReleaseAndFree = preparedStatement('tickets_release_and_free', (db) => {
+  const released = db.$with('released').as(
+    db
+      .insert(releasedOrders)
+      .values({ orderId: sql.placeholder('orderId'), handedOverTo: null })
+      .onConflictDoUpdate({
+        target: releasedOrders.orderId,
+        set: { handedOverTo: sql`coalesce(${releasedOrders.handedOverTo}, excluded.handed_over_to)` },
+      })
+      .returning({ handedOverTo: releasedOrders.handedOverTo }),
+  );
+  return db
+    .with(released)
+    .update(tickets)
+    .set({ orderId: null, version: sql`${tickets.version} + 1` })
+    .where(
+      and(
+        eq(tickets.id, sql.placeholder('id')),
+        eq(tickets.version, sql.placeholder('version')),
+        eq(tickets.orderId, sql.placeholder('orderId')),
+        isNull(tickets.soldAt),
+        sql`(select "handed_over_to" from "released") is null`,
+      ),
+    )
+    .returning();
+});
+
+/**
  * Marks the ticket sold to its buyer at the price they paid, on top of `expectedVersion` (version+1): what
  * `updateTicket` does for this change, prepared, as every paid order runs it.
  */

@@ -135,6 +135,20 @@ describe('transactional outbox', () => {
     expect(await listUnsentEvents(database.db)).toHaveLength(2);
   });
 
+  it('when its connection dies mid-transaction, then the use case fails, nothing is kept, and the pool serves the next one', async () => {
+    await expect(
+      unitOfWork.transaction(async (tx, events) => {
+        await tx.insert(schema.notes).values({ id: randomUUID(), body: 'lost with its connection' });
+        await events.record('user.created', userEvent());
+        await tx.execute(sql`select pg_terminate_backend(pg_backend_pid())`);
+      }),
+    ).rejects.toThrow();
+    expect(await database.db.select().from(schema.notes)).toHaveLength(0);
+    expect(await listUnsentEvents(database.db)).toHaveLength(0);
+    await createNote('on a healthy connection');
+    expect(await database.db.select().from(schema.notes)).toHaveLength(1);
+  });
+
   it('when a one-statement use case inserts its row with its events, then both are stored together and the relay publishes at once', async () => {
     // A poll so slow the test would time out waiting for it: only the write's wake-up can publish in time.
     const slowPolling = new UnitOfWork(database.db, { logger, pollIntervalMs: 60_000 });

@@ -108,7 +108,6 @@ interface Preparable<R> {
   prepare(name: string): { execute(placeholders?: Record<string, unknown>): Promise<R> };
 }
 
-const preparedNames = new Set<string>();
 const preparedOn = new WeakMap<
   Executor,
   Map<string, { execute(placeholders?: Record<string, unknown>): Promise<unknown> }>
@@ -119,14 +118,13 @@ const preparedOn = new WeakMap<
  * PostgreSQL once per connection (a named prepared statement), for paths that run once per event or request.
  * `build` writes the query with `sql.placeholder(name)` where the values go; the returned function runs it on
  * a transaction of {@link runInTransaction} (one per connection, so built once each) or on the pool handle.
- * `name` must be unique in the process: PostgreSQL knows the statement by it.
+ * `name` must be unique in the process: PostgreSQL knows the statement by it (node-postgres rejects a name
+ * sent again with another text).
  */
 export function preparedStatement<R, P extends Record<string, unknown> = Record<string, unknown>>(
   name: string,
   build: (db: Executor) => Preparable<R>,
 ): (db: Executor, placeholders: P) => Promise<R> {
-  if (preparedNames.has(name)) throw new Error(`a prepared statement named ${name} exists already`);
-  preparedNames.add(name);
   return (db, placeholders) => {
     let prepared = preparedOn.get(db);
     if (!prepared) preparedOn.set(db, (prepared = new Map()));

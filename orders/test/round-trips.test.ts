@@ -107,7 +107,7 @@ describe('round trips to PostgreSQL per ticket event (the orders replica)', () =
       expect.stringMatching(/^begin; insert into processed_events/),
       expect.stringMatching(/^\[orders_select_order\]/),
       expect.stringMatching(/^\[orders_lock_ticket_line\]/),
-      expect.stringMatching(/^update "orders"/),
+      expect.stringMatching(/^\[orders_transition_order\] update "orders"/),
       expect.stringMatching(/^\[orders_lock_next_places\]/),
       expect.stringMatching(/^insert into outbox .*; commit$/),
     ]);

@@ -8,13 +8,16 @@ import {
   inboxListener,
   listUnsentEvents,
   type EnvelopePublisher,
+  processedEvents,
   type EventEnvelope,
+  type EventRecorder,
   type Executor,
 } from '../src';
 import {
   createTestBus,
   createTestDatabase,
   createTestLogger,
+  countRoundTrips,
   recordEvents,
   waitFor,
   type TestBus,
@@ -87,6 +90,65 @@ describe('transactional outbox', () => {
     expect(await database.db.select().from(schema.notes)).toHaveLength(0);
   });
 
+  it('when a use case records several events, then they reach the outbox in the order recorded, with their ids, and the relay publishes them so', async () => {
+    const users = [userEvent(), userEvent(), userEvent()];
+    const ids = await unitOfWork.transaction(async (tx, events) => {
+      await tx.insert(schema.notes).values({ id: randomUUID(), body: 'three events' });
+      const recorded: string[] = [];
+      for (const user of users) recorded.push(await events.record('user.created', user));
+      return recorded;
+    });
+    const unsent = await listUnsentEvents(database.db);
+    expect(unsent.map((row) => [row.eventId, row.data])).toEqual(ids.map((id, index) => [id, users[index]]));
+    const recorder = await recordEvents(bus, 'user.created');
+    unitOfWork.relay.start(bus);
+    await waitFor(() => expect(recorder.events.map((event) => event.id)).toEqual(ids));
+    await recorder.stop();
+  });
+
+  it('when a payload holds quotes, backslashes, line breaks and emoji, then the outbox keeps it exactly', async () => {
+    const title = `It's a "show" \\ back\\slash \\' E'\\x00' ; commit; -- \n\t 🎫 ünïcødé`;
+    const payload = {
+      id: randomUUID(),
+      title,
+      price: 100,
+      userId: randomUUID(),
+      orderId: null,
+      venue: `O'Brien's \\ hall`,
+      version: 0,
+    };
+    await unitOfWork.transaction((_tx, events) => events.record('ticket.created', payload));
+    const [row] = await listUnsentEvents(database.db);
+    expect(row?.data).toEqual(payload);
+  });
+
+  it('when a use case commits its events, then BEGIN, its statement and the outbox rows with COMMIT take three round trips', async () => {
+    const { statements } = await countRoundTrips(() =>
+      unitOfWork.transaction(async (tx, events) => {
+        await tx.insert(schema.notes).values({ id: randomUUID(), body: 'counted' });
+        await events.record('user.created', userEvent());
+        await events.record('user.created', userEvent());
+      }),
+    );
+    expect(statements).toHaveLength(3);
+    expect(statements[2]).toMatch(/^insert into outbox .*; commit$/);
+    expect(await listUnsentEvents(database.db)).toHaveLength(2);
+  });
+
+  it('when its connection dies mid-transaction, then the use case fails, nothing is kept, and the pool serves the next one', async () => {
+    await expect(
+      unitOfWork.transaction(async (tx, events) => {
+        await tx.insert(schema.notes).values({ id: randomUUID(), body: 'lost with its connection' });
+        await events.record('user.created', userEvent());
+        await tx.execute(sql`select pg_terminate_backend(pg_backend_pid())`);
+      }),
+    ).rejects.toThrow();
+    expect(await database.db.select().from(schema.notes)).toHaveLength(0);
+    expect(await listUnsentEvents(database.db)).toHaveLength(0);
+    await createNote('on a healthy connection');
+    expect(await database.db.select().from(schema.notes)).toHaveLength(1);
+  });
+
   it('when a one-statement use case inserts its row with its events, then both are stored together and the relay publishes at once', async () => {
     // A poll so slow the test would time out waiting for it: only the write's wake-up can publish in time.
     const slowPolling = new UnitOfWork(database.db, { logger, pollIntervalMs: 60_000 });
@@ -104,6 +166,24 @@ describe('transactional outbox', () => {
       await slowPolling.relay.stop();
       await recorder.stop();
     }
+  });
+
+  it('when one-statement inserts of one shape repeat, then each is one prepared statement with all its events', async () => {
+    for (const count of [1, 2, 2]) {
+      const users = Array.from({ length: count }, userEvent);
+      const { statements } = await countRoundTrips(() =>
+        unitOfWork.insertWithEvents(
+          schema.notes,
+          { id: randomUUID(), body: `${count} events` },
+          users.map((data) => ({ subject: 'user.created' as const, data })),
+        ),
+      );
+      expect(statements).toEqual([
+        expect.stringMatching(/^\[insert_with_events_[0-9a-f]{16}\] with "recorded_events"/),
+      ]);
+    }
+    expect(await database.db.select().from(schema.notes)).toHaveLength(3);
+    expect(await listUnsentEvents(database.db)).toHaveLength(5);
   });
 
   it('when a one-statement insert fails, then neither its row nor its events are kept', async () => {
@@ -184,6 +264,15 @@ describe('transactional outbox', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(recorder.events).toHaveLength(2);
     await recorder.stop();
+  });
+
+  it('when the relay publishes a batch, then claiming it takes one round trip with BEGIN and marking it one with COMMIT', async () => {
+    await createNote('a');
+    await createNote('b');
+    const { result, statements } = await countRoundTrips(() => unitOfWork.relay.relayOnce(bus));
+    expect(result).toBe(2);
+    expect(statements).toHaveLength(2);
+    expect(await listUnsentEvents(database.db)).toHaveLength(0);
   });
 
   it('when the relay crashed after publishing but before marking rows sent, then the re-publish is dropped as a duplicate', async () => {
@@ -324,6 +413,64 @@ describe('inbox', () => {
       }),
     ).rejects.toThrow('transient failure');
     expect(await unitOfWork.applyOnce('notes-user-created', eventId, async () => undefined)).toBe(true);
+  });
+
+  it('when an effect fails after writing and recording events, then neither the inbox record, the effect nor the events are kept', async () => {
+    const eventId = randomUUID();
+    await expect(
+      unitOfWork.applyOnce('notes-user-created', eventId, async (tx, events) => {
+        await tx.insert(schema.notes).values({ id: randomUUID(), body: 'doomed effect' });
+        await events.record('user.created', userEvent());
+        throw new Error('effect failed after writing');
+      }),
+    ).rejects.toThrow('effect failed after writing');
+    expect(await database.db.select().from(schema.notes)).toHaveLength(0);
+    expect(await listUnsentEvents(database.db)).toHaveLength(0);
+    expect(await database.db.select().from(processedEvents)).toHaveLength(0);
+  });
+
+  it('when an event is redelivered, then its effect does not run and nothing is written', async () => {
+    const eventId = randomUUID();
+    let runs = 0;
+    const effect = async (tx: Executor, events: EventRecorder) => {
+      runs += 1;
+      await tx.insert(schema.notes).values({ id: randomUUID(), body: `run ${runs}` });
+      await events.record('user.created', userEvent());
+    };
+    expect(await unitOfWork.applyOnce('notes-user-created', eventId, effect)).toBe(true);
+    expect(await unitOfWork.applyOnce('notes-user-created', eventId, effect)).toBe(false);
+    expect(runs).toBe(1);
+    expect(await database.db.select().from(schema.notes)).toHaveLength(1);
+    expect(await listUnsentEvents(database.db)).toHaveLength(1);
+  });
+
+  it('when an effect of one statement records an event, then the event costs three round trips: the inbox with BEGIN, the effect, the outbox with COMMIT', async () => {
+    const { result, statements } = await countRoundTrips(() =>
+      unitOfWork.applyOnce('notes-user-created', randomUUID(), async (tx, events) => {
+        await tx.insert(schema.notes).values({ id: randomUUID(), body: 'counted' });
+        await events.record('user.created', userEvent());
+      }),
+    );
+    expect(result).toBe(true);
+    expect(statements).toHaveLength(3);
+    expect(statements[0]).toMatch(/^begin; insert into processed_events/);
+    expect(statements[2]).toMatch(/^insert into outbox .*; commit$/);
+  });
+
+  it('when an effect is aborted by a conflict once, then it runs again and its inbox record, effect and events commit once', async () => {
+    const eventId = randomUUID();
+    let attempts = 0;
+    const applied = await unitOfWork.applyOnce('notes-user-created', eventId, async (tx, events) => {
+      attempts += 1;
+      await tx.insert(schema.notes).values({ id: randomUUID(), body: `attempt ${attempts}` });
+      await events.record('user.created', userEvent());
+      if (attempts === 1) await abortAs(tx, '40P01');
+    });
+    expect(applied).toBe(true);
+    expect(attempts).toBe(2);
+    expect(await database.db.select({ body: schema.notes.body }).from(schema.notes)).toEqual([{ body: 'attempt 2' }]);
+    expect(await listUnsentEvents(database.db)).toHaveLength(1);
+    expect(await database.db.select().from(processedEvents)).toHaveLength(1);
   });
 
   it('when two consumers of one service receive the same event, then each applies it once', async () => {

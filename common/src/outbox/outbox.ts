@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, lt, isNotNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { EventData, EventEnvelope, Subject } from '../events';
-import type { Executor } from '../database';
+import { runInTransaction, type Executor } from '../database';
 import type { TraceCarrier } from '../observability/tracing';
 import { observeOutboxAge, type StopObserving } from '../observability/metrics';
 import { outbox } from './tables';
@@ -69,34 +69,39 @@ export class OutboxRelay {
    * publish rolls it back, so the rows stay unsent.
    */
   async relayOnce(publisher: EnvelopePublisher): Promise<number> {
-    const batchSize = this.options.batchSize ?? 100;
-    return this.db.transaction(async (tx) => {
-      const claimed = (await tx.execute(sql`
+    const batchSize = Math.trunc(this.options.batchSize ?? 100);
+    // Sent with BEGIN (one round trip fewer per pass): a text of literals, so the batch size goes in as one.
+    const claim = `
         update outbox set sent_at = now()
         where sequence in (
           select sequence from outbox where sent_at is null order by sequence limit ${batchSize}
           for update skip locked
         )
-        returning sequence, event_id, subject, data, occurred_at, trace_context`)) as { rows: ClaimedRow[] };
-      // RETURNING has no order of its own: publish in insertion order.
-      const rows = claimed.rows.sort((a, b) => Number(a.sequence) - Number(b.sequence));
-      // Sent one after another on one connection without waiting for each ack, so JetStream stores them in
-      // sequence order; the transaction commits the mark only once every ack is in.
-      await Promise.all(
-        rows.map((row) =>
-          publisher.publishEnvelope(
-            {
-              id: row.event_id,
-              subject: row.subject as Subject,
-              occurredAt: new Date(row.occurred_at).toISOString(),
-              data: (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as EventData<Subject>,
-            },
-            { traceContext: parseTraceContext(row.trace_context) },
+        returning sequence, event_id, subject, data, occurred_at, trace_context`;
+    return runInTransaction(
+      this.db,
+      async (_tx, claimed) => {
+        // RETURNING has no order of its own: publish in insertion order.
+        const rows = ((claimed?.rows ?? []) as ClaimedRow[]).sort((a, b) => Number(a.sequence) - Number(b.sequence));
+        // Sent one after another on one connection without waiting for each ack, so JetStream stores them in
+        // sequence order; the transaction commits the mark only once every ack is in.
+        await Promise.all(
+          rows.map((row) =>
+            publisher.publishEnvelope(
+              {
+                id: row.event_id,
+                subject: row.subject as Subject,
+                occurredAt: new Date(row.occurred_at).toISOString(),
+                data: (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as EventData<Subject>,
+              },
+              { traceContext: parseTraceContext(row.trace_context) },
+            ),
           ),
-        ),
-      );
-      return rows.length;
-    });
+        );
+        return rows.length;
+      },
+      { first: claim },
+    );
   }
 
   /**

@@ -8,3 +8,4 @@ export * from './event-stream-reader';
 export * from './tcp-proxy';
 export * from './telemetry';
 export * from './test-session-versions';
+export * from './round-trips';

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import { OrderStatus } from '@ticketing/common/events';
-import { type Executor } from '@ticketing/common/database';
+import { preparedStatement, type Executor } from '@ticketing/common/database';
 import { orders, tickets, type Order, type TicketReplica } from './schema';
 
 export interface OrderWithTicket {
@@ -80,13 +80,22 @@ export async function transitionOrder(
   from: readonly OrderStatus[],
   to: OrderStatus,
 ): Promise<Order | undefined> {
-  const [order] = await db
-    .update(orders)
-    .set({ status: to, version: sql`${orders.version} + 1`, updatedAt: new Date() })
-    .where(and(eq(orders.id, id), inArray(orders.status, [...from])))
-    .returning();
+  const [order] = await updateOrderStatus(db, { id, from: [...from], to, updatedAt: new Date() });
   return order;
 }
+
+// Every cancellation, expiry and completion runs it: prepared once per connection (see preparedStatement).
+const updateOrderStatus = preparedStatement('orders_transition_order', (db) =>
+  db
+    .update(orders)
+    .set({
+      status: sql`${sql.placeholder('to')}`,
+      version: sql`${orders.version} + 1`,
+      updatedAt: sql`${sql.placeholder('updatedAt')}`,
+    })
+    .where(and(eq(orders.id, sql.placeholder('id')), sql`${orders.status} = any(${sql.placeholder('from')})`))
+    .returning(),
+);
 
 /** The ids of the orders in one of `statuses` for a ticket (at most one is live: the unique index). */
 export async function listOrderIdsOfTicket(
@@ -102,9 +111,17 @@ export async function listOrderIdsOfTicket(
 }
 
 export async function findOrder(db: Executor, id: string): Promise<Order | undefined> {
-  const [order] = await db.select().from(orders).where(eq(orders.id, id));
+  const [order] = await selectOrder(db, { id });
   return order;
 }
+
+// Every release of an order reads it first: prepared once per connection (see preparedStatement).
+const selectOrder = preparedStatement('orders_select_order', (db) =>
+  db
+    .select()
+    .from(orders)
+    .where(eq(orders.id, sql.placeholder('id'))),
+);
 
 export async function findOrderWithTicket(db: Executor, id: string): Promise<OrderWithTicket | undefined> {
   const [row] = await db

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common/database';
+import { preparedStatement, type Executor } from '@ticketing/common/database';
 import { tickets, waitingListPlaces, type TicketReplica, type WaitingListPlace } from './schema';
 
 /**
@@ -10,9 +10,19 @@ import { tickets, waitingListPlaces, type TicketReplica, type WaitingListPlace }
  * key), which this lock lets through, so a reservation of the ticket is never held up by its line.
  */
 export async function lockTicketLine(db: Executor, ticketId: string): Promise<TicketReplica | undefined> {
-  const [ticket] = await db.select().from(tickets).where(eq(tickets.id, ticketId)).for('no key update');
+  const [ticket] = await selectTicketLineForNoKeyUpdate(db, { ticketId });
   return ticket;
 }
+
+// Every release of an order (an expiry, a cancel) takes this lock and reads the line: prepared once per
+// connection (see preparedStatement).
+const selectTicketLineForNoKeyUpdate = preparedStatement('orders_lock_ticket_line', (db) =>
+  db
+    .select()
+    .from(tickets)
+    .where(eq(tickets.id, sql.placeholder('ticketId')))
+    .for('no key update'),
+);
 
 /** Adds the buyer to the ticket's line; nothing when they are in it already. */
 export async function insertPlace(
@@ -88,14 +98,23 @@ export async function lockNextPlaces(
   afterId: number,
   limit: number,
 ): Promise<WaitingListPlace[]> {
-  return db
+  return selectNextPlacesForUpdate(db, { ticketId, afterId, limit });
+}
+
+const selectNextPlacesForUpdate = preparedStatement('orders_lock_next_places', (db) =>
+  db
     .select()
     .from(waitingListPlaces)
-    .where(and(eq(waitingListPlaces.ticketId, ticketId), gt(waitingListPlaces.id, afterId)))
+    .where(
+      and(
+        eq(waitingListPlaces.ticketId, sql.placeholder('ticketId')),
+        gt(waitingListPlaces.id, sql.placeholder('afterId')),
+      ),
+    )
     .orderBy(asc(waitingListPlaces.id))
-    .limit(limit)
-    .for('update', { skipLocked: true });
-}
+    .limit(sql.placeholder('limit'))
+    .for('update', { skipLocked: true }),
+);
 
 export async function deletePlaceById(db: Executor, id: number): Promise<void> {
   await db.delete(waitingListPlaces).where(eq(waitingListPlaces.id, id));

@@ -32,34 +32,39 @@ export async function applyTicketChange(
   ticket: EventData<'ticket.created' | 'ticket.updated'>,
   terms: ReservationTerms,
 ): Promise<TicketChangeOutcome> {
-  const replica = await findTicket(tx, ticket.id);
-  switch (decideVersion(replica?.version, ticket.version)) {
-    case 'apply': {
-      const { id, title, price, userId, version } = ticket;
-      const withdrawn = ticket.withdrawn ?? false;
-      // An event from before tickets had a start carries none: the ticket had none then.
-      const startsAt = ticket.startsAt ? new Date(ticket.startsAt) : null;
-      // ON CONFLICT DO NOTHING / WHERE version = N−1: another instance may have applied it since the read.
-      const applied = replica
-        ? await updateTicket(tx, id, { title, price, startsAt, withdrawn, version })
-        : await insertTicket(tx, { id, title, price, userId, startsAt, withdrawn, version });
-      if (!applied) throw new RetryLaterError(`ticket ${id} changed while applying version ${version}`);
-      const cancelledOrderIds: string[] = [];
-      if (withdrawn) {
-        for (const orderId of await listOrderIdsOfTicket(tx, id, UNPAID)) {
-          const outcome = await cancelOrder({ tx, events }, memory, orderId, terms);
-          if (outcome.result === 'cancelled') cancelledOrderIds.push(orderId);
-        }
+  const { id, title, price, userId, version } = ticket;
+  const withdrawn = ticket.withdrawn ?? false;
+  // An event from before tickets had a start carries none: the ticket had none then.
+  const startsAt = ticket.startsAt ? new Date(ticket.startsAt) : null;
+  // The usual case in one statement: version 0 inserted unless known (ON CONFLICT DO NOTHING), version N
+  // written only on N−1. Either matches exactly when the version applies; when it matches nothing, the
+  // replica is read to tell a duplicate from an early version.
+  const applied =
+    version === 0
+      ? await insertTicket(tx, { id, title, price, userId, startsAt, withdrawn, version })
+      : await updateTicket(tx, id, { title, price, startsAt, withdrawn, version });
+  if (applied) {
+    const cancelledOrderIds: string[] = [];
+    if (withdrawn) {
+      for (const orderId of await listOrderIdsOfTicket(tx, id, UNPAID)) {
+        const outcome = await cancelOrder({ tx, events }, memory, orderId, terms);
+        if (outcome.result === 'cancelled') cancelledOrderIds.push(orderId);
       }
-      return { result: 'applied', cancelledOrderIds };
     }
+    return { result: 'applied', cancelledOrderIds };
+  }
+  const replica = await findTicket(tx, id);
+  switch (decideVersion(replica?.version, version)) {
+    case 'apply':
+      // Another instance was writing it: the replica is not at N−1 any more, or not yet.
+      throw new RetryLaterError(`ticket ${id} changed while applying version ${version}`);
     case 'duplicate':
       return { result: 'duplicate', currentVersion: replica?.version };
     case 'early':
       throw new RetryLaterError(
         replica
-          ? `ticket ${ticket.id} is at version ${replica.version}, got ${ticket.version}`
-          : `ticket ${ticket.id} is not known yet, got version ${ticket.version}`,
+          ? `ticket ${id} is at version ${replica.version}, got ${version}`
+          : `ticket ${id} is not known yet, got version ${version}`,
       );
   }
 }

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gt, isNull, lt, lte, ne, or } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import { ChargeStatus, OrderStatus } from '@ticketing/common/events';
-import { type Executor } from '@ticketing/common/database';
+import { preparedStatement, type Executor } from '@ticketing/common/database';
 import { ChargeFailureKind, charges, orders, type Charge } from './schema';
 
 export async function findCharge(db: Executor, id: string): Promise<Charge | undefined> {
@@ -38,14 +38,23 @@ export async function listChargesOfOrder(db: Executor, orderId: string): Promise
 
 /** Completed charges of an order that were not refunded yet, locked until the transaction ends. */
 export async function lockUnrefundedCompletedCharges(tx: Executor, orderId: string): Promise<Charge[]> {
-  return tx
+  return selectUnrefundedCompletedChargesForUpdate(tx, { orderId });
+}
+
+// Every cancellation of an order asks: prepared once per connection (see preparedStatement).
+const selectUnrefundedCompletedChargesForUpdate = preparedStatement('payments_lock_unrefunded_charges', (db) =>
+  db
     .select()
     .from(charges)
     .where(
-      and(eq(charges.orderId, orderId), eq(charges.status, ChargeStatus.Completed), isNull(charges.stripeRefundId)),
+      and(
+        eq(charges.orderId, sql.placeholder('orderId')),
+        eq(charges.status, ChargeStatus.Completed),
+        isNull(charges.stripeRefundId),
+      ),
     )
-    .for('update');
-}
+    .for('update'),
+);
 
 /**
  * Ids of charges whose outcome is unknown: still `created`, last sent to Stripe before `attemptedBefore`,

@@ -1,5 +1,5 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common/database';
+import { preparedStatement, type Executor } from '@ticketing/common/database';
 import type { OrderStatus } from '@ticketing/common/events';
 import { orders, type OrderReplica } from './schema';
 
@@ -19,14 +19,48 @@ export async function orderIsKnown(db: Executor, id: string): Promise<boolean> {
  * order (a payment, its completion, a cancellation) takes this lock first, so they run one after another.
  */
 export async function lockOrder(tx: Executor, id: string): Promise<OrderReplica | undefined> {
-  const [order] = await tx.select().from(orders).where(eq(orders.id, id)).for('update');
+  const [order] = await selectOrderForUpdate(tx, { id });
   return order;
 }
 
-/** Inserts the first version of an order; does nothing when it is already there. */
-export async function insertOrder(tx: Executor, order: OrderReplica): Promise<void> {
-  await tx.insert(orders).values(order).onConflictDoNothing({ target: orders.id });
+// The statements below run for every order event: prepared once per connection (see preparedStatement).
+const selectOrderForUpdate = preparedStatement('payments_select_order_for_update', (db) =>
+  db
+    .select()
+    .from(orders)
+    .where(eq(orders.id, sql.placeholder('id')))
+    .for('update'),
+);
+
+/**
+ * Inserts the first version of an order; does nothing when it is already there. Resolves to true when it
+ * inserted the row (which its transaction then holds locked, like any row it wrote).
+ */
+export async function insertOrder(tx: Executor, order: OrderReplica): Promise<boolean> {
+  const inserted = await insertOrderUnlessKnown(tx, {
+    ...order,
+    // Raw placeholders take driver values: what Drizzle's columns would have made of these.
+    startsAt: order.startsAt?.toISOString() ?? null,
+    traceContext: order.traceContext === null ? null : JSON.stringify(order.traceContext),
+  });
+  return inserted.length > 0;
 }
+
+const insertOrderUnlessKnown = preparedStatement('payments_insert_order', (db) =>
+  db
+    .insert(orders)
+    .values({
+      id: sql`${sql.placeholder('id')}`,
+      userId: sql`${sql.placeholder('userId')}`,
+      status: sql`${sql.placeholder('status')}`,
+      price: sql`${sql.placeholder('price')}`,
+      version: sql`${sql.placeholder('version')}`,
+      startsAt: sql`${sql.placeholder('startsAt')}`,
+      traceContext: sql`${sql.placeholder('traceContext')}`,
+    })
+    .onConflictDoNothing({ target: orders.id })
+    .returning({ id: orders.id }),
+);
 
 /** Applies the owner's version `version` on top of `previousVersion` (docs/rules.md#rule-3). */
 export async function updateOrder(
@@ -35,13 +69,17 @@ export async function updateOrder(
   previousVersion: number,
   changes: { status: OrderStatus; version: number },
 ): Promise<OrderReplica | undefined> {
-  const [order] = await tx
-    .update(orders)
-    .set(changes)
-    .where(and(eq(orders.id, id), eq(orders.version, previousVersion)))
-    .returning();
+  const [order] = await updateOrderOnVersion(tx, { id, previousVersion, ...changes });
   return order;
 }
+
+const updateOrderOnVersion = preparedStatement('payments_update_order', (db) =>
+  db
+    .update(orders)
+    .set({ status: sql`${sql.placeholder('status')}`, version: sql`${sql.placeholder('version')}` })
+    .where(and(eq(orders.id, sql.placeholder('id')), eq(orders.version, sql.placeholder('previousVersion'))))
+    .returning(),
+);
 
 /**
  * A state transfer (order.restated): writes the order's status at `order.version` when the replica does

@@ -6,7 +6,7 @@ import { decideVersion } from '@ticketing/common/versions';
 import { type Executor } from '@ticketing/common/database';
 import { insertOrder, lockOrder, saveOrderState, updateOrder } from '../db/orders';
 import type { Charge, OrderReplica } from '../db/schema';
-import { refundCancelledOrder } from './refund-cancelled-orders';
+import { refundCancelledOrder, refundChargesOfCancelledOrder } from './refund-cancelled-orders';
 
 /** An order's whole state, as orders publishes it on creation and when it restates it. */
 type OrderState = EventData<'order.created' | 'order.restated'>;
@@ -38,20 +38,66 @@ const NOTHING_CHANGED: AppliedOrderChange = { applied: false, refunded: [] };
  * refundCancelledOrder) in the same transaction. If Stripe fails, nothing is kept and the event is
  * retried; the refund's idempotency key makes that safe.
  *
- * The order's row lock is taken first: a payment of the same order either committed its charge before
+ * The order's row lock is taken first (by the statement that writes it, for a new order and a cancellation,
+ * the two that every order brings): a payment of the same order either committed its charge before
  * (and it is refunded here) or sees the order cancelled after (and charges nothing, or refunds at once).
  * An event that cannot be applied yet (a cancellation before its order is known, a version gap) throws
  * RetryLaterError.
  */
 export async function applyOrderChange(tx: Executor, stripe: Stripe, change: OrderChange): Promise<AppliedOrderChange> {
-  const orderId = change.kind === 'cancelled' ? change.orderId : change.order.id;
+  if (change.kind === 'created' && change.order.version === 0) return applyCreation(tx, stripe, change.order);
+  if (change.kind === 'cancelled') return applyCancellation(tx, stripe, change);
+  const orderId = change.order.id;
   const current = await lockOrder(tx, orderId);
   if (!(await writeReplica(tx, current, change))) return NOTHING_CHANGED;
   return { applied: true, refunded: await refundCancelledOrder(tx, stripe, orderId) };
 }
 
-/** Writes the change onto the replica; resolves to false when it was already there. */
-async function writeReplica(tx: Executor, current: OrderReplica | undefined, change: OrderChange): Promise<boolean> {
+/**
+ * order.created, version 0 of a new order, in one statement: inserted when the replica does not hold the
+ * order; a replica that holds it holds version 0 or later (a duplicate), and the insert does nothing.
+ */
+async function applyCreation(tx: Executor, stripe: Stripe, order: OrderState): Promise<AppliedOrderChange> {
+  const replica = replicaOf(order);
+  if (!(await insertOrder(tx, replica))) return NOTHING_CHANGED;
+  // A new order has no charge yet; cancelled already, it goes through the one refund decision all the same.
+  const refunded = replica.status === OrderStatus.Cancelled ? await refundCancelledOrder(tx, stripe, order.id) : [];
+  return { applied: true, refunded };
+}
+
+/**
+ * order.cancelled: applied on version N−1 only, in one statement that also takes the row lock. When it
+ * matches no row, the replica is read under its lock to tell an early event from a duplicate.
+ */
+async function applyCancellation(
+  tx: Executor,
+  stripe: Stripe,
+  change: Extract<OrderChange, { kind: 'cancelled' }>,
+): Promise<AppliedOrderChange> {
+  const cancelled = await updateOrder(tx, change.orderId, change.version - 1, {
+    status: OrderStatus.Cancelled,
+    version: change.version,
+  });
+  if (!cancelled) {
+    const current = await lockOrder(tx, change.orderId);
+    // A cancellation carries no buyer or price: before its order.created there is nothing to apply it to.
+    if (!current) throw earlyError(change.orderId, change.version);
+    const decision = decideVersion(current.version, change.version);
+    if (decision === 'duplicate') return NOTHING_CHANGED;
+    if (decision === 'early') throw earlyError(change.orderId, change.version);
+    // Version N−1 and still no match: the row changed between the two statements; the event is retried.
+    throw new Error(`order ${change.orderId} changed while its cancellation was applied`);
+  }
+  // This transaction holds the row lock and has just cancelled the order: its money goes back.
+  return { applied: true, refunded: await refundChargesOfCancelledOrder(tx, stripe, change.orderId) };
+}
+
+/** Writes a creation of a later version, or a restatement, onto the replica; resolves to false when it was already there. */
+async function writeReplica(
+  tx: Executor,
+  current: OrderReplica | undefined,
+  change: Exclude<OrderChange, { kind: 'cancelled' }>,
+): Promise<boolean> {
   switch (change.kind) {
     case 'created': {
       const decision = decideVersion(current?.version, change.order.version);
@@ -59,18 +105,6 @@ async function writeReplica(tx: Executor, current: OrderReplica | undefined, cha
       if (decision === 'duplicate') return false;
       // Does nothing if an order.restated inserted the order meanwhile: its state is as new or newer.
       await insertOrder(tx, replicaOf(change.order));
-      return true;
-    }
-    case 'cancelled': {
-      // A cancellation carries no buyer or price: before its order.created there is nothing to apply it to.
-      if (!current) throw earlyError(change.orderId, change.version);
-      const decision = decideVersion(current.version, change.version);
-      if (decision === 'early') throw earlyError(change.orderId, change.version);
-      if (decision === 'duplicate') return false;
-      await updateOrder(tx, change.orderId, current.version, {
-        status: OrderStatus.Cancelled,
-        version: change.version,
-      });
       return true;
     }
     case 'restated': {

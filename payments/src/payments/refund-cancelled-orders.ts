@@ -21,6 +21,14 @@ import { refundCharge } from './refund-charge';
 export async function refundCancelledOrder(tx: Executor, stripe: Stripe, orderId: string): Promise<Charge[]> {
   const order = await lockOrder(tx, orderId);
   if (order?.status !== OrderStatus.Cancelled) return [];
+  return refundChargesOfCancelledOrder(tx, stripe, orderId);
+}
+
+/**
+ * The refund of every completed charge of an order without a refund, for a caller that holds the order's
+ * row lock and knows it cancelled (it has just cancelled it): refundCancelledOrder without reading it again.
+ */
+export async function refundChargesOfCancelledOrder(tx: Executor, stripe: Stripe, orderId: string): Promise<Charge[]> {
   const refunded: Charge[] = [];
   for (const charge of await lockUnrefundedCompletedCharges(tx, orderId)) {
     refunded.push(await refundCharge(tx, stripe, charge));

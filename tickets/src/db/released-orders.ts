@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Executor } from '@ticketing/common/database';
+import { preparedStatement, type Executor } from '@ticketing/common/database';
 import { releasedOrders } from './schema';
 
 /**
@@ -12,14 +12,7 @@ export async function recordReleasedOrder(
   orderId: string,
   handedOverTo?: string,
 ): Promise<{ handedOverTo: string | null }> {
-  const [row] = await db
-    .insert(releasedOrders)
-    .values({ orderId, handedOverTo: handedOverTo ?? null })
-    .onConflictDoUpdate({
-      target: releasedOrders.orderId,
-      set: { handedOverTo: sql`coalesce(${releasedOrders.handedOverTo}, excluded.handed_over_to)` },
-    })
-    .returning({ handedOverTo: releasedOrders.handedOverTo });
+  const [row] = await upsertReleasedOrder(db, { orderId, handedOverTo: handedOverTo ?? null });
   if (!row) throw new Error(`recording released order ${orderId} returned no row`);
   return row;
 }
@@ -33,9 +26,25 @@ export async function findReleasedOrder(
   db: Executor,
   orderId: string,
 ): Promise<{ handedOverTo: string | null } | undefined> {
-  const [row] = await db
-    .select({ handedOverTo: releasedOrders.handedOverTo })
-    .from(releasedOrders)
-    .where(eq(releasedOrders.orderId, orderId));
+  const [row] = await selectReleasedOrder(db, { orderId });
   return row;
 }
+
+// Both run for every order event of every ticket: prepared once per connection (see preparedStatement).
+const upsertReleasedOrder = preparedStatement('tickets_record_released_order', (db) =>
+  db
+    .insert(releasedOrders)
+    .values({ orderId: sql.placeholder('orderId'), handedOverTo: sql.placeholder('handedOverTo') })
+    .onConflictDoUpdate({
+      target: releasedOrders.orderId,
+      set: { handedOverTo: sql`coalesce(${releasedOrders.handedOverTo}, excluded.handed_over_to)` },
+    })
+    .returning({ handedOverTo: releasedOrders.handedOverTo }),
+);
+
+const selectReleasedOrder = preparedStatement('tickets_select_released_order', (db) =>
+  db
+    .select({ handedOverTo: releasedOrders.handedOverTo })
+    .from(releasedOrders)
+    .where(eq(releasedOrders.orderId, sql.placeholder('orderId'))),
+);

@@ -1,6 +1,6 @@
 import type { EventRecorder } from '@ticketing/common/outbox';
 import type { Executor } from '@ticketing/common/database';
-import { findTicketForUpdate, updateTicket } from '../db/tickets';
+import { findTicketForUpdate, lockTicketForOrder } from '../db/tickets';
 import { isOrderReleased } from '../db/released-orders';
 import { toTicketPayload } from './ticket-payload';
 
@@ -36,14 +36,20 @@ export async function lockTicket(
   order: { id: string; ticketId: string },
 ): Promise<LockOutcome> {
   const ticket = await findTicketForUpdate(tx, order.ticketId);
+  if (ticket && ticket.orderId === null && ticket.withdrawnAt === null) {
+    // The common case, in one statement: lock it unless the order was released.
+    const locked = await lockTicketForOrder(tx, ticket.id, ticket.version, order.id);
+    if (locked) {
+      await events.record('ticket.updated', toTicketPayload(locked));
+      return 'locked';
+    }
+    if (await isOrderReleased(tx, order.id)) return 'order-released';
+    // We hold the row lock, so the version cannot have moved; a miss would be a bug, not a race.
+    throw new Error(`ticket ${ticket.id} changed under its row lock`);
+  }
   if (await isOrderReleased(tx, order.id)) return 'order-released';
   if (!ticket) return 'unknown-ticket';
   if (ticket.orderId === order.id) return 'already-locked';
   if (ticket.withdrawnAt !== null) return 'ticket-withdrawn';
-  if (ticket.orderId !== null) return 'held-by-another-order';
-  const locked = await updateTicket(tx, ticket.id, ticket.version, { orderId: order.id });
-  // We hold the row lock, so the version cannot have moved; a miss would be a bug, not a race.
-  if (!locked) throw new Error(`ticket ${ticket.id} changed under its row lock`);
-  await events.record('ticket.updated', toTicketPayload(locked));
-  return 'locked';
+  return 'held-by-another-order';
 }

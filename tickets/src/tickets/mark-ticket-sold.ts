@@ -2,7 +2,7 @@ import { PermanentEventError } from '@ticketing/common/bus';
 import { type EventRecorder } from '@ticketing/common/outbox';
 import { type Executor } from '@ticketing/common/database';
 import type { Ticket } from '../db/schema';
-import { findTicketForUpdate, recordBuyer, selectLiveResalesOf, updateTicket } from '../db/tickets';
+import { findTicketForUpdate, markTicketRowSold, recordBuyer, selectLiveResalesOf, updateTicket } from '../db/tickets';
 import { issuePass } from '../passes/issue-pass';
 import { toTicketPayload } from './ticket-payload';
 
@@ -55,7 +55,10 @@ export async function markTicketSold(
     await issuePassToBuyer(tx, events, ticket.id, ticket.buyerId ?? order.buyer?.buyerId);
     return 'already-sold';
   }
-  const sold = await updateTicket(tx, ticket.id, ticket.version, { soldAt: new Date(), ...order.buyer });
+  const soldAt = new Date();
+  const sold = order.buyer
+    ? await markTicketRowSold(tx, ticket.id, ticket.version, { soldAt, ...order.buyer })
+    : await updateTicket(tx, ticket.id, ticket.version, { soldAt });
   if (!sold) throw new Error(`ticket ${ticket.id} changed under its row lock`);
   await events.record('ticket.updated', toTicketPayload(sold));
   await issuePassToBuyer(tx, events, sold.id, sold.buyerId);

@@ -1,6 +1,6 @@
 import type { EventRecorder } from '@ticketing/common/outbox';
 import type { Executor } from '@ticketing/common/database';
-import { findTicketForUpdate, updateTicket } from '../db/tickets';
+import { findTicketForUpdate, moveTicketLock, releaseOrderAndFreeTicket } from '../db/tickets';
 import { findReleasedOrder, recordReleasedOrder } from '../db/released-orders';
 import type { Ticket } from '../db/schema';
 import { toTicketPayload } from './ticket-payload';
@@ -36,7 +36,16 @@ export async function unlockTicket(
   order: { id: string; ticketId: string; handedOverTo?: string },
 ): Promise<UnlockOutcome> {
   const ticket = await findTicketForUpdate(tx, order.ticketId);
-  // A restatement names no hand-over: the one its order.cancelled recorded is used.
+  if (ticket && ticket.orderId === order.id && ticket.soldAt === null && order.handedOverTo === undefined) {
+    // The usual case (an expiry, a cancel) in one statement: the release recorded and the ticket freed,
+    // unless a hand-over is known for the order; then, the release recorded, the steps below decide.
+    const freed = await releaseOrderAndFreeTicket(tx, ticket.id, ticket.version, order.id);
+    if (freed) {
+      await events.record('ticket.updated', toTicketPayload(freed));
+      return 'unlocked';
+    }
+  }
+  // A restatement names no hand-over: the one its order.cancelled recorded is used. Recording it again is harmless.
   const { handedOverTo } = await recordReleasedOrder(tx, order.id, order.handedOverTo);
   if (!ticket || ticket.soldAt !== null) return 'not-held-by-order';
   const nextHolder = handedOverTo ? await findLiveHolder(tx, handedOverTo) : undefined;
@@ -63,7 +72,7 @@ async function findLiveHolder(tx: Executor, orderId: string): Promise<string | u
 }
 
 async function moveLock(tx: Executor, events: EventRecorder, ticket: Ticket, orderId: string | null): Promise<void> {
-  const moved = await updateTicket(tx, ticket.id, ticket.version, { orderId });
+  const moved = await moveTicketLock(tx, ticket.id, ticket.version, orderId);
   if (!moved) throw new Error(`ticket ${ticket.id} changed under its row lock`);
   await events.record('ticket.updated', toTicketPayload(moved));
 }

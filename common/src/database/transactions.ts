@@ -1,0 +1,135 @@
+import { escapeLiteral, Pool, type PoolClient, type QueryResult } from 'pg';
+import { NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
+import type { PgDialect } from 'drizzle-orm/pg-core';
+import type { Executor } from './database';
+
+/**
+ * What a transaction sends alongside its own BEGIN and COMMIT, so that they cost no round trip of their own:
+ * node-postgres sends a text without parameters in the simple-query protocol, which takes several statements
+ * at once. So these texts hold literals only, quoted with {@link sqlLiteral}.
+ */
+export interface TransactionEnds {
+  /** Sent with BEGIN; its result is handed to the work. */
+  first?: string;
+  /** Asked for once the work resolved, and sent with COMMIT; undefined for nothing. */
+  last?: () => string | undefined;
+}
+
+/** A string as an SQL literal, for a statement sent without parameters (TransactionEnds). */
+export function sqlLiteral(value: string): string {
+  return escapeLiteral(value);
+}
+
+/** What runs transactions on one database: its pool, and a Drizzle transaction per pool connection. */
+interface TransactionRunner {
+  pool: Pool;
+  transactionOn(client: PoolClient): Executor;
+}
+
+const runners = new WeakMap<Executor, TransactionRunner>();
+
+/**
+ * The Drizzle handle's pool and what Drizzle builds its transactions from. Drizzle keeps them internal, so
+ * this fails loudly, at the first transaction, on a handle that is not `drizzle(pool)` of node-postgres.
+ */
+function runnerOf(db: Executor): TransactionRunner {
+  const known = runners.get(db);
+  if (known) return known;
+  const internals = db as unknown as {
+    $client?: unknown;
+    dialect?: PgDialect;
+    _: { schema: unknown; fullSchema: Record<string, unknown>; tableNamesMap: Record<string, string> };
+  };
+  const pool = internals.$client;
+  const dialect = internals.dialect;
+  if (!(pool instanceof Pool) || !dialect) {
+    throw new Error('runInTransaction needs the Drizzle handle of a node-postgres pool (connectDatabase().db)');
+  }
+  const schema = internals._.schema
+    ? { fullSchema: internals._.fullSchema, schema: internals._.schema, tableNamesMap: internals._.tableNamesMap }
+    : undefined;
+  // One Drizzle transaction object per pool connection, made once: it holds no state of its own beyond its
+  // connection, and statements prepared through it (preparedStatement) stay prepared on that connection.
+  const onConnection = new WeakMap<PoolClient, Executor>();
+  const runner: TransactionRunner = {
+    pool,
+    transactionOn(client) {
+      let tx = onConnection.get(client);
+      if (!tx) {
+        const session = new NodePgSession(client, dialect, schema as never);
+        tx = new NodePgTransaction(dialect, session, schema as never) as unknown as Executor;
+        onConnection.set(client, tx);
+      }
+      return tx;
+    },
+  };
+  runners.set(db, runner);
+  return runner;
+}
+
+/**
+ * Runs `work` in a transaction on one connection of `db`'s pool, like Drizzle's `db.transaction`, but sends
+ * `ends.first` with BEGIN and `ends.last` with COMMIT: two round trips fewer for a transaction whose first
+ * and last statements are known apart from its work (the inbox record, the outbox rows). If any statement
+ * fails, the transaction is rolled back and nothing of it is kept: PostgreSQL skips what follows a failed
+ * statement in one text, COMMIT included. A connection whose rollback fails is closed, not reused.
+ */
+export async function runInTransaction<T>(
+  db: Executor,
+  work: (tx: Executor, first: QueryResult | undefined) => Promise<T>,
+  ends: TransactionEnds = {},
+): Promise<T> {
+  const runner = runnerOf(db);
+  const client = await runner.pool.connect();
+  let broken: Error | undefined;
+  try {
+    let opened: QueryResult | undefined;
+    // Several statements in one text: node-postgres resolves to the result of each, in order.
+    if (ends.first) opened = ((await client.query(`begin; ${ends.first}`)) as unknown as QueryResult[])[1];
+    else await client.query('begin');
+    const result = await work(runner.transactionOn(client), opened);
+    const last = ends.last?.();
+    await client.query(last ? `${last}; commit` : 'commit');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('rollback');
+    } catch (rollbackError) {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** Something Drizzle can prepare: a built select, insert, update or delete. */
+interface Preparable<R> {
+  prepare(name: string): { execute(placeholders?: Record<string, unknown>): Promise<R> };
+}
+
+const preparedOn = new WeakMap<
+  Executor,
+  Map<string, { execute(placeholders?: Record<string, unknown>): Promise<unknown> }>
+>();
+
+/**
+ * A hot statement built by Drizzle once per connection instead of at every call, and parsed and planned by
+ * PostgreSQL once per connection (a named prepared statement), for paths that run once per event or request.
+ * `build` writes the query with `sql.placeholder(name)` where the values go; the returned function runs it on
+ * a transaction of {@link runInTransaction} (one per connection, so built once each) or on the pool handle.
+ * `name` must be unique in the process: PostgreSQL knows the statement by it (node-postgres rejects a name
+ * sent again with another text).
+ */
+export function preparedStatement<R, P extends Record<string, unknown> = Record<string, unknown>>(
+  name: string,
+  build: (db: Executor) => Preparable<R>,
+): (db: Executor, placeholders: P) => Promise<R> {
+  return (db, placeholders) => {
+    let prepared = preparedOn.get(db);
+    if (!prepared) preparedOn.set(db, (prepared = new Map()));
+    let statement = prepared.get(name);
+    if (!statement) prepared.set(name, (statement = build(db).prepare(name)));
+    return statement.execute(placeholders) as Promise<R>;
+  };
+}

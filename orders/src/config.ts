@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { liveStreamEnvironment } from '@ticketing/common/live';
 import { loadConfig, rateLimitEnvironment, serviceEnvironment, sessionEnvironment } from '@ticketing/common/config';
+import { DEFAULT_HELD_TICKET_MEMORY_MS } from './orders/held-tickets';
 
 /** The orders service's environment: the shared variables, the session, live streams, the lock window and the sweep. */
 export const ordersEnvironment = serviceEnvironment(3003)
@@ -30,6 +31,11 @@ export const ordersEnvironment = serviceEnvironment(3003)
      * ticket.updated is still on its way) before answering 503.
      */
     TICKET_REPLICA_WAIT_MS: z.coerce.number().int().min(0).default(2_000),
+    /**
+     * How long a ticket seen held is refused from memory (held-tickets.ts): the most a release this process
+     * missed on the bus is answered "already reserved" late. 0 turns the memory off.
+     */
+    HELD_TICKET_MEMORY_MS: z.coerce.number().int().min(0).default(DEFAULT_HELD_TICKET_MEMORY_MS),
     /** How often the restatement job runs (docs/rules.md#rule-7: replicas converge after any fault). */
     ORDER_RESTATE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(30),
     /** How long after an order's last change it is restated: once the normal events have had their chance. */

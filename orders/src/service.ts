@@ -7,7 +7,7 @@ import { loadOrdersConfig } from './config';
 import { migrationsFolder } from './db/migrations-folder';
 import * as schema from './db/schema';
 import { ORDERS_RETIRED_DURABLES, ordersListeners } from './events';
-import { HELD_TICKET_MEMORY_MS, HeldTickets } from './orders/held-tickets';
+import { HeldTickets } from './orders/held-tickets';
 import { createLiveOrders, startOrderFeed } from './orders/live-orders';
 import { reservationTermsOf } from './orders/reservation-terms';
 import { startOrderRestatement } from './orders/restate-settled-orders';
@@ -34,8 +34,9 @@ export const ordersService = defineService({
   processState: ({ config, database, logger }) => ({
     terms: reservationTermsOf(config),
     // Tickets this process has just seen held: a hint for a refusal (409 from memory), never for a win (the
-    // unique index decides); stale, it refuses a ticket another replica released for HELD_TICKET_MEMORY_MS.
-    heldTickets: new HeldTickets(HELD_TICKET_MEMORY_MS),
+    // unique index decides); every replica's cancellation on the bus forgets it, so it is stale only for a
+    // release this process missed, for HELD_TICKET_MEMORY_MS at most.
+    heldTickets: new HeldTickets(config.HELD_TICKET_MEMORY_MS),
     // Per ticket, this process's one reservation transaction at a time; across replicas the index decides.
     attemptsUnderWay: new Map<string, Promise<void>>(),
     // Per ticket, the first buyer's request this process is serving: buyers arriving meanwhile wait for it.

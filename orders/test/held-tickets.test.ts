@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import { readTicketForReservation } from '../src/db/orders';
 import { orders } from '../src/db/schema';
-import { HELD_TICKET_MEMORY_MS, HeldTickets } from '../src/orders/held-tickets';
+import { HeldTickets } from '../src/orders/held-tickets';
 import { seedTicket, signIn, useOrdersApp } from './helpers';
 
 describe('HeldTickets', () => {
@@ -41,8 +41,10 @@ describe('HeldTickets', () => {
 });
 
 describe('POST /api/orders and the memory of held tickets', () => {
-  // Two attempts a minute per buyer, so that an attempt counted against the limit would show.
-  const context = useOrdersApp({ ORDER_RATE_LIMIT_PER_MINUTE: '2' });
+  // Two attempts a minute per buyer, so that an attempt counted against the limit would show; a short memory,
+  // to see it run out.
+  const memoryMs = 500;
+  const context = useOrdersApp({ ORDER_RATE_LIMIT_PER_MINUTE: '2', HELD_TICKET_MEMORY_MS: String(memoryMs) });
   const reserve = (ticketId: string, cookie: string) =>
     request(context.app).post('/api/orders').set('Cookie', cookie).send({ ticketId });
 
@@ -56,7 +58,7 @@ describe('POST /api/orders and the memory of held tickets', () => {
     const refused = await reserve(ticket.id, signIn().cookie).expect(409);
     expect(refused.body).toEqual({ errors: [{ message: 'Ticket is already reserved' }] });
 
-    await new Promise((resolve) => setTimeout(resolve, HELD_TICKET_MEMORY_MS + 50));
+    await new Promise((resolve) => setTimeout(resolve, memoryMs + 50));
     await reserve(ticket.id, signIn().cookie).expect(201);
   });
 

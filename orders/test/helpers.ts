@@ -19,7 +19,7 @@ import { loadOrdersConfig } from '../src/config';
 import { migrationsFolder } from '../src/db/migrations-folder';
 import * as schema from '../src/db/schema';
 import type { ReservationTerms } from '../src/orders/reservation-terms';
-import { HELD_TICKET_MEMORY_MS, HeldTickets } from '../src/orders/held-tickets';
+import { DEFAULT_HELD_TICKET_MEMORY_MS, HeldTickets } from '../src/orders/held-tickets';
 import type { ReservationMemory } from '../src/orders/reservation-memory';
 import { orders, tickets, type TicketReplica } from '../src/db/schema';
 
@@ -34,7 +34,7 @@ export const TEST_TERMS: ReservationTerms = { expiresInSeconds: TEST_EXPIRATION_
 /** A process's reservation memory, empty, as service.ts builds it: for tests that call use cases without an app. */
 export function newReservationMemory(): ReservationMemory {
   return {
-    heldTickets: new HeldTickets(HELD_TICKET_MEMORY_MS),
+    heldTickets: new HeldTickets(DEFAULT_HELD_TICKET_MEMORY_MS),
     attemptsUnderWay: new Map(),
     requestsUnderWay: new Map(),
     ticketReplicaChanges: new ReplicaChanges(),

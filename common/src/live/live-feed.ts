@@ -12,6 +12,8 @@ export interface LiveFeedOptions<S extends Subject> {
   changeOf(event: AnyEnvelope<S>): { id: string; version?: number };
   views: Pick<LiveViews<LiveView>, 'changed' | 'refreshAll' | 'watchedIds'>;
   logger: Logger;
+  /** Called when the connection comes back after an outage: events published meanwhile were missed. */
+  onReconnect?: () => void;
 }
 
 export interface LiveFeed {
@@ -67,6 +69,7 @@ export function startLiveFeed<S extends Subject>(options: LiveFeedOptions<S>): L
           'live feed: NATS is back; reading every watched view again',
         );
         views.refreshAll();
+        options.onReconnect?.();
       }
     }
   })();

@@ -31,7 +31,8 @@ export function createLiveOrders(db: Executor, settings: LiveStreamSettings, log
  *
  * The same events tell this process's memory of held tickets what every replica did: a new order's ticket
  * is held (its later buyers here are refused without a read), a cancelled order's is not (the next buyer
- * here is served at once, not after the memory's time). Only ever a hint for a refusal, as in HeldTickets.
+ * here is served at once, not after the memory's time). Only ever a hint for a refusal, as in HeldTickets;
+ * after an outage of the connection, when cancellations may have been missed, it forgets everything.
  */
 export function startOrderFeed(bus: EventBus, orders: LiveOrders, logger: Logger, heldTickets?: HeldTickets): LiveFeed {
   return startLiveFeed({
@@ -44,6 +45,7 @@ export function startOrderFeed(bus: EventBus, orders: LiveOrders, logger: Logger
     },
     views: orders,
     logger,
+    onReconnect: () => heldTickets?.clear(),
   });
 }
 

@@ -19,7 +19,7 @@ export type RequestsUnderWay = Map<string, { answered: Promise<void>; release: (
 export interface ReservationMemory {
   /**
    * Tickets this process has just seen held: answers a loser 409 without a transaction. A hint for a
-   * refusal only, kept HELD_TICKET_MEMORY_MS at most; stale (a ticket another replica released), it refuses
+   * refusal only, kept HELD_TICKET_MEMORY_MS at most; stale (a release this process missed on the bus), it refuses
    * for that long, as a read under load would.
    */
   heldTickets: HeldTickets;

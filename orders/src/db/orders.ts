@@ -16,10 +16,24 @@ export async function insertOrder(
   db: Executor,
   values: Pick<Order, 'userId' | 'ticketId' | 'status' | 'price' | 'expiresAt'>,
 ): Promise<Order> {
-  const [order] = await db.insert(orders).values(values).returning();
+  const [order] = await insertOrderRow(db, { ...values, expiresAt: values.expiresAt.toISOString() });
   if (!order) throw new Error('insert into orders returned no row');
   return order;
 }
+
+// Every reservation and hand-over: prepared once per connection (see preparedStatement).
+const insertOrderRow = preparedStatement('orders_insert_order', (db) =>
+  db
+    .insert(orders)
+    .values({
+      userId: sql`${sql.placeholder('userId')}`,
+      ticketId: sql`${sql.placeholder('ticketId')}`,
+      status: sql`${sql.placeholder('status')}`,
+      price: sql`${sql.placeholder('price')}`,
+      expiresAt: sql`${sql.placeholder('expiresAt')}`,
+    })
+    .returning(),
+);
 
 /** What a reservation needs to know first: the replica's ticket (if known here) and whether it is held. */
 export interface TicketForReservation {
@@ -192,9 +206,25 @@ export async function countLiveOrdersOfBuyer(
   buyerId: string,
   statuses: readonly OrderStatus[],
 ): Promise<number> {
-  const [row] = await db
-    .select({ value: count() })
-    .from(orders)
-    .where(and(eq(orders.userId, buyerId), inArray(orders.status, [...statuses])));
+  const [row] = await countOfBuyerIn(statuses)(db, { buyerId });
   return row?.value ?? 0;
+}
+
+/** Every reservation counts the buyer's orders (in the same few statuses): prepared once per connection each. */
+const countsOfBuyer = new Map<string, ReturnType<typeof prepareCountOfBuyer>>();
+
+function countOfBuyerIn(statuses: readonly OrderStatus[]) {
+  const key = [...statuses].sort().join('_');
+  let counter = countsOfBuyer.get(key);
+  if (counter === undefined) countsOfBuyer.set(key, (counter = prepareCountOfBuyer(key, statuses)));
+  return counter;
+}
+
+function prepareCountOfBuyer(key: string, statuses: readonly OrderStatus[]) {
+  return preparedStatement(`orders_count_of_buyer_${key}`, (db) =>
+    db
+      .select({ value: count() })
+      .from(orders)
+      .where(and(eq(orders.userId, sql.placeholder('buyerId')), inArray(orders.status, [...statuses]))),
+  );
 }

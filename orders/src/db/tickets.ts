@@ -13,9 +13,18 @@ export async function findTicket(db: Executor, id: string): Promise<TicketReplic
  * after (and sees the ticket withdrawn). Buyers' share locks do not wait for each other.
  */
 export async function findTicketForShare(db: Executor, id: string): Promise<TicketReplica | undefined> {
-  const [ticket] = await db.select().from(tickets).where(eq(tickets.id, id)).for('share');
+  const [ticket] = await selectTicketForShare(db, { id });
   return ticket;
 }
+
+// Every reservation's first statement: prepared once per connection (see preparedStatement).
+const selectTicketForShare = preparedStatement('orders_select_ticket_for_share', (db) =>
+  db
+    .select()
+    .from(tickets)
+    .where(eq(tickets.id, sql.placeholder('id')))
+    .for('share'),
+);
 
 /** Inserts a replica row; resolves to undefined when the ticket is already known (a re-published event). */
 export async function insertTicket(db: Executor, ticket: TicketReplica): Promise<TicketReplica | undefined> {

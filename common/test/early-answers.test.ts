@@ -72,7 +72,13 @@ describe('answers from memory, before the shared middleware', () => {
       .set('Content-Type', 'application/json')
       .send('{"known": tru');
     expect(malformed.status).toBe(400);
-    expect(malformed.body.errors).toHaveLength(1);
+    expect(malformed.body).toEqual({ errors: [{ message: 'Request body is not valid JSON' }] });
+    const notAnObject = await request(app)
+      .post('/api/things')
+      .set('Cookie', cookie)
+      .set('Content-Type', 'application/json')
+      .send('"known"');
+    expect(notAnObject.status).toBe(400);
     const unsafe = await request(app).post('/api/things').set('Cookie', cookie).send({ known: true, note: 'a\u0000b' });
     expect(unsafe.status).toBe(400);
     expect(unsafe.body).toEqual({ errors: [expect.objectContaining({ field: 'note' })] });
@@ -96,5 +102,25 @@ describe('answers from memory, before the shared middleware', () => {
       .set('Cookie', `theme=dark; ${good.cookie}; lang=en`)
       .send({ known: true });
     expect(answered.status).toBe(409);
+  });
+
+  it('when the body is not plain small JSON (another charset, too large), then it goes the whole way and the route answers', async () => {
+    const { app, routeCalls, earlyCalls } = appWithEarlyAnswer();
+    const { cookie } = sessionCookieFor();
+    const utf16 = await request(app)
+      .post('/api/things')
+      .set('Cookie', cookie)
+      .set('Content-Type', 'application/json; charset=utf-16')
+      .send('{"known": true}');
+    // The shared parser's own answer: it decodes the charset declared, and these bytes are not UTF-16 JSON.
+    expect(utf16.status).toBe(400);
+    expect(utf16.body).toEqual({ errors: [{ message: 'Request body is not valid JSON' }] });
+    const large = await request(app)
+      .post('/api/things')
+      .set('Cookie', cookie)
+      .send({ known: true, padding: 'x'.repeat(20_000) });
+    expect(large.status).toBe(201);
+    expect(earlyCalls).toEqual([]);
+    expect(routeCalls).toHaveLength(1);
   });
 });

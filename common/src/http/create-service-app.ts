@@ -75,7 +75,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   });
   if (options.earlyAnswers && options.earlyAnswers.length > 0 && options.session) {
     // A body it read is not read again below (the parser skips a request whose body has been consumed).
-    app.use(earlyAnswers(options.earlyAnswers, readJsonBody, options.session));
+    app.use(earlyAnswers(options.earlyAnswers, options.session));
   }
   app.use(readJsonBody);
   app.use(rejectUnsafeText);

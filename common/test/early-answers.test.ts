@@ -13,9 +13,8 @@ function appWithEarlyAnswer() {
     path: '/api/things',
     answer(req, res, user) {
       earlyCalls.push({ body: req.body, user });
-      if ((req.body as { known?: unknown }).known !== true) return false;
-      res.status(409).json({ errors: [{ message: 'Known from memory' }] });
-      return true;
+      if ((req.body as { known?: unknown }).known !== true) return undefined;
+      return { status: 409, body: { errors: [{ message: 'Known from memory' }] } };
     },
   };
   const routes = Router().post('/api/things', requireAuth, (req, res) => {
@@ -40,6 +39,7 @@ describe('answers from memory, before the shared middleware', () => {
     expect(response.status).toBe(409);
     expect(response.body).toEqual({ errors: [{ message: 'Known from memory' }] });
     expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(earlyCalls).toEqual([{ body: { known: true }, user }]);
     expect(routeCalls).toEqual([]);
   });

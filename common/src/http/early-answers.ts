@@ -13,10 +13,16 @@ export interface EarlyAnswer {
   /** The exact path (no parameters). */
   path: string;
   /**
-   * Answers and resolves true, or resolves false for the whole way (it may note the request, e.g. to have
-   * later callers wait for its answer).
+   * The answer (a status and a JSON body), or undefined for the whole way (it may note the request, e.g. to
+   * have later callers wait for its answer).
    */
-  answer(req: Request, res: Response, user: UserPayload): boolean | Promise<boolean>;
+  answer(req: Request, res: Response, user: UserPayload): EarlyReply | undefined | Promise<EarlyReply | undefined>;
+}
+
+/** What an early answer sends: written as is, without Express's response helpers (no ETag for a refusal). */
+export interface EarlyReply {
+  status: number;
+  body: unknown;
 }
 
 /** The largest body read for an early answer: theirs are a few ids (anything larger goes the whole way). */
@@ -55,11 +61,15 @@ export function earlyAnswers(answers: readonly EarlyAnswer[], session: SessionSe
         // The metric's route label, as the route itself would have set it.
         (req as Request & { route?: unknown }).route ??= { path: early.path };
         Promise.resolve(early.answer(req, res, user)).then(
-          (answered) => {
-            if (!answered) {
+          (reply) => {
+            if (reply === undefined) {
               delete (req as Request & { route?: unknown }).route;
               next();
+              return;
             }
+            res.statusCode = reply.status;
+            res.setHeader('content-type', 'application/json; charset=utf-8');
+            res.end(JSON.stringify(reply.body));
           },
           (failure: unknown) => next(failure),
         );

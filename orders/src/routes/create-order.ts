@@ -66,12 +66,9 @@ export function reservationRefusedFromMemory(memory: ReservationMemory): EarlyAn
     async answer(req, res) {
       const ticketId = (req.body as { ticketId?: unknown } | undefined)?.ticketId;
       const refusal = await refusalFromMemory(memory, ticketId);
-      if (refusal) {
-        res.status(409).json(refusal);
-        return true;
-      }
+      if (refusal) return { status: 409, body: refusal };
       leadBuyersOf(memory.requestsUnderWay, ticketId, (done) => res.once('close', done));
-      return false;
+      return undefined;
     },
   };
 }

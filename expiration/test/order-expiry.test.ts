@@ -46,7 +46,9 @@ async function waitUntilCompleted(orderId: string) {
   return waitFor(async () => {
     const job = await expiration.queue.getJob(orderId);
     expect(await job?.getState()).toBe('completed');
-    return job!;
+    // Read again once completed: the read above may predate the completion (seen under a loaded machine:
+    // state completed, attemptsMade still 0 in the copy read a moment before).
+    return (await expiration.queue.getJob(orderId))!;
   });
 }
 

@@ -720,7 +720,7 @@ function escapeHtml(text: string): string {
 }
 
 /** The status of a GET, or undefined when nothing answered within `timeoutMs`. */
-function getStatus(url: string, timeoutMs: number): Promise<number | undefined> {
+export function getStatus(url: string, timeoutMs: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     // No keep-alive agent: a lingering socket would hold the service's shutdown.
     const request = http.get(url, { agent: false, timeout: timeoutMs }, (response) => {

@@ -5,9 +5,7 @@
  * health checks (outside nginx Plus), so the launcher follows each replica's `/readyz` as the gateway does and
  * reloads nginx (SIGHUP) with the replicas that fail it marked `down`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 
@@ -15,7 +13,8 @@ import { ensureDebianProgram } from './infrastructure';
 import { waitUntilUp, type ProbeResult } from './infrastructure/probes';
 import { renderNginxConfig, type NginxUpstream } from './nginx-config';
 import { findFreePort } from './ports';
-import { hasExited, stopChildProcess, terminateOnExit } from './processes';
+import { getStatus } from './gateway';
+import { hasExited, spawnServer, stopChildProcess } from './processes';
 import type { IdempotentWrite } from './routing';
 
 /** Where Debian's `nginx` package puts the server. */
@@ -117,7 +116,9 @@ export async function startNginxEdge(options: NginxEdgeOptions): Promise<Running
 
   const binary = options.binary ?? NGINX_BINARY;
   const logFile = path.join(dir, 'nginx.log');
-  const child = spawnNginx(binary, ['-p', dir, '-c', configFile, '-e', path.join(dir, 'error.log')], logFile, options);
+  const child = spawnServer(binary, ['-p', dir, '-c', configFile, '-e', path.join(dir, 'error.log')], logFile, {
+    env: options.env,
+  });
   try {
     await waitUntilUp(
       async (): Promise<ProbeResult> =>
@@ -171,22 +172,6 @@ export async function startNginxEdge(options: NginxEdgeOptions): Promise<Running
   };
 }
 
-function spawnNginx(binary: string, args: string[], logFile: string, options: NginxEdgeOptions): ChildProcess {
-  const logFd = fs.openSync(logFile, 'a');
-  try {
-    const child = spawn(binary, args, {
-      env: options.env ?? process.env,
-      stdio: ['ignore', logFd, logFd],
-      detached: true,
-    });
-    child.on('error', () => undefined);
-    terminateOnExit(child);
-    return child;
-  } finally {
-    fs.closeSync(logFd);
-  }
-}
-
 /**
  * Polls every origin's readiness; `change` is told each move in or out of the balancing (with a reason to log,
  * or none before the origin was first seen ready: a start is not news), then `apply` once per round that moved.
@@ -233,18 +218,6 @@ function followReadiness(
       clearInterval(timer);
     },
   };
-}
-
-/** The status of a GET, or undefined when nothing answered within `timeoutMs`. */
-function getStatus(url: string, timeoutMs: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const request = http.get(url, { agent: false, timeout: timeoutMs }, (response) => {
-      response.resume();
-      resolve(response.statusCode);
-    });
-    request.on('timeout', () => request.destroy());
-    request.on('error', () => resolve(undefined));
-  });
 }
 
 /** Process ids whose parent is `pid` (nginx's workers and cache manager), read from /proc. */

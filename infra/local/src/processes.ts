@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 
 /** How long a process gets between SIGTERM and SIGKILL. */
 export const STOP_GRACE_MS = 10_000;
@@ -100,4 +101,31 @@ export function lastLine(text: string): string {
     .map((line) => line.trim())
     .filter((line) => line !== '');
   return lines[lines.length - 1] ?? '';
+}
+
+/**
+ * Starts a server binary in its own process group (Ctrl-C reaches only the launcher, which stops it in
+ * order) with its output appended to `logFile`, stopped with us if we die first.
+ */
+export function spawnServer(
+  binary: string,
+  args: readonly string[],
+  logFile: string,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv },
+): ChildProcess {
+  const logFd = fs.openSync(logFile, 'a');
+  try {
+    const child = spawn(binary, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', logFd, logFd],
+      detached: true,
+    });
+    // A spawn failure (ENOENT, EACCES) shows as an exit to whoever waits for the server; this keeps it from crashing us.
+    child.on('error', () => undefined);
+    terminateOnExit(child);
+    return child;
+  } finally {
+    fs.closeSync(logFd);
+  }
 }

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { stopChildProcess, terminateOnExit } from '../processes';
+import { spawnServer, stopChildProcess } from '../processes';
 import { bindAddress, displayPath, hostPort, portOf } from './addresses';
 import { probeNats, probeRedis, waitUntilUp } from './probes';
 
@@ -22,7 +22,10 @@ export async function startNats(url: URL, binary: string, context: ServerContext
   const storeDir = path.join(context.dataDir, 'nats');
   fs.mkdirSync(storeDir, { recursive: true });
   const logFile = path.join(context.dataDir, 'nats.log');
-  const child = spawnServer(binary, ['-js', '-a', host, '-p', String(port), '-sd', storeDir], logFile, context);
+  const child = spawnServer(binary, ['-js', '-a', host, '-p', String(port), '-sd', storeDir], logFile, {
+    cwd: context.dataDir,
+    env: context.env,
+  });
   await stopOnFailure(
     child,
     waitUntilUp(() => probeNats(url), 'nats-server', logFile, child),
@@ -55,32 +58,13 @@ export async function startRedis(url: URL, binary: string, context: ServerContex
   ];
   const password = decodeURIComponent(url.password);
   if (password !== '') args.push('--requirepass', password);
-  const child = spawnServer(binary, args, logFile, context);
+  const child = spawnServer(binary, args, logFile, { cwd: context.dataDir, env: context.env });
   await stopOnFailure(
     child,
     waitUntilUp(() => probeRedis(url), 'redis-server', logFile, child),
   );
   context.log(`started redis-server on ${hostPort(host, port)} (data in ${displayPath(dir)})`);
   return () => stopChildProcess(child);
-}
-
-/** Starts a server in its own process group with its output appended to `logFile`. */
-function spawnServer(binary: string, args: readonly string[], logFile: string, context: ServerContext): ChildProcess {
-  const logFd = fs.openSync(logFile, 'a');
-  try {
-    const child = spawn(binary, args, {
-      cwd: context.dataDir,
-      env: context.env,
-      stdio: ['ignore', logFd, logFd],
-      detached: true,
-    });
-    // A spawn failure (ENOENT, EACCES) is reported as an exit by waitUntilUp; this keeps it from crashing us.
-    child.on('error', () => undefined);
-    terminateOnExit(child);
-    return child;
-  } finally {
-    fs.closeSync(logFd);
-  }
 }
 
 async function stopOnFailure(child: ChildProcess, ready: Promise<void>): Promise<void> {

@@ -398,11 +398,12 @@ describe('startStack', () => {
     );
     expect(lines).toContainEqual(expect.stringMatching(/^orders#2 +ready on http:\/\/127\.0\.0\.1:\d+ /));
 
-    // Ties go in turn, so two requests in a row reach both; a few more allowed for a replica the readiness
-    // poll took out for a moment on a loaded machine (its /readyz slower than the poll's timeout).
+    // Ties go in turn, so two requests in a row reach both. On a loaded machine a readiness poll can time out
+    // and take a replica out until the next good one (a second later): so requests go on for a few seconds.
     const pids = new Set<number>();
-    for (let request = 0; request < 20 && pids.size < 2; request += 1) {
+    for (const until = Date.now() + 5_000; pids.size < 2 && Date.now() < until;) {
       pids.add((await echo(`${stack.url}/api/orders`)).pid);
+      if (pids.size < 2) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect([...pids].sort()).toEqual(orders.map((instance) => instance.pid).sort());
   });
@@ -434,11 +435,12 @@ describe('startStack', () => {
     expect(stack.edge).toBe('nginx');
     expect(lines).toContainEqual(expect.stringMatching(/^edge +nginx listening on port \d+/));
     const orders = stack.instancesOf('orders');
-    // Ties go in turn, so two requests in a row reach both; a few more allowed for a replica the readiness
-    // poll took out for a moment on a loaded machine (its /readyz slower than the poll's timeout).
+    // Ties go in turn, so two requests in a row reach both. On a loaded machine a readiness poll can time out
+    // and take a replica out until the next good one (a second later): so requests go on for a few seconds.
     const pids = new Set<number>();
-    for (let request = 0; request < 20 && pids.size < 2; request += 1) {
+    for (const until = Date.now() + 5_000; pids.size < 2 && Date.now() < until;) {
       pids.add((await echo(`${stack.url}/api/orders`)).pid);
+      if (pids.size < 2) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect([...pids].sort()).toEqual(orders.map((instance) => instance.pid).sort());
 

@@ -1,11 +1,15 @@
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { Writable } from 'node:stream';
 import { Router } from 'express';
+import pino from 'pino';
 import request from 'supertest';
 import { createServiceApp, type EarlyAnswer } from '../src/http';
 import { requireAuth, signedInUser } from '../src/middleware';
 import { createTestLogger, noRevokedSessions, sessionCookieFor, TEST_JWT_KEY } from '../src/testing';
 
 /** An app whose POST /api/things is answered early for `{ known: true }`, else by its route (which counts). */
-function appWithEarlyAnswer() {
+function appWithEarlyAnswer(logger = createTestLogger()) {
   const routeCalls: unknown[] = [];
   const earlyCalls: unknown[] = [];
   const early: EarlyAnswer = {
@@ -22,7 +26,7 @@ function appWithEarlyAnswer() {
     res.status(201).json({ ok: true });
   });
   const app = createServiceApp({
-    logger: createTestLogger(),
+    logger,
     session: { jwtKey: TEST_JWT_KEY, cookieSecure: false, maxAgeMs: 60_000, versions: noRevokedSessions },
     readiness: async () => ({ checks: {} }),
     routes,
@@ -122,5 +126,38 @@ describe('answers from memory, before the shared middleware', () => {
     expect(large.status).toBe(201);
     expect(earlyCalls).toEqual([]);
     expect(routeCalls).toHaveLength(1);
+  });
+
+  it('when the caller leaves in the middle of its body, then nothing is answered from memory and no error is logged', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const { app, earlyCalls, routeCalls } = appWithEarlyAnswer(pino({ level: 'info' }, sink));
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const { cookie } = sessionCookieFor();
+      const socket = net.connect(port, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      socket.write(
+        `POST /api/things HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\nContent-Type: application/json\r\n` +
+          'Content-Length: 100\r\n\r\n{"known":',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      expect(earlyCalls).toEqual([]);
+      expect(routeCalls).toEqual([]);
+      expect(lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

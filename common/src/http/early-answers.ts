@@ -98,7 +98,10 @@ function readSmallJson(req: Request): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.once('error', reject);
+    // The caller left mid-body: the shared parser's own kind of error (a 400 nobody reads, not a 500).
+    req.once('error', () =>
+      reject(Object.assign(new Error('request aborted'), { type: 'request.aborted', status: 400, expose: true })),
+    );
     req.once('end', () => {
       const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       req.rawBody = raw;

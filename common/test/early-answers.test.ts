@@ -9,7 +9,11 @@ import { requireAuth, signedInUser } from '../src/middleware';
 import { createTestLogger, noRevokedSessions, sessionCookieFor, TEST_JWT_KEY } from '../src/testing';
 
 /** An app whose POST /api/things is answered early for `{ known: true }`, else by its route (which counts). */
-function appWithEarlyAnswer(logger = createTestLogger()) {
+function appWithEarlyAnswer(
+  logger = createTestLogger(),
+  admission?: { maxInFlight: number; queueTimeoutMs: number },
+  routeTakes?: Promise<void>,
+) {
   const routeCalls: unknown[] = [];
   const earlyCalls: unknown[] = [];
   const early: EarlyAnswer = {
@@ -21,8 +25,9 @@ function appWithEarlyAnswer(logger = createTestLogger()) {
       return { status: 409, body: { errors: [{ message: 'Known from memory' }] } };
     },
   };
-  const routes = Router().post('/api/things', requireAuth, (req, res) => {
+  const routes = Router().post('/api/things', requireAuth, async (req, res) => {
     routeCalls.push({ body: req.body, rawBody: req.rawBody?.toString('utf8'), user: signedInUser(req) });
+    await routeTakes;
     res.status(201).json({ ok: true });
   });
   const app = createServiceApp({
@@ -31,8 +36,21 @@ function appWithEarlyAnswer(logger = createTestLogger()) {
     readiness: async () => ({ checks: {} }),
     routes,
     earlyAnswers: [early],
+    admission,
   });
   return { app, routeCalls, earlyCalls };
+}
+
+/** A logger at info whose lines are kept, parsed, in `lines`. */
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
 }
 
 describe('answers from memory, before the shared middleware', () => {
@@ -129,14 +147,8 @@ describe('answers from memory, before the shared middleware', () => {
   });
 
   it('when the caller leaves in the middle of its body, then nothing is answered from memory and no error is logged', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-        done();
-      },
-    });
-    const { app, earlyCalls, routeCalls } = appWithEarlyAnswer(pino({ level: 'info' }, sink));
+    const { logger, lines } = capturingLogger();
+    const { app, earlyCalls, routeCalls } = appWithEarlyAnswer(logger);
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
@@ -155,6 +167,45 @@ describe('answers from memory, before the shared middleware', () => {
       expect(earlyCalls).toEqual([]);
       expect(routeCalls).toEqual([]);
       expect(lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('when every slot of the service is taken, then memory still answers at once (one line each), and a request that needs a slot waits, is refused 503 and is summed up, not logged alone', async () => {
+    const { logger, lines } = capturingLogger();
+    let finishRoute = () => {};
+    const routeTakes = new Promise<void>((resolve) => (finishRoute = resolve));
+    const { app, routeCalls } = appWithEarlyAnswer(logger, { maxInFlight: 1, queueTimeoutMs: 300 }, routeTakes);
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const agent = request(server);
+      const { cookie } = sessionCookieFor();
+      const holding = agent
+        .post('/api/things')
+        .set('Cookie', cookie)
+        .send({ known: false })
+        .then((r) => r);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(routeCalls).toHaveLength(1);
+
+      const known = await agent.post('/api/things').set('Cookie', cookie).send({ known: true });
+      expect(known.status).toBe(409);
+      const waiting = await agent.post('/api/things').set('Cookie', cookie).send({ known: false });
+      expect(waiting.status).toBe(503);
+      expect(waiting.headers['retry-after']).toBe('1');
+      expect(routeCalls).toHaveLength(1);
+
+      finishRoute();
+      expect((await holding).status).toBe(201);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const statuses = lines
+        .filter((line) => line.msg === 'request completed')
+        .map((line) => (line.res as { statusCode: number }).statusCode)
+        .sort();
+      expect(statuses).toEqual([201, 409]);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

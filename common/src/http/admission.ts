@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { leaveOutOfRequestLog } from './request-log';
 
 export interface AdmissionOptions {
   /** Requests worked on at once; the rest wait in arrival order. */
@@ -48,7 +49,9 @@ export function leaveAdmission(res: ServerResponse): void {
  * every request slowing down until the proxies time out: at most `maxInFlight` requests are
  * worked on, the rest wait first come first served, and none waits longer than `queueTimeoutMs`. A refusal
  * is the usual envelope with 503 and `Retry-After`; a request whose client has gone while it waited is
- * dropped without being worked on. Mounted before everything else, so a refusal costs next to nothing.
+ * dropped without being worked on. Mounted before the body parser, the session and the routes, so a refusal
+ * costs next to nothing, and after the early answers (an answer from memory takes no slot). Refusals are
+ * summed up in one log line every ten seconds, not one line each.
  */
 export function admissionControl(options: AdmissionOptions): RequestHandler {
   const now = options.now ?? Date.now;
@@ -90,6 +93,7 @@ export function admissionControl(options: AdmissionOptions): RequestHandler {
 
   const refuse = (res: Parameters<RequestHandler>[1]) => {
     refused += 1;
+    leaveOutOfRequestLog(res);
     if (res.headersSent || res.destroyed) return;
     res.writeHead(503, {
       'content-type': 'application/json; charset=utf-8',

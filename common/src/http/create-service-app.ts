@@ -58,7 +58,6 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(protocolFromTrustedHops(trustedHops));
   collectProcessMetrics();
   app.use(measureRequests());
-  if (options.admission) app.use(admissionControl({ ...options.admission, logger: options.logger }));
   const tracing = traceRequests();
   if (tracing) app.use(tracing);
 
@@ -74,9 +73,12 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     },
   });
   if (options.earlyAnswers && options.earlyAnswers.length > 0 && options.session) {
-    // A body it read is not read again below (the parser skips a request whose body has been consumed).
+    // Before admission: an answer from memory takes no slot and never waits behind the requests that do
+    // work, so a crowd of losing buyers is answered at once even where no proxy queues for the service
+    // (ingress-nginx). A body it read is not read again below (the parser skips a consumed body).
     app.use(earlyAnswers(options.earlyAnswers, options.session));
   }
+  if (options.admission) app.use(admissionControl({ ...options.admission, logger: options.logger }));
   app.use(readJsonBody);
   app.use(rejectUnsafeText);
   if (options.session) {

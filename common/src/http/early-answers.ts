@@ -5,7 +5,8 @@ import { userOfSessionCookie, type SessionSettings } from './session-cookie';
 /**
  * A route whose most frequent answer this process can give from memory, without the rest of the shared
  * middleware (cookie-session, the route's own chain, its rate limit): the nine buyers in ten who lose a
- * flash sale. Asked after the request is measured, logged, admitted and its JSON body read, and only for a
+ * flash sale. Asked after the request is measured and logged, before admission (an answer from memory takes
+ * no slot and never queues behind work), with its JSON body read, and only for a
  * signed-in caller; anything it does not answer goes the whole way, where the route answers it.
  */
 export interface EarlyAnswer {

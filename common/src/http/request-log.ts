@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
@@ -13,6 +14,14 @@ declare module 'http' {
 
 /** A caller's request id is kept only when it is a short plain token (it goes into log lines and headers). */
 const PLAIN_REQUEST_ID = /^[\w-]{1,100}$/;
+
+/** Answers whose line is written elsewhere, in sum (admission's refusals: one line per ten seconds, not one each). */
+const summedUp = new WeakSet<ServerResponse>();
+
+/** Leaves this answer out of the per-request log: its writer sums such answers up in a line of its own. */
+export function leaveOutOfRequestLog(res: ServerResponse): void {
+  summedUp.add(res);
+}
 
 /**
  * One line per request, when its answer has gone (`request aborted` when the caller left first): `request completed` with the request's id, method and
@@ -41,6 +50,7 @@ export function logRequests(logger: Logger, exempt: readonly string[]): RequestH
     const { method, url } = req;
     // 'close' comes after the answer is sent, or when the caller left before it was.
     res.once('close', () => {
+      if (summedUp.has(res)) return;
       const line = {
         req: { id, method, url },
         res: { statusCode: res.statusCode },

@@ -457,6 +457,78 @@ describe('inbox', () => {
     expect(statements[2]).toMatch(/^insert into outbox .*; commit$/);
   });
 
+  it('when several events arrive together, then their effects share one transaction: their inbox records with BEGIN, each effect, all their outbox rows with COMMIT', async () => {
+    const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const { result, statements } = await countRoundTrips(() =>
+      Promise.all(
+        ids.map((id) =>
+          unitOfWork.applyOnce('notes-user-created', id, async (tx, events) => {
+            await tx.insert(schema.notes).values({ id, body: 'batched' });
+            await events.record('user.created', userEvent());
+          }),
+        ),
+      ),
+    );
+    expect(result).toEqual([true, true, true, true]);
+    expect(statements).toHaveLength(ids.length + 2);
+    expect(statements[0]).toMatch(/^begin; insert into processed_events .*returning/);
+    expect(statements.at(-1)).toMatch(/^insert into outbox .*; commit$/);
+    expect(await database.db.select().from(schema.notes)).toHaveLength(4);
+    expect(await database.db.select().from(processedEvents)).toHaveLength(4);
+    expect(await listUnsentEvents(database.db)).toHaveLength(4);
+  });
+
+  it('when one effect of events that arrived together fails, then it fails alone with its own error and nothing of it is kept, and the others commit', async () => {
+    const good = [randomUUID(), randomUUID()];
+    const doomed = randomUUID();
+    const apply = (id: string, fail: boolean) =>
+      unitOfWork.applyOnce('notes-user-created', id, async (tx, events) => {
+        await tx.insert(schema.notes).values({ id, body: fail ? 'doomed' : 'kept' });
+        await events.record('user.created', userEvent());
+        if (fail) throw new Error(`effect of ${id} failed`);
+      });
+    const outcomes = await Promise.allSettled([apply(good[0]!, false), apply(doomed, true), apply(good[1]!, false)]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toEqual(new Error(`effect of ${doomed} failed`));
+    const kept = await database.db.select({ id: schema.notes.id }).from(schema.notes);
+    expect(kept.map((note) => note.id).sort()).toEqual([...good].sort());
+    expect(await listUnsentEvents(database.db)).toHaveLength(2);
+    const recorded = await database.db.select({ eventId: processedEvents.eventId }).from(processedEvents);
+    expect(recorded.map((row) => row.eventId).sort()).toEqual([...good].sort());
+  });
+
+  it('when an event arrives again beside new ones, or twice at once, then its effect runs once and the new ones apply', async () => {
+    const seen = randomUUID();
+    const fresh = randomUUID();
+    const runs: string[] = [];
+    const effect = (id: string) => async (tx: Executor) => {
+      runs.push(id);
+      await tx.insert(schema.notes).values({ id: randomUUID(), body: id });
+    };
+    expect(await unitOfWork.applyOnce('notes-user-created', seen, effect(seen))).toBe(true);
+    const applied = await Promise.all([
+      unitOfWork.applyOnce('notes-user-created', seen, effect(seen)),
+      unitOfWork.applyOnce('notes-user-created', fresh, effect(fresh)),
+      unitOfWork.applyOnce('notes-user-created', fresh, effect(fresh)),
+    ]);
+    expect(applied[0]).toBe(false);
+    expect([applied[1], applied[2]].sort()).toEqual([false, true]);
+    expect(runs).toEqual([seen, fresh]);
+  });
+
+  it('when effects share a transaction, then each resolves only once it is committed (another connection reads it)', async () => {
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const seenFromOutside = await Promise.all(
+      ids.map(async (id) => {
+        await unitOfWork.applyOnce('notes-user-created', id, async (tx) => {
+          await tx.insert(schema.notes).values({ id, body: 'visible after commit' });
+        });
+        return (await database.db.select().from(schema.notes).where(eq(schema.notes.id, id))).length;
+      }),
+    );
+    expect(seenFromOutside).toEqual([1, 1, 1]);
+  });
+
   it('when an effect is aborted by a conflict once, then it runs again and its inbox record, effect and events commit once', async () => {
     const eventId = randomUUID();
     let attempts = 0;

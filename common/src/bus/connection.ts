@@ -74,6 +74,10 @@ export async function connectToNats(options: ConnectionOptions): Promise<NatsCon
         // PING/PONG per 5 s per connection.
         pingInterval: NATS_PING_INTERVAL_MS,
         maxPingOut: 2,
+        // No stack captured ahead of every request (each JetStream publish is one): two of the three Error
+        // objects nats.js builds a publish, 2 % of tickets' CPU in an expiry's profile. A failed request still
+        // says what failed, without the caller's frames.
+        noAsyncTraces: true,
       });
       void logStatusChanges(connection, options.logger);
       return connection;

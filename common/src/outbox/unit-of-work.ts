@@ -14,6 +14,7 @@ import {
 } from '../database';
 import { ServiceUnavailableError } from '../errors';
 import { currentTraceCarrier, inSpan, isTracing } from '../observability/tracing';
+import { ApplyBatches, type BatchRecorder } from './apply-batches';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox';
 import { outbox } from './tables';
 
@@ -49,7 +50,17 @@ export class UnitOfWork {
     private readonly options: UnitOfWorkOptions,
   ) {
     this.relay = new OutboxRelay(db, options);
+    this.batches = new ApplyBatches<EventRecorder>({
+      db,
+      recorder: () => new BufferedEventRecorder(),
+      outboxInsert,
+      alone: ({ consumer, eventId, effect }) => this.applyAlone(consumer, eventId, effect),
+      committed: () => this.relay.wake(),
+    });
   }
+
+  /** Listeners' effects, several to a transaction (see {@link ApplyBatches}). */
+  private readonly batches: ApplyBatches<EventRecorder>;
 
   /**
    * Runs `work` in one transaction with an event recorder; wakes the relay after commit. With tracing on,
@@ -162,9 +173,22 @@ export class UnitOfWork {
    * `processed_events` in the same transaction as the effect. Resolves to false, doing nothing, when the
    * event was already applied (a redelivery). If the effect throws, neither the effect nor the record
    * is kept, so the event is retried. The record is sent with BEGIN, and the events the effect owes with
-   * COMMIT: an event whose effect is one statement costs three round trips.
+   * COMMIT: an event whose effect is one statement costs three round trips alone, and one and a share of two
+   * when the effects that arrive together share a transaction (see {@link ApplyBatches}). Resolves after
+   * the commit, like a transaction of its own.
    */
   async applyOnce(
+    consumer: string,
+    eventId: string,
+    effect: (tx: Executor, events: EventRecorder) => Promise<void>,
+  ): Promise<boolean> {
+    // With tracing on, each effect keeps a transaction (and a span) of its own.
+    if (isTracing()) return this.applyAlone(consumer, eventId, effect);
+    return new Promise((resolve, reject) => this.batches.submit({ consumer, eventId, effect, resolve, reject }));
+  }
+
+  /** `applyOnce` in a transaction of its own: the inbox record sent with BEGIN, the outbox rows with COMMIT. */
+  private applyAlone(
     consumer: string,
     eventId: string,
     effect: (tx: Executor, events: EventRecorder) => Promise<void>,
@@ -233,8 +257,8 @@ async function retryTransientConflicts<T>(attempt: () => Promise<T>, logger: Log
  * A savepoint rolled back inside the transaction (Drizzle's nested `tx.transaction`) does not take back the
  * events recorded within it: a use case records an event only for a change it keeps.
  */
-class BufferedEventRecorder implements EventRecorder {
-  private readonly rows: string[] = [];
+class BufferedEventRecorder implements EventRecorder, BatchRecorder {
+  private readonly tuples: string[] = [];
 
   async record<S extends Subject>(subject: S, data: EventData<S>): Promise<string> {
     // A wrong payload is a bug in this service: fail the use case now rather than poison a listener later.
@@ -242,7 +266,7 @@ class BufferedEventRecorder implements EventRecorder {
     const eventId = randomUUID();
     const traceContext = currentTraceCarrier();
     const trace = traceContext ? `${sqlLiteral(JSON.stringify(traceContext))}::jsonb` : 'null';
-    this.rows.push(
+    this.tuples.push(
       `(${sqlLiteral(eventId)}, ${sqlLiteral(subject)}, ${sqlLiteral(JSON.stringify(parsed))}::jsonb, ${trace})`,
     );
     return eventId;
@@ -250,7 +274,16 @@ class BufferedEventRecorder implements EventRecorder {
 
   /** The insert of every event recorded, in the order recorded (the sequence follows the VALUES list); undefined for none. */
   outboxInsert(): string | undefined {
-    if (this.rows.length === 0) return undefined;
-    return `insert into outbox (event_id, subject, data, trace_context) values ${this.rows.join(', ')}`;
+    return this.tuples.length === 0 ? undefined : outboxInsert(this.tuples);
   }
+
+  /** The VALUES tuple of each event recorded, in order. */
+  rows(): readonly string[] {
+    return this.tuples;
+  }
+}
+
+/** The insert of these outbox VALUES tuples, in order (the sequence follows the VALUES list). */
+function outboxInsert(tuples: readonly string[]): string {
+  return `insert into outbox (event_id, subject, data, trace_context) values ${tuples.join(', ')}`;
 }

@@ -113,6 +113,34 @@ describe('POST /api/tickets', () => {
     expect(response.body).toEqual({ errors: [TITLE_ERROR, PRICE_ERROR] });
   });
 
+  it('when every field is wrong, then it answers 400 naming each once, in the order of the form, and nothing is listed', async () => {
+    const before = await context.database.db.select().from(tickets);
+    const response = await post(signIn().cookie)
+      .send({ title: ' ', price: 'abc', venue: '', startsAt: '2001-01-01T20:00:00+01:00', timeZone: 'Mars/Olympus' })
+      .expect(400);
+    expect(response.body).toEqual({
+      errors: [
+        TITLE_ERROR,
+        PRICE_ERROR,
+        { message: 'Venue must be 1 to 120 characters', field: 'venue' },
+        { message: 'Start must be in the future', field: 'startsAt' },
+        { message: 'Time zone must be an IANA time zone name, e.g. Europe/Paris', field: 'timeZone' },
+      ],
+    });
+    expect(await context.database.db.select().from(tickets)).toHaveLength(before.length);
+  });
+
+  it('when the title and venue have spaces around them and emoji in them, then they are kept trimmed, an emoji counting as one character', async () => {
+    const title = '🎸'.repeat(120);
+    const response = await post(signIn().cookie)
+      .send(buildTicket({ title: `  ${title}\n`, venue: '\t Olympia ' }))
+      .expect(201);
+    expect(response.body).toMatchObject({ title, venue: 'Olympia' });
+    await post(signIn().cookie)
+      .send(buildTicket({ title: '🎸'.repeat(121) }))
+      .expect(400);
+  });
+
   it('when the body is malformed JSON, then it answers 400 with the envelope', async () => {
     const response = await post(signIn().cookie)
       .set('Content-Type', 'application/json')

@@ -1,20 +1,15 @@
 import { Router } from 'express';
-import { requireAuth, requireUuidParam, signedInUser, validateRequest } from '@ticketing/common/middleware';
+import { requireAuth, requireUuidParam, signedInUser } from '@ticketing/common/middleware';
 import { type UnitOfWork } from '@ticketing/common/outbox';
 import { editTicket } from '../tickets/edit-ticket';
-import { priceField, startsAtField, ticketInput, timeZoneField, titleField, venueField } from './validation';
+import { ticketInput, validateTicketFields } from './validation';
 
 export function updateTicketRouter(unitOfWork: UnitOfWork, { resalePriceCap }: { resalePriceCap: number }): Router {
   return Router().put(
     '/api/tickets/:id',
     requireAuth,
     requireUuidParam('id'),
-    titleField(),
-    priceField(),
-    venueField(),
-    startsAtField(),
-    timeZoneField(),
-    validateRequest,
+    validateTicketFields,
     async (req, res) => {
       const ticket = await editTicket(unitOfWork, signedInUser(req).id, req.params.id as string, ticketInput(req), {
         resalePriceCap,

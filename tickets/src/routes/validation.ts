@@ -1,4 +1,5 @@
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
+import { RequestValidationError } from '@ticketing/common/errors';
 import { body, query } from 'express-validator';
 import { MAX_PRICE_CENTS, MIN_PRICE_CENTS, centsFromDecimal, decimalFromCents } from '@ticketing/common/money';
 import { canonicalTimeZone, parseEventStart } from '../tickets/event-start';
@@ -25,15 +26,8 @@ const LIMIT_MESSAGE = `Limit must be an integer from 1 to ${PAGE_SIZE_MAX}`;
 const VENUE_MESSAGE = `Venue must be 1 to ${VENUE_MAX} characters`;
 const SORT_MESSAGE = `sort must be one of ${TICKET_SORTS.join(', ')}`;
 const STARTS_AT_MESSAGE = 'Start must be an ISO 8601 date and time with an offset, e.g. 2031-06-12T20:00:00+02:00';
-
-export const titleField = () =>
-  body('title')
-    .isString()
-    .withMessage(TITLE_MESSAGE)
-    .bail()
-    .trim()
-    .isLength({ min: 1, max: TITLE_MAX })
-    .withMessage(TITLE_MESSAGE);
+const STARTS_IN_FUTURE_MESSAGE = 'Start must be in the future';
+const TIME_ZONE_MESSAGE = 'Time zone must be an IANA time zone name, e.g. Europe/Paris';
 
 /** A decimal (20.5) or numeric string ("20.50") with at most two decimals, in the range Stripe can charge. */
 export const priceField = () =>
@@ -48,38 +42,52 @@ export function priceInCents(req: Request): number {
   return price;
 }
 
-/** Optional (older clients send none); null removes it from an edit. Trimmed, 1–120 characters. */
-export const venueField = () =>
-  body('venue')
-    .optional({ values: 'null' })
-    .isString()
-    .withMessage(VENUE_MESSAGE)
-    .bail()
-    .trim()
-    .isLength({ min: 1, max: VENUE_MAX })
-    .withMessage(VENUE_MESSAGE);
+/** A length as express-validator's `isLength` counts it: an emoji or a character with its variation selector is one. */
+function displayLength(text: string): number {
+  const presentationSequences = text.match(/[^\uFE0F\uFE0E][\uFE0F\uFE0E]/g)?.length ?? 0;
+  const surrogatePairs = text.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0;
+  return text.length - presentationSequences - surrogatePairs;
+}
+
+/** A string field trimmed (whitespace as `\s`) and 1 to `max` characters long; undefined if it is not. */
+function trimmedText(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.replace(/^\s+|\s+$/g, '');
+  const length = displayLength(trimmed);
+  return length >= 1 && length <= max ? trimmed : undefined;
+}
 
 /**
- * Optional, or null to remove it; when given, an ISO 8601 date and time with an offset (the venue's clock),
- * later than now: nobody can sell a ticket to an event that has begun.
+ * A listing's or an edit's fields, checked in one pass, the first problem of each field in this order: the
+ * title, a string of 1 to 120 characters once trimmed; the price (see {@link priceField}); the venue, optional
+ * (older clients send none; null removes it from an edit), else like the title; the start, optional or null,
+ * else an ISO 8601 date and time with an offset (the venue's clock), later than now (nobody sells a ticket to
+ * an event that has begun); the time zone, optional or null, else a zone `Intl` knows by its IANA name
+ * (`Europe/Paris`). The 400 envelope has one entry per invalid field; else the title and venue are trimmed in
+ * the body and the request goes on. A listing is the most frequent write: as five express-validator chains
+ * this was a tenth of its CPU.
  */
-export const startsAtField = () =>
-  body('startsAt')
-    .optional({ values: 'null' })
-    .custom((value: unknown) => parseEventStart(value) !== undefined)
-    .withMessage(STARTS_AT_MESSAGE)
-    .bail()
-    .custom((value: unknown) => (parseEventStart(value)?.at.getTime() ?? 0) > Date.now())
-    .withMessage('Start must be in the future');
-
-const TIME_ZONE_MESSAGE = 'Time zone must be an IANA time zone name, e.g. Europe/Paris';
-
-/** Optional, or null to remove it; when given, a zone `Intl` knows by its IANA name (`Europe/Paris`). */
-export const timeZoneField = () =>
-  body('timeZone')
-    .optional({ values: 'null' })
-    .custom((value: unknown) => canonicalTimeZone(value) !== undefined)
-    .withMessage(TIME_ZONE_MESSAGE);
+export const validateTicketFields: RequestHandler = (req, _res, next) => {
+  const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+  const errors: { message: string; field: string }[] = [];
+  const title = trimmedText(body.title, TITLE_MAX);
+  if (title === undefined) errors.push({ message: TITLE_MESSAGE, field: 'title' });
+  if (centsFromDecimal(body.price) === undefined) errors.push({ message: PRICE_MESSAGE, field: 'price' });
+  const venue = body.venue == null ? undefined : trimmedText(body.venue, VENUE_MAX);
+  if (body.venue != null && venue === undefined) errors.push({ message: VENUE_MESSAGE, field: 'venue' });
+  if (body.startsAt != null) {
+    const start = parseEventStart(body.startsAt);
+    if (start === undefined) errors.push({ message: STARTS_AT_MESSAGE, field: 'startsAt' });
+    else if (start.at.getTime() <= Date.now()) errors.push({ message: STARTS_IN_FUTURE_MESSAGE, field: 'startsAt' });
+  }
+  if (body.timeZone != null && canonicalTimeZone(body.timeZone) === undefined) {
+    errors.push({ message: TIME_ZONE_MESSAGE, field: 'timeZone' });
+  }
+  if (errors.length > 0) throw new RequestValidationError(errors);
+  body.title = title;
+  if (venue !== undefined) body.venue = venue;
+  next();
+};
 
 /** The validated body of a create or edit: trimmed title and venue, price in cents, the start, the zone. */
 export function ticketInput(req: Request): TicketInput {

@@ -1,6 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { MalformedEventError, parseEnvelope, type Subject } from '../events';
+import { quietChild } from '../logging/quiet-child';
 import { SampledLines } from '../logging/sampled-lines';
 import {
   activeSpan,
@@ -126,10 +127,8 @@ export class DeliveryHandler<S extends Subject> {
     // always, and at LOG_LEVEL=debug every line, as someone debugging wants.
     const sample = this.sampledLines.take();
     const quiet = !sample.write && logger.isLevelEnabled('info') && !logger.isLevelEnabled('debug');
-    const eventLogger = logger.child(
-      { subject: event.subject, eventId: event.id },
-      quiet ? { level: 'warn' } : undefined,
-    );
+    const bindings = { subject: event.subject, eventId: event.id };
+    const eventLogger = quiet ? quietChild(logger, bindings) : logger.child(bindings);
     for (;;) {
       if (!(await this.pause.whenRunning())) {
         this.release(message);

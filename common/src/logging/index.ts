@@ -1,2 +1,3 @@
 export * from './logger';
 export * from './sampled-lines';
+export * from './quiet-child';

@@ -1,12 +1,10 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { Writable } from 'node:stream';
 import { Router } from 'express';
-import pino from 'pino';
 import request from 'supertest';
 import { createServiceApp, type EarlyAnswer } from '../src/http';
 import { requireAuth, signedInUser } from '../src/middleware';
-import { createTestLogger, noRevokedSessions, sessionCookieFor, TEST_JWT_KEY } from '../src/testing';
+import { capturingLogger, createTestLogger, noRevokedSessions, sessionCookieFor, TEST_JWT_KEY } from '../src/testing';
 
 /** An app whose POST /api/things is answered early for `{ known: true }`, else by its route (which counts). */
 function appWithEarlyAnswer(
@@ -39,18 +37,6 @@ function appWithEarlyAnswer(
     admission,
   });
   return { app, routeCalls, earlyCalls };
-}
-
-/** A logger at info whose lines are kept, parsed, in `lines`. */
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), lines };
 }
 
 describe('answers from memory, before the shared middleware', () => {

@@ -1,23 +1,11 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { quietChild } from '../src/logging';
-
-function capturing() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), lines };
-}
+import { capturingLogger } from '../src/testing';
 
 const flushed = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('quietChild: an event left out of the sample', () => {
   it('when its work writes info, debug and trace lines, then nothing is written', async () => {
-    const { logger, lines } = capturing();
+    const { logger, lines } = capturingLogger();
     const quiet = quietChild(logger, { eventId: 'e-1' });
     quiet.info('event handled');
     quiet.info({ step: 2 }, 'more');
@@ -28,7 +16,7 @@ describe('quietChild: an event left out of the sample', () => {
   });
 
   it('when its work warns or fails, then the line is written at its level with the bindings, as a child would', async () => {
-    const { logger, lines } = capturing();
+    const { logger, lines } = capturingLogger();
     const quiet = quietChild(logger, { subject: 'order.created', eventId: 'e-2' });
     quiet.warn({ attempt: 3 }, 'retrying');
     quiet.error(new Error('boom'), 'gave up');
@@ -40,7 +28,7 @@ describe('quietChild: an event left out of the sample', () => {
   });
 
   it('when it is asked for its level or a child of its own, then it answers as a child at warn', async () => {
-    const { logger, lines } = capturing();
+    const { logger, lines } = capturingLogger();
     const quiet = quietChild(logger, { eventId: 'e-3' });
     expect(quiet.level).toBe('warn');
     expect(quiet.isLevelEnabled('info')).toBe(false);

@@ -1,26 +1,18 @@
-import { Writable } from 'node:stream';
 import { Router } from 'express';
-import pino from 'pino';
 import request from 'supertest';
 import { createServiceApp } from '../src/http';
-import { noRevokedSessions, TEST_JWT_KEY } from '../src/testing';
+import { capturingLogger, noRevokedSessions, TEST_JWT_KEY } from '../src/testing';
 
 /** An app whose log lines are kept, parsed, in `lines`. */
 function appWithLog() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { logger, lines } = capturingLogger();
   const routes = Router();
   routes.get('/api/things', (_req, res) => void res.json({ things: [] }));
   routes.get('/api/boom', () => {
     throw new Error('internals');
   });
   const app = createServiceApp({
-    logger: pino({ level: 'info' }, sink),
+    logger,
     session: { jwtKey: TEST_JWT_KEY, cookieSecure: false, maxAgeMs: 60_000, versions: noRevokedSessions },
     readiness: async () => ({ checks: { database: true } }),
     routes,

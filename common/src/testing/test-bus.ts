@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { jetstream } from '@nats-io/jetstream';
 import { EventBus, type AnyEnvelope, type DeadLetter, type RetryPolicy, type RunningListener } from '../bus';
@@ -7,6 +8,18 @@ import type { Subject } from '../events';
 /** A logger for tests: silent unless TEST_LOG_LEVEL asks for lines. */
 export function createTestLogger(): Logger {
   return pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+}
+
+/** A logger at `level` whose lines are kept, parsed, in `lines`, for tests of what is logged. */
+export function capturingLogger(level = 'info'): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: pino({ level }, sink), lines };
 }
 
 export function natsUrl(): string {

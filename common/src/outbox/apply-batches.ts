@@ -45,8 +45,10 @@ const MAX_BATCHES_IN_FLIGHT = 2;
  * and one COMMIT with all the outbox rows they recorded. An event whose effect is one statement then costs
  * one round trip and a share of two, instead of three, and PostgreSQL flushes its log once for the batch.
  * While two batches are being written the next one grows, so the busier the listeners, the larger the
- * batches. Events of one ticket never share a batch: a listener hands an event to its effect only after the
- * previous event of its key settled.
+ * batches. Two events of one listener about one ticket never share a batch: a listener hands an event to
+ * its effect only after the previous event of its key settled. Events of two listeners about one ticket may,
+ * and then apply one after the other, in the order they arrived, as their own transactions would have in
+ * some order.
  *
  * All or nothing, as one event was: if any effect fails, or the commit does, nothing of the batch is kept,
  * and every event of it runs again alone, the usual way (one transaction each, its own retries), so an event

@@ -7,6 +7,7 @@ import { admissionControl, PROBE_PATHS } from './admission';
 import { noStoreByDefault } from './cache-control';
 import { logRequests } from './request-log';
 import { earlyAnswers, type EarlyAnswer } from './early-answers';
+import { readJsonBodies } from './small-json';
 import { SESSION_COOKIE } from './session-cookie';
 import { protocolFromTrustedHops } from './forwarded-protocol';
 import type { ReadinessProbe } from './readiness';
@@ -79,7 +80,8 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     app.use(earlyAnswers(options.earlyAnswers, options.session));
   }
   if (options.admission) app.use(admissionControl({ ...options.admission, logger: options.logger }));
-  app.use(readJsonBody);
+  // A small JSON body (almost every one) is read by hand; the shared parser takes the rest.
+  app.use(readJsonBodies(readJsonBody));
   app.use(rejectUnsafeText);
   if (options.session) {
     app.use(

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { rejectUnsafeText, type UserPayload } from '../middleware';
 import { userOfSessionCookie, type SessionSettings } from './session-cookie';
+import { isSmallJson, readSmallJson } from './small-json';
 
 /**
  * A route whose most frequent answer this process can give from memory, without the rest of the shared
@@ -25,9 +26,6 @@ export interface EarlyReply {
   status: number;
   body: unknown;
 }
-
-/** The largest body read for an early answer: theirs are a few ids (anything larger goes the whole way). */
-const EARLY_BODY_LIMIT_BYTES = 16 * 1024;
 
 /**
  * The middleware that gives {@link EarlyAnswer}s their chance: with the user from the session cookie as
@@ -78,45 +76,4 @@ export function earlyAnswers(answers: readonly EarlyAnswer[], session: SessionSe
       (error: unknown) => next(error),
     );
   };
-}
-
-function isSmallJson(req: Request): boolean {
-  const length = Number(req.headers['content-length']);
-  const type = req.headers['content-type'] ?? '';
-  return (
-    Number.isInteger(length) &&
-    length <= EARLY_BODY_LIMIT_BYTES &&
-    req.headers['content-encoding'] === undefined &&
-    /^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i.test(type)
-  );
-}
-
-/**
- * The body, parsed as the shared JSON parser would (strict: an object or an array; empty is `{}`), its exact
- * bytes kept as `rawBody`; rejects with the parser's own kind of error, which the error handler answers 400.
- */
-function readSmallJson(req: Request): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    // The caller left mid-body: the shared parser's own kind of error (a 400 nobody reads, not a 500).
-    req.once('error', () =>
-      reject(Object.assign(new Error('request aborted'), { type: 'request.aborted', status: 400, expose: true })),
-    );
-    req.once('end', () => {
-      const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      req.rawBody = raw;
-      const text = raw.toString('utf8');
-      const first = text.trimStart()[0];
-      if (first === undefined) return resolve({});
-      try {
-        if (first !== '{' && first !== '[') throw new SyntaxError('not an object or an array');
-        resolve(JSON.parse(text));
-      } catch {
-        reject(
-          Object.assign(new Error('Request body is not valid JSON'), { type: 'entity.parse.failed', status: 400 }),
-        );
-      }
-    });
-  });
 }

@@ -252,6 +252,30 @@ describe('transactional outbox', () => {
     }
   });
 
+  it('when the relay is stopped mid-pass, then it stops once that batch is published, not after a poll', async () => {
+    // A poll so slow the test would time out waiting for it: stop must not sleep through it after the pass.
+    const slowPolling = new UnitOfWork(database.db, { logger, pollIntervalMs: 60_000 });
+    let releasePublish: () => void = () => undefined;
+    const publishHeld = new Promise<void>((resolve) => (releasePublish = resolve));
+    let passStarted: () => void = () => undefined;
+    const inPass = new Promise<void>((resolve) => (passStarted = resolve));
+    const publisher: EnvelopePublisher = {
+      async publishEnvelope(envelope) {
+        passStarted();
+        await publishHeld;
+        return bus.publishEnvelope(envelope);
+      },
+    };
+    await createNote('in flight at shutdown');
+    slowPolling.relay.start(publisher);
+    await inPass;
+    const stopped = slowPolling.relay.stop();
+    releasePublish();
+    await stopped;
+    // The batch in hand was finished, not abandoned: its row is marked sent.
+    expect(await listUnsentEvents(database.db)).toHaveLength(0);
+  });
+
   it('when the service crashed between commit and publish, then a relay started later delivers each event exactly once', async () => {
     // The "crash": events committed, and no relay ever ran in that process.
     const ids = [await createNote('before crash 1'), await createNote('before crash 2')];

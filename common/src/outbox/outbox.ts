@@ -139,6 +139,8 @@ export class OutboxRelay {
         failures += 1;
         this.options.logger.warn({ err: error, failures }, 'outbox relay failed; rows stay unsent and will be retried');
       }
+      // Stopped during the pass: stop now, not after a poll interval's sleep (a shutdown waits on this loop).
+      if (!this.running) break;
       // A full batch means more may be waiting: go again at once. Otherwise sleep until woken or polled.
       if ((published === (this.options.batchSize ?? 100) || this.wakeRequested) && failures === 0) continue;
       const wait = failures > 0 ? Math.min(10_000, pollIntervalMs * 2 ** failures) : pollIntervalMs;

@@ -67,6 +67,16 @@ export class StackError extends Error {
   override readonly name: string = 'StackError';
 }
 
+/** A process's port was taken by another process when it came to start. */
+class PortInUseError extends StackError {
+  constructor(
+    readonly component: string,
+    readonly port: number,
+  ) {
+    super(`${component} cannot start: port ${port} is already in use (is an earlier npm start still running?)`);
+  }
+}
+
 /** {@link startStack} gave up because its `signal` was aborted (Ctrl-C during startup). */
 export class StackStartAborted extends Error {
   override readonly name: string = 'StackStartAborted';
@@ -269,8 +279,27 @@ export const label = (name: string): string => name.padEnd(10);
  * other (API URL one way, webhook URL and signing secret the other).
  *
  * If anything fails, what was started is stopped before the promise rejects ({@link StackError}).
+ *
+ * Ephemeral ports are found free, then bound only when their process starts: another process on the machine
+ * (another test file's stack) may take one in between. Then the whole start runs again on other ports, up to
+ * {@link EPHEMERAL_PORT_ATTEMPTS} times; a fixed port taken is the developer's to free, and fails at once.
  */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startStackOnce(options);
+    } catch (error) {
+      if (!(error instanceof PortInUseError) || options.ports !== 'ephemeral' || attempt >= EPHEMERAL_PORT_ATTEMPTS) {
+        throw error;
+      }
+      options.log(`${label('stack')} port ${error.port} (${error.component}) was taken meanwhile: starting again`);
+    }
+  }
+}
+
+const EPHEMERAL_PORT_ATTEMPTS = 3;
+
+async function startStackOnce(options: StackOptions): Promise<RunningStack> {
   const { repoRoot, log, infrastructure } = options;
   const namespace = options.namespace ?? DEFAULT_NAMESPACE;
   if (!NAMESPACE_PATTERN.test(namespace)) {
@@ -687,12 +716,7 @@ async function launch(component: Component, context: StackContext, signal?: Abor
   const { definition } = component;
   const cwd = path.join(context.repoRoot, definition.dir);
   // A leftover process from an earlier run would answer /readyz in place of the new one.
-  if (await isPortTaken(component.port)) {
-    throw new StackError(
-      `${component.name} cannot start: port ${component.port} is already in use ` +
-        '(is an earlier npm start still running?)',
-    );
-  }
+  if (await isPortTaken(component.port)) throw new PortInUseError(component.name, component.port);
   throwIfAborted(signal);
 
   const profile =

@@ -8,6 +8,19 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 
 import { dropDatabase, type RunningInfrastructure } from '../src/infrastructure';
+
+/** Ports the next `findFreePort` calls answer, in order, before the kernel's own picks (another process's). */
+const mockFreePortAnswers: number[] = [];
+jest.mock('../src/ports', () => {
+  const actual = jest.requireActual<typeof import('../src/ports')>('../src/ports');
+  return {
+    ...actual,
+    findFreePort: () => {
+      const next = mockFreePortAnswers.shift();
+      return next === undefined ? actual.findFreePort() : Promise.resolve(next);
+    },
+  };
+});
 import { isPortTaken } from '../src/ports';
 import { SERVICES, type ServiceName } from '../src/services';
 import { exitWithParentFlag, startStack, StackError, type RunningStack, type StackOptions } from '../src/stack';
@@ -151,6 +164,26 @@ afterAll(async () => {
 }, 120_000);
 
 describe('startStack', () => {
+  it('when another process takes a free port before its service binds it, then the stack starts again on other ports', async () => {
+    // Found free, then taken by someone else before auth could bind it: what another test file's stack does.
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const taken = (squatter.address() as net.AddressInfo).port;
+    mockFreePortAnswers.push(taken);
+    try {
+      const lines: string[] = [];
+      const stack = await start({ services: ['auth'] }, lines);
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`port ${taken} \\(auth\\) was taken meanwhile`)));
+      const ports = readyPorts(lines);
+      expect(ports).toHaveLength(1);
+      expect(ports[0]).not.toBe(taken);
+      expect((await echo(`${stack.url}/api/users/x`)).service).toBe('auth');
+    } finally {
+      mockFreePortAnswers.length = 0;
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
   it('runs every service on its own port behind the gateway, which routes by path prefix', async () => {
     const lines: string[] = [];
     const stack = await start({}, lines);

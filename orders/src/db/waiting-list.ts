@@ -1,6 +1,6 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, sql } from 'drizzle-orm';
 import { preparedStatement, type Executor } from '@ticketing/common/database';
-import { tickets, waitingListPlaces, type TicketReplica, type WaitingListPlace } from './schema';
+import { orders, tickets, waitingListPlaces, type TicketReplica, type WaitingListPlace } from './schema';
 
 /**
  * The ticket's replica row, locked against another join or hand-over of the same ticket until the
@@ -22,6 +22,27 @@ const selectTicketLineForNoKeyUpdate = preparedStatement('orders_lock_ticket_lin
     .from(tickets)
     .where(eq(tickets.id, sql.placeholder('ticketId')))
     .for('no key update'),
+);
+
+/**
+ * {@link lockTicketLine} of an order's ticket, found through the order in the same statement (a release reads
+ * the order only for its ticket, which never changes): undefined when there is no such order, since the order's
+ * foreign key keeps its ticket. Only the ticket's row is locked, and after a wait for that lock PostgreSQL
+ * reads it again, so the row returned is the one committed last, as {@link lockTicketLine}'s is.
+ */
+export async function lockTicketLineOfOrder(db: Executor, orderId: string): Promise<TicketReplica | undefined> {
+  const [ticket] = await selectTicketLineOfOrderForNoKeyUpdate(db, { orderId });
+  return ticket;
+}
+
+// Every release and every completion of an order starts with this: prepared once per connection.
+const selectTicketLineOfOrderForNoKeyUpdate = preparedStatement('orders_lock_ticket_line_of_order', (db) =>
+  db
+    .select(getTableColumns(tickets))
+    .from(tickets)
+    .innerJoin(orders, eq(orders.ticketId, tickets.id))
+    .where(eq(orders.id, sql.placeholder('orderId')))
+    .for('no key update', { of: tickets }),
 );
 
 /** Adds the buyer to the ticket's line; nothing when they are in it already. */

@@ -1,6 +1,6 @@
 import { OrderStatus } from '@ticketing/common/events';
-import { findOrder, transitionOrder } from '../db/orders';
-import { lockTicketLine } from '../db/waiting-list';
+import { transitionOrder } from '../db/orders';
+import { lockTicketLineOfOrder } from '../db/waiting-list';
 import type { Order } from '../db/schema';
 import { handOverTicket, type HandOver } from './hand-over-ticket';
 import type { ReservationMemory } from './reservation-memory';
@@ -33,15 +33,12 @@ export async function cancelOrder(
     // The lock order (docs/rules.md#lock-order): the ticket's row before its order's. Applying a withdrawal
     // holds the ticket's row and then cancels its order; a cancel taking the order first and the ticket
     // second (for the hand-over) would close a cycle with it, a deadlock. An order's ticket never changes,
-    // so it is read without a lock.
-    const order = await findOrder(tx, orderId);
-    if (!order) return { result: 'not-found' };
-    const ticket = await lockTicketLine(tx, order.ticketId);
+    // so the order is read without a lock, in the statement that locks its ticket.
+    const ticket = await lockTicketLineOfOrder(tx, orderId);
+    if (!ticket) return { result: 'not-found' };
     const cancelled = await transitionOrder(tx, orderId, UNPAID, OrderStatus.Cancelled);
     if (cancelled) {
       heldTickets.forget(cancelled.ticketId);
-      // The order's foreign key keeps its ticket; a miss would be a bug, not a race.
-      if (!ticket) throw new Error(`ticket ${cancelled.ticketId} of order ${cancelled.id} is not in the replica`);
       const handOver = await handOverTicket(tx, cancelled, ticket, terms);
       // The release names the order it hands the ticket to: tickets moves its lock from one to the other in
       // one step (docs/rules.md#rule-4), and the new order's own order.created follows it.

@@ -1,7 +1,7 @@
 import { OrderStatus } from '@ticketing/common/events';
-import { findOrder, transitionOrder } from '../db/orders';
+import { transitionOrder } from '../db/orders';
 import type { Order } from '../db/schema';
-import { deletePlacesOfTicket, lockTicketLine } from '../db/waiting-list';
+import { deletePlacesOfTicket, lockTicketLineOfOrder } from '../db/waiting-list';
 import { UNPAID, whyNotTransitioned } from './order-transitions';
 import { within, type WriteScope } from '@ticketing/common/outbox';
 
@@ -21,9 +21,7 @@ export async function completeOrder(scope: WriteScope, orderId: string): Promise
   return within(scope, async (tx, events) => {
     // The lock order (docs/rules.md#lock-order): the ticket's row before its order's, as a cancel takes them.
     // Holding the line's lock also keeps a join from slipping a place into the line this closes.
-    const order = await findOrder(tx, orderId);
-    if (!order) return { result: 'not-found' };
-    await lockTicketLine(tx, order.ticketId);
+    if (!(await lockTicketLineOfOrder(tx, orderId))) return { result: 'not-found' };
     const completed = await transitionOrder(tx, orderId, UNPAID, OrderStatus.Complete);
     if (completed) {
       await deletePlacesOfTicket(tx, completed.ticketId);

@@ -41,7 +41,7 @@ const PLACES_PER_READ = 20;
  *   ticket, right now): waiting for that lock could close a cycle (their own reservation of this very ticket
  *   waits on this transaction at the unique index), so it is only tried.
  *
- * `ticket` is the replica's row, which the caller locked with lockTicketLine before it cancelled the order
+ * `ticket` is the replica's row, which the caller locked (lockTicketLineOfOrder) before it cancelled the order
  * (the lock order). Joins and other hand-overs of the ticket wait for that lock: a join either committed
  * before this reads the line, or reads the new holder after this commits. A place being left right now is
  * skipped, not waited for.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
 import {
   collectDeadLetters,
   createTestBus,
@@ -18,6 +19,7 @@ import {
   envelopeOf,
   handlerContext,
   inMs,
+  redisUrl,
   startExpirationInstance,
   uniqueQueueName,
   type ExpirationInstance,
@@ -195,6 +197,32 @@ describe('order.cancelled → the timer is removed', () => {
     await expect(cancelExpiry(expiration.queue, fired.id)).resolves.toBe('finished');
     await expect(cancelExpiry(expiration.queue, randomUUID())).resolves.toBe('absent');
     expect(expiredEventsOf(fired.id)).toHaveLength(1);
+  });
+
+  it('when order.cancelled arrives for an order whose timer already ran, then Redis is asked one thing: its state', async () => {
+    const fired = buildOrderCreated({ expiresAt: inMs(-1_000) });
+    await bus.publish('order.created', fired);
+    await waitUntilCompleted(fired.id);
+    // Every command Redis runs, from any client; the ones naming this order are this cancel's.
+    const watcher = new Redis(redisUrl());
+    const other = new Redis(redisUrl());
+    try {
+      const monitor = await watcher.monitor();
+      const commands: string[][] = [];
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        // A script's own commands are reported too, from "lua": one round trip is the script's call.
+        if (source !== 'lua' && args.some((arg) => arg.includes(fired.id))) commands.push(args);
+      });
+      await expect(cancelExpiry(expiration.queue, fired.id)).resolves.toBe('finished');
+      // Redis runs one command at a time, in order: one sent once the cancel is answered shows it has all been seen.
+      await other.ping(`done ${fired.id}`);
+      await waitFor(() => expect(commands.at(-1)).toEqual(['ping', `done ${fired.id}`]));
+      monitor.disconnect();
+      expect(commands.slice(0, -1).map((args) => args[0]?.toLowerCase())).toEqual(['evalsha']);
+    } finally {
+      watcher.disconnect();
+      other.disconnect();
+    }
   });
 
   it('when the same order.cancelled is handled twice, then the second finds nothing to remove and succeeds', async () => {

@@ -66,6 +66,29 @@ async function storedCount(subject: 'user.created'): Promise<number> {
   return info.state.subjects?.[bus.wireSubject(subject)] ?? 0;
 }
 
+/**
+ * A publisher that holds its first publish until `release()`: `inPass` resolves once the relay is inside that
+ * pass. Every publish then goes to the bus, its id kept in `published`, in order.
+ */
+function firstPublishHeld() {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let passStarted: () => void = () => undefined;
+  const inPass = new Promise<void>((resolve) => (passStarted = resolve));
+  const published: string[] = [];
+  const publisher: EnvelopePublisher = {
+    async publishEnvelope(envelope) {
+      if (published.length === 0) {
+        passStarted();
+        await held;
+      }
+      published.push(envelope.id);
+      return bus.publishEnvelope(envelope);
+    },
+  };
+  return { publisher, inPass, release, published };
+}
+
 describe('transactional outbox', () => {
   it('when a use case commits, then its rows and its events are stored together', async () => {
     await createNote('hello');
@@ -221,21 +244,7 @@ describe('transactional outbox', () => {
   it('when a use case commits while the relay is mid-pass, then its event is published at once, not at the next poll', async () => {
     // A poll so slow the test would time out waiting for it: only the commit's wake-up can publish in time.
     const slowPolling = new UnitOfWork(database.db, { logger, pollIntervalMs: 60_000 });
-    let releaseFirst: () => void = () => undefined;
-    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
-    let passStarted: () => void = () => undefined;
-    const inPass = new Promise<void>((resolve) => (passStarted = resolve));
-    const published: string[] = [];
-    const publisher: EnvelopePublisher = {
-      async publishEnvelope(envelope) {
-        if (published.length === 0) {
-          passStarted();
-          await firstHeld;
-        }
-        published.push(envelope.id);
-        return bus.publishEnvelope(envelope);
-      },
-    };
+    const { publisher, inPass, release, published } = firstPublishHeld();
     const first = await createNote('first');
     slowPolling.relay.start(publisher);
     await inPass;
@@ -244,7 +253,7 @@ describe('transactional outbox', () => {
       await tx.insert(schema.notes).values({ id: randomUUID(), body: 'second' });
       return events.record('user.created', userEvent());
     });
-    releaseFirst();
+    release();
     try {
       await waitFor(() => expect(published).toEqual([first, second]));
     } finally {
@@ -255,23 +264,14 @@ describe('transactional outbox', () => {
   it('when the relay is stopped mid-pass, then it stops once that batch is published, not after a poll', async () => {
     // A poll so slow the test would time out waiting for it: stop must not sleep through it after the pass.
     const slowPolling = new UnitOfWork(database.db, { logger, pollIntervalMs: 60_000 });
-    let releasePublish: () => void = () => undefined;
-    const publishHeld = new Promise<void>((resolve) => (releasePublish = resolve));
-    let passStarted: () => void = () => undefined;
-    const inPass = new Promise<void>((resolve) => (passStarted = resolve));
-    const publisher: EnvelopePublisher = {
-      async publishEnvelope(envelope) {
-        passStarted();
-        await publishHeld;
-        return bus.publishEnvelope(envelope);
-      },
-    };
-    await createNote('in flight at shutdown');
+    const { publisher, inPass, release, published } = firstPublishHeld();
+    const id = await createNote('in flight at shutdown');
     slowPolling.relay.start(publisher);
     await inPass;
     const stopped = slowPolling.relay.stop();
-    releasePublish();
+    release();
     await stopped;
+    expect(published).toEqual([id]);
     // The batch in hand was finished, not abandoned: its row is marked sent.
     expect(await listUnsentEvents(database.db)).toHaveLength(0);
   });

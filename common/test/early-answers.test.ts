@@ -4,7 +4,15 @@ import { Router } from 'express';
 import request from 'supertest';
 import { createServiceApp, type EarlyAnswer } from '../src/http';
 import { requireAuth, signedInUser } from '../src/middleware';
-import { capturingLogger, createTestLogger, noRevokedSessions, sessionCookieFor, TEST_JWT_KEY } from '../src/testing';
+import {
+  capturingLogger,
+  createTestLogger,
+  metricValue,
+  noRevokedSessions,
+  parseMetrics,
+  sessionCookieFor,
+  TEST_JWT_KEY,
+} from '../src/testing';
 
 /** An app whose POST /api/things is answered early for `{ known: true }`, else by its route (which counts). */
 function appWithEarlyAnswer(
@@ -17,9 +25,10 @@ function appWithEarlyAnswer(
   const early: EarlyAnswer = {
     method: 'POST',
     path: '/api/things',
-    answer(req, res, user) {
-      earlyCalls.push({ body: req.body, user });
-      if ((req.body as { known?: unknown }).known !== true) return undefined;
+    answer(body, _res, user) {
+      earlyCalls.push({ body, user });
+      if ((body as { broken?: unknown }).broken === true) throw new Error('memory is broken');
+      if ((body as { known?: unknown }).known !== true) return undefined;
       return { status: 409, body: { errors: [{ message: 'Known from memory' }] } };
     },
   };
@@ -50,6 +59,51 @@ describe('answers from memory, before the shared middleware', () => {
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(earlyCalls).toEqual([{ body: { known: true }, user }]);
     expect(routeCalls).toEqual([]);
+  });
+
+  it('when memory answers, then the answer has the request id, one line and its duration metric, as a routed answer would', async () => {
+    const { logger, lines } = capturingLogger();
+    const { app } = appWithEarlyAnswer(logger);
+    const { cookie } = sessionCookieFor();
+    const labels = { method: 'POST', route: '/api/things', status_code: '409' };
+    const counted = async () =>
+      metricValue(
+        parseMetrics((await request(app).get('/metrics')).text),
+        'http_request_duration_seconds_count',
+        labels,
+      ) ?? 0;
+    const before = await counted();
+
+    const response = await request(app)
+      .post('/api/things')
+      .set('Cookie', cookie)
+      .set('X-Request-Id', 'early-1')
+      .send({ known: true });
+    expect(response.status).toBe(409);
+    expect(response.headers['x-request-id']).toBe('early-1');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lines.filter((line) => line.msg === 'request completed')).toEqual([
+      expect.objectContaining({
+        level: 30,
+        req: { id: 'early-1', method: 'POST', url: '/api/things' },
+        res: { statusCode: 409 },
+        responseTime: expect.any(Number),
+      }),
+    ]);
+    expect(await counted()).toBe(before + 1);
+  });
+
+  it('when memory fails, then the caller gets the 500 envelope every route gives and the failure is logged', async () => {
+    const { logger, lines } = capturingLogger();
+    const { app, routeCalls } = appWithEarlyAnswer(logger);
+    const { cookie } = sessionCookieFor();
+    const response = await request(app).post('/api/things').set('Cookie', cookie).send({ broken: true });
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({ errors: [{ message: expect.any(String) }] });
+    expect(JSON.stringify(response.body)).not.toContain('memory is broken');
+    expect(routeCalls).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lines.filter((line) => line.msg === 'request completed' && line.level === 50)).toHaveLength(1);
   });
 
   it('when memory does not know, then the route gets the same body (and its exact bytes) and the same user', async () => {

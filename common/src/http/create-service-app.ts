@@ -6,7 +6,7 @@ import { collectProcessMetrics, measureRequests, serveMetrics, traceRequests } f
 import { admissionControl, PROBE_PATHS } from './admission';
 import { noStoreByDefault } from './cache-control';
 import { logRequests } from './request-log';
-import { earlyAnswers, type EarlyAnswer } from './early-answers';
+import { answerEarlyBeforeExpress, type EarlyAnswer } from './early-answers';
 import { readJsonBodies } from './small-json';
 import { SESSION_COOKIE } from './session-cookie';
 import { protocolFromTrustedHops } from './forwarded-protocol';
@@ -38,7 +38,7 @@ export interface ServiceAppOptions {
   bodyLimit?: string;
   /** Bounds the requests worked on at once and sheds the excess with 503 (see {@link admissionControl}). */
   admission?: { maxInFlight: number; queueTimeoutMs: number };
-  /** Answers from the process's memory for a signed-in caller, before the session and the routes' chains. */
+  /** Answers from the process's memory for a signed-in caller, before Express and every middleware. */
   earlyAnswers?: readonly EarlyAnswer[];
 }
 
@@ -73,12 +73,6 @@ export function createServiceApp(options: ServiceAppOptions): Express {
       (req as express.Request).rawBody = buffer;
     },
   });
-  if (options.earlyAnswers && options.earlyAnswers.length > 0 && options.session) {
-    // Before admission: an answer from memory takes no slot and never waits behind the requests that do
-    // work, so a crowd of losing buyers is answered at once even where no proxy queues for the service
-    // (ingress-nginx). A body it read is not read again below (the parser skips a consumed body).
-    app.use(earlyAnswers(options.earlyAnswers, options.session));
-  }
   if (options.admission) app.use(admissionControl({ ...options.admission, logger: options.logger }));
   // A small JSON body (almost every one) is read by hand; the shared parser takes the rest.
   app.use(readJsonBodies(readJsonBody));
@@ -116,5 +110,11 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(options.routes);
   app.use(notFoundHandler);
   app.use(errorHandler);
+  if (options.earlyAnswers && options.earlyAnswers.length > 0 && options.session) {
+    // In front of Express, so before admission too: an answer from memory takes no slot and never waits
+    // behind the requests that do work, so a crowd of losing buyers is answered at once even where no proxy
+    // queues for the service (ingress-nginx). A body it read is not read again (the parser skips it).
+    answerEarlyBeforeExpress(app, options.earlyAnswers, { session: options.session, logger: options.logger });
+  }
   return app;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
@@ -33,33 +33,45 @@ export function leaveOutOfRequestLog(res: ServerResponse): void {
 export function logRequests(logger: Logger, exempt: readonly string[]): RequestHandler {
   const exemptPaths = new Set(exempt);
   return (req, res, next) => {
-    const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && PLAIN_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    req.id = id;
-    res.setHeader('x-request-id', id);
+    const id = requestIdOf(req, res);
     let child: Logger | undefined;
     Object.defineProperty(req, 'log', {
       get: () => (child ??= logger.child({ reqId: id })),
       configurable: true,
     });
-    if (exemptPaths.has(req.url)) {
-      next();
-      return;
-    }
-    const startedAt = performance.now();
-    const { method, url } = req;
-    // 'close' comes after the answer is sent, or when the caller left before it was.
-    res.once('close', () => {
-      if (summedUp.has(res)) return;
-      const line = {
-        req: { id, method, url },
-        res: { statusCode: res.statusCode },
-        responseTime: Math.round(performance.now() - startedAt),
-      };
-      const message = res.writableFinished ? 'request completed' : 'request aborted';
-      if (res.statusCode >= 500) logger.error(line, message);
-      else logger.info(line, message);
-    });
+    if (!exemptPaths.has(req.url)) logOnceAnswered(logger, req, res, id);
     next();
   };
+}
+
+/** The request's id (the caller's `x-request-id` when it is a plain token, else a new UUID), set on the answer. */
+export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && PLAIN_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  req.id = id;
+  res.setHeader('x-request-id', id);
+  return id;
+}
+
+/** Writes the request's one line when its answer has gone, or the caller left first (see {@link logRequests}). */
+export function logOnceAnswered(
+  logger: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  id: string,
+  startedAt = performance.now(),
+): void {
+  const { method, url } = req;
+  // 'close' comes after the answer is sent, or when the caller left before it was.
+  res.once('close', () => {
+    if (summedUp.has(res)) return;
+    const line = {
+      req: { id, method, url },
+      res: { statusCode: res.statusCode },
+      responseTime: Math.round(performance.now() - startedAt),
+    };
+    const message = res.writableFinished ? 'request completed' : 'request aborted';
+    if (res.statusCode >= 500) logger.error(line, message);
+    else logger.info(line, message);
+  });
 }

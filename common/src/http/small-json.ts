@@ -1,4 +1,5 @@
-import type { Request, RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'express';
 
 /** The largest body read by hand: a listing, a reservation, a payment are a few hundred bytes. */
 const SMALL_BODY_LIMIT_BYTES = 16 * 1024;
@@ -8,7 +9,7 @@ const SMALL_BODY_LIMIT_BYTES = 16 * 1024;
  * only charset it takes) with its length, at most 16 KB, and no content encoding. Any other goes to the shared
  * parser.
  */
-export function isSmallJson(req: Request): boolean {
+export function isSmallJson(req: IncomingMessage): boolean {
   const length = Number(req.headers['content-length']);
   const type = req.headers['content-type'] ?? '';
   return (
@@ -25,7 +26,7 @@ export function isSmallJson(req: Request): boolean {
  * Read by hand, not by the shared parser: its generality (charsets, encodings, streams) was most of the cost
  * of reading a few hundred bytes.
  */
-export function readSmallJson(req: Request): Promise<unknown> {
+export function readSmallJson(req: IncomingMessage & { rawBody?: Buffer }): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -53,12 +54,25 @@ export function readSmallJson(req: Request): Promise<unknown> {
   });
 }
 
+/** Failures met before Express (an early answer's body that is not JSON, a caller gone, the answer throwing). */
+const deferredFailures = new WeakMap<IncomingMessage, unknown>();
+
+/** Has {@link readJsonBodies} fail `req` with `error` once it gets there, so the app answers it as any route's. */
+export function deferFailure(req: IncomingMessage, error: unknown): void {
+  deferredFailures.set(req, error);
+}
+
 /**
  * The app's JSON body parser: a small JSON body read by hand ({@link readSmallJson}), any other by `parser`
- * (the shared one, with its limit). A body already read (by an early answer) is left as it is.
+ * (the shared one, with its limit). A body already read (by an early answer) is left as it is, and a request
+ * that failed there fails here with the same error.
  */
 export function readJsonBodies(parser: RequestHandler): RequestHandler {
   return (req, res, next) => {
+    if (deferredFailures.has(req)) {
+      next(deferredFailures.get(req));
+      return;
+    }
     if (req.rawBody !== undefined || !isSmallJson(req)) {
       parser(req, res, next);
       return;

@@ -14,7 +14,7 @@ export const UNSAFE_TEXT_MESSAGE = 'Text must not contain NUL characters or unpa
 const MAX_DEPTH = 32;
 
 /** The path of the first string (or key) in `value` that holds unsafe text, or undefined. */
-function findUnsafeText(value: unknown, path: string, depth = 0): string | undefined {
+export function findUnsafeText(value: unknown, path = '', depth = 0): string | undefined {
   if (typeof value === 'string') return UNSAFE_TEXT.test(value) ? path : undefined;
   if (typeof value !== 'object' || value === null) return undefined;
   if (depth > MAX_DEPTH) return path;

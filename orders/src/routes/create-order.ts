@@ -54,8 +54,8 @@ export function createOrderRouter(
 
 /**
  * The reservation's answer from memory (an EarlyAnswer of the service app): a ticket this process knows held
- * is refused 409 before the session middleware, the rate limit (which would count it) and the validation,
- * without a Redis or PostgreSQL round trip; so is a ticket whose first buyer's request here won while this
+ * is refused 409 before Express and its middleware (the session, the rate limit, which would count it, and the
+ * validation), without a Redis or PostgreSQL round trip; so is a ticket whose first buyer's request here won while this
  * one waited for it. Any other request goes the whole way, and the first of a ticket becomes the one later
  * buyers of it wait for.
  */
@@ -63,8 +63,8 @@ export function reservationRefusedFromMemory(memory: ReservationMemory): EarlyAn
   return {
     method: 'POST',
     path: '/api/orders',
-    async answer(req, res) {
-      const ticketId = (req.body as { ticketId?: unknown } | undefined)?.ticketId;
+    async answer(body, res) {
+      const ticketId = (body as { ticketId?: unknown } | undefined)?.ticketId;
       const refusal = await refusalFromMemory(memory, ticketId);
       if (refusal) return { status: 409, body: refusal };
       leadBuyersOf(memory.requestsUnderWay, ticketId, (done) => res.once('close', done));

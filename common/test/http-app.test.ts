@@ -16,6 +16,7 @@ import {
   requireAuth,
   signUserToken,
   validateRequest,
+  verifySessionToken,
 } from '../src';
 import { createTestLogger, sessionCookieFor, TEST_JWT_KEY, noRevokedSessions } from '../src/testing';
 
@@ -345,6 +346,29 @@ describe('session', () => {
     const response = await api().get('/test/signed-in-only').set('Cookie', cookie);
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ currentUser: user });
+  });
+
+  it('when a token already accepted has expired, then the visitor is signed out, though it was verified before', async () => {
+    const { cookie, user } = sessionCookieFor({}, { expiresInSeconds: 60 });
+    expect((await api().get('/test/current-user').set('Cookie', cookie)).body).toEqual({ currentUser: user });
+    const now = Date.now();
+    const later = jest.spyOn(Date, 'now').mockReturnValue(now + 61_000);
+    try {
+      const response = await api().get('/test/current-user').set('Cookie', cookie);
+      expect(response.body).toEqual({ currentUser: null });
+    } finally {
+      later.mockRestore();
+    }
+  });
+
+  it('when a token already accepted under one key is read under another, then it is refused', () => {
+    const { cookie, user } = sessionCookieFor();
+    const token = (
+      JSON.parse(Buffer.from(cookie.slice('session='.length), 'base64').toString('utf8')) as { jwt: string }
+    ).jwt;
+    expect(verifySessionToken(token, TEST_JWT_KEY)?.user).toEqual(user);
+    expect(verifySessionToken(token, 'another-key-that-is-long-enough')).toBeUndefined();
+    expect(verifySessionToken(token, TEST_JWT_KEY)?.user).toEqual(user);
   });
 
   const badCookies: Array<[string, () => string]> = [

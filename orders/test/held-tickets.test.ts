@@ -75,7 +75,7 @@ describe('POST /api/orders and the memory of held tickets', () => {
 
   it('when ten buyers ask for one ticket at once, then one gets it, nine are refused, and only the winner ran a transaction', async () => {
     const ticket = await seedTicket(context.database);
-    const transactions = jest.spyOn(context.unitOfWork, 'transaction');
+    const transactions = jest.spyOn(context.unitOfWork, 'transactionOpenedBy');
     try {
       const answers = await Promise.all(
         Array.from({ length: 10 }, () => reserve(ticket.id, signIn().cookie).then((answer) => answer.status)),

@@ -111,4 +111,23 @@ describe('round trips to PostgreSQL per ticket event (the orders replica)', () =
       expect.stringMatching(/^insert into outbox .*; commit$/),
     ]);
   });
+
+  it('when a capped buyer reserves, then it takes four: the read, the ticket with the lock and the count sent with BEGIN, the insert, COMMIT', async () => {
+    const ticket = await seedTicket(database);
+    const buyerId = randomUUID();
+    const { result: order, statements } = await countRoundTrips(() =>
+      createOrder(unitOfWork, newReservationMemory(), buyerId, ticket.id, {
+        expiresInSeconds: 900,
+        ticketVersion: ticket.version,
+        maxLiveOrders: 5,
+      }),
+    );
+    expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'created', userId: buyerId });
+    expect(statements).toEqual([
+      expect.stringMatching(/^\[orders_ticket_for_reservation\]/),
+      expect.stringMatching(/^begin; SELECT .* FOR SHARE; SELECT pg_advisory_xact_lock\(.*\); SELECT count\(\*\)/),
+      expect.stringMatching(/^\[orders_insert_order\] insert into "orders"/),
+      expect.stringMatching(/^insert into outbox .*; commit$/),
+    ]);
+  });
 });

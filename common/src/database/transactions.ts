@@ -9,7 +9,11 @@ import type { Executor } from './database';
  * at once. So these texts hold literals only, quoted with {@link sqlLiteral}.
  */
 export interface TransactionEnds {
-  /** Sent with BEGIN; its result is handed to the work. */
+  /**
+   * Sent with BEGIN; its result (the first statement's, when it holds several) is handed to the work, and the
+   * results of all its statements, in order. Each statement of the text runs on a snapshot of its own (read
+   * committed), so one that follows a lock sees what the lock's last holder committed.
+   */
   first?: string;
   /** Asked for once the work resolved, and sent with COMMIT; undefined for nothing. */
   last?: () => string | undefined;
@@ -76,18 +80,18 @@ function runnerOf(db: Executor): TransactionRunner {
  */
 export async function runInTransaction<T>(
   db: Executor,
-  work: (tx: Executor, first: QueryResult | undefined) => Promise<T>,
+  work: (tx: Executor, first: QueryResult | undefined, opened: readonly QueryResult[]) => Promise<T>,
   ends: TransactionEnds = {},
 ): Promise<T> {
   const runner = runnerOf(db);
   const client = await runner.pool.connect();
   let broken: Error | undefined;
   try {
-    let opened: QueryResult | undefined;
+    let opened: QueryResult[] = [];
     // Several statements in one text: node-postgres resolves to the result of each, in order.
-    if (ends.first) opened = ((await client.query(`begin; ${ends.first}`)) as unknown as QueryResult[])[1];
+    if (ends.first) opened = ((await client.query(`begin; ${ends.first}`)) as unknown as QueryResult[]).slice(1);
     else await client.query('begin');
-    const result = await work(runner.transactionOn(client), opened);
+    const result = await work(runner.transactionOn(client), opened[0], opened);
     const last = ends.last?.();
     await client.query(last ? `${last}; commit` : 'commit');
     return result;

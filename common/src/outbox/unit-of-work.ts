@@ -80,14 +80,31 @@ export class UnitOfWork {
     return this.runTransaction((tx, events) => work(tx, events));
   }
 
+  /**
+   * `transaction`, opened by `first` (statements with literals only, see {@link runInTransaction}) sent with
+   * BEGIN, the results of its statements handed to `work`: the round trips of the statements a use case
+   * always begins with, but one.
+   */
+  async transactionOpenedBy<T>(
+    first: string,
+    work: (tx: Executor, events: EventRecorder, opened: readonly QueryResult[]) => Promise<T>,
+  ): Promise<T> {
+    return this.runTransaction((tx, events, _first, opened) => work(tx, events, opened), first);
+  }
+
   /** `transaction`, with `first` sent with BEGIN and its result handed to `work`. */
   private async runTransaction<T>(
-    work: (tx: Executor, events: EventRecorder, first: QueryResult | undefined) => Promise<T>,
+    work: (
+      tx: Executor,
+      events: EventRecorder,
+      first: QueryResult | undefined,
+      opened: readonly QueryResult[],
+    ) => Promise<T>,
     first?: string,
   ): Promise<T> {
     const attempt = () => {
       const events = new BufferedEventRecorder();
-      return runInTransaction(this.db, (tx, opened) => work(tx, events, opened), {
+      return runInTransaction(this.db, (tx, firstResult, opened) => work(tx, events, firstResult, opened), {
         first,
         last: () => events.outboxInsert(),
       });

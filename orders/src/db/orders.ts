@@ -1,6 +1,7 @@
-import { and, asc, count, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
+import type { QueryResult } from 'pg';
+import { and, asc, count, desc, eq, getTableColumns, inArray, lt, ne, sql } from 'drizzle-orm';
 import { OrderStatus } from '@ticketing/common/events';
-import { preparedStatement, type Executor } from '@ticketing/common/database';
+import { preparedStatement, sqlLiteral, type Executor } from '@ticketing/common/database';
 import { orders, tickets, type Order, type TicketReplica } from './schema';
 
 export interface OrderWithTicket {
@@ -178,6 +179,49 @@ export async function listOrderIdsDueBefore(
  */
 export async function lockBuyer(db: Executor, buyerId: string): Promise<void> {
   await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${buyerId}, 0))`);
+}
+
+/** The replica's columns under their model names (`user_id AS "userId"`), for a statement sent as text. */
+const TICKET_COLUMNS = Object.entries(getTableColumns(tickets))
+  .map(([key, column]) => `"${column.name}" AS "${key}"`)
+  .join(', ');
+
+/** What a reservation's opening statements found: the ticket under a share lock, and the buyer's live orders. */
+export interface ReservationOpening {
+  ticket: TicketReplica | undefined;
+  /** The buyer's orders in `statuses`, counted under the buyer's lock; undefined when not capped. */
+  liveOrders: number | undefined;
+}
+
+/**
+ * A reservation's first statements, as one text to send with BEGIN (UnitOfWork.transactionOpenedBy): the
+ * ticket read FOR SHARE (the order copies its price and version; the share lock, held until the transaction
+ * ends, makes an order commit either before a withdrawal is applied, which then sees it and cancels it, or
+ * after, and sees the ticket withdrawn; buyers' share locks do not wait for each other), and for a capped buyer
+ * {@link lockBuyer}'s lock, then the count of the buyer's orders in `statuses`. Three round trips in one: the
+ * count is a statement of its own, so it runs on a snapshot taken once the lock is held and sees every order
+ * the lock's last holder committed (one statement holding both would count on a snapshot from before its
+ * wait). Literals only (the simple-query protocol takes no parameters), quoted.
+ */
+export function reservationOpening(
+  ticketId: string,
+  capped?: { buyerId: string; statuses: readonly OrderStatus[] },
+): string {
+  const ticket = `SELECT ${TICKET_COLUMNS} FROM "tickets" WHERE "id" = ${sqlLiteral(ticketId)} FOR SHARE`;
+  if (capped === undefined) return ticket;
+  const buyer = sqlLiteral(capped.buyerId);
+  const statuses = capped.statuses.map((status) => sqlLiteral(status)).join(', ');
+  return (
+    `${ticket}; SELECT pg_advisory_xact_lock(hashtextextended(${buyer}, 0)); ` +
+    `SELECT count(*)::int AS "liveOrders" FROM "orders" WHERE "user_id" = ${buyer} AND "status" IN (${statuses})`
+  );
+}
+
+/** The results of {@link reservationOpening}'s statements, read. */
+export function readReservationOpening(opened: readonly QueryResult[]): ReservationOpening {
+  const ticket = opened[0]?.rows[0] as TicketReplica | undefined;
+  const counted = opened[2]?.rows[0] as { liveOrders: number } | undefined;
+  return { ticket, liveOrders: counted?.liveOrders };
 }
 
 /**

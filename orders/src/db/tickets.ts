@@ -7,25 +7,6 @@ export async function findTicket(db: Executor, id: string): Promise<TicketReplic
   return ticket;
 }
 
-/**
- * Reads the replica's ticket and holds a share lock on its row until the transaction ends: an order placed
- * on it then commits either before a withdrawal is applied (which then sees the order and cancels it) or
- * after (and sees the ticket withdrawn). Buyers' share locks do not wait for each other.
- */
-export async function findTicketForShare(db: Executor, id: string): Promise<TicketReplica | undefined> {
-  const [ticket] = await selectTicketForShare(db, { id });
-  return ticket;
-}
-
-// Every reservation's first statement: prepared once per connection (see preparedStatement).
-const selectTicketForShare = preparedStatement('orders_select_ticket_for_share', (db) =>
-  db
-    .select()
-    .from(tickets)
-    .where(eq(tickets.id, sql.placeholder('id')))
-    .for('share'),
-);
-
 /** Inserts a replica row; resolves to undefined when the ticket is already known (a re-published event). */
 export async function insertTicket(db: Executor, ticket: TicketReplica): Promise<TicketReplica | undefined> {
   const [inserted] = await insertTicketUnlessKnown(db, {

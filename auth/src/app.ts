@@ -32,7 +32,8 @@ export function buildApp({
 }: AuthAppDependencies): Express {
   return createServiceApp({
     logger,
-    session: { ...sessionSettings(config), versions: sessionVersions },
+    // Auth signs visitors in and out: its routes write the session cookie.
+    session: { ...sessionSettings(config), versions: sessionVersions, signsIn: true },
     admission: admissionSettings(config),
     readiness,
     routes: authRoutes(unitOfWork, sessionMirror, config, rateLimits),

@@ -182,7 +182,7 @@ async function main(): Promise<void> {
     for (const repo of repos) {
       const us = median(figures.get(`${name} ${repo}`)!);
       say(
-        `${`${CASES[name]}, ${path.relative(process.cwd(), repo) || '.'}`.padEnd(50)} ${us.toFixed(0).padStart(5)} µs  ${(us / bare).toFixed(2)}× bare`,
+        `${`${CASES[name]}, ${repo === repos[0] ? 'this checkout' : repo}`.padEnd(70)} ${us.toFixed(0).padStart(5)} µs  ${(us / bare).toFixed(2)}× bare`,
       );
     }
   }

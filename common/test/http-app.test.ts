@@ -76,10 +76,11 @@ function buildTestRoutes(): Router {
 
 let readinessChecks: Record<string, boolean>;
 
-function buildApp({ cookieSecure = false }: { cookieSecure?: boolean } = {}) {
+/** A service app on the test routes: one that signs visitors in (auth), unless `signsIn` is false. */
+function buildApp({ cookieSecure = false, signsIn = true }: { cookieSecure?: boolean; signsIn?: boolean } = {}) {
   return createServiceApp({
     logger: createTestLogger(),
-    session: { jwtKey: TEST_JWT_KEY, cookieSecure, maxAgeMs: 15 * 60 * 1000, versions: noRevokedSessions },
+    session: { jwtKey: TEST_JWT_KEY, cookieSecure, maxAgeMs: 15 * 60 * 1000, versions: noRevokedSessions, signsIn },
     readiness: async () => ({ checks: readinessChecks }),
     routes: buildTestRoutes(),
   });
@@ -430,6 +431,28 @@ describe('session', () => {
         ),
     ],
   ];
+
+  it('when a service that only reads the session gets a valid token, then the route sees the user and no cookie is written', async () => {
+    const { cookie, user } = sessionCookieFor({ email: 'buyer@example.com' });
+    const response = await request(buildApp({ signsIn: false }))
+      .get('/test/current-user')
+      .set('Cookie', cookie);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ currentUser: user });
+    expect(response.headers['set-cookie']).toBeUndefined();
+  });
+
+  it.each(badCookies)(
+    'when a service that only reads the session gets %s, then the visitor is signed out and requireAuth answers 401',
+    async (_name, cookieFor) => {
+      const app = buildApp({ signsIn: false });
+      const cookie = cookieFor();
+      expect((await request(app).get('/test/current-user').set('Cookie', cookie)).body).toEqual({ currentUser: null });
+      const refused = await request(app).get('/test/signed-in-only').set('Cookie', cookie);
+      expect(refused.status).toBe(401);
+      expect(refused.body).toEqual({ errors: [{ message: 'Not signed in' }] });
+    },
+  );
 
   it.each(badCookies)('when the cookie holds %s, then the visitor is simply signed out', async (_name, cookieFor) => {
     const response = await api().get('/test/current-user').set('Cookie', cookieFor());

@@ -8,7 +8,7 @@ import { noStoreByDefault } from './cache-control';
 import { logRequests } from './request-log';
 import { answerEarlyBeforeExpress, type EarlyAnswer } from './early-answers';
 import { readJsonBodies } from './small-json';
-import { SESSION_COOKIE } from './session-cookie';
+import { currentUserOfCookie, SESSION_COOKIE } from './session-cookie';
 import { protocolFromTrustedHops } from './forwarded-protocol';
 import type { ReadinessProbe } from './readiness';
 
@@ -23,6 +23,11 @@ export interface ServiceAppOptions {
     maxAgeMs: number;
     /** The users' current session versions: a token below its user's is refused (revoked sessions). */
     versions: SessionVersionCheck;
+    /**
+     * The service signs visitors in and out (auth): its routes set `req.session`, which cookie-session writes
+     * back as the cookie. Every other service only reads the cookie, by hand ({@link currentUserOfCookie}).
+     */
+    signsIn?: boolean;
   };
   /** What `/readyz` checks: each named dependency reachable (see {@link probeReadiness}). */
   readiness: ReadinessProbe;
@@ -77,7 +82,10 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   // A small JSON body (almost every one) is read by hand; the shared parser takes the rest.
   app.use(readJsonBodies(readJsonBody));
   app.use(rejectUnsafeText);
-  if (options.session) {
+  if (options.session && !options.session.signsIn) {
+    // Read by hand: cookie-session's cookie jar, getters and write-back hook were a tenth of a routed request.
+    app.use(currentUserOfCookie(options.session));
+  } else if (options.session) {
     app.use(
       cookieSession({
         name: SESSION_COOKIE,

@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import { verifySessionToken, type SessionVersionCheck, type UserPayload } from '../middleware';
 
 /** The session cookie's name, the same in every service so one sign-in works across all of them. */
@@ -30,6 +31,18 @@ export function userOfSessionCookie(
   if (token === undefined) return undefined;
   const minimum = versions.minimumVersion(token.user.id);
   return minimum === undefined || token.sessionVersion >= minimum ? token.user : undefined;
+}
+
+/**
+ * Sets `req.currentUser` from the session cookie, as cookie-session and `currentUser` together do, for a
+ * service that never writes the session (only auth signs in and out): no cookie jar, no `req.session`, no
+ * `Set-Cookie`. A bad, tampered, expired or revoked token means "signed out", never an error.
+ */
+export function currentUserOfCookie(settings: SessionSettings): RequestHandler {
+  return (req, _res, next) => {
+    req.currentUser = userOfSessionCookie(req.headers.cookie, settings);
+    next();
+  };
 }
 
 /** The first cookie named `name` in a `Cookie` header (`a=1; session=…`), undecoded. */

@@ -98,12 +98,18 @@ describe('one purchase is one trace', () => {
     expectStatus(await pay(buyer, order), 201);
     await waitFor(async () => expect((await showOrder(buyer, order.id)).status).toBe('complete'));
 
-    // Everything that follows from the reservation, across four processes, under its trace id.
+    // Everything that follows from the reservation, across four processes, under its trace id. Each process
+    // exports its spans on its own schedule, and a span leaves only once it ends: a parent (the payment's use
+    // case) can reach the collector after its children and the next service's spans. So wait for every span
+    // looked at below, and for the payment request's own trace.
     const spans = await waitFor(
       () => {
         const trace = spansOf(traceId);
         spanNamed(trace, 'tickets', 'process order.completed');
         spanNamed(trace, 'expiration', 'process order.created');
+        spanNamed(trace, 'orders', 'process charge.created');
+        const payment = spanNamed(trace, 'payments', 'pay for order');
+        expect(collector.spans.some((span) => span.spanId === payment.links[0]?.spanId)).toBe(true);
         return trace;
       },
       { timeoutMs: 15_000 },

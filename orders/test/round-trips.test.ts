@@ -5,6 +5,7 @@ import { type EventData, type EventEnvelope } from '@ticketing/common/events';
 import { countRoundTrips, createTestLogger } from '@ticketing/common/testing';
 import { orderExpiredListener } from '../src/events/order-expired-listener';
 import { ticketEventsListener } from '../src/events/ticket-events-listener';
+import { completeOrder } from '../src/orders/complete-order';
 import { createOrder } from '../src/orders/create-order';
 import {
   TEST_TERMS,
@@ -90,7 +91,7 @@ describe('round trips to PostgreSQL per ticket event (the orders replica)', () =
     expect(await findTicketRow(database, ticket.id)).toMatchObject({ price: 2500, version: 1 });
   });
 
-  it('when an order expires with nobody waiting, then cancelling it takes five, order.cancelled going with COMMIT', async () => {
+  it('when an order expires with nobody waiting, then cancelling it takes three: the line, the cancel and the places in one text, order.cancelled going with COMMIT', async () => {
     const memory = newReservationMemory();
     const ticket = await seedTicket(database);
     const order = await createOrder(unitOfWork, memory, randomUUID(), ticket.id, { expiresInSeconds: 900 });
@@ -105,9 +106,26 @@ describe('round trips to PostgreSQL per ticket event (the orders replica)', () =
     expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
     expect(statements).toEqual([
       expect.stringMatching(/^begin; insert into processed_events/),
-      expect.stringMatching(/^\[orders_lock_ticket_line_of_order\]/),
-      expect.stringMatching(/^\[orders_transition_order\] update "orders"/),
-      expect.stringMatching(/^\[orders_lock_next_places\]/),
+      expect.stringMatching(
+        /^SELECT .* FROM "tickets" .* FOR NO KEY UPDATE; UPDATE "orders" SET "status" = 'cancelled'.*; SELECT .* FROM "waiting_list_places" .* FOR UPDATE SKIP LOCKED$/,
+      ),
+      expect.stringMatching(/^insert into outbox .*; commit$/),
+    ]);
+  });
+
+  it('when an order is paid, then completing it takes three: BEGIN, the line, the completion and the closing of the line in one text, order.completed going with COMMIT', async () => {
+    const ticket = await seedTicket(database);
+    const order = await createOrder(unitOfWork, newReservationMemory(), randomUUID(), ticket.id, {
+      expiresInSeconds: 900,
+    });
+    const { result, statements } = await countRoundTrips(() => completeOrder(unitOfWork, order.id));
+    expect(result).toMatchObject({ result: 'completed', order: { id: order.id, status: 'complete', version: 1 } });
+    expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'complete', version: 1 });
+    expect(statements).toEqual([
+      'begin',
+      expect.stringMatching(
+        /^SELECT .* FOR NO KEY UPDATE; UPDATE "orders" SET "status" = 'complete'.*; DELETE FROM "waiting_list_places" .*$/,
+      ),
       expect.stringMatching(/^insert into outbox .*; commit$/),
     ]);
   });

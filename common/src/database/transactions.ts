@@ -1,6 +1,7 @@
 import { escapeLiteral, Pool, type PoolClient, type QueryResult } from 'pg';
+import { getTableColumns, sql, type Column, type InferSelectModel } from 'drizzle-orm';
 import { NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
-import type { PgDialect } from 'drizzle-orm/pg-core';
+import type { PgDialect, PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from './database';
 
 /**
@@ -136,4 +137,47 @@ export function preparedStatement<R, P extends Record<string, unknown> = Record<
     if (!statement) prepared.set(name, (statement = build(db).prepare(name)));
     return statement.execute(placeholders) as Promise<R>;
   };
+}
+
+/**
+ * Each column of `table` as `"column" AS "key"`, for a statement of literals (one sent with BEGIN, or with
+ * {@link runStatements}) whose rows {@link rowOf} reads. `qualifier` names the table where the statement joins.
+ */
+export function selectListOf(table: PgTable, qualifier?: string): string {
+  const prefix = qualifier === undefined ? '' : `"${qualifier}".`;
+  return Object.entries(getTableColumns(table))
+    .map(([key, column]) => `${prefix}"${column.name}" AS "${key}"`)
+    .join(', ');
+}
+
+/**
+ * A row of a statement of literals as Drizzle would have returned it: each value through its column's
+ * `mapFromDriverValue` (node-postgres parses some types, Drizzle others: a timestamp comes as a string through
+ * Drizzle and as a Date through a bare connection; the columns take either).
+ */
+export function rowOf<TTable extends PgTable>(table: TTable, raw: Record<string, unknown>): InferSelectModel<TTable> {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = raw[key];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as InferSelectModel<TTable>;
+}
+
+/** A value as the SQL literal of `column`'s driver value, for a statement of literals. */
+export function literalOf(column: Column, value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  const driverValue: unknown = column.mapToDriverValue(value);
+  return sqlLiteral(typeof driverValue === 'string' ? driverValue : JSON.stringify(driverValue));
+}
+
+/**
+ * Sends `statements` (literals only, quoted with {@link sqlLiteral}) as one text on the transaction's
+ * connection: one round trip for all, in the simple-query protocol. Resolves to each statement's result, in
+ * order. Each statement runs on a snapshot of its own (read committed), so one that follows a lock sees what
+ * the lock's last holder committed; a failed one fails the call, and the transaction with it.
+ */
+export async function runStatements(tx: Executor, statements: readonly string[]): Promise<QueryResult[]> {
+  const result = (await tx.execute(sql.raw(statements.join('; ')))) as unknown as QueryResult | QueryResult[];
+  return Array.isArray(result) ? result : [result];
 }

@@ -1,7 +1,7 @@
 import type { QueryResult } from 'pg';
-import { and, asc, count, desc, eq, getTableColumns, inArray, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import { OrderStatus } from '@ticketing/common/events';
-import { preparedStatement, sqlLiteral, type Executor } from '@ticketing/common/database';
+import { preparedStatement, rowOf, selectListOf, sqlLiteral, type Executor } from '@ticketing/common/database';
 import { orders, tickets, type Order, type TicketReplica } from './schema';
 
 export interface OrderWithTicket {
@@ -84,34 +84,6 @@ function prepareReservationRead(db: Executor) {
     .prepare('orders_ticket_for_reservation');
 }
 
-/**
- * Moves an order to `to` and bumps its version, but only while its status is one of `from`, in one
- * statement. Concurrent transitions of one order serialise on the row lock and the loser re-reads the
- * status, finds it changed, and updates nothing: resolves to undefined for it.
- */
-export async function transitionOrder(
-  db: Executor,
-  id: string,
-  from: readonly OrderStatus[],
-  to: OrderStatus,
-): Promise<Order | undefined> {
-  const [order] = await updateOrderStatus(db, { id, from: [...from], to, updatedAt: new Date() });
-  return order;
-}
-
-// Every cancellation, expiry and completion runs it: prepared once per connection (see preparedStatement).
-const updateOrderStatus = preparedStatement('orders_transition_order', (db) =>
-  db
-    .update(orders)
-    .set({
-      status: sql`${sql.placeholder('to')}`,
-      version: sql`${orders.version} + 1`,
-      updatedAt: sql`${sql.placeholder('updatedAt')}`,
-    })
-    .where(and(eq(orders.id, sql.placeholder('id')), sql`${orders.status} = any(${sql.placeholder('from')})`))
-    .returning(),
-);
-
 /** The ids of the orders in one of `statuses` for a ticket (at most one is live: the unique index). */
 export async function listOrderIdsOfTicket(
   db: Executor,
@@ -182,9 +154,7 @@ export async function lockBuyer(db: Executor, buyerId: string): Promise<void> {
 }
 
 /** The replica's columns under their model names (`user_id AS "userId"`), for a statement sent as text. */
-const TICKET_COLUMNS = Object.entries(getTableColumns(tickets))
-  .map(([key, column]) => `"${column.name}" AS "${key}"`)
-  .join(', ');
+const TICKET_COLUMNS = selectListOf(tickets);
 
 /** What a reservation's opening statements found: the ticket under a share lock, and the buyer's live orders. */
 export interface ReservationOpening {
@@ -219,7 +189,8 @@ export function reservationOpening(
 
 /** The results of {@link reservationOpening}'s statements, read. */
 export function readReservationOpening(opened: readonly QueryResult[]): ReservationOpening {
-  const ticket = opened[0]?.rows[0] as TicketReplica | undefined;
+  const row = opened[0]?.rows[0] as Record<string, unknown> | undefined;
+  const ticket = row === undefined ? undefined : rowOf(tickets, row);
   const counted = opened[2]?.rows[0] as { liveOrders: number } | undefined;
   return { ticket, liveOrders: counted?.liveOrders };
 }

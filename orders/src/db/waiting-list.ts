@@ -1,6 +1,6 @@
-import { and, asc, eq, getTableColumns, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { preparedStatement, type Executor } from '@ticketing/common/database';
-import { orders, tickets, waitingListPlaces, type TicketReplica, type WaitingListPlace } from './schema';
+import { tickets, waitingListPlaces, type TicketReplica, type WaitingListPlace } from './schema';
 
 /**
  * The ticket's replica row, locked against another join or hand-over of the same ticket until the
@@ -22,27 +22,6 @@ const selectTicketLineForNoKeyUpdate = preparedStatement('orders_lock_ticket_lin
     .from(tickets)
     .where(eq(tickets.id, sql.placeholder('ticketId')))
     .for('no key update'),
-);
-
-/**
- * {@link lockTicketLine} of an order's ticket, found through the order in the same statement (a release reads
- * the order only for its ticket, which never changes): undefined when there is no such order, since the order's
- * foreign key keeps its ticket. Only the ticket's row is locked, and after a wait for that lock PostgreSQL
- * reads it again, so the row returned is the one committed last, as {@link lockTicketLine}'s is.
- */
-export async function lockTicketLineOfOrder(db: Executor, orderId: string): Promise<TicketReplica | undefined> {
-  const [ticket] = await selectTicketLineOfOrderForNoKeyUpdate(db, { orderId });
-  return ticket;
-}
-
-// Every release and every completion of an order starts with this: prepared once per connection.
-const selectTicketLineOfOrderForNoKeyUpdate = preparedStatement('orders_lock_ticket_line_of_order', (db) =>
-  db
-    .select(getTableColumns(tickets))
-    .from(tickets)
-    .innerJoin(orders, eq(orders.ticketId, tickets.id))
-    .where(eq(orders.id, sql.placeholder('orderId')))
-    .for('no key update', { of: tickets }),
 );
 
 /** Adds the buyer to the ticket's line; nothing when they are in it already. */
@@ -139,9 +118,4 @@ const selectNextPlacesForUpdate = preparedStatement('orders_lock_next_places', (
 
 export async function deletePlaceById(db: Executor, id: number): Promise<void> {
   await db.delete(waitingListPlaces).where(eq(waitingListPlaces.id, id));
-}
-
-/** Closes the ticket's line (it is sold): every place in it is removed. */
-export async function deletePlacesOfTicket(db: Executor, ticketId: string): Promise<void> {
-  await db.delete(waitingListPlaces).where(eq(waitingListPlaces.ticketId, ticketId));
 }

@@ -1,8 +1,7 @@
 import { OrderStatus } from '@ticketing/common/events';
-import { transitionOrder } from '../db/orders';
-import { lockTicketLineOfOrder } from '../db/waiting-list';
+import { cancelOrderInOne } from '../db/settle-order';
 import type { Order } from '../db/schema';
-import { handOverTicket, type HandOver } from './hand-over-ticket';
+import { handOverTicket, PLACES_PER_READ, type HandOver } from './hand-over-ticket';
 import type { ReservationMemory } from './reservation-memory';
 import { toOrderState } from './order-payload';
 import { UNPAID, whyNotTransitioned } from './order-transitions';
@@ -33,13 +32,13 @@ export async function cancelOrder(
     // The lock order (docs/rules.md#lock-order): the ticket's row before its order's. Applying a withdrawal
     // holds the ticket's row and then cancels its order; a cancel taking the order first and the ticket
     // second (for the hand-over) would close a cycle with it, a deadlock. An order's ticket never changes,
-    // so the order is read without a lock, in the statement that locks its ticket.
-    const ticket = await lockTicketLineOfOrder(tx, orderId);
+    // so the order is read without a lock, in the statement that locks its ticket. The line's lock, the
+    // cancel and the first places of the line go as one text: one round trip (cancelOrderInOne).
+    const { ticket, order: cancelled, firstPlaces } = await cancelOrderInOne(tx, orderId, UNPAID, PLACES_PER_READ);
     if (!ticket) return { result: 'not-found' };
-    const cancelled = await transitionOrder(tx, orderId, UNPAID, OrderStatus.Cancelled);
     if (cancelled) {
       heldTickets.forget(cancelled.ticketId);
-      const handOver = await handOverTicket(tx, cancelled, ticket, terms);
+      const handOver = await handOverTicket(tx, cancelled, ticket, terms, firstPlaces);
       // The release names the order it hands the ticket to: tickets moves its lock from one to the other in
       // one step (docs/rules.md#rule-4), and the new order's own order.created follows it.
       await events.record('order.cancelled', {

@@ -1,7 +1,6 @@
 import { OrderStatus } from '@ticketing/common/events';
-import { transitionOrder } from '../db/orders';
 import type { Order } from '../db/schema';
-import { deletePlacesOfTicket, lockTicketLineOfOrder } from '../db/waiting-list';
+import { completeOrderInOne } from '../db/settle-order';
 import { UNPAID, whyNotTransitioned } from './order-transitions';
 import { within, type WriteScope } from '@ticketing/common/outbox';
 
@@ -20,11 +19,11 @@ export type CompleteOutcome =
 export async function completeOrder(scope: WriteScope, orderId: string): Promise<CompleteOutcome> {
   return within(scope, async (tx, events) => {
     // The lock order (docs/rules.md#lock-order): the ticket's row before its order's, as a cancel takes them.
-    // Holding the line's lock also keeps a join from slipping a place into the line this closes.
-    if (!(await lockTicketLineOfOrder(tx, orderId))) return { result: 'not-found' };
-    const completed = await transitionOrder(tx, orderId, UNPAID, OrderStatus.Complete);
+    // Holding the line's lock also keeps a join from slipping a place into the line this closes. The lock, the
+    // completion and the line's closing go as one text: one round trip (completeOrderInOne).
+    const { ticket, order: completed } = await completeOrderInOne(tx, orderId, UNPAID);
+    if (!ticket) return { result: 'not-found' };
     if (completed) {
-      await deletePlacesOfTicket(tx, completed.ticketId);
       await events.record('order.completed', {
         id: completed.id,
         // Who owns the ticket now and what they paid: tickets caps a resale at that price.

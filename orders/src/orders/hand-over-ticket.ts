@@ -1,7 +1,7 @@
 import { OrderStatus } from '@ticketing/common/events';
 import { type Executor } from '@ticketing/common/database';
 import { insertOrder, tryLockBuyer } from '../db/orders';
-import type { Order, TicketReplica } from '../db/schema';
+import type { Order, TicketReplica, WaitingListPlace } from '../db/schema';
 import { deletePlaceById, lockNextPlaces } from '../db/waiting-list';
 import { eventHasStarted } from './event-start';
 import { holdsMaxReservations, reservationExpiry, type ReservationTerms } from './reservation-terms';
@@ -17,7 +17,7 @@ export interface HandOver {
 }
 
 /** Places read (and locked) at a time while looking for the first eligible waiter. */
-const PLACES_PER_READ = 20;
+export const PLACES_PER_READ = 20;
 
 /**
  * Hands a ticket that has just been released (its order cancelled or expired, in this transaction) to the
@@ -41,24 +41,26 @@ const PLACES_PER_READ = 20;
  *   ticket, right now): waiting for that lock could close a cycle (their own reservation of this very ticket
  *   waits on this transaction at the unique index), so it is only tried.
  *
- * `ticket` is the replica's row, which the caller locked (lockTicketLineOfOrder) before it cancelled the order
+ * `ticket` is the replica's row, which the caller locked (cancelOrderInOne) before it cancelled the order
  * (the lock order). Joins and other hand-overs of the ticket wait for that lock: a join either committed
  * before this reads the line, or reads the new holder after this commits. A place being left right now is
- * skipped, not waited for.
+ * skipped, not waited for. `firstPlaces`, when given, is the line's first read, made under that lock with the
+ * cancel (cancelOrderInOne): the next reads follow from its last place.
  */
 export async function handOverTicket(
   tx: Executor,
   released: Order,
   ticket: TicketReplica,
   terms: ReservationTerms,
+  firstPlaces?: readonly WaitingListPlace[],
 ): Promise<HandOver> {
   const handOver: HandOver = { order: undefined, placesDropped: 0, waitersPassedOver: 0 };
   // Nobody can use a reservation of an event that has begun, nor of a ticket its seller withdrew: the line
   // stays as it is, and nobody is handed it.
   if (ticket.withdrawn || eventHasStarted(ticket)) return handOver;
 
-  for (let after = 0; ;) {
-    const places = await lockNextPlaces(tx, ticket.id, after, PLACES_PER_READ);
+  for (let after = 0, read = firstPlaces; ; read = undefined) {
+    const places = read ?? (await lockNextPlaces(tx, ticket.id, after, PLACES_PER_READ));
     for (const place of places) {
       after = place.id;
       if (place.userId === released.userId || ticket.price > place.price) {

@@ -12,6 +12,12 @@ import {
   type EventEnvelope,
   type EventRecorder,
   type Executor,
+  isUniqueViolation,
+  literalOf,
+  rowOf,
+  runStatements,
+  selectListOf,
+  sqlLiteral,
 } from '../src';
 import {
   createTestBus,
@@ -670,5 +676,46 @@ describe('inbox', () => {
     expect(applied.sort()).toEqual(users.map((user) => user.id).sort());
     expect(await database.db.select().from(schema.notes)).toHaveLength(20);
     expect(await listUnsentEvents(database.db)).toHaveLength(20);
+  });
+});
+
+describe('statements of literals, several in one round trip (runStatements)', () => {
+  it('when an insert and an update go as one text, then it is one round trip, and each row reads as Drizzle reads it', async () => {
+    const noteId = randomUUID();
+    const body = `it's "quoted"; drop table notes; --`;
+    const eventId = randomUUID();
+    await database.db.insert(schema.outbox).values({ eventId, subject: 'user.created', data: { id: noteId, n: 1 } });
+    const sentAt = new Date('2030-01-02T03:04:05.678Z');
+    const { result, statements } = await countRoundTrips(() =>
+      runStatements(database.db, [
+        `INSERT INTO "notes" ("id", "body") VALUES (${literalOf(schema.notes.id, noteId)}, ${literalOf(schema.notes.body, body)}) RETURNING ${selectListOf(schema.notes)}`,
+        `UPDATE "outbox" SET "sent_at" = ${literalOf(schema.outbox.sentAt, sentAt)} WHERE "event_id" = ${sqlLiteral(eventId)} RETURNING ${selectListOf(schema.outbox)}`,
+      ]),
+    );
+    expect(statements).toHaveLength(1);
+    const [inserted, updated] = result;
+    expect(rowOf(schema.notes, inserted?.rows[0] as Record<string, unknown>)).toEqual({ id: noteId, body, version: 0 });
+    const [asDrizzleReadsIt] = await database.db.select().from(schema.outbox).where(eq(schema.outbox.eventId, eventId));
+    const row = rowOf(schema.outbox, updated?.rows[0] as Record<string, unknown>);
+    expect(row).toEqual(asDrizzleReadsIt);
+    expect(row.sentAt).toEqual(sentAt);
+    expect(row.data).toEqual({ id: noteId, n: 1 });
+  });
+
+  it('when one statement of the text fails inside a transaction, then the call fails and nothing of the transaction is kept', async () => {
+    const noteId = randomUUID();
+    const failure = await database.db
+      .transaction((tx) =>
+        runStatements(tx, [
+          `INSERT INTO "notes" ("id", "body") VALUES (${sqlLiteral(noteId)}, 'kept?')`,
+          `INSERT INTO "notes" ("id", "body") VALUES (${sqlLiteral(noteId)}, 'twice')`,
+        ]),
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(isUniqueViolation(failure)).toBe(true);
+    expect(await database.db.select().from(schema.notes).where(eq(schema.notes.id, noteId))).toEqual([]);
   });
 });

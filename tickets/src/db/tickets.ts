@@ -1,6 +1,6 @@
-import { and, desc, eq, inArray, isNull, notExists, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { preparedStatement, type Executor } from '@ticketing/common/database';
-import { releasedOrders, tickets, type Ticket } from './schema';
+import { tickets, type Ticket } from './schema';
 
 export async function findTicketById(db: Executor, id: string): Promise<Ticket | undefined> {
   const [ticket] = await db.select().from(tickets).where(eq(tickets.id, id));
@@ -27,41 +27,6 @@ const selectTicketForUpdate = preparedStatement('tickets_select_for_update', (db
 );
 
 /**
- * Locks the ticket for the order on top of `expectedVersion` (version+1), unless the order was released
- * (its cancellation arrived first): one statement for both, run under the ticket's row lock, so the release
- * it reads is as fresh as a separate read after the lock would be. Resolves to undefined when the order was
- * released or the row changed meanwhile.
- */
-export async function lockTicketForOrder(
-  db: Executor,
-  id: string,
-  expectedVersion: number,
-  orderId: string,
-): Promise<Ticket | undefined> {
-  const [ticket] = await updateLockUnlessReleased(db, { id, version: expectedVersion, orderId });
-  return ticket;
-}
-
-const updateLockUnlessReleased = preparedStatement('tickets_lock_unless_released', (db) =>
-  db
-    .update(tickets)
-    .set({ orderId: sql`${sql.placeholder('orderId')}`, version: sql`${tickets.version} + 1` })
-    .where(
-      and(
-        eq(tickets.id, sql.placeholder('id')),
-        eq(tickets.version, sql.placeholder('version')),
-        notExists(
-          db
-            .select({ orderId: releasedOrders.orderId })
-            .from(releasedOrders)
-            .where(eq(releasedOrders.orderId, sql.placeholder('orderId'))),
-        ),
-      ),
-    )
-    .returning(),
-);
-
-/**
  * Moves the ticket's lock to `orderId` (null frees it) on top of `expectedVersion` (version+1): what
  * `updateTicket` does for this one change, prepared, as an order's cancellation runs it for every ticket.
  */
@@ -82,49 +47,6 @@ const updateLock = preparedStatement('tickets_move_lock', (db) =>
     .where(and(eq(tickets.id, sql.placeholder('id')), eq(tickets.version, sql.placeholder('version'))))
     .returning(),
 );
-
-/**
- * The usual cancellation in one statement: records the order as released (as recordReleasedOrder does) and
- * frees the ticket on top of `expectedVersion` (version+1), if the order holds it, it is not sold, and no
- * hand-over is known for the order. Resolves to the freed ticket, or undefined when it freed nothing (the
- * release is recorded all the same: a data-modifying WITH always runs to completion).
- */
-export async function releaseOrderAndFreeTicket(
-  db: Executor,
-  id: string,
-  expectedVersion: number,
-  orderId: string,
-): Promise<Ticket | undefined> {
-  const [ticket] = await updateReleaseAndFree(db, { id, version: expectedVersion, orderId });
-  return ticket;
-}
-
-const updateReleaseAndFree = preparedStatement('tickets_release_and_free', (db) => {
-  const released = db.$with('released').as(
-    db
-      .insert(releasedOrders)
-      .values({ orderId: sql.placeholder('orderId'), handedOverTo: null })
-      .onConflictDoUpdate({
-        target: releasedOrders.orderId,
-        set: { handedOverTo: sql`coalesce(${releasedOrders.handedOverTo}, excluded.handed_over_to)` },
-      })
-      .returning({ handedOverTo: releasedOrders.handedOverTo }),
-  );
-  return db
-    .with(released)
-    .update(tickets)
-    .set({ orderId: null, version: sql`${tickets.version} + 1` })
-    .where(
-      and(
-        eq(tickets.id, sql.placeholder('id')),
-        eq(tickets.version, sql.placeholder('version')),
-        eq(tickets.orderId, sql.placeholder('orderId')),
-        isNull(tickets.soldAt),
-        sql`(select "handed_over_to" from "released") is null`,
-      ),
-    )
-    .returning();
-});
 
 /**
  * Marks the ticket sold to its buyer at the price they paid, on top of `expectedVersion` (version+1): what

@@ -1,6 +1,6 @@
 import type { EventRecorder } from '@ticketing/common/outbox';
 import type { Executor } from '@ticketing/common/database';
-import { findTicketForUpdate, lockTicketForOrder } from '../db/tickets';
+import { lockRowAndTakeForOrder } from '../db/order-locks';
 import { isOrderReleased } from '../db/released-orders';
 import { toTicketPayload } from './ticket-payload';
 
@@ -35,16 +35,16 @@ export async function lockTicket(
   events: EventRecorder,
   order: { id: string; ticketId: string },
 ): Promise<LockOutcome> {
-  const ticket = await findTicketForUpdate(tx, order.ticketId);
+  // The row lock and, under it, the common case (lock it for the order unless the order was released): one
+  // round trip.
+  const { ticket, taken } = await lockRowAndTakeForOrder(tx, order.ticketId, order.id);
+  if (taken) {
+    await events.record('ticket.updated', toTicketPayload(taken));
+    return 'locked';
+  }
   if (ticket && ticket.orderId === null && ticket.withdrawnAt === null) {
-    // The common case, in one statement: lock it unless the order was released.
-    const locked = await lockTicketForOrder(tx, ticket.id, ticket.version, order.id);
-    if (locked) {
-      await events.record('ticket.updated', toTicketPayload(locked));
-      return 'locked';
-    }
     if (await isOrderReleased(tx, order.id)) return 'order-released';
-    // We hold the row lock, so the version cannot have moved; a miss would be a bug, not a race.
+    // We held the row lock for both statements, so the ticket cannot have moved; a miss would be a bug, not a race.
     throw new Error(`ticket ${ticket.id} changed under its row lock`);
   }
   if (await isOrderReleased(tx, order.id)) return 'order-released';

@@ -1,6 +1,7 @@
 import type { EventRecorder } from '@ticketing/common/outbox';
 import type { Executor } from '@ticketing/common/database';
-import { findTicketForUpdate, moveTicketLock, releaseOrderAndFreeTicket } from '../db/tickets';
+import { lockRowAndRelease } from '../db/order-locks';
+import { findTicketForUpdate, moveTicketLock } from '../db/tickets';
 import { findReleasedOrder, recordReleasedOrder } from '../db/released-orders';
 import type { Ticket } from '../db/schema';
 import { toTicketPayload } from './ticket-payload';
@@ -35,15 +36,19 @@ export async function unlockTicket(
   events: EventRecorder,
   order: { id: string; ticketId: string; handedOverTo?: string },
 ): Promise<UnlockOutcome> {
-  const ticket = await findTicketForUpdate(tx, order.ticketId);
-  if (ticket && ticket.orderId === order.id && ticket.soldAt === null && order.handedOverTo === undefined) {
-    // The usual case (an expiry, a cancel) in one statement: the release recorded and the ticket freed,
-    // unless a hand-over is known for the order; then, the release recorded, the steps below decide.
-    const freed = await releaseOrderAndFreeTicket(tx, ticket.id, ticket.version, order.id);
-    if (freed) {
-      await events.record('ticket.updated', toTicketPayload(freed));
+  let ticket: Ticket | undefined;
+  if (order.handedOverTo === undefined) {
+    // The usual case (an expiry, a cancel) with the row lock, in one round trip: the release recorded and the
+    // ticket freed if this order holds it, unless a hand-over is known for the order; then, the release
+    // recorded, the steps below decide.
+    const released = await lockRowAndRelease(tx, order.ticketId, order.id);
+    if (released.freed) {
+      await events.record('ticket.updated', toTicketPayload(released.freed));
       return 'unlocked';
     }
+    ticket = released.ticket;
+  } else {
+    ticket = await findTicketForUpdate(tx, order.ticketId);
   }
   // A restatement names no hand-over: the one its order.cancelled recorded is used. Recording it again is harmless.
   const { handedOverTo } = await recordReleasedOrder(tx, order.id, order.handedOverTo);

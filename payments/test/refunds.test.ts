@@ -75,6 +75,40 @@ describe('refunds (docs/rules.md#rule-5)', () => {
     expect((await findChargeRow(payments.database, paid.body.id))?.stripeRefundId).toMatch(/^re_/);
   });
 
+  it('when a charge completes under the order’s lock while the cancellation waits for that lock, then the cancellation sees it and refunds it', async () => {
+    const order = await placeOrder(payments);
+    const paid = await pay(payments.app, order.cookie, { orderId: order.id, paymentMethodId: 'pm_card_visa' });
+    expect(paid.status).toBe(201);
+    // Back to the moment before Stripe's answer was recorded: the charge is not completed yet.
+    await payments.database.pool.query(`update charges set status = 'created' where id = $1`, [paid.body.id]);
+    // The payment records Stripe's answer under the order's row lock, as it does (pay-for-order.ts, step 3).
+    const payment = await payments.database.pool.connect();
+    try {
+      await payment.query('begin');
+      await payment.query('select id from orders where id = $1 for update', [order.id]);
+      await payment.query(`update charges set status = 'completed' where id = $1`, [paid.body.id]);
+      const listener = orderCancelledListener(payments.unitOfWork, payments.stripe);
+      const cancelling = listener.handle(envelope('order.cancelled', cancellation(order)), {
+        deliveryCount: 1,
+        logger: createTestLogger(),
+      });
+      // The cancellation waits for the order's row lock.
+      await waitFor(async () => {
+        const { rows } = await payments.database.pool.query<{ waiting: number }>(
+          `select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        expect(rows[0]?.waiting).toBe(1);
+      });
+      await payment.query('commit');
+      await cancelling;
+    } finally {
+      payment.release();
+    }
+    expect((await findChargeRow(payments.database, paid.body.id))?.stripeRefundId).toMatch(/^re_/);
+    expect(await refundCountOf(payments.emulator, paid.body.stripeId)).toBe(1);
+    expect(await findOrderRow(payments.database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
+  });
+
   it('when the order was cancelled before the payment, then the payment answers 409 and charges nothing', async () => {
     const order = await placeOrder(payments);
     await payments.bus?.publish('order.cancelled', cancellation(order));

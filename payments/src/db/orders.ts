@@ -1,6 +1,5 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { eq, lt, sql } from 'drizzle-orm';
 import { preparedStatement, type Executor } from '@ticketing/common/database';
-import type { OrderStatus } from '@ticketing/common/events';
 import { orders, type OrderReplica } from './schema';
 
 export async function findOrder(db: Executor, id: string): Promise<OrderReplica | undefined> {
@@ -60,25 +59,6 @@ const insertOrderUnlessKnown = preparedStatement('payments_insert_order', (db) =
     })
     .onConflictDoNothing({ target: orders.id })
     .returning({ id: orders.id }),
-);
-
-/** Applies the owner's version `version` on top of `previousVersion` (docs/rules.md#rule-3). */
-export async function updateOrder(
-  tx: Executor,
-  id: string,
-  previousVersion: number,
-  changes: { status: OrderStatus; version: number },
-): Promise<OrderReplica | undefined> {
-  const [order] = await updateOrderOnVersion(tx, { id, previousVersion, ...changes });
-  return order;
-}
-
-const updateOrderOnVersion = preparedStatement('payments_update_order', (db) =>
-  db
-    .update(orders)
-    .set({ status: sql`${sql.placeholder('status')}`, version: sql`${sql.placeholder('version')}` })
-    .where(and(eq(orders.id, sql.placeholder('id')), eq(orders.version, sql.placeholder('previousVersion'))))
-    .returning(),
 );
 
 /**

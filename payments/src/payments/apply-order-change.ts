@@ -4,9 +4,10 @@ import { RetryLaterError } from '@ticketing/common/bus';
 import { currentTraceCarrier } from '@ticketing/common/observability';
 import { decideVersion } from '@ticketing/common/versions';
 import { type Executor } from '@ticketing/common/database';
-import { insertOrder, lockOrder, saveOrderState, updateOrder } from '../db/orders';
+import { cancelOrderAndLockCharges } from '../db/cancel-order';
+import { insertOrder, lockOrder, saveOrderState } from '../db/orders';
 import type { Charge, OrderReplica } from '../db/schema';
-import { refundCancelledOrder, refundChargesOfCancelledOrder } from './refund-cancelled-orders';
+import { refundCancelledOrder, refundLockedCharges } from './refund-cancelled-orders';
 
 /** An order's whole state, as orders publishes it on creation and when it restates it. */
 type OrderState = EventData<'order.created' | 'order.restated'>;
@@ -74,10 +75,8 @@ async function applyCancellation(
   stripe: Stripe,
   change: Extract<OrderChange, { kind: 'cancelled' }>,
 ): Promise<AppliedOrderChange> {
-  const cancelled = await updateOrder(tx, change.orderId, change.version - 1, {
-    status: OrderStatus.Cancelled,
-    version: change.version,
-  });
+  // The cancel and, under the order's row lock it takes, the charges to refund: one round trip.
+  const { cancelled, charges } = await cancelOrderAndLockCharges(tx, change.orderId, change.version);
   if (!cancelled) {
     const current = await lockOrder(tx, change.orderId);
     // A cancellation carries no buyer or price: before its order.created there is nothing to apply it to.
@@ -89,7 +88,7 @@ async function applyCancellation(
     throw new Error(`order ${change.orderId} changed while its cancellation was applied`);
   }
   // This transaction holds the row lock and has just cancelled the order: its money goes back.
-  return { applied: true, refunded: await refundChargesOfCancelledOrder(tx, stripe, change.orderId) };
+  return { applied: true, refunded: await refundLockedCharges(tx, stripe, charges) };
 }
 
 /** Writes a creation of a later version, or a restatement, onto the replica; resolves to false when it was already there. */

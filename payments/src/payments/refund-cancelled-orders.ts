@@ -21,18 +21,16 @@ import { refundCharge } from './refund-charge';
 export async function refundCancelledOrder(tx: Executor, stripe: Stripe, orderId: string): Promise<Charge[]> {
   const order = await lockOrder(tx, orderId);
   if (order?.status !== OrderStatus.Cancelled) return [];
-  return refundChargesOfCancelledOrder(tx, stripe, orderId);
+  return refundLockedCharges(tx, stripe, await lockUnrefundedCompletedCharges(tx, orderId));
 }
 
 /**
- * The refund of every completed charge of an order without a refund, for a caller that holds the order's
- * row lock and knows it cancelled (it has just cancelled it): refundCancelledOrder without reading it again.
+ * The refund of `charges`, completed charges without a refund of a cancelled order, read and locked under the
+ * order's row lock by a caller that holds it (refundCancelledOrder, or the cancel that has just cancelled it).
  */
-export async function refundChargesOfCancelledOrder(tx: Executor, stripe: Stripe, orderId: string): Promise<Charge[]> {
+export async function refundLockedCharges(tx: Executor, stripe: Stripe, charges: readonly Charge[]): Promise<Charge[]> {
   const refunded: Charge[] = [];
-  for (const charge of await lockUnrefundedCompletedCharges(tx, orderId)) {
-    refunded.push(await refundCharge(tx, stripe, charge));
-  }
+  for (const charge of charges) refunded.push(await refundCharge(tx, stripe, charge));
   return refunded;
 }
 

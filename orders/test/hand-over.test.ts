@@ -197,6 +197,35 @@ describe('concurrency', () => {
     }
   });
 
+  it('when a join commits while the release waits for the line’s lock, then the release sees the new place and hands the ticket to it', async () => {
+    const { ticket, orderId } = await reservedTicketWithLine(0);
+    const joiner = signIn();
+    // A join holds the line's lock while it adds its place (join-waiting-list.ts): this one has not committed yet.
+    const joining = await context.database.pool.connect();
+    try {
+      await joining.query('begin');
+      await joining.query('select id from tickets where id = $1 for no key update', [ticket.id]);
+      await joining.query('insert into waiting_list_places (ticket_id, user_id, price) values ($1, $2, $3)', [
+        ticket.id,
+        joiner.user.id,
+        ticket.price,
+      ]);
+      const releasing = cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS);
+      await waitFor(async () => {
+        const { rows } = await context.database.pool.query<{ waiting: number }>(
+          `select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        expect(rows[0]?.waiting).toBe(1);
+      });
+      await joining.query('commit');
+      expect(await releasing).toMatchObject({ result: 'cancelled', handOver: { order: { userId: joiner.user.id } } });
+    } finally {
+      joining.release();
+    }
+    expect(await liveOrdersOf(ticket.id)).toMatchObject([{ userId: joiner.user.id, status: 'created' }]);
+    expect(await placesOf(ticket.id)).toEqual([]);
+  });
+
   it('when a waiter leaves while the ticket is released, then they either leave or get it, never both or neither', async () => {
     const rounds = [];
     for (let index = 0; index < 12; index += 1) rounds.push(await reservedTicketWithLine(2));

@@ -307,6 +307,40 @@ describe('order.cancelled → unlock (tickets-order-cancelled)', () => {
     expect(released).toHaveLength(1);
   });
 
+  it('when order.cancelled commits while its order.created waits for the ticket’s row lock, then the lock sees the release and the ticket stays for sale', async () => {
+    const ticket = await createTicket(context.app);
+    const orderId = randomUUID();
+    // The cancellation holds the row lock and has recorded the release, not yet committed (unlock-ticket.ts).
+    const cancelling = await context.database.pool.connect();
+    try {
+      await cancelling.query('begin');
+      await cancelling.query('select id from tickets where id = $1 for update', [ticket.id]);
+      await cancelling.query('insert into released_orders (order_id) values ($1)', [orderId]);
+      const listener = orderCreatedListener(context.unitOfWork);
+      const locking = listener.handle(
+        {
+          id: randomUUID(),
+          subject: 'order.created',
+          occurredAt: new Date().toISOString(),
+          data: orderCreated(ticket, orderId),
+        },
+        { deliveryCount: 1, logger: createTestLogger() },
+      );
+      await waitFor(async () => {
+        const { rows } = await context.database.pool.query<{ waiting: number }>(
+          `select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        expect(rows[0]?.waiting).toBe(1);
+      });
+      await cancelling.query('commit');
+      await locking;
+    } finally {
+      cancelling.release();
+    }
+    expect(await showTicket(ticket.id)).toMatchObject({ orderId: null, version: 0 });
+    expect(await recordedFor(context.database, 'ticket.updated', ticket.id)).toEqual([]);
+  });
+
   it('when created and cancelled events of many orders race on their two consumers, then every ticket ends for sale', async () => {
     const raced = await Promise.all(Array.from({ length: 12 }, () => createTicket(context.app)));
     // Both events of each order at once, on their two consumers: which one reaches the ticket first is

@@ -181,6 +181,13 @@ describe('parseEnvelope', () => {
     malformed(() => parseEnvelope('order.cancelled', buildEnvelope('order.cancelled', data)));
   });
 
+  it('when order.cancelled says why, then a known reason is kept and any other is rejected', () => {
+    const data = { ...buildSamples()['order.cancelled'], reason: 'expired' };
+    expect(parseEnvelope('order.cancelled', buildEnvelope('order.cancelled', data)).data.reason).toBe('expired');
+    const unknown = { ...buildSamples()['order.cancelled'], reason: 'bored' };
+    malformed(() => parseEnvelope('order.cancelled', buildEnvelope('order.cancelled', unknown)));
+  });
+
   it.each(['yesterday', '2025-01-01 10:00:00', '1735725600000', ''])(
     'when occurredAt is %p, not an ISO timestamp, then it is rejected',
     (occurredAt) => {

@@ -225,6 +225,43 @@ describe('order.cancelled → the timer is removed', () => {
     }
   });
 
+  it('when order.cancelled says the order expired, then Redis is asked nothing, and its finished timer stays', async () => {
+    const fired = buildOrderCreated({ expiresAt: inMs(-1_000) });
+    await bus.publish('order.created', fired);
+    const job = await waitUntilCompleted(fired.id);
+    const watcher = new Redis(redisUrl());
+    const other = new Redis(redisUrl());
+    try {
+      const monitor = await watcher.monitor();
+      const commands: string[][] = [];
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        if (source !== 'lua' && args.some((arg) => arg.includes(fired.id))) commands.push(args);
+      });
+      await orderCancelledListener(expiration.queue).handle(
+        envelopeOf('order.cancelled', { ...buildOrderCancelled(fired), reason: 'expired' }),
+        handlerContext(),
+      );
+      await other.ping(`done ${fired.id}`);
+      await waitFor(() => expect(commands.at(-1)).toEqual(['ping', `done ${fired.id}`]));
+      monitor.disconnect();
+      expect(commands).toEqual([['ping', `done ${fired.id}`]]);
+    } finally {
+      watcher.disconnect();
+      other.disconnect();
+    }
+    expect((await expiration.queue.getJob(fired.id))?.finishedOn).toBe(job.finishedOn);
+  });
+
+  it('when order.cancelled says its buyer cancelled it, then its pending timer is removed', async () => {
+    const order = buildOrderCreated({ expiresAt: inMs(60_000) });
+    await orderCreatedListener(expiration.queue).handle(envelopeOf('order.created', order), handlerContext());
+    await orderCancelledListener(expiration.queue).handle(
+      envelopeOf('order.cancelled', { ...buildOrderCancelled(order), reason: 'buyer' }),
+      handlerContext(),
+    );
+    expect(await expiration.queue.getJob(order.id)).toBeUndefined();
+  });
+
   it('when the same order.cancelled is handled twice, then the second finds nothing to remove and succeeds', async () => {
     const order = buildOrderCreated({ expiresAt: inMs(60_000) });
     await orderCreatedListener(expiration.queue).handle(envelopeOf('order.created', order), handlerContext());

@@ -35,7 +35,7 @@ describe('DELETE /api/orders/:id', () => {
     expect(response.body).toEqual({});
     expect(await findOrderRow(context.database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
     expect(await cancellationsOf(context.database, order.id)).toEqual([
-      { id: order.id, ticket: { id: order.ticket.id }, version: 1 },
+      { id: order.id, ticket: { id: order.ticket.id }, version: 1, reason: 'buyer' },
     ]);
   });
 

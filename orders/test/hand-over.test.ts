@@ -114,7 +114,7 @@ describe('an event starting within the reservation window', () => {
     const startsAt = new Date(Date.now() + 60_000); // before the end of a 120 s window
     const { ticket, orderId, waiters } = await reservedTicketWithLine(1, { startsAt });
 
-    await cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS);
+    await cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS, 'buyer');
 
     const [live] = await liveOrdersOf(ticket.id);
     expect(live).toMatchObject({ userId: waiters[0]!.user.id, expiresAt: startsAt });
@@ -183,7 +183,7 @@ describe('concurrency', () => {
           joinWaitingList(context.unitOfWork, context.memory, joiner.user.id, ticket.id),
         ),
         delay(index % 2 === 1 ? index % 3 : 0).then(() =>
-          cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS),
+          cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS, 'buyer'),
         ),
       ]);
       return { ticket, joiner, joined };
@@ -210,7 +210,7 @@ describe('concurrency', () => {
         joiner.user.id,
         ticket.price,
       ]);
-      const releasing = cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS);
+      const releasing = cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS, 'buyer');
       await waitFor(async () => {
         const { rows } = await context.database.pool.query<{ waiting: number }>(
           `select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
@@ -232,7 +232,7 @@ describe('concurrency', () => {
     await racedInBatches(rounds, ({ ticket, orderId, waiters }) =>
       Promise.all([
         leave(ticket.id, waiters[0]!).expect(204),
-        cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS),
+        cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS, 'buyer'),
       ]),
     );
     for (const { ticket, waiters } of rounds) {
@@ -250,8 +250,8 @@ describe('concurrency', () => {
   it('when the buyer’s cancel and the expiry release one order at once, then the ticket is handed over once', async () => {
     const { ticket, orderId, waiters } = await reservedTicketWithLine(2);
     const outcomes = await Promise.all([
-      cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS),
-      cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS),
+      cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS, 'buyer'),
+      cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS, 'buyer'),
       bus.publish('order.expired', { orderId }),
     ]);
     await waitFor(() => wasProcessed(context.database, 'orders-order-expired', outcomes[2].id));
@@ -265,7 +265,7 @@ describe('concurrency', () => {
     // Another transaction holds the first waiter's buyer lock, as their own reservation would.
     await context.database.db.transaction(async (tx) => {
       await lockBuyer(tx, waiters[0]!.user.id);
-      await cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS);
+      await cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS, 'buyer');
     });
     expect(await liveOrdersOf(ticket.id)).toMatchObject([{ userId: waiters[1]!.user.id }]);
     expect((await placesOf(ticket.id)).map((place) => place.userId)).toEqual([waiters[0]!.user.id]);

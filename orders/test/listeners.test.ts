@@ -271,7 +271,7 @@ describe('order.expired', () => {
       expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 }),
     );
     expect(await cancellationsOf(database, order.id)).toEqual([
-      { id: order.id, ticket: { id: order.ticket.id }, version: 1 },
+      { id: order.id, ticket: { id: order.ticket.id }, version: 1, reason: 'expired' },
     ]);
   });
 
@@ -285,7 +285,7 @@ describe('order.expired', () => {
 
   it('when an order the buyer already cancelled expires, then no second order.cancelled is recorded', async () => {
     const order = await placeOrder();
-    await cancelOrder(unitOfWork, memory, order.id, TEST_TERMS);
+    await cancelOrder(unitOfWork, memory, order.id, TEST_TERMS, 'buyer');
     await publishAndWaitProcessed('orders-order-expired', 'order.expired', { orderId: order.id });
     expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
     expect(await cancellationsOf(database, order.id)).toHaveLength(1);
@@ -331,13 +331,13 @@ describe('charge.created', () => {
       expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 }),
     );
     expect(await cancellationsOf(database, order.id)).toEqual([
-      { id: order.id, ticket: { id: order.ticket.id }, version: 1 },
+      { id: order.id, ticket: { id: order.ticket.id }, version: 1, reason: 'declined' },
     ]);
   });
 
   it('when a charge completes for an order already cancelled, then the order stays cancelled', async () => {
     const order = await placeOrder();
-    await cancelOrder(unitOfWork, memory, order.id, TEST_TERMS);
+    await cancelOrder(unitOfWork, memory, order.id, TEST_TERMS, 'buyer');
     await publishAndWaitProcessed('orders-charge-created', 'charge.created', chargeEvent(order.id, 'completed'));
     expect(await findOrderRow(database, order.id)).toMatchObject({ status: 'cancelled', version: 1 });
     expect(await cancellationsOf(database, order.id)).toHaveLength(1);

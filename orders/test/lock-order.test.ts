@@ -71,7 +71,7 @@ describe('one lock order: a ticket’s row before its orders’', () => {
     // The buyer's cancel meanwhile, in a transaction of its own.
     const cancelled = context.unitOfWork.transaction(async (tx, events) => {
       cancelAttempts += 1;
-      return cancelOrder({ tx, events }, context.memory, order.id, TEST_TERMS);
+      return cancelOrder({ tx, events }, context.memory, order.id, TEST_TERMS, 'buyer');
     });
 
     const [withdrawalOutcome, cancelOutcome] = await Promise.all([withdrawal, cancelled]);

@@ -41,7 +41,7 @@ describe('events orders publishes', () => {
       );
       await waitFor(() =>
         expect(cancelled.events.map((event) => event.data)).toEqual([
-          { id: order.body.id, ticket: { id: ticket.id }, version: 1 },
+          { id: order.body.id, ticket: { id: ticket.id }, version: 1, reason: 'buyer' },
         ]),
       );
     } finally {

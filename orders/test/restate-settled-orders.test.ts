@@ -23,7 +23,7 @@ describe('restating settled orders (the reconciliation backstop)', () => {
     const startsAt = new Date(Date.now() + 24 * 60 * 60_000);
     const first = await placeOrder(4200, startsAt);
     const second = await placeOrder();
-    await cancelOrder(context.unitOfWork, context.memory, second.id, TEST_TERMS);
+    await cancelOrder(context.unitOfWork, context.memory, second.id, TEST_TERMS, 'buyer');
 
     // Not settled yet: nothing is restated while the order's own events may still be on their way.
     expect(await restateSettledOrders(context.unitOfWork, { settleSeconds: SETTLE_SECONDS })).toBe(0);
@@ -53,7 +53,7 @@ describe('restating settled orders (the reconciliation backstop)', () => {
     await restateSettledOrders(context.unitOfWork, { settleSeconds: SETTLE_SECONDS, now: secondsFromNow(61) });
     expect((await restatedIds()).filter((id) => id === order.id)).toHaveLength(1);
 
-    await cancelOrder(context.unitOfWork, context.memory, order.id, TEST_TERMS);
+    await cancelOrder(context.unitOfWork, context.memory, order.id, TEST_TERMS, 'buyer');
     await restateSettledOrders(context.unitOfWork, { settleSeconds: SETTLE_SECONDS, now: secondsFromNow(61) });
     const restated = (await recordedPayloads(context.database, 'order.restated')).filter(
       (payload) => payload.id === order.id,

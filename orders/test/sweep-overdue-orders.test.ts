@@ -33,7 +33,7 @@ describe('sweepOverdueOrders', () => {
     expect(cancelled).toBeGreaterThanOrEqual(1);
     expect(await findOrderRow(context.database, overdue.id)).toMatchObject({ status: 'cancelled', version: 1 });
     expect(await cancellationsOf(context.database, overdue.id)).toEqual([
-      { id: overdue.id, ticket: { id: overdue.ticket.id }, version: 1 },
+      { id: overdue.id, ticket: { id: overdue.ticket.id }, version: 1, reason: 'expired' },
     ]);
   });
 

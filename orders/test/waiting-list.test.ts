@@ -302,6 +302,7 @@ describe('the hand-over when the holder cancels', () => {
       ticket: { id: ticket.id },
       version: 1,
       handedOverTo: { id: handedOver!.id },
+      reason: 'buyer',
     });
   });
 

@@ -20,6 +20,19 @@ export const ChargeStatus = {
 } as const;
 export type ChargeStatus = (typeof ChargeStatus)[keyof typeof ChargeStatus];
 
+/** Why orders cancelled an order, as `order.cancelled` says. */
+export const CancellationReason = {
+  /** Its buyer cancelled it. */
+  Buyer: 'buyer',
+  /** Its time ran out unpaid: its timer fired, or orders' sweep of overdue orders found it. */
+  Expired: 'expired',
+  /** Its payment was declined. */
+  Declined: 'declined',
+  /** Its seller withdrew the ticket. */
+  Withdrawn: 'withdrawn',
+} as const;
+export type CancellationReason = (typeof CancellationReason)[keyof typeof CancellationReason];
+
 const id = z.uuid();
 /** Every entity starts at version 0 and gains one per change; replicas apply N only on N−1. */
 const version = z.number().int().min(0);
@@ -91,9 +104,17 @@ export const eventSchemas = {
    * seller withdrew the ticket). `handedOverTo` is the order of the first eligible buyer in the ticket's
    * waiting list, placed in the same transaction: tickets moves its lock from this order to that one in one
    * step, so the ticket is never free (nor editable, nor withdrawable) in between. Absent when nobody was
-   * handed it, and from events published before hand-overs were announced.
+   * handed it, and from events published before hand-overs were announced. `reason` says why (absent from
+   * events published before it was said): expiration asks Redis nothing about the timer of an order that
+   * expired, since that timer has fired, or will fire for an order no longer waiting.
    */
-  'order.cancelled': z.object({ id, ticket: z.object({ id }), version, handedOverTo: z.object({ id }).optional() }),
+  'order.cancelled': z.object({
+    id,
+    ticket: z.object({ id }),
+    version,
+    handedOverTo: z.object({ id }).optional(),
+    reason: z.enum(Object.values(CancellationReason) as [CancellationReason, ...CancellationReason[]]).optional(),
+  }),
   /**
    * The order was paid: its ticket is sold for good (tickets shows it as sold, and owned by `userId`, who
    * paid `ticket.price`). Both are absent from events published before resale existed.

@@ -1,4 +1,4 @@
-import { ChargeStatus, type EventData } from '@ticketing/common/events';
+import { CancellationReason, ChargeStatus, type EventData } from '@ticketing/common/events';
 import { assertNever } from '@ticketing/common/errors';
 import { cancelOrder, type CancelOutcome } from './cancel-order';
 import { completeOrder, type CompleteOutcome } from './complete-order';
@@ -29,7 +29,7 @@ export async function applyPaymentOutcome(
     case ChargeStatus.Completed:
       return { status: charge.status, order: await completeOrder(scope, charge.orderId) };
     case ChargeStatus.Failed:
-      return { status: charge.status, order: await cancelOrder(scope, memory, charge.orderId, terms) };
+      return { status: charge.status, order: await cancelOrder(scope, memory, charge.orderId, terms, CancellationReason.Declined) };
     case ChargeStatus.Created:
       return { status: charge.status };
     default:

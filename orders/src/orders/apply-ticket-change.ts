@@ -1,6 +1,6 @@
 import { RetryLaterError } from '@ticketing/common/bus';
 import { decideVersion } from '@ticketing/common/versions';
-import { type EventData } from '@ticketing/common/events';
+import { CancellationReason, type EventData } from '@ticketing/common/events';
 import { type EventRecorder } from '@ticketing/common/outbox';
 import { type Executor } from '@ticketing/common/database';
 import { listOrderIdsOfTicket } from '../db/orders';
@@ -47,7 +47,7 @@ export async function applyTicketChange(
     const cancelledOrderIds: string[] = [];
     if (withdrawn) {
       for (const orderId of await listOrderIdsOfTicket(tx, id, UNPAID)) {
-        const outcome = await cancelOrder({ tx, events }, memory, orderId, terms);
+        const outcome = await cancelOrder({ tx, events }, memory, orderId, terms, CancellationReason.Withdrawn);
         if (outcome.result === 'cancelled') cancelledOrderIds.push(orderId);
       }
     }

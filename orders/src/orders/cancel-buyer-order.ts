@@ -1,3 +1,4 @@
+import { CancellationReason } from '@ticketing/common/events';
 import { ConflictError, NotFoundError } from '@ticketing/common/errors';
 import { type UnitOfWork } from '@ticketing/common/outbox';
 import { findOrder } from '../db/orders';
@@ -22,7 +23,7 @@ export async function cancelBuyerOrder(
     const order = await findOrder(tx, orderId);
     if (!order) throw new NotFoundError('Order not found');
     assertBuyerOwns(order, buyerId);
-    const outcome = await cancelOrder({ tx, events }, memory, orderId, terms);
+    const outcome = await cancelOrder({ tx, events }, memory, orderId, terms, CancellationReason.Buyer);
     if (outcome.result === 'complete') throw new ConflictError('Order is complete and cannot be cancelled');
   });
 }

@@ -1,4 +1,4 @@
-import { OrderStatus } from '@ticketing/common/events';
+import { OrderStatus, type CancellationReason } from '@ticketing/common/events';
 import { cancelOrderInOne } from '../db/settle-order';
 import type { Order } from '../db/schema';
 import { handOverTicket, PLACES_PER_READ, type HandOver } from './hand-over-ticket';
@@ -15,7 +15,8 @@ export type CancelOutcome =
   | { result: 'not-found' };
 
 /**
- * Cancels an unpaid order, which releases its ticket, and records `order.cancelled` with the new version;
+ * Cancels an unpaid order, which releases its ticket, and records `order.cancelled` with the new version and
+ * `reason`;
  * in the same transaction the ticket goes to the first eligible buyer in its waiting list, under `terms`
  * (see handOverTicket): `order.cancelled` names that buyer's new order, whose `order.created` follows. Safe
  * to call any number of times and from anywhere at once (buyer, expiry, declined payment, sweep): only the call
@@ -27,6 +28,7 @@ export async function cancelOrder(
   { heldTickets }: Pick<ReservationMemory, 'heldTickets'>,
   orderId: string,
   terms: ReservationTerms,
+  reason: CancellationReason,
 ): Promise<CancelOutcome> {
   return within(scope, async (tx, events) => {
     // The lock order (docs/rules.md#lock-order): the ticket's row before its order's. Applying a withdrawal
@@ -46,6 +48,7 @@ export async function cancelOrder(
         ticket: { id: cancelled.ticketId },
         version: cancelled.version,
         ...(handOver.order && { handedOverTo: { id: handOver.order.id } }),
+        reason,
       });
       if (handOver.order) {
         await events.record('order.created', toOrderState(handOver.order, ticket));

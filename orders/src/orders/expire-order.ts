@@ -1,3 +1,4 @@
+import { CancellationReason } from '@ticketing/common/events';
 import { cancelOrder, type CancelOutcome } from './cancel-order';
 import type { ReservationTerms } from './reservation-terms';
 import type { ReservationMemory } from './reservation-memory';
@@ -14,5 +15,5 @@ export function expireOrder(
   orderId: string,
   terms: ReservationTerms,
 ): Promise<CancelOutcome> {
-  return cancelOrder(scope, memory, orderId, terms);
+  return cancelOrder(scope, memory, orderId, terms, CancellationReason.Expired);
 }

@@ -1,3 +1,4 @@
+import { CancellationReason } from '@ticketing/common/events';
 import { runPeriodically, type PeriodicTask } from '@ticketing/common/service';
 import { type Logger } from '@ticketing/common/logging';
 import { type UnitOfWork } from '@ticketing/common/outbox';
@@ -33,7 +34,7 @@ export async function sweepOverdueOrders(
   for (;;) {
     const ids = await listOrderIdsDueBefore(unitOfWork.db, UNPAID, cutoff, batchSize);
     for (const id of ids) {
-      if ((await cancelOrder(unitOfWork, memory, id, terms)).result === 'cancelled') cancelled += 1;
+      if ((await cancelOrder(unitOfWork, memory, id, terms, CancellationReason.Expired)).result === 'cancelled') cancelled += 1;
     }
     // Every order of a full batch is no longer unpaid now, so the next read moves on; a short one was the
     // last. A reservation handed over meanwhile has a fresh deadline, beyond the cutoff.

@@ -12,8 +12,12 @@ import {
   type EventEnvelope,
   type EventRecorder,
   type Executor,
+  execute,
   isUniqueViolation,
   literalOf,
+  postgresErrorCode,
+  preparedText,
+  runInTransaction,
   rowOf,
   runStatements,
   selectListOf,
@@ -680,6 +684,67 @@ describe('inbox', () => {
 });
 
 describe('statements of literals, several in one round trip (runStatements)', () => {
+  /** A prepared text of its own for each test: a connection keeps what it prepared for as long as it lives. */
+  const noteBody = () =>
+    preparedText(`test_note_body_${randomUUID().replaceAll('-', '_')}`, 'SELECT "body" FROM "notes" WHERE "id" = $1');
+
+  it('when a prepared text runs twice on one connection, then it goes with its PREPARE the first time and as EXECUTE alone after', async () => {
+    const noteId = randomUUID();
+    await database.db.insert(schema.notes).values({ id: noteId, body: 'planned once' });
+    const prepared = noteBody();
+    const { result, statements } = await countRoundTrips(() =>
+      runInTransaction(database.db, async (tx) => [
+        await runStatements(tx, [execute(prepared, sqlLiteral(noteId)), 'SELECT 1 AS "one"']),
+        await runStatements(tx, [execute(prepared, sqlLiteral(noteId))]),
+      ]),
+    );
+    const [first, second] = result;
+    expect(first?.map((each) => each.rows)).toEqual([[{ body: 'planned once' }], [{ one: 1 }]]);
+    expect(second?.map((each) => each.rows)).toEqual([[{ body: 'planned once' }]]);
+    expect(statements).toEqual([
+      'begin',
+      `PREPARE ${prepared.name} AS ${prepared.text}; EXECUTE ${prepared.name}('${noteId}'); SELECT 1 AS "one"`,
+      `EXECUTE ${prepared.name}('${noteId}')`,
+      'commit',
+    ]);
+  });
+
+  it('when a text fails after its PREPARE ran, then the next use asks the connection what it holds and executes without preparing again', async () => {
+    const noteId = randomUUID();
+    await database.db.insert(schema.notes).values({ id: noteId, body: 'kept prepared' });
+    const prepared = noteBody();
+    const { result, statements } = await countRoundTrips(() =>
+      runInTransaction(database.db, async (tx) => {
+        // A savepoint keeps the transaction (and its connection) going after the failure.
+        const failure = await tx
+          .transaction((savepoint) => runStatements(savepoint, [execute(prepared, sqlLiteral(noteId)), 'SELECT 1/0']))
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        expect(postgresErrorCode(failure)).toBe('22012');
+        return runStatements(tx, [execute(prepared, sqlLiteral(noteId))]);
+      }),
+    );
+    expect(result.map((each) => each.rows)).toEqual([[{ body: 'kept prepared' }]]);
+    expect(statements.slice(-3)).toEqual([
+      'SELECT name FROM pg_prepared_statements',
+      `EXECUTE ${prepared.name}('${noteId}')`,
+      'commit',
+    ]);
+  });
+
+  it('when a prepared text runs on the pool handle (no one connection), then its arguments are written into the text', async () => {
+    const noteId = randomUUID();
+    await database.db.insert(schema.notes).values({ id: noteId, body: 'inlined' });
+    const prepared = noteBody();
+    const { result, statements } = await countRoundTrips(() =>
+      runStatements(database.db, [execute(prepared, sqlLiteral(noteId))]),
+    );
+    expect(result.map((each) => each.rows)).toEqual([[{ body: 'inlined' }]]);
+    expect(statements).toEqual([`SELECT "body" FROM "notes" WHERE "id" = '${noteId}'`]);
+  });
+
   it('when an insert and an update go as one text, then it is one round trip, and each row reads as Drizzle reads it', async () => {
     const noteId = randomUUID();
     const body = `it's "quoted"; drop table notes; --`;

@@ -107,7 +107,7 @@ describe('round trips to PostgreSQL per ticket event (the orders replica)', () =
     expect(statements).toEqual([
       expect.stringMatching(/^begin; insert into processed_events/),
       expect.stringMatching(
-        /^SELECT .* FROM "tickets" .* FOR NO KEY UPDATE; UPDATE "orders" SET "status" = 'cancelled'.*; SELECT .* FROM "waiting_list_places" .* FOR UPDATE SKIP LOCKED$/,
+        /^(PREPARE .*; )?EXECUTE orders_text_lock_line_of_order\('[^']+'\); EXECUTE orders_text_move_created_to_cancelled\('[^']+', '[^']+'\); EXECUTE orders_text_first_places_of_cancelled\('[^']+', 20\)$/,
       ),
       expect.stringMatching(/^insert into outbox .*; commit$/),
     ]);
@@ -124,7 +124,7 @@ describe('round trips to PostgreSQL per ticket event (the orders replica)', () =
     expect(statements).toEqual([
       'begin',
       expect.stringMatching(
-        /^SELECT .* FOR NO KEY UPDATE; UPDATE "orders" SET "status" = 'complete'.*; DELETE FROM "waiting_list_places" .*$/,
+        /^(PREPARE .*; )?EXECUTE orders_text_lock_line_of_order\('[^']+'\); EXECUTE orders_text_move_created_to_complete\('[^']+', '[^']+'\); EXECUTE orders_text_close_line_of_completed\('[^']+'\)$/,
       ),
       expect.stringMatching(/^insert into outbox .*; commit$/),
     ]);

@@ -68,7 +68,7 @@ describe('round trips to PostgreSQL per order event (payments)', () => {
     expect(statements).toEqual([
       expect.stringMatching(/^begin; insert into processed_events/),
       expect.stringMatching(
-        /^UPDATE "orders" SET "status" = 'cancelled', "version" = 1 WHERE .* "version" = 0 RETURNING .*; SELECT .* FROM "charges" .* FOR UPDATE$/,
+        /^(PREPARE .*; )?EXECUTE payments_text_cancel_on_previous_version\('[^']+', 1\); EXECUTE payments_text_charges_to_refund\('[^']+', 1\)$/,
       ),
       'commit',
     ]);

@@ -40,7 +40,7 @@ describe('round trips to PostgreSQL per order event (tickets)', () => {
     expect(statements).toEqual([
       expect.stringMatching(/^begin; insert into processed_events/),
       expect.stringMatching(
-        /^SELECT .* FROM "tickets" WHERE "id" = '[^']+' FOR UPDATE; UPDATE "tickets" SET "order_id" = .* NOT EXISTS \(SELECT 1 FROM "released_orders" .*\) RETURNING .*$/,
+        /^(PREPARE .*; )?EXECUTE tickets_text_lock_row\('[^']+'\); EXECUTE tickets_text_take_for_order\('[^']+', '[^']+'\)$/,
       ),
       expect.stringMatching(/^insert into outbox .*; commit$/),
     ]);
@@ -55,7 +55,7 @@ describe('round trips to PostgreSQL per order event (tickets)', () => {
     expect(statements).toEqual([
       expect.stringMatching(/^begin; insert into processed_events/),
       expect.stringMatching(
-        /^SELECT .* FROM "tickets" WHERE "id" = '[^']+' FOR UPDATE; WITH "released" AS \(INSERT INTO "released_orders" .*\) UPDATE "tickets" SET "order_id" = NULL.*$/,
+        /^(PREPARE .*; )?EXECUTE tickets_text_lock_row\('[^']+'\); EXECUTE tickets_text_release_and_free\('[^']+', '[^']+'\)$/,
       ),
       expect.stringMatching(/^insert into outbox .*; commit$/),
     ]);
@@ -81,7 +81,7 @@ describe('round trips to PostgreSQL per order event (tickets)', () => {
     // The ticket came back to the first order in this made-up history: its restatement must follow the hand-over.
     await context.database.db.update(tickets).set({ orderId: first.id }).where(eq(tickets.id, ticket.id));
     const statements = await applyEvent('order.cancelled', { id: first.id, ticket: { id: ticket.id }, version: 1 });
-    expect(statements.some((statement) => /FOR UPDATE; WITH "released" AS/.test(statement))).toBe(true);
+    expect(statements.some((statement) => /EXECUTE tickets_text_release_and_free\(/.test(statement))).toBe(true);
     expect(await holderOf(ticket.id)).toBe(next.id);
   });
 
@@ -91,7 +91,7 @@ describe('round trips to PostgreSQL per order event (tickets)', () => {
     await applyEvent('order.cancelled', { id: order.id, ticket: { id: ticket.id }, version: 1 });
     const statements = await applyEvent('order.created', order);
     expect(await holderOf(ticket.id)).toBeNull();
-    expect(statements.some((statement) => /FOR UPDATE; UPDATE "tickets" SET "order_id" =/.test(statement))).toBe(true);
+    expect(statements.some((statement) => /EXECUTE tickets_text_take_for_order\(/.test(statement))).toBe(true);
     expect(
       (await recordedFor(context.database, 'ticket.updated', ticket.id)).map((payload) => payload.version),
     ).toEqual([]);

@@ -172,12 +172,102 @@ export function literalOf(column: Column, value: unknown): string {
 }
 
 /**
- * Sends `statements` (literals only, quoted with {@link sqlLiteral}) as one text on the transaction's
- * connection: one round trip for all, in the simple-query protocol. Resolves to each statement's result, in
- * order. Each statement runs on a snapshot of its own (read committed), so one that follows a lock sees what
- * the lock's last holder committed; a failed one fails the call, and the transaction with it.
+ * A statement for {@link runStatements} planned once per connection: the first time a connection runs it, it is
+ * prepared (SQL `PREPARE name AS text`, in the same text as its first use), and from then on sent as
+ * `EXECUTE name(arguments)`, so PostgreSQL parses and plans it once per connection, as a named statement of the
+ * extended protocol, yet it travels with the others in one simple-query text. `text` takes `$1`, `$2`… where
+ * the arguments go; each argument is an SQL literal ({@link sqlLiteral}, {@link literalOf}, or a number). `name`
+ * must be unique in the process: PostgreSQL knows the statement by it on each connection.
  */
-export async function runStatements(tx: Executor, statements: readonly string[]): Promise<QueryResult[]> {
-  const result = (await tx.execute(sql.raw(statements.join('; ')))) as unknown as QueryResult | QueryResult[];
+export interface PreparedText {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** A {@link PreparedText}; `name` is checked (an SQL identifier: lower case, digits, underscores). */
+export function preparedText(name: string, text: string): PreparedText {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`a prepared text's name must be an SQL identifier: ${name}`);
+  return { name, text };
+}
+
+/** One statement of {@link runStatements}: a text of literals, or a prepared text with its arguments. */
+export type Statement = string | { readonly prepared: PreparedText; readonly args: readonly string[] };
+
+/** A prepared text run with `args` (SQL literals), as one statement of {@link runStatements}. */
+export function execute(prepared: PreparedText, ...args: readonly (string | number)[]): Statement {
+  return { prepared, args: args.map((arg) => (typeof arg === 'number' ? String(Math.trunc(arg)) : arg)) };
+}
+
+/** What each connection has prepared of the texts (by name, with the text), or that it must be asked again. */
+const preparedTexts = new WeakMap<object, Map<string, string | null> | 'ask'>();
+
+/**
+ * Sends `statements` as one text on the transaction's connection: one round trip for all, in the simple-query
+ * protocol. Resolves to each statement's result, in order. Each statement runs on a snapshot of its own (read
+ * committed), so one that follows a lock sees what the lock's last holder committed; a failed one fails the
+ * call, and the transaction with it. Prepared texts are prepared on the connection where needed; on the pool
+ * handle (no one connection), their arguments are written into the text instead.
+ */
+export async function runStatements(tx: Executor, statements: readonly Statement[]): Promise<QueryResult[]> {
+  const connection = (tx as unknown as { session?: { client?: unknown } }).session?.client;
+  if (typeof connection !== 'object' || connection === null || connection instanceof Pool) {
+    return send(
+      tx,
+      statements.map((statement) => (typeof statement === 'string' ? statement : inlined(statement))),
+    );
+  }
+  let known = preparedTexts.get(connection);
+  if (known === 'ask' || known === undefined) {
+    // A text that failed after its PREPAREs ran (they outlive a rollback): ask what the connection holds.
+    known = known === 'ask' ? await statementsHeldBy(tx) : new Map<string, string | null>();
+    preparedTexts.set(connection, known);
+  }
+  const preparing = new Map<string, string>();
+  for (const statement of statements) {
+    if (typeof statement === 'string') continue;
+    const { name, text } = statement.prepared;
+    if (!known.has(name) && !preparing.has(name)) preparing.set(name, text);
+    // A connection that was asked knows the name only (null): the text it holds is the one of this name.
+    const held = known.get(name) ?? preparing.get(name);
+    if (held !== null && held !== undefined && held !== text) {
+      throw new Error(`prepared text ${name} was prepared with another text`);
+    }
+  }
+  const texts = [
+    ...[...preparing].map(([name, text]) => `PREPARE ${name} AS ${text}`),
+    ...statements.map((statement) =>
+      typeof statement === 'string' ? statement : `EXECUTE ${statement.prepared.name}(${statement.args.join(', ')})`,
+    ),
+  ];
+  try {
+    const results = await send(tx, texts);
+    for (const [name, text] of preparing) known.set(name, text);
+    return results.slice(preparing.size);
+  } catch (error) {
+    if (preparing.size > 0) preparedTexts.set(connection, 'ask');
+    throw error;
+  }
+}
+
+async function send(tx: Executor, texts: readonly string[]): Promise<QueryResult[]> {
+  const result = (await tx.execute(sql.raw(texts.join('; ')))) as unknown as QueryResult | QueryResult[];
   return Array.isArray(result) ? result : [result];
+}
+
+/** The text of a prepared statement with its arguments written in (`$1`… replaced in one pass). */
+function inlined({ prepared, args }: Exclude<Statement, string>): string {
+  return prepared.text.replace(/\$(\d+)/g, (placeholder, index: string) => {
+    const arg = args[Number(index) - 1];
+    if (arg === undefined) throw new Error(`prepared text ${prepared.name} has no argument for ${placeholder}`);
+    return arg;
+  });
+}
+
+/** The statements the connection holds (SQL PREPAREs and the extended protocol's named ones alike). */
+async function statementsHeldBy(tx: Executor): Promise<Map<string, string | null>> {
+  const result = (await tx.execute(sql.raw('SELECT name FROM pg_prepared_statements'))) as unknown as {
+    rows: { name: string }[];
+  };
+  // Held, its text not known here (PostgreSQL keeps the whole PREPARE): only the name matters for EXECUTE.
+  return new Map(result.rows.map((row) => [row.name, null]));
 }

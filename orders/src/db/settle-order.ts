@@ -1,4 +1,14 @@
-import { literalOf, rowOf, runStatements, selectListOf, sqlLiteral, type Executor } from '@ticketing/common/database';
+import {
+  execute,
+  literalOf,
+  preparedText,
+  rowOf,
+  runStatements,
+  selectListOf,
+  sqlLiteral,
+  type Executor,
+  type PreparedText,
+} from '@ticketing/common/database';
 import { OrderStatus } from '@ticketing/common/events';
 import { orders, tickets, waitingListPlaces, type Order, type TicketReplica, type WaitingListPlace } from './schema';
 
@@ -23,12 +33,13 @@ const ORDER = selectListOf(orders);
 const PLACE = selectListOf(waitingListPlaces);
 
 /**
- * Cancels an order that is in one of `from`, in one round trip of three statements, each on a snapshot of its
- * own (read committed), in the lock order (docs/rules.md#lock-order):
- * 1. the ticket's line locked (`FOR NO KEY UPDATE`, found through the order, whose ticket never changes), as
- *    lockTicketLineOfOrder;
- * 2. the order moved to cancelled, on its version + 1, as transitionOrder: after a wait for the order's row,
- *    PostgreSQL reads it again;
+ * Cancels an order that is in one of `from`, in one round trip of three statements (each prepared once per
+ * connection, runStatements), each on a snapshot of its own (read committed), in the lock order
+ * (docs/rules.md#lock-order):
+ * 1. the ticket's line locked (`FOR NO KEY UPDATE`, found through the order, whose ticket never changes; only
+ *    the ticket's row is locked, and after a wait for it PostgreSQL reads it again);
+ * 2. the order moved to cancelled, on its version + 1, only while its status is one of `from`: concurrent
+ *    moves of one order serialise on its row lock, and the loser, reading the row again, changes nothing;
  * 3. when the order is now cancelled, the first places of its ticket's line, locked, a place being left right
  *    now skipped, as lockNextPlaces. This statement's snapshot is taken after the line's lock is held, so it
  *    sees every join that committed before. When 2 changed nothing (a duplicate cancel), it may lock places
@@ -42,10 +53,9 @@ export async function cancelOrderInOne(
 ): Promise<CancelledOrder> {
   const id = sqlLiteral(orderId);
   const [line, moved, places] = await runStatements(tx, [
-    lockLineOfOrder(id),
-    transition(id, from, OrderStatus.Cancelled),
-    `SELECT ${PLACE} FROM "waiting_list_places" WHERE "ticket_id" = (${ticketOfOrderIn(id, OrderStatus.Cancelled)}) ` +
-      `ORDER BY "id" LIMIT ${Math.trunc(placesPerRead)} FOR UPDATE SKIP LOCKED`,
+    execute(LOCK_LINE_OF_ORDER, id),
+    execute(moveText(from, OrderStatus.Cancelled), id, literalOf(orders.updatedAt, new Date())),
+    execute(FIRST_PLACES_OF_CANCELLED, id, placesPerRead),
   ]);
   return {
     ...settled(line?.rows, moved?.rows),
@@ -67,28 +77,48 @@ export async function completeOrderInOne(
 ): Promise<SettledOrder> {
   const id = sqlLiteral(orderId);
   const [line, moved] = await runStatements(tx, [
-    lockLineOfOrder(id),
-    transition(id, from, OrderStatus.Complete),
-    `DELETE FROM "waiting_list_places" WHERE "ticket_id" = (${ticketOfOrderIn(id, OrderStatus.Complete)})`,
+    execute(LOCK_LINE_OF_ORDER, id),
+    execute(moveText(from, OrderStatus.Complete), id, literalOf(orders.updatedAt, new Date())),
+    execute(CLOSE_LINE_OF_COMPLETED, id),
   ]);
   return settled(line?.rows, moved?.rows);
 }
 
-function lockLineOfOrder(id: string): string {
-  return `SELECT ${TICKET_LINE} FROM "tickets" WHERE "id" = (SELECT "ticket_id" FROM "orders" WHERE "id" = ${id}) FOR NO KEY UPDATE`;
-}
+const ticketOfOrderIn = (status: OrderStatus) =>
+  `SELECT "ticket_id" FROM "orders" WHERE "id" = $1 AND "status" = ${sqlLiteral(status)}`;
 
-function transition(id: string, from: readonly OrderStatus[], to: OrderStatus): string {
-  const statuses = from.map((status) => sqlLiteral(status)).join(', ');
-  return (
-    `UPDATE "orders" SET "status" = ${sqlLiteral(to)}, "version" = "version" + 1, ` +
-    `"updated_at" = ${literalOf(orders.updatedAt, new Date())} ` +
-    `WHERE "id" = ${id} AND "status" IN (${statuses}) RETURNING ${ORDER}`
-  );
-}
+const LOCK_LINE_OF_ORDER = preparedText(
+  'orders_text_lock_line_of_order',
+  `SELECT ${TICKET_LINE} FROM "tickets" WHERE "id" = (SELECT "ticket_id" FROM "orders" WHERE "id" = $1) FOR NO KEY UPDATE`,
+);
 
-function ticketOfOrderIn(id: string, status: OrderStatus): string {
-  return `SELECT "ticket_id" FROM "orders" WHERE "id" = ${id} AND "status" = ${sqlLiteral(status)}`;
+const FIRST_PLACES_OF_CANCELLED = preparedText(
+  'orders_text_first_places_of_cancelled',
+  `SELECT ${PLACE} FROM "waiting_list_places" WHERE "ticket_id" = (${ticketOfOrderIn(OrderStatus.Cancelled)}) ` +
+    'ORDER BY "id" LIMIT $2 FOR UPDATE SKIP LOCKED',
+);
+
+const CLOSE_LINE_OF_COMPLETED = preparedText(
+  'orders_text_close_line_of_completed',
+  `DELETE FROM "waiting_list_places" WHERE "ticket_id" = (${ticketOfOrderIn(OrderStatus.Complete)})`,
+);
+
+/** The order's move from `from` to `to` on its version + 1 (`$1` the order, `$2` the time): one text per move. */
+const moveTexts = new Map<string, PreparedText>();
+
+function moveText(from: readonly OrderStatus[], to: OrderStatus): PreparedText {
+  const key = `${[...from].sort().join('_')}_to_${to}`;
+  let text = moveTexts.get(key);
+  if (text === undefined) {
+    const statuses = from.map((status) => sqlLiteral(status)).join(', ');
+    text = preparedText(
+      `orders_text_move_${key}`,
+      `UPDATE "orders" SET "status" = ${sqlLiteral(to)}, "version" = "version" + 1, "updated_at" = $2 ` +
+        `WHERE "id" = $1 AND "status" IN (${statuses}) RETURNING ${ORDER}`,
+    );
+    moveTexts.set(key, text);
+  }
+  return text;
 }
 
 function settled(

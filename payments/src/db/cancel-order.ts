@@ -1,9 +1,31 @@
-import { rowOf, runStatements, selectListOf, sqlLiteral, type Executor } from '@ticketing/common/database';
+import {
+  execute,
+  preparedText,
+  rowOf,
+  runStatements,
+  selectListOf,
+  sqlLiteral,
+  type Executor,
+} from '@ticketing/common/database';
 import { ChargeStatus, OrderStatus } from '@ticketing/common/events';
 import { charges, orders, type Charge, type OrderReplica } from './schema';
 
 const ORDER = selectListOf(orders);
 const CHARGE = selectListOf(charges);
+const CANCELLED = sqlLiteral(OrderStatus.Cancelled);
+
+// Prepared once per connection (runStatements); `$1` the order, `$2` the version it is cancelled at.
+const CANCEL_ON_PREVIOUS_VERSION = preparedText(
+  'payments_text_cancel_on_previous_version',
+  `UPDATE "orders" SET "status" = ${CANCELLED}, "version" = $2 WHERE "id" = $1 AND "version" = $2 - 1 RETURNING ${ORDER}`,
+);
+
+const CHARGES_TO_REFUND = preparedText(
+  'payments_text_charges_to_refund',
+  `SELECT ${CHARGE} FROM "charges" WHERE "order_id" = $1 AND "status" = ${sqlLiteral(ChargeStatus.Completed)} ` +
+    `AND "stripe_refund_id" IS NULL ` +
+    `AND EXISTS (SELECT 1 FROM "orders" WHERE "id" = $1 AND "status" = ${CANCELLED} AND "version" = $2) FOR UPDATE`,
+);
 
 /**
  * order.cancelled's usual case in one round trip, two statements each on a snapshot of its own (read committed):
@@ -22,15 +44,10 @@ export async function cancelOrderAndLockCharges(
   version: number,
 ): Promise<{ cancelled: OrderReplica | undefined; charges: Charge[] }> {
   const id = sqlLiteral(orderId);
-  const cancelled = sqlLiteral(OrderStatus.Cancelled);
   const to = Math.trunc(version);
   const [updated, locked] = await runStatements(tx, [
-    `UPDATE "orders" SET "status" = ${cancelled}, "version" = ${to} ` +
-      `WHERE "id" = ${id} AND "version" = ${to - 1} RETURNING ${ORDER}`,
-    `SELECT ${CHARGE} FROM "charges" WHERE "order_id" = ${id} AND "status" = ${sqlLiteral(ChargeStatus.Completed)} ` +
-      `AND "stripe_refund_id" IS NULL ` +
-      `AND EXISTS (SELECT 1 FROM "orders" WHERE "id" = ${id} AND "status" = ${cancelled} AND "version" = ${to}) ` +
-      `FOR UPDATE`,
+    execute(CANCEL_ON_PREVIOUS_VERSION, id, to),
+    execute(CHARGES_TO_REFUND, id, to),
   ]);
   const [row] = (updated?.rows ?? []) as Record<string, unknown>[];
   return {

@@ -1,4 +1,12 @@
-import { rowOf, runStatements, selectListOf, sqlLiteral, type Executor } from '@ticketing/common/database';
+import {
+  execute,
+  preparedText,
+  rowOf,
+  runStatements,
+  selectListOf,
+  sqlLiteral,
+  type Executor,
+} from '@ticketing/common/database';
 import { tickets, type Ticket } from './schema';
 
 const TICKET = selectListOf(tickets);
@@ -16,13 +24,9 @@ export async function lockRowAndTakeForOrder(
   ticketId: string,
   orderId: string,
 ): Promise<{ ticket: Ticket | undefined; taken: Ticket | undefined }> {
-  const id = sqlLiteral(ticketId);
-  const order = sqlLiteral(orderId);
   const [row, taken] = await runStatements(tx, [
-    lockRow(id),
-    `UPDATE "tickets" SET "order_id" = ${order}, "version" = "version" + 1 ` +
-      `WHERE "id" = ${id} AND "order_id" IS NULL AND "withdrawn_at" IS NULL ` +
-      `AND NOT EXISTS (SELECT 1 FROM "released_orders" WHERE "order_id" = ${order}) RETURNING ${TICKET}`,
+    execute(LOCK_ROW, sqlLiteral(ticketId)),
+    execute(TAKE_FOR_ORDER, sqlLiteral(ticketId), sqlLiteral(orderId)),
   ]);
   return { ticket: ticketOf(row?.rows), taken: ticketOf(taken?.rows) };
 }
@@ -40,23 +44,32 @@ export async function lockRowAndRelease(
   ticketId: string,
   orderId: string,
 ): Promise<{ ticket: Ticket | undefined; freed: Ticket | undefined }> {
-  const id = sqlLiteral(ticketId);
-  const order = sqlLiteral(orderId);
   const [row, freed] = await runStatements(tx, [
-    lockRow(id),
-    `WITH "released" AS (INSERT INTO "released_orders" ("order_id", "handed_over_to") VALUES (${order}, NULL) ` +
-      `ON CONFLICT ("order_id") DO UPDATE SET "handed_over_to" = ` +
-      `coalesce("released_orders"."handed_over_to", excluded."handed_over_to") RETURNING "handed_over_to") ` +
-      `UPDATE "tickets" SET "order_id" = NULL, "version" = "version" + 1 ` +
-      `WHERE "id" = ${id} AND "order_id" = ${order} AND "sold_at" IS NULL ` +
-      `AND (SELECT "handed_over_to" FROM "released") IS NULL RETURNING ${TICKET}`,
+    execute(LOCK_ROW, sqlLiteral(ticketId)),
+    execute(RELEASE_AND_FREE, sqlLiteral(ticketId), sqlLiteral(orderId)),
   ]);
   return { ticket: ticketOf(row?.rows), freed: ticketOf(freed?.rows) };
 }
 
-function lockRow(id: string): string {
-  return `SELECT ${TICKET} FROM "tickets" WHERE "id" = ${id} FOR UPDATE`;
-}
+// Prepared once per connection (runStatements); `$1` the ticket, `$2` the order.
+const LOCK_ROW = preparedText('tickets_text_lock_row', `SELECT ${TICKET} FROM "tickets" WHERE "id" = $1 FOR UPDATE`);
+
+const TAKE_FOR_ORDER = preparedText(
+  'tickets_text_take_for_order',
+  `UPDATE "tickets" SET "order_id" = $2, "version" = "version" + 1 ` +
+    `WHERE "id" = $1 AND "order_id" IS NULL AND "withdrawn_at" IS NULL ` +
+    `AND NOT EXISTS (SELECT 1 FROM "released_orders" WHERE "order_id" = $2) RETURNING ${TICKET}`,
+);
+
+const RELEASE_AND_FREE = preparedText(
+  'tickets_text_release_and_free',
+  `WITH "released" AS (INSERT INTO "released_orders" ("order_id", "handed_over_to") VALUES ($2, NULL) ` +
+    `ON CONFLICT ("order_id") DO UPDATE SET "handed_over_to" = ` +
+    `coalesce("released_orders"."handed_over_to", excluded."handed_over_to") RETURNING "handed_over_to") ` +
+    `UPDATE "tickets" SET "order_id" = NULL, "version" = "version" + 1 ` +
+    `WHERE "id" = $1 AND "order_id" = $2 AND "sold_at" IS NULL ` +
+    `AND (SELECT "handed_over_to" FROM "released") IS NULL RETURNING ${TICKET}`,
+);
 
 function ticketOf(rows: Record<string, unknown>[] | undefined): Ticket | undefined {
   const [row] = rows ?? [];

@@ -162,7 +162,11 @@ export class UnitOfWork {
     });
     // One statement per table, set of columns and number of events, built and prepared once per connection.
     const shape = `${getTableName(table)}(${keys.join(',')})+${events.length}`;
-    const name = `insert_with_events_${createHash('sha256').update(shape).digest('hex').slice(0, 16)}`;
+    let name = statementNames.get(shape);
+    if (name === undefined) {
+      name = `insert_with_events_${createHash('sha256').update(shape).digest('hex').slice(0, 16)}`;
+      statementNames.set(shape, name);
+    }
     let statement = rowWithEventsStatements.get(name);
     if (!statement) {
       statement = preparedStatement(name, (db) => {
@@ -230,6 +234,9 @@ export type WriteScope = UnitOfWork | { tx: Executor; events: EventRecorder };
 export function within<T>(scope: WriteScope, work: (tx: Executor, events: EventRecorder) => Promise<T>): Promise<T> {
   return scope instanceof UnitOfWork ? scope.transaction(work) : work(scope.tx, scope.events);
 }
+
+/** insertWithEvents' statement names by shape (table, columns, number of events): hashed once each. */
+const statementNames = new Map<string, string>();
 
 /** insertWithEvents' statements by name: one per table, set of columns and number of events. */
 const rowWithEventsStatements = new Map<

@@ -199,56 +199,52 @@ describe('order.cancelled → the timer is removed', () => {
     expect(expiredEventsOf(fired.id)).toHaveLength(1);
   });
 
-  it('when order.cancelled arrives for an order whose timer already ran, then Redis is asked one thing: its state', async () => {
-    const fired = buildOrderCreated({ expiresAt: inMs(-1_000) });
-    await bus.publish('order.created', fired);
-    await waitUntilCompleted(fired.id);
-    // Every command Redis runs, from any client; the ones naming this order are this cancel's.
+  /**
+   * The commands Redis runs that name `orderId` while `work` runs, from any client (MONITOR), a script's own
+   * commands aside ("lua": one round trip is the script's call).
+   */
+  async function redisCommandsNaming(orderId: string, work: () => Promise<unknown>): Promise<string[][]> {
     const watcher = new Redis(redisUrl());
     const other = new Redis(redisUrl());
     try {
       const monitor = await watcher.monitor();
       const commands: string[][] = [];
       monitor.on('monitor', (_time: string, args: string[], source: string) => {
-        // A script's own commands are reported too, from "lua": one round trip is the script's call.
-        if (source !== 'lua' && args.some((arg) => arg.includes(fired.id))) commands.push(args);
+        if (source !== 'lua' && args.some((arg) => arg.includes(orderId))) commands.push(args);
       });
-      await expect(cancelExpiry(expiration.queue, fired.id)).resolves.toBe('finished');
-      // Redis runs one command at a time, in order: one sent once the cancel is answered shows it has all been seen.
-      await other.ping(`done ${fired.id}`);
-      await waitFor(() => expect(commands.at(-1)).toEqual(['ping', `done ${fired.id}`]));
+      await work();
+      // Redis runs one command at a time, in order: one sent once the work is done shows it has all been seen.
+      await other.ping(`done ${orderId}`);
+      await waitFor(() => expect(commands.at(-1)).toEqual(['ping', `done ${orderId}`]));
       monitor.disconnect();
-      expect(commands.slice(0, -1).map((args) => args[0]?.toLowerCase())).toEqual(['evalsha']);
+      return commands.slice(0, -1);
     } finally {
       watcher.disconnect();
       other.disconnect();
     }
+  }
+
+  it('when order.cancelled arrives for an order whose timer already ran, then Redis is asked one thing: its state', async () => {
+    const fired = buildOrderCreated({ expiresAt: inMs(-1_000) });
+    await bus.publish('order.created', fired);
+    await waitUntilCompleted(fired.id);
+    const commands = await redisCommandsNaming(fired.id, () =>
+      expect(cancelExpiry(expiration.queue, fired.id)).resolves.toBe('finished'),
+    );
+    expect(commands.map((args) => args[0]?.toLowerCase())).toEqual(['evalsha']);
   });
 
   it('when order.cancelled says the order expired, then Redis is asked nothing, and its finished timer stays', async () => {
     const fired = buildOrderCreated({ expiresAt: inMs(-1_000) });
     await bus.publish('order.created', fired);
     const job = await waitUntilCompleted(fired.id);
-    const watcher = new Redis(redisUrl());
-    const other = new Redis(redisUrl());
-    try {
-      const monitor = await watcher.monitor();
-      const commands: string[][] = [];
-      monitor.on('monitor', (_time: string, args: string[], source: string) => {
-        if (source !== 'lua' && args.some((arg) => arg.includes(fired.id))) commands.push(args);
-      });
-      await orderCancelledListener(expiration.queue).handle(
+    const commands = await redisCommandsNaming(fired.id, () =>
+      orderCancelledListener(expiration.queue).handle(
         envelopeOf('order.cancelled', { ...buildOrderCancelled(fired), reason: 'expired' }),
         handlerContext(),
-      );
-      await other.ping(`done ${fired.id}`);
-      await waitFor(() => expect(commands.at(-1)).toEqual(['ping', `done ${fired.id}`]));
-      monitor.disconnect();
-      expect(commands).toEqual([['ping', `done ${fired.id}`]]);
-    } finally {
-      watcher.disconnect();
-      other.disconnect();
-    }
+      ),
+    );
+    expect(commands).toEqual([]);
     expect((await expiration.queue.getJob(fired.id))?.finishedOn).toBe(job.finishedOn);
   });
 

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import { startListeners, type RunningListeners } from '@ticketing/common/bus';
 import { type EventData } from '@ticketing/common/events';
-import { createTestBus, waitFor, type TestBus } from '@ticketing/common/testing';
+import { createTestBus, waitFor, waitUntilWaitingForLock, type TestBus } from '@ticketing/common/testing';
 import { lockBuyer } from '../src/db/orders';
 import { orders, waitingListPlaces } from '../src/db/schema';
 import { ordersListeners } from '../src/events';
@@ -211,12 +211,7 @@ describe('concurrency', () => {
         ticket.price,
       ]);
       const releasing = cancelOrder(context.unitOfWork, context.memory, orderId, TEST_TERMS, 'buyer');
-      await waitFor(async () => {
-        const { rows } = await context.database.pool.query<{ waiting: number }>(
-          `select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        expect(rows[0]?.waiting).toBe(1);
-      });
+      await waitUntilWaitingForLock(context.database.pool);
       await joining.query('commit');
       expect(await releasing).toMatchObject({ result: 'cancelled', handOver: { order: { userId: joiner.user.id } } });
     } finally {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import { createTestLogger, sessionCookieFor, waitFor } from '@ticketing/common/testing';
+import { createTestLogger, sessionCookieFor, waitFor, waitUntilWaitingForLock } from '@ticketing/common/testing';
 import type { EventData } from '@ticketing/common/events';
 import { orderCancelledListener } from '../src/events/order-cancelled-listener';
 import {
@@ -93,12 +93,7 @@ describe('refunds (docs/rules.md#rule-5)', () => {
         logger: createTestLogger(),
       });
       // The cancellation waits for the order's row lock.
-      await waitFor(async () => {
-        const { rows } = await payments.database.pool.query<{ waiting: number }>(
-          `select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        expect(rows[0]?.waiting).toBe(1);
-      });
+      await waitUntilWaitingForLock(payments.database.pool);
       await payment.query('commit');
       await cancelling;
     } finally {

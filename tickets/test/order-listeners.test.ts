@@ -7,6 +7,7 @@ import {
   createTestLogger,
   publishRaw,
   waitFor,
+  waitUntilWaitingForLock,
   type TestBus,
 } from '@ticketing/common/testing';
 import { startListeners, type RunningListeners } from '@ticketing/common/bus';
@@ -326,12 +327,7 @@ describe('order.cancelled → unlock (tickets-order-cancelled)', () => {
         },
         { deliveryCount: 1, logger: createTestLogger() },
       );
-      await waitFor(async () => {
-        const { rows } = await context.database.pool.query<{ waiting: number }>(
-          `select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        expect(rows[0]?.waiting).toBe(1);
-      });
+      await waitUntilWaitingForLock(context.database.pool);
       await cancelling.query('commit');
       await locking;
     } finally {

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
 import { connectDatabase, runMigrations, type Database } from '../database';
+import { waitFor } from './wait-for';
 
 /** The server the tests use, as set by the test global setup (reused or started). */
 export function adminDatabaseUrl(): string {
@@ -115,4 +116,17 @@ export async function refuseConnections(name: string): Promise<() => Promise<voi
   });
   return () =>
     withAdminClient((client) => client.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`)).then(() => undefined);
+}
+
+/**
+ * Resolves once `sessions` connections of the pool's database are waiting for a lock (PostgreSQL's view of
+ * them, `pg_stat_activity`): a test holding a row lock knows the transaction it started is now queued behind it.
+ */
+export async function waitUntilWaitingForLock(pool: Pool, sessions = 1): Promise<void> {
+  await waitFor(async () => {
+    const { rows } = await pool.query<{ waiting: number }>(
+      `select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+    );
+    if (rows[0]?.waiting !== sessions) throw new Error(`${rows[0]?.waiting ?? 0} waiting for a lock, not ${sessions}`);
+  });
 }

@@ -14,6 +14,7 @@ import {
   type Executor,
   execute,
   isUniqueViolation,
+  metricsRegistry,
   literalOf,
   postgresErrorCode,
   preparedText,
@@ -28,6 +29,8 @@ import {
   createTestDatabase,
   createTestLogger,
   countRoundTrips,
+  metricValue,
+  parseMetrics,
   recordEvents,
   waitFor,
   type TestBus,
@@ -97,6 +100,18 @@ function firstPublishHeld() {
     },
   };
   return { publisher, inPass, release, published };
+}
+
+/** ticketing_listener_transaction_effects as this process's registry holds it now. */
+async function transactionEffects() {
+  const samples = parseMetrics(await metricsRegistry.metrics());
+  const bucket = (le: string) => metricValue(samples, 'ticketing_listener_transaction_effects_bucket', { le }) ?? 0;
+  return {
+    count: metricValue(samples, 'ticketing_listener_transaction_effects_count') ?? 0,
+    sum: metricValue(samples, 'ticketing_listener_transaction_effects_sum') ?? 0,
+    upToTwo: bucket('2'),
+    upToFour: bucket('4'),
+  };
 }
 
 describe('transactional outbox', () => {
@@ -493,6 +508,7 @@ describe('inbox', () => {
 
   it('when several events arrive together, then their effects share one transaction: their inbox records with BEGIN, each effect, all their outbox rows with COMMIT', async () => {
     const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const before = await transactionEffects();
     const { result, statements } = await countRoundTrips(() =>
       Promise.all(
         ids.map((id) =>
@@ -505,6 +521,12 @@ describe('inbox', () => {
     );
     expect(result).toEqual([true, true, true, true]);
     expect(statements).toHaveLength(ids.length + 2);
+    // Counted as one transaction of four effects.
+    const after = await transactionEffects();
+    expect(after.count - before.count).toBe(1);
+    expect(after.sum - before.sum).toBe(4);
+    expect(after.upToTwo - before.upToTwo).toBe(0);
+    expect(after.upToFour - before.upToFour).toBe(1);
     expect(statements[0]).toMatch(/^begin; insert into processed_events .*returning/);
     expect(statements.at(-1)).toMatch(/^insert into outbox .*; commit$/);
     expect(await database.db.select().from(schema.notes)).toHaveLength(4);

@@ -38,6 +38,17 @@ export const eventsHandled = new Counter({
   registers: [metricsRegistry],
 });
 
+/**
+ * Effects each listener transaction applied (docs/rules.md rule 2): events that arrive together share one, its
+ * BEGIN and COMMIT paid once; a transaction of one effect each means none arrived while another was open.
+ */
+export const listenerTransactionEffects = new Histogram({
+  name: 'ticketing_listener_transaction_effects',
+  help: 'Effects applied in one listener transaction (events that arrived together share one).',
+  buckets: [1, 2, 4, 8, 16, 32],
+  registers: [metricsRegistry],
+});
+
 export const eventsRetried = new Counter({
   name: 'ticketing_events_retried_total',
   help: 'Deliveries whose handler failed and that will be retried after a delay (an early event included).',

@@ -1,5 +1,6 @@
 import type { QueryResult } from 'pg';
 import { runInTransaction, sqlLiteral, type Executor } from '../database';
+import { listenerTransactionEffects } from '../observability/metrics';
 
 /** An event's effect waiting for a transaction: `applyOnce`'s arguments and its promise. */
 export interface PendingEffect<R> {
@@ -100,6 +101,7 @@ export class ApplyBatches<R> {
     }
     this.pending = later;
     this.inFlight += 1;
+    listenerTransactionEffects.observe(batch.length);
     const run = batch.length === 1 ? this.runAlone(batch[0]!) : this.runBatch(batch);
     void run.finally(() => {
       this.inFlight -= 1;

@@ -29,7 +29,10 @@ export async function applyPaymentOutcome(
     case ChargeStatus.Completed:
       return { status: charge.status, order: await completeOrder(scope, charge.orderId) };
     case ChargeStatus.Failed:
-      return { status: charge.status, order: await cancelOrder(scope, memory, charge.orderId, terms, CancellationReason.Declined) };
+      return {
+        status: charge.status,
+        order: await cancelOrder(scope, memory, charge.orderId, terms, CancellationReason.Declined),
+      };
     case ChargeStatus.Created:
       return { status: charge.status };
     default:

@@ -34,7 +34,8 @@ export async function sweepOverdueOrders(
   for (;;) {
     const ids = await listOrderIdsDueBefore(unitOfWork.db, UNPAID, cutoff, batchSize);
     for (const id of ids) {
-      if ((await cancelOrder(unitOfWork, memory, id, terms, CancellationReason.Expired)).result === 'cancelled') cancelled += 1;
+      const outcome = await cancelOrder(unitOfWork, memory, id, terms, CancellationReason.Expired);
+      if (outcome.result === 'cancelled') cancelled += 1;
     }
     // Every order of a full batch is no longer unpaid now, so the next read moves on; a short one was the
     // last. A reservation handed over meanwhile has a fresh deadline, beyond the cutoff.
